@@ -1,0 +1,1 @@
+"""NOAC: Next Operation As Customer, the internal-customer quality system."""

@@ -1,0 +1,127 @@
+"""The ``noac import KIND FILE`` family: read, validate every row, then write all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlmodel import Session
+
+from noac.errors import ImportRejected, RowError
+from noac.models import Plant
+from noac.services import masterdata, routings
+from noac.services.masterdata import ImportSummary
+from noac.services.plants import plant_for_import
+from noac.tabular import Row, read_table
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    session: Session
+    plant: Plant
+    effective: date
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """A file kind: its columns and the function that validates and writes its rows.
+
+    ``load`` returns the row errors; it writes (without committing) only when
+    there are none.
+    """
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    load: Callable[[ImportContext, list[Row], ImportSummary], list[RowError]]
+
+
+def _load_units(ctx: ImportContext, rows: list[Row], summary: ImportSummary) -> list[RowError]:
+    existing = masterdata.units_by_code(session=ctx.session, plant=ctx.plant)
+    records, errors = masterdata.validate_unit_rows(rows, existing)
+    if not errors:
+        masterdata.apply_units(
+            session=ctx.session, plant=ctx.plant, records=records, summary=summary
+        )
+    return errors
+
+
+def _load_defect_codes(
+    ctx: ImportContext, rows: list[Row], summary: ImportSummary
+) -> list[RowError]:
+    units = masterdata.units_by_code(session=ctx.session, plant=ctx.plant).values()
+    categories = {category for unit in units for category in unit.category_list}
+    records, errors = masterdata.validate_defect_code_rows(rows, categories)
+    if not errors:
+        masterdata.apply_defect_codes(
+            session=ctx.session, plant=ctx.plant, records=records, summary=summary
+        )
+    return errors
+
+
+def _load_routings(ctx: ImportContext, rows: list[Row], summary: ImportSummary) -> list[RowError]:
+    units = masterdata.units_by_code(session=ctx.session, plant=ctx.plant)
+    parts, errors = routings.validate_routing_rows(rows, units)
+    first_row: dict[str, int] = {}
+    for row in rows:
+        first_row.setdefault(row["part"], row.number)
+    plan, plan_errors = routings.plan_routing_versions(
+        session=ctx.session,
+        plant=ctx.plant,
+        parts=parts,
+        effective=ctx.effective,
+        first_row=first_row,
+    )
+    errors += plan_errors
+    if not errors:
+        routings.apply_routings(
+            session=ctx.session, plant=ctx.plant, parts=parts, plan=plan, summary=summary
+        )
+    return errors
+
+
+KINDS: dict[str, ImportKind] = {
+    "units": ImportKind(("code", "name", "kind"), ("categories", "target", "parent"), _load_units),
+    "routings": ImportKind(
+        ("part", "op", "unit"), ("category", "after", "inspection"), _load_routings
+    ),
+    "defect-codes": ImportKind(("code", "name"), ("origins",), _load_defect_codes),
+}
+
+
+def import_file(
+    *,
+    session: Session,
+    kind: str,
+    path: str | Path,
+    plant_code: str | None = None,
+    effective: date | None = None,
+    data: bytes | None = None,
+) -> ImportSummary:
+    """Import one file of ``kind`` atomically.
+
+    Raises
+    ------
+    ImportRejected
+        With every bad row (row number, column, reason); the database is left
+        exactly as it was.
+    """
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise ImportRejected(
+            str(path), [RowError(None, "", f"unknown kind '{kind}' (one of {', '.join(KINDS)})")]
+        )
+    rows = read_table(path, spec.required, spec.optional, data=data)
+    try:
+        plant = plant_for_import(session=session, code=plant_code)
+        summary = ImportSummary(kind=kind, plant=plant.code, rows=len(rows))
+        ctx = ImportContext(session, plant, effective or date.today())
+        errors = spec.load(ctx, rows, summary)
+        if errors:
+            raise ImportRejected(str(path), errors)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return summary

@@ -1,0 +1,22 @@
+"""Alembic environment: runs on the connection ``noac.db.migrate`` hands over."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import noac.models  # noqa: F401  (registers the tables)
+
+target_metadata = SQLModel.metadata
+connection = context.config.attributes.get("connection")
+if connection is None:
+    from noac.db import create_db_engine
+
+    connection = create_db_engine().connect()
+
+context.configure(
+    connection=connection,
+    target_metadata=target_metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

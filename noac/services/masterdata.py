@@ -1,0 +1,179 @@
+"""Units and the defect-code catalogue of a plant."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from noac.errors import RowError
+from noac.models import UNIT_KINDS, DefectCode, Plant, Unit
+from noac.tabular import Row, split_list
+from noac.validation import check_code, parse_number
+
+HANDLING = "handling"
+
+
+@dataclass
+class ImportSummary:
+    """What an import did: rows read and records created, changed or left as they were."""
+
+    kind: str
+    plant: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.kind} into plant {self.plant}: {self.rows} rows, {self.created} created,"
+            f" {self.updated} updated, {self.unchanged} unchanged"
+        )
+
+
+def units_by_code(*, session: Session, plant: Plant) -> dict[str, Unit]:
+    units = session.exec(select(Unit).where(Unit.plant_id == plant.id).order_by(Unit.code))
+    return {unit.code: unit for unit in units}
+
+
+def list_units(*, session: Session, plant: Plant) -> list[Unit]:
+    return list(units_by_code(session=session, plant=plant).values())
+
+
+def defect_codes_by_code(*, session: Session, plant: Plant) -> dict[str, DefectCode]:
+    codes = session.exec(
+        select(DefectCode).where(DefectCode.plant_id == plant.id).order_by(DefectCode.code)
+    )
+    return {code.code: code for code in codes}
+
+
+def _duplicates(rows: Sequence[Row], column: str) -> list[RowError]:
+    first: dict[str, int] = {}
+    errors = []
+    for row in rows:
+        value = row[column]
+        if value in first:
+            errors.append(
+                RowError(row.number, column, f"'{value}' already appears in row {first[value]}")
+            )
+        else:
+            first[value] = row.number
+    return errors
+
+
+def validate_unit_rows(
+    rows: Sequence[Row], existing: dict[str, Unit]
+) -> tuple[list[dict], list[RowError]]:
+    """Check unit rows; return the cleaned records and every error."""
+    errors = _duplicates(rows, "code")
+    codes = {row["code"] for row in rows} | set(existing)
+    records = []
+    for row in rows:
+        record: dict = {"row": row.number, "code": row["code"], "name": row["name"]}
+        if reason := check_code(row["code"], "unit code"):
+            errors.append(RowError(row.number, "code", reason))
+        if not row["name"]:
+            errors.append(RowError(row.number, "name", "name is empty"))
+        elif len(row["name"]) > 200:
+            errors.append(RowError(row.number, "name", "name is longer than 200 characters"))
+        kind = row["kind"].lower()
+        if kind not in UNIT_KINDS:
+            errors.append(
+                RowError(
+                    row.number, "kind", f"'{row['kind']}' is not one of {', '.join(UNIT_KINDS)}"
+                )
+            )
+        record["kind"] = kind
+        categories = split_list(row["categories"])
+        for category in categories:
+            if reason := check_code(category, "category"):
+                errors.append(RowError(row.number, "categories", reason))
+        if len(set(categories)) != len(categories):
+            errors.append(RowError(row.number, "categories", "a category is listed twice"))
+        record["categories"] = ";".join(categories)
+        record["target"] = None
+        if row["target"]:
+            target, reason = parse_number(row["target"], 0, 100)
+            if reason:
+                errors.append(RowError(row.number, "target", reason))
+            record["target"] = target
+        parent = row["parent"]
+        if parent and parent not in codes:
+            errors.append(RowError(row.number, "parent", f"unknown parent unit '{parent}'"))
+        elif parent and parent == row["code"]:
+            errors.append(RowError(row.number, "parent", "a unit cannot be its own parent"))
+        record["parent"] = parent or None
+        records.append(record)
+    return records, errors
+
+
+def apply_units(
+    *, session: Session, plant: Plant, records: Sequence[dict], summary: ImportSummary
+) -> None:
+    """Create or update units from validated records (no commit)."""
+    existing = units_by_code(session=session, plant=plant)
+    for record in records:
+        unit = existing.get(record["code"])
+        values = {k: record[k] for k in ("name", "kind", "categories", "target")}
+        if unit is None:
+            unit = Unit(plant_id=plant.id, code=record["code"], **values)
+            session.add(unit)
+            existing[unit.code] = unit
+            summary.created += 1
+        elif any(getattr(unit, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(unit, key, value)
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+    session.flush()
+    for record in records:
+        unit = existing[record["code"]]
+        parent_id = existing[record["parent"]].id if record["parent"] else unit.parent_id
+        if parent_id != unit.parent_id:
+            unit.parent_id = parent_id
+    session.flush()
+
+
+def validate_defect_code_rows(
+    rows: Sequence[Row], known_categories: set[str]
+) -> tuple[list[dict], list[RowError]]:
+    """Check defect-code rows against the categories the plant's units perform."""
+    errors = _duplicates(rows, "code")
+    records = []
+    for row in rows:
+        if reason := check_code(row["code"], "defect code"):
+            errors.append(RowError(row.number, "code", reason))
+        if not row["name"]:
+            errors.append(RowError(row.number, "name", "name is empty"))
+        origins = split_list(row["origins"])
+        for origin in origins:
+            if origin != HANDLING and origin not in known_categories:
+                errors.append(
+                    RowError(
+                        row.number,
+                        "origins",
+                        f"'{origin}' is neither '{HANDLING}' nor a category any unit performs",
+                    )
+                )
+        records.append({"code": row["code"], "name": row["name"], "origins": ";".join(origins)})
+    return records, errors
+
+
+def apply_defect_codes(
+    *, session: Session, plant: Plant, records: Sequence[dict], summary: ImportSummary
+) -> None:
+    existing = defect_codes_by_code(session=session, plant=plant)
+    for record in records:
+        code = existing.get(record["code"])
+        if code is None:
+            session.add(DefectCode(plant_id=plant.id, **record))
+            summary.created += 1
+        elif (code.name, code.origins) != (record["name"], record["origins"]):
+            code.name, code.origins = record["name"], record["origins"]
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+    session.flush()

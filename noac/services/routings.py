@@ -1,0 +1,328 @@
+"""Versioned routings and the unit supply graph derived from them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import networkx as nx
+from sqlmodel import Session, col, select
+
+from noac.errors import NoacError, RowError
+from noac.models import OperationLink, Part, Plant, RoutingOperation, RoutingVersion, Unit
+from noac.services.masterdata import ImportSummary, units_by_code
+from noac.tabular import Row, split_list
+from noac.validation import parse_bool
+from routing import Operation, operation_graph, supply_graph, validate_routing
+
+
+@dataclass(frozen=True)
+class RoutingView:
+    """One version of a part's routing, as plain data."""
+
+    part: str
+    version: int
+    source: str
+    effective_from: date | None
+    operations: tuple[Operation, ...]
+
+    def graph(self) -> nx.DiGraph:
+        return operation_graph(self.operations)
+
+    def as_dict(self) -> dict:
+        return {
+            "part": self.part,
+            "version": self.version,
+            "source": self.source,
+            "effective_from": self.effective_from.isoformat() if self.effective_from else None,
+            "operations": [
+                {
+                    "op": o.op,
+                    "unit": o.unit,
+                    "category": o.category,
+                    "after": list(o.after),
+                    "inspection": o.inspection,
+                }
+                for o in self.operations
+            ],
+        }
+
+
+def content_hash(operations: Sequence[Operation]) -> str:
+    """A digest of the operations that ignores their order and the order of predecessors."""
+    canonical = sorted(
+        (o.op, o.unit, o.category, sorted(o.after), o.inspection) for o in operations
+    )
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode()).hexdigest()
+
+
+def _check_text(value: str, what: str, limit: int) -> str | None:
+    if not value:
+        return f"{what} is empty"
+    if len(value) > limit:
+        return f"{what} is longer than {limit} characters"
+    if ";" in value:
+        return f"{what} '{value}' must not contain ';'"
+    return None
+
+
+def validate_routing_rows(
+    rows: Sequence[Row], units: dict[str, Unit]
+) -> tuple[dict[str, list[Operation]], list[RowError]]:
+    """Check routing rows; return each part's operations and every error."""
+    errors: list[RowError] = []
+    parts: dict[str, list[tuple[int, Operation]]] = defaultdict(list)
+    for row in rows:
+        bad = False
+        for column, what, limit in (("part", "part", 80), ("op", "operation id", 40)):
+            if reason := _check_text(row[column], what, limit):
+                errors.append(RowError(row.number, column, reason))
+                bad = True
+        unit = units.get(row["unit"])
+        category = row["category"]
+        if unit is None:
+            errors.append(
+                RowError(row.number, "unit", f"unknown unit '{row['unit']}' (import units first)")
+            )
+        elif not category:
+            if not unit.category_list:
+                errors.append(
+                    RowError(
+                        row.number,
+                        "category",
+                        f"unit '{unit.code}' lists no category: name one",
+                    )
+                )
+            category = unit.category_list[0] if unit.category_list else ""
+        inspection = parse_bool(row["inspection"])
+        if inspection is None:
+            errors.append(
+                RowError(
+                    row.number, "inspection", f"'{row['inspection']}' is not 1/0 or true/false"
+                )
+            )
+        if bad:
+            continue
+        parts[row["part"]].append(
+            (
+                row.number,
+                Operation(
+                    op=row["op"],
+                    unit=row["unit"],
+                    category=category,
+                    after=tuple(split_list(row["after"])),
+                    inspection=bool(inspection),
+                ),
+            )
+        )
+    unit_categories = {code: unit.category_list for code, unit in units.items()}
+    result: dict[str, list[Operation]] = {}
+    for part, numbered in parts.items():
+        operations = [operation for _, operation in numbered]
+        for issue in validate_routing(part, operations, unit_categories):
+            if issue.column == "unit":
+                continue  # already reported above with the row
+            number = numbered[issue.index][0] if issue.index is not None else numbered[0][0]
+            errors.append(RowError(number, issue.column, f"part {part}: {issue.message}"))
+        result[part] = operations
+    return result, errors
+
+
+def _latest_versions(session: Session, plant: Plant, source: str) -> dict[str, RoutingVersion]:
+    statement = (
+        select(Part.code, RoutingVersion)
+        .join(RoutingVersion, col(RoutingVersion.part_id) == Part.id)
+        .where(Part.plant_id == plant.id, RoutingVersion.source == source)
+        .order_by(col(RoutingVersion.version))
+    )
+    return dict(session.exec(statement).all())
+
+
+def plan_routing_versions(
+    *,
+    session: Session,
+    plant: Plant,
+    parts: dict[str, list[Operation]],
+    effective: date,
+    first_row: dict[str, int],
+    source: str = "declared",
+) -> tuple[dict[str, date | None], list[RowError]]:
+    """Decide which parts need a new version and from when it is in force.
+
+    A part's first version is in force from the beginning; a changed part
+    gets a new version from ``effective``, which must come after the date of
+    the version it replaces. Parts whose operations did not change are left out.
+    """
+    latest = _latest_versions(session, plant, source)
+    plan: dict[str, date | None] = {}
+    errors: list[RowError] = []
+    for part, operations in parts.items():
+        current = latest.get(part)
+        if current is None:
+            plan[part] = None
+        elif current.content_hash != content_hash(operations):
+            if current.effective_from is not None and effective <= current.effective_from:
+                errors.append(
+                    RowError(
+                        first_row[part],
+                        "part",
+                        f"part {part}: the new version must take effect after"
+                        f" {current.effective_from} (version {current.version}), not {effective}",
+                    )
+                )
+            plan[part] = effective
+    return plan, errors
+
+
+def apply_routings(
+    *,
+    session: Session,
+    plant: Plant,
+    parts: dict[str, list[Operation]],
+    plan: dict[str, date | None],
+    summary: ImportSummary,
+    source: str = "declared",
+) -> None:
+    """Write the planned versions (no commit)."""
+    units = units_by_code(session=session, plant=plant)
+    known_parts = {p.code: p for p in session.exec(select(Part).where(Part.plant_id == plant.id))}
+    latest = _latest_versions(session, plant, source)
+    now = datetime.now(UTC)
+    summary.unchanged += len(parts) - len(plan)
+    for part_code, effective_from in plan.items():
+        part = known_parts.get(part_code)
+        if part is None:
+            part = Part(plant_id=plant.id, code=part_code)
+            session.add(part)
+            session.flush()
+        previous = latest.get(part_code)
+        if previous is None:
+            summary.created += 1
+        else:
+            summary.updated += 1
+        version = RoutingVersion(
+            part_id=part.id,
+            version=previous.version + 1 if previous else 1,
+            source=source,
+            effective_from=effective_from,
+            content_hash=content_hash(parts[part_code]),
+            created_at=now,
+        )
+        session.add(version)
+        session.flush()
+        rows = {}
+        for position, operation in enumerate(parts[part_code]):
+            rows[operation.op] = RoutingOperation(
+                routing_version_id=version.id,
+                op=operation.op,
+                unit_id=units[operation.unit].id,
+                category=operation.category,
+                inspection=operation.inspection,
+                position=position,
+            )
+        session.add_all(rows.values())
+        session.flush()
+        session.add_all(
+            OperationLink(from_operation_id=rows[before].id, to_operation_id=rows[o.op].id)
+            for o in parts[part_code]
+            for before in o.after
+        )
+    session.flush()
+
+
+def _views(session: Session, versions: Sequence[tuple[str, RoutingVersion]]) -> list[RoutingView]:
+    ids = [v.id for _, v in versions]
+    if not ids:
+        return []
+    operations: dict[int, list[tuple[int, RoutingOperation, str]]] = defaultdict(list)
+    statement = (
+        select(RoutingOperation, Unit.code)
+        .join(Unit, col(Unit.id) == RoutingOperation.unit_id)
+        .where(col(RoutingOperation.routing_version_id).in_(ids))
+    )
+    op_names: dict[int, str] = {}
+    for operation, unit_code in session.exec(statement):
+        operations[operation.routing_version_id].append((operation.position, operation, unit_code))
+        op_names[operation.id] = operation.op
+    predecessors: dict[int, list[str]] = defaultdict(list)
+    links = session.exec(
+        select(OperationLink.from_operation_id, OperationLink.to_operation_id)
+        .join(RoutingOperation, col(RoutingOperation.id) == OperationLink.to_operation_id)
+        .where(col(RoutingOperation.routing_version_id).in_(ids))
+    )
+    for source_id, target_id in links:
+        predecessors[target_id].append(op_names[source_id])
+    views = []
+    for part, version in versions:
+        ops = tuple(
+            Operation(
+                op=row.op,
+                unit=unit_code,
+                category=row.category,
+                after=tuple(sorted(predecessors[row.id])),
+                inspection=row.inspection,
+            )
+            for _, row, unit_code in sorted(operations[version.id], key=lambda t: t[0])
+        )
+        views.append(
+            RoutingView(part, version.version, version.source, version.effective_from, ops)
+        )
+    return views
+
+
+def routing_versions(
+    *, session: Session, plant: Plant, part: str, source: str = "declared"
+) -> list[RoutingView]:
+    """Every version of ``part``, oldest first."""
+    statement = (
+        select(Part.code, RoutingVersion)
+        .join(RoutingVersion, col(RoutingVersion.part_id) == Part.id)
+        .where(Part.plant_id == plant.id, Part.code == part, RoutingVersion.source == source)
+        .order_by(col(RoutingVersion.version))
+    )
+    versions = list(session.exec(statement))
+    if not versions:
+        raise NoacError(f"plant {plant.code} has no routing for part '{part}'")
+    return _views(session, versions)
+
+
+def in_force(versions: Sequence[RoutingView], on: date) -> RoutingView | None:
+    """The version in force on ``on``: the newest one whose date has come."""
+    current = None
+    for view in versions:
+        if view.effective_from is None or view.effective_from <= on:
+            if current is None or view.version > current.version:
+                current = view
+    return current
+
+
+def routings_in_force(
+    *, session: Session, plant: Plant, on: date, source: str = "declared"
+) -> dict[str, RoutingView]:
+    """Each part's routing in force on ``on``, by part code."""
+    statement = (
+        select(Part.code, RoutingVersion)
+        .join(RoutingVersion, col(RoutingVersion.part_id) == Part.id)
+        .where(
+            Part.plant_id == plant.id,
+            RoutingVersion.source == source,
+            (col(RoutingVersion.effective_from).is_(None)) | (RoutingVersion.effective_from <= on),
+        )
+        .order_by(Part.code, col(RoutingVersion.version))
+    )
+    newest = {code: (code, version) for code, version in session.exec(statement)}
+    return {view.part: view for view in _views(session, list(newest.values()))}
+
+
+def plant_supply_graph(*, session: Session, plant: Plant, on: date) -> nx.DiGraph:
+    """The unit supply graph of the routings in force on ``on``, with every unit as a node."""
+    views = routings_in_force(session=session, plant=plant, on=on)
+    S = supply_graph({part: view.graph() for part, view in views.items()})
+    for unit in units_by_code(session=session, plant=plant).values():
+        S.add_node(unit.code)
+        S.nodes[unit.code].update(name=unit.name, kind=unit.kind)
+    return S

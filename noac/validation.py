@@ -1,0 +1,52 @@
+"""Checks of single cells, shared by every importer and service."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
+TRUE_WORDS = {"1", "true", "yes", "y"}
+FALSE_WORDS = {"0", "false", "no", "n", ""}
+
+
+def check_code(value: str, what: str = "code") -> str | None:
+    """Return why ``value`` is not a valid code, or None."""
+    if not value:
+        return f"{what} is empty"
+    if not CODE_PATTERN.match(value):
+        return (
+            f"{what} '{value}' must be 1-40 letters, digits, '.', '_' or '-',"
+            " starting with a letter or digit"
+        )
+    return None
+
+
+def parse_bool(value: str) -> bool | None:
+    """``1/0``, ``true/false``, ``yes/no`` (any case); None when it is none of them."""
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None
+
+
+def parse_number(value: str, low: float, high: float) -> tuple[float | None, str | None]:
+    """Return ``(number, None)`` or ``(None, reason)`` for a cell between low and high."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None, f"'{value}' is not a number"
+    if not math.isfinite(number) or not low <= number <= high:
+        return None, f"{value} is outside {low:g}..{high:g}"
+    return number, None
+
+
+def parse_date(value: str) -> tuple[date | None, str | None]:
+    """Return ``(date, None)`` for ``YYYY-MM-DD`` or ``(None, reason)``."""
+    try:
+        return date.fromisoformat(value), None
+    except ValueError:
+        return None, f"'{value}' is not a date (YYYY-MM-DD)"

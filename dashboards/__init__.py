@@ -1,0 +1,1 @@
+"""The Streamlit app: draws what the ``noac`` services return."""

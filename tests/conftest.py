@@ -1,0 +1,98 @@
+"""Shared fixtures: throw-away databases on SQLite and on PostgreSQL.
+
+Every persistence test runs on both. PostgreSQL is found at
+``NOAC_TEST_POSTGRES_URL`` (default: the local server, database ``test``); each
+test gets a database of its own. When it is unreachable the PostgreSQL cases
+are skipped, except under ``CI=true`` where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from noac.db import create_db_engine, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+POSTGRES_URL = os.environ.get(
+    "NOAC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _admin_connection() -> psycopg.Connection:
+    url = make_url(POSTGRES_URL)
+    return psycopg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
+        autocommit=True,
+        connect_timeout=3,
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> bool:
+    try:
+        _admin_connection().close()
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL at {POSTGRES_URL} is unreachable under CI=true: {error}")
+        return False
+    return True
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path) -> Iterator[str]:
+    """The URL of an empty database, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'noac.db'}"
+        return
+    if not request.getfixturevalue("postgres_available"):
+        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is unreachable")
+    name = f"noac_test_{uuid.uuid4().hex[:12]}"
+    with _admin_connection() as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with _admin_connection() as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def engine(db_url) -> Iterator[Engine]:
+    """A migrated, empty database."""
+    engine = create_db_engine(db_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def snapshot(engine: Engine) -> dict[str, list[tuple]]:
+    """Every row of every table, sorted: two equal snapshots mean nothing changed."""
+    tables = {}
+    with engine.connect() as connection:
+        for table in sorted(inspect(connection).get_table_names()):
+            rows = connection.execute(text(f'SELECT * FROM "{table}"')).all()
+            tables[table] = sorted(tuple(map(str, row)) for row in rows)
+    return tables
+
+
+def write_csv(path: Path, text_: str) -> Path:
+    path.write_text(text_.strip() + "\n", encoding="utf-8")
+    return path

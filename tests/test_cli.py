@@ -1,0 +1,102 @@
+"""The `noac` command line through typer's runner, on both databases."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from noac.cli import app
+from tests.conftest import DATA, write_csv
+
+runner = CliRunner()
+AERO = DATA / "demo" / "aerospace"
+
+
+def noac(db_url, *args):
+    return runner.invoke(app, ["--db", db_url, *map(str, args)])
+
+
+@pytest.fixture
+def aero_db(db_url):
+    assert noac(db_url, "init").exit_code == 0
+    for kind, file in (
+        ("units", "units.csv"),
+        ("defect-codes", "defect_codes.csv"),
+        ("routings", "routings.csv"),
+    ):
+        result = noac(db_url, "import", kind, AERO / file, "--plant", "AERO")
+        assert result.exit_code == 0, result.output
+    return db_url
+
+
+def test_init_twice_is_harmless(db_url):
+    assert noac(db_url, "init").exit_code == 0
+    result = noac(db_url, "init")
+    assert result.exit_code == 0 and "database ready" in result.output
+
+
+def test_commands_refuse_an_uninitialised_database(db_url):
+    result = noac(db_url, "units", "list")
+    assert result.exit_code == 1
+    assert "run `noac init` first" in result.output
+
+
+def test_import_prints_a_summary_and_reimport_changes_nothing(aero_db):
+    result = noac(aero_db, "import", "units", AERO / "units.csv")
+    assert result.exit_code == 0
+    assert "units into plant AERO: 15 rows, 0 created, 0 updated, 15 unchanged" in result.output
+
+
+def test_units_list(aero_db):
+    result = noac(aero_db, "units", "list", "--json")
+    units = {u["code"]: u for u in json.loads(result.output)}
+    assert units["STORE"]["name"] == "物资管理站" and units["STORE"]["kind"] == "store"
+    assert units["SHEET"]["target"] == 88.0
+    assert "钣金分厂" in noac(aero_db, "units", "list").output
+
+
+def test_routing_show_prints_the_rework_loop(aero_db):
+    result = noac(aero_db, "routing", "show", "SH-300")
+    assert result.exit_code == 0
+    assert "version 1 of 1, in force from the beginning" in result.output
+    assert "rework loop: 40 -> 45 -> 40" in result.output
+    data = json.loads(noac(aero_db, "routing", "show", "SH-300", "--json").output)
+    assert data["rework_loops"] == [["40", "45"]]
+    assert {o["op"]: o["after"] for o in data["operations"]}["40"] == ["30", "45"]
+
+
+def test_routing_show_a_date_before_a_revision(aero_db, tmp_path):
+    revision = AERO / "routings_revision.csv"
+    assert noac(aero_db, "import", "routings", revision, "--effective", "2026-05-01").exit_code == 0
+    old = json.loads(
+        noac(aero_db, "routing", "show", "BP-100", "--on", "2026-04-30", "--json").output
+    )
+    new = json.loads(
+        noac(aero_db, "routing", "show", "BP-100", "--on", "2026-05-01", "--json").output
+    )
+    assert (old["version"], new["version"]) == (1, 2)
+    assert "15" in {o["op"] for o in new["operations"]} - {o["op"] for o in old["operations"]}
+
+
+def test_bad_file_exits_1_with_row_numbers(aero_db, tmp_path):
+    bad = write_csv(tmp_path / "bad.csv", "part,op,unit\nX,10,MOON\nX,20,STORE")
+    result = noac(aero_db, "import", "routings", bad)
+    assert result.exit_code == 1
+    assert "row 2, column 'unit': unknown unit 'MOON' (import units first)" in result.output
+    assert "nothing was imported" in result.output
+    assert noac(aero_db, "routing", "show", "X").exit_code == 1
+
+
+def test_unknown_plant_and_part_are_explained(aero_db):
+    assert "unknown plant 'NOPE'" in noac(aero_db, "units", "list", "--plant", "NOPE").output
+    assert "no routing for part 'ZZ'" in noac(aero_db, "routing", "show", "ZZ").output
+
+
+def test_demo_builds_both_plants(tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    result = runner.invoke(app, ["--db", url, "demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "routings into plant GARM" in result.output
+    assert "several plants (AERO, GARM)" in noac(url, "units", "list").output
+    shown = noac(url, "routing", "show", "BP-100", "--plant", "AERO")
+    assert "version 2 of 2" in shown.output

@@ -1,0 +1,266 @@
+"""Imports of units, defect codes and routings: atomic, row-numbered, idempotent."""
+
+from datetime import date
+
+import openpyxl
+import pytest
+from sqlmodel import select
+
+from noac.errors import ImportRejected
+from noac.importers import import_file
+from noac.models import Plant, RoutingVersion, Unit
+from noac.services.plants import resolve_plant
+from noac.services.routings import in_force, plant_supply_graph, routing_versions
+from tests.conftest import DATA, snapshot, write_csv
+
+UNITS = """
+code,name,kind,categories,target
+STORE,物资管理站,store,storage,
+SHEET,钣金分厂,workshop,cutting;bending,88
+QC,检验站,inspection,inspection,
+ASSY,总装分厂,workshop,assembly,
+"""
+
+ROUTINGS = """
+part,op,unit,category,after,inspection
+BP,10,STORE,,,0
+BP,20,SHEET,bending,10,0
+BP,30,QC,,20;35,1
+BP,35,SHEET,cutting,30,0
+BP,40,ASSY,,30,0
+"""
+
+
+@pytest.fixture
+def plant_files(tmp_path):
+    return (
+        write_csv(tmp_path / "units.csv", UNITS),
+        write_csv(tmp_path / "routings.csv", ROUTINGS),
+    )
+
+
+def _load(session, plant_files):
+    units, routes = plant_files
+    import_file(session=session, kind="units", path=units)
+    return import_file(session=session, kind="routings", path=routes)
+
+
+def _errors(excinfo) -> list[tuple]:
+    return [(e.row, e.column, e.reason) for e in excinfo.value.errors]
+
+
+@pytest.mark.parametrize("plant", ["aerospace", "garment"])
+def test_demo_plant_imports_on_both_databases(session, plant):
+    folder = DATA / "demo" / plant
+    units = import_file(session=session, kind="units", path=folder / "units.csv", plant_code="P")
+    codes = import_file(
+        session=session, kind="defect-codes", path=folder / "defect_codes.csv", plant_code="P"
+    )
+    routes = import_file(
+        session=session, kind="routings", path=folder / "routings.csv", plant_code="P"
+    )
+    assert units.created >= 11 and codes.created >= 8 and routes.created >= 9
+    plant = resolve_plant(session=session, code="P")
+    S = plant_supply_graph(session=session, plant=plant, on=date.today())
+    assert S.number_of_edges() > 10
+    assert all(data["weight"] >= 1 for *_, data in S.edges(data=True))
+
+
+def test_first_import_creates_the_default_plant_and_reimport_changes_nothing(
+    engine, session, plant_files
+):
+    summary = _load(session, plant_files)
+    assert (summary.plant, summary.created) == ("MAIN", 1)
+    before = snapshot(engine)
+    again = _load(session, plant_files)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    assert snapshot(engine) == before
+
+
+def test_routing_with_default_category_and_rework_loop_is_stored(session, plant_files):
+    _load(session, plant_files)
+    plant = resolve_plant(session=session, code=None)
+    (view,) = routing_versions(session=session, plant=plant, part="BP")
+    ops = {o.op: o for o in view.operations}
+    assert ops["10"].category == "storage"  # the unit's first category
+    assert ops["30"].after == ("20", "35") and ops["30"].inspection
+    assert view.effective_from is None
+    S = plant_supply_graph(session=session, plant=plant, on=date(2000, 1, 1))
+    # SHEET->QC: 20->30 and 35->30; QC->SHEET: 30->35 (the rework loop)
+    assert S["SHEET"]["QC"]["weight"] == 2 and S["QC"]["SHEET"]["weight"] == 1
+
+
+def test_a_changed_routing_becomes_a_new_version_in_force_from_its_date(
+    tmp_path, session, plant_files
+):
+    _load(session, plant_files)
+    changed = write_csv(
+        tmp_path / "v2.csv",
+        """
+part,op,unit,category,after,inspection
+BP,10,STORE,,,0
+BP,15,QC,,10,1
+BP,20,SHEET,bending,15,0
+BP,30,QC,,20,1
+BP,40,ASSY,,30,0
+""",
+    )
+    summary = import_file(
+        session=session, kind="routings", path=changed, effective=date(2026, 6, 1)
+    )
+    assert (summary.created, summary.updated) == (0, 1)
+    plant = resolve_plant(session=session, code=None)
+    versions = routing_versions(session=session, plant=plant, part="BP")
+    assert [(v.version, v.effective_from) for v in versions] == [
+        (1, None),
+        (2, date(2026, 6, 1)),
+    ]
+    assert in_force(versions, date(2026, 5, 31)).version == 1
+    assert in_force(versions, date(2026, 6, 1)).version == 2
+    may = plant_supply_graph(session=session, plant=plant, on=date(2026, 5, 31))
+    june = plant_supply_graph(session=session, plant=plant, on=date(2026, 6, 1))
+    assert may.has_edge("STORE", "SHEET") and not june.has_edge("STORE", "SHEET")
+    assert june["STORE"]["QC"]["weight"] == 1
+
+    earlier = write_csv(tmp_path / "v3.csv", ROUTINGS)
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(session=session, kind="routings", path=earlier, effective=date(2026, 5, 1))
+    assert _errors(excinfo) == [
+        (
+            2,
+            "part",
+            "part BP: the new version must take effect after 2026-06-01 (version 2),"
+            " not 2026-05-01",
+        )
+    ]
+
+
+def test_bad_routing_file_reports_every_row_and_writes_nothing(
+    tmp_path, engine, session, plant_files
+):
+    _load(session, plant_files)
+    before = snapshot(engine)
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        """
+part,op,unit,category,after,inspection
+NEW,10,STORE,,,0
+NEW,20,MOON,,10,0
+NEW,30,SHEET,welding,20,maybe
+NEW,30,QC,,25,1
+LOOP,10,SHEET,cutting,20,0
+LOOP,20,QC,,10,1
+""",
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(session=session, kind="routings", path=bad)
+    assert _errors(excinfo) == [
+        (3, "unit", "unknown unit 'MOON' (import units first)"),
+        (
+            4,
+            "category",
+            "part NEW: unit 'SHEET' does not perform category 'welding'"
+            " (it performs: cutting, bending)",
+        ),
+        (4, "inspection", "'maybe' is not 1/0 or true/false"),
+        (5, "after", "part NEW: unknown predecessor operation '25'"),
+        (5, "op", "part NEW: duplicate operation id '30'"),
+        (
+            6,
+            "after",
+            "part LOOP: the part has no starting operation (every operation has a predecessor)",
+        ),
+    ]
+    assert "6 error(s), nothing was imported" in str(excinfo.value)
+    assert snapshot(engine) == before
+
+
+def test_bad_units_file_reports_every_row_and_writes_nothing(tmp_path, engine, session):
+    bad = write_csv(
+        tmp_path / "units.csv",
+        """
+code,name,kind,categories,target,parent
+A,Alpha,workshop,cutting,101,
+A,Alpha again,canteen,,x,
+B B,,store,,,ZZ
+""",
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(session=session, kind="units", path=bad, plant_code="P")
+    assert _errors(excinfo) == [
+        (2, "target", "101 is outside 0..100"),
+        (3, "code", "'A' already appears in row 2"),
+        (3, "kind", "'canteen' is not one of workshop, inspection, store, department"),
+        (3, "target", "'x' is not a number"),
+        (
+            4,
+            "code",
+            "unit code 'B B' must be 1-40 letters, digits, '.', '_' or '-',"
+            " starting with a letter or digit",
+        ),
+        (4, "name", "name is empty"),
+        (4, "parent", "unknown parent unit 'ZZ'"),
+    ]
+    assert session.exec(select(Plant)).all() == []
+    assert snapshot(engine)["unit"] == []
+
+
+def test_header_problems_are_reported_before_any_row(tmp_path, session):
+    bad = write_csv(tmp_path / "units.csv", "Code,NAME,colour,code\nA,Alpha,red,A")
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(session=session, kind="units", path=bad)
+    assert _errors(excinfo) == [
+        (1, "code", "the column appears more than once"),
+        (1, "colour", "unknown column (expected: code, name, kind, categories, target, parent)"),
+        (1, "kind", "required column is missing"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "the file is empty (no header row)"),
+        (b"code,name,kind\n\xff\xfe,x,store\n", "the file is not UTF-8 text (byte 15)"),
+    ],
+)
+def test_unreadable_files_are_refused(tmp_path, session, content, reason):
+    path = tmp_path / "units.csv"
+    path.write_bytes(content)
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(session=session, kind="units", path=path)
+    assert _errors(excinfo) == [(None, "", reason)]
+
+
+def test_bom_and_xlsx_give_the_same_result(tmp_path, session):
+    (tmp_path / "units.csv").write_bytes("\ufeffCODE,Name,KIND\nA,甲,store\n".encode())
+    import_file(session=session, kind="units", path=tmp_path / "units.csv", plant_code="P")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["code", "name", "kind", "target"])
+    sheet.append(["B", "乙", "workshop", 90])
+    sheet.append(["C", "丙", "inspection", None])
+    workbook.save(tmp_path / "units.xlsx")
+    summary = import_file(
+        session=session, kind="units", path=tmp_path / "units.xlsx", plant_code="P"
+    )
+    assert summary.created == 2
+    units = {u.code: (u.name, u.kind, u.target) for u in session.exec(select(Unit))}
+    assert units == {
+        "A": ("甲", "store", None),
+        "B": ("乙", "workshop", 90.0),
+        "C": ("丙", "inspection", None),
+    }
+
+
+def test_defect_code_origins_must_be_known_categories_or_handling(tmp_path, session, plant_files):
+    _load(session, plant_files)
+    codes = write_csv(
+        tmp_path / "codes.csv",
+        "code,name,origins\nCORR,corrosion,storage\nSCR,scratch,handling\nX,bad,painting;storage",
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(session=session, kind="defect-codes", path=codes)
+    assert _errors(excinfo) == [
+        (4, "origins", "'painting' is neither 'handling' nor a category any unit performs")
+    ]
+    assert session.exec(select(RoutingVersion)).all()  # earlier imports untouched

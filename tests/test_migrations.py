@@ -1,0 +1,71 @@
+"""The schema comes from Alembic migrations, on SQLite and on PostgreSQL."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel
+
+from noac.db import create_db_engine, downgrade, migrate
+from tests.conftest import snapshot
+
+
+def test_migrations_build_the_schema_from_empty_and_are_idempotent(db_url):
+    engine = create_db_engine(db_url)
+    try:
+        migrate(engine)
+        first = snapshot(engine)
+        migrate(engine)
+        assert snapshot(engine) == first
+        tables = set(inspect(engine).get_table_names())
+        assert {"plant", "unit", "defect_code", "part", "routing_version"} <= tables
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection)
+            assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_empty_and_back(db_url):
+    engine = create_db_engine(db_url)
+    try:
+        migrate(engine)
+        downgrade(engine, "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        migrate(engine)
+        assert "unit" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_schema_enforces_keys_and_checks(engine):
+    statements = [
+        "INSERT INTO unit (plant_id, code, name, kind, categories)"
+        " VALUES (999, 'X', 'x', 'workshop', '')",
+        "INSERT INTO plant (code, name) VALUES ('P', 'p')",
+    ]
+    with engine.begin() as connection:
+        connection.execute(text(statements[1]))
+    for bad in [
+        statements[0],
+        "INSERT INTO unit (plant_id, code, name, kind, categories) "
+        "SELECT id, 'X', 'x', 'canteen', '' FROM plant",
+        "INSERT INTO plant (code, name) VALUES ('P', 'again')",
+    ]:
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(bad))
+        except IntegrityError:
+            continue
+        raise AssertionError(f"the database accepted: {bad}")
+
+
+def test_sqlite_connections_enforce_foreign_keys_and_use_wal(tmp_path):
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+    finally:
+        engine.dispose()

@@ -1,0 +1,125 @@
+"""The tracing rule on hand-made routings, with hand-worked expectations."""
+
+from routing import Operation, operation_graph
+from routing.trace import Escape, Tracer, trace_defect
+
+BACKING_PLATE = operation_graph(
+    [
+        Operation("10", "STORE", "storage"),
+        Operation("20", "SHEET", "cutting", ("10",)),
+        Operation("30", "SHEET", "bending", ("20",)),
+        Operation("40", "QC-SM", "inspection", ("30",), inspection=True),
+        Operation("50", "SURF", "plating", ("40",)),
+        Operation("60", "ASSY", "assembly", ("50",)),
+        Operation("70", "QC-FIN", "inspection", ("60",), inspection=True),
+    ]
+)
+
+ACTUATOR = operation_graph(
+    [
+        Operation("10", "STORE", "storage"),
+        Operation("20", "MACH", "turning", ("10",)),
+        Operation("30", "QC-MA", "inspection", ("20",), inspection=True),
+        Operation("40", "STORE", "storage"),
+        Operation("50", "WELD", "welding", ("40",)),
+        Operation("60", "HEAT", "heat-treatment", ("50",)),
+        Operation("70", "QC-SM", "inspection", ("60",), inspection=True),
+        Operation("80", "ASSY", "assembly", ("30", "70")),
+        Operation("90", "QC-FIN", "inspection", ("80",), inspection=True),
+    ]
+)
+
+SHAFT = operation_graph(
+    [
+        Operation("10", "STORE", "storage"),
+        Operation("20", "MACH", "turning", ("10",)),
+        Operation("30", "QC-MA", "inspection", ("20", "35"), inspection=True),
+        Operation("35", "MACH", "machining", ("30",)),
+        Operation("40", "HEAT", "heat-treatment", ("30",)),
+        Operation("50", "QC-FIN", "inspection", ("40",), inspection=True),
+    ]
+)
+
+
+def _rows(result):
+    return [(c.unit, c.op, c.distance, c.path, c.escapes) for c in result.candidates]
+
+
+def test_backing_plate_finds_both_upstream_units_and_the_inspection_between():
+    result = trace_defect(BACKING_PLATE, ["60"], ["storage", "bending"])
+    escape = (Escape("40", "QC-SM"),)
+    assert _rows(result) == [
+        ("SHEET", "30", 3, ("30", "40", "50", "60"), escape),
+        ("STORE", "10", 5, ("10", "20", "30", "40", "50", "60"), escape),
+    ]
+    assert result.proposed.unit == "SHEET"
+    assert result.explain() == (
+        "proposed: SHEET (op 30, bending), path 30 -> 40 -> 50 -> 60, escapes: QC-SM (op 40)"
+    )
+
+
+def test_assembly_defect_comes_from_its_own_component_branch():
+    result = trace_defect(ACTUATOR, ["90"], ["welding"])
+    # the machined branch's inspection QC-MA is not on the path from WELD
+    assert _rows(result) == [
+        ("WELD", "50", 4, ("50", "60", "70", "80", "90"), (Escape("70", "QC-SM"),))
+    ]
+
+
+def test_rework_loop_ranks_both_machining_operations_and_keeps_one_escape():
+    result = trace_defect(SHAFT, ["50"], ["turning", "machining"])
+    qc = (Escape("30", "QC-MA"),)
+    assert _rows(result) == [
+        ("MACH", "20", 3, ("20", "30", "40", "50"), qc),
+        ("MACH", "35", 3, ("35", "30", "40", "50"), qc),
+    ]
+
+
+def test_handling_damage_blames_the_senders_of_the_handover():
+    result = trace_defect(ACTUATOR, ["80"], ["handling"])
+    assert _rows(result) == [
+        ("QC-MA", "30", 1, ("30", "80"), ()),
+        ("QC-SM", "70", 1, ("70", "80"), ()),
+    ]
+
+
+def test_handling_ignores_a_predecessor_at_the_same_unit():
+    result = trace_defect(BACKING_PLATE, ["30"], ["handling"])
+    assert result.undetermined
+
+
+def test_unknown_code_means_the_nearest_upstream_work_at_another_unit():
+    # ASSY's direct predecessors are inspections; the nearest work is two steps up
+    result = trace_defect(ACTUATOR, ["80"], [])
+    assert result.rule == "nearest-upstream"
+    assert _rows(result) == [
+        ("HEAT", "60", 2, ("60", "70", "80"), (Escape("70", "QC-SM"),)),
+        ("MACH", "20", 2, ("20", "30", "80"), (Escape("30", "QC-MA"),)),
+    ]
+
+
+def test_no_candidate_is_undetermined():
+    result = trace_defect(BACKING_PLATE, ["70"], ["painting"])
+    assert result.undetermined and result.proposed is None
+    assert result.explain() == "undetermined — arbitration needed"
+
+
+def test_without_an_operation_every_operation_at_the_unit_is_searched():
+    # MACH works at 20 and 35; storage 10 is 1 step from 20 and 3 from 35
+    result = trace_defect(SHAFT, ["20", "35"], ["storage"])
+    assert _rows(result) == [("STORE", "10", 1, ("10", "20"), ())]
+
+
+def test_escapes_of_a_ruled_unit_are_those_of_its_nearest_operation():
+    tracer = Tracer()
+    assert tracer.unit_escapes("bp", BACKING_PLATE, ["60"], "STORE") == (Escape("40", "QC-SM"),)
+    assert tracer.unit_escapes("bp", BACKING_PLATE, ["60"], "SURF") == ()
+    assert tracer.unit_escapes("bp", BACKING_PLATE, ["60"], "QC-FIN") == ()
+
+
+def test_ancestry_is_remembered_per_routing_and_operation():
+    tracer = Tracer()
+    first = tracer.ancestry("bp-v1", BACKING_PLATE, "60")
+    tracer.trace("bp-v1", BACKING_PLATE, ["60"], ["storage"])
+    assert tracer.ancestry("bp-v1", BACKING_PLATE, "60") is first
+    assert tracer.ancestry("bp-v2", BACKING_PLATE, "60") is not first

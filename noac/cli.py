@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -20,17 +21,23 @@ from noac import demo as demo_data
 from noac.db import check_schema, create_db_engine, migrate
 from noac.errors import NoacError
 from noac.importers import KINDS, import_file
+from noac.services import problems
 from noac.services.masterdata import list_units
+from noac.services.periods import parse_month
 from noac.services.plants import resolve_plant
+from noac.services.problems import ProblemSummary
 from noac.services.routings import in_force, routing_versions
 from noac.settings import get_settings
 from routing.graph import rework_loops
+from routing.trace import TraceResult
 
 app = typer.Typer(help="NOAC: next operation as customer.", no_args_is_help=True)
 units_app = typer.Typer(help="Units of a plant.", no_args_is_help=True)
 routing_app = typer.Typer(help="Part routings.", no_args_is_help=True)
+problems_app = typer.Typer(help="Quality problems and their workflow.", no_args_is_help=True)
 app.add_typer(units_app, name="units")
 app.add_typer(routing_app, name="routing")
+app.add_typer(problems_app, name="problems")
 
 PlantOption = Annotated[
     str | None,
@@ -46,8 +53,11 @@ def main(
         str | None,
         typer.Option("--db", help="Database URL (default: NOAC_DATABASE_URL or the SQLite file)."),
     ] = None,
+    as_: Annotated[
+        str | None, typer.Option("--as", help="Who is acting (default: the login name).")
+    ] = None,
 ) -> None:
-    ctx.obj = {"db": db}
+    ctx.obj = {"db": db, "as": as_ or os.environ.get("USER") or "cli"}
 
 
 def _url(ctx: typer.Context) -> str:
@@ -72,6 +82,15 @@ def _user_errors() -> Iterator[None]:
     except NoacError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise NoacError(f"{option} '{text}' is not a date (YYYY-MM-DD)") from None
 
 
 def _table(records: list[dict]) -> str:
@@ -104,14 +123,14 @@ def import_(
 ) -> None:
     """Import a file of units, routings or defect codes: every row or none."""
     with _user_errors(), _session(ctx) as session:
-        when = None
-        if effective:
-            try:
-                when = date.fromisoformat(effective)
-            except ValueError:
-                raise NoacError(f"--effective '{effective}' is not a date (YYYY-MM-DD)") from None
+        when = _date(effective, "--effective")
         summary = import_file(
-            session=session, kind=kind, path=file, plant_code=plant, effective=when
+            session=session,
+            kind=kind,
+            path=file,
+            plant_code=plant,
+            effective=when,
+            actor=ctx.obj["as"],
         )
         typer.echo(str(summary))
 
@@ -147,12 +166,7 @@ def routing_show(
     """Show a part's routing in force, its operations and its rework loops."""
     with _user_errors(), _session(ctx) as session:
         the_plant = resolve_plant(session=session, code=plant)
-        day = date.today()
-        if on:
-            try:
-                day = date.fromisoformat(on)
-            except ValueError:
-                raise NoacError(f"--on '{on}' is not a date (YYYY-MM-DD)") from None
+        day = _date(on, "--on") or date.today()
         versions = routing_versions(session=session, plant=the_plant, part=part)
         view = in_force(versions, day)
         if view is None:
@@ -229,3 +243,344 @@ def demo(
             typer.echo(line)
     if not no_serve:
         _serve(url, port)
+
+
+def _print_trace(problem: ProblemSummary, result: TraceResult) -> None:
+    where = f", op {problem.op}" if problem.op else ""
+    typer.echo(
+        f"problem {problem.ref}: {problem.defect_code or 'no defect code'} ({problem.severity},"
+        f" qty {problem.quantity}) found at {problem.found_at} on {problem.found_on},"
+        f" part {problem.part}{where}"
+    )
+    rule = {
+        "origins": "units whose operations can cause this defect code, nearest first",
+        "nearest-upstream": "no known origin: the nearest upstream operation at another unit",
+    }[result.rule]
+    typer.echo(f"rule: {rule}; found at operation(s) {', '.join(result.found_ops)}")
+    typer.echo(
+        _table(
+            [
+                {
+                    "rank": rank,
+                    "unit": c.unit,
+                    "op": c.op,
+                    "category": c.category,
+                    "distance": c.distance,
+                    "path": " -> ".join(c.path),
+                    "escapes": ", ".join(f"{e.unit} (op {e.op})" for e in c.escapes),
+                }
+                for rank, c in enumerate(result.candidates, start=1)
+            ]
+        )
+    )
+    typer.echo(result.explain())
+    if problem.responsible:
+        shares = ", ".join(f"{u} {s:g}" for u, s in problem.responsible.items())
+        escapes = ", ".join(problem.escapes) or "none"
+        typer.echo(
+            f"responsibility: {shares}; escapes: {escapes}; counts in {problem.counted_month}"
+        )
+
+
+def _trace_json(problem: ProblemSummary, result: TraceResult) -> dict:
+    return {
+        "problem": asdict(problem),
+        "rule": result.rule,
+        "found_ops": list(result.found_ops),
+        "undetermined": result.undetermined,
+        "proposed": result.proposed.unit if result.proposed else None,
+        "explanation": result.explain(),
+        "candidates": [
+            {
+                "unit": c.unit,
+                "op": c.op,
+                "category": c.category,
+                "distance": c.distance,
+                "path": list(c.path),
+                "escapes": [{"unit": e.unit, "op": e.op} for e in c.escapes],
+            }
+            for c in result.candidates
+        ],
+    }
+
+
+@app.command()
+def trace(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID", help="The problem's id.")],
+    plant: PlantOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """Trace a quality problem upstream: ranked candidates with paths and escapes."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        result = problems.trace_problem(session=session, plant=the_plant, ref=ref)
+        detail = problems.problem_detail(session=session, plant=the_plant, ref=ref)
+        if json_:
+            typer.echo(json.dumps(_trace_json(detail, result), ensure_ascii=False, indent=2))
+        else:
+            _print_trace(detail, result)
+
+
+@app.command()
+def assign(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID", help="The problem's id.")],
+    units: Annotated[
+        list[str],
+        typer.Argument(metavar="UNIT[:SHARE]...", help="Responsible units; shares sum to 1."),
+    ],
+    reason: Annotated[str, typer.Option(help="Why: recorded with the ruling.")],
+    deadline: Annotated[
+        str | None, typer.Option(help="Corrective action due (YYYY-MM-DD).")
+    ] = None,
+    milestone: Annotated[
+        list[str] | None, typer.Option(help="YYYY-MM-DD:what is due (repeatable).")
+    ] = None,
+    plant: PlantOption = None,
+) -> None:
+    """Rule a problem: the responsible units and their shares (quality department)."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        problem = problems.rule_problem(
+            session=session,
+            plant=the_plant,
+            ref=ref,
+            shares=units,
+            reason=reason,
+            actor=ctx.obj["as"],
+            deadline=_date(deadline, "--deadline"),
+            milestones=milestone or [],
+        )
+        detail = problems.problem_detail(session=session, plant=the_plant, ref=problem.ref)
+        shares = ", ".join(f"{u} {s:g}" for u, s in detail.responsible.items())
+        typer.echo(
+            f"{detail.ref} ruled: {shares}; escapes: {', '.join(detail.escapes) or 'none'};"
+            f" counts in {detail.counted_month}"
+        )
+
+
+@problems_app.command("list")
+def problems_list(
+    ctx: typer.Context,
+    month: Annotated[str | None, typer.Option(help="Found in this month (YYYY-MM).")] = None,
+    status: Annotated[str | None, typer.Option(help="A workflow status, or overdue.")] = None,
+    unit: Annotated[
+        str | None, typer.Option(help="Found at, proposed or responsible unit.")
+    ] = None,
+    plant: PlantOption = None,
+    json_: JsonOption = False,
+) -> None:
+    """List quality problems."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        found = problems.list_problems(
+            session=session,
+            plant=the_plant,
+            month=parse_month(month) if month else None,
+            status=status,
+            unit=unit,
+        )
+        if json_:
+            typer.echo(json.dumps([asdict(p) for p in found], ensure_ascii=False, indent=2))
+            return
+        typer.echo(
+            _table(
+                [
+                    {
+                        "id": p.ref,
+                        "found": p.found_on,
+                        "at": p.found_at,
+                        "part": p.part,
+                        "code": p.defect_code or "",
+                        "severity": p.severity,
+                        "qty": p.quantity,
+                        "status": p.status + (" (overdue)" if p.overdue else ""),
+                        "responsible": ";".join(f"{u}:{s:g}" for u, s in p.responsible.items())
+                        or (f"proposed {p.proposed}" if p.proposed else "undetermined"),
+                        "deadline": p.deadline or "",
+                    }
+                    for p in found
+                ]
+            )
+        )
+
+
+@problems_app.command("show")
+def problems_show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID")],
+    plant: PlantOption = None,
+) -> None:
+    """Show one problem with its corrective action and history."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        detail = problems.problem_detail(session=session, plant=the_plant, ref=ref)
+        typer.echo(json.dumps(asdict(detail), ensure_ascii=False, indent=2))
+
+
+@problems_app.command("report")
+def problems_report(
+    ctx: typer.Context,
+    found_at: Annotated[str, typer.Option(help="Unit that found the defect.")],
+    part: Annotated[str, typer.Option(help="Part code.")],
+    severity: Annotated[str, typer.Option(help="minor, major or critical.")],
+    qty: Annotated[int, typer.Option(help="Quantity affected.")],
+    date_found: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; today.")] = None,
+    op: Annotated[str | None, typer.Option(help="Operation where found.")] = None,
+    code: Annotated[str | None, typer.Option(help="Defect code.")] = None,
+    description: Annotated[str, typer.Option(help="What was found.")] = "",
+    disposition: Annotated[
+        str | None, typer.Option(help="rework, scrap, concession or use-as-is.")
+    ] = None,
+    cost: Annotated[float | None, typer.Option(help="Cost of the problem.")] = None,
+    lot: Annotated[str | None, typer.Option(help="Lot or order.")] = None,
+    ref: Annotated[
+        str | None, typer.Option("--id", help="Form number; generated if left out.")
+    ] = None,
+    attach: Annotated[list[Path] | None, typer.Option(help="Evidence file (repeatable).")] = None,
+    plant: PlantOption = None,
+) -> None:
+    """Report a quality problem; prints the proposed responsible unit and why."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        report = problems.ProblemReport(
+            found_on=_date(date_found, "--date") or date.today(),
+            found_at=found_at,
+            part=part,
+            severity=severity,
+            quantity=qty,
+            op=op,
+            defect_code=code,
+            description=description,
+            disposition=disposition,
+            cost=cost,
+            lot=lot,
+            ref=ref,
+        )
+        for path in attach or []:
+            if not path.is_file():
+                raise NoacError(f"cannot read attachment {path}")
+        problem, result = problems.report_problem(
+            session=session, plant=the_plant, report=report, actor=ctx.obj["as"]
+        )
+        for path in attach or []:
+            problems.add_attachment(
+                session=session,
+                plant=the_plant,
+                ref=problem.ref,
+                filename=path.name,
+                content=path.read_bytes(),
+                actor=ctx.obj["as"],
+            )
+        typer.echo(f"reported {problem.ref}")
+        _print_trace(
+            problems.problem_detail(session=session, plant=the_plant, ref=problem.ref), result
+        )
+
+
+@problems_app.command("accept")
+def problems_accept(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID")],
+    unit: Annotated[str, typer.Option(help="The accepting unit (the proposed one).")],
+    plant: PlantOption = None,
+) -> None:
+    """The proposed responsible unit accepts the problem."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        problem = problems.accept_problem(
+            session=session, plant=the_plant, ref=ref, unit=unit, actor=ctx.obj["as"]
+        )
+        typer.echo(f"{problem.ref} accepted by {unit}; counts in {problem.counted_month}")
+
+
+@problems_app.command("dispute")
+def problems_dispute(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID")],
+    unit: Annotated[str, typer.Option(help="The disputing unit (the proposed one).")],
+    reason: Annotated[str, typer.Option(help="Why the unit is not responsible.")],
+    plant: PlantOption = None,
+) -> None:
+    """The proposed responsible unit disputes the problem; the quality department rules."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        problems.dispute_problem(
+            session=session, plant=the_plant, ref=ref, unit=unit, reason=reason, actor=ctx.obj["as"]
+        )
+        typer.echo(f"{ref} disputed by {unit}")
+
+
+@problems_app.command("action")
+def problems_action(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID")],
+    owner: Annotated[str, typer.Option(help="Responsible unit that owns the action.")],
+    root_cause: Annotated[str, typer.Option(help="Root cause found.")],
+    actions: Annotated[str, typer.Option(help="Corrective actions taken or planned.")],
+    deadline: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD; default: the ruling's deadline.")
+    ] = None,
+    milestone: Annotated[
+        list[str] | None, typer.Option(help="YYYY-MM-DD:what is due (repeatable).")
+    ] = None,
+    plant: PlantOption = None,
+) -> None:
+    """Enter the root cause and corrective action of a problem."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        problem = problems.plan_action(
+            session=session,
+            plant=the_plant,
+            ref=ref,
+            owner=owner,
+            root_cause=root_cause,
+            actions=actions,
+            actor=ctx.obj["as"],
+            deadline=_date(deadline, "--deadline"),
+            milestones=milestone or [],
+        )
+        typer.echo(f"{problem.ref}: corrective action due {problem.deadline}")
+
+
+@problems_app.command("request-verification")
+def problems_request_verification(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID")],
+    note: Annotated[str, typer.Option(help="What was done.")] = "",
+    plant: PlantOption = None,
+) -> None:
+    """Report the corrective action done and ask the quality department to verify it."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        problems.request_verification(
+            session=session, plant=the_plant, ref=ref, actor=ctx.obj["as"], note=note
+        )
+        typer.echo(f"{ref} awaits verification")
+
+
+@problems_app.command("verify")
+def problems_verify(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID")],
+    note: Annotated[str, typer.Option(help="What was checked.")],
+    not_effective: Annotated[
+        bool, typer.Option("--not-effective", help="The action did not work: send it back.")
+    ] = False,
+    on: Annotated[str | None, typer.Option(help="Date verified (YYYY-MM-DD); today.")] = None,
+    plant: PlantOption = None,
+) -> None:
+    """Verify a corrective action's effect: closes the problem, or sends it back."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        problem = problems.verify_problem(
+            session=session,
+            plant=the_plant,
+            ref=ref,
+            effective=not not_effective,
+            note=note,
+            actor=ctx.obj["as"],
+            on=_date(on, "--on"),
+        )
+        typer.echo(f"{problem.ref} is {problem.status}")

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from noac.errors import ImportRejected, RowError
 from noac.models import Plant
-from noac.services import masterdata, routings
+from noac.services import masterdata, problems, routings
 from noac.services.masterdata import ImportSummary
 from noac.services.plants import plant_for_import
 from noac.tabular import Row, read_table
@@ -22,6 +22,7 @@ class ImportContext:
     session: Session
     plant: Plant
     effective: date
+    actor: str
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,41 @@ def _load_routings(ctx: ImportContext, rows: list[Row], summary: ImportSummary) 
     return errors
 
 
+def _load_defects(ctx: ImportContext, rows: list[Row], summary: ImportSummary) -> list[RowError]:
+    tracing = problems.PlantTracing(session=ctx.session, plant=ctx.plant)
+    stored = problems.stored_identities(session=ctx.session, plant=ctx.plant)
+    records, errors, summary.unchanged = problems.validate_defect_rows(
+        rows, tracing, date.today(), stored
+    )
+    if not errors:
+        problems.apply_defect_records(
+            session=ctx.session, ctx=tracing, records=records, actor=ctx.actor
+        )
+        summary.created = len(records)
+    return errors
+
+
 KINDS: dict[str, ImportKind] = {
     "units": ImportKind(("code", "name", "kind"), ("categories", "target", "parent"), _load_units),
     "routings": ImportKind(
         ("part", "op", "unit"), ("category", "after", "inspection"), _load_routings
     ),
     "defect-codes": ImportKind(("code", "name"), ("origins",), _load_defect_codes),
+    "defects": ImportKind(
+        ("id", "date", "found_at", "part", "severity", "qty"),
+        (
+            "op",
+            "code",
+            "description",
+            "responsible",
+            "deadline",
+            "closed_on",
+            "lot",
+            "disposition",
+            "cost",
+        ),
+        _load_defects,
+    ),
 }
 
 
@@ -98,6 +128,7 @@ def import_file(
     plant_code: str | None = None,
     effective: date | None = None,
     data: bytes | None = None,
+    actor: str = "import",
 ) -> ImportSummary:
     """Import one file of ``kind`` atomically.
 
@@ -116,7 +147,7 @@ def import_file(
     try:
         plant = plant_for_import(session=session, code=plant_code)
         summary = ImportSummary(kind=kind, plant=plant.code, rows=len(rows))
-        ctx = ImportContext(session, plant, effective or date.today())
+        ctx = ImportContext(session, plant, effective or date.today(), actor)
         errors = spec.load(ctx, rows, summary)
         if errors:
             raise ImportRejected(str(path), errors)

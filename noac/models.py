@@ -121,3 +121,148 @@ class OperationLink(SQLModel, table=True):
 
     from_operation_id: int = Field(foreign_key="routing_operation.id", primary_key=True)
     to_operation_id: int = Field(foreign_key="routing_operation.id", primary_key=True, index=True)
+
+
+SEVERITIES = ("minor", "major", "critical")
+DISPOSITIONS = ("rework", "scrap", "concession", "use-as-is")
+PROBLEM_STATUSES = (
+    "proposed",
+    "accepted",
+    "disputed",
+    "ruled",
+    "action",
+    "verification",
+    "closed",
+)
+RESPONSIBILITY_SOURCES = ("accepted", "ruled", "imported")
+
+
+class Period(SQLModel, table=True):
+    """A plant's month (``YYYY-MM``); a closed month can no longer change."""
+
+    __table_args__ = (
+        UniqueConstraint("plant_id", "month"),
+        CheckConstraint("month LIKE '____-__'", name="period_month"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plant_id: int = Field(foreign_key="plant.id", index=True)
+    month: str = Field(max_length=7)
+    closed_at: datetime | None = None
+    closed_by: str | None = Field(default=None, max_length=80)
+
+
+class QualityProblem(SQLModel, table=True):
+    """The quality problem handling form (质量问题处理单) and where its workflow stands."""
+
+    __tablename__ = "quality_problem"
+    __table_args__ = (
+        UniqueConstraint("plant_id", "ref"),
+        CheckConstraint(_in("severity", SEVERITIES), name="problem_severity"),
+        CheckConstraint(
+            f"disposition IS NULL OR {_in('disposition', DISPOSITIONS)}", name="problem_disposition"
+        ),
+        CheckConstraint(_in("status", PROBLEM_STATUSES), name="problem_status"),
+        CheckConstraint(
+            f"responsibility_source IS NULL OR "
+            f"{_in('responsibility_source', RESPONSIBILITY_SOURCES)}",
+            name="problem_responsibility_source",
+        ),
+        CheckConstraint("quantity > 0", name="problem_quantity"),
+        CheckConstraint("cost IS NULL OR cost >= 0", name="problem_cost"),
+        CheckConstraint(
+            "counted_month IS NULL OR counted_month LIKE '____-__'", name="problem_month"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plant_id: int = Field(foreign_key="plant.id", index=True)
+    ref: str = Field(max_length=40)
+    found_on: date = Field(index=True)
+    found_at_unit_id: int = Field(foreign_key="unit.id", index=True)
+    part_id: int = Field(foreign_key="part.id", index=True)
+    routing_version_id: int = Field(foreign_key="routing_version.id")
+    op: str | None = Field(default=None, max_length=40)
+    lot: str | None = Field(default=None, max_length=80)
+    defect_code: str | None = Field(default=None, max_length=40)
+    severity: str = Field(max_length=10)
+    quantity: int
+    description: str = Field(default="", max_length=4000)
+    disposition: str | None = Field(default=None, max_length=20)
+    cost: float | None = None
+    status: str = Field(default="proposed", max_length=20, index=True)
+    proposed_unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    responsibility_source: str | None = Field(default=None, max_length=20)
+    responsibility_set_at: datetime | None = None
+    counted_month: str | None = Field(default=None, max_length=7, index=True)
+    deadline: date | None = None
+    milestones: str = Field(default="[]", max_length=20000)
+    closed_on: date | None = None
+    version: int = 1
+    reported_by: str = Field(max_length=80)
+    reported_at: datetime
+
+
+class ProblemResponsibility(SQLModel, table=True):
+    """A responsible unit of a problem and its share (shares of a problem sum to 1)."""
+
+    __tablename__ = "problem_responsibility"
+    __table_args__ = (CheckConstraint("share > 0 AND share <= 1", name="responsibility_share"),)
+
+    problem_id: int = Field(foreign_key="quality_problem.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+    share: float
+
+
+class ProblemEscape(SQLModel, table=True):
+    """An inspection unit that let the problem through, for its settled responsibility."""
+
+    __tablename__ = "problem_escape"
+
+    problem_id: int = Field(foreign_key="quality_problem.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+    op: str = Field(primary_key=True, max_length=40)
+
+
+class ProblemEvent(SQLModel, table=True):
+    """One step of a problem's history: who did what, when, and why."""
+
+    __tablename__ = "problem_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    problem_id: int = Field(foreign_key="quality_problem.id", index=True)
+    at: datetime
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=40)
+    status: str = Field(max_length=20)
+    note: str = Field(default="", max_length=4000)
+    details: str = Field(default="{}", max_length=20000)
+
+
+class CorrectiveAction(SQLModel, table=True):
+    """The responsible side's answer: root cause, actions, milestones, verification."""
+
+    __tablename__ = "corrective_action"
+
+    problem_id: int = Field(foreign_key="quality_problem.id", primary_key=True)
+    owner_unit_id: int = Field(foreign_key="unit.id", index=True)
+    root_cause: str = Field(max_length=4000)
+    actions: str = Field(max_length=4000)
+    planned_at: datetime
+    verified_at: datetime | None = None
+    verified_by: str | None = Field(default=None, max_length=80)
+    verification_note: str = Field(default="", max_length=4000)
+
+
+class Attachment(SQLModel, table=True):
+    """Evidence for a problem (a photo, a measurement report), stored in the database."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    problem_id: int = Field(foreign_key="quality_problem.id", index=True)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    content: bytes
+    uploaded_at: datetime
+    uploaded_by: str = Field(max_length=80)

@@ -29,6 +29,7 @@ class RoutingView:
     source: str
     effective_from: date | None
     operations: tuple[Operation, ...]
+    version_id: int | None = None
 
     def graph(self) -> nx.DiGraph:
         return operation_graph(self.operations)
@@ -269,25 +270,39 @@ def _views(session: Session, versions: Sequence[tuple[str, RoutingVersion]]) -> 
             for _, row, unit_code in sorted(operations[version.id], key=lambda t: t[0])
         )
         views.append(
-            RoutingView(part, version.version, version.source, version.effective_from, ops)
+            RoutingView(
+                part, version.version, version.source, version.effective_from, ops, version.id
+            )
         )
     return views
+
+
+def all_routing_versions(
+    *, session: Session, plant: Plant, source: str = "declared", part: str | None = None
+) -> dict[str, list[RoutingView]]:
+    """Every version of every part of the plant (or of ``part``), oldest first, by part code."""
+    statement = (
+        select(Part.code, RoutingVersion)
+        .join(RoutingVersion, col(RoutingVersion.part_id) == Part.id)
+        .where(Part.plant_id == plant.id, RoutingVersion.source == source)
+        .order_by(Part.code, col(RoutingVersion.version))
+    )
+    if part is not None:
+        statement = statement.where(Part.code == part)
+    result: dict[str, list[RoutingView]] = defaultdict(list)
+    for view in _views(session, list(session.exec(statement))):
+        result[view.part].append(view)
+    return dict(result)
 
 
 def routing_versions(
     *, session: Session, plant: Plant, part: str, source: str = "declared"
 ) -> list[RoutingView]:
     """Every version of ``part``, oldest first."""
-    statement = (
-        select(Part.code, RoutingVersion)
-        .join(RoutingVersion, col(RoutingVersion.part_id) == Part.id)
-        .where(Part.plant_id == plant.id, Part.code == part, RoutingVersion.source == source)
-        .order_by(col(RoutingVersion.version))
-    )
-    versions = list(session.exec(statement))
-    if not versions:
+    versions = all_routing_versions(session=session, plant=plant, source=source, part=part)
+    if part not in versions:
         raise NoacError(f"plant {plant.code} has no routing for part '{part}'")
-    return _views(session, versions)
+    return versions[part]
 
 
 def in_force(versions: Sequence[RoutingView], on: date) -> RoutingView | None:

@@ -1,0 +1,1003 @@
+"""Quality problems: report, trace, accept or dispute, rule, correct, verify, close.
+
+Workflow (every step stores who and when in ``problem_event``)::
+
+    proposed (reported and traced) -> accepted | disputed -> ruled
+        -> action (corrective action planned) -> verification -> closed
+
+A problem counts for penalties in the month it was found if its
+responsibility is settled (accepted, ruled or imported) while that month is
+open, else in the first open month at the time it is settled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+
+import networkx as nx
+from sqlmodel import Session, col, delete, select
+
+from noac.errors import NoacError, RowError
+from noac.models import (
+    DISPOSITIONS,
+    PROBLEM_STATUSES,
+    SEVERITIES,
+    Attachment,
+    CorrectiveAction,
+    Part,
+    Plant,
+    ProblemEscape,
+    ProblemEvent,
+    ProblemResponsibility,
+    QualityProblem,
+    Unit,
+)
+from noac.services.masterdata import defect_codes_by_code, units_by_code
+from noac.services.periods import closed_months, first_open_month, month_of
+from noac.services.routings import RoutingView, all_routing_versions, in_force
+from noac.tabular import Row
+from noac.validation import parse_date, parse_number
+from routing.trace import Escape, Tracer, TraceResult
+
+SHARE_TOLERANCE = 1e-6
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+OVERDUE = "overdue"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ProblemReport:
+    """What the unit that found a defect writes on the handling form."""
+
+    found_on: date
+    found_at: str
+    part: str
+    severity: str
+    quantity: int
+    op: str | None = None
+    defect_code: str | None = None
+    description: str = ""
+    disposition: str | None = None
+    cost: float | None = None
+    lot: str | None = None
+    ref: str | None = None
+
+
+@dataclass
+class Milestone:
+    due: date
+    text: str
+
+
+class PlantTracing:
+    """A plant's units, defect codes and routing versions, loaded once, with a tracer.
+
+    Reporting, importing or tracing many problems share one instance so the
+    routing graphs and their ancestry are built once.
+    """
+
+    def __init__(self, *, session: Session, plant: Plant):
+        self.plant = plant
+        self.units = units_by_code(session=session, plant=plant)
+        self.unit_codes = {unit.id: code for code, unit in self.units.items()}
+        self.codes = defect_codes_by_code(session=session, plant=plant)
+        self.versions = all_routing_versions(session=session, plant=plant)
+        self.views_by_id = {v.version_id: v for views in self.versions.values() for v in views}
+        self.part_ids = {
+            p.code: p.id for p in session.exec(select(Part).where(Part.plant_id == plant.id))
+        }
+        self.tracer = Tracer()
+        self._graphs: dict[int, nx.DiGraph] = {}
+
+    def graph(self, view: RoutingView) -> nx.DiGraph:
+        assert view.version_id is not None
+        if view.version_id not in self._graphs:
+            self._graphs[view.version_id] = view.graph()
+        return self._graphs[view.version_id]
+
+    def origins(self, code: str | None) -> list[str]:
+        entry = self.codes.get(code or "")
+        return entry.origin_list if entry else []
+
+    def found_ops(self, view: RoutingView, found_at: str, op: str | None) -> list[str]:
+        if op:
+            return [op]
+        return [o.op for o in view.operations if o.unit == found_at]
+
+    def check(self, report: ProblemReport, today: date) -> tuple[RoutingView | None, list]:
+        """Return the routing version in force and each ``(field, reason)`` wrong in ``report``."""
+        errors: list[tuple[str, str]] = []
+        if report.found_on > today:
+            errors.append(("date", f"{report.found_on} is in the future"))
+        if report.found_at not in self.units:
+            errors.append(("found_at", f"unknown unit '{report.found_at}'"))
+        if report.severity not in SEVERITIES:
+            errors.append(
+                ("severity", f"'{report.severity}' is not one of {', '.join(SEVERITIES)}")
+            )
+        if report.quantity < 1:
+            errors.append(("qty", "the quantity must be a whole number of at least 1"))
+        if report.disposition is not None and report.disposition not in DISPOSITIONS:
+            errors.append(
+                ("disposition", f"'{report.disposition}' is not one of {', '.join(DISPOSITIONS)}")
+            )
+        if report.cost is not None and not (math.isfinite(report.cost) and report.cost >= 0):
+            errors.append(("cost", "the cost must be a number of at least 0"))
+        if len(report.description) > 4000:
+            errors.append(("description", "the description is longer than 4000 characters"))
+        if report.defect_code and len(report.defect_code) > 40:
+            errors.append(("code", "the defect code is longer than 40 characters"))
+        if report.lot and len(report.lot) > 80:
+            errors.append(("lot", "the lot is longer than 80 characters"))
+        view = None
+        if report.part not in self.versions:
+            errors.append(("part", f"unknown part '{report.part}'"))
+        else:
+            view = in_force(self.versions[report.part], report.found_on)
+            if view is None:
+                errors.append(
+                    ("part", f"part {report.part} has no routing in force on {report.found_on}")
+                )
+        if view is not None and report.found_at in self.units:
+            ops = {o.op: o for o in view.operations}
+            where = f"part {report.part} (routing version {view.version})"
+            if report.op and report.op not in ops:
+                errors.append(("op", f"{where} has no operation '{report.op}'"))
+            elif report.op and ops[report.op].unit != report.found_at:
+                errors.append(
+                    (
+                        "op",
+                        f"operation {report.op} of {where} is at unit {ops[report.op].unit},"
+                        f" not at {report.found_at}",
+                    )
+                )
+            elif not report.op and not self.found_ops(view, report.found_at, None):
+                errors.append(
+                    ("found_at", f"unit {report.found_at} is not on the routing of {where}")
+                )
+        return view, errors
+
+    def trace(self, problem: QualityProblem) -> TraceResult:
+        view = self.views_by_id[problem.routing_version_id]
+        found_at = self.unit_codes[problem.found_at_unit_id]
+        return self.tracer.trace(
+            view.version_id,
+            self.graph(view),
+            self.found_ops(view, found_at, problem.op),
+            self.origins(problem.defect_code),
+        )
+
+    def unit_escapes(self, problem: QualityProblem, unit: str) -> tuple[Escape, ...]:
+        view = self.views_by_id[problem.routing_version_id]
+        found_at = self.unit_codes[problem.found_at_unit_id]
+        return self.tracer.unit_escapes(
+            view.version_id, self.graph(view), self.found_ops(view, found_at, problem.op), unit
+        )
+
+
+def parse_shares(text: str | Sequence[str]) -> tuple[dict[str, float], list[str]]:
+    """Parse ``UNIT[:share];UNIT[:share]`` (or a list of such items) into shares.
+
+    Units without a share split what the others leave equally.
+
+    >>> parse_shares("STORE:0.6;SHEET")
+    ({'STORE': 0.6, 'SHEET': 0.4}, [])
+    >>> parse_shares(["A", "B"])[0]
+    {'A': 0.5, 'B': 0.5}
+    """
+    items = text.split(";") if isinstance(text, str) else list(text)
+    given: dict[str, float | None] = {}
+    errors: list[str] = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        unit, _, share_text = item.partition(":")
+        unit = unit.strip()
+        if unit in given:
+            errors.append(f"unit '{unit}' is named twice")
+            continue
+        share = None
+        if share_text.strip():
+            share, reason = parse_number(share_text.strip(), 0, 1)
+            if reason or share == 0:
+                errors.append(f"share of {unit}: {reason or 'a share must be above 0'}")
+                continue
+        given[unit] = share
+    if not given and not errors:
+        errors.append("no responsible unit given")
+    if errors:
+        return {}, errors
+    assigned = sum(s for s in given.values() if s is not None)
+    missing = [u for u, s in given.items() if s is None]
+    rest = (1 - assigned) / len(missing) if missing else 0.0
+    if missing and rest <= SHARE_TOLERANCE:
+        left_out = ", ".join(missing)
+        return {}, [f"the given shares already sum to {assigned:g}, nothing is left for {left_out}"]
+    shares = {u: (s if s is not None else rest) for u, s in given.items()}
+    total = sum(shares.values())
+    if abs(total - 1) > SHARE_TOLERANCE:
+        return {}, [f"shares sum to {total:g}, not 1"]
+    return shares, []
+
+
+def _event(
+    session: Session,
+    problem: QualityProblem,
+    actor: str,
+    action: str,
+    note: str = "",
+    details: Mapping | None = None,
+    at: datetime | None = None,
+) -> None:
+    session.add(
+        ProblemEvent(
+            problem_id=problem.id,
+            at=at or _now(),
+            actor=actor,
+            action=action,
+            status=problem.status,
+            note=note,
+            details=json.dumps(details or {}, ensure_ascii=False, default=str),
+        )
+    )
+
+
+def _trace_details(ctx: PlantTracing, result: TraceResult) -> dict:
+    return {
+        "rule": result.rule,
+        "found_ops": list(result.found_ops),
+        "candidates": [
+            {
+                "unit": c.unit,
+                "op": c.op,
+                "distance": c.distance,
+                "path": list(c.path),
+                "escapes": [asdict(e) for e in c.escapes],
+            }
+            for c in result.candidates
+        ],
+        "explanation": result.explain(),
+    }
+
+
+def _new_problem(
+    session: Session,
+    ctx: PlantTracing,
+    report: ProblemReport,
+    view: RoutingView,
+    actor: str,
+    now: datetime,
+) -> tuple[QualityProblem, TraceResult]:
+    problem = QualityProblem(
+        plant_id=ctx.plant.id,
+        ref=report.ref or "",
+        found_on=report.found_on,
+        found_at_unit_id=ctx.units[report.found_at].id,
+        part_id=ctx.part_ids[report.part],
+        routing_version_id=view.version_id,
+        op=report.op or None,
+        lot=report.lot or None,
+        defect_code=report.defect_code or None,
+        severity=report.severity,
+        quantity=report.quantity,
+        description=report.description,
+        disposition=report.disposition,
+        cost=report.cost,
+        status="proposed",
+        reported_by=actor,
+        reported_at=now,
+    )
+    result = ctx.trace(problem)
+    if result.proposed is not None:
+        problem.proposed_unit_id = ctx.units[result.proposed.unit].id
+    session.add(problem)
+    session.flush()
+    if not problem.ref:
+        problem.ref = f"{ctx.plant.code}-{problem.id:06d}"
+    _event(session, problem, actor, "reported", report.description, at=now)
+    _event(session, problem, actor, "traced", result.explain(), _trace_details(ctx, result), at=now)
+    return problem, result
+
+
+def report_problem(
+    *,
+    session: Session,
+    plant: Plant,
+    report: ProblemReport,
+    actor: str,
+    today: date | None = None,
+) -> tuple[QualityProblem, TraceResult]:
+    """Record a handling form and trace it; return the problem and the trace.
+
+    Raises
+    ------
+    NoacError
+        Naming every field that is wrong; nothing is written.
+    """
+    ctx = PlantTracing(session=session, plant=plant)
+    view, errors = ctx.check(report, today or date.today())
+    if report.ref:
+        exists = session.exec(
+            select(QualityProblem.id).where(
+                QualityProblem.plant_id == plant.id, QualityProblem.ref == report.ref
+            )
+        ).first()
+        if exists:
+            errors.append(("id", f"problem '{report.ref}' already exists"))
+    if errors:
+        raise NoacError("; ".join(f"{name}: {reason}" for name, reason in errors))
+    try:
+        problem, result = _new_problem(session, ctx, report, view, actor, _now())
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return problem, result
+
+
+def get_problem(*, session: Session, plant: Plant, ref: str) -> QualityProblem:
+    problem = session.exec(
+        select(QualityProblem).where(QualityProblem.plant_id == plant.id, QualityProblem.ref == ref)
+    ).first()
+    if problem is None:
+        raise NoacError(f"plant {plant.code} has no quality problem '{ref}'")
+    return problem
+
+
+def trace_problem(*, session: Session, plant: Plant, ref: str) -> TraceResult:
+    """The ranked candidates of a problem, with paths and escapes."""
+    problem = get_problem(session=session, plant=plant, ref=ref)
+    return PlantTracing(session=session, plant=plant).trace(problem)
+
+
+def _require_status(problem: QualityProblem, allowed: Sequence[str], doing: str) -> None:
+    if problem.status not in allowed:
+        raise NoacError(
+            f"problem {problem.ref} is {problem.status}: it cannot be {doing}"
+            f" (only when {' or '.join(allowed)})"
+        )
+
+
+def _settle(
+    session: Session,
+    ctx: PlantTracing,
+    problem: QualityProblem,
+    shares: Mapping[str, float],
+    source: str,
+    now: datetime,
+    escapes: Mapping[str, Sequence[Escape]] | None = None,
+) -> dict:
+    """Store the responsible units, their escapes and the month the problem counts in."""
+    closed = closed_months(session=session, plant=ctx.plant)
+    if problem.counted_month in closed:
+        raise NoacError(
+            f"problem {problem.ref} counts in {problem.counted_month}, which is closed:"
+            " reopen that month to change its responsibility"
+        )
+    if escapes is None:
+        escapes = {unit: ctx.unit_escapes(problem, unit) for unit in shares}
+    session.exec(
+        delete(ProblemResponsibility).where(col(ProblemResponsibility.problem_id) == problem.id)
+    )
+    session.exec(delete(ProblemEscape).where(col(ProblemEscape.problem_id) == problem.id))
+    session.flush()
+    for unit, share in shares.items():
+        session.add(
+            ProblemResponsibility(problem_id=problem.id, unit_id=ctx.units[unit].id, share=share)
+        )
+    stored = {(e.unit, e.op) for found in escapes.values() for e in found}
+    for unit, op in sorted(stored):
+        session.add(ProblemEscape(problem_id=problem.id, unit_id=ctx.units[unit].id, op=op))
+    problem.responsibility_source = source
+    problem.responsibility_set_at = now
+    problem.counted_month = first_open_month(
+        session=session, plant=ctx.plant, month=month_of(problem.found_on)
+    )
+    return {
+        "shares": dict(shares),
+        "escapes": sorted(f"{unit} (op {op})" for unit, op in stored),
+        "counted_month": problem.counted_month,
+    }
+
+
+def _unit_check(ctx: PlantTracing, problem: QualityProblem, unit: str, doing: str) -> None:
+    if problem.proposed_unit_id is None:
+        raise NoacError(
+            f"problem {problem.ref} has no proposed responsible unit (undetermined):"
+            " the quality department rules it"
+        )
+    proposed = ctx.unit_codes[problem.proposed_unit_id]
+    if unit != proposed:
+        raise NoacError(
+            f"only {proposed}, the proposed responsible unit, can {doing} {problem.ref}"
+        )
+
+
+def _finish(session: Session, problem: QualityProblem) -> QualityProblem:
+    problem.version += 1
+    session.add(problem)
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return problem
+
+
+def accept_problem(
+    *, session: Session, plant: Plant, ref: str, unit: str, actor: str
+) -> QualityProblem:
+    """The proposed responsible unit accepts the problem as its own."""
+    problem = get_problem(session=session, plant=plant, ref=ref)
+    _require_status(problem, ("proposed",), "accepted")
+    ctx = PlantTracing(session=session, plant=plant)
+    _unit_check(ctx, problem, unit, "accept")
+    result = ctx.trace(problem)
+    proposed = result.proposed
+    details = _settle(
+        session,
+        ctx,
+        problem,
+        {unit: 1.0},
+        "accepted",
+        _now(),
+        escapes={unit: proposed.escapes if proposed else ()},
+    )
+    problem.status = "accepted"
+    _event(session, problem, actor, "accepted", "", details)
+    return _finish(session, problem)
+
+
+def dispute_problem(
+    *, session: Session, plant: Plant, ref: str, unit: str, reason: str, actor: str
+) -> QualityProblem:
+    """The proposed responsible unit disputes the proposal, giving its reason."""
+    problem = get_problem(session=session, plant=plant, ref=ref)
+    _require_status(problem, ("proposed",), "disputed")
+    ctx = PlantTracing(session=session, plant=plant)
+    _unit_check(ctx, problem, unit, "dispute")
+    if not reason.strip():
+        raise NoacError("a dispute needs a reason")
+    problem.status = "disputed"
+    _event(session, problem, actor, "disputed", reason.strip())
+    return _finish(session, problem)
+
+
+def _parse_milestones(milestones: Sequence[Milestone | str]) -> list[dict]:
+    parsed = []
+    for item in milestones:
+        if isinstance(item, str):
+            day_text, _, text = item.partition(":")
+            day, reason = parse_date(day_text.strip())
+            if reason or not text.strip():
+                raise NoacError(f"milestone '{item}' must read YYYY-MM-DD:what is due")
+            item = Milestone(day, text.strip())
+        parsed.append({"due": item.due.isoformat(), "text": item.text})
+    return sorted(parsed, key=lambda m: m["due"])
+
+
+def rule_problem(
+    *,
+    session: Session,
+    plant: Plant,
+    ref: str,
+    shares: Mapping[str, float] | str | Sequence[str],
+    reason: str,
+    actor: str,
+    deadline: date | None = None,
+    milestones: Sequence[Milestone | str] = (),
+) -> QualityProblem:
+    """The quality department rules the responsible units and their shares.
+
+    ``shares`` is a mapping, or text ``UNIT[:share];...`` (missing shares split
+    what is left equally). A ruling may split responsibility, may come after
+    a dispute or overrule an acceptance, and may set the deadline and
+    milestones of the corrective action.
+    """
+    problem = get_problem(session=session, plant=plant, ref=ref)
+    _require_status(problem, [s for s in PROBLEM_STATUSES if s != "closed"], "ruled")
+    if isinstance(shares, str | list | tuple):
+        shares, errors = parse_shares(shares)
+        if errors:
+            raise NoacError("; ".join(errors))
+    ctx = PlantTracing(session=session, plant=plant)
+    unknown = [u for u in shares if u not in ctx.units]
+    if unknown:
+        raise NoacError(f"unknown unit(s): {', '.join(unknown)}")
+    total = sum(shares.values())
+    if abs(total - 1) > SHARE_TOLERANCE or any(s <= 0 for s in shares.values()):
+        raise NoacError(f"shares must be above 0 and sum to 1, not {total:g}")
+    if not reason.strip():
+        raise NoacError("a ruling needs a reason")
+    details = _settle(session, ctx, problem, shares, "ruled", _now())
+    if deadline is not None:
+        problem.deadline = deadline
+        details["deadline"] = deadline.isoformat()
+    if milestones:
+        problem.milestones = json.dumps(_parse_milestones(milestones), ensure_ascii=False)
+        details["milestones"] = json.loads(problem.milestones)
+    if problem.status in ("proposed", "accepted", "disputed", "ruled"):
+        problem.status = "ruled"
+    _event(session, problem, actor, "ruled", reason.strip(), details)
+    return _finish(session, problem)
+
+
+def responsible_units(*, session: Session, problem: QualityProblem) -> dict[str, float]:
+    statement = (
+        select(Unit.code, ProblemResponsibility.share)
+        .join(Unit, col(Unit.id) == ProblemResponsibility.unit_id)
+        .where(ProblemResponsibility.problem_id == problem.id)
+        .order_by(Unit.code)
+    )
+    return dict(session.exec(statement).all())
+
+
+def plan_action(
+    *,
+    session: Session,
+    plant: Plant,
+    ref: str,
+    owner: str,
+    root_cause: str,
+    actions: str,
+    actor: str,
+    deadline: date | None = None,
+    milestones: Sequence[Milestone | str] = (),
+) -> QualityProblem:
+    """The responsible unit enters root cause and corrective action (again, to revise it)."""
+    problem = get_problem(session=session, plant=plant, ref=ref)
+    _require_status(problem, ("accepted", "ruled", "action"), "given a corrective action")
+    responsible = responsible_units(session=session, problem=problem)
+    if owner not in responsible:
+        raise NoacError(
+            f"the owner of the corrective action must be a responsible unit of {ref}"
+            f" ({', '.join(responsible)}), not {owner}"
+        )
+    if not root_cause.strip() or not actions.strip():
+        raise NoacError("a corrective action needs a root cause and the actions taken")
+    deadline = deadline or problem.deadline
+    if deadline is None:
+        raise NoacError("a corrective action needs a deadline")
+    unit = units_by_code(session=session, plant=plant)[owner]
+    action = session.get(CorrectiveAction, problem.id) or CorrectiveAction(
+        problem_id=problem.id, owner_unit_id=unit.id, root_cause="", actions="", planned_at=_now()
+    )
+    action.owner_unit_id = unit.id
+    action.root_cause = root_cause.strip()
+    action.actions = actions.strip()
+    action.planned_at = _now()
+    session.add(action)
+    problem.deadline = deadline
+    if milestones:
+        problem.milestones = json.dumps(_parse_milestones(milestones), ensure_ascii=False)
+    problem.status = "action"
+    _event(
+        session,
+        problem,
+        actor,
+        "action-planned",
+        action.actions,
+        {
+            "owner": owner,
+            "root_cause": action.root_cause,
+            "deadline": deadline.isoformat(),
+            "milestones": json.loads(problem.milestones),
+        },
+    )
+    return _finish(session, problem)
+
+
+def request_verification(
+    *, session: Session, plant: Plant, ref: str, actor: str, note: str = ""
+) -> QualityProblem:
+    """The responsible unit reports its corrective action done and asks for verification."""
+    problem = get_problem(session=session, plant=plant, ref=ref)
+    _require_status(problem, ("action",), "sent for verification")
+    problem.status = "verification"
+    _event(session, problem, actor, "verification-requested", note.strip())
+    return _finish(session, problem)
+
+
+def verify_problem(
+    *,
+    session: Session,
+    plant: Plant,
+    ref: str,
+    effective: bool,
+    note: str,
+    actor: str,
+    on: date | None = None,
+) -> QualityProblem:
+    """The quality department checks the action's effect: effective closes the problem,
+    not effective sends it back to the responsible unit."""
+    problem = get_problem(session=session, plant=plant, ref=ref)
+    _require_status(problem, ("verification",), "verified")
+    if not note.strip():
+        raise NoacError("a verification needs a note of what was checked")
+    on = on or date.today()
+    if on > date.today():
+        raise NoacError(f"{on} is in the future")
+    action = session.get(CorrectiveAction, problem.id)
+    assert action is not None
+    action.verified_at = _now()
+    action.verified_by = actor
+    action.verification_note = note.strip()
+    session.add(action)
+    if effective:
+        problem.status = "closed"
+        problem.closed_on = on
+        _event(
+            session, problem, actor, "verified-closed", note.strip(), {"closed_on": on.isoformat()}
+        )
+    else:
+        problem.status = "action"
+        _event(session, problem, actor, "verified-not-effective", note.strip())
+    return _finish(session, problem)
+
+
+def is_overdue(problem: QualityProblem, as_of: date) -> bool:
+    """Deadline passed and the problem not closed by ``as_of``."""
+    return (
+        problem.deadline is not None
+        and problem.deadline < as_of
+        and (problem.closed_on is None or problem.closed_on > as_of)
+    )
+
+
+def add_attachment(
+    *,
+    session: Session,
+    plant: Plant,
+    ref: str,
+    filename: str,
+    content: bytes,
+    actor: str,
+    content_type: str = "application/octet-stream",
+) -> Attachment:
+    """Keep a piece of evidence with the problem, in the database."""
+    problem = get_problem(session=session, plant=plant, ref=ref)
+    if not content:
+        raise NoacError(f"attachment '{filename}' is empty")
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise NoacError(
+            f"attachment '{filename}' is {len(content)} bytes; the limit is {MAX_ATTACHMENT_BYTES}"
+        )
+    attachment = Attachment(
+        problem_id=problem.id,
+        filename=filename[:255] or "attachment",
+        content_type=content_type[:100],
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        uploaded_at=_now(),
+        uploaded_by=actor,
+    )
+    session.add(attachment)
+    _event(
+        session,
+        problem,
+        actor,
+        "attachment-added",
+        attachment.filename,
+        {"sha256": attachment.sha256, "size": attachment.size},
+    )
+    _finish(session, problem)
+    return attachment
+
+
+@dataclass
+class ProblemSummary:
+    """A problem as listed: plain values, ready for a table or JSON."""
+
+    ref: str
+    found_on: str
+    found_at: str
+    part: str
+    op: str | None
+    defect_code: str | None
+    severity: str
+    quantity: int
+    status: str
+    proposed: str | None
+    responsible: dict[str, float]
+    escapes: list[str]
+    counted_month: str | None
+    deadline: str | None
+    closed_on: str | None
+    overdue: bool
+    cost: float | None = None
+    description: str = ""
+    disposition: str | None = None
+    lot: str | None = None
+    history: list[dict] = field(default_factory=list)
+    corrective_action: dict | None = None
+    milestones: list[dict] = field(default_factory=list)
+
+
+def _summaries(
+    session: Session, plant: Plant, rows: Sequence[tuple[QualityProblem, str]], as_of: date
+) -> list[ProblemSummary]:
+    codes = {u.id: c for c, u in units_by_code(session=session, plant=plant).items()}
+    ids = [p.id for p, _ in rows]
+    shares: dict[int, dict[str, float]] = {}
+    escapes: dict[int, set[str]] = {}
+    if ids:
+        for r in session.exec(
+            select(ProblemResponsibility).where(col(ProblemResponsibility.problem_id).in_(ids))
+        ):
+            shares.setdefault(r.problem_id, {})[codes[r.unit_id]] = r.share
+        for e in session.exec(select(ProblemEscape).where(col(ProblemEscape.problem_id).in_(ids))):
+            escapes.setdefault(e.problem_id, set()).add(codes[e.unit_id])
+    return [
+        ProblemSummary(
+            ref=problem.ref,
+            found_on=problem.found_on.isoformat(),
+            found_at=codes[problem.found_at_unit_id],
+            part=part,
+            op=problem.op,
+            defect_code=problem.defect_code,
+            severity=problem.severity,
+            quantity=problem.quantity,
+            status=problem.status,
+            proposed=codes.get(problem.proposed_unit_id) if problem.proposed_unit_id else None,
+            responsible=dict(sorted(shares.get(problem.id, {}).items())),
+            escapes=sorted(escapes.get(problem.id, set())),
+            counted_month=problem.counted_month,
+            deadline=problem.deadline.isoformat() if problem.deadline else None,
+            closed_on=problem.closed_on.isoformat() if problem.closed_on else None,
+            overdue=is_overdue(problem, as_of),
+            cost=problem.cost,
+            description=problem.description,
+            disposition=problem.disposition,
+            lot=problem.lot,
+            milestones=json.loads(problem.milestones),
+        )
+        for problem, part in rows
+    ]
+
+
+def _with_part():
+    return select(QualityProblem, Part.code).join(Part, col(Part.id) == QualityProblem.part_id)
+
+
+def list_problems(
+    *,
+    session: Session,
+    plant: Plant,
+    month: str | None = None,
+    status: str | None = None,
+    unit: str | None = None,
+    as_of: date | None = None,
+) -> list[ProblemSummary]:
+    """Problems of a plant, optionally of a month found, a status (or ``overdue``), a unit.
+
+    ``unit`` matches where the problem was found, the proposed unit and the
+    responsible units.
+    """
+    as_of = as_of or date.today()
+    if status is not None and status not in (*PROBLEM_STATUSES, OVERDUE):
+        raise NoacError(
+            f"unknown status '{status}' (one of {', '.join(PROBLEM_STATUSES)}, overdue)"
+        )
+    if unit is not None and unit not in units_by_code(session=session, plant=plant):
+        raise NoacError(f"unknown unit '{unit}'")
+    statement = (
+        _with_part()
+        .where(QualityProblem.plant_id == plant.id)
+        .order_by(col(QualityProblem.found_on), QualityProblem.ref)
+    )
+    if status is not None and status != OVERDUE:
+        statement = statement.where(QualityProblem.status == status)
+    rows = [
+        (p, part)
+        for p, part in session.exec(statement)
+        if month is None or month_of(p.found_on) == month
+    ]
+    return [
+        s
+        for s in _summaries(session, plant, rows, as_of)
+        if (status != OVERDUE or s.overdue)
+        and (unit is None or unit in {s.found_at, s.proposed, *s.responsible})
+    ]
+
+
+def problem_detail(*, session: Session, plant: Plant, ref: str) -> ProblemSummary:
+    """One problem with its history and corrective action."""
+    problem = get_problem(session=session, plant=plant, ref=ref)
+    row = session.exec(_with_part().where(QualityProblem.id == problem.id)).one()
+    (summary,) = _summaries(session, plant, [row], date.today())
+    events = session.exec(
+        select(ProblemEvent)
+        .where(ProblemEvent.problem_id == problem.id)
+        .order_by(col(ProblemEvent.at), col(ProblemEvent.id))
+    )
+    summary.history = [
+        {
+            "at": e.at.isoformat(timespec="seconds"),
+            "actor": e.actor,
+            "action": e.action,
+            "status": e.status,
+            "note": e.note,
+        }
+        for e in events
+    ]
+    action = session.get(CorrectiveAction, problem.id)
+    if action is not None:
+        owner = session.get(Unit, action.owner_unit_id)
+        summary.corrective_action = {
+            "owner": owner.code if owner else None,
+            "root_cause": action.root_cause,
+            "actions": action.actions,
+            "verified_by": action.verified_by,
+            "verification_note": action.verification_note,
+        }
+    return summary
+
+
+def _identity(report: ProblemReport) -> tuple:
+    """The fields that say whether an imported row is a problem already stored."""
+    return (
+        report.found_on,
+        report.found_at,
+        report.part,
+        report.op or None,
+        report.defect_code or None,
+        report.severity,
+        report.quantity,
+    )
+
+
+def stored_identities(*, session: Session, plant: Plant) -> dict[str, tuple]:
+    units = {u.id: c for c, u in units_by_code(session=session, plant=plant).items()}
+    statement = (
+        select(QualityProblem, Part.code)
+        .join(Part, col(Part.id) == QualityProblem.part_id)
+        .where(QualityProblem.plant_id == plant.id)
+    )
+    return {
+        p.ref: (
+            p.found_on,
+            units[p.found_at_unit_id],
+            part,
+            p.op,
+            p.defect_code,
+            p.severity,
+            p.quantity,
+        )
+        for p, part in session.exec(statement)
+    }
+
+
+@dataclass
+class DefectRecord:
+    report: ProblemReport
+    view: RoutingView | None
+    shares: dict[str, float]
+    deadline: date | None
+    closed_on: date | None
+
+
+def validate_defect_rows(
+    rows: Sequence[Row], ctx: PlantTracing, today: date, stored: Mapping[str, tuple]
+) -> tuple[list[DefectRecord], list[RowError], int]:
+    """Check the rows of a defects file.
+
+    Returns the records to create, every error, and how many rows are
+    problems already stored with the same values (a re-import).
+    """
+    errors: list[RowError] = []
+    records: list[DefectRecord] = []
+    unchanged = 0
+    first_row: dict[str, int] = {}
+    for row in rows:
+        row_errors: list[tuple[str, str]] = []
+        ref = row["id"]
+        if not ref:
+            row_errors.append(("id", "id is empty"))
+        elif len(ref) > 40:
+            row_errors.append(("id", "id is longer than 40 characters"))
+        elif ref in first_row:
+            row_errors.append(("id", f"'{ref}' already appears in row {first_row[ref]}"))
+        first_row.setdefault(ref, row.number)
+        found_on, reason = parse_date(row["date"])
+        if reason:
+            row_errors.append(("date", reason))
+        quantity, reason = parse_number(row["qty"], 1, 1e9)
+        if reason or (quantity is not None and not quantity.is_integer()):
+            row_errors.append(("qty", f"'{row['qty']}' is not a whole number of at least 1"))
+        cost = None
+        if row["cost"]:
+            cost, reason = parse_number(row["cost"], 0, 1e12)
+            if reason:
+                row_errors.append(("cost", reason))
+        report = ProblemReport(
+            found_on=found_on or today,
+            found_at=row["found_at"],
+            part=row["part"],
+            severity=row["severity"].lower(),
+            quantity=int(quantity) if quantity and quantity.is_integer() else 1,
+            op=row["op"] or None,
+            defect_code=row["code"] or None,
+            description=row["description"],
+            disposition=row["disposition"].lower() or None,
+            cost=cost,
+            lot=row["lot"] or None,
+            ref=ref,
+        )
+        view, report_errors = ctx.check(report, today)
+        row_errors += report_errors
+        shares: dict[str, float] = {}
+        if row["responsible"]:
+            shares, share_errors = parse_shares(row["responsible"])
+            row_errors += [("responsible", reason) for reason in share_errors]
+            row_errors += [
+                ("responsible", f"unknown unit '{unit}'")
+                for unit in shares
+                if unit not in ctx.units
+            ]
+        dates: dict[str, date | None] = {"deadline": None, "closed_on": None}
+        for column in dates:
+            if row[column]:
+                dates[column], reason = parse_date(row[column])
+                if reason:
+                    row_errors.append((column, reason))
+        closed_on = dates["closed_on"]
+        if closed_on is not None:
+            if closed_on > today:
+                row_errors.append(("closed_on", f"{closed_on} is in the future"))
+            if found_on and closed_on < found_on:
+                row_errors.append(("closed_on", f"{closed_on} is before the date found {found_on}"))
+            if not row["responsible"]:
+                row_errors.append(("closed_on", "a closed problem needs its responsible unit(s)"))
+        if ref in stored and not row_errors:
+            if stored[ref] != _identity(report):
+                row_errors.append(
+                    (
+                        "id",
+                        f"problem '{ref}' already exists with other values; it changes"
+                        " through its workflow, not by a new import",
+                    )
+                )
+            else:
+                unchanged += 1
+                continue
+        errors += [RowError(row.number, column, reason) for column, reason in row_errors]
+        records.append(DefectRecord(report, view, shares, dates["deadline"], closed_on))
+    return records, errors, unchanged
+
+
+def apply_defect_records(
+    *, session: Session, ctx: PlantTracing, records: Sequence[DefectRecord], actor: str
+) -> None:
+    """Write validated defect records (no commit)."""
+    now = _now()
+    for record in records:
+        assert record.view is not None
+        problem, _ = _new_problem(session, ctx, record.report, record.view, actor, now)
+        if record.shares:
+            details = _settle(session, ctx, problem, record.shares, "imported", now)
+            problem.status = "ruled"
+            _event(session, problem, actor, "imported-responsibility", "", details, at=now)
+        problem.deadline = record.deadline
+        if record.closed_on is not None:
+            problem.status = "closed"
+            problem.closed_on = record.closed_on
+            _event(
+                session,
+                problem,
+                actor,
+                "imported-closed",
+                "",
+                {"closed_on": record.closed_on},
+                at=now,
+            )
+        session.add(problem)
+    session.flush()

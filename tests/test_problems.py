@@ -1,0 +1,324 @@
+"""The quality-problem workflow through the service layer, on both databases."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlmodel import Session, select
+
+from noac.db import create_db_engine
+from noac.errors import NoacError
+from noac.importers import import_file
+from noac.models import Attachment, Period
+from noac.services import problems
+from noac.services.plants import resolve_plant
+from noac.services.problems import ProblemReport
+from tests.conftest import DATA, snapshot
+
+AERO = DATA / "demo" / "aerospace"
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture
+def plant(session):
+    for kind, file in (
+        ("units", "units.csv"),
+        ("defect-codes", "defect_codes.csv"),
+        ("routings", "routings.csv"),
+    ):
+        import_file(session=session, kind=kind, path=AERO / file, plant_code="AERO")
+    import_file(
+        session=session,
+        kind="routings",
+        path=AERO / "routings_revision.csv",
+        plant_code="AERO",
+        effective=date(2026, 6, 1),
+    )
+    return resolve_plant(session=session, code="AERO")
+
+
+def report(session, plant, **fields):
+    values = {
+        "found_on": date(2026, 3, 10),
+        "found_at": "ASSY",
+        "part": "BP-100",
+        "severity": "major",
+        "quantity": 12,
+        "op": "60",
+        "defect_code": "PIT-FACE",
+        "description": "pits on the plated face",
+    }
+    values.update(fields)
+    problem, result = problems.report_problem(
+        session=session, plant=plant, report=ProblemReport(**values), actor="ann", today=TODAY
+    )
+    return problem, result
+
+
+def detail(session, plant, ref):
+    return problems.problem_detail(session=session, plant=plant, ref=ref)
+
+
+def test_report_traces_and_proposes(session, plant):
+    problem, result = report(session, plant)
+    assert problem.ref == "AERO-000001"
+    assert [c.unit for c in result.candidates] == ["SHEET", "STORE"]
+    shown = detail(session, plant, problem.ref)
+    assert (shown.status, shown.proposed, shown.responsible) == ("proposed", "SHEET", {})
+    assert [h["action"] for h in shown.history] == ["reported", "traced"]
+    assert shown.history[1]["note"].startswith("proposed: SHEET (op 30, bending)")
+
+
+def test_the_routing_in_force_on_the_date_found_is_used(session, plant):
+    before, _ = report(session, plant, found_on=date(2026, 5, 31))
+    after, _ = report(session, plant, found_on=date(2026, 6, 1))
+    for problem, escapes in ((before, ["QC-SM"]), (after, ["QC-SM"])):
+        problems.rule_problem(
+            session=session, plant=plant, ref=problem.ref, shares="STORE", reason="r", actor="q"
+        )
+        assert detail(session, plant, problem.ref).escapes == escapes
+    old = problems.trace_problem(session=session, plant=plant, ref=before.ref)
+    new = problems.trace_problem(session=session, plant=plant, ref=after.ref)
+    store = {c.unit: c for c in old.candidates}["STORE"]
+    assert [e.op for e in store.escapes] == ["40"]
+    store = {c.unit: c for c in new.candidates}["STORE"]
+    # the revision added an incoming inspection (op 15) after the store
+    assert [e.op for e in store.escapes] == ["15", "40"]
+
+
+def test_accept_settles_responsibility_with_the_proposals_escapes(engine, session, plant):
+    problem, _ = report(session, plant)
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match="only SHEET, the proposed responsible unit, can accept"):
+        problems.accept_problem(
+            session=session, plant=plant, ref=problem.ref, unit="STORE", actor="x"
+        )
+    assert snapshot(engine) == before
+    problems.accept_problem(
+        session=session, plant=plant, ref=problem.ref, unit="SHEET", actor="sam"
+    )
+    shown = detail(session, plant, problem.ref)
+    assert (shown.status, shown.responsible, shown.escapes) == (
+        "accepted",
+        {"SHEET": 1.0},
+        ["QC-SM"],
+    )
+    assert shown.counted_month == "2026-03"
+    assert shown.history[-1]["actor"] == "sam"
+
+
+def test_full_workflow_dispute_split_ruling_action_verification(session, plant):
+    problem, _ = report(session, plant)
+    ref = problem.ref
+    with pytest.raises(NoacError, match="a dispute needs a reason"):
+        problems.dispute_problem(
+            session=session, plant=plant, ref=ref, unit="SHEET", reason=" ", actor="s"
+        )
+    problems.dispute_problem(
+        session=session,
+        plant=plant,
+        ref=ref,
+        unit="SHEET",
+        reason="the store issued pitted plates",
+        actor="sam",
+    )
+    problems.rule_problem(
+        session=session,
+        plant=plant,
+        ref=ref,
+        shares="STORE:0.6;SHEET",
+        actor="quinn",
+        reason="neither unit knew the downstream need",
+        deadline=date(2026, 4, 30),
+        milestones=["2026-04-15:incoming surface check defined"],
+    )
+    shown = detail(session, plant, ref)
+    assert shown.status == "ruled"
+    assert shown.responsible == pytest.approx({"SHEET": 0.4, "STORE": 0.6})
+    assert shown.escapes == ["QC-SM"]
+    assert shown.milestones == [{"due": "2026-04-15", "text": "incoming surface check defined"}]
+    with pytest.raises(NoacError, match="must be a responsible unit of .* not SURF"):
+        problems.plan_action(
+            session=session,
+            plant=plant,
+            ref=ref,
+            owner="SURF",
+            root_cause="c",
+            actions="a",
+            actor="s",
+        )
+    problems.plan_action(
+        session=session,
+        plant=plant,
+        ref=ref,
+        owner="STORE",
+        actor="sue",
+        root_cause="plates stored uncovered",
+        actions="covered racks; surface check at issue",
+    )
+    assert detail(session, plant, ref).deadline == "2026-04-30"
+    problems.request_verification(session=session, plant=plant, ref=ref, actor="sue")
+    problems.verify_problem(
+        session=session,
+        plant=plant,
+        ref=ref,
+        effective=False,
+        note="pits again in April",
+        actor="quinn",
+    )
+    assert detail(session, plant, ref).status == "action"
+    problems.request_verification(session=session, plant=plant, ref=ref, actor="sue")
+    problems.verify_problem(
+        session=session,
+        plant=plant,
+        ref=ref,
+        effective=True,
+        note="three lots clean",
+        actor="quinn",
+        on=date(2026, 5, 20),
+    )
+    shown = detail(session, plant, ref)
+    assert (shown.status, shown.closed_on) == ("closed", "2026-05-20")
+    assert [h["action"] for h in shown.history] == [
+        "reported",
+        "traced",
+        "disputed",
+        "ruled",
+        "action-planned",
+        "verification-requested",
+        "verified-not-effective",
+        "verification-requested",
+        "verified-closed",
+    ]
+    assert shown.corrective_action["root_cause"] == "plates stored uncovered"
+    with pytest.raises(NoacError, match="is closed: it cannot be ruled"):
+        problems.rule_problem(
+            session=session, plant=plant, ref=ref, shares="SHEET", reason="r", actor="q"
+        )
+
+
+def test_overdue_means_deadline_passed_and_not_closed_by_then(session, plant):
+    problem, _ = report(session, plant)
+    problems.rule_problem(
+        session=session,
+        plant=plant,
+        ref=problem.ref,
+        shares="SHEET",
+        reason="r",
+        actor="q",
+        deadline=date(2026, 4, 30),
+    )
+
+    def overdue(as_of):
+        found = problems.list_problems(session=session, plant=plant, status="overdue", as_of=as_of)
+        return [p.ref for p in found]
+
+    assert overdue(date(2026, 4, 30)) == []
+    assert overdue(date(2026, 5, 1)) == [problem.ref]
+
+
+@pytest.mark.parametrize(
+    ("shares", "message"),
+    [
+        ("STORE:0.5;SHEET:0.3", "shares sum to 0.8, not 1"),
+        ("STORE:1;SHEET", "the given shares already sum to 1, nothing is left for SHEET"),
+        ("MOON", "unknown unit\\(s\\): MOON"),
+        ("STORE;STORE", "unit 'STORE' is named twice"),
+        ("STORE:-1", "share of STORE: -1 is outside 0..1"),
+    ],
+)
+def test_bad_rulings_are_refused_and_write_nothing(engine, session, plant, shares, message):
+    problem, _ = report(session, plant)
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match=message):
+        problems.rule_problem(
+            session=session, plant=plant, ref=problem.ref, shares=shares, reason="r", actor="q"
+        )
+    assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"found_on": date(2026, 11, 21)}, "date: 2026-11-21 is in the future"),
+        (
+            {"found_at": "WELD", "op": None},
+            "found_at: unit WELD is not on the routing of part BP-100",
+        ),
+        ({"op": "99"}, "op: part BP-100 \\(routing version 1\\) has no operation '99'"),
+        (
+            {"op": "50"},
+            "op: operation 50 of part BP-100 \\(routing version 1\\) is at unit SURF, not at ASSY",
+        ),
+        ({"part": "NOPE"}, "part: unknown part 'NOPE'"),
+        ({"found_at": "MOON"}, "found_at: unknown unit 'MOON'"),
+        (
+            {"severity": "grave", "quantity": 0},
+            "severity: 'grave' is not one of minor, major, critical; qty",
+        ),
+    ],
+)
+def test_bad_reports_are_refused_and_write_nothing(engine, session, plant, fields, message):
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match=message):
+        report(session, plant, **fields)
+    assert snapshot(engine) == before
+
+
+def test_ruling_after_the_month_closed_counts_in_the_first_open_month(session, plant):
+    problem, _ = report(session, plant)
+    for month in ("2026-03", "2026-04"):
+        session.add(
+            Period(plant_id=plant.id, month=month, closed_at=datetime.now(UTC), closed_by="q")
+        )
+    session.commit()
+    problems.rule_problem(
+        session=session, plant=plant, ref=problem.ref, shares="STORE", reason="r", actor="q"
+    )
+    assert detail(session, plant, problem.ref).counted_month == "2026-05"
+    session.add(
+        Period(plant_id=plant.id, month="2026-05", closed_at=datetime.now(UTC), closed_by="q")
+    )
+    session.commit()
+    with pytest.raises(NoacError, match="counts in 2026-05, which is closed"):
+        problems.rule_problem(
+            session=session, plant=plant, ref=problem.ref, shares="SHEET", reason="r", actor="q"
+        )
+
+
+def test_undetermined_problem_cannot_be_accepted_and_is_ruled(session, plant):
+    problem, result = report(session, plant, found_at="STORE", op="10")
+    assert result.undetermined
+    with pytest.raises(NoacError, match="no proposed responsible unit \\(undetermined\\)"):
+        problems.accept_problem(
+            session=session, plant=plant, ref=problem.ref, unit="STORE", actor="s"
+        )
+    problems.rule_problem(
+        session=session,
+        plant=plant,
+        ref=problem.ref,
+        shares="STORE",
+        reason="supplier lot",
+        actor="q",
+    )
+    assert detail(session, plant, problem.ref).responsible == {"STORE": 1.0}
+
+
+def test_evidence_is_kept_in_the_database_across_restarts(db_url, session, plant):
+    problem, _ = report(session, plant)
+    photo = bytes(range(256)) * 10
+    problems.add_attachment(
+        session=session,
+        plant=plant,
+        ref=problem.ref,
+        filename="pits.jpg",
+        content=photo,
+        content_type="image/jpeg",
+        actor="ann",
+    )
+    other = create_db_engine(db_url)
+    try:
+        with Session(other) as fresh:
+            (stored,) = fresh.exec(select(Attachment)).all()
+            assert (stored.filename, stored.content, stored.size) == ("pits.jpg", photo, 2560)
+    finally:
+        other.dispose()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -11,10 +12,45 @@ from sqlmodel import Session
 
 from noac.db import create_db_engine, migrate
 from noac.importers import import_file
-from noac.services.plants import save_plant
+from noac.models import Plant
+from noac.services import problems
+from noac.services.plants import resolve_plant, save_plant
 from noac.settings import get_settings
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "demo"
+
+QUALITY = "quality"
+
+# (part, found at unit, operation, defect code, severity, weight per month
+# in the first and in the second half of the year). WELD improves after its
+# corrective action of mid-year; MACH stays the leading source; HEAT's actions
+# run late.
+AERO_PROBLEMS = (
+    ("ACT-200", "QC-FIN", "140", "WELD-POR", "major", 3, 0.5),
+    ("HSG-400", "QC-WE", "40", "WELD-POR", "minor", 3, 0.5),
+    ("DCT-260", "TEST", "60", "LEAK", "critical", 0.5, 0.2),
+    ("SH-300", "QC-MA", "40", "DIM", "minor", 3, 3),
+    ("FLG-150", "QC-MA", "40", "DIM", "major", 1.5, 1.5),
+    ("VLV-320", "QC-MA", "40", "BURR", "minor", 1.5, 1.5),
+    ("PIN-160", "QC-MA", "50", "HARD", "major", 1, 1),
+    ("LG-230", "QC-FIN", "70", "PLAT", "minor", 1, 1),
+    ("BRK-110", "SURF", "60", "SCR", "minor", 1, 1),
+    ("CVR-280", "SURF", "60", "SCR", "minor", 0.5, 0.5),
+    ("RCK-410", "QC-FIN", "90", "ASSY-TORQ", "minor", 0.5, 0.5),
+    ("CLP-240", "QC-FIN", "60", "CORR", "major", 0.5, 0.5),
+    ("HB-140", "QC-SM", "50", "BEND", "minor", 1, 1),
+    ("KIT-350", "QC-FIN", "40", "DOC", "minor", 0.3, 0.3),
+    ("GBX-250", "ASSY", "70", None, "minor", 0.5, 0.5),
+)
+GARM_PROBLEMS = (
+    ("SHIRT-01", "QC", "50", "SKIP", "minor", 2, 2),
+    ("TROUSER-03", "QC", "60", "PUCK", "minor", 1, 1),
+    ("JACKET-02", "QC", "80", "SHADE", "major", 0.5, 0.5),
+    ("DRESS-05", "QC-CUT", "30", "CUTSZ", "minor", 1, 1),
+    ("POLO-04", "QC", "60", "EMB-OFF", "minor", 0.5, 0.5),
+    ("VEST-07", "QC", "60", "SHINE", "minor", 0.5, 0.5),
+)
+LATE_UNITS = {"HEAT"}
 
 PLANTS = (
     ("AERO", "航空装配厂 Aerospace assembly plant", "aerospace"),
@@ -73,6 +109,186 @@ def build(url: str, today: date | None = None) -> Iterator[str]:
                 effective=months[6],
             )
             yield f"{revision} (revision in force from {months[6]})"
+            rng = random.Random(2014)
+            for code, scenarios in (("AERO", AERO_PROBLEMS), ("GARM", GARM_PROBLEMS)):
+                plant = resolve_plant(session=session, code=code)
+                count = _problem_history(session, plant, scenarios, months, today, rng)
+                yield f"{count} quality problems in plant {code} over {len(months)} months"
+            _backing_plate_case(session, months, today)
+            yield "the backing-plate case of the brief in plant AERO"
     finally:
         engine.dispose()
     yield f"demo database ready: {make_url(url).render_as_string(hide_password=True)}"
+
+
+def _day_in(month: date, rng: random.Random, today: date) -> date:
+    return min(month + timedelta(days=rng.randrange(28)), today)
+
+
+def _problem_history(
+    session: Session,
+    plant: Plant,
+    scenarios: tuple,
+    months: list[date],
+    today: date,
+    rng: random.Random,
+) -> int:
+    """Report problems month by month; move each along its workflow as far as its age allows."""
+    count = 0
+    for index, month in enumerate(months):
+        age = len(months) - 1 - index
+        for part, found_at, op, code, severity, early, late in scenarios:
+            rate = early if index < len(months) // 2 else late
+            for _ in range(int(rate) + (rng.random() < rate - int(rate))):
+                report = problems.ProblemReport(
+                    found_on=_day_in(month, rng, today),
+                    found_at=found_at,
+                    part=part,
+                    severity=severity,
+                    quantity=rng.choice((1, 1, 2, 3, 5, 8)),
+                    op=op,
+                    defect_code=code,
+                    description=f"{code or 'defect'} found at {found_at}",
+                    disposition=rng.choice(("rework", "rework", "scrap", "concession")),
+                    cost=float(rng.choice((0, 120, 300, 800, 2500))) or None,
+                )
+                problem, result = problems.report_problem(
+                    session=session,
+                    plant=plant,
+                    report=report,
+                    actor=f"sup-{found_at}",
+                    today=today,
+                )
+                _advance(
+                    session, plant, problem.ref, result, report.found_on, age, today, rng, count
+                )
+                count += 1
+    return count
+
+
+def _advance(session, plant, ref, result, found_on, age, today, rng, serial) -> None:
+    """Take one problem through as many workflow steps as a problem of its age has seen."""
+    steps = (0, 1, 2)[serial % 3] if age == 0 else min(age * 2 + rng.randrange(3), 6)
+    if steps == 0:
+        return
+    unit = result.proposed.unit if result.proposed else None
+    if unit is None or (age == 0 and steps == 1) or rng.random() < 0.15:
+        if unit is not None:
+            problems.dispute_problem(
+                session=session,
+                plant=plant,
+                ref=ref,
+                unit=unit,
+                actor=f"sup-{unit}",
+                reason="our inspection passed the parts; the cause lies elsewhere",
+            )
+            if steps == 1:
+                return
+        first_store = "STORE" if plant.code == "AERO" else "FAB"
+        candidates = list(dict.fromkeys(c.unit for c in result.candidates))[:2] or [first_store]
+        shares = {c: 1 / len(candidates) for c in candidates}
+        problems.rule_problem(
+            session=session,
+            plant=plant,
+            ref=ref,
+            shares=shares,
+            actor=QUALITY,
+            reason="ruled after a joint review with production and the finding unit",
+        )
+        unit = candidates[0]
+    else:
+        problems.accept_problem(
+            session=session, plant=plant, ref=ref, unit=unit, actor=f"sup-{unit}"
+        )
+    if steps < 3:
+        return
+    late = unit in LATE_UNITS and rng.random() < 0.6
+    deadline = found_on + timedelta(days=30)
+    problems.plan_action(
+        session=session,
+        plant=plant,
+        ref=ref,
+        owner=unit,
+        actor=f"sup-{unit}",
+        root_cause="process parameter drift not caught by the operator check",
+        actions="parameter window fixed in the work instruction; first-piece check added",
+        deadline=deadline,
+        milestones=[f"{found_on + timedelta(days=14)}:instruction revised"],
+    )
+    if steps < 4 or late or deadline > today:
+        return
+    problems.request_verification(session=session, plant=plant, ref=ref, actor=f"sup-{unit}")
+    if steps < 5:
+        return
+    problems.verify_problem(
+        session=session,
+        plant=plant,
+        ref=ref,
+        effective=True,
+        actor=QUALITY,
+        note="three following lots checked without recurrence",
+        on=min(deadline - timedelta(days=rng.randrange(10)), today),
+    )
+
+
+def _backing_plate_case(session: Session, months: list[date], today: date) -> None:
+    """The case of the brief: the store issued pitted plates, sheet metal bent them wrongly."""
+    plant = resolve_plant(session=session, code="AERO")
+    found_on = months[3] + timedelta(days=9)
+    problem, _ = problems.report_problem(
+        session=session,
+        plant=plant,
+        report=problems.ProblemReport(
+            found_on=found_on,
+            found_at="ASSY",
+            part="BP-100",
+            op="60",
+            defect_code="PIT-FACE",
+            severity="major",
+            quantity=12,
+            disposition="concession",
+            cost=4800.0,
+            description="背板镀锌面有腐蚀坑: corrosion pits on the galvanised face of 12 plates",
+        ),
+        actor="sup-ASSY",
+        today=today,
+    )
+    problems.dispute_problem(
+        session=session,
+        plant=plant,
+        ref=problem.ref,
+        unit="SHEET",
+        actor="sup-SHEET",
+        reason="the plates came from the store already pitted;"
+        " we did not know which face is plated",
+    )
+    problems.rule_problem(
+        session=session,
+        plant=plant,
+        ref=problem.ref,
+        shares={"STORE": 0.5, "SHEET": 0.5},
+        actor=QUALITY,
+        deadline=found_on + timedelta(days=45),
+        reason="the store issued pitted plates and sheet metal bent them with the pitted face"
+        " to be plated: neither knew the downstream requirement",
+        milestones=[f"{found_on + timedelta(days=20)}:face marking added to the drawing"],
+    )
+    problems.plan_action(
+        session=session,
+        plant=plant,
+        ref=problem.ref,
+        owner="STORE",
+        actor="sup-STORE",
+        root_cause="plates stored uncovered; no incoming surface check; plated face not marked",
+        actions="covered racks; incoming surface inspection before sheet metal (routing revised)",
+    )
+    problems.request_verification(session=session, plant=plant, ref=problem.ref, actor="sup-STORE")
+    problems.verify_problem(
+        session=session,
+        plant=plant,
+        ref=problem.ref,
+        effective=True,
+        actor=QUALITY,
+        note="no pitted plate at final assembly for two months",
+        on=found_on + timedelta(days=40),
+    )

@@ -100,3 +100,19 @@ def test_demo_builds_both_plants(tmp_path):
     assert "several plants (AERO, GARM)" in noac(url, "units", "list").output
     shown = noac(url, "routing", "show", "BP-100", "--plant", "AERO")
     assert "version 2 of 2" in shown.output
+    listed = json.loads(noac(url, "problems", "list", "--plant", "AERO", "--json").output)
+    statuses = {p["status"] for p in listed}
+    assert statuses == {
+        "proposed",
+        "accepted",
+        "disputed",
+        "ruled",
+        "action",
+        "verification",
+        "closed",
+    }
+    assert any(p["overdue"] for p in listed)
+    case = [p for p in listed if p["defect_code"] == "PIT-FACE"]
+    assert [(p["responsible"], p["escapes"], p["status"]) for p in case] == [
+        ({"SHEET": 0.5, "STORE": 0.5}, ["QC-SM"], "closed")
+    ]

@@ -1,0 +1,169 @@
+"""The quality-problem commands, end to end through typer's runner."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from noac.cli import app
+from tests.conftest import DATA, write_csv
+
+runner = CliRunner()
+AERO = DATA / "demo" / "aerospace"
+
+
+def noac(db_url, *args, user="quinn"):
+    result = runner.invoke(app, ["--db", db_url, "--as", user, *map(str, args)])
+    return result
+
+
+@pytest.fixture
+def db(db_url):
+    noac(db_url, "init")
+    for kind, file in (
+        ("units", "units.csv"),
+        ("defect-codes", "defect_codes.csv"),
+        ("routings", "routings.csv"),
+    ):
+        assert noac(db_url, "import", kind, AERO / file, "--plant", "AERO").exit_code == 0
+    return db_url
+
+
+def test_report_trace_rule_act_verify_from_the_cli(db, tmp_path):
+    photo = tmp_path / "pits.jpg"
+    photo.write_bytes(b"\xff\xd8jpeg")
+    result = noac(
+        db,
+        "problems",
+        "report",
+        "--found-at",
+        "ASSY",
+        "--part",
+        "BP-100",
+        "--op",
+        "60",
+        "--code",
+        "PIT-FACE",
+        "--severity",
+        "major",
+        "--qty",
+        "12",
+        "--date",
+        "2026-03-10",
+        "--id",
+        "QP-1",
+        "--attach",
+        photo,
+        user="ann",
+    )
+    assert result.exit_code == 0, result.output
+    assert "proposed: SHEET (op 30, bending), path 30 -> 40 -> 50 -> 60" in result.output
+    traced = noac(db, "trace", "QP-1")
+    assert (
+        "SHEET 30  bending         3             30 -> 40 -> 50 -> 60 QC-SM (op 40)"
+        in traced.output
+    )
+    assert "10 -> 20 -> 30 -> 40 -> 50 -> 60" in traced.output
+    data = json.loads(noac(db, "trace", "QP-1", "--json").output)
+    assert [c["unit"] for c in data["candidates"]] == ["SHEET", "STORE"]
+    assert data["candidates"][1]["escapes"] == [{"unit": "QC-SM", "op": "40"}]
+
+    disputed = noac(
+        db, "problems", "dispute", "QP-1", "--unit", "SHEET", "--reason", "pitted stock", user="sam"
+    )
+    assert disputed.exit_code == 0
+    ruled = noac(
+        db,
+        "assign",
+        "QP-1",
+        "STORE:0.5",
+        "SHEET:0.5",
+        "--reason",
+        "shared",
+        "--deadline",
+        "2026-04-30",
+    )
+    assert "QP-1 ruled: SHEET 0.5, STORE 0.5; escapes: QC-SM; counts in 2026-03" in ruled.output
+    assert (
+        noac(
+            db,
+            "problems",
+            "action",
+            "QP-1",
+            "--owner",
+            "STORE",
+            "--root-cause",
+            "uncovered racks",
+            "--actions",
+            "covered racks",
+            "--milestone",
+            "2026-04-10:racks covered",
+        ).exit_code
+        == 0
+    )
+    assert noac(db, "problems", "request-verification", "QP-1").exit_code == 0
+    closed = noac(db, "problems", "verify", "QP-1", "--note", "clean lots", "--on", "2026-04-25")
+    assert "QP-1 is closed" in closed.output
+    shown = json.loads(noac(db, "problems", "show", "QP-1").output)
+    actors = {h["action"]: h["actor"] for h in shown["history"]}
+    assert actors == {
+        "reported": "ann",
+        "traced": "ann",
+        "attachment-added": "ann",
+        "disputed": "sam",
+        "ruled": "quinn",
+        "action-planned": "quinn",
+        "verification-requested": "quinn",
+        "verified-closed": "quinn",
+    }
+    assert shown["closed_on"] == "2026-04-25"
+    assert shown["milestones"] == [{"due": "2026-04-10", "text": "racks covered"}]
+
+
+def test_problems_list_filters(db, tmp_path):
+    path = write_csv(
+        tmp_path / "d.csv",
+        """
+id,date,found_at,part,op,code,severity,qty,responsible,deadline
+A,2026-03-10,ASSY,BP-100,60,PIT-FACE,major,1,SHEET,2026-04-01
+B,2026-04-10,QC-FIN,ACT-200,,WELD-POR,minor,1,,
+""",
+    )
+    assert noac(db, "import", "defects", path).exit_code == 0
+    listed = json.loads(noac(db, "problems", "list", "--json", "--status", "overdue").output)
+    assert [p["ref"] for p in listed] == ["A"]
+    listed = json.loads(noac(db, "problems", "list", "--json", "--month", "2026-04").output)
+    assert [p["ref"] for p in listed] == ["B"]
+    listed = json.loads(noac(db, "problems", "list", "--json", "--unit", "WELD").output)
+    assert [p["ref"] for p in listed] == ["B"]
+    table = noac(db, "problems", "list").output
+    assert "ruled (overdue)" in table and "proposed WELD" in table
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("trace", "NOPE"), "plant AERO has no quality problem 'NOPE'"),
+        (("problems", "list", "--status", "lost"), "unknown status 'lost'"),
+        (("problems", "list", "--month", "2026-13"), "'2026-13' is not a month (YYYY-MM)"),
+        (
+            (
+                "problems",
+                "report",
+                "--found-at",
+                "WELD",
+                "--part",
+                "BP-100",
+                "--severity",
+                "minor",
+                "--qty",
+                "1",
+            ),
+            "unit WELD is not on the routing of part BP-100",
+        ),
+    ],
+)
+def test_bad_input_is_explained(db, args, message):
+    result = noac(db, *args)
+    assert result.exit_code == 1
+    assert message in result.output

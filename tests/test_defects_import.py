@@ -1,0 +1,94 @@
+"""`noac import defects`: history with rulings and closures, atomic and idempotent."""
+
+from datetime import date
+
+import pytest
+
+from noac.errors import ImportRejected
+from noac.importers import import_file
+from noac.services import problems
+from noac.services.plants import resolve_plant
+from tests.conftest import DATA, snapshot, write_csv
+
+AERO = DATA / "demo" / "aerospace"
+
+GOOD = """
+id,date,found_at,part,op,code,severity,qty,description,responsible,deadline,closed_on,cost
+Q-1,2026-03-10,ASSY,BP-100,60,PIT-FACE,major,12,pits,STORE:0.6;SHEET,2026-04-30,2026-04-20,1500
+Q-2,2026-03-12,QC-FIN,ACT-200,,WELD-POR,minor,2,porosity,,,,
+Q-3,2026-04-02,ASSY,BP-100,,,critical,1,unknown cause,,2026-05-15,,
+"""
+
+
+@pytest.fixture
+def plant(session):
+    for kind, file in (
+        ("units", "units.csv"),
+        ("defect-codes", "defect_codes.csv"),
+        ("routings", "routings.csv"),
+    ):
+        import_file(session=session, kind=kind, path=AERO / file, plant_code="AERO")
+    return resolve_plant(session=session, code="AERO")
+
+
+def test_history_is_imported_with_its_state_and_reimport_changes_nothing(
+    tmp_path, engine, session, plant
+):
+    path = write_csv(tmp_path / "defects.csv", GOOD)
+    summary = import_file(session=session, kind="defects", path=path, actor="migration")
+    assert (summary.rows, summary.created) == (3, 3)
+    found = {p.ref: p for p in problems.list_problems(session=session, plant=plant)}
+    assert found["Q-1"].status == "closed"
+    assert found["Q-1"].responsible == pytest.approx({"SHEET": 0.4, "STORE": 0.6})
+    assert (found["Q-1"].escapes, found["Q-1"].counted_month, found["Q-1"].cost) == (
+        ["QC-SM"],
+        "2026-03",
+        1500.0,
+    )
+    assert (found["Q-2"].status, found["Q-2"].proposed) == ("proposed", "WELD")
+    # no code: nearest upstream work at another unit than ASSY on BP-100 is SURF plating
+    assert (found["Q-3"].proposed, found["Q-3"].deadline) == ("SURF", "2026-05-15")
+    overdue = problems.list_problems(
+        session=session, plant=plant, status="overdue", as_of=date(2026, 5, 16)
+    )
+    assert [p.ref for p in overdue] == ["Q-3"]
+    before = snapshot(engine)
+    again = import_file(session=session, kind="defects", path=path)
+    assert (again.created, again.unchanged) == (0, 3)
+    assert snapshot(engine) == before
+
+
+def test_bad_defects_file_reports_every_row_and_writes_nothing(tmp_path, engine, session, plant):
+    import_file(session=session, kind="defects", path=write_csv(tmp_path / "ok.csv", GOOD))
+    before = snapshot(engine)
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        """
+id,date,found_at,part,op,code,severity,qty,description,responsible,deadline,closed_on
+Q-1,2026-03-10,ASSY,BP-100,60,PIT-FACE,minor,12,changed severity,,,
+Q-9,2099-01-01,WELD,BP-100,,X,minor,1,,,,
+Q-10,2026-03-10,ASSY,NOPE,,X,minor,one,,STORE:0.5;SHEET:0.3,,
+Q-10,2026-03-10,ASSY,BP-100,77,X,bad,1,,,2026-13-01,2026-03-11
+""",
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(session=session, kind="defects", path=bad)
+    assert [(e.row, e.column, e.reason) for e in excinfo.value.errors] == [
+        (
+            2,
+            "id",
+            "problem 'Q-1' already exists with other values; it changes through its workflow,"
+            " not by a new import",
+        ),
+        (3, "date", "2099-01-01 is in the future"),
+        (3, "found_at", "unit WELD is not on the routing of part BP-100 (routing version 1)"),
+        (4, "part", "unknown part 'NOPE'"),
+        (4, "qty", "'one' is not a whole number of at least 1"),
+        (4, "responsible", "shares sum to 0.8, not 1"),
+        (5, "closed_on", "a closed problem needs its responsible unit(s)"),
+        (5, "deadline", "'2026-13-01' is not a date (YYYY-MM-DD)"),
+        (5, "id", "'Q-10' already appears in row 4"),
+        (5, "op", "part BP-100 (routing version 1) has no operation '77'"),
+        (5, "severity", "'bad' is not one of minor, major, critical"),
+    ]
+    assert snapshot(engine) == before

@@ -18,15 +18,17 @@ import typer
 from sqlmodel import Session
 
 from noac import demo as demo_data
+from noac import exports
 from noac.db import check_schema, create_db_engine, migrate
 from noac.errors import NoacError
 from noac.importers import KINDS, import_file
-from noac.services import problems
+from noac.services import coefficients, problems
 from noac.services.masterdata import list_units
 from noac.services.periods import parse_month
 from noac.services.plants import resolve_plant
 from noac.services.problems import ProblemSummary
 from noac.services.routings import in_force, routing_versions
+from noac.services.schemes import active_scheme, set_scheme
 from noac.settings import get_settings
 from routing.graph import rework_loops
 from routing.trace import TraceResult
@@ -584,3 +586,128 @@ def problems_verify(
             on=_date(on, "--on"),
         )
         typer.echo(f"{problem.ref} is {problem.status}")
+
+
+export_app = typer.Typer(help="Exports of closed months.", no_args_is_help=True)
+scheme_app = typer.Typer(help="The scoring scheme.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+app.add_typer(scheme_app, name="scheme")
+
+
+def _print_computation(computation: coefficients.MonthComputation) -> None:
+    records = coefficients.export_records(computation)
+    typer.echo(
+        _table(
+            [
+                {
+                    "unit": r["unit"],
+                    "S": "" if r["satisfaction"] is None else f"{r['satisfaction']:.2f}",
+                    "raters": r["raters"],
+                    "target": r["target"],
+                    "S term": f"{r['satisfaction_term']:+.4f}",
+                    "defect": r["defect_points"],
+                    "overdue": r["overdue_points"],
+                    "escape": r["escape_points"],
+                    "K": f"{r['coefficient']:.4f}",
+                    "flags": r["flags"],
+                }
+                for r in records
+            ]
+        )
+    )
+
+
+def _print_completeness(computation: coefficients.MonthComputation) -> None:
+    typer.echo(
+        f"{computation.month}: {computation.forms_owed - computation.forms_missing} of"
+        f" {computation.forms_owed} forms submitted"
+    )
+    for rater, ratees in sorted(computation.missing.items()):
+        typer.echo(f"  {rater} still owes forms for: {', '.join(ratees)}")
+
+
+@app.command()
+def close(
+    ctx: typer.Context,
+    month: Annotated[str, typer.Argument(help="YYYY-MM")],
+    preview: Annotated[
+        bool, typer.Option("--preview", help="Show completeness and coefficients, lock nothing.")
+    ] = False,
+    plant: PlantOption = None,
+) -> None:
+    """Close a month: report completeness, lock it, store every unit's coefficient."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        if preview:
+            computation = coefficients.compute_month(
+                session=session, plant=the_plant, month=parse_month(month)
+            )
+        else:
+            computation = coefficients.close_month(
+                session=session, plant=the_plant, month=month, actor=ctx.obj["as"]
+            )
+        _print_completeness(computation)
+        _print_computation(computation)
+        state = f"closed (run {computation.run})" if computation.closed else "preview, still open"
+        typer.echo(f"{month} {state}; scheme {computation.scheme_hash[:12]}")
+
+
+@app.command()
+def reopen(
+    ctx: typer.Context,
+    month: Annotated[str, typer.Argument(help="YYYY-MM")],
+    reason: Annotated[str, typer.Option(help="Why the month is reopened (recorded).")],
+    plant: PlantOption = None,
+) -> None:
+    """Reopen a closed month; closing it again recomputes."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        coefficients.reopen_month(
+            session=session, plant=the_plant, month=month, reason=reason, actor=ctx.obj["as"]
+        )
+        typer.echo(f"{month} reopened")
+
+
+@export_app.command("coefficients")
+def export_coefficients(
+    ctx: typer.Context,
+    month: Annotated[str, typer.Argument(help="YYYY-MM (a closed month)")],
+    format_: Annotated[str, typer.Option("--format", help="csv, xlsx or json.")] = "csv",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
+    plant: PlantOption = None,
+) -> None:
+    """Export a closed month's coefficients with their decomposition."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        computation = coefficients.month_results(session=session, plant=the_plant, month=month)
+        data = exports.coefficients_file(computation, format_)
+        if output is None:
+            if format_ == "xlsx":
+                raise NoacError("an XLSX export needs -o FILE")
+            typer.echo(data.decode("utf-8"), nl=False)
+        else:
+            output.write_bytes(data)
+            typer.echo(f"wrote {output}")
+
+
+@scheme_app.command("show")
+def scheme_show(ctx: typer.Context, plant: PlantOption = None) -> None:
+    """Show the scheme in force, with its content hash."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        scheme = active_scheme(session=session, plant=the_plant)
+        typer.echo(f"scheme {scheme.content_hash}")
+        typer.echo(json.dumps(scheme.model_dump(mode="json"), ensure_ascii=False, indent=2))
+
+
+@scheme_app.command("set")
+def scheme_set(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Scheme TOML file.")],
+    plant: PlantOption = None,
+) -> None:
+    """Put a scheme in force for the months closed from now on."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        scheme = set_scheme(session=session, plant=the_plant, path=file, actor=ctx.obj["as"])
+        typer.echo(f"scheme {scheme.content_hash[:12]} in force for plant {the_plant.code}")

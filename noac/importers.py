@@ -11,8 +11,9 @@ from sqlmodel import Session
 
 from noac.errors import ImportRejected, RowError
 from noac.models import Plant
-from noac.services import masterdata, problems, routings
+from noac.services import masterdata, problems, relations, routings, scoring
 from noac.services.masterdata import ImportSummary
+from noac.services.periods import closed_months
 from noac.services.plants import plant_for_import
 from noac.tabular import Row, read_table
 
@@ -96,6 +97,42 @@ def _load_defects(ctx: ImportContext, rows: list[Row], summary: ImportSummary) -
     return errors
 
 
+def _load_scores(ctx: ImportContext, rows: list[Row], summary: ImportSummary) -> list[RowError]:
+    rules = scoring.ScoringRules(ctx.session, ctx.plant)
+    entries, errors = scoring.validate_score_rows(rows, rules)
+    if not errors:
+        summary.created, summary.updated, summary.unchanged = scoring.store_score_entries(
+            session=ctx.session, rules=rules, entries=entries, actor=ctx.actor
+        )
+    return errors
+
+
+def _load_handovers(ctx: ImportContext, rows: list[Row], summary: ImportSummary) -> list[RowError]:
+    records, errors = relations.validate_handover_rows(
+        rows,
+        masterdata.units_by_code(session=ctx.session, plant=ctx.plant),
+        closed_months(session=ctx.session, plant=ctx.plant),
+    )
+    if not errors:
+        relations.apply_handovers(
+            session=ctx.session, plant=ctx.plant, records=records, summary=summary
+        )
+    return errors
+
+
+def _load_service_relations(
+    ctx: ImportContext, rows: list[Row], summary: ImportSummary
+) -> list[RowError]:
+    records, errors = relations.validate_service_rows(
+        rows, masterdata.units_by_code(session=ctx.session, plant=ctx.plant)
+    )
+    if not errors:
+        relations.apply_service_relations(
+            session=ctx.session, plant=ctx.plant, records=records, summary=summary
+        )
+    return errors
+
+
 KINDS: dict[str, ImportKind] = {
     "units": ImportKind(("code", "name", "kind"), ("categories", "target", "parent"), _load_units),
     "routings": ImportKind(
@@ -117,6 +154,11 @@ KINDS: dict[str, ImportKind] = {
         ),
         _load_defects,
     ),
+    "scores": ImportKind(
+        ("month", "rater", "ratee", "criterion", "value"), ("comment",), _load_scores
+    ),
+    "handovers": ImportKind(("month", "from", "to", "quantity"), (), _load_handovers),
+    "service-relations": ImportKind(("provider", "customer"), ("weight",), _load_service_relations),
 }
 
 

@@ -150,6 +150,7 @@ class Period(SQLModel, table=True):
     month: str = Field(max_length=7)
     closed_at: datetime | None = None
     closed_by: str | None = Field(default=None, max_length=80)
+    runs: int = 0
 
 
 class QualityProblem(SQLModel, table=True):
@@ -266,3 +267,124 @@ class Attachment(SQLModel, table=True):
     content: bytes
     uploaded_at: datetime
     uploaded_by: str = Field(max_length=80)
+
+
+class SchemeVersion(SQLModel, table=True):
+    """A scoring scheme a plant used; the newest is in force."""
+
+    __tablename__ = "scheme_version"
+    __table_args__ = (UniqueConstraint("plant_id", "content_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plant_id: int = Field(foreign_key="plant.id", index=True)
+    content_hash: str = Field(max_length=64)
+    content: str = Field(max_length=100000)
+    created_at: datetime
+    created_by: str = Field(max_length=80)
+
+
+class ServiceRelation(SQLModel, table=True):
+    """A functional department serves a unit, which may therefore score it."""
+
+    __tablename__ = "service_relation"
+    __table_args__ = (
+        CheckConstraint("weight > 0", name="service_relation_weight"),
+        CheckConstraint("provider_unit_id <> customer_unit_id", name="service_relation_not_self"),
+    )
+
+    provider_unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    customer_unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+    weight: float = 1.0
+
+
+class Handover(SQLModel, table=True):
+    """Quantity one unit handed over to another in a month (from production records)."""
+
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="handover_quantity"),
+        CheckConstraint("from_unit_id <> to_unit_id", name="handover_not_self"),
+        CheckConstraint("month LIKE '____-__'", name="handover_month"),
+    )
+
+    plant_id: int = Field(foreign_key="plant.id", primary_key=True)
+    month: str = Field(max_length=7, primary_key=True)
+    from_unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    to_unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    quantity: float
+
+
+class Score(SQLModel, table=True):
+    """One value a rater unit gave a supplying unit on one criterion in one month."""
+
+    __table_args__ = (
+        UniqueConstraint("plant_id", "month", "rater_unit_id", "ratee_unit_id", "criterion"),
+        CheckConstraint("rater_unit_id <> ratee_unit_id", name="score_not_self"),
+        CheckConstraint("month LIKE '____-__'", name="score_month"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plant_id: int = Field(foreign_key="plant.id", index=True)
+    month: str = Field(max_length=7, index=True)
+    rater_unit_id: int = Field(foreign_key="unit.id", index=True)
+    ratee_unit_id: int = Field(foreign_key="unit.id", index=True)
+    criterion: str = Field(max_length=40)
+    value: int
+    comment: str = Field(default="", max_length=2000)
+    version: int = 1
+    submitted_by: str = Field(max_length=80)
+    submitted_at: datetime
+
+
+class ScoreHistory(SQLModel, table=True):
+    """A value a score had before it was replaced while its month was open."""
+
+    __tablename__ = "score_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    score_id: int = Field(foreign_key="score.id", index=True)
+    value: int
+    comment: str = Field(default="", max_length=2000)
+    version: int
+    submitted_by: str = Field(max_length=80)
+    submitted_at: datetime
+    replaced_at: datetime
+
+
+class PeriodEvent(SQLModel, table=True):
+    """A close or reopen of a month, with who, when and why."""
+
+    __tablename__ = "period_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    at: datetime
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=20)
+    reason: str = Field(default="", max_length=2000)
+
+
+class MonthResult(SQLModel, table=True):
+    """A unit's coefficient for a closed month, with its decomposition. Never updated:
+    closing again after a reopen stores a new run."""
+
+    __tablename__ = "month_result"
+    __table_args__ = (UniqueConstraint("plant_id", "month", "run", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plant_id: int = Field(foreign_key="plant.id", index=True)
+    month: str = Field(max_length=7, index=True)
+    run: int
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    satisfaction: float | None = None
+    raters: int
+    target: float
+    satisfaction_term: float
+    defect_points: float
+    overdue_points: float
+    escape_points: float
+    penalty_points: float
+    coefficient: float
+    flags: str = Field(default="", max_length=1000)
+    decomposition: str = Field(default="{}", max_length=100000)
+    scheme_hash: str = Field(max_length=64)
+    computed_at: datetime

@@ -1,0 +1,394 @@
+"""Scores, the quality coefficient and the month close, against hand-computed values.
+
+The plant: STORE -> SHEET -> QC -> ASSY (P1), STORE -> SHEET -> ASSY (P2), STORE -> ASSY (P3).
+Supply weights (operation transitions): STORE->SHEET 2, STORE->ASSY 1, SHEET->QC 1,
+SHEET->ASSY 1, QC->ASSY 1. Default scheme: weights .40/.25/.20/.15, scale 0..10, target 85.
+"""
+
+import json
+import math
+
+import pytest
+from sqlmodel import select
+
+from noac.errors import ImportRejected, NoacError
+from noac.exports import coefficients_file
+from noac.importers import import_file
+from noac.models import ScoreHistory
+from noac.scheme import DEFAULT_SCHEME
+from noac.services import coefficients, problems, scoring
+from noac.services.plants import resolve_plant
+from noac.services.schemes import set_scheme
+from tests.conftest import snapshot, write_csv
+
+UNITS = """
+code,name,kind,categories,target
+STORE,Store,store,storage,
+SHEET,Sheet metal,workshop,cutting;bending,88
+QC,Inspection,inspection,inspection,
+ASSY,Assembly,workshop,assembly,70
+ENG,Engineering,department,engineering,
+"""
+ROUTINGS = """
+part,op,unit,category,after,inspection
+P1,10,STORE,,,0
+P1,20,SHEET,bending,10,0
+P1,30,QC,,20,1
+P1,40,ASSY,,30,0
+P2,10,STORE,,,0
+P2,20,SHEET,cutting,10,0
+P2,30,ASSY,,20,0
+P3,10,STORE,,,0
+P3,20,ASSY,,10,0
+"""
+CODES = "code,name,origins\nPIT,pits,storage;bending\n"
+
+
+@pytest.fixture
+def plant(tmp_path, session):
+    for kind, text in (("units", UNITS), ("routings", ROUTINGS), ("defect-codes", CODES)):
+        import_file(session=session, kind=kind, path=write_csv(tmp_path / f"{kind}.csv", text))
+    return resolve_plant(session=session, code=None)
+
+
+def form(session, plant, month, rater, ratee, value, **values):
+    """Submit a form with every criterion at ``value`` unless given."""
+    scores = dict.fromkeys(("quality", "delivery", "service", "handover"), value) | values
+    comments = {c: "why" for c, v in scores.items() if v < 6}
+    scoring.submit_form(
+        session=session,
+        plant=plant,
+        month=month,
+        rater=rater,
+        ratee=ratee,
+        values=scores,
+        comments=comments,
+        actor=f"sup-{rater}",
+    )
+
+
+def result(computation, unit):
+    return {r.unit: r for r in computation.results}[unit]
+
+
+def compute(session, plant, month="2026-03"):
+    return coefficients.compute_month(session=session, plant=plant, month=month)
+
+
+def test_form_score_and_volume_weighted_satisfaction(session, plant):
+    # SHEET: 0.40*80 + 0.25*100 + 0.20*60 + 0.15*50 = 76.5; ASSY: all 10 -> 100
+    form(session, plant, "2026-03", "SHEET", "STORE", 8, delivery=10, service=6, handover=5)
+    form(session, plant, "2026-03", "ASSY", "STORE", 10)
+    store = result(compute(session, plant), "STORE")
+    # S = (2 * 76.5 + 1 * 100) / 3 = 84.3333; K = 1 + (84.3333 - 85) / 100 = 0.993333
+    assert store.satisfaction == pytest.approx(253 / 3)
+    assert store.raters == 2
+    assert store.satisfaction_term == pytest.approx((253 / 3 - 85) / 100)
+    assert store.coefficient == 0.9933
+    assert [r["form"] for r in store.decomposition["raters"]] == [100.0, 76.5]
+
+
+def test_handover_quantities_replace_the_routing_weights(tmp_path, session, plant):
+    handovers = write_csv(
+        tmp_path / "h.csv",
+        "month,from,to,quantity\n2026-03,STORE,SHEET,100\n2026-03,STORE,ASSY,400",
+    )
+    import_file(session=session, kind="handovers", path=handovers)
+    form(session, plant, "2026-03", "SHEET", "STORE", 8, delivery=10, service=6, handover=5)
+    form(session, plant, "2026-03", "ASSY", "STORE", 10)
+    # S = (100 * 76.5 + 400 * 100) / 500 = 95.3; K = 1 + (95.3 - 85) / 100 = 1.103
+    store = result(compute(session, plant), "STORE")
+    assert store.satisfaction == pytest.approx(95.3)
+    assert store.coefficient == 1.103
+    # with handovers recorded, only those pairs may score: SHEET->QC has none in 2026-03
+    with pytest.raises(NoacError, match="SHEET did not supply QC in 2026-03"):
+        form(session, plant, "2026-03", "QC", "SHEET", 7)
+
+
+def test_unit_without_forms_is_flagged_and_the_rater_that_owed_them_too(session, plant):
+    form(session, plant, "2026-03", "ASSY", "SHEET", 9)
+    computation = compute(session, plant)
+    sheet, qc = result(computation, "SHEET"), result(computation, "QC")
+    # only ASSY rated SHEET: S = 90, target 88 -> K = 1.02
+    assert (sheet.satisfaction, sheet.coefficient) == (90.0, 1.02)
+    assert qc.satisfaction is None and "no-scores" in qc.flags and qc.coefficient == 1.0
+    assert "missing-forms" in qc.flags  # QC owed a form for SHEET and sent none
+    assert "missing-forms" not in result(computation, "ASSY").flags
+    assert computation.missing["QC"] == ["SHEET"]
+    assert computation.missing["ASSY"] == ["QC", "STORE"]
+    assert computation.forms_owed == 5 and computation.forms_missing == 4
+
+
+def test_penalties_defects_overdue_and_escapes(tmp_path, session, plant):
+    defects = write_csv(
+        tmp_path / "d.csv",
+        """
+id,date,found_at,part,op,code,severity,qty,responsible,deadline,closed_on
+A,2026-03-05,ASSY,P1,40,PIT,major,1,STORE:0.5;SHEET:0.5,2026-03-20,
+B,2026-03-06,ASSY,P1,40,PIT,critical,1,SHEET,2026-04-30,
+C,2026-02-10,ASSY,P2,30,PIT,minor,1,STORE,2026-03-01,2026-03-02
+D,2026-01-10,ASSY,P2,30,PIT,minor,1,SHEET,2026-03-31,2026-04-01
+""",
+    )
+    import_file(session=session, kind="defects", path=defects)
+    computation = compute(session, plant)
+    store, sheet, qc = (result(computation, u) for u in ("STORE", "SHEET", "QC"))
+    # STORE: defect A 3 * 0.5 = 1.5; overdue A (deadline 03-20, open) 2 * 0.5 = 1
+    assert (store.defect_points, store.overdue_points, store.escape_points) == (1.5, 1.0, 0)
+    # SHEET: defects A 1.5 + B 8 = 9.5; overdue A 1 + D 2 (deadline 03-31, closed 04-01) = 3
+    assert (sheet.defect_points, sheet.overdue_points) == (9.5, 3.0)
+    # QC let A and B through (counted in March): 2 escape points
+    assert (qc.escape_points, qc.penalty_points) == (2, 2)
+    # no scores: K = 1 - 12.5 / 100 = 0.875 for SHEET, 1 - 2.5 / 100 = 0.975 for STORE
+    assert (sheet.coefficient, store.coefficient, qc.coefficient) == (0.875, 0.975, 0.98)
+    assert [d["problem"] for d in sheet.decomposition["defects"]] == ["A", "B"]
+
+
+def test_coefficient_is_clamped(tmp_path, session, plant):
+    rows = "\n".join(f"X{i},2026-03-0{i},ASSY,P3,20,PIT,critical,1,STORE," for i in range(1, 6))
+    defects = write_csv(
+        tmp_path / "d.csv",
+        "id,date,found_at,part,op,code,severity,qty,responsible,deadline\n" + rows,
+    )
+    import_file(session=session, kind="defects", path=defects)
+    form(session, plant, "2026-03", "QC", "SHEET", 10)
+    form(session, plant, "2026-03", "ASSY", "SHEET", 10)
+    computation = compute(session, plant)
+    # STORE: 5 critical = 40 points -> 1 - 0.40 = 0.60 -> k_min 0.70
+    assert result(computation, "STORE").coefficient == 0.70
+    assert result(computation, "STORE").decomposition["unclamped"] == pytest.approx(0.60)
+    # SHEET: S = 100, target 88 -> 1.12 (inside); ASSY would need S-70 > 20
+    assert result(computation, "SHEET").coefficient == 1.12
+    form(session, plant, "2026-03", "ASSY", "QC", 10)
+    assert result(compute(session, plant), "QC").coefficient == 1.15
+
+
+def test_upper_clamp(session, plant, tmp_path):
+    import_file(
+        session=session,
+        kind="service-relations",
+        path=write_csv(tmp_path / "s.csv", "provider,customer,weight\nASSY,ENG,1"),
+    )
+    form(session, plant, "2026-03", "ENG", "ASSY", 10)
+    # ASSY target 70, S = 100 -> 1 + 0.30 = 1.30 -> k_max 1.20
+    assert result(compute(session, plant), "ASSY").coefficient == 1.2
+
+
+def test_zscore_calibration(tmp_path, session, plant):
+    scheme = tmp_path / "scheme.toml"
+    scheme.write_text(
+        DEFAULT_SCHEME.read_text().replace('calibration = "none"', 'calibration = "zscore"')
+    )
+    set_scheme(session=session, plant=plant, path=scheme, actor="admin")
+    for month, value in (("2026-01", 6), ("2026-02", 7), ("2026-03", 8)):
+        form(session, plant, month, "SHEET", "STORE", value)
+        form(session, plant, month, "ASSY", "STORE", 10)
+    computation = compute(session, plant)
+    # window forms: 60, 70, 80 (SHEET) and 100, 100, 100 (ASSY): M = 85,
+    # SD = sqrt((625 + 225 + 25 + 3 * 225) / 6); SHEET mean 70, sd sqrt(200 / 3)
+    plant_sd = math.sqrt(1550 / 6)
+    sheet_form = 85 + (80 - 70) / math.sqrt(200 / 3) * plant_sd
+    store = result(computation, "STORE")
+    assert store.decomposition["raters"][1]["used"] == pytest.approx(sheet_form)
+    assert store.satisfaction == pytest.approx((2 * sheet_form + 100) / 3)
+    assert "uncalibrated" in result(computation, "ASSY").flags  # no spread
+    assert "uncalibrated" not in result(computation, "SHEET").flags
+
+
+def test_uniform_scores_flag_needs_three_months_of_maximums(session, plant):
+    for month in ("2026-01", "2026-02", "2026-03"):
+        form(session, plant, month, "ASSY", "STORE", 10)
+        form(session, plant, month, "ASSY", "SHEET", 10)
+        form(session, plant, month, "SHEET", "STORE", 10)
+    form(session, plant, "2026-02", "SHEET", "STORE", 9, quality=10)
+    computation = compute(session, plant)
+    assert "uniform-scores" in result(computation, "ASSY").flags
+    assert "uniform-scores" not in result(computation, "SHEET").flags
+
+
+def test_retaliation_suspect(tmp_path, session, plant):
+    for month in ("2026-01", "2026-02"):
+        form(session, plant, month, "ASSY", "SHEET", 9)
+    # SHEET reported a problem in February that the quality department put on ASSY
+    import_file(
+        session=session,
+        kind="defects",
+        path=write_csv(
+            tmp_path / "d.csv",
+            "id,date,found_at,part,op,code,severity,qty,responsible\n"
+            "R,2026-02-10,SHEET,P1,20,PIT,minor,1,ASSY",
+        ),
+    )
+    form(session, plant, "2026-03", "ASSY", "SHEET", 7)  # 70 <= 90 - 20
+    computation = compute(session, plant)
+    assert "retaliation-suspect" in result(computation, "ASSY").flags
+    note = result(computation, "ASSY").decomposition["notes"][0]
+    assert note.startswith("form for SHEET 70.0 against its average 90.0")
+
+
+@pytest.mark.parametrize(
+    ("rater", "ratee", "values", "message"),
+    [
+        ("STORE", "SHEET", {}, "SHEET did not supply STORE in 2026-03, so STORE cannot score it"),
+        ("SHEET", "SHEET", {}, "a unit cannot score itself"),
+        ("SHEET", "STORE", {"quality": 11}, "11 is outside the scale 0..10 of quality"),
+        ("SHEET", "MOON", {}, "unknown unit 'MOON'"),
+    ],
+)
+def test_refused_scores_write_nothing(engine, session, plant, rater, ratee, values, message):
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match=message):
+        form(session, plant, "2026-03", rater, ratee, 8, **values)
+    assert snapshot(engine) == before
+
+
+def test_low_value_needs_a_comment(engine, session, plant):
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match="a value below 6 needs a comment"):
+        scoring.submit_form(
+            session=session,
+            plant=plant,
+            month="2026-03",
+            rater="SHEET",
+            ratee="STORE",
+            values={"quality": 5, "delivery": 8, "service": 8, "handover": 8},
+            actor="s",
+        )
+    with pytest.raises(NoacError, match="the form has no value for handover"):
+        scoring.submit_form(
+            session=session,
+            plant=plant,
+            month="2026-03",
+            rater="SHEET",
+            ratee="STORE",
+            values={"quality": 7, "delivery": 8, "service": 8},
+            actor="s",
+        )
+    assert snapshot(engine) == before
+
+
+def test_resubmitting_replaces_and_keeps_history(session, plant):
+    form(session, plant, "2026-03", "SHEET", "STORE", 8)
+    form(session, plant, "2026-03", "SHEET", "STORE", 6)
+    assert result(compute(session, plant), "STORE").satisfaction == 60.0
+    history = session.exec(select(ScoreHistory)).all()
+    assert sorted(h.value for h in history) == [8, 8, 8, 8]
+
+
+def test_stale_form_is_refused_with_who_changed_it(session, plant):
+    form(session, plant, "2026-03", "SHEET", "STORE", 8)
+    (seen,) = scoring.forms(session=session, plant=plant, months=["2026-03"])
+    form(session, plant, "2026-03", "SHEET", "STORE", 7)
+    with pytest.raises(NoacError, match="was changed by sup-SHEET at"):
+        scoring.submit_form(
+            session=session,
+            plant=plant,
+            month="2026-03",
+            rater="SHEET",
+            ratee="STORE",
+            values=dict.fromkeys(seen.values, 9),
+            actor="other",
+            expected_versions=seen.versions,
+        )
+
+
+def test_close_locks_the_month_and_reopen_recomputes(session, plant, tmp_path):
+    form(session, plant, "2026-03", "ASSY", "SHEET", 9)
+    closed = coefficients.close_month(session=session, plant=plant, month="2026-03", actor="quinn")
+    assert closed.run == 1 and result(closed, "SHEET").coefficient == 1.02
+    with pytest.raises(NoacError, match="2026-03 is closed: scores can no longer change"):
+        form(session, plant, "2026-03", "ASSY", "SHEET", 5)
+    with pytest.raises(NoacError, match="already closed"):
+        coefficients.close_month(session=session, plant=plant, month="2026-03", actor="quinn")
+    with pytest.raises(NoacError, match="needs a reason"):
+        coefficients.reopen_month(
+            session=session, plant=plant, month="2026-03", reason="", actor="q"
+        )
+    coefficients.reopen_month(
+        session=session, plant=plant, month="2026-03", reason="late form from QC", actor="quinn"
+    )
+    form(session, plant, "2026-03", "QC", "SHEET", 7)
+    again = coefficients.close_month(session=session, plant=plant, month="2026-03", actor="quinn")
+    # S = (1 * 90 + 1 * 70) / 2 = 80, target 88 -> K = 0.92
+    assert again.run == 2 and result(again, "SHEET").coefficient == 0.92
+    stored = coefficients.month_results(session=session, plant=plant, month="2026-03")
+    assert result(stored, "SHEET").coefficient == 0.92 and stored.run == 2
+    assert stored.scheme_hash == again.scheme_hash != ""
+
+
+def test_a_month_not_over_cannot_be_closed(session, plant):
+    with pytest.raises(NoacError, match="2099-01 is not over yet"):
+        coefficients.close_month(session=session, plant=plant, month="2099-01", actor="q")
+
+
+def test_ruling_after_close_counts_in_the_first_open_month(tmp_path, session, plant):
+    import_file(
+        session=session,
+        kind="defects",
+        path=write_csv(
+            tmp_path / "d.csv",
+            "id,date,found_at,part,op,code,severity,qty\nL,2026-03-10,ASSY,P3,20,PIT,major,1",
+        ),
+    )
+    coefficients.close_month(session=session, plant=plant, month="2026-03", actor="q")
+    problems.rule_problem(
+        session=session, plant=plant, ref="L", shares="STORE", reason="r", actor="q"
+    )
+    april = compute(session, plant, "2026-04")
+    assert result(april, "STORE").defect_points == 3
+    march = coefficients.month_results(session=session, plant=plant, month="2026-03")
+    assert result(march, "STORE").defect_points == 0
+
+
+def test_scores_import_is_atomic_with_row_numbers(tmp_path, engine, session, plant):
+    before = snapshot(engine)
+    bad = write_csv(
+        tmp_path / "scores.csv",
+        """
+month,rater,ratee,criterion,value,comment
+2026-03,SHEET,STORE,quality,8,
+2026-03,STORE,SHEET,quality,8,
+2026-03,SHEET,STORE,looks,8,
+2026-03,SHEET,STORE,delivery,3,
+2026-03,SHEET,STORE,quality,9,
+2026-3,SHEET,STORE,quality,9,
+2026-03,SHEET,STORE,service,x,
+""",
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(session=session, kind="scores", path=bad)
+    assert [(e.row, e.column) for e in excinfo.value.errors] == [
+        (3, "ratee"),
+        (4, "criterion"),
+        (5, "comment"),
+        (6, "criterion"),
+        (7, "month"),
+        (8, "value"),
+    ]
+    assert snapshot(engine) == before
+    good = write_csv(
+        tmp_path / "good.csv",
+        "month,rater,ratee,criterion,value,comment\n"
+        + "\n".join(
+            f"2026-03,SHEET,STORE,{c},8," for c in ("quality", "delivery", "service", "handover")
+        ),
+    )
+    summary = import_file(session=session, kind="scores", path=good)
+    assert summary.created == 4
+    assert import_file(session=session, kind="scores", path=good).unchanged == 4
+    assert result(compute(session, plant), "STORE").satisfaction == 80.0
+
+
+def test_export_columns_and_formats(session, plant):
+    form(session, plant, "2026-03", "ASSY", "SHEET", 9)
+    coefficients.close_month(session=session, plant=plant, month="2026-03", actor="q")
+    stored = coefficients.month_results(session=session, plant=plant, month="2026-03")
+    csv_text = coefficients_file(stored, "csv").decode()
+    assert csv_text.splitlines()[0] == (
+        "unit,unit_name,satisfaction,raters,target,satisfaction_term,defect_points,"
+        "overdue_points,escape_points,penalty_points,coefficient,flags"
+    )
+    assert "SHEET,Sheet metal,90.0,1,88.0,0.02,0.0,0.0,0.0,0.0,1.02," in csv_text
+    data = json.loads(coefficients_file(stored, "json"))
+    assert data["month"] == "2026-03" and len(data["coefficients"]) == 5
+    assert coefficients_file(stored, "xlsx")[:2] == b"PK"

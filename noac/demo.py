@@ -14,7 +14,10 @@ from noac.db import create_db_engine, migrate
 from noac.importers import import_file
 from noac.models import Plant
 from noac.services import problems
+from noac.services.coefficients import close_month
+from noac.services.periods import month_of
 from noac.services.plants import resolve_plant, save_plant
+from noac.services.scoring import ScoringRules
 from noac.settings import get_settings
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -51,6 +54,14 @@ GARM_PROBLEMS = (
     ("VEST-07", "QC", "60", "SHINE", "minor", 0.5, 0.5),
 )
 LATE_UNITS = {"HEAT"}
+
+# Scoring stories: WELD improves after its corrective action of mid-year, TEST rates
+# everyone the maximum (lenient), QC-FIN is harsh, LOGI forgets its forms in the last month.
+IMPROVING = "WELD"
+LENIENT = "TEST"
+HARSH = {"QC-FIN", "QC"}
+FORGETFUL = "LOGI"
+CRITERIA = ("quality", "delivery", "service", "handover")
 
 PLANTS = (
     ("AERO", "航空装配厂 Aerospace assembly plant", "aerospace"),
@@ -116,6 +127,14 @@ def build(url: str, today: date | None = None) -> Iterator[str]:
                 yield f"{count} quality problems in plant {code} over {len(months)} months"
             _backing_plate_case(session, months, today)
             yield "the backing-plate case of the brief in plant AERO"
+            retaliation_month = _retaliation_case(session, months, today)
+            for code in ("AERO", "GARM"):
+                plant = resolve_plant(session=session, code=code)
+                summary = _score_history(session, plant, months, rng, retaliation_month)
+                yield f"{summary.created} scores in plant {code}"
+                for month in months[:-1]:
+                    close_month(session=session, plant=plant, month=month_of(month), actor=QUALITY)
+                yield f"plant {code}: months {month_of(months[0])} to {month_of(months[-2])} closed"
     finally:
         engine.dispose()
     yield f"demo database ready: {make_url(url).render_as_string(hide_password=True)}"
@@ -291,4 +310,81 @@ def _backing_plate_case(session: Session, months: list[date], today: date) -> No
         actor=QUALITY,
         note="no pitted plate at final assembly for two months",
         on=found_on + timedelta(days=40),
+    )
+
+
+def _retaliation_case(session: Session, months: list[date], today: date) -> str:
+    """HEAT reports a machining defect that MACH accepts; next month MACH marks HEAT down."""
+    plant = resolve_plant(session=session, code="AERO")
+    found_on = months[8] + timedelta(days=5)
+    problem, _ = problems.report_problem(
+        session=session,
+        plant=plant,
+        report=problems.ProblemReport(
+            found_on=found_on,
+            found_at="HEAT",
+            part="PIN-160",
+            op="30",
+            defect_code="DIM",
+            severity="major",
+            quantity=6,
+            disposition="rework",
+            description="pins arrived at heat treatment with the shoulder diameter oversize",
+        ),
+        actor="sup-HEAT",
+        today=today,
+    )
+    problems.accept_problem(
+        session=session, plant=plant, ref=problem.ref, unit="MACH", actor="sup-MACH"
+    )
+    return month_of(months[9])
+
+
+def _value(
+    rng: random.Random, rater: str, ratee: str, index: int, months: int, retaliation: bool
+) -> int:
+    if rater == LENIENT:
+        return 10
+    base = 8.0
+    if ratee == IMPROVING:
+        base = 5.5 if index < months // 2 else 8.5
+    if rater in HARSH:
+        base -= 2
+    if retaliation:
+        base = 4
+    return max(0, min(10, round(base + rng.choice((-1, 0, 0, 1)))))
+
+
+def _score_history(
+    session: Session, plant: Plant, months: list[date], rng: random.Random, retaliation_month: str
+):
+    """Every rater scores every unit that supplied it, month by month, through the importer."""
+    rules = ScoringRules(session, plant)
+    lines = ["month,rater,ratee,criterion,value,comment"]
+    for index, first_day in enumerate(months):
+        month = month_of(first_day)
+        for ratee, rater in sorted(rules.weights(month)):
+            if rater == FORGETFUL and index == len(months) - 1:
+                continue
+            retaliation = (plant.code, rater, ratee, month) == (
+                "AERO",
+                "MACH",
+                "HEAT",
+                retaliation_month,
+            )
+            for criterion in CRITERIA:
+                value = _value(rng, rater, ratee, index, len(months), retaliation)
+                comment = ""
+                if value < rules.scheme.comment_below:
+                    comment = (
+                        f"{criterion} below expectation: rework and late deliveries this month"
+                    )
+                lines.append(f"{month},{rater},{ratee},{criterion},{value},{comment}")
+    return import_file(
+        session=session,
+        kind="scores",
+        path="demo-scores.csv",
+        plant_code=plant.code,
+        data="\n".join(lines).encode(),
+        actor="demo",
     )

@@ -1,11 +1,14 @@
 """The `noac` command line through typer's runner, on both databases."""
 
 import json
+from datetime import date
 
 import pytest
 from typer.testing import CliRunner
 
 from noac.cli import app
+from noac.demo import history_months
+from noac.services.periods import month_of
 from tests.conftest import DATA, write_csv
 
 runner = CliRunner()
@@ -112,6 +115,14 @@ def test_demo_builds_both_plants(tmp_path):
         "closed",
     }
     assert any(p["overdue"] for p in listed)
+    early, late = (month_of(m) for m in history_months(date.today())[2:10:7])
+    units = {}
+    for month in (early, late):
+        exported = noac(url, "export", "coefficients", month, "--plant", "AERO", "--format", "json")
+        units[month] = {r["unit"]: r for r in json.loads(exported.output)["coefficients"]}
+    assert units[early]["WELD"]["coefficient"] < units[late]["WELD"]["coefficient"]
+    assert "uniform-scores" in units[late]["TEST"]["flags"]
+    assert "retaliation-suspect" in units[late]["MACH"]["flags"]
     case = [p for p in listed if p["defect_code"] == "PIT-FACE"]
     assert [(p["responsible"], p["escapes"], p["status"]) for p in case] == [
         ({"SHEET": 0.5, "STORE": 0.5}, ["QC-SM"], "closed")

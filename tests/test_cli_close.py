@@ -1,0 +1,78 @@
+"""Closing, reopening and exporting a month from the command line."""
+
+import csv
+import io
+import json
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from noac.cli import app
+from tests.conftest import DATA, write_csv
+
+runner = CliRunner()
+AERO = DATA / "demo" / "aerospace"
+
+
+def noac(db_url, *args):
+    return runner.invoke(app, ["--db", db_url, "--as", "quinn", *map(str, args)])
+
+
+@pytest.fixture
+def db(db_url, tmp_path):
+    noac(db_url, "init")
+    for kind, file in (("units", "units.csv"), ("routings", "routings.csv")):
+        assert noac(db_url, "import", kind, AERO / file).exit_code == 0
+    scores = "\n".join(
+        f"2026-03,ASSY,SURF,{c},{v},"
+        for c, v in (("quality", 9), ("delivery", 8), ("service", 7), ("handover", 10))
+    )
+    path = write_csv(tmp_path / "s.csv", "month,rater,ratee,criterion,value,comment\n" + scores)
+    result = noac(db_url, "import", "scores", path)
+    assert result.exit_code == 0, result.output
+    return db_url
+
+
+def test_close_export_reopen(db, tmp_path):
+    preview = noac(db, "close", "2026-03", "--preview")
+    assert "preview, still open" in preview.output
+    assert "still owes forms for" in preview.output
+    closed = noac(db, "close", "2026-03")
+    assert closed.exit_code == 0 and "2026-03 closed (run 1)" in closed.output
+    # SURF from ASSY: 0.4*90 + 0.25*80 + 0.2*70 + 0.15*100 = 85.0 -> K = 1.0
+    rows = list(csv.DictReader(io.StringIO(noac(db, "export", "coefficients", "2026-03").output)))
+    surf = {r["unit"]: r for r in rows}["SURF"]
+    assert (surf["satisfaction"], surf["raters"], surf["coefficient"]) == ("85.0", "1", "1.0")
+    assert {r["unit"]: r for r in rows}["WELD"]["flags"] == "missing-forms;no-scores"
+    out = tmp_path / "k.xlsx"
+    assert (
+        noac(db, "export", "coefficients", "2026-03", "--format", "xlsx", "-o", out).exit_code == 0
+    )
+    sheet = openpyxl.load_workbook(out).active
+    assert [c.value for c in sheet[1]][0:3] == ["unit", "unit_name", "satisfaction"]
+    data = json.loads(noac(db, "export", "coefficients", "2026-03", "--format", "json").output)
+    assert data["run"] == 1 and len(data["scheme"]) == 64
+
+    again = noac(db, "import", "scores", tmp_path / "s.csv")
+    assert again.exit_code == 1 and "2026-03 is closed: scores can no longer change" in again.output
+    assert noac(db, "reopen", "2026-03", "--reason", "late forms").exit_code == 0
+    assert "is not closed: close it first" in noac(db, "export", "coefficients", "2026-03").output
+    assert "closed (run 2)" in noac(db, "close", "2026-03").output
+
+
+def test_scheme_show_and_set(db, tmp_path):
+    shown = noac(db, "scheme", "show")
+    assert '"comment_below": 6' in shown.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('target = 120\\n[[criteria]]\\ncode = "q"\\n')
+    result = noac(db, "scheme", "set", bad)
+    assert result.exit_code == 1 and "not valid TOML" in result.output
+    bad.write_text(
+        'target = 120\n[[criteria]]\ncode = "q"\nname_en = "Q"\nname_zh = "质"\nweight = 1\n'
+    )
+    result = noac(db, "scheme", "set", bad)
+    assert (
+        result.exit_code == 1
+        and "target: Input should be less than or equal to 100" in result.output
+    )

@@ -19,16 +19,20 @@ from sqlmodel import Session
 
 from noac import demo as demo_data
 from noac import exports
+from noac.backup import backup, restore
 from noac.db import check_schema, create_db_engine, migrate
 from noac.errors import NoacError
 from noac.importers import KINDS, import_file
-from noac.services import coefficients, problems
+from noac.services import coefficients, problems, users
+from noac.services.access import SYSTEM, Actor
+from noac.services.audit import audit_trail
 from noac.services.masterdata import list_units
 from noac.services.periods import parse_month
 from noac.services.plants import resolve_plant
 from noac.services.problems import ProblemSummary
 from noac.services.routings import in_force, routing_versions
 from noac.services.schemes import active_scheme, set_scheme
+from noac.services.users import actor_for
 from noac.settings import get_settings
 from routing.graph import rework_loops
 from routing.trace import TraceResult
@@ -56,10 +60,11 @@ def main(
         typer.Option("--db", help="Database URL (default: NOAC_DATABASE_URL or the SQLite file)."),
     ] = None,
     as_: Annotated[
-        str | None, typer.Option("--as", help="Who is acting (default: the login name).")
+        str | None,
+        typer.Option("--as", help="The user acting; init, demo and master data need none."),
     ] = None,
 ) -> None:
-    ctx.obj = {"db": db, "as": as_ or os.environ.get("USER") or "cli"}
+    ctx.obj = {"db": db, "as": as_}
 
 
 def _url(ctx: typer.Context) -> str:
@@ -75,6 +80,15 @@ def _session(ctx: typer.Context) -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
+
+
+def _actor(ctx: typer.Context, session: Session, *, local_admin: bool = False) -> Actor:
+    """The named user of ``--as``; without one, the local administrator where allowed."""
+    if ctx.obj["as"]:
+        return actor_for(session=session, username=ctx.obj["as"])
+    if local_admin:
+        return SYSTEM
+    raise NoacError("name the user acting with --as USER")
 
 
 @contextmanager
@@ -132,7 +146,11 @@ def import_(
             path=file,
             plant_code=plant,
             effective=when,
-            actor=ctx.obj["as"],
+            actor=_actor(
+                ctx,
+                session,
+                local_admin=KINDS.get(kind, KINDS["units"]).permission == "import-master-data",
+            ),
         )
         typer.echo(str(summary))
 
@@ -350,7 +368,7 @@ def assign(
             ref=ref,
             shares=units,
             reason=reason,
-            actor=ctx.obj["as"],
+            actor=_actor(ctx, session),
             deadline=_date(deadline, "--deadline"),
             milestones=milestone or [],
         )
@@ -464,7 +482,7 @@ def problems_report(
             if not path.is_file():
                 raise NoacError(f"cannot read attachment {path}")
         problem, result = problems.report_problem(
-            session=session, plant=the_plant, report=report, actor=ctx.obj["as"]
+            session=session, plant=the_plant, report=report, actor=_actor(ctx, session)
         )
         for path in attach or []:
             problems.add_attachment(
@@ -473,7 +491,7 @@ def problems_report(
                 ref=problem.ref,
                 filename=path.name,
                 content=path.read_bytes(),
-                actor=ctx.obj["as"],
+                actor=_actor(ctx, session),
             )
         typer.echo(f"reported {problem.ref}")
         _print_trace(
@@ -485,33 +503,31 @@ def problems_report(
 def problems_accept(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(metavar="ID")],
-    unit: Annotated[str, typer.Option(help="The accepting unit (the proposed one).")],
     plant: PlantOption = None,
 ) -> None:
-    """The proposed responsible unit accepts the problem."""
+    """The supervisor of the proposed responsible unit accepts the problem."""
     with _user_errors(), _session(ctx) as session:
         the_plant = resolve_plant(session=session, code=plant)
-        problem = problems.accept_problem(
-            session=session, plant=the_plant, ref=ref, unit=unit, actor=ctx.obj["as"]
-        )
-        typer.echo(f"{problem.ref} accepted by {unit}; counts in {problem.counted_month}")
+        actor = _actor(ctx, session)
+        problem = problems.accept_problem(session=session, plant=the_plant, ref=ref, actor=actor)
+        typer.echo(f"{problem.ref} accepted by {actor.unit}; counts in {problem.counted_month}")
 
 
 @problems_app.command("dispute")
 def problems_dispute(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(metavar="ID")],
-    unit: Annotated[str, typer.Option(help="The disputing unit (the proposed one).")],
     reason: Annotated[str, typer.Option(help="Why the unit is not responsible.")],
     plant: PlantOption = None,
 ) -> None:
-    """The proposed responsible unit disputes the problem; the quality department rules."""
+    """The supervisor of the proposed responsible unit disputes; the quality department rules."""
     with _user_errors(), _session(ctx) as session:
         the_plant = resolve_plant(session=session, code=plant)
+        actor = _actor(ctx, session)
         problems.dispute_problem(
-            session=session, plant=the_plant, ref=ref, unit=unit, reason=reason, actor=ctx.obj["as"]
+            session=session, plant=the_plant, ref=ref, reason=reason, actor=actor
         )
-        typer.echo(f"{ref} disputed by {unit}")
+        typer.echo(f"{ref} disputed by {actor.unit}")
 
 
 @problems_app.command("action")
@@ -539,7 +555,7 @@ def problems_action(
             owner=owner,
             root_cause=root_cause,
             actions=actions,
-            actor=ctx.obj["as"],
+            actor=_actor(ctx, session),
             deadline=_date(deadline, "--deadline"),
             milestones=milestone or [],
         )
@@ -557,7 +573,7 @@ def problems_request_verification(
     with _user_errors(), _session(ctx) as session:
         the_plant = resolve_plant(session=session, code=plant)
         problems.request_verification(
-            session=session, plant=the_plant, ref=ref, actor=ctx.obj["as"], note=note
+            session=session, plant=the_plant, ref=ref, actor=_actor(ctx, session), note=note
         )
         typer.echo(f"{ref} awaits verification")
 
@@ -582,7 +598,7 @@ def problems_verify(
             ref=ref,
             effective=not not_effective,
             note=note,
-            actor=ctx.obj["as"],
+            actor=_actor(ctx, session),
             on=_date(on, "--on"),
         )
         typer.echo(f"{problem.ref} is {problem.status}")
@@ -644,7 +660,7 @@ def close(
             )
         else:
             computation = coefficients.close_month(
-                session=session, plant=the_plant, month=month, actor=ctx.obj["as"]
+                session=session, plant=the_plant, month=month, actor=_actor(ctx, session)
             )
         _print_completeness(computation)
         _print_computation(computation)
@@ -663,7 +679,7 @@ def reopen(
     with _user_errors(), _session(ctx) as session:
         the_plant = resolve_plant(session=session, code=plant)
         coefficients.reopen_month(
-            session=session, plant=the_plant, month=month, reason=reason, actor=ctx.obj["as"]
+            session=session, plant=the_plant, month=month, reason=reason, actor=_actor(ctx, session)
         )
         typer.echo(f"{month} reopened")
 
@@ -709,5 +725,133 @@ def scheme_set(
     """Put a scheme in force for the months closed from now on."""
     with _user_errors(), _session(ctx) as session:
         the_plant = resolve_plant(session=session, code=plant)
-        scheme = set_scheme(session=session, plant=the_plant, path=file, actor=ctx.obj["as"])
+        actor = _actor(ctx, session, local_admin=True)
+        scheme = set_scheme(session=session, plant=the_plant, path=file, actor=actor)
         typer.echo(f"scheme {scheme.content_hash[:12]} in force for plant {the_plant.code}")
+
+
+users_app = typer.Typer(help="User accounts (administrators).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+PasswordOption = Annotated[
+    str,
+    typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="The password."),
+]
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[str, typer.Option(help="supervisor, inspector, quality, executive or admin.")],
+    password: PasswordOption,
+    name: Annotated[str | None, typer.Option(help="Display name; default the username.")] = None,
+    unit: Annotated[str | None, typer.Option(help="Unit of a supervisor or inspector.")] = None,
+    plant: PlantOption = None,
+) -> None:
+    """Add a user."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant) if unit else None
+        info = users.add_user(
+            session=session,
+            actor=_actor(ctx, session, local_admin=True),
+            username=username,
+            display_name=name or username,
+            role=role,
+            password=password,
+            plant=the_plant,
+            unit=unit,
+        )
+        typer.echo(f"added {info.username} ({info.role}{' of ' + info.unit if info.unit else ''})")
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context, json_: JsonOption = False) -> None:
+    """List users."""
+    with _user_errors(), _session(ctx) as session:
+        found = users.list_users(session=session, actor=_actor(ctx, session, local_admin=True))
+        records = [asdict(u) for u in found]
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=2) if json_ else _table(records))
+
+
+@users_app.command("disable")
+def users_disable(ctx: typer.Context, username: Annotated[str, typer.Argument()]) -> None:
+    """Disable a user: they can no longer sign in or act."""
+    with _user_errors(), _session(ctx) as session:
+        users.disable_user(
+            session=session, actor=_actor(ctx, session, local_admin=True), username=username
+        )
+        typer.echo(f"disabled {username}")
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    ctx: typer.Context, username: Annotated[str, typer.Argument()], password: PasswordOption
+) -> None:
+    """Set a new password for a user (and lift a sign-in lock)."""
+    with _user_errors(), _session(ctx) as session:
+        users.reset_password(
+            session=session,
+            actor=_actor(ctx, session, local_admin=True),
+            username=username,
+            password=password,
+        )
+        typer.echo(f"new password set for {username}")
+
+
+@app.command("audit")
+def audit_command(
+    ctx: typer.Context,
+    entity: Annotated[
+        str | None, typer.Option(help="Only this kind: quality_problem, form, month, user, ...")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many records, newest first.")] = 200,
+    json_: JsonOption = False,
+) -> None:
+    """Show the audit trail (quality department and administrators)."""
+    with _user_errors(), _session(ctx) as session:
+        entries = audit_trail(
+            session=session,
+            actor=_actor(ctx, session),
+            entity=entity,
+            since=_date(since, "--since"),
+            limit=limit,
+        )
+        if json_:
+            typer.echo(json.dumps([asdict(e) for e in entries], ensure_ascii=False, indent=2))
+            return
+        typer.echo(
+            _table(
+                [
+                    {
+                        "at": e.at,
+                        "who": e.actor,
+                        "action": e.action,
+                        "entity": e.entity,
+                        "id": e.entity_id,
+                        "reason": e.reason,
+                    }
+                    for e in entries
+                ]
+            )
+        )
+
+
+@app.command("backup")
+def backup_command(
+    ctx: typer.Context, file: Annotated[Path, typer.Argument(help="The backup file to write.")]
+) -> None:
+    """Back up the database to FILE (never overwrites a file)."""
+    with _user_errors():
+        backup(_url(ctx), file)
+    typer.echo(f"backed up to {file}")
+
+
+@app.command("restore")
+def restore_command(
+    ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A backup made by noac backup.")]
+) -> None:
+    """Restore FILE over the database: everything written since the backup is lost."""
+    with _user_errors():
+        restore(_url(ctx), file)
+    typer.echo(f"restored from {file}")

@@ -13,8 +13,10 @@ from sqlmodel import Session
 from noac.db import create_db_engine, migrate
 from noac.importers import import_file
 from noac.models import Plant
-from noac.services import problems
+from noac.services import problems, users
+from noac.services.access import SYSTEM, Actor
 from noac.services.coefficients import close_month
+from noac.services.masterdata import list_units
 from noac.services.periods import month_of
 from noac.services.plants import resolve_plant, save_plant
 from noac.services.scoring import ScoringRules
@@ -22,7 +24,12 @@ from noac.settings import get_settings
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "demo"
 
-QUALITY = "quality"
+DEMO_PASSWORD = "noac-demo"
+PEOPLE = (
+    ("admin", "管理员 Administrator", "admin"),
+    ("quality", "质量处 Quality department", "quality"),
+    ("exec", "厂长 Plant director", "executive"),
+)
 
 # (part, found at unit, operation, defect code, severity, weight per month
 # in the first and in the second half of the year). WELD improves after its
@@ -102,14 +109,18 @@ def build(url: str, today: date | None = None) -> Iterator[str]:
         migrate(engine)
         with Session(engine, expire_on_commit=False) as session:
             for code, name, folder in PLANTS:
-                save_plant(session=session, code=code, name=name)
+                save_plant(session=session, code=code, name=name, actor=SYSTEM)
                 for kind, file in (
                     ("units", "units.csv"),
                     ("defect-codes", "defect_codes.csv"),
                     ("routings", "routings.csv"),
                 ):
                     summary = import_file(
-                        session=session, kind=kind, path=DATA / folder / file, plant_code=code
+                        session=session,
+                        kind=kind,
+                        path=DATA / folder / file,
+                        plant_code=code,
+                        actor=SYSTEM,
                     )
                     yield str(summary)
             revision = import_file(
@@ -118,7 +129,9 @@ def build(url: str, today: date | None = None) -> Iterator[str]:
                 path=DATA / "aerospace" / "routings_revision.csv",
                 plant_code="AERO",
                 effective=months[6],
+                actor=SYSTEM,
             )
+            yield f"{_add_people(session)} demo users, password '{DEMO_PASSWORD}'"
             yield f"{revision} (revision in force from {months[6]})"
             rng = random.Random(2014)
             for code, scenarios in (("AERO", AERO_PROBLEMS), ("GARM", GARM_PROBLEMS)):
@@ -133,7 +146,9 @@ def build(url: str, today: date | None = None) -> Iterator[str]:
                 summary = _score_history(session, plant, months, rng, retaliation_month)
                 yield f"{summary.created} scores in plant {code}"
                 for month in months[:-1]:
-                    close_month(session=session, plant=plant, month=month_of(month), actor=QUALITY)
+                    close_month(
+                        session=session, plant=plant, month=month_of(month), actor=_quality(session)
+                    )
                 yield f"plant {code}: months {month_of(months[0])} to {month_of(months[-2])} closed"
     finally:
         engine.dispose()
@@ -175,7 +190,7 @@ def _problem_history(
                     session=session,
                     plant=plant,
                     report=report,
-                    actor=f"sup-{found_at}",
+                    actor=_person(session, plant, found_at),
                     today=today,
                 )
                 _advance(
@@ -197,8 +212,7 @@ def _advance(session, plant, ref, result, found_on, age, today, rng, serial) -> 
                 session=session,
                 plant=plant,
                 ref=ref,
-                unit=unit,
-                actor=f"sup-{unit}",
+                actor=_person(session, plant, unit),
                 reason="our inspection passed the parts; the cause lies elsewhere",
             )
             if steps == 1:
@@ -211,13 +225,13 @@ def _advance(session, plant, ref, result, found_on, age, today, rng, serial) -> 
             plant=plant,
             ref=ref,
             shares=shares,
-            actor=QUALITY,
+            actor=_quality(session),
             reason="ruled after a joint review with production and the finding unit",
         )
         unit = candidates[0]
     else:
         problems.accept_problem(
-            session=session, plant=plant, ref=ref, unit=unit, actor=f"sup-{unit}"
+            session=session, plant=plant, ref=ref, actor=_person(session, plant, unit)
         )
     if steps < 3:
         return
@@ -228,7 +242,7 @@ def _advance(session, plant, ref, result, found_on, age, today, rng, serial) -> 
         plant=plant,
         ref=ref,
         owner=unit,
-        actor=f"sup-{unit}",
+        actor=_person(session, plant, unit),
         root_cause="process parameter drift not caught by the operator check",
         actions="parameter window fixed in the work instruction; first-piece check added",
         deadline=deadline,
@@ -236,7 +250,9 @@ def _advance(session, plant, ref, result, found_on, age, today, rng, serial) -> 
     )
     if steps < 4 or late or deadline > today:
         return
-    problems.request_verification(session=session, plant=plant, ref=ref, actor=f"sup-{unit}")
+    problems.request_verification(
+        session=session, plant=plant, ref=ref, actor=_person(session, plant, unit)
+    )
     if steps < 5:
         return
     problems.verify_problem(
@@ -244,7 +260,7 @@ def _advance(session, plant, ref, result, found_on, age, today, rng, serial) -> 
         plant=plant,
         ref=ref,
         effective=True,
-        actor=QUALITY,
+        actor=_quality(session),
         note="three following lots checked without recurrence",
         on=min(deadline - timedelta(days=rng.randrange(10)), today),
     )
@@ -269,15 +285,14 @@ def _backing_plate_case(session: Session, months: list[date], today: date) -> No
             cost=4800.0,
             description="背板镀锌面有腐蚀坑: corrosion pits on the galvanised face of 12 plates",
         ),
-        actor="sup-ASSY",
+        actor=_person(session, plant, "ASSY"),
         today=today,
     )
     problems.dispute_problem(
         session=session,
         plant=plant,
         ref=problem.ref,
-        unit="SHEET",
-        actor="sup-SHEET",
+        actor=_person(session, plant, "SHEET"),
         reason="the plates came from the store already pitted;"
         " we did not know which face is plated",
     )
@@ -286,7 +301,7 @@ def _backing_plate_case(session: Session, months: list[date], today: date) -> No
         plant=plant,
         ref=problem.ref,
         shares={"STORE": 0.5, "SHEET": 0.5},
-        actor=QUALITY,
+        actor=_quality(session),
         deadline=found_on + timedelta(days=45),
         reason="the store issued pitted plates and sheet metal bent them with the pitted face"
         " to be plated: neither knew the downstream requirement",
@@ -297,17 +312,19 @@ def _backing_plate_case(session: Session, months: list[date], today: date) -> No
         plant=plant,
         ref=problem.ref,
         owner="STORE",
-        actor="sup-STORE",
+        actor=_person(session, plant, "STORE"),
         root_cause="plates stored uncovered; no incoming surface check; plated face not marked",
         actions="covered racks; incoming surface inspection before sheet metal (routing revised)",
     )
-    problems.request_verification(session=session, plant=plant, ref=problem.ref, actor="sup-STORE")
+    problems.request_verification(
+        session=session, plant=plant, ref=problem.ref, actor=_person(session, plant, "STORE")
+    )
     problems.verify_problem(
         session=session,
         plant=plant,
         ref=problem.ref,
         effective=True,
-        actor=QUALITY,
+        actor=_quality(session),
         note="no pitted plate at final assembly for two months",
         on=found_on + timedelta(days=40),
     )
@@ -331,11 +348,11 @@ def _retaliation_case(session: Session, months: list[date], today: date) -> str:
             disposition="rework",
             description="pins arrived at heat treatment with the shoulder diameter oversize",
         ),
-        actor="sup-HEAT",
+        actor=_person(session, plant, "HEAT"),
         today=today,
     )
     problems.accept_problem(
-        session=session, plant=plant, ref=problem.ref, unit="MACH", actor="sup-MACH"
+        session=session, plant=plant, ref=problem.ref, actor=_person(session, plant, "MACH")
     )
     return month_of(months[9])
 
@@ -386,5 +403,51 @@ def _score_history(
         path="demo-scores.csv",
         plant_code=plant.code,
         data="\n".join(lines).encode(),
-        actor="demo",
+        actor=_quality(session),
     )
+
+
+def username(plant: str, unit: str, role: str = "supervisor") -> str:
+    """Demo user names: ``aero-assy`` supervises AERO's ASSY, ``aero-qc-fin-insp`` inspects."""
+    suffix = "-insp" if role == "inspector" else ""
+    return f"{plant}-{unit}{suffix}".lower()
+
+
+def _add_people(session: Session) -> int:
+    """One user per role: a supervisor per unit, an inspector per inspection station."""
+    count = 0
+    for name, display, role in PEOPLE:
+        users.add_user(
+            session=session,
+            actor=SYSTEM,
+            username=name,
+            display_name=display,
+            role=role,
+            password=DEMO_PASSWORD,
+        )
+        count += 1
+    for code, *_ in PLANTS:
+        plant = resolve_plant(session=session, code=code)
+        for unit in list_units(session=session, plant=plant):
+            roles = ["supervisor"] + (["inspector"] if unit.kind == "inspection" else [])
+            for role in roles:
+                users.add_user(
+                    session=session,
+                    actor=SYSTEM,
+                    username=username(code, unit.code, role),
+                    display_name=f"{unit.name} {role}",
+                    role=role,
+                    password=DEMO_PASSWORD,
+                    plant=plant,
+                    unit=unit.code,
+                )
+                count += 1
+    return count
+
+
+def _person(session: Session, plant: Plant, unit: str) -> Actor:
+    return users.actor_for(session=session, username=username(plant.code, unit))
+
+
+def _quality(session: Session) -> Actor:
+    return users.actor_for(session=session, username="quality")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
@@ -11,10 +11,11 @@ from sqlmodel import Session
 
 from noac.errors import ImportRejected, RowError
 from noac.models import Plant
-from noac.services import masterdata, problems, relations, routings, scoring
+from noac.services import audit, masterdata, problems, relations, routings, scoring
+from noac.services.access import Actor, require
 from noac.services.masterdata import ImportSummary
 from noac.services.periods import closed_months
-from noac.services.plants import plant_for_import
+from noac.services.plants import plant_for_import, resolve_plant
 from noac.tabular import Row, read_table
 
 
@@ -23,7 +24,7 @@ class ImportContext:
     session: Session
     plant: Plant
     effective: date
-    actor: str
+    actor: Actor
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class ImportKind:
     required: tuple[str, ...]
     optional: tuple[str, ...]
     load: Callable[[ImportContext, list[Row], ImportSummary], list[RowError]]
+    permission: str = "import-master-data"
 
 
 def _load_units(ctx: ImportContext, rows: list[Row], summary: ImportSummary) -> list[RowError]:
@@ -153,11 +155,17 @@ KINDS: dict[str, ImportKind] = {
             "cost",
         ),
         _load_defects,
+        "import-history",
     ),
     "scores": ImportKind(
-        ("month", "rater", "ratee", "criterion", "value"), ("comment",), _load_scores
+        ("month", "rater", "ratee", "criterion", "value"),
+        ("comment",),
+        _load_scores,
+        "import-history",
     ),
-    "handovers": ImportKind(("month", "from", "to", "quantity"), (), _load_handovers),
+    "handovers": ImportKind(
+        ("month", "from", "to", "quantity"), (), _load_handovers, "import-history"
+    ),
     "service-relations": ImportKind(("provider", "customer"), ("weight",), _load_service_relations),
 }
 
@@ -169,8 +177,8 @@ def import_file(
     path: str | Path,
     plant_code: str | None = None,
     effective: date | None = None,
+    actor: Actor,
     data: bytes | None = None,
-    actor: str = "import",
 ) -> ImportSummary:
     """Import one file of ``kind`` atomically.
 
@@ -185,14 +193,20 @@ def import_file(
         raise ImportRejected(
             str(path), [RowError(None, "", f"unknown kind '{kind}' (one of {', '.join(KINDS)})")]
         )
+    require(actor, spec.permission)
     rows = read_table(path, spec.required, spec.optional, data=data)
     try:
-        plant = plant_for_import(session=session, code=plant_code)
+        if spec.permission == "import-master-data":
+            plant = plant_for_import(session=session, code=plant_code)
+        else:
+            plant = resolve_plant(session=session, code=plant_code)
         summary = ImportSummary(kind=kind, plant=plant.code, rows=len(rows))
         ctx = ImportContext(session, plant, effective or date.today(), actor)
         errors = spec.load(ctx, rows, summary)
         if errors:
             raise ImportRejected(str(path), errors)
+        if summary.created or summary.updated:
+            audit.record(session, actor, "import", kind, Path(path).name, None, asdict(summary))
         session.commit()
     except BaseException:
         session.rollback()

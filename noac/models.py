@@ -388,3 +388,46 @@ class MonthResult(SQLModel, table=True):
     decomposition: str = Field(default="{}", max_length=100000)
     scheme_hash: str = Field(max_length=64)
     computed_at: datetime
+
+
+ROLES = ("supervisor", "inspector", "quality", "executive", "admin")
+UNIT_ROLES = ("supervisor", "inspector")
+
+
+class User(SQLModel, table=True):
+    """A person who signs in; supervisors and inspectors belong to a unit."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="user_role"),
+        CheckConstraint(
+            "(role IN ('supervisor', 'inspector')) = (unit_id IS NOT NULL)", name="user_unit"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    password_hash: str = Field(max_length=200)
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime
+
+
+class AuditRecord(SQLModel, table=True):
+    """Append-only trail: one record for every change, written with the change itself."""
+
+    __tablename__ = "audit_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    actor: str = Field(max_length=80, index=True)
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=40, index=True)
+    entity_id: str = Field(max_length=120)
+    before: str = Field(default="null", max_length=1_000_000)
+    after: str = Field(default="null", max_length=1_000_000)
+    reason: str = Field(default="", max_length=4000)

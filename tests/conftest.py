@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from noac.db import create_db_engine, migrate
+from noac.services.access import SYSTEM, Actor
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -96,3 +97,12 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
 def write_csv(path: Path, text_: str) -> Path:
     path.write_text(text_.strip() + "\n", encoding="utf-8")
     return path
+
+
+QUALITY = Actor("quinn", "quality", display_name="Quinn of the quality department")
+__all__ = ["QUALITY", "SYSTEM", "supervisor"]
+
+
+def supervisor(plant, unit: str, role: str = "supervisor") -> Actor:
+    """A supervisor (or inspector) of ``unit`` in ``plant``."""
+    return Actor(f"{role[:3]}-{unit.lower()}", role, unit=unit, plant_id=plant.id)

@@ -22,8 +22,14 @@ def noac(db_url, *args):
 @pytest.fixture
 def db(db_url, tmp_path):
     noac(db_url, "init")
+    added = runner.invoke(
+        app,
+        ["--db", db_url, "users", "add", "quinn", "--role", "quality", "--password", "q-secret-1"],
+    )
+    assert added.exit_code == 0, added.output
     for kind, file in (("units", "units.csv"), ("routings", "routings.csv")):
-        assert noac(db_url, "import", kind, AERO / file).exit_code == 0
+        imported = runner.invoke(app, ["--db", db_url, "import", kind, str(AERO / file)])
+        assert imported.exit_code == 0, imported.output
     scores = "\n".join(
         f"2026-03,ASSY,SURF,{c},{v},"
         for c, v in (("quality", 9), ("delivery", 8), ("service", 7), ("handover", 10))
@@ -66,12 +72,14 @@ def test_scheme_show_and_set(db, tmp_path):
     assert '"comment_below": 6' in shown.output
     bad = tmp_path / "bad.toml"
     bad.write_text('target = 120\\n[[criteria]]\\ncode = "q"\\n')
-    result = noac(db, "scheme", "set", bad)
+    result = runner.invoke(app, ["--db", db, "scheme", "set", str(bad)])
     assert result.exit_code == 1 and "not valid TOML" in result.output
+    result = noac(db, "scheme", "set", bad)
+    assert "quinn (quality) may not change the scoring scheme: that is for admin" in result.output
     bad.write_text(
         'target = 120\n[[criteria]]\ncode = "q"\nname_en = "Q"\nname_zh = "质"\nweight = 1\n'
     )
-    result = noac(db, "scheme", "set", bad)
+    result = runner.invoke(app, ["--db", db, "scheme", "set", str(bad)])
     assert (
         result.exit_code == 1
         and "target: Input should be less than or equal to 100" in result.output

@@ -13,8 +13,8 @@ AERO = DATA / "demo" / "aerospace"
 
 
 def noac(db_url, *args, user="quinn"):
-    result = runner.invoke(app, ["--db", db_url, "--as", user, *map(str, args)])
-    return result
+    acting = ("--as", user) if user else ()
+    return runner.invoke(app, ["--db", db_url, *acting, *map(str, args)])
 
 
 @pytest.fixture
@@ -25,7 +25,29 @@ def db(db_url):
         ("defect-codes", "defect_codes.csv"),
         ("routings", "routings.csv"),
     ):
-        assert noac(db_url, "import", kind, AERO / file, "--plant", "AERO").exit_code == 0
+        assert (
+            noac(db_url, "import", kind, AERO / file, "--plant", "AERO", user=None).exit_code == 0
+        )
+    for name, role, unit in (
+        ("quinn", "quality", None),
+        ("ann", "supervisor", "ASSY"),
+        ("sam", "supervisor", "SHEET"),
+        ("sue", "supervisor", "STORE"),
+    ):
+        extra = ("--unit", unit) if unit else ()
+        added = noac(
+            db_url,
+            "users",
+            "add",
+            name,
+            "--role",
+            role,
+            "--password",
+            "secret-pw",
+            *extra,
+            user=None,
+        )
+        assert added.exit_code == 0, added.output
     return db_url
 
 
@@ -68,9 +90,7 @@ def test_report_trace_rule_act_verify_from_the_cli(db, tmp_path):
     assert [c["unit"] for c in data["candidates"]] == ["SHEET", "STORE"]
     assert data["candidates"][1]["escapes"] == [{"unit": "QC-SM", "op": "40"}]
 
-    disputed = noac(
-        db, "problems", "dispute", "QP-1", "--unit", "SHEET", "--reason", "pitted stock", user="sam"
-    )
+    disputed = noac(db, "problems", "dispute", "QP-1", "--reason", "pitted stock", user="sam")
     assert disputed.exit_code == 0
     ruled = noac(
         db,

@@ -19,7 +19,7 @@ from noac.scheme import DEFAULT_SCHEME
 from noac.services import coefficients, problems, scoring
 from noac.services.plants import resolve_plant
 from noac.services.schemes import set_scheme
-from tests.conftest import snapshot, write_csv
+from tests.conftest import QUALITY, SYSTEM, snapshot, supervisor, write_csv
 
 UNITS = """
 code,name,kind,categories,target
@@ -47,7 +47,9 @@ CODES = "code,name,origins\nPIT,pits,storage;bending\n"
 @pytest.fixture
 def plant(tmp_path, session):
     for kind, text in (("units", UNITS), ("routings", ROUTINGS), ("defect-codes", CODES)):
-        import_file(session=session, kind=kind, path=write_csv(tmp_path / f"{kind}.csv", text))
+        import_file(
+            actor=SYSTEM, session=session, kind=kind, path=write_csv(tmp_path / f"{kind}.csv", text)
+        )
     return resolve_plant(session=session, code=None)
 
 
@@ -63,7 +65,7 @@ def form(session, plant, month, rater, ratee, value, **values):
         ratee=ratee,
         values=scores,
         comments=comments,
-        actor=f"sup-{rater}",
+        actor=supervisor(plant, rater),
     )
 
 
@@ -93,7 +95,7 @@ def test_handover_quantities_replace_the_routing_weights(tmp_path, session, plan
         tmp_path / "h.csv",
         "month,from,to,quantity\n2026-03,STORE,SHEET,100\n2026-03,STORE,ASSY,400",
     )
-    import_file(session=session, kind="handovers", path=handovers)
+    import_file(actor=SYSTEM, session=session, kind="handovers", path=handovers)
     form(session, plant, "2026-03", "SHEET", "STORE", 8, delivery=10, service=6, handover=5)
     form(session, plant, "2026-03", "ASSY", "STORE", 10)
     # S = (100 * 76.5 + 400 * 100) / 500 = 95.3; K = 1 + (95.3 - 85) / 100 = 1.103
@@ -130,7 +132,7 @@ C,2026-02-10,ASSY,P2,30,PIT,minor,1,STORE,2026-03-01,2026-03-02
 D,2026-01-10,ASSY,P2,30,PIT,minor,1,SHEET,2026-03-31,2026-04-01
 """,
     )
-    import_file(session=session, kind="defects", path=defects)
+    import_file(actor=SYSTEM, session=session, kind="defects", path=defects)
     computation = compute(session, plant)
     store, sheet, qc = (result(computation, u) for u in ("STORE", "SHEET", "QC"))
     # STORE: defect A 3 * 0.5 = 1.5; overdue A (deadline 03-20, open) 2 * 0.5 = 1
@@ -150,7 +152,7 @@ def test_coefficient_is_clamped(tmp_path, session, plant):
         tmp_path / "d.csv",
         "id,date,found_at,part,op,code,severity,qty,responsible,deadline\n" + rows,
     )
-    import_file(session=session, kind="defects", path=defects)
+    import_file(actor=SYSTEM, session=session, kind="defects", path=defects)
     form(session, plant, "2026-03", "QC", "SHEET", 10)
     form(session, plant, "2026-03", "ASSY", "SHEET", 10)
     computation = compute(session, plant)
@@ -165,6 +167,7 @@ def test_coefficient_is_clamped(tmp_path, session, plant):
 
 def test_upper_clamp(session, plant, tmp_path):
     import_file(
+        actor=SYSTEM,
         session=session,
         kind="service-relations",
         path=write_csv(tmp_path / "s.csv", "provider,customer,weight\nASSY,ENG,1"),
@@ -179,7 +182,7 @@ def test_zscore_calibration(tmp_path, session, plant):
     scheme.write_text(
         DEFAULT_SCHEME.read_text().replace('calibration = "none"', 'calibration = "zscore"')
     )
-    set_scheme(session=session, plant=plant, path=scheme, actor="admin")
+    set_scheme(session=session, plant=plant, path=scheme, actor=SYSTEM)
     for month, value in (("2026-01", 6), ("2026-02", 7), ("2026-03", 8)):
         form(session, plant, month, "SHEET", "STORE", value)
         form(session, plant, month, "ASSY", "STORE", 10)
@@ -211,6 +214,7 @@ def test_retaliation_suspect(tmp_path, session, plant):
         form(session, plant, month, "ASSY", "SHEET", 9)
     # SHEET reported a problem in February that the quality department put on ASSY
     import_file(
+        actor=SYSTEM,
         session=session,
         kind="defects",
         path=write_csv(
@@ -252,7 +256,7 @@ def test_low_value_needs_a_comment(engine, session, plant):
             rater="SHEET",
             ratee="STORE",
             values={"quality": 5, "delivery": 8, "service": 8, "handover": 8},
-            actor="s",
+            actor=supervisor(plant, "SHEET"),
         )
     with pytest.raises(NoacError, match="the form has no value for handover"):
         scoring.submit_form(
@@ -262,7 +266,7 @@ def test_low_value_needs_a_comment(engine, session, plant):
             rater="SHEET",
             ratee="STORE",
             values={"quality": 7, "delivery": 8, "service": 8},
-            actor="s",
+            actor=supervisor(plant, "SHEET"),
         )
     assert snapshot(engine) == before
 
@@ -279,7 +283,7 @@ def test_stale_form_is_refused_with_who_changed_it(session, plant):
     form(session, plant, "2026-03", "SHEET", "STORE", 8)
     (seen,) = scoring.forms(session=session, plant=plant, months=["2026-03"])
     form(session, plant, "2026-03", "SHEET", "STORE", 7)
-    with pytest.raises(NoacError, match="was changed by sup-SHEET at"):
+    with pytest.raises(NoacError, match="was changed by sup-sheet at"):
         scoring.submit_form(
             session=session,
             plant=plant,
@@ -287,28 +291,28 @@ def test_stale_form_is_refused_with_who_changed_it(session, plant):
             rater="SHEET",
             ratee="STORE",
             values=dict.fromkeys(seen.values, 9),
-            actor="other",
+            actor=supervisor(plant, "SHEET"),
             expected_versions=seen.versions,
         )
 
 
 def test_close_locks_the_month_and_reopen_recomputes(session, plant, tmp_path):
     form(session, plant, "2026-03", "ASSY", "SHEET", 9)
-    closed = coefficients.close_month(session=session, plant=plant, month="2026-03", actor="quinn")
+    closed = coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
     assert closed.run == 1 and result(closed, "SHEET").coefficient == 1.02
     with pytest.raises(NoacError, match="2026-03 is closed: scores can no longer change"):
         form(session, plant, "2026-03", "ASSY", "SHEET", 5)
     with pytest.raises(NoacError, match="already closed"):
-        coefficients.close_month(session=session, plant=plant, month="2026-03", actor="quinn")
+        coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
     with pytest.raises(NoacError, match="needs a reason"):
         coefficients.reopen_month(
-            session=session, plant=plant, month="2026-03", reason="", actor="q"
+            session=session, plant=plant, month="2026-03", reason="", actor=QUALITY
         )
     coefficients.reopen_month(
-        session=session, plant=plant, month="2026-03", reason="late form from QC", actor="quinn"
+        session=session, plant=plant, month="2026-03", reason="late form from QC", actor=QUALITY
     )
     form(session, plant, "2026-03", "QC", "SHEET", 7)
-    again = coefficients.close_month(session=session, plant=plant, month="2026-03", actor="quinn")
+    again = coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
     # S = (1 * 90 + 1 * 70) / 2 = 80, target 88 -> K = 0.92
     assert again.run == 2 and result(again, "SHEET").coefficient == 0.92
     stored = coefficients.month_results(session=session, plant=plant, month="2026-03")
@@ -318,11 +322,12 @@ def test_close_locks_the_month_and_reopen_recomputes(session, plant, tmp_path):
 
 def test_a_month_not_over_cannot_be_closed(session, plant):
     with pytest.raises(NoacError, match="2099-01 is not over yet"):
-        coefficients.close_month(session=session, plant=plant, month="2099-01", actor="q")
+        coefficients.close_month(session=session, plant=plant, month="2099-01", actor=QUALITY)
 
 
 def test_ruling_after_close_counts_in_the_first_open_month(tmp_path, session, plant):
     import_file(
+        actor=SYSTEM,
         session=session,
         kind="defects",
         path=write_csv(
@@ -330,9 +335,9 @@ def test_ruling_after_close_counts_in_the_first_open_month(tmp_path, session, pl
             "id,date,found_at,part,op,code,severity,qty\nL,2026-03-10,ASSY,P3,20,PIT,major,1",
         ),
     )
-    coefficients.close_month(session=session, plant=plant, month="2026-03", actor="q")
+    coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
     problems.rule_problem(
-        session=session, plant=plant, ref="L", shares="STORE", reason="r", actor="q"
+        session=session, plant=plant, ref="L", shares="STORE", reason="r", actor=QUALITY
     )
     april = compute(session, plant, "2026-04")
     assert result(april, "STORE").defect_points == 3
@@ -356,7 +361,7 @@ month,rater,ratee,criterion,value,comment
 """,
     )
     with pytest.raises(ImportRejected) as excinfo:
-        import_file(session=session, kind="scores", path=bad)
+        import_file(actor=SYSTEM, session=session, kind="scores", path=bad)
     assert [(e.row, e.column) for e in excinfo.value.errors] == [
         (3, "ratee"),
         (4, "criterion"),
@@ -373,15 +378,15 @@ month,rater,ratee,criterion,value,comment
             f"2026-03,SHEET,STORE,{c},8," for c in ("quality", "delivery", "service", "handover")
         ),
     )
-    summary = import_file(session=session, kind="scores", path=good)
+    summary = import_file(actor=SYSTEM, session=session, kind="scores", path=good)
     assert summary.created == 4
-    assert import_file(session=session, kind="scores", path=good).unchanged == 4
+    assert import_file(actor=SYSTEM, session=session, kind="scores", path=good).unchanged == 4
     assert result(compute(session, plant), "STORE").satisfaction == 80.0
 
 
 def test_export_columns_and_formats(session, plant):
     form(session, plant, "2026-03", "ASSY", "SHEET", 9)
-    coefficients.close_month(session=session, plant=plant, month="2026-03", actor="q")
+    coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
     stored = coefficients.month_results(session=session, plant=plant, month="2026-03")
     csv_text = coefficients_file(stored, "csv").decode()
     assert csv_text.splitlines()[0] == (

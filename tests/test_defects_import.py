@@ -8,7 +8,7 @@ from noac.errors import ImportRejected
 from noac.importers import import_file
 from noac.services import problems
 from noac.services.plants import resolve_plant
-from tests.conftest import DATA, snapshot, write_csv
+from tests.conftest import DATA, SYSTEM, snapshot, write_csv
 
 AERO = DATA / "demo" / "aerospace"
 
@@ -27,7 +27,7 @@ def plant(session):
         ("defect-codes", "defect_codes.csv"),
         ("routings", "routings.csv"),
     ):
-        import_file(session=session, kind=kind, path=AERO / file, plant_code="AERO")
+        import_file(actor=SYSTEM, session=session, kind=kind, path=AERO / file, plant_code="AERO")
     return resolve_plant(session=session, code="AERO")
 
 
@@ -35,7 +35,7 @@ def test_history_is_imported_with_its_state_and_reimport_changes_nothing(
     tmp_path, engine, session, plant
 ):
     path = write_csv(tmp_path / "defects.csv", GOOD)
-    summary = import_file(session=session, kind="defects", path=path, actor="migration")
+    summary = import_file(actor=SYSTEM, session=session, kind="defects", path=path)
     assert (summary.rows, summary.created) == (3, 3)
     found = {p.ref: p for p in problems.list_problems(session=session, plant=plant)}
     assert found["Q-1"].status == "closed"
@@ -53,13 +53,15 @@ def test_history_is_imported_with_its_state_and_reimport_changes_nothing(
     )
     assert [p.ref for p in overdue] == ["Q-3"]
     before = snapshot(engine)
-    again = import_file(session=session, kind="defects", path=path)
+    again = import_file(actor=SYSTEM, session=session, kind="defects", path=path)
     assert (again.created, again.unchanged) == (0, 3)
     assert snapshot(engine) == before
 
 
 def test_bad_defects_file_reports_every_row_and_writes_nothing(tmp_path, engine, session, plant):
-    import_file(session=session, kind="defects", path=write_csv(tmp_path / "ok.csv", GOOD))
+    import_file(
+        actor=SYSTEM, session=session, kind="defects", path=write_csv(tmp_path / "ok.csv", GOOD)
+    )
     before = snapshot(engine)
     bad = write_csv(
         tmp_path / "bad.csv",
@@ -72,7 +74,7 @@ Q-10,2026-03-10,ASSY,BP-100,77,X,bad,1,,,2026-13-01,2026-03-11
 """,
     )
     with pytest.raises(ImportRejected) as excinfo:
-        import_file(session=session, kind="defects", path=bad)
+        import_file(actor=SYSTEM, session=session, kind="defects", path=bad)
     assert [(e.row, e.column, e.reason) for e in excinfo.value.errors] == [
         (
             2,

@@ -11,7 +11,7 @@ from noac.importers import import_file
 from noac.models import Plant, RoutingVersion, Unit
 from noac.services.plants import resolve_plant
 from noac.services.routings import in_force, plant_supply_graph, routing_versions
-from tests.conftest import DATA, snapshot, write_csv
+from tests.conftest import DATA, SYSTEM, snapshot, write_csv
 
 UNITS = """
 code,name,kind,categories,target
@@ -41,8 +41,8 @@ def plant_files(tmp_path):
 
 def _load(session, plant_files):
     units, routes = plant_files
-    import_file(session=session, kind="units", path=units)
-    return import_file(session=session, kind="routings", path=routes)
+    import_file(actor=SYSTEM, session=session, kind="units", path=units)
+    return import_file(actor=SYSTEM, session=session, kind="routings", path=routes)
 
 
 def _errors(excinfo) -> list[tuple]:
@@ -52,12 +52,18 @@ def _errors(excinfo) -> list[tuple]:
 @pytest.mark.parametrize("plant", ["aerospace", "garment"])
 def test_demo_plant_imports_on_both_databases(session, plant):
     folder = DATA / "demo" / plant
-    units = import_file(session=session, kind="units", path=folder / "units.csv", plant_code="P")
+    units = import_file(
+        actor=SYSTEM, session=session, kind="units", path=folder / "units.csv", plant_code="P"
+    )
     codes = import_file(
-        session=session, kind="defect-codes", path=folder / "defect_codes.csv", plant_code="P"
+        actor=SYSTEM,
+        session=session,
+        kind="defect-codes",
+        path=folder / "defect_codes.csv",
+        plant_code="P",
     )
     routes = import_file(
-        session=session, kind="routings", path=folder / "routings.csv", plant_code="P"
+        actor=SYSTEM, session=session, kind="routings", path=folder / "routings.csv", plant_code="P"
     )
     assert units.created >= 11 and codes.created >= 8 and routes.created >= 9
     plant = resolve_plant(session=session, code="P")
@@ -106,7 +112,7 @@ BP,40,ASSY,,30,0
 """,
     )
     summary = import_file(
-        session=session, kind="routings", path=changed, effective=date(2026, 6, 1)
+        actor=SYSTEM, session=session, kind="routings", path=changed, effective=date(2026, 6, 1)
     )
     assert (summary.created, summary.updated) == (0, 1)
     plant = resolve_plant(session=session, code=None)
@@ -124,7 +130,9 @@ BP,40,ASSY,,30,0
 
     earlier = write_csv(tmp_path / "v3.csv", ROUTINGS)
     with pytest.raises(ImportRejected) as excinfo:
-        import_file(session=session, kind="routings", path=earlier, effective=date(2026, 5, 1))
+        import_file(
+            actor=SYSTEM, session=session, kind="routings", path=earlier, effective=date(2026, 5, 1)
+        )
     assert _errors(excinfo) == [
         (
             2,
@@ -153,7 +161,7 @@ LOOP,20,QC,,10,1
 """,
     )
     with pytest.raises(ImportRejected) as excinfo:
-        import_file(session=session, kind="routings", path=bad)
+        import_file(actor=SYSTEM, session=session, kind="routings", path=bad)
     assert _errors(excinfo) == [
         (3, "unit", "unknown unit 'MOON' (import units first)"),
         (
@@ -186,7 +194,7 @@ B B,,store,,,ZZ
 """,
     )
     with pytest.raises(ImportRejected) as excinfo:
-        import_file(session=session, kind="units", path=bad, plant_code="P")
+        import_file(actor=SYSTEM, session=session, kind="units", path=bad, plant_code="P")
     assert _errors(excinfo) == [
         (2, "target", "101 is outside 0..100"),
         (3, "code", "'A' already appears in row 2"),
@@ -208,7 +216,7 @@ B B,,store,,,ZZ
 def test_header_problems_are_reported_before_any_row(tmp_path, session):
     bad = write_csv(tmp_path / "units.csv", "Code,NAME,colour,code\nA,Alpha,red,A")
     with pytest.raises(ImportRejected) as excinfo:
-        import_file(session=session, kind="units", path=bad)
+        import_file(actor=SYSTEM, session=session, kind="units", path=bad)
     assert _errors(excinfo) == [
         (1, "code", "the column appears more than once"),
         (1, "colour", "unknown column (expected: code, name, kind, categories, target, parent)"),
@@ -227,13 +235,15 @@ def test_unreadable_files_are_refused(tmp_path, session, content, reason):
     path = tmp_path / "units.csv"
     path.write_bytes(content)
     with pytest.raises(ImportRejected) as excinfo:
-        import_file(session=session, kind="units", path=path)
+        import_file(actor=SYSTEM, session=session, kind="units", path=path)
     assert _errors(excinfo) == [(None, "", reason)]
 
 
 def test_bom_and_xlsx_give_the_same_result(tmp_path, session):
     (tmp_path / "units.csv").write_bytes("\ufeffCODE,Name,KIND\nA,甲,store\n".encode())
-    import_file(session=session, kind="units", path=tmp_path / "units.csv", plant_code="P")
+    import_file(
+        actor=SYSTEM, session=session, kind="units", path=tmp_path / "units.csv", plant_code="P"
+    )
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(["code", "name", "kind", "target"])
@@ -241,7 +251,7 @@ def test_bom_and_xlsx_give_the_same_result(tmp_path, session):
     sheet.append(["C", "丙", "inspection", None])
     workbook.save(tmp_path / "units.xlsx")
     summary = import_file(
-        session=session, kind="units", path=tmp_path / "units.xlsx", plant_code="P"
+        actor=SYSTEM, session=session, kind="units", path=tmp_path / "units.xlsx", plant_code="P"
     )
     assert summary.created == 2
     units = {u.code: (u.name, u.kind, u.target) for u in session.exec(select(Unit))}
@@ -259,7 +269,7 @@ def test_defect_code_origins_must_be_known_categories_or_handling(tmp_path, sess
         "code,name,origins\nCORR,corrosion,storage\nSCR,scratch,handling\nX,bad,painting;storage",
     )
     with pytest.raises(ImportRejected) as excinfo:
-        import_file(session=session, kind="defect-codes", path=codes)
+        import_file(actor=SYSTEM, session=session, kind="defect-codes", path=codes)
     assert _errors(excinfo) == [
         (4, "origins", "'painting' is neither 'handling' nor a category any unit performs")
     ]

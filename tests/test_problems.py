@@ -12,7 +12,7 @@ from noac.models import Attachment, Period
 from noac.services import problems
 from noac.services.plants import resolve_plant
 from noac.services.problems import ProblemReport
-from tests.conftest import DATA, snapshot
+from tests.conftest import DATA, QUALITY, SYSTEM, snapshot, supervisor
 
 AERO = DATA / "demo" / "aerospace"
 TODAY = date(2026, 11, 20)
@@ -25,8 +25,9 @@ def plant(session):
         ("defect-codes", "defect_codes.csv"),
         ("routings", "routings.csv"),
     ):
-        import_file(session=session, kind=kind, path=AERO / file, plant_code="AERO")
+        import_file(actor=SYSTEM, session=session, kind=kind, path=AERO / file, plant_code="AERO")
     import_file(
+        actor=SYSTEM,
         session=session,
         kind="routings",
         path=AERO / "routings_revision.csv",
@@ -49,7 +50,7 @@ def report(session, plant, **fields):
     }
     values.update(fields)
     problem, result = problems.report_problem(
-        session=session, plant=plant, report=ProblemReport(**values), actor="ann", today=TODAY
+        session=session, plant=plant, report=ProblemReport(**values), actor=QUALITY, today=TODAY
     )
     return problem, result
 
@@ -73,7 +74,7 @@ def test_the_routing_in_force_on_the_date_found_is_used(session, plant):
     after, _ = report(session, plant, found_on=date(2026, 6, 1))
     for problem, escapes in ((before, ["QC-SM"]), (after, ["QC-SM"])):
         problems.rule_problem(
-            session=session, plant=plant, ref=problem.ref, shares="STORE", reason="r", actor="q"
+            session=session, plant=plant, ref=problem.ref, shares="STORE", reason="r", actor=QUALITY
         )
         assert detail(session, plant, problem.ref).escapes == escapes
     old = problems.trace_problem(session=session, plant=plant, ref=before.ref)
@@ -88,13 +89,16 @@ def test_the_routing_in_force_on_the_date_found_is_used(session, plant):
 def test_accept_settles_responsibility_with_the_proposals_escapes(engine, session, plant):
     problem, _ = report(session, plant)
     before = snapshot(engine)
-    with pytest.raises(NoacError, match="only SHEET, the proposed responsible unit, can accept"):
+    with pytest.raises(
+        NoacError,
+        match="sup-store \\(supervisor of STORE\\) may not accept or dispute a problem for SHEET",
+    ):
         problems.accept_problem(
-            session=session, plant=plant, ref=problem.ref, unit="STORE", actor="x"
+            session=session, plant=plant, ref=problem.ref, actor=supervisor(plant, "STORE")
         )
     assert snapshot(engine) == before
     problems.accept_problem(
-        session=session, plant=plant, ref=problem.ref, unit="SHEET", actor="sam"
+        session=session, plant=plant, ref=problem.ref, actor=supervisor(plant, "SHEET")
     )
     shown = detail(session, plant, problem.ref)
     assert (shown.status, shown.responsible, shown.escapes) == (
@@ -103,7 +107,7 @@ def test_accept_settles_responsibility_with_the_proposals_escapes(engine, sessio
         ["QC-SM"],
     )
     assert shown.counted_month == "2026-03"
-    assert shown.history[-1]["actor"] == "sam"
+    assert shown.history[-1]["actor"] == "sup-sheet"
 
 
 def test_full_workflow_dispute_split_ruling_action_verification(session, plant):
@@ -111,22 +115,21 @@ def test_full_workflow_dispute_split_ruling_action_verification(session, plant):
     ref = problem.ref
     with pytest.raises(NoacError, match="a dispute needs a reason"):
         problems.dispute_problem(
-            session=session, plant=plant, ref=ref, unit="SHEET", reason=" ", actor="s"
+            session=session, plant=plant, ref=ref, reason=" ", actor=supervisor(plant, "SHEET")
         )
     problems.dispute_problem(
         session=session,
         plant=plant,
         ref=ref,
-        unit="SHEET",
         reason="the store issued pitted plates",
-        actor="sam",
+        actor=supervisor(plant, "SHEET"),
     )
     problems.rule_problem(
         session=session,
         plant=plant,
         ref=ref,
         shares="STORE:0.6;SHEET",
-        actor="quinn",
+        actor=QUALITY,
         reason="neither unit knew the downstream need",
         deadline=date(2026, 4, 30),
         milestones=["2026-04-15:incoming surface check defined"],
@@ -144,36 +147,40 @@ def test_full_workflow_dispute_split_ruling_action_verification(session, plant):
             owner="SURF",
             root_cause="c",
             actions="a",
-            actor="s",
+            actor=QUALITY,
         )
     problems.plan_action(
         session=session,
         plant=plant,
         ref=ref,
         owner="STORE",
-        actor="sue",
+        actor=supervisor(plant, "STORE"),
         root_cause="plates stored uncovered",
         actions="covered racks; surface check at issue",
     )
     assert detail(session, plant, ref).deadline == "2026-04-30"
-    problems.request_verification(session=session, plant=plant, ref=ref, actor="sue")
+    problems.request_verification(
+        session=session, plant=plant, ref=ref, actor=supervisor(plant, "STORE")
+    )
     problems.verify_problem(
         session=session,
         plant=plant,
         ref=ref,
         effective=False,
         note="pits again in April",
-        actor="quinn",
+        actor=QUALITY,
     )
     assert detail(session, plant, ref).status == "action"
-    problems.request_verification(session=session, plant=plant, ref=ref, actor="sue")
+    problems.request_verification(
+        session=session, plant=plant, ref=ref, actor=supervisor(plant, "STORE")
+    )
     problems.verify_problem(
         session=session,
         plant=plant,
         ref=ref,
         effective=True,
         note="three lots clean",
-        actor="quinn",
+        actor=QUALITY,
         on=date(2026, 5, 20),
     )
     shown = detail(session, plant, ref)
@@ -192,7 +199,7 @@ def test_full_workflow_dispute_split_ruling_action_verification(session, plant):
     assert shown.corrective_action["root_cause"] == "plates stored uncovered"
     with pytest.raises(NoacError, match="is closed: it cannot be ruled"):
         problems.rule_problem(
-            session=session, plant=plant, ref=ref, shares="SHEET", reason="r", actor="q"
+            session=session, plant=plant, ref=ref, shares="SHEET", reason="r", actor=QUALITY
         )
 
 
@@ -204,7 +211,7 @@ def test_overdue_means_deadline_passed_and_not_closed_by_then(session, plant):
         ref=problem.ref,
         shares="SHEET",
         reason="r",
-        actor="q",
+        actor=QUALITY,
         deadline=date(2026, 4, 30),
     )
 
@@ -231,7 +238,7 @@ def test_bad_rulings_are_refused_and_write_nothing(engine, session, plant, share
     before = snapshot(engine)
     with pytest.raises(NoacError, match=message):
         problems.rule_problem(
-            session=session, plant=plant, ref=problem.ref, shares=shares, reason="r", actor="q"
+            session=session, plant=plant, ref=problem.ref, shares=shares, reason="r", actor=QUALITY
         )
     assert snapshot(engine) == before
 
@@ -272,7 +279,7 @@ def test_ruling_after_the_month_closed_counts_in_the_first_open_month(session, p
         )
     session.commit()
     problems.rule_problem(
-        session=session, plant=plant, ref=problem.ref, shares="STORE", reason="r", actor="q"
+        session=session, plant=plant, ref=problem.ref, shares="STORE", reason="r", actor=QUALITY
     )
     assert detail(session, plant, problem.ref).counted_month == "2026-05"
     session.add(
@@ -281,7 +288,7 @@ def test_ruling_after_the_month_closed_counts_in_the_first_open_month(session, p
     session.commit()
     with pytest.raises(NoacError, match="counts in 2026-05, which is closed"):
         problems.rule_problem(
-            session=session, plant=plant, ref=problem.ref, shares="SHEET", reason="r", actor="q"
+            session=session, plant=plant, ref=problem.ref, shares="SHEET", reason="r", actor=QUALITY
         )
 
 
@@ -290,7 +297,7 @@ def test_undetermined_problem_cannot_be_accepted_and_is_ruled(session, plant):
     assert result.undetermined
     with pytest.raises(NoacError, match="no proposed responsible unit \\(undetermined\\)"):
         problems.accept_problem(
-            session=session, plant=plant, ref=problem.ref, unit="STORE", actor="s"
+            session=session, plant=plant, ref=problem.ref, actor=supervisor(plant, "STORE")
         )
     problems.rule_problem(
         session=session,
@@ -298,7 +305,7 @@ def test_undetermined_problem_cannot_be_accepted_and_is_ruled(session, plant):
         ref=problem.ref,
         shares="STORE",
         reason="supplier lot",
-        actor="q",
+        actor=QUALITY,
     )
     assert detail(session, plant, problem.ref).responsible == {"STORE": 1.0}
 
@@ -313,7 +320,7 @@ def test_evidence_is_kept_in_the_database_across_restarts(db_url, session, plant
         filename="pits.jpg",
         content=photo,
         content_type="image/jpeg",
-        actor="ann",
+        actor=QUALITY,
     )
     other = create_db_engine(db_url)
     try:

@@ -30,6 +30,8 @@ from noac.models import (
     QualityProblem,
 )
 from noac.scheme import Scheme
+from noac.services import audit
+from noac.services.access import Actor, require
 from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, next_month, parse_month
 from noac.services.schemes import active_scheme, record_scheme
@@ -333,12 +335,13 @@ def _period(session: Session, plant: Plant, month: str) -> Period | None:
 
 
 def close_month(
-    *, session: Session, plant: Plant, month: str, actor: str, today: date | None = None
+    *, session: Session, plant: Plant, month: str, actor: Actor, today: date | None = None
 ) -> MonthComputation:
     """Lock ``month`` and store every unit's coefficient with its decomposition.
 
     Refused for a month already closed or not yet over.
     """
+    require(actor, "close-month", plant_id=plant.id)
     parse_month(month)
     today = today or date.today()
     _, last_day = month_days(month)
@@ -354,7 +357,7 @@ def close_month(
     try:
         record_scheme(session=session, plant=plant, scheme=scheme, actor=actor)
         period.runs += 1
-        period.closed_at, period.closed_by = now, actor
+        period.closed_at, period.closed_by = now, actor.username
         session.add(period)
         session.flush()
         for r in computation.results:
@@ -379,7 +382,20 @@ def close_month(
                     computed_at=now,
                 )
             )
-        session.add(PeriodEvent(period_id=period.id, at=now, actor=actor, action="close"))
+        session.add(PeriodEvent(period_id=period.id, at=now, actor=actor.username, action="close"))
+        audit.record(
+            session,
+            actor,
+            "close",
+            "month",
+            f"{plant.code}/{month}",
+            None,
+            {
+                "run": period.runs,
+                "scheme": computation.scheme_hash,
+                "coefficients": {r.unit: r.coefficient for r in computation.results},
+            },
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -388,8 +404,9 @@ def close_month(
     return computation
 
 
-def reopen_month(*, session: Session, plant: Plant, month: str, reason: str, actor: str) -> None:
+def reopen_month(*, session: Session, plant: Plant, month: str, reason: str, actor: Actor) -> None:
     """Unlock a closed month; closing it again recomputes and stores a new run."""
+    require(actor, "reopen-month", plant_id=plant.id)
     parse_month(month)
     period = _period(session, plant, month)
     if period is None or period.closed_at is None:
@@ -402,10 +419,20 @@ def reopen_month(*, session: Session, plant: Plant, month: str, reason: str, act
         PeriodEvent(
             period_id=period.id,
             at=datetime.now(UTC),
-            actor=actor,
+            actor=actor.username,
             action="reopen",
             reason=reason.strip(),
         )
+    )
+    audit.record(
+        session,
+        actor,
+        "reopen",
+        "month",
+        f"{plant.code}/{month}",
+        {"run": period.runs},
+        None,
+        reason.strip(),
     )
     session.commit()
 

@@ -6,6 +6,8 @@ from sqlmodel import Session, select
 
 from noac.errors import NoacError
 from noac.models import Plant
+from noac.services import audit
+from noac.services.access import Actor, require
 from noac.validation import check_code
 
 DEFAULT_PLANT_CODE = "MAIN"
@@ -56,14 +58,17 @@ def plant_for_import(*, session: Session, code: str | None) -> Plant:
     return resolve_plant(session=session, code=None)
 
 
-def save_plant(*, session: Session, code: str, name: str) -> Plant:
+def save_plant(*, session: Session, code: str, name: str, actor: Actor) -> Plant:
     """Add a plant or rename an existing one."""
+    require(actor, "manage-plants")
     if reason := check_code(code, "plant code"):
         raise NoacError(reason)
     if not name.strip():
         raise NoacError("plant name is empty")
     plant = session.exec(select(Plant).where(Plant.code == code)).first() or Plant(code=code)
+    before = plant.name if plant.id else None
     plant.name = name.strip()
     session.add(plant)
+    audit.record(session, actor, "save", "plant", code, before, plant.name)
     session.commit()
     return plant

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 
 import networkx as nx
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, select, update
 
 from noac.errors import NoacError, RowError
 from noac.models import (
@@ -37,6 +37,8 @@ from noac.models import (
     QualityProblem,
     Unit,
 )
+from noac.services import audit
+from noac.services.access import Actor, require
 from noac.services.masterdata import defect_codes_by_code, units_by_code
 from noac.services.periods import closed_months, first_open_month, month_of
 from noac.services.routings import RoutingView, all_routing_versions, in_force
@@ -231,7 +233,7 @@ def parse_shares(text: str | Sequence[str]) -> tuple[dict[str, float], list[str]
 def _event(
     session: Session,
     problem: QualityProblem,
-    actor: str,
+    actor: Actor,
     action: str,
     note: str = "",
     details: Mapping | None = None,
@@ -241,7 +243,7 @@ def _event(
         ProblemEvent(
             problem_id=problem.id,
             at=at or _now(),
-            actor=actor,
+            actor=actor.username,
             action=action,
             status=problem.status,
             note=note,
@@ -273,7 +275,7 @@ def _new_problem(
     ctx: PlantTracing,
     report: ProblemReport,
     view: RoutingView,
-    actor: str,
+    actor: Actor,
     now: datetime,
 ) -> tuple[QualityProblem, TraceResult]:
     problem = QualityProblem(
@@ -292,7 +294,7 @@ def _new_problem(
         disposition=report.disposition,
         cost=report.cost,
         status="proposed",
-        reported_by=actor,
+        reported_by=actor.username,
         reported_at=now,
     )
     result = ctx.trace(problem)
@@ -312,16 +314,20 @@ def report_problem(
     session: Session,
     plant: Plant,
     report: ProblemReport,
-    actor: str,
+    actor: Actor,
     today: date | None = None,
 ) -> tuple[QualityProblem, TraceResult]:
     """Record a handling form and trace it; return the problem and the trace.
+
+    Supervisors and inspectors report for their own unit; the quality
+    department for any.
 
     Raises
     ------
     NoacError
         Naming every field that is wrong; nothing is written.
     """
+    require(actor, "report-problem", plant_id=plant.id, units=(report.found_at,))
     ctx = PlantTracing(session=session, plant=plant)
     view, errors = ctx.check(report, today or date.today())
     if report.ref:
@@ -336,6 +342,15 @@ def report_problem(
         raise NoacError("; ".join(f"{name}: {reason}" for name, reason in errors))
     try:
         problem, result = _new_problem(session, ctx, report, view, actor, _now())
+        audit.record(
+            session,
+            actor,
+            "report",
+            "quality_problem",
+            problem.ref,
+            None,
+            asdict(report) | {"proposed": result.proposed.unit if result.proposed else None},
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -408,23 +423,73 @@ def _settle(
     }
 
 
-def _unit_check(ctx: PlantTracing, problem: QualityProblem, unit: str, doing: str) -> None:
-    if problem.proposed_unit_id is None:
-        raise NoacError(
-            f"problem {problem.ref} has no proposed responsible unit (undetermined):"
-            " the quality department rules it"
-        )
-    proposed = ctx.unit_codes[problem.proposed_unit_id]
-    if unit != proposed:
-        raise NoacError(
-            f"only {proposed}, the proposed responsible unit, can {doing} {problem.ref}"
-        )
+def _state(session: Session, problem: QualityProblem) -> dict:
+    """What an audit record shows of a problem before and after a step."""
+    return {
+        "status": problem.status,
+        "responsible": responsible_units(session=session, problem=problem),
+        "counted_month": problem.counted_month,
+        "deadline": problem.deadline,
+        "closed_on": problem.closed_on,
+        "version": problem.version,
+    }
 
 
-def _finish(session: Session, problem: QualityProblem) -> QualityProblem:
-    problem.version += 1
-    session.add(problem)
+def _open(
+    session: Session, plant: Plant, ref: str, expected_version: int | None
+) -> tuple[QualityProblem, dict]:
+    """Load a problem for a change, refusing a change based on a stale screen."""
+    problem = get_problem(session=session, plant=plant, ref=ref)
+    if expected_version is not None and expected_version != problem.version:
+        raise _stale(session, problem)
+    return problem, _state(session, problem)
+
+
+def _stale(session: Session, problem: QualityProblem) -> NoacError:
+    last = session.exec(
+        select(ProblemEvent)
+        .where(ProblemEvent.problem_id == problem.id)
+        .order_by(col(ProblemEvent.id).desc())
+    ).first()
+    who = f" by {last.actor} at {last.at:%Y-%m-%d %H:%M}" if last else ""
+    return NoacError(
+        f"problem {problem.ref} was changed{who} since you loaded it: reload and try again"
+    )
+
+
+def _finish(
+    session: Session,
+    problem: QualityProblem,
+    actor: Actor,
+    action: str,
+    before: dict,
+    reason: str = "",
+) -> QualityProblem:
+    """Commit a step with its audit record; a concurrent change of the same problem
+    (its version moved on meanwhile) refuses the whole step."""
+    loaded = before["version"]
     try:
+        session.add(problem)
+        session.flush()
+        bumped = session.exec(
+            update(QualityProblem)
+            .where(col(QualityProblem.id) == problem.id, col(QualityProblem.version) == loaded)
+            .values(version=loaded + 1)
+        )
+        if bumped.rowcount != 1:
+            session.rollback()
+            raise _stale(session, session.get(QualityProblem, problem.id))
+        session.refresh(problem)
+        audit.record(
+            session,
+            actor,
+            action,
+            "quality_problem",
+            problem.ref,
+            before,
+            _state(session, problem),
+            reason,
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -432,16 +497,30 @@ def _finish(session: Session, problem: QualityProblem) -> QualityProblem:
     return problem
 
 
+def _proposed_unit(ctx: PlantTracing, problem: QualityProblem) -> str:
+    if problem.proposed_unit_id is None:
+        raise NoacError(
+            f"problem {problem.ref} has no proposed responsible unit (undetermined):"
+            " the quality department rules it"
+        )
+    return ctx.unit_codes[problem.proposed_unit_id]
+
+
 def accept_problem(
-    *, session: Session, plant: Plant, ref: str, unit: str, actor: str
+    *,
+    session: Session,
+    plant: Plant,
+    ref: str,
+    actor: Actor,
+    expected_version: int | None = None,
 ) -> QualityProblem:
-    """The proposed responsible unit accepts the problem as its own."""
-    problem = get_problem(session=session, plant=plant, ref=ref)
-    _require_status(problem, ("proposed",), "accepted")
+    """The supervisor of the proposed responsible unit accepts the problem as his unit's."""
+    problem, before = _open(session, plant, ref, expected_version)
     ctx = PlantTracing(session=session, plant=plant)
-    _unit_check(ctx, problem, unit, "accept")
-    result = ctx.trace(problem)
-    proposed = result.proposed
+    unit = _proposed_unit(ctx, problem)
+    require(actor, "answer-problem", plant_id=plant.id, units=(unit,))
+    _require_status(problem, ("proposed",), "accepted")
+    proposed = ctx.trace(problem).proposed
     details = _settle(
         session,
         ctx,
@@ -453,22 +532,29 @@ def accept_problem(
     )
     problem.status = "accepted"
     _event(session, problem, actor, "accepted", "", details)
-    return _finish(session, problem)
+    return _finish(session, problem, actor, "accept", before)
 
 
 def dispute_problem(
-    *, session: Session, plant: Plant, ref: str, unit: str, reason: str, actor: str
+    *,
+    session: Session,
+    plant: Plant,
+    ref: str,
+    reason: str,
+    actor: Actor,
+    expected_version: int | None = None,
 ) -> QualityProblem:
-    """The proposed responsible unit disputes the proposal, giving its reason."""
-    problem = get_problem(session=session, plant=plant, ref=ref)
-    _require_status(problem, ("proposed",), "disputed")
+    """The supervisor of the proposed responsible unit disputes the proposal, with a reason."""
+    problem, before = _open(session, plant, ref, expected_version)
     ctx = PlantTracing(session=session, plant=plant)
-    _unit_check(ctx, problem, unit, "dispute")
+    unit = _proposed_unit(ctx, problem)
+    require(actor, "answer-problem", plant_id=plant.id, units=(unit,))
+    _require_status(problem, ("proposed",), "disputed")
     if not reason.strip():
         raise NoacError("a dispute needs a reason")
     problem.status = "disputed"
     _event(session, problem, actor, "disputed", reason.strip())
-    return _finish(session, problem)
+    return _finish(session, problem, actor, "dispute", before, reason.strip())
 
 
 def _parse_milestones(milestones: Sequence[Milestone | str]) -> list[dict]:
@@ -491,9 +577,10 @@ def rule_problem(
     ref: str,
     shares: Mapping[str, float] | str | Sequence[str],
     reason: str,
-    actor: str,
+    actor: Actor,
     deadline: date | None = None,
     milestones: Sequence[Milestone | str] = (),
+    expected_version: int | None = None,
 ) -> QualityProblem:
     """The quality department rules the responsible units and their shares.
 
@@ -502,7 +589,8 @@ def rule_problem(
     a dispute or overrule an acceptance, and may set the deadline and
     milestones of the corrective action.
     """
-    problem = get_problem(session=session, plant=plant, ref=ref)
+    require(actor, "rule-problem", plant_id=plant.id)
+    problem, before = _open(session, plant, ref, expected_version)
     _require_status(problem, [s for s in PROBLEM_STATUSES if s != "closed"], "ruled")
     if isinstance(shares, str | list | tuple):
         shares, errors = parse_shares(shares)
@@ -517,17 +605,18 @@ def rule_problem(
         raise NoacError(f"shares must be above 0 and sum to 1, not {total:g}")
     if not reason.strip():
         raise NoacError("a ruling needs a reason")
+    parsed_milestones = _parse_milestones(milestones)
     details = _settle(session, ctx, problem, shares, "ruled", _now())
     if deadline is not None:
         problem.deadline = deadline
         details["deadline"] = deadline.isoformat()
-    if milestones:
-        problem.milestones = json.dumps(_parse_milestones(milestones), ensure_ascii=False)
-        details["milestones"] = json.loads(problem.milestones)
+    if parsed_milestones:
+        problem.milestones = json.dumps(parsed_milestones, ensure_ascii=False)
+        details["milestones"] = parsed_milestones
     if problem.status in ("proposed", "accepted", "disputed", "ruled"):
         problem.status = "ruled"
     _event(session, problem, actor, "ruled", reason.strip(), details)
-    return _finish(session, problem)
+    return _finish(session, problem, actor, "rule", before, reason.strip())
 
 
 def responsible_units(*, session: Session, problem: QualityProblem) -> dict[str, float]:
@@ -548,14 +637,16 @@ def plan_action(
     owner: str,
     root_cause: str,
     actions: str,
-    actor: str,
+    actor: Actor,
     deadline: date | None = None,
     milestones: Sequence[Milestone | str] = (),
+    expected_version: int | None = None,
 ) -> QualityProblem:
     """The responsible unit enters root cause and corrective action (again, to revise it)."""
-    problem = get_problem(session=session, plant=plant, ref=ref)
-    _require_status(problem, ("accepted", "ruled", "action"), "given a corrective action")
+    problem, before = _open(session, plant, ref, expected_version)
     responsible = responsible_units(session=session, problem=problem)
+    require(actor, "plan-action", plant_id=plant.id, units=tuple(responsible))
+    _require_status(problem, ("accepted", "ruled", "action"), "given a corrective action")
     if owner not in responsible:
         raise NoacError(
             f"the owner of the corrective action must be a responsible unit of {ref}"
@@ -566,6 +657,7 @@ def plan_action(
     deadline = deadline or problem.deadline
     if deadline is None:
         raise NoacError("a corrective action needs a deadline")
+    parsed_milestones = _parse_milestones(milestones)
     unit = units_by_code(session=session, plant=plant)[owner]
     action = session.get(CorrectiveAction, problem.id) or CorrectiveAction(
         problem_id=problem.id, owner_unit_id=unit.id, root_cause="", actions="", planned_at=_now()
@@ -576,8 +668,8 @@ def plan_action(
     action.planned_at = _now()
     session.add(action)
     problem.deadline = deadline
-    if milestones:
-        problem.milestones = json.dumps(_parse_milestones(milestones), ensure_ascii=False)
+    if parsed_milestones:
+        problem.milestones = json.dumps(parsed_milestones, ensure_ascii=False)
     problem.status = "action"
     _event(
         session,
@@ -592,18 +684,26 @@ def plan_action(
             "milestones": json.loads(problem.milestones),
         },
     )
-    return _finish(session, problem)
+    return _finish(session, problem, actor, "plan-action", before)
 
 
 def request_verification(
-    *, session: Session, plant: Plant, ref: str, actor: str, note: str = ""
+    *,
+    session: Session,
+    plant: Plant,
+    ref: str,
+    actor: Actor,
+    note: str = "",
+    expected_version: int | None = None,
 ) -> QualityProblem:
     """The responsible unit reports its corrective action done and asks for verification."""
-    problem = get_problem(session=session, plant=plant, ref=ref)
+    problem, before = _open(session, plant, ref, expected_version)
+    responsible = responsible_units(session=session, problem=problem)
+    require(actor, "request-verification", plant_id=plant.id, units=tuple(responsible))
     _require_status(problem, ("action",), "sent for verification")
     problem.status = "verification"
     _event(session, problem, actor, "verification-requested", note.strip())
-    return _finish(session, problem)
+    return _finish(session, problem, actor, "request-verification", before)
 
 
 def verify_problem(
@@ -613,12 +713,14 @@ def verify_problem(
     ref: str,
     effective: bool,
     note: str,
-    actor: str,
+    actor: Actor,
     on: date | None = None,
+    expected_version: int | None = None,
 ) -> QualityProblem:
     """The quality department checks the action's effect: effective closes the problem,
     not effective sends it back to the responsible unit."""
-    problem = get_problem(session=session, plant=plant, ref=ref)
+    require(actor, "verify-problem", plant_id=plant.id)
+    problem, before = _open(session, plant, ref, expected_version)
     _require_status(problem, ("verification",), "verified")
     if not note.strip():
         raise NoacError("a verification needs a note of what was checked")
@@ -628,19 +730,17 @@ def verify_problem(
     action = session.get(CorrectiveAction, problem.id)
     assert action is not None
     action.verified_at = _now()
-    action.verified_by = actor
+    action.verified_by = actor.username
     action.verification_note = note.strip()
     session.add(action)
     if effective:
         problem.status = "closed"
         problem.closed_on = on
-        _event(
-            session, problem, actor, "verified-closed", note.strip(), {"closed_on": on.isoformat()}
-        )
+        _event(session, problem, actor, "verified-closed", note.strip(), {"closed_on": on})
     else:
         problem.status = "action"
         _event(session, problem, actor, "verified-not-effective", note.strip())
-    return _finish(session, problem)
+    return _finish(session, problem, actor, "verify", before, note.strip())
 
 
 def is_overdue(problem: QualityProblem, as_of: date) -> bool:
@@ -659,11 +759,19 @@ def add_attachment(
     ref: str,
     filename: str,
     content: bytes,
-    actor: str,
+    actor: Actor,
     content_type: str = "application/octet-stream",
 ) -> Attachment:
     """Keep a piece of evidence with the problem, in the database."""
-    problem = get_problem(session=session, plant=plant, ref=ref)
+    problem, before = _open(session, plant, ref, None)
+    ctx = PlantTracing(session=session, plant=plant)
+    involved = {
+        ctx.unit_codes[problem.found_at_unit_id],
+        *responsible_units(session=session, problem=problem),
+    }
+    if problem.proposed_unit_id:
+        involved.add(ctx.unit_codes[problem.proposed_unit_id])
+    require(actor, "attach-evidence", plant_id=plant.id, units=tuple(sorted(involved)))
     if not content:
         raise NoacError(f"attachment '{filename}' is empty")
     if len(content) > MAX_ATTACHMENT_BYTES:
@@ -678,7 +786,7 @@ def add_attachment(
         sha256=hashlib.sha256(content).hexdigest(),
         content=content,
         uploaded_at=_now(),
-        uploaded_by=actor,
+        uploaded_by=actor.username,
     )
     session.add(attachment)
     _event(
@@ -689,7 +797,7 @@ def add_attachment(
         attachment.filename,
         {"sha256": attachment.sha256, "size": attachment.size},
     )
-    _finish(session, problem)
+    _finish(session, problem, actor, "attach", before)
     return attachment
 
 
@@ -975,7 +1083,7 @@ def validate_defect_rows(
 
 
 def apply_defect_records(
-    *, session: Session, ctx: PlantTracing, records: Sequence[DefectRecord], actor: str
+    *, session: Session, ctx: PlantTracing, records: Sequence[DefectRecord], actor: Actor
 ) -> None:
     """Write validated defect records (no commit)."""
     now = _now()

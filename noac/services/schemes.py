@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 from noac.errors import NoacError
 from noac.models import Plant, SchemeVersion
 from noac.scheme import Scheme, load_scheme_file
+from noac.services import audit
+from noac.services.access import Actor, require
 
 
 def active_scheme(*, session: Session, plant: Plant) -> Scheme:
@@ -36,7 +38,7 @@ def scheme_by_hash(*, session: Session, plant: Plant, content_hash: str) -> Sche
     return Scheme.model_validate(json.loads(stored.content))
 
 
-def record_scheme(*, session: Session, plant: Plant, scheme: Scheme, actor: str) -> bool:
+def record_scheme(*, session: Session, plant: Plant, scheme: Scheme, actor: Actor) -> bool:
     """Store ``scheme`` as the plant's newest unless it already is; no commit.
 
     Returns True when a new version was stored.
@@ -63,16 +65,27 @@ def record_scheme(*, session: Session, plant: Plant, scheme: Scheme, actor: str)
             content_hash=scheme.content_hash,
             content=json.dumps(scheme.model_dump(mode="json"), ensure_ascii=False),
             created_at=datetime.now(UTC),
-            created_by=actor,
+            created_by=actor.username,
         )
     )
     session.flush()
     return True
 
 
-def set_scheme(*, session: Session, plant: Plant, path: str | Path, actor: str) -> Scheme:
-    """Put the scheme in ``path`` in force for the plant's open months."""
+def set_scheme(*, session: Session, plant: Plant, path: str | Path, actor: Actor) -> Scheme:
+    """Put the scheme in ``path`` in force for the months closed from now on."""
+    require(actor, "set-scheme")
     scheme = load_scheme_file(path)
+    before = active_scheme(session=session, plant=plant).content_hash
     record_scheme(session=session, plant=plant, scheme=scheme, actor=actor)
+    audit.record(
+        session,
+        actor,
+        "set",
+        "scheme",
+        plant.code,
+        {"hash": before},
+        {"hash": scheme.content_hash, "scheme": scheme.model_dump(mode="json")},
+    )
     session.commit()
     return scheme

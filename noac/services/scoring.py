@@ -20,6 +20,8 @@ from sqlmodel import Session, col, select
 from noac.errors import NoacError, RowError
 from noac.models import Handover, Plant, Score, ScoreHistory, ServiceRelation, Unit
 from noac.scheme import Scheme
+from noac.services import audit
+from noac.services.access import Actor, require
 from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, parse_month
 from noac.services.routings import plant_supply_graph
@@ -142,7 +144,7 @@ def _store(
     session: Session,
     rules: ScoringRules,
     entries: Sequence[ScoreEntry],
-    actor: str,
+    actor: Actor,
     expected_versions: Mapping[str, int] | None = None,
 ) -> tuple[int, int, int]:
     """Insert or replace scores, keeping replaced values in the history (no commit).
@@ -173,7 +175,7 @@ def _store(
                     criterion=entry.criterion,
                     value=entry.value,
                     comment=comment,
-                    submitted_by=actor,
+                    submitted_by=actor.username,
                     submitted_at=now,
                 )
             )
@@ -202,7 +204,7 @@ def _store(
         )
         score.value, score.comment = entry.value, comment
         score.version += 1
-        score.submitted_by, score.submitted_at = actor, now
+        score.submitted_by, score.submitted_at = actor.username, now
         session.add(score)
         updated += 1
     session.flush()
@@ -217,7 +219,7 @@ def submit_form(
     rater: str,
     ratee: str,
     values: Mapping[str, int],
-    actor: str,
+    actor: Actor,
     comments: Mapping[str, str] | None = None,
     expected_versions: Mapping[str, int] | None = None,
 ) -> tuple[int, int, int]:
@@ -233,6 +235,7 @@ def submit_form(
     NoacError
         Naming every refused field; nothing is written.
     """
+    require(actor, "submit-scores", plant_id=plant.id, units=(rater,))
     rules = ScoringRules(session, plant)
     comments = comments or {}
     missing = [c.code for c in rules.scheme.criteria if c.code not in values]
@@ -246,8 +249,24 @@ def submit_form(
     if errors:
         unique = list(dict.fromkeys(f"{name}: {reason}" for name, reason in errors))
         raise NoacError("; ".join(unique))
+    before = {
+        f.ratee: f.values
+        for f in forms(session=session, plant=plant, months=[month])
+        if f.rater == rater and f.ratee == ratee
+    }.get(ratee)
     try:
         result = _store(session, rules, entries, actor, expected_versions)
+        after = {e.criterion: e.value for e in entries}
+        comments_given = {e.criterion: e.comment.strip() for e in entries if e.comment.strip()}
+        audit.record(
+            session,
+            actor,
+            "submit",
+            "form",
+            f"{plant.code}/{month}/{rater}/{ratee}",
+            before,
+            {"values": after, "comments": comments_given},
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -284,7 +303,7 @@ def validate_score_rows(
 
 
 def store_score_entries(
-    *, session: Session, rules: ScoringRules, entries: Sequence[ScoreEntry], actor: str
+    *, session: Session, rules: ScoringRules, entries: Sequence[ScoreEntry], actor: Actor
 ) -> tuple[int, int, int]:
     return _store(session, rules, entries, actor)
 

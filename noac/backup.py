@@ -1,0 +1,263 @@
+"""Backup and restore of the whole database.
+
+SQLite databases are copied page by page with SQLite's online backup API, so a
+backup can be taken while NOAC is running and is itself a SQLite file.
+PostgreSQL databases are dumped with ``pg_dump`` in its custom format and
+restored with ``pg_restore``; both come with the PostgreSQL client tools
+(Debian package ``postgresql-client``), whose major version should be at least
+the server's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from contextlib import closing
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+
+from noac.errors import NoacError
+from noac.settings import get_settings
+
+__all__ = ["backup", "restore"]
+
+
+def backup(url: str, target: Path) -> None:
+    """Copy the database at ``url`` into the new file ``target``.
+
+    Parameters
+    ----------
+    url : str
+        SQLAlchemy URL of the database to back up (SQLite or PostgreSQL).
+    target : pathlib.Path
+        File to create. For SQLite it becomes a SQLite database of its own;
+        for PostgreSQL, a ``pg_dump`` archive in the custom format.
+
+    Raises
+    ------
+    NoacError
+        If the folder of ``target`` does not exist, ``target`` already exists
+        (it is never overwritten), the SQLite database file does not exist,
+        ``pg_dump`` is not installed or fails, or the database is neither
+        SQLite nor PostgreSQL. No partial ``target`` is left behind.
+
+    Notes
+    -----
+    Other programs may keep using the database meanwhile: the SQLite copy is
+    taken in one step under a read lock and ``pg_dump`` reads one consistent
+    snapshot.
+    """
+    parsed = make_url(url)
+    target = Path(target).expanduser()
+    backend = _backend(parsed)
+    database = _sqlite_file(parsed) if backend == "sqlite" else None
+    if database is not None and not database.is_file():
+        raise NoacError(f"cannot back up {database}: the SQLite database file does not exist")
+    pg_dump = _tool("pg_dump") if backend == "postgresql" else None
+    if not target.parent.is_dir():
+        raise NoacError(
+            f"cannot write the backup {target}: the folder {target.parent} does not exist"
+        )
+    try:
+        # Reserve the name atomically, so that nothing existing is overwritten.
+        target.open("xb").close()
+    except FileExistsError:
+        raise NoacError(
+            f"the backup file {target} already exists: choose another name or remove it first"
+        ) from None
+    except OSError as error:
+        raise NoacError(f"cannot create the backup file {target}: {error}") from error
+    try:
+        if database is not None:
+            _sqlite_backup(database, target)
+        else:
+            _run(
+                [
+                    pg_dump,
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--file",
+                    str(target),
+                ],
+                parsed,
+                f"backup of {_display(parsed)} into {target}",
+            )
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def restore(url: str, source: Path) -> None:
+    """Replace the contents of the database at ``url`` by the backup ``source``.
+
+    Parameters
+    ----------
+    url : str
+        SQLAlchemy URL of the database to restore into (SQLite or PostgreSQL).
+        Close every connection to it first (dispose engines): PostgreSQL
+        restores wait for the locks of other sessions.
+    source : pathlib.Path
+        A backup written by :func:`backup` for the same kind of database.
+
+    Raises
+    ------
+    NoacError
+        If ``source`` does not exist or is not a backup of the right kind, the
+        SQLite database is ``source`` itself, ``pg_restore`` is not installed
+        or fails, or the database is neither SQLite nor PostgreSQL. The
+        database is left unchanged then: ``source`` is checked before anything
+        is written, a SQLite copy happens in one transaction and
+        ``pg_restore`` runs in a single transaction.
+
+    Notes
+    -----
+    A restored SQLite database equals the backup. On PostgreSQL the objects
+    of the archive are dropped and recreated; tables that the archive does not
+    know (say, from a newer schema) are left as they are.
+    """
+    parsed = make_url(url)
+    source = Path(source).expanduser()
+    backend = _backend(parsed)
+    if not source.is_file():
+        raise NoacError(f"cannot restore from {source}: the file does not exist")
+    if backend == "sqlite":
+        _sqlite_restore(source, _sqlite_file(parsed))
+        return
+    pg_restore = _tool("pg_restore")
+    # Read the archive's table of contents first: a file that is not a pg_dump
+    # archive is refused before the database is touched.
+    listing = subprocess.run(
+        [pg_restore, "--list", str(source)], capture_output=True, text=True, check=False
+    )
+    if listing.returncode != 0:
+        raise NoacError(
+            f"{source} is not a PostgreSQL backup written by `noac` (pg_dump custom format):"
+            f" {listing.stderr.strip()}"
+        )
+    _run(
+        [
+            pg_restore,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            str(source),
+        ],
+        parsed,
+        f"restore of {_display(parsed)} from {source}",
+    )
+
+
+def _backend(url: URL) -> str:
+    backend = url.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise NoacError(
+            f"backup and restore support SQLite and PostgreSQL databases, not {backend}"
+            f" ({_display(url)})"
+        )
+    return backend
+
+
+def _display(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _sqlite_file(url: URL) -> Path:
+    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+        raise NoacError(f"{_display(url)} does not name a SQLite database file")
+    return Path(url.database).expanduser()
+
+
+def _sqlite_connect(path: Path, mode: str) -> sqlite3.Connection:
+    """Open ``path`` without ever creating it (``mode`` is ``ro`` or ``rw``)."""
+    timeout = get_settings().sqlite_busy_timeout_ms / 1000
+    uri = f"{path.resolve().as_uri()}?mode={mode}"
+    return sqlite3.connect(uri, uri=True, timeout=timeout)
+
+
+def _sqlite_backup(database: Path, target: Path) -> None:
+    try:
+        with (
+            closing(_sqlite_connect(database, "rw")) as src,
+            closing(_sqlite_connect(target, "rw")) as dst,
+        ):
+            src.backup(dst)
+            # A self-contained file: no -wal/-shm companions needed to read it.
+            dst.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.Error as error:
+        raise NoacError(f"backup of {database} into {target} failed: {error}") from error
+
+
+def _sqlite_restore(source: Path, database: Path) -> None:
+    if database.exists() and database.resolve() == source.resolve():
+        raise NoacError(f"cannot restore {database} from itself")
+    if not database.parent.is_dir():
+        raise NoacError(
+            f"cannot restore into {database}: the folder {database.parent} does not exist"
+        )
+    try:
+        src = _sqlite_connect(source, "ro")
+    except sqlite3.Error as error:
+        raise NoacError(f"cannot open {source}: {error}") from error
+    with closing(src):
+        try:
+            check = [row[0] for row in src.execute("PRAGMA integrity_check")]
+            tables = {row[0] for row in src.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError as error:
+            raise NoacError(f"{source} is not a SQLite backup: {error}") from error
+        if check != ["ok"]:
+            details = "; ".join(check[:5])
+            raise NoacError(f"{source} is a damaged SQLite database: {details}")
+        if "alembic_version" not in tables:
+            raise NoacError(
+                f"{source} is a SQLite database but not a NOAC backup (no schema version)"
+            )
+        try:
+            mode = "rw" if database.exists() else "rwc"
+            with closing(_sqlite_connect(database, mode)) as dst:
+                src.backup(dst)
+        except sqlite3.Error as error:
+            raise NoacError(
+                f"restore of {database} from {source} failed: {error}"
+                " (is NOAC still using the database?)"
+            ) from error
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise NoacError(
+            f"{name} is not installed: install the PostgreSQL client tools"
+            " (Debian/Ubuntu: postgresql-client) matching the server's version"
+        )
+    return path
+
+
+def _run(command: list[str], url: URL, what: str) -> None:
+    """Run a PostgreSQL client tool on the database at ``url``.
+
+    The connection is given as a libpq URI by ``--dbname``; its password, if
+    any, goes through ``PGPASSWORD`` rather than the command line, where other
+    users of the machine could read it.
+    """
+    uri = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    env = dict(os.environ)
+    if url.password is not None:
+        env["PGPASSWORD"] = str(url.password)
+    result = subprocess.run(
+        [command[0], "--dbname", uri, *command[1:]],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise NoacError(
+            f"{what} failed ({Path(command[0]).name} exited with {result.returncode}):"
+            f" {result.stderr.strip()}"
+        )

@@ -1,0 +1,83 @@
+"""The audit trail: written in the same transaction as the change it records."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlmodel import Session, col, select
+
+from noac.models import AuditRecord
+from noac.services.access import Actor, require
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: object,
+    before: object = None,
+    after: object = None,
+    reason: str = "",
+) -> None:
+    """Add one audit record to the session (the caller commits it with the change)."""
+    session.add(
+        AuditRecord(
+            at=datetime.now(UTC),
+            actor=actor.username,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=json.dumps(before, ensure_ascii=False, default=str, sort_keys=True),
+            after=json.dumps(after, ensure_ascii=False, default=str, sort_keys=True),
+            reason=reason,
+        )
+    )
+
+
+@dataclass
+class AuditEntry:
+    at: str
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: object
+    after: object
+    reason: str
+
+
+def audit_trail(
+    *,
+    session: Session,
+    actor: Actor,
+    entity: str | None = None,
+    since: date | None = None,
+    limit: int | None = None,
+) -> list[AuditEntry]:
+    """Audit records, newest first, optionally of one entity kind and since a date."""
+    require(actor, "read-audit")
+    statement = select(AuditRecord).order_by(col(AuditRecord.id).desc())
+    if entity:
+        statement = statement.where(AuditRecord.entity == entity)
+    if since:
+        statement = statement.where(
+            AuditRecord.at >= datetime(since.year, since.month, since.day, tzinfo=UTC)
+        )
+    if limit:
+        statement = statement.limit(limit)
+    return [
+        AuditEntry(
+            at=r.at.isoformat(timespec="seconds"),
+            actor=r.actor,
+            action=r.action,
+            entity=r.entity,
+            entity_id=r.entity_id,
+            before=json.loads(r.before),
+            after=json.loads(r.after),
+            reason=r.reason,
+        )
+        for r in session.exec(statement)
+    ]

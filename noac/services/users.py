@@ -1,0 +1,210 @@
+"""Accounts: Argon2 password hashes, throttled sign-in, roles bound to units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from noac.errors import NoacError
+from noac.models import ROLES, UNIT_ROLES, Plant, Unit, User
+from noac.services import audit
+from noac.services.access import Actor, require
+from noac.validation import check_code
+
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 5
+MIN_PASSWORD_LENGTH = 8
+_hasher = PasswordHasher()
+
+
+@dataclass
+class UserInfo:
+    username: str
+    display_name: str
+    role: str
+    plant: str | None
+    unit: str | None
+    active: bool
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """Datetimes read back from SQLite lose their zone; they are stored in UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _get(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NoacError(f"unknown user '{username}'")
+    return user
+
+
+def _info(session: Session, user: User) -> UserInfo:
+    unit = session.get(Unit, user.unit_id) if user.unit_id else None
+    plant = session.get(Plant, unit.plant_id) if unit else None
+    return UserInfo(
+        user.username,
+        user.display_name,
+        user.role,
+        plant.code if plant else None,
+        unit.code if unit else None,
+        user.active,
+    )
+
+
+def actor_for(*, session: Session, username: str) -> Actor:
+    """The acting identity of an active user."""
+    user = _get(session, username)
+    if not user.active:
+        raise NoacError(f"user '{username}' is disabled")
+    info = _info(session, user)
+    unit = session.get(Unit, user.unit_id) if user.unit_id else None
+    return Actor(
+        username=user.username,
+        role=user.role,
+        unit=info.unit,
+        plant_id=unit.plant_id if unit else None,
+        display_name=user.display_name,
+    )
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise NoacError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def add_user(
+    *,
+    session: Session,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    plant: Plant | None = None,
+    unit: str | None = None,
+) -> UserInfo:
+    """Create an account; supervisors and inspectors need their plant and unit."""
+    require(actor, "manage-users")
+    errors = []
+    if reason := check_code(username, "username"):
+        errors.append(reason)
+    elif session.exec(select(User).where(User.username == username)).first():
+        errors.append(f"user '{username}' already exists")
+    if role not in ROLES:
+        errors.append(f"role '{role}' is not one of {', '.join(ROLES)}")
+    unit_row = None
+    if role in UNIT_ROLES:
+        if plant is None or not unit:
+            errors.append(f"a {role} belongs to a unit: give the plant and the unit")
+        else:
+            unit_row = session.exec(
+                select(Unit).where(Unit.plant_id == plant.id, Unit.code == unit)
+            ).first()
+            if unit_row is None:
+                errors.append(f"unknown unit '{unit}' in plant {plant.code}")
+    elif unit:
+        errors.append(f"a {role} is not bound to a unit")
+    if not display_name.strip():
+        errors.append("the display name is empty")
+    try:
+        _check_password(password)
+    except NoacError as error:
+        errors.append(str(error))
+    if errors:
+        raise NoacError("; ".join(errors))
+    user = User(
+        username=username,
+        display_name=display_name.strip(),
+        role=role,
+        unit_id=unit_row.id if unit_row else None,
+        password_hash=_hasher.hash(password),
+        created_at=_now(),
+    )
+    session.add(user)
+    session.flush()
+    info = _info(session, user)
+    audit.record(session, actor, "add", "user", username, None, info.__dict__)
+    session.commit()
+    return info
+
+
+def list_users(*, session: Session, actor: Actor) -> list[UserInfo]:
+    require(actor, "manage-users")
+    users = session.exec(select(User).order_by(User.username)).all()
+    return [_info(session, u) for u in users]
+
+
+def disable_user(*, session: Session, actor: Actor, username: str) -> None:
+    require(actor, "manage-users")
+    user = _get(session, username)
+    if username == actor.username:
+        raise NoacError("you cannot disable your own account")
+    before = _info(session, user).__dict__
+    user.active = False
+    session.add(user)
+    audit.record(session, actor, "disable", "user", username, before, _info(session, user).__dict__)
+    session.commit()
+
+
+def reset_password(*, session: Session, actor: Actor, username: str, password: str) -> None:
+    """Set a new password and lift any sign-in lock."""
+    require(actor, "manage-users")
+    user = _get(session, username)
+    _check_password(password)
+    user.password_hash = _hasher.hash(password)
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    audit.record(session, actor, "reset-password", "user", username)
+    session.commit()
+
+
+def authenticate(
+    *, session: Session, username: str, password: str, now: datetime | None = None
+) -> Actor:
+    """Check a sign-in. Five failures in a row lock the account for five minutes.
+
+    Raises
+    ------
+    NoacError
+        With the same message for an unknown user and a wrong password.
+    """
+    now = now or _now()
+    refused = NoacError("wrong username or password")
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.active:
+        raise refused
+    locked_until = _aware(user.locked_until)
+    if locked_until is not None and locked_until > now:
+        minutes = max(1, round((locked_until - now).total_seconds() / 60))
+        raise NoacError(f"too many failed sign-ins: try again in {minutes} minute(s)")
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.failed_logins = 0
+            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+        session.add(user)
+        action = (
+            "lock" if user.locked_until == now + timedelta(minutes=LOCK_MINUTES) else "login-failed"
+        )
+        audit.record(session, Actor(username, user.role), action, "user", username)
+        session.commit()
+        raise refused from None
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    actor = actor_for(session=session, username=username)
+    audit.record(session, actor, "login", "user", username)
+    session.commit()
+    return actor

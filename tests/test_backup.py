@@ -1,0 +1,167 @@
+"""Backup and restore, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from noac.backup import backup, restore
+from noac.db import create_db_engine, migrate
+from noac.demo import build
+from noac.errors import NoacError
+from tests.conftest import snapshot
+
+
+def _snapshot(url: str) -> dict[str, list[tuple]]:
+    """Take a snapshot and close every connection, as a restore needs."""
+    engine = create_db_engine(url)
+    try:
+        return snapshot(engine)
+    finally:
+        engine.dispose()
+
+
+def _execute(url: str, *statements: str) -> None:
+    engine = create_db_engine(url)
+    try:
+        with engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def _small_database(url: str) -> dict[str, list[tuple]]:
+    """A migrated database with one plant; returns its snapshot."""
+    engine = create_db_engine(url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    _execute(url, "INSERT INTO plant (code, name) VALUES ('P1', 'Plant one')")
+    return _snapshot(url)
+
+
+def test_restore_brings_back_the_backed_up_demo(db_url, tmp_path):
+    list(build(db_url))
+    original = _snapshot(db_url)
+    assert original["problem_event"], "the demo should have problem events"
+    target = tmp_path / "noac.backup"
+
+    backup(db_url, target)
+    assert target.is_file() and target.stat().st_size > 0
+
+    _execute(
+        db_url,
+        "DELETE FROM problem_event",
+        "INSERT INTO plant (code, name) VALUES ('ZZZ', 'Not in the backup')",
+    )
+    changed = _snapshot(db_url)
+    assert changed != original
+    assert changed["problem_event"] == []
+
+    restore(db_url, target)
+
+    restored = _snapshot(db_url)
+    assert sorted(restored) == sorted(original)
+    for table, rows in original.items():
+        assert restored[table] == rows, f"table {table} differs after the restore"
+
+
+def test_backup_refuses_an_existing_target(db_url, tmp_path):
+    _small_database(db_url)
+    target = tmp_path / "noac.backup"
+    target.write_text("keep me", encoding="utf-8")
+
+    with pytest.raises(NoacError, match="already exists"):
+        backup(db_url, target)
+
+    assert target.read_text(encoding="utf-8") == "keep me"
+
+
+def test_backup_refuses_a_missing_folder(db_url, tmp_path):
+    _small_database(db_url)
+    target = tmp_path / "missing" / "noac.backup"
+
+    with pytest.raises(NoacError, match="does not exist"):
+        backup(db_url, target)
+
+    assert not target.parent.exists()
+
+
+def test_failed_backup_leaves_no_file(db_url, tmp_path):
+    if make_url(db_url).get_backend_name() == "sqlite":
+        broken = tmp_path / "broken.db"
+        broken.write_text("this is not a SQLite database\n" * 100, encoding="utf-8")
+        url = f"sqlite:///{broken}"
+    else:
+        url = make_url(db_url).set(database="noac_no_such_database").render_as_string(False)
+    target = tmp_path / "noac.backup"
+
+    with pytest.raises(NoacError, match="failed"):
+        backup(url, target)
+
+    assert not target.exists()
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(db_url, tmp_path):
+    before = _small_database(db_url)
+    source = tmp_path / "notes.txt"
+    source.write_text("plant;name\nP2;Not a backup\n" * 50, encoding="utf-8")
+
+    with pytest.raises(NoacError, match="not a"):
+        restore(db_url, source)
+
+    assert _snapshot(db_url) == before
+
+
+def test_restore_refuses_a_missing_file(db_url, tmp_path):
+    before = _small_database(db_url)
+
+    with pytest.raises(NoacError, match="does not exist"):
+        restore(db_url, tmp_path / "missing.backup")
+
+    assert _snapshot(db_url) == before
+
+
+def test_sqlite_backup_refuses_a_missing_database(tmp_path):
+    target = tmp_path / "noac.backup"
+
+    with pytest.raises(NoacError, match="does not exist"):
+        backup(f"sqlite:///{tmp_path / 'missing.db'}", target)
+
+    assert not target.exists()
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_sqlite_restore_refuses_a_sqlite_file_that_is_not_noac(tmp_path):
+    url = f"sqlite:///{tmp_path / 'noac.db'}"
+    before = _small_database(url)
+    other = tmp_path / "other.db"
+    _execute(f"sqlite:///{other}", "CREATE TABLE thing (id INTEGER PRIMARY KEY)")
+
+    with pytest.raises(NoacError, match="not a NOAC backup"):
+        restore(url, other)
+
+    assert _snapshot(url) == before
+
+
+@pytest.mark.parametrize("tool", ["pg_dump", "pg_restore"])
+def test_missing_postgresql_client_tools_are_named(tool, tmp_path, monkeypatch):
+    monkeypatch.setattr("noac.backup.shutil.which", lambda name: None)
+    url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    path = tmp_path / "noac.backup"
+    if tool == "pg_restore":
+        path.write_bytes(b"PGDMP")
+
+    with pytest.raises(NoacError, match=f"{tool} is not installed"):
+        (backup if tool == "pg_dump" else restore)(url, path)
+
+    if tool == "pg_dump":
+        assert not path.exists()
+
+
+def test_unsupported_database_is_refused(tmp_path):
+    with pytest.raises(NoacError, match="SQLite and PostgreSQL"):
+        backup("mysql://user@localhost/noac", tmp_path / "noac.backup")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,27 +12,52 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlmodel import Session, create_engine
 
 from noac.errors import NoacError
 from noac.settings import get_settings
+
+CONFLICT_MESSAGE = "another change to the same data was being saved at that moment: try again"
+_SQLITE_BUSY = ("database is locked", "database table is locked")
+_POSTGRES_CONFLICTS = ("40P01", "40001", "55P03")  # deadlock, serialization, lock not available
+
+
+def _refuse_conflicts(context: ExceptionContext) -> None:
+    """Turn a write that lost a race for a lock into a refusal the user can act on."""
+    error = context.original_exception
+    busy = isinstance(error, sqlite3.OperationalError) and str(error) in _SQLITE_BUSY
+    if busy or getattr(error, "sqlstate", None) in _POSTGRES_CONFLICTS:
+        raise NoacError(CONFLICT_MESSAGE) from context.sqlalchemy_exception
 
 
 def create_db_engine(url: str | None = None) -> Engine:
     """Return an engine for ``url`` (default: the configured database).
 
     SQLite files get their folder created, foreign keys enforced, WAL
-    journalling and a busy timeout, on every connection.
+    journalling and a busy timeout, on every connection. On both databases a
+    write that loses a race for a lock (busy, deadlock) raises ``NoacError``.
     """
     settings = get_settings()
     url = url or settings.database_url
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+        event.listen(engine, "handle_error", _refuse_conflicts)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000})
+    engine = create_engine(
+        url,
+        connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -41,6 +67,7 @@ def create_db_engine(url: str | None = None) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={settings.sqlite_busy_timeout_ms}")
         cursor.close()
 
+    event.listen(engine, "handle_error", _refuse_conflicts)
     return engine
 
 

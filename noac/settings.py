@@ -25,7 +25,9 @@ class Settings(BaseSettings):
 
     database_url: str = f"sqlite:///{default_data_dir() / 'noac.db'}"
     demo_database_url: str = "sqlite:///noac-demo.db"
-    sqlite_busy_timeout_ms: int = 5000
+    sqlite_busy_timeout_ms: int = 10000
+    db_pool_size: int = 10
+    db_max_overflow: int = 50
 
 
 def get_settings() -> Settings:

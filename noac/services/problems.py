@@ -12,14 +12,17 @@ open, else in the first open month at the time it is settled.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 import networkx as nx
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select, update
 
 from noac.errors import NoacError, RowError
@@ -46,6 +49,7 @@ from noac.tabular import Row
 from noac.validation import parse_date, parse_number
 from routing.trace import Escape, Tracer, TraceResult
 
+T = TypeVar("T")
 SHARE_TOLERANCE = 1e-6
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 OVERDUE = "overdue"
@@ -358,10 +362,17 @@ def report_problem(
     return problem, result
 
 
-def get_problem(*, session: Session, plant: Plant, ref: str) -> QualityProblem:
-    problem = session.exec(
-        select(QualityProblem).where(QualityProblem.plant_id == plant.id, QualityProblem.ref == ref)
-    ).first()
+def get_problem(
+    *, session: Session, plant: Plant, ref: str, for_update: bool = False
+) -> QualityProblem:
+    """The problem ``ref``; ``for_update`` locks it until the transaction ends, so two
+    changes of one problem queue instead of crossing."""
+    statement = select(QualityProblem).where(
+        QualityProblem.plant_id == plant.id, QualityProblem.ref == ref
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    problem = session.exec(statement).first()
     if problem is None:
         raise NoacError(f"plant {plant.code} has no quality problem '{ref}'")
     return problem
@@ -439,7 +450,8 @@ def _open(
     session: Session, plant: Plant, ref: str, expected_version: int | None
 ) -> tuple[QualityProblem, dict]:
     """Load a problem for a change, refusing a change based on a stale screen."""
-    problem = get_problem(session=session, plant=plant, ref=ref)
+    problem = get_problem(session=session, plant=plant, ref=ref, for_update=True)
+    session.refresh(problem)
     if expected_version is not None and expected_version != problem.version:
         raise _stale(session, problem)
     return problem, _state(session, problem)
@@ -497,6 +509,21 @@ def _finish(
     return problem
 
 
+def _refuse_conflicts(step: Callable[..., T]) -> Callable[..., T]:
+    """A step that collides with a concurrent change of the same problem (a key written
+    meanwhile) is refused like a stale one, never raised as a database error."""
+
+    @functools.wraps(step)
+    def guarded(*, session: Session, plant: Plant, ref: str, **kwargs):
+        try:
+            return step(session=session, plant=plant, ref=ref, **kwargs)
+        except IntegrityError:
+            session.rollback()
+            raise _stale(session, get_problem(session=session, plant=plant, ref=ref)) from None
+
+    return guarded
+
+
 def _proposed_unit(ctx: PlantTracing, problem: QualityProblem) -> str:
     if problem.proposed_unit_id is None:
         raise NoacError(
@@ -506,6 +533,7 @@ def _proposed_unit(ctx: PlantTracing, problem: QualityProblem) -> str:
     return ctx.unit_codes[problem.proposed_unit_id]
 
 
+@_refuse_conflicts
 def accept_problem(
     *,
     session: Session,
@@ -535,6 +563,7 @@ def accept_problem(
     return _finish(session, problem, actor, "accept", before)
 
 
+@_refuse_conflicts
 def dispute_problem(
     *,
     session: Session,
@@ -570,6 +599,7 @@ def _parse_milestones(milestones: Sequence[Milestone | str]) -> list[dict]:
     return sorted(parsed, key=lambda m: m["due"])
 
 
+@_refuse_conflicts
 def rule_problem(
     *,
     session: Session,
@@ -629,6 +659,7 @@ def responsible_units(*, session: Session, problem: QualityProblem) -> dict[str,
     return dict(session.exec(statement).all())
 
 
+@_refuse_conflicts
 def plan_action(
     *,
     session: Session,
@@ -687,6 +718,7 @@ def plan_action(
     return _finish(session, problem, actor, "plan-action", before)
 
 
+@_refuse_conflicts
 def request_verification(
     *,
     session: Session,
@@ -706,6 +738,7 @@ def request_verification(
     return _finish(session, problem, actor, "request-verification", before)
 
 
+@_refuse_conflicts
 def verify_problem(
     *,
     session: Session,
@@ -752,6 +785,7 @@ def is_overdue(problem: QualityProblem, as_of: date) -> bool:
     )
 
 
+@_refuse_conflicts
 def add_attachment(
     *,
     session: Session,

@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlmodel import Session, col, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select, update
 
 from noac.errors import NoacError, RowError
 from noac.models import Handover, Plant, Score, ScoreHistory, ServiceRelation, Unit
@@ -140,6 +141,14 @@ class ScoringRules:
         return errors
 
 
+def _stale_score(entry: ScoreEntry, score: Score | None) -> NoacError:
+    who = f" by {score.submitted_by} at {score.submitted_at:%Y-%m-%d %H:%M}" if score else ""
+    return NoacError(
+        f"the {entry.criterion} score of {entry.rater} for {entry.ratee} in {entry.month}"
+        f" was changed{who}: reload the form and submit again"
+    )
+
+
 def _store(
     session: Session,
     rules: ScoringRules,
@@ -149,65 +158,86 @@ def _store(
 ) -> tuple[int, int, int]:
     """Insert or replace scores, keeping replaced values in the history (no commit).
 
+    ``expected_versions`` gives, per criterion, the version the user saw (0:
+    no score yet). Every replacement is conditional on the version read, so
+    two writers can never silently overwrite each other.
+
     Returns (created, updated, unchanged).
     """
     now = datetime.now(UTC)
     created = updated = unchanged = 0
-    for entry in entries:
-        rater, ratee = rules.units[entry.rater].id, rules.units[entry.ratee].id
-        score = session.exec(
-            select(Score).where(
-                Score.plant_id == rules.plant.id,
-                Score.month == entry.month,
-                Score.rater_unit_id == rater,
-                Score.ratee_unit_id == ratee,
-                Score.criterion == entry.criterion,
-            )
-        ).first()
-        comment = entry.comment.strip()
-        if score is None:
-            session.add(
-                Score(
-                    plant_id=rules.plant.id,
-                    month=entry.month,
-                    rater_unit_id=rater,
-                    ratee_unit_id=ratee,
-                    criterion=entry.criterion,
-                    value=entry.value,
-                    comment=comment,
-                    submitted_by=actor.username,
-                    submitted_at=now,
+    try:
+        with session.no_autoflush:
+            for entry in entries:
+                rater, ratee = rules.units[entry.rater].id, rules.units[entry.ratee].id
+                score = session.exec(
+                    select(Score).where(
+                        Score.plant_id == rules.plant.id,
+                        Score.month == entry.month,
+                        Score.rater_unit_id == rater,
+                        Score.ratee_unit_id == ratee,
+                        Score.criterion == entry.criterion,
+                    )
+                ).first()
+                expected = (expected_versions or {}).get(entry.criterion)
+                if expected is not None and expected != (score.version if score else 0):
+                    raise _stale_score(entry, score)
+                comment = entry.comment.strip()
+                if score is None:
+                    session.add(
+                        Score(
+                            plant_id=rules.plant.id,
+                            month=entry.month,
+                            rater_unit_id=rater,
+                            ratee_unit_id=ratee,
+                            criterion=entry.criterion,
+                            value=entry.value,
+                            comment=comment,
+                            submitted_by=actor.username,
+                            submitted_at=now,
+                        )
+                    )
+                    created += 1
+                    continue
+                if (score.value, score.comment) == (entry.value, comment):
+                    unchanged += 1
+                    continue
+                session.add(
+                    ScoreHistory(
+                        score_id=score.id,
+                        value=score.value,
+                        comment=score.comment,
+                        version=score.version,
+                        submitted_by=score.submitted_by,
+                        submitted_at=score.submitted_at,
+                        replaced_at=now,
+                    )
                 )
-            )
-            created += 1
-            continue
-        expected = (expected_versions or {}).get(entry.criterion)
-        if expected is not None and expected != score.version:
-            raise NoacError(
-                f"the {entry.criterion} score of {entry.rater} for {entry.ratee} in {entry.month}"
-                f" was changed by {score.submitted_by} at"
-                f" {score.submitted_at:%Y-%m-%d %H:%M}: reload the form and submit again"
-            )
-        if (score.value, score.comment) == (entry.value, comment):
-            unchanged += 1
-            continue
-        session.add(
-            ScoreHistory(
-                score_id=score.id,
-                value=score.value,
-                comment=score.comment,
-                version=score.version,
-                submitted_by=score.submitted_by,
-                submitted_at=score.submitted_at,
-                replaced_at=now,
-            )
-        )
-        score.value, score.comment = entry.value, comment
-        score.version += 1
-        score.submitted_by, score.submitted_at = actor.username, now
-        session.add(score)
-        updated += 1
-    session.flush()
+                replaced = session.exec(
+                    update(Score)
+                    .where(col(Score.id) == score.id, col(Score.version) == score.version)
+                    .values(
+                        value=entry.value,
+                        comment=comment,
+                        version=score.version + 1,
+                        submitted_by=actor.username,
+                        submitted_at=now,
+                    )
+                )
+                if replaced.rowcount != 1:
+                    current = session.exec(
+                        select(Score)
+                        .where(col(Score.id) == score.id)
+                        .execution_options(populate_existing=True)
+                    ).one()
+                    raise _stale_score(entry, current)
+                updated += 1
+        session.flush()
+    except IntegrityError:
+        raise NoacError(
+            "another submission of the same scores arrived at the same moment:"
+            " reload the form and submit again"
+        ) from None
     return created, updated, unchanged
 
 

@@ -1,0 +1,157 @@
+"""Fifty people at once: no lost update, no crash, every refusal reported.
+
+50 threads submit forms (4 scores each) and rulings on a few overlapping
+forms and problems, each based on what it read. A write based on a stale read
+must be refused with a message; every accepted write must show in the end.
+"""
+
+import random
+import threading
+from collections import Counter
+from datetime import date
+
+from sqlmodel import Session, func, select
+
+from noac.errors import NoacError
+from noac.importers import import_file
+from noac.models import ProblemEvent, Score, ScoreHistory
+from noac.services import problems, scoring
+from noac.services.plants import resolve_plant
+from noac.services.problems import ProblemReport
+from tests.conftest import QUALITY, SYSTEM, supervisor
+
+THREADS = 50
+FORMS_PER_THREAD = 48  # 50 * 48 forms * 4 criteria = 9,600 scores
+RULINGS_PER_THREAD = 8  # + 400 rulings
+CRITERIA = ("quality", "delivery", "service", "handover")
+UNITS = "code,name,kind,categories\nSTORE,Store,store,storage\nSHEET,Sheet,workshop,bending\n"
+UNITS += "QC,QC,inspection,inspection\nASSY,Assembly,workshop,assembly\n"
+ROUTINGS = """part,op,unit,category,after,inspection
+P1,10,STORE,,,0
+P1,20,SHEET,,10,0
+P1,30,QC,,20,1
+P1,40,ASSY,,30,0
+"""
+FORMS = [("SHEET", "STORE"), ("QC", "SHEET"), ("ASSY", "QC")]
+MONTHS = ("2026-01", "2026-02")
+
+
+def test_concurrent_forms_and_rulings(engine):
+    with Session(engine, expire_on_commit=False) as session:
+        for kind, text in (("units", UNITS), ("routings", ROUTINGS)):
+            import_file(
+                actor=SYSTEM, session=session, kind=kind, path=f"{kind}.csv", data=text.encode()
+            )
+        plant = resolve_plant(session=session, code=None)
+        refs = [
+            problems.report_problem(
+                session=session,
+                plant=plant,
+                actor=QUALITY,
+                report=ProblemReport(
+                    found_on=date(2026, 1, 5),
+                    found_at="ASSY",
+                    part="P1",
+                    severity="minor",
+                    quantity=1,
+                ),
+            )[0].ref
+            for _ in range(3)
+        ]
+    accepted: Counter = Counter()
+    refused: Counter = Counter()
+    reasons: Counter = Counter()
+    crashes: list[BaseException] = []
+    lock = threading.Lock()
+
+    def submit(session, rng):
+        rater, ratee = rng.choice(FORMS)
+        month = rng.choice(MONTHS)
+        seen = [
+            f
+            for f in scoring.forms(session=session, plant=plant, months=[month])
+            if (f.rater, f.ratee) == (rater, ratee)
+        ]
+        values = seen[0].values if seen else {}
+        versions = {c: (seen[0].versions.get(c, 0) if seen else 0) for c in CRITERIA}
+        new = {c: values.get(c, 7) % 4 + 7 for c in CRITERIA}  # 7 -> 10 -> 9 -> 8 -> 7: a change
+        scoring.submit_form(
+            session=session,
+            plant=plant,
+            month=month,
+            rater=rater,
+            ratee=ratee,
+            values=new,
+            actor=supervisor(plant, rater),
+            expected_versions=versions,
+        )
+        return ("form", month, rater, ratee)
+
+    def rule(session, rng):
+        ref = rng.choice(refs)
+        seen = problems.get_problem(session=session, plant=plant, ref=ref).version
+        problems.rule_problem(
+            session=session,
+            plant=plant,
+            ref=ref,
+            shares=rng.choice(["STORE", "SHEET", "QC"]),
+            reason="ruling under load",
+            actor=QUALITY,
+            expected_version=seen,
+        )
+        return ("rule", ref)
+
+    def worker(seed):
+        rng = random.Random(seed)
+        jobs = [submit] * FORMS_PER_THREAD + [rule] * RULINGS_PER_THREAD
+        rng.shuffle(jobs)
+        with Session(engine, expire_on_commit=False) as session:
+            for job in jobs:
+                try:
+                    key = job(session, rng)
+                except NoacError as error:
+                    with lock:
+                        refused[job.__name__] += 1
+                        reasons[str(error).split(":")[0][-40:]] += 1
+                    assert str(error)
+                    session.rollback()
+                    continue
+                except BaseException as error:  # a crash: recorded and failed below
+                    with lock:
+                        crashes.append(error)
+                    session.rollback()
+                    continue
+                with lock:
+                    accepted[key] += 1
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [repr(c)[:1500] for c in crashes if "QueuePool" not in repr(c)][:2] == []
+    total = sum(accepted.values()) + sum(refused.values())
+    assert total == THREADS * (FORMS_PER_THREAD + RULINGS_PER_THREAD)
+    print(f"\naccepted {sum(accepted.values())}, refused {dict(refused)}: {dict(reasons)}")
+    with Session(engine) as session:
+        units = {
+            u.id: u.code for u in resolve_plant(session=session, code=None).__class__.__mro__[:0]
+        }
+        del units
+        scores = session.exec(select(Score)).all()
+        history = session.exec(select(func.count()).select_from(ScoreHistory)).one()
+        assert history == sum(s.version - 1 for s in scores)
+        for month in MONTHS:
+            for form in scoring.forms(session=session, plant=plant, months=[month]):
+                submissions = accepted[("form", month, form.rater, form.ratee)]
+                # every accepted submission changed every criterion exactly once
+                assert set(form.versions.values()) == {submissions}, (month, form.rater)
+        for ref in refs:
+            problem = problems.get_problem(session=session, plant=plant, ref=ref)
+            rulings = session.exec(
+                select(func.count())
+                .select_from(ProblemEvent)
+                .where(ProblemEvent.problem_id == problem.id, ProblemEvent.action == "ruled")
+            ).one()
+            assert rulings == accepted[("rule", ref)] == problem.version - 1

@@ -1,0 +1,170 @@
+"""Accounts: Argon2 hashes, throttled sign-in, unit-bound roles, the CLI."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from noac.cli import app
+from noac.errors import NoacError
+from noac.importers import import_file
+from noac.models import User
+from noac.services import users
+from noac.services.audit import audit_trail
+from noac.services.plants import resolve_plant
+from tests.conftest import DATA, QUALITY, SYSTEM
+
+AERO = DATA / "demo" / "aerospace"
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def plant(session):
+    import_file(
+        actor=SYSTEM, session=session, kind="units", path=AERO / "units.csv", plant_code="AERO"
+    )
+    return resolve_plant(session=session, code="AERO")
+
+
+def add(session, plant, name="ann", role="supervisor", unit="ASSY", password="correct horse"):
+    return users.add_user(
+        session=session,
+        actor=SYSTEM,
+        username=name,
+        display_name=name.title(),
+        role=role,
+        password=password,
+        plant=plant if unit else None,
+        unit=unit,
+    )
+
+
+def test_passwords_are_argon2_hashes_and_sign_in_returns_the_actor(session, plant):
+    add(session, plant)
+    stored = session.exec(select(User)).one()
+    assert (
+        stored.password_hash.startswith("$argon2id$")
+        and "correct horse" not in stored.password_hash
+    )
+    actor = users.authenticate(session=session, username="ann", password="correct horse", now=T0)
+    assert (actor.username, actor.role, actor.unit, actor.plant_id) == (
+        "ann",
+        "supervisor",
+        "ASSY",
+        plant.id,
+    )
+
+
+def test_five_failures_lock_the_account_for_five_minutes(session, plant):
+    add(session, plant)
+    for attempt in range(5):
+        with pytest.raises(NoacError, match="wrong username or password"):
+            users.authenticate(
+                session=session,
+                username="ann",
+                password="guess",
+                now=T0 + timedelta(seconds=attempt),
+            )
+    with pytest.raises(NoacError, match="too many failed sign-ins: try again in 5 minute"):
+        users.authenticate(
+            session=session,
+            username="ann",
+            password="correct horse",
+            now=T0 + timedelta(seconds=10),
+        )
+    later = T0 + timedelta(minutes=5, seconds=5)
+    assert (
+        users.authenticate(
+            session=session, username="ann", password="correct horse", now=later
+        ).username
+        == "ann"
+    )
+    actions = [e.action for e in audit_trail(session=session, actor=QUALITY, entity="user")]
+    assert actions[:3] == ["login", "lock", "login-failed"]
+
+
+def test_a_success_resets_the_count_of_failures(session, plant):
+    add(session, plant)
+    for _ in range(4):
+        with pytest.raises(NoacError):
+            users.authenticate(session=session, username="ann", password="guess", now=T0)
+    users.authenticate(session=session, username="ann", password="correct horse", now=T0)
+    for _ in range(4):
+        with pytest.raises(NoacError, match="wrong username or password"):
+            users.authenticate(session=session, username="ann", password="guess", now=T0)
+
+
+def test_unknown_and_disabled_users_get_the_same_answer(session, plant):
+    add(session, plant)
+    add(session, plant, name="exec", role="executive", unit=None)
+    users.disable_user(session=session, actor=SYSTEM, username="ann")
+    for name in ("ann", "nobody"):
+        with pytest.raises(NoacError, match="^wrong username or password$"):
+            users.authenticate(session=session, username=name, password="correct horse")
+    with pytest.raises(NoacError, match="user 'ann' is disabled"):
+        users.actor_for(session=session, username="ann")
+
+
+def test_reset_password_lifts_the_lock(session, plant):
+    add(session, plant)
+    for _ in range(5):
+        with pytest.raises(NoacError):
+            users.authenticate(session=session, username="ann", password="guess")
+    users.reset_password(session=session, actor=SYSTEM, username="ann", password="a new secret")
+    assert (
+        users.authenticate(session=session, username="ann", password="a new secret").unit == "ASSY"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"role": "supervisor", "unit": None}, "a supervisor belongs to a unit"),
+        ({"role": "quality", "unit": "ASSY"}, "a quality is not bound to a unit"),
+        ({"role": "boss", "unit": None}, "role 'boss' is not one of"),
+        ({"unit": "MOON"}, "unknown unit 'MOON' in plant AERO"),
+        ({"password": "short"}, "a password needs at least 8 characters"),
+        ({"name": "bad name"}, "username 'bad name' must be"),
+    ],
+)
+def test_bad_accounts_are_refused(session, plant, fields, message):
+    with pytest.raises(NoacError, match=message):
+        add(session, plant, **fields)
+    assert session.exec(select(User)).all() == []
+
+
+def test_users_cli(db_url):
+    runner = CliRunner()
+
+    def noac(*args, user=None):
+        acting = ["--as", user] if user else []
+        return runner.invoke(app, ["--db", db_url, *acting, *map(str, args)])
+
+    noac("init")
+    noac("import", "units", AERO / "units.csv", "--plant", "AERO")
+    assert (
+        noac("users", "add", "root", "--role", "admin", "--password", "admin-secret").exit_code == 0
+    )
+    added = noac(
+        "users",
+        "add",
+        "ann",
+        "--role",
+        "supervisor",
+        "--unit",
+        "ASSY",
+        "--password",
+        "ann-secret",
+        user="root",
+    )
+    assert "added ann (supervisor of ASSY)" in added.output
+    assert "ann" in noac("users", "list").output
+    refused = noac(
+        "users", "add", "bob", "--role", "quality", "--password", "bob-secret1", user="ann"
+    )
+    assert refused.exit_code == 1 and "ann (supervisor) may not manage users" in refused.output
+    assert noac("users", "disable", "ann", user="root").exit_code == 0
+    assert "user 'ann' is disabled" in noac("audit", user="ann").output
+    assert noac("audit", user="root").exit_code == 0
+    assert "disable" in noac("audit", "--entity", "user", user="root").output

@@ -1,72 +1,142 @@
-"""Entry script of the NOAC app: `streamlit run dashboards/app.py`."""
+"""Entry script of the NOAC app: `streamlit run dashboards/app.py`.
+
+It signs the user in, offers the plant, month and language in the sidebar,
+and shows the pages of the user's role. Pages live in ``views/`` and call
+``noac`` services only.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
-import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine
-from sqlmodel import Session
 
-from dashboards.charts import supply_graph_figure
-from noac.db import check_schema, create_db_engine
+from dashboards import i18n
+from dashboards.context import ACTOR, LANG, MONTH, db, engine, lang, t
+from noac.db import check_schema
 from noac.errors import NoacError
-from noac.services.masterdata import list_units
+from noac.services import users
+from noac.services.periods import closed_months, recent_months, working_month
 from noac.services.plants import list_plants
-from noac.services.routings import plant_supply_graph
 from noac.settings import get_settings
 
+LAST_SEEN = "last_seen"
+EVERYONE = ("supervisor", "inspector", "quality", "executive", "admin")
 
-@st.cache_resource
-def _engine(url: str) -> Engine:
-    return create_db_engine(url)
+# (page script, title key, url path, roles that see it)
+PAGES = (
+    ("views/score.py", "page.score", "score", ("supervisor",)),
+    ("views/feedback.py", "page.feedback", "feedback", ("supervisor",)),
+    ("views/report.py", "page.report", "report", ("supervisor", "inspector", "quality")),
+    ("views/my_problems.py", "page.my_problems", "my-problems", ("supervisor",)),
+    ("views/quality_desk.py", "page.quality_desk", "quality-desk", ("quality",)),
+    ("views/month_close.py", "page.month_close", "month-close", ("quality",)),
+    ("views/plant.py", "page.plant", "plant", EVERYONE),
+    ("views/masterdata.py", "page.masterdata", "master-data", ("admin",)),
+    ("views/audit.py", "page.audit", "audit", ("quality", "admin")),
+)
 
 
-def engine() -> Engine:
-    """The configured database's engine, shared by every session of the app."""
-    return _engine(get_settings().database_url)
+def _language_picker() -> None:
+    st.sidebar.selectbox(
+        i18n.t("sidebar.language", lang()),
+        list(i18n.LANGUAGES),
+        index=list(i18n.LANGUAGES).index(lang()),
+        format_func=i18n.LANGUAGES.get,
+        key=LANG,
+    )
 
 
-def plant_page() -> None:
-    with Session(engine()) as session:
-        plants = list_plants(session=session)
-        if not plants:
-            st.info("The database holds no plant yet. Import units with `noac import units FILE`.")
+def _signed_in() -> bool:
+    """Whether a user is signed in and active; ends idle sessions."""
+    if ACTOR not in st.session_state:
+        return False
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
+    now = datetime.now(UTC)
+    if now - st.session_state.get(LAST_SEEN, now) > idle:
+        del st.session_state[ACTOR]
+        st.session_state["expired"] = True
+        return False
+    st.session_state[LAST_SEEN] = now
+    return True
+
+
+def _login_page() -> None:
+    st.title(t("login.title"))
+    minutes = get_settings().session_idle_minutes
+    if st.session_state.pop("expired", False):
+        st.info(t("login.expired", minutes=minutes))
+    if get_settings().auth == "oidc":
+        _oidc_login()
+        return
+    with st.form("login"):
+        username = st.text_input(t("login.username"))
+        password = st.text_input(t("login.password"), type="password")
+        submitted = st.form_submit_button(t("login.submit"), type="primary")
+    if submitted:
+        try:
+            with db() as session:
+                actor = users.authenticate(session=session, username=username, password=password)
+        except NoacError as error:
+            st.error(str(error))
             return
+        st.session_state[ACTOR] = actor
+        st.session_state[LAST_SEEN] = datetime.now(UTC)
+        st.rerun()
+
+
+def _oidc_login() -> None:
+    """Sign-in through the plant's identity provider (Streamlit's ``st.login``)."""
+    if not st.user.is_logged_in:
+        st.button(t("login.oidc"), on_click=st.login, type="primary")
+        return
+    name = st.user.get("preferred_username") or st.user.get("email") or ""
+    try:
+        with db() as session:
+            st.session_state[ACTOR] = users.actor_for(session=session, username=str(name))
+    except NoacError:
+        st.error(t("login.oidc_unknown", name=name))
+        return
+    st.session_state[LAST_SEEN] = datetime.now(UTC)
+    st.rerun()
+
+
+def _logout() -> None:
+    for key in (ACTOR, LAST_SEEN, "plant", MONTH):
+        st.session_state.pop(key, None)
+    if get_settings().auth == "oidc":
+        st.logout()
+
+
+def _sidebar(today: date) -> bool:
+    """Plant and month pickers; False when there is no plant to work on."""
+    actor = st.session_state[ACTOR]
+    with db() as session:
+        plants = list_plants(session=session)
+        if actor.plant_id is not None:
+            plants = [p for p in plants if p.id == actor.plant_id]
+        if not plants:
+            st.info(t("no_plant"))
+            return False
         plant = st.sidebar.selectbox(
-            "Plant", plants, format_func=lambda p: f"{p.code} · {p.name}", key="plant"
+            t("sidebar.plant"), plants, format_func=lambda p: f"{p.code} · {p.name}", key="plant"
         )
-        on = st.sidebar.date_input("Routings in force on", value=date.today(), key="on")
-        units = list_units(session=session, plant=plant)
-        S = plant_supply_graph(session=session, plant=plant, on=on)
-    st.header(plant.name)
-    st.subheader("Supply graph")
-    st.caption(
-        "Each arrow points from a supplying unit to its internal customer; "
-        "thicker arrows carry more operation transitions."
+        closed = closed_months(session=session, plant=plant)
+        default = working_month(session=session, plant=plant, today=today)
+    months = recent_months(today)
+    if st.session_state.get(MONTH) not in months:
+        st.session_state[MONTH] = default
+    st.sidebar.selectbox(
+        t("sidebar.month"),
+        months,
+        format_func=lambda m: f"{m} 🔒" if m in closed else m,
+        key=MONTH,
+        help=t("sidebar.closed_help"),
     )
-    if S.number_of_edges():
-        st.plotly_chart(supply_graph_figure(S), width="stretch")
-    else:
-        st.info("No routing is in force on this date, so no unit supplies another yet.")
-    st.subheader("Units")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "code": u.code,
-                    "name": u.name,
-                    "kind": u.kind,
-                    "categories": u.categories.replace(";", ", "),
-                    "target": u.target,
-                }
-                for u in units
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    role = t(f"role.{actor.role}") + (f" · {actor.unit}" if actor.unit else "")
+    st.sidebar.caption(t("sidebar.signed_in", name=actor.display_name or actor.username, role=role))
+    st.sidebar.button(t("logout"), on_click=_logout)
+    return True
 
 
 def main() -> None:
@@ -76,8 +146,19 @@ def main() -> None:
     except NoacError as error:
         st.error(str(error))
         return
-    navigation = st.navigation([st.Page(plant_page, title="Plant", url_path="plant")])
-    navigation.run()
+    _language_picker()
+    if not _signed_in():
+        st.navigation([st.Page(_login_page, title=t("login.title"))]).run()
+        return
+    if not _sidebar(date.today()):
+        return
+    role = st.session_state[ACTOR].role
+    pages = [
+        st.Page(path, title=t(title), url_path=url)
+        for path, title, url, roles in PAGES
+        if role in roles
+    ]
+    st.navigation(pages).run()
 
 
 main()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -28,6 +29,10 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 10000
     db_pool_size: int = 10
     db_max_overflow: int = 50
+    language: Literal["en", "zh"] = "en"
+    session_idle_minutes: int = 30
+    auth: Literal["password", "oidc"] = "password"
+    scores_due_day: int = 5
 
 
 def get_settings() -> Settings:

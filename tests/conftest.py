@@ -9,6 +9,7 @@ are skipped, except under ``CI=true`` where they fail.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from noac.db import create_db_engine, migrate
+from noac.demo import build
 from noac.services.access import SYSTEM, Actor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,3 +108,29 @@ __all__ = ["QUALITY", "SYSTEM", "supervisor"]
 def supervisor(plant, unit: str, role: str = "supervisor") -> Actor:
     """A supervisor (or inspector) of ``unit`` in ``plant``."""
     return Actor(f"{role[:3]}-{unit.lower()}", role, unit=unit, plant_id=plant.id)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fuzz-long",
+        action="store_true",
+        help="run the property-based fuzz tests (tests/test_fuzz.py) with thousands of cases",
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_master(tmp_path_factory):
+    """The demo database, built once per test run."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    list(build(f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture
+def demo_url(demo_master, tmp_path, monkeypatch):
+    """A private copy of the demo database, configured for the app."""
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_master, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("NOAC_DATABASE_URL", url)
+    return url

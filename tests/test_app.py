@@ -1,34 +1,48 @@
-"""The app rendered by Streamlit's AppTest on a demo database."""
+"""The app's frame: sign-in, sidebar, pages per role, language; the plant page."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from noac.demo import build
-from tests.conftest import ROOT
+from noac.demo import DEMO_PASSWORD
+from tests.apptest import page, signed_in, texts
 
-APP = str(ROOT / "dashboards" / "app.py")
-
-
-@pytest.fixture
-def demo_url(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    list(build(url))
-    monkeypatch.setenv("NOAC_DATABASE_URL", url)
-    return url
+ROLE_USERS = {
+    "supervisor": "aero-assy",
+    "inspector": "aero-qc-fin-insp",
+    "quality": "quality",
+    "executive": "exec",
+    "admin": "admin",
+}
 
 
-def test_plant_page_draws_the_supply_graph(demo_url):
-    at = AppTest.from_file(APP, default_timeout=60).run()
+def test_sign_in_with_the_demo_password(demo_url):
+    at = signed_in(demo_url, None)
+    assert at.title[0].value == "Sign in"
+    at.text_input[0].input("quality")
+    at.text_input[1].input("wrong password")
+    at.button[0].click().run()
+    assert "wrong username or password" in at.error[0].value
+    at.text_input[1].input(DEMO_PASSWORD)
+    at.button[0].click().run()
     assert not at.exception
-    assert at.header[0].value == "航空装配厂 Aerospace assembly plant"
+    assert at.session_state["actor"].role == "quality"
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_USERS))
+def test_every_role_sees_the_plant_page(demo_url, role):
+    at = page(signed_in(demo_url, ROLE_USERS[role]), "views/plant.py")
+    assert not at.exception
+    assert "Supply graph" in texts(at)
     assert len(at.get("plotly_chart")) == 1
-    at.sidebar.selectbox(key="plant").select_index(1).run()
-    assert at.header[0].value == "服装厂 Garment plant"
-    assert len(at.get("plotly_chart")) == 1
+
+
+def test_language_switch_changes_the_texts(demo_url):
+    at = page(signed_in(demo_url, "exec", lang="zh"), "views/plant.py")
+    assert "供需关系图" in texts(at)
+    at.sidebar.selectbox(key="lang").select("en").run()
+    assert "Supply graph" in texts(at)
 
 
 def test_uninitialised_database_is_explained(tmp_path, monkeypatch):
     monkeypatch.setenv("NOAC_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    assert not at.exception
+    at = signed_in(f"sqlite:///{tmp_path / 'empty.db'}", None)
     assert "run `noac init` first" in at.error[0].value

@@ -48,3 +48,24 @@ def first_open_month(*, session: Session, plant: Plant, month: str) -> str:
     while month in closed:
         month = next_month(month)
     return month
+
+
+def recent_months(today: date, count: int = 24) -> list[str]:
+    """The month of ``today`` and the ``count - 1`` before it, newest first.
+
+    >>> recent_months(date(2026, 2, 10), 3)
+    ['2026-02', '2026-01', '2025-12']
+    """
+    months = [month_of(today)]
+    while len(months) < count:
+        year, number = int(months[-1][:4]), int(months[-1][5:])
+        months.append(f"{year - (number == 1):04d}-{(number - 2) % 12 + 1:02d}")
+    return months
+
+
+def working_month(*, session: Session, plant: Plant, today: date) -> str:
+    """The month people work on by default: the previous month while it is open
+    (forms are due early in the next month), else the current one."""
+    current = month_of(today)
+    previous = recent_months(today, 2)[1]
+    return previous if previous not in closed_months(session=session, plant=plant) else current

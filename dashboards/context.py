@@ -1,0 +1,64 @@
+"""What every page shares: the database, the signed-in user, the plant, the month,
+the language. Pages call services with these and draw what comes back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from dashboards import i18n
+from noac.db import create_db_engine
+from noac.models import Plant
+from noac.services.access import Actor
+from noac.settings import get_settings
+
+ACTOR = "actor"
+PLANT = "plant_code"
+MONTH = "month"
+LANG = "lang"
+
+
+@st.cache_resource
+def _engine(url: str) -> Engine:
+    return create_db_engine(url)
+
+
+def engine() -> Engine:
+    """The configured database's engine, shared by every session of the app."""
+    return _engine(get_settings().database_url)
+
+
+@contextmanager
+def db() -> Iterator[Session]:
+    with Session(engine(), expire_on_commit=False) as session:
+        yield session
+
+
+def lang() -> str:
+    return st.session_state.get(LANG, get_settings().language)
+
+
+def t(key: str, **values: object) -> str:
+    """The text ``key`` in the user's language."""
+    return i18n.t(key, lang(), **values)
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """The signed-in user and the sidebar's choices."""
+
+    actor: Actor
+    plant: Plant
+    month: str
+    lang: str
+
+
+def page_context() -> PageContext:
+    """What the entry script put in the session for the page now running."""
+    state = st.session_state
+    return PageContext(state[ACTOR], state["plant"], state[MONTH], lang())

@@ -1,0 +1,73 @@
+"""Every text of the app in English and Simplified Chinese.
+
+Each module of this package holds the texts of one part of the app as
+``STRINGS = {key: (english, chinese)}``; keys are unique across modules.
+Unit and part names are data and are shown as stored.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from datetime import date
+
+LANGUAGES = {"en": "English", "zh": "中文"}
+
+
+def _load() -> dict[str, tuple[str, str]]:
+    merged: dict[str, tuple[str, str]] = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for key, texts in module.STRINGS.items():
+            if key in merged:
+                raise KeyError(f"text key '{key}' is defined twice (in {info.name})")
+            merged[key] = texts
+    return merged
+
+
+STRINGS = _load()
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The text ``key`` in ``lang`` with ``{placeholders}`` filled in.
+
+    >>> t("login.submit", "zh")
+    '登录'
+    """
+    english, chinese = STRINGS[key]
+    text = chinese if lang == "zh" else english
+    return text.format(**values) if values else text
+
+
+def number(value: float | None, lang: str, digits: int = 2) -> str:
+    """A number for people: thousands separated; an empty value shown as a dash.
+
+    >>> number(12345.678, "en"), number(None, "zh")
+    ('12,345.68', '—')
+    """
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def day(value: date | None, lang: str) -> str:
+    """A date as people of each language write it.
+
+    >>> day(date(2026, 3, 9), "en"), day(date(2026, 3, 9), "zh")
+    ('9 Mar 2026', '2026年3月9日')
+    """
+    if value is None:
+        return "—"
+    if lang == "zh":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return f"{value.day} {value:%b %Y}"
+
+
+def month_label(month: str, lang: str) -> str:
+    """>>> month_label("2026-03", "zh"), month_label("2026-03", "en")
+    ('2026年3月', 'Mar 2026')
+    """
+    year, number_ = int(month[:4]), int(month[5:])
+    if lang == "zh":
+        return f"{year}年{number_}月"
+    return f"{date(year, number_, 1):%b %Y}"

@@ -3,6 +3,7 @@ the language. Pages call services with these and draw what comes back."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -62,3 +63,15 @@ def page_context() -> PageContext:
     """What the entry script put in the session for the page now running."""
     state = st.session_state
     return PageContext(state[ACTOR], state["plant"], state[MONTH], lang())
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def plain(text: object) -> str:
+    """User text made safe for ``st.markdown``: no formatting, link or HTML comes through.
+
+    >>> plain("**bold** <b>x</b> [a](b)")
+    '\\\\*\\\\*bold\\\\*\\\\* \\\\<b\\\\>x\\\\</b\\\\> \\\\[a\\\\]\\\\(b\\\\)'
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))

@@ -64,7 +64,9 @@ def day(value: date | None, lang: str) -> str:
 
 
 def month_label(month: str, lang: str) -> str:
-    """>>> month_label("2026-03", "zh"), month_label("2026-03", "en")
+    """A month as people of each language write it.
+
+    >>> month_label("2026-03", "zh"), month_label("2026-03", "en")
     ('2026年3月', 'Mar 2026')
     """
     year, number_ = int(month[:4]), int(month[5:])

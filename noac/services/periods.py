@@ -14,7 +14,9 @@ MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def month_of(day: date) -> str:
-    """>>> month_of(date(2026, 3, 9))
+    """The month ``YYYY-MM`` of a day.
+
+    >>> month_of(date(2026, 3, 9))
     '2026-03'
     """
     return f"{day.year:04d}-{day.month:02d}"
@@ -28,7 +30,9 @@ def parse_month(text: str) -> str:
 
 
 def next_month(month: str) -> str:
-    """>>> next_month("2026-12")
+    """The month after ``month``.
+
+    >>> next_month("2026-12")
     '2027-01'
     """
     year, number = int(month[:4]), int(month[5:])

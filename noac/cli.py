@@ -234,7 +234,11 @@ def routing_show(
 def _serve(url: str, port: int) -> None:
     app_path = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
     env = os.environ | {"NOAC_DATABASE_URL": url}
-    command = [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port)]
+    command = [
+        *(sys.executable, "-m", "streamlit", "run", str(app_path)),
+        *("--server.port", str(port), "--client.toolbarMode", "viewer"),
+        *("--browser.gatherUsageStats", "false"),
+    ]
     subprocess.run(command, env=env, check=False)
 
 

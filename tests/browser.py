@@ -64,6 +64,8 @@ def served_app(database_url: str) -> Iterator[str]:
             "127.0.0.1",
             "--browser.gatherUsageStats",
             "false",
+            "--client.toolbarMode",
+            "viewer",
         ],
         env=env,
         stdout=subprocess.DEVNULL,

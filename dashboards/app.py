@@ -25,6 +25,7 @@ EVERYONE = ("supervisor", "inspector", "quality", "executive", "admin")
 
 # (page script, title key, url path, roles that see it)
 PAGES = (
+    ("views/executive.py", "page.executive", "dashboard", ("executive", "quality", "admin")),
     ("views/score.py", "page.score", "score", ("supervisor",)),
     ("views/feedback.py", "page.feedback", "feedback", ("supervisor",)),
     ("views/report.py", "page.report", "report", ("supervisor", "inspector", "quality")),

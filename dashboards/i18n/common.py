@@ -58,6 +58,7 @@ STRINGS = {
     "col.kind": ("kind", "类型"),
     "col.categories": ("process categories", "工艺类别"),
     "col.target": ("satisfaction target", "满意度目标"),
+    "page.executive": ("Quality at a glance", "质量总览"),
     "page.score": ("Score my suppliers", "评价我的上道单位"),
     "page.feedback": ("Feedback to my unit", "下道对我单位的评价"),
     "page.report": ("Report a quality problem", "报告质量问题"),

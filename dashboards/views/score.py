@@ -1,3 +1,298 @@
+"""Score my suppliers (supervisor): one form per unit that supplied his unit in the month."""
+
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
-st.write("…")
+from dashboards.context import PageContext, db, page_context, plain, t
+from dashboards.i18n import day, number
+from noac.errors import NoacError
+from noac.scheme import Criterion, Scheme
+from noac.services import scorecards, scoring
+from noac.services.coefficients import previous_months
+from noac.services.periods import closed_months
+from noac.services.schemes import active_scheme
+from noac.settings import get_settings
+
+
+def _score_key(month: str, supplier: str, code: str) -> str:
+    return f"score-{month}-{supplier}-{code}"
+
+
+def _comment_key(month: str, supplier: str, code: str) -> str:
+    return f"comment-{month}-{supplier}-{code}"
+
+
+def _shown_key(month: str, supplier: str) -> str:
+    """Versions of the values the widgets were filled with (the stale-form check)."""
+    return f"shown-{month}-{supplier}"
+
+
+def _draft_key(month: str, supplier: str) -> str:
+    return f"draft-values-{month}-{supplier}"
+
+
+def _said_key(month: str, supplier: str) -> str:
+    return f"said-{month}-{supplier}"
+
+
+def _name(criterion: Criterion, lang: str) -> str:
+    return criterion.name_zh if lang == "zh" else criterion.name_en
+
+
+def _help(criterion: Criterion, lang: str) -> str:
+    return (criterion.description_zh if lang == "zh" else criterion.description_en) or ""
+
+
+def _start(criterion: Criterion, scheme: Scheme) -> int:
+    """Value of a criterion not scored yet: the lowest that needs no comment."""
+    return max(criterion.min, min(criterion.max, scheme.comment_below))
+
+
+def _fill(card: scorecards.Card, scheme: Scheme) -> None:
+    """Put the draft, else the saved values, into the widgets of a card not shown yet."""
+    month, supplier = card.month, card.supplier
+    if _score_key(month, supplier, scheme.criteria[0].code) in st.session_state:
+        return
+    saved = {"values": card.values, "comments": card.comments, "versions": card.versions}
+    source = st.session_state.get(_draft_key(month, supplier)) or saved
+    for c in scheme.criteria:
+        st.session_state[_score_key(month, supplier, c.code)] = source["values"].get(
+            c.code, _start(c, scheme)
+        )
+        st.session_state[_comment_key(month, supplier, c.code)] = source["comments"].get(c.code, "")
+    st.session_state[_shown_key(month, supplier)] = dict(source["versions"])
+
+
+def _entered(card: scorecards.Card, scheme: Scheme) -> tuple[dict[str, int], dict[str, str]]:
+    month, supplier = card.month, card.supplier
+    values = {c.code: int(st.session_state[_score_key(month, supplier, c.code)]) for c in scheme.criteria}
+    comments = {c.code: st.session_state[_comment_key(month, supplier, c.code)] for c in scheme.criteria}
+    return values, comments
+
+
+def _forget(card: scorecards.Card, scheme: Scheme) -> None:
+    """Drop the widgets' values and the draft: the next run shows the saved form."""
+    month, supplier = card.month, card.supplier
+    for c in scheme.criteria:
+        st.session_state.pop(_score_key(month, supplier, c.code), None)
+        st.session_state.pop(_comment_key(month, supplier, c.code), None)
+    st.session_state.pop(_shown_key(month, supplier), None)
+    st.session_state.pop(_draft_key(month, supplier), None)
+
+
+def _save_draft(card: scorecards.Card, scheme: Scheme) -> None:
+    values, comments = _entered(card, scheme)
+    st.session_state[_draft_key(card.month, card.supplier)] = {
+        "values": values,
+        "comments": comments,
+        "versions": st.session_state[_shown_key(card.month, card.supplier)],
+    }
+    st.session_state[_said_key(card.month, card.supplier)] = ("info", t("score.draft_kept"))
+
+
+def _reload(card: scorecards.Card, scheme: Scheme) -> None:
+    _forget(card, scheme)
+    st.session_state[_said_key(card.month, card.supplier)] = ("info", t("score.reloaded"))
+
+
+def _submit(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> None:
+    values, comments = _entered(card, scheme)
+    shown = st.session_state[_shown_key(card.month, card.supplier)]
+    try:
+        with db() as session:
+            scoring.submit_form(
+                session=session,
+                plant=ctx.plant,
+                month=card.month,
+                rater=card.rater,
+                ratee=card.supplier,
+                values=values,
+                comments=comments,
+                actor=ctx.actor,
+                expected_versions={c.code: shown.get(c.code, 0) for c in scheme.criteria},
+            )
+            saved = next(
+                c
+                for c in scorecards.rater_cards(
+                    session=session, plant=ctx.plant, month=card.month, rater=card.rater
+                )
+                if c.supplier == card.supplier
+            )
+    except NoacError as error:
+        st.session_state[_said_key(card.month, card.supplier)] = ("error", str(error))
+        return
+    st.session_state[_shown_key(card.month, card.supplier)] = dict(saved.versions)
+    st.session_state.pop(_draft_key(card.month, card.supplier), None)
+    st.session_state[_said_key(card.month, card.supplier)] = (
+        "success",
+        t(
+            "score.submitted",
+            supplier=f"{saved.supplier} · {plain(saved.supplier_name)}",
+            score=number(saved.score, ctx.lang, 1),
+        ),
+    )
+
+
+def _status(card: scorecards.Card, lang: str) -> str:
+    if card.complete:
+        return t("score.status_submitted", score=number(card.score, lang, 1))
+    if card.values:
+        return t("score.status_incomplete")
+    return t("score.status_new")
+
+
+def _editable_card(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> None:
+    _fill(card, scheme)
+    month, supplier = card.month, card.supplier
+    with st.container(border=True):
+        st.subheader(f"{supplier} · {plain(card.supplier_name)}")
+        st.caption(
+            t("score.card_caption", weight=f"{card.weight:g}")
+            + " · "
+            + _status(card, ctx.lang)
+        )
+        if st.session_state.get(_draft_key(month, supplier)):
+            st.caption(t("score.draft_loaded"))
+        for criterion in scheme.criteria:
+            left, right = st.columns([2, 3])
+            with left:
+                value = st.slider(
+                    _name(criterion, ctx.lang),
+                    min_value=criterion.min,
+                    max_value=criterion.max,
+                    step=1,
+                    help=_help(criterion, ctx.lang) or None,
+                    key=_score_key(month, supplier, criterion.code),
+                )
+                if value < scheme.comment_below:
+                    comment = st.session_state[_comment_key(month, supplier, criterion.code)]
+                    hint = "score.needs_comment" if not comment.strip() else "score.has_comment"
+                    st.caption(t(hint, threshold=scheme.comment_below))
+            with right:
+                st.text_area(
+                    t("score.comment_label", criterion=_name(criterion, ctx.lang)),
+                    max_chars=2000,
+                    height=68,
+                    key=_comment_key(month, supplier, criterion.code),
+                )
+        values, _ = _entered(card, scheme)
+        st.caption(
+            t("score.entered_score", score=number(scoring.form_score(scheme, values), ctx.lang, 1))
+        )
+        draft, reload, submit = st.columns(3)
+        draft.button(
+            t("score.save_draft"),
+            key=f"draft-{month}-{supplier}",
+            help=t("score.draft_help"),
+            on_click=_save_draft,
+            args=(card, scheme),
+        )
+        reload.button(
+            t("score.reload"),
+            key=f"reload-{month}-{supplier}",
+            help=t("score.reload_help"),
+            on_click=_reload,
+            args=(card, scheme),
+        )
+        submit.button(
+            t("score.submit"),
+            key=f"submit-{month}-{supplier}",
+            type="primary",
+            on_click=_submit,
+            args=(ctx, card, scheme),
+        )
+        said = st.session_state.pop(_said_key(month, supplier), None)
+        if said:
+            kind, text = said
+            {"success": st.success, "error": st.error, "info": st.info}[kind](text)
+
+
+def _values_table(cards: list[scorecards.Card], scheme: Scheme, lang: str) -> pd.DataFrame:
+    rows = []
+    for card in cards:
+        row = {t("col.code"): card.supplier, t("col.name"): card.supplier_name}
+        for criterion in scheme.criteria:
+            row[_name(criterion, lang)] = card.values.get(criterion.code)
+        row[t("score.col_form")] = round(card.score, 1) if card.score is not None else None
+        row[t("score.col_status")] = _status(card, lang)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _closed_card(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> None:
+    with st.container(border=True):
+        st.subheader(f"{card.supplier} · {plain(card.supplier_name)}")
+        st.caption(
+            t("score.card_caption", weight=f"{card.weight:g}")
+            + " · "
+            + _status(card, ctx.lang)
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("score.col_criterion"): _name(c, ctx.lang),
+                        t("score.col_value"): card.values.get(c.code),
+                        t("score.col_comment"): card.comments.get(c.code, ""),
+                    }
+                    for c in scheme.criteria
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+ctx = page_context()
+unit = ctx.actor.unit
+st.header(t("page.score"))
+if not unit:
+    st.info(t("score.no_unit"))
+    st.stop()
+
+previous = previous_months(ctx.month, 1)[0]
+with db() as session:
+    scheme = active_scheme(session=session, plant=ctx.plant)
+    closed = ctx.month in closed_months(session=session, plant=ctx.plant)
+    cards = scorecards.rater_cards(
+        session=session, plant=ctx.plant, month=ctx.month, rater=unit, scheme=scheme
+    )
+    missing = scorecards.missing_forms(
+        session=session, plant=ctx.plant, month=ctx.month, rater=unit
+    )
+    before = scorecards.rater_cards(
+        session=session, plant=ctx.plant, month=previous, rater=unit, scheme=scheme
+    )
+
+st.caption(t("score.intro", unit=unit, month=ctx.month))
+due = scorecards.due_date(ctx.month, get_settings().scores_due_day)
+
+if not cards:
+    st.info(t("score.no_suppliers", unit=unit, month=ctx.month))
+elif closed:
+    st.info(t("score.closed", month=ctx.month))
+    for card in cards:
+        _closed_card(ctx, card, scheme)
+else:
+    late = date.today() > due
+    st.markdown(
+        t("score.due", month=ctx.month, day=day(due, ctx.lang))
+        + (" " + t("score.due_passed") if late and missing else "")
+    )
+    if missing:
+        names = ", ".join(f"{c.supplier} · {plain(c.supplier_name)}" for c in missing)
+        notice = st.warning if late else st.info
+        notice(t("score.missing", count=len(missing), total=len(cards), units=names))
+    else:
+        st.success(t("score.all_done", count=len(cards), month=ctx.month))
+    st.caption(t("score.rules", threshold=scheme.comment_below))
+    for card in cards:
+        _editable_card(ctx, card, scheme)
+
+st.subheader(t("score.previous", month=previous))
+if any(card.values for card in before):
+    st.dataframe(_values_table(before, scheme, ctx.lang), hide_index=True, width="stretch")
+else:
+    st.info(t("score.previous_none", unit=unit, month=previous))

@@ -1,0 +1,251 @@
+"""The routing of one part drawn as a plotly figure, with a traced defect on it.
+
+Operations run upstream (left) to downstream (right), laid out by
+``routing.layout.flow_positions``; each node reads "op · unit". A trace adds
+the path from a candidate operation to where the defect was found (thick,
+coloured edges), the candidates, the found operation and the escapes (the
+inspections that let the defect through). Texts of the legend come from the
+page, in the user's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import networkx as nx
+import plotly.graph_objects as go
+
+from routing.layout import flow_positions
+from routing.trace import TraceResult
+
+EDGE = "#b4c2d0"
+PATH = "#e07b00"
+OPERATION = "#2f6f9f"
+INSPECTION = "#6c8a3c"
+CANDIDATE = "#f2b366"
+FOUND = "#7b3fa0"
+ESCAPE = "#c62828"
+
+LABELS = {
+    "operation": "operation",
+    "inspection": "inspection",
+    "path": "path of the defect",
+    "candidate": "possible origin",
+    "found": "found here",
+    "escape": "escape: inspection that let it through",
+}
+
+
+def _bend(x0: float, y0: float, x1: float, y1: float, lift: float) -> tuple[list, list]:
+    """Points of a curve from (x0, y0) to (x1, y1) bowing by ``lift`` (loop-back edges)."""
+    xs, ys = [], []
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 + lift
+    for i in range(17):
+        s = i / 16
+        xs.append((1 - s) ** 2 * x0 + 2 * (1 - s) * s * cx + s**2 * x1)
+        ys.append((1 - s) ** 2 * y0 + 2 * (1 - s) * s * cy + s**2 * y1)
+    return xs, ys
+
+
+def _markers(
+    figure: go.Figure,
+    G: nx.DiGraph,
+    positions: Mapping[str, tuple[float, float]],
+    nodes: Iterable[str],
+    name: str,
+    marker: dict,
+    text: bool = False,
+) -> None:
+    nodes = [n for n in nodes if n in positions]
+    if not nodes:
+        return
+    figure.add_trace(
+        go.Scatter(
+            x=[positions[n][0] for n in nodes],
+            y=[positions[n][1] for n in nodes],
+            mode="markers+text" if text else "markers",
+            text=[f"{n} · {G.nodes[n]['unit']}" for n in nodes] if text else None,
+            textposition="top center",
+            marker=marker,
+            hovertext=[
+                f"{n} · {G.nodes[n]['unit']}<br>{G.nodes[n].get('category', '')}" for n in nodes
+            ],
+            hoverinfo="text",
+            name=name,
+            showlegend=True,
+        )
+    )
+
+
+def routing_figure(
+    G: nx.DiGraph,
+    *,
+    path: Sequence[str] = (),
+    found_ops: Iterable[str] = (),
+    candidates: Iterable[str] = (),
+    escapes: Iterable[str] = (),
+    labels: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """Draw the operation graph ``G`` of one part, with a trace on it.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        Operation graph (``RoutingView.graph()``): nodes are operation ids with
+        attributes ``unit``, ``category`` and ``inspection``.
+    path : sequence of str
+        Operations from the chosen candidate to the found operation; its edges
+        are drawn thick and coloured.
+    found_ops, candidates, escapes : iterable of str
+        Operations marked as where the defect was found, as possible origins,
+        and as escapes (inspections that let the defect through).
+    labels : mapping, optional
+        Legend texts by ``LABELS`` key, in the user's language.
+
+    Examples
+    --------
+    >>> from routing import Operation, operation_graph
+    >>> G = operation_graph([
+    ...     Operation("10", "STORE", "storage"),
+    ...     Operation("20", "QC", "inspection", ("10",), inspection=True),
+    ...     Operation("30", "ASSY", "assembly", ("20",)),
+    ... ])
+    >>> figure = routing_figure(G, path=["10", "20", "30"], found_ops=["30"], escapes=["20"])
+    >>> [trace.name for trace in figure.data if trace.showlegend][:4]
+    ['path of the defect', 'operation', 'inspection', 'found here']
+    >>> list(figure.data[-4].text)
+    ['10 · STORE', '30 · ASSY']
+    """
+    names = LABELS | dict(labels or {})
+    positions = flow_positions(G) if G.number_of_nodes() else {}
+    on_path = set(zip(path, path[1:], strict=False))
+    figure = go.Figure()
+    path_x: list = []
+    path_y: list = []
+    for u, v in G.edges:
+        (x0, y0), (x1, y1) = positions[u], positions[v]
+        backwards = x1 <= x0
+        if backwards:
+            xs, ys = _bend(x0, y0, x1, y1, 0.6 + 0.15 * abs(x0 - x1))
+        else:
+            xs, ys = [x0, x1], [y0, y1]
+        highlighted = (u, v) in on_path
+        if highlighted:
+            path_x += [*xs, None]
+            path_y += [*ys, None]
+        else:
+            figure.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    line={"width": 1.5, "color": EDGE, "dash": "dot" if backwards else "solid"},
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+        figure.add_annotation(
+            x=xs[-1],
+            y=ys[-1],
+            ax=xs[-2],
+            ay=ys[-2],
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=2,
+            arrowsize=1,
+            arrowwidth=3 if highlighted else 1.5,
+            arrowcolor=PATH if highlighted else EDGE,
+            standoff=12,
+            text="",
+        )
+    if path_x:
+        figure.add_trace(
+            go.Scatter(
+                x=path_x,
+                y=path_y,
+                mode="lines",
+                line={"width": 6, "color": PATH},
+                hoverinfo="skip",
+                name=names["path"],
+                showlegend=True,
+            )
+        )
+    inspections = {n for n, d in G.nodes(data=True) if d.get("inspection")}
+    _markers(
+        figure,
+        G,
+        positions,
+        [n for n in G if n not in inspections],
+        names["operation"],
+        {"size": 20, "color": OPERATION, "line": {"width": 1, "color": "white"}},
+        text=True,
+    )
+    _markers(
+        figure,
+        G,
+        positions,
+        [n for n in G if n in inspections],
+        names["inspection"],
+        {"size": 20, "symbol": "square", "color": INSPECTION, "line": {"width": 1, "color": "white"}},
+        text=True,
+    )
+    _markers(
+        figure,
+        G,
+        positions,
+        candidates,
+        names["candidate"],
+        {"size": 30, "symbol": "circle-open", "color": CANDIDATE, "line": {"width": 3}},
+    )
+    _markers(
+        figure,
+        G,
+        positions,
+        found_ops,
+        names["found"],
+        {"size": 34, "symbol": "star-open", "color": FOUND, "line": {"width": 3}},
+    )
+    _markers(
+        figure,
+        G,
+        positions,
+        escapes,
+        names["escape"],
+        {"size": 34, "symbol": "x-thin-open", "color": ESCAPE, "line": {"width": 4}},
+    )
+    widest = max(
+        (sum(1 for p in positions.values() if p[0] == x) for x, _ in positions.values()),
+        default=1,
+    )
+    figure.update_layout(
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        height=min(260 + 70 * widest, 700),
+        plot_bgcolor="white",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0},
+    )
+    return figure
+
+
+def trace_figure(
+    G: nx.DiGraph,
+    result: TraceResult,
+    *,
+    candidate: int = 0,
+    labels: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """Draw ``G`` with a trace: the path and escapes of candidate number ``candidate``
+    (the proposal by default), every candidate and the found operations marked."""
+    chosen = result.candidates[candidate] if result.candidates else None
+    return routing_figure(
+        G,
+        path=chosen.path if chosen else (),
+        found_ops=result.found_ops,
+        candidates=[c.op for c in result.candidates],
+        escapes=[e.op for e in chosen.escapes] if chosen else (),
+        labels=labels,
+    )

@@ -1,3 +1,143 @@
+"""Feedback to my unit (supervisor): what the unit's customers scored it, and the trend."""
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-st.write("…")
+from dashboards.context import db, page_context, plain, t
+from dashboards.i18n import number
+from noac.errors import NoacError
+from noac.services import scorecards
+from noac.services.schemes import active_scheme
+
+ctx = page_context()
+unit = ctx.actor.unit
+st.header(t("page.feedback"))
+if not unit:
+    st.info(t("score.no_unit"))
+    st.stop()
+
+months = scorecards.trend_months(ctx.month)
+try:
+    with db() as session:
+        scheme = active_scheme(session=session, plant=ctx.plant)
+        received = scorecards.received_forms(
+            session=session, plant=ctx.plant, unit=unit, months=months
+        )
+        customers = scorecards.customer_weights(
+            session=session, plant=ctx.plant, month=ctx.month, unit=unit
+        )
+        trend = scorecards.satisfaction_trend(
+            session=session, plant=ctx.plant, unit=unit, months=months
+        )
+except NoacError as error:
+    st.error(str(error))
+    st.stop()
+
+
+def _name(code: str) -> str:
+    criterion = scheme.criterion(code)
+    if criterion is None:
+        return code
+    return criterion.name_zh if ctx.lang == "zh" else criterion.name_en
+
+
+st.caption(t("feedback.intro", unit=unit, month=ctx.month))
+this_month = [f for f in received if f.month == ctx.month]
+now = next((m for m in trend if m.month == ctx.month), None)
+
+if not this_month:
+    st.info(t("feedback.no_forms", unit=unit, month=ctx.month))
+    if customers:
+        st.caption(t("feedback.expected_from", month=ctx.month, units=", ".join(sorted(customers))))
+    else:
+        st.caption(t("feedback.no_customers", unit=unit, month=ctx.month))
+else:
+    left, middle, right = st.columns(3)
+    left.metric(
+        t("feedback.satisfaction"),
+        number(now.satisfaction if now else None, ctx.lang, 1),
+        help=t("feedback.satisfaction_help"),
+    )
+    middle.metric(t("feedback.target"), number(now.target if now else None, ctx.lang, 1))
+    done = {f.customer for f in this_month if f.complete}
+    right.metric(t("feedback.forms"), f"{len(done)} / {len(customers)}")
+    pending = sorted(set(customers) - done)
+    if pending:
+        st.caption(t("feedback.pending", units=", ".join(pending)))
+    st.subheader(t("feedback.by_customer", month=ctx.month))
+    table = []
+    for form in this_month:
+        row = {
+            t("col.code"): form.customer,
+            t("col.name"): form.customer_name,
+            t("feedback.col_weight"): form.weight,
+        }
+        for criterion in scheme.criteria:
+            row[_name(criterion.code)] = form.values.get(criterion.code)
+        row[t("score.col_form")] = round(form.score, 1) if form.score is not None else None
+        table.append(row)
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    remarks = [
+        (form, code, text)
+        for form in this_month
+        for code, text in sorted(form.comments.items())
+        if text.strip()
+    ]
+    st.subheader(t("feedback.comments"))
+    if remarks:
+        for form, code, text in remarks:
+            st.markdown(
+                f"**{form.customer}** · {_name(code)} · {form.values.get(code, '—')}: {plain(text)}"
+            )
+    else:
+        st.caption(t("feedback.no_comments"))
+
+st.subheader(t("feedback.trend"))
+complete = [f for f in received if f.complete]
+if not complete:
+    st.info(t("feedback.no_trend", unit=unit, first=months[0], last=months[-1]))
+else:
+    figure = go.Figure()
+    for customer in sorted({f.customer for f in complete}):
+        scores = {f.month: f.score for f in complete if f.customer == customer}
+        figure.add_trace(
+            go.Scatter(
+                x=months,
+                y=[scores.get(m) for m in months],
+                mode="lines+markers",
+                name=customer,
+                connectgaps=False,
+            )
+        )
+    satisfaction = {m.month: m.satisfaction for m in trend}
+    if any(value is not None for value in satisfaction.values()):
+        figure.add_trace(
+            go.Scatter(
+                x=months,
+                y=[satisfaction.get(m) for m in months],
+                mode="lines+markers",
+                name=t("feedback.satisfaction"),
+                line={"width": 4, "color": "#1f2d3d", "dash": "dash"},
+            )
+        )
+    targets = {m.month: m.target for m in trend}
+    if targets:
+        figure.add_trace(
+            go.Scatter(
+                x=months,
+                y=[targets.get(m) for m in months],
+                mode="lines",
+                name=t("feedback.target"),
+                line={"width": 1, "color": "#c0392b", "dash": "dot"},
+            )
+        )
+    figure.update_layout(
+        xaxis={"type": "category", "title": t("sidebar.month")},
+        yaxis={"range": [0, 105], "title": t("feedback.axis_score")},
+        legend={"orientation": "h", "x": 0, "y": 1.12},
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        height=420,
+    )
+    st.plotly_chart(figure, width="stretch")
+    st.caption(t("feedback.trend_caption"))

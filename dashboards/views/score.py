@@ -58,17 +58,20 @@ def _fill(card: scorecards.Card, scheme: Scheme) -> None:
     saved = {"values": card.values, "comments": card.comments, "versions": card.versions}
     source = st.session_state.get(_draft_key(month, supplier)) or saved
     for c in scheme.criteria:
-        st.session_state[_score_key(month, supplier, c.code)] = source["values"].get(
-            c.code, _start(c, scheme)
-        )
+        value = source["values"].get(c.code, _start(c, scheme))
+        st.session_state[_score_key(month, supplier, c.code)] = max(c.min, min(c.max, value))
         st.session_state[_comment_key(month, supplier, c.code)] = source["comments"].get(c.code, "")
     st.session_state[_shown_key(month, supplier)] = dict(source["versions"])
 
 
 def _entered(card: scorecards.Card, scheme: Scheme) -> tuple[dict[str, int], dict[str, str]]:
     month, supplier = card.month, card.supplier
-    values = {c.code: int(st.session_state[_score_key(month, supplier, c.code)]) for c in scheme.criteria}
-    comments = {c.code: st.session_state[_comment_key(month, supplier, c.code)] for c in scheme.criteria}
+    values = {
+        c.code: int(st.session_state[_score_key(month, supplier, c.code)]) for c in scheme.criteria
+    }
+    comments = {
+        c.code: st.session_state[_comment_key(month, supplier, c.code)] for c in scheme.criteria
+    }
     return values, comments
 
 
@@ -147,11 +150,9 @@ def _editable_card(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> N
     _fill(card, scheme)
     month, supplier = card.month, card.supplier
     with st.container(border=True):
-        st.subheader(f"{supplier} · {plain(card.supplier_name)}")
+        st.subheader(f"{supplier} · {plain(card.supplier_name)}", anchor=False)
         st.caption(
-            t("score.card_caption", weight=f"{card.weight:g}")
-            + " · "
-            + _status(card, ctx.lang)
+            t("score.card_caption", weight=f"{card.weight:g}") + " · " + _status(card, ctx.lang)
         )
         if st.session_state.get(_draft_key(month, supplier)):
             st.caption(t("score.draft_loaded"))
@@ -181,28 +182,28 @@ def _editable_card(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> N
         st.caption(
             t("score.entered_score", score=number(scoring.form_score(scheme, values), ctx.lang, 1))
         )
-        draft, reload, submit = st.columns(3)
-        draft.button(
-            t("score.save_draft"),
-            key=f"draft-{month}-{supplier}",
-            help=t("score.draft_help"),
-            on_click=_save_draft,
-            args=(card, scheme),
-        )
-        reload.button(
-            t("score.reload"),
-            key=f"reload-{month}-{supplier}",
-            help=t("score.reload_help"),
-            on_click=_reload,
-            args=(card, scheme),
-        )
-        submit.button(
-            t("score.submit"),
-            key=f"submit-{month}-{supplier}",
-            type="primary",
-            on_click=_submit,
-            args=(ctx, card, scheme),
-        )
+        with st.container(horizontal=True):
+            st.button(
+                t("score.submit"),
+                key=f"submit-{month}-{supplier}",
+                type="primary",
+                on_click=_submit,
+                args=(ctx, card, scheme),
+            )
+            st.button(
+                t("score.save_draft"),
+                key=f"draft-{month}-{supplier}",
+                help=t("score.draft_help"),
+                on_click=_save_draft,
+                args=(card, scheme),
+            )
+            st.button(
+                t("score.reload"),
+                key=f"reload-{month}-{supplier}",
+                help=t("score.reload_help"),
+                on_click=_reload,
+                args=(card, scheme),
+            )
         said = st.session_state.pop(_said_key(month, supplier), None)
         if said:
             kind, text = said
@@ -216,18 +217,22 @@ def _values_table(cards: list[scorecards.Card], scheme: Scheme, lang: str) -> pd
         for criterion in scheme.criteria:
             row[_name(criterion, lang)] = card.values.get(criterion.code)
         row[t("score.col_form")] = round(card.score, 1) if card.score is not None else None
-        row[t("score.col_status")] = _status(card, lang)
+        row[t("score.col_status")] = t(
+            "score.status_done"
+            if card.complete
+            else "score.status_incomplete"
+            if card.values
+            else "score.status_new"
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def _closed_card(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> None:
     with st.container(border=True):
-        st.subheader(f"{card.supplier} · {plain(card.supplier_name)}")
+        st.subheader(f"{card.supplier} · {plain(card.supplier_name)}", anchor=False)
         st.caption(
-            t("score.card_caption", weight=f"{card.weight:g}")
-            + " · "
-            + _status(card, ctx.lang)
+            t("score.card_caption", weight=f"{card.weight:g}") + " · " + _status(card, ctx.lang)
         )
         st.dataframe(
             pd.DataFrame(

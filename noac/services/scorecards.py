@@ -1,0 +1,190 @@
+"""What the scoring pages show: a rater's forms per supplier, the forms a unit received.
+
+Read-only views built on :mod:`noac.services.scoring` (forms, form scores,
+supply weights) and :mod:`noac.services.coefficients` (satisfaction); the
+rules themselves stay there.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session
+
+from noac.models import Plant
+from noac.scheme import Scheme
+from noac.services.coefficients import compute_month, month_results, previous_months
+from noac.services.masterdata import units_by_code
+from noac.services.periods import closed_months, next_month, parse_month
+from noac.services.schemes import active_scheme
+from noac.services.scoring import forms, supply_weights
+
+
+@dataclass
+class Card:
+    """A rater's form for one supplier in a month.
+
+    ``versions`` holds every criterion of the scheme, 0 where none is scored
+    yet: what ``scoring.submit_form`` expects as ``expected_versions``.
+    """
+
+    month: str
+    rater: str
+    supplier: str
+    supplier_name: str
+    weight: float
+    values: dict[str, int]
+    comments: dict[str, str]
+    versions: dict[str, int]
+    complete: bool
+    score: float | None
+
+
+@dataclass
+class ReceivedForm:
+    """A form a customer gave a unit in a month."""
+
+    month: str
+    customer: str
+    customer_name: str
+    weight: float
+    values: dict[str, int]
+    comments: dict[str, str]
+    complete: bool
+    score: float | None
+
+
+@dataclass
+class MonthSatisfaction:
+    """A unit's volume-weighted satisfaction S of a month (None: no complete form) and target."""
+
+    month: str
+    satisfaction: float | None
+    target: float
+    closed: bool
+
+
+def due_date(month: str, day: int) -> date:
+    """The day forms of ``month`` are due: ``day`` of the next month (its last day at most).
+
+    >>> due_date("2026-10", 5), due_date("2026-01", 31)
+    (datetime.date(2026, 11, 5), datetime.date(2026, 2, 28))
+    """
+    following = next_month(parse_month(month))
+    year, number = int(following[:4]), int(following[5:])
+    return date(year, number, max(1, min(day, calendar.monthrange(year, number)[1])))
+
+
+def trend_months(month: str, count: int = 12) -> list[str]:
+    """``month`` and the ``count - 1`` months before it, oldest first.
+
+    >>> trend_months("2026-02", 3)
+    ['2025-12', '2026-01', '2026-02']
+    """
+    return [*previous_months(month, count - 1), month]
+
+
+def rater_cards(
+    *, session: Session, plant: Plant, month: str, rater: str, scheme: Scheme | None = None
+) -> list[Card]:
+    """One card per unit that supplied ``rater`` in ``month``, by supplier code.
+
+    Parameters
+    ----------
+    rater
+        The scoring (customer) unit's code.
+    scheme
+        The scheme the values are read with; the plant's active one by default.
+    """
+    scheme = scheme or active_scheme(session=session, plant=plant)
+    units = units_by_code(session=session, plant=plant)
+    weights = supply_weights(session=session, plant=plant, month=month)
+    given = {
+        f.ratee: f
+        for f in forms(session=session, plant=plant, months=[month], scheme=scheme)
+        if f.rater == rater
+    }
+    cards = []
+    for (supplier, customer), weight in sorted(weights.items()):
+        if customer != rater:
+            continue
+        form = given.get(supplier)
+        versions = form.versions if form else {}
+        cards.append(
+            Card(
+                month=month,
+                rater=rater,
+                supplier=supplier,
+                supplier_name=units[supplier].name,
+                weight=weight,
+                values=dict(form.values) if form else {},
+                comments=dict(form.comments) if form else {},
+                versions={c.code: versions.get(c.code, 0) for c in scheme.criteria},
+                complete=bool(form and form.complete),
+                score=form.score if form else None,
+            )
+        )
+    return cards
+
+
+def missing_forms(*, session: Session, plant: Plant, month: str, rater: str) -> list[Card]:
+    """The cards of ``rater`` in ``month`` without a complete form."""
+    cards = rater_cards(session=session, plant=plant, month=month, rater=rater)
+    return [card for card in cards if not card.complete]
+
+
+def customer_weights(*, session: Session, plant: Plant, month: str, unit: str) -> dict[str, float]:
+    """The units ``unit`` supplied in ``month`` (who may score it), with the edge weights."""
+    weights = supply_weights(session=session, plant=plant, month=month)
+    return {c: w for (s, c), w in sorted(weights.items()) if s == unit}
+
+
+def received_forms(
+    *, session: Session, plant: Plant, unit: str, months: Sequence[str]
+) -> list[ReceivedForm]:
+    """Every form ``unit`` received in ``months``, by month then customer.
+
+    ``weight`` is the customer's supply weight of that month (0 if the pair no
+    longer supplies); form scores use the active scheme.
+    """
+    units = units_by_code(session=session, plant=plant)
+    received = [f for f in forms(session=session, plant=plant, months=months) if f.ratee == unit]
+    weights = {
+        month: supply_weights(session=session, plant=plant, month=month)
+        for month in sorted({f.month for f in received})
+    }
+    return [
+        ReceivedForm(
+            month=f.month,
+            customer=f.rater,
+            customer_name=units[f.rater].name,
+            weight=weights[f.month].get((unit, f.rater), 0.0),
+            values=dict(f.values),
+            comments=dict(f.comments),
+            complete=f.complete,
+            score=f.score,
+        )
+        for f in received
+    ]
+
+
+def satisfaction_trend(
+    *, session: Session, plant: Plant, unit: str, months: Sequence[str]
+) -> list[MonthSatisfaction]:
+    """The satisfaction S and target of ``unit`` per month: as stored for a closed month,
+    computed from the scores stored now for an open one (see docs/COEFFICIENT.md)."""
+    closed = closed_months(session=session, plant=plant)
+    trend = []
+    for month in months:
+        if month in closed:
+            results = month_results(session=session, plant=plant, month=month).results
+        else:
+            results = compute_month(session=session, plant=plant, month=month).results
+        result = next((r for r in results if r.unit == unit), None)
+        if result is None:
+            continue
+        trend.append(MonthSatisfaction(month, result.satisfaction, result.target, month in closed))
+    return trend

@@ -1,0 +1,225 @@
+"""The pages "Score my suppliers" and "Feedback to my unit" on the demo database.
+
+In the demo the previous month is open with every form of ASSY submitted, the months before it
+are closed, and the current month has no score yet. ASSY's suppliers: HEAT, QC-MA, QC-SM, STORE,
+SURF.
+"""
+
+from datetime import date
+
+from sqlmodel import Session
+
+from noac.db import create_db_engine
+from noac.services import scoring
+from noac.services.coefficients import previous_months
+from noac.services.periods import month_of
+from noac.services.plants import resolve_plant
+from noac.services.users import actor_for
+from tests.apptest import page, signed_in, texts
+
+CRITERIA = ("quality", "delivery", "service", "handover")
+CURRENT = month_of(date.today())
+OPEN = previous_months(CURRENT, 1)[0]
+CLOSED = previous_months(CURRENT, 2)[0]
+
+
+def stored_forms(url: str, month: str, rater: str = "ASSY") -> dict[str, scoring.Form]:
+    """The forms of ``rater`` as the service layer holds them, read with a fresh engine."""
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as session:
+            plant = resolve_plant(session=session, code="AERO")
+            return {
+                f.ratee: f
+                for f in scoring.forms(session=session, plant=plant, months=[month])
+                if f.rater == rater
+            }
+    finally:
+        engine.dispose()
+
+
+def score_page(url, user="aero-assy", lang="en", month=None):
+    at = page(signed_in(url, user, lang=lang), "views/score.py")
+    if month is not None:
+        at.sidebar.selectbox(key="month").select(month).run()
+    return at
+
+
+def said(at, kind: str) -> str:
+    """Every message of a kind (success, error, info) on the page, joined."""
+    return "\n".join(str(element.value) for element in getattr(at, kind))
+
+
+def enter(at, month, supplier, values, comments=None):
+    for criterion, value in values.items():
+        at.slider(key=f"score-{month}-{supplier}-{criterion}").set_value(value)
+    for criterion, comment in (comments or {}).items():
+        at.text_area(key=f"comment-{month}-{supplier}-{criterion}").input(comment)
+    return at.run()
+
+
+def test_score_page_renders_for_a_supervisor(demo_url):
+    at = score_page(demo_url)
+    assert not at.exception
+    shown = texts(at)
+    assert "Score my suppliers" in shown
+    assert f"Forms for {OPEN} are due on" in shown
+    assert f"All 5 forms for {OPEN} are submitted" in shown
+    assert f"What you submitted for {CLOSED}" in shown
+    for supplier in ("HEAT", "QC-MA", "QC-SM", "STORE", "SURF"):
+        assert f"{supplier} · " in shown
+        assert at.button(key=f"submit-{OPEN}-{supplier}")
+    # prefilled with the values already saved
+    saved = stored_forms(demo_url, OPEN)["STORE"]
+    for criterion in CRITERIA:
+        assert at.slider(key=f"score-{OPEN}-STORE-{criterion}").value == saved.values[criterion]
+    assert len(at.dataframe) == 1  # last month's forms
+
+
+def test_submitted_values_are_what_the_service_holds(demo_url):
+    at = score_page(demo_url)
+    values = {"quality": 9, "delivery": 7, "service": 8, "handover": 4}
+    enter(at, OPEN, "STORE", values, {"handover": "racks left uncovered"})
+    assert not at.exception
+    at.button(key=f"submit-{OPEN}-STORE").click().run()
+    # F = 0.40*90 + 0.25*70 + 0.20*80 + 0.15*40 = 75.5
+    assert "Form for STORE · 物资管理站 submitted: form score 75.5." in said(at, "success")
+    form = stored_forms(demo_url, OPEN)["STORE"]
+    assert form.values == values
+    assert form.comments == {"handover": "racks left uncovered"}
+    assert form.score == 75.5
+    assert "submitted, form score 75.5" in texts(at)
+
+
+def test_a_first_form_in_a_month_without_scores(demo_url):
+    at = score_page(demo_url, month=CURRENT)
+    assert "Still missing: 5 of 5 forms" in texts(at)
+    values = {"quality": 10, "delivery": 8, "service": 6, "handover": 10}
+    enter(at, CURRENT, "HEAT", values)
+    at.button(key=f"submit-{CURRENT}-HEAT").click().run()
+    # F = 0.40*100 + 0.25*80 + 0.20*60 + 0.15*100 = 87
+    assert "Form for HEAT · 热处理分厂 submitted: form score 87.0." in said(at, "success")
+    assert stored_forms(demo_url, CURRENT)["HEAT"].values == values
+    assert "Still missing: 4 of 5 forms" in texts(at)
+
+
+def test_a_low_value_without_comment_is_refused_and_nothing_stored(demo_url):
+    before = stored_forms(demo_url, OPEN)
+    at = score_page(demo_url)
+    enter(at, OPEN, "STORE", {"quality": 3}, {"quality": ""})
+    # said before submitting
+    assert "Below 6: a comment is required" in texts(at)
+    at.button(key=f"submit-{OPEN}-STORE").click().run()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "quality.comment: a value below 6 needs a comment saying why" in at.error[0].value
+    assert "submitted: form score" not in said(at, "success")
+    assert stored_forms(demo_url, OPEN) == before
+
+
+def test_a_stale_form_is_refused(demo_url):
+    at = score_page(demo_url)
+    engine = create_db_engine(demo_url)
+    with Session(engine) as session:
+        plant = resolve_plant(session=session, code="AERO")
+        scoring.submit_form(
+            session=session,
+            plant=plant,
+            month=OPEN,
+            rater="ASSY",
+            ratee="SURF",
+            values=dict.fromkeys(CRITERIA, 9),
+            actor=actor_for(session=session, username="aero-assy"),
+        )
+    engine.dispose()
+    enter(at, OPEN, "SURF", {"quality": 7})
+    at.button(key=f"submit-{OPEN}-SURF").click().run()
+    assert "was changed by aero-assy" in at.error[0].value
+    assert stored_forms(demo_url, OPEN)["SURF"].values == dict.fromkeys(CRITERIA, 9)
+    at.button(key=f"reload-{OPEN}-SURF").click().run()
+    assert at.slider(key=f"score-{OPEN}-SURF-quality").value == 9
+
+
+def test_a_draft_stays_in_the_session_only(demo_url):
+    before = stored_forms(demo_url, OPEN)
+    at = score_page(demo_url)
+    enter(at, OPEN, "HEAT", {"delivery": 2}, {"delivery": "two weeks late"})
+    at.button(key=f"draft-{OPEN}-HEAT").click().run()
+    assert "not saved in the database" in said(at, "info")
+    assert stored_forms(demo_url, OPEN) == before
+    at = page(at, "views/plant.py")
+    at = page(at, "views/score.py")
+    assert at.slider(key=f"score-{OPEN}-HEAT-delivery").value == 2
+    assert at.text_area(key=f"comment-{OPEN}-HEAT-delivery").value == "two weeks late"
+    assert "Showing your draft" in texts(at)
+
+
+def test_a_closed_month_is_read_only(demo_url):
+    at = score_page(demo_url, month=CLOSED)
+    assert not at.exception
+    assert f"{CLOSED} is closed" in texts(at)
+    assert not at.slider and not at.text_area
+    assert len(at.dataframe) == 5 + 1
+
+
+def test_a_unit_without_suppliers_is_explained(demo_url):
+    at = score_page(demo_url, user="aero-eng")  # engineering serves others, nobody supplies it
+    assert not at.exception
+    assert f"No unit supplied ENG in {OPEN}" in texts(at)
+    assert not at.slider
+
+
+def test_the_score_page_in_chinese(demo_url):
+    at = score_page(demo_url, lang="zh")
+    assert not at.exception
+    shown = texts(at)
+    assert "评价我的上道单位" in shown
+    assert "截止日期" in shown
+    assert at.slider(key=f"score-{OPEN}-STORE-quality").label == "质量"
+    assert at.button(key=f"submit-{OPEN}-STORE").label == "提交"
+
+
+def test_feedback_page_with_data(demo_url):
+    at = page(signed_in(demo_url, "aero-sheet"), "views/feedback.py")
+    assert not at.exception
+    shown = texts(at)
+    assert "Feedback to my unit" in shown
+    assert f"Scores per customer, {OPEN}" in shown
+    assert len(at.get("plotly_chart")) == 1
+    customers = {f.rater for f in stored_forms_of_ratee(demo_url, OPEN, "SHEET")}
+    table = at.dataframe[0].value
+    assert set(table["code"]) == customers
+
+
+def stored_forms_of_ratee(url, month, ratee):
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as session:
+            plant = resolve_plant(session=session, code="AERO")
+            return [
+                f
+                for f in scoring.forms(session=session, plant=plant, months=[month])
+                if f.ratee == ratee
+            ]
+    finally:
+        engine.dispose()
+
+
+def test_feedback_page_explains_an_empty_month(demo_url):
+    at = page(signed_in(demo_url, "aero-sheet"), "views/feedback.py")
+    at.sidebar.selectbox(key="month").select(CURRENT).run()
+    assert not at.exception
+    assert f"No forms yet for {CURRENT}" in texts(at)
+    assert len(at.get("plotly_chart")) == 1  # the trend of the months before
+    at = page(signed_in(demo_url, "aero-sheet", lang="zh"), "views/feedback.py")
+    at.sidebar.selectbox(key="month").select(CURRENT).run()
+    assert f"{CURRENT} 尚无评分表" in texts(at)
+
+
+def test_feedback_page_of_a_unit_nobody_scores(demo_url):
+    at = page(signed_in(demo_url, "garm-pack"), "views/feedback.py")  # packing is the last step
+    assert not at.exception
+    shown = texts(at)
+    assert f"PACK supplied no unit in {OPEN}" in shown
+    assert "there is no trend to draw" in shown
+    assert not at.get("plotly_chart")

@@ -6,7 +6,7 @@ import networkx as nx
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from routing.layout import flow_positions
+from routing.layout import flow_layers
 
 FORWARD = "#8aa1b8"
 BACKWARD = "#d08a3c"
@@ -20,6 +20,47 @@ def unit_colours(units: list[str]) -> dict[str, str]:
     """
     palette = qualitative.Plotly + qualitative.Safe
     return {unit: palette[i % len(palette)] for i, unit in enumerate(sorted(set(units)))}
+
+
+def _spread(layers: dict[int, list[str]]) -> dict[str, float]:
+    """y of each node: the nodes of a layer centred on 0, one apart."""
+    return {
+        node: i - (len(nodes) - 1) / 2 for nodes in layers.values() for i, node in enumerate(nodes)
+    }
+
+
+def _centre(node: str, near: list[str], y: dict[str, float]) -> float:
+    return sum(y[n] for n in near) / len(near) if near else y[node]
+
+
+def ordered_positions(G: nx.DiGraph, sweeps: int = 4) -> dict[str, tuple[float, float]]:
+    """``(x, y)`` per node: x its flow layer, nodes of a layer ordered to cross fewer edges.
+
+    Each sweep orders every layer by the mean y of its neighbours in the layers before it,
+    then after it (the barycentre heuristic); ties keep the node's current place.
+
+    >>> G = nx.DiGraph([("a1", "b2"), ("a2", "b1")])
+    >>> P = ordered_positions(G)
+    >>> P["a1"][1] == P["b2"][1] and P["a2"][1] == P["b1"][1]
+    True
+    """
+    layer = flow_layers(G)
+    layers: dict[int, list[str]] = {}
+    for node in sorted(G.nodes, key=str):
+        layers.setdefault(layer[node], []).append(node)
+    for _ in range(sweeps):
+        for number in sorted(layers)[1:]:
+            y = _spread(layers)
+            before = {
+                n: [p for p in G.predecessors(n) if layer[p] < number] for n in layers[number]
+            }
+            layers[number].sort(key=lambda n: (_centre(n, before[n], y), y[n]))
+        for number in sorted(layers, reverse=True)[1:]:
+            y = _spread(layers)
+            after = {n: [q for q in G.successors(n) if layer[q] > number] for n in layers[number]}
+            layers[number].sort(key=lambda n: (_centre(n, after[n], y), y[n]))
+    y = _spread(layers)
+    return {node: (float(layer[node]), y[node]) for node in G.nodes}
 
 
 def backward_edges(G: nx.DiGraph, positions: dict[str, tuple[float, float]]) -> set[tuple]:
@@ -38,7 +79,7 @@ def operation_graph_figure(G: nx.DiGraph, *, inspection_label: str = "inspection
     Nodes are operations (``op`` with its unit), coloured by unit; inspection
     operations are diamonds; rework (loop-back) edges are dashed and orange.
     """
-    positions = flow_positions(G)
+    positions = ordered_positions(G)
     back = backward_edges(G, positions)
     figure = go.Figure()
     for u, v in G.edges:

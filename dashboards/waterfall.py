@@ -32,16 +32,16 @@ def waterfall_steps(result: UnitResult) -> list[tuple[str, str, float]]:
     ...                decomposition={"unclamped": 0.69})
     >>> [(s, m, round(v, 4)) for s, m, v in waterfall_steps(r)]  # doctest: +NORMALIZE_WHITESPACE
     [('start', 'absolute', 1.0), ('satisfaction', 'relative', -0.06),
-     ('defect', 'relative', -0.25), ('overdue', 'relative', -0.0),
-     ('escape', 'relative', -0.0), ('clamp', 'relative', 0.01),
+     ('defect', 'relative', -0.25), ('overdue', 'relative', 0.0),
+     ('escape', 'relative', 0.0), ('clamp', 'relative', 0.01),
      ('coefficient', 'total', 0.7)]
     """
     steps = [
         ("start", "absolute", 1.0),
         ("satisfaction", "relative", result.satisfaction_term),
-        ("defect", "relative", -result.defect_points / 100),
-        ("overdue", "relative", -result.overdue_points / 100),
-        ("escape", "relative", -result.escape_points / 100),
+        ("defect", "relative", 0.0 - result.defect_points / 100),
+        ("overdue", "relative", 0.0 - result.overdue_points / 100),
+        ("escape", "relative", 0.0 - result.escape_points / 100),
     ]
     if is_clamped(result):
         steps.append(("clamp", "relative", result.coefficient - unclamped(result)))
@@ -59,8 +59,7 @@ def waterfall_figure(result: UnitResult, labels: Mapping[str, str]) -> go.Figure
             running = value
         levels.append(running)
     texts = [
-        f"{value:.4f}" if measure != "relative" else f"{value:+.4f}"
-        for _, measure, value in steps
+        f"{value:.4f}" if measure != "relative" else f"{value:+.4f}" for _, measure, value in steps
     ]
     figure = go.Figure(
         go.Waterfall(

@@ -1,3 +1,382 @@
+"""Routings and master data (administrator): units, routing versions with their
+operation graphs, imports, users and the scoring scheme in force."""
+
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
-st.write("…")
+from dashboards import i18n
+from dashboards.context import db, page_context, t
+from dashboards.masterdata_charts import operation_graph_figure
+from noac.errors import ImportRejected, NoacError
+from noac.importers import KINDS, import_file
+from noac.models import ROLES
+from noac.services.masterdata import list_units
+from noac.services.routings import all_routing_versions, in_force
+from noac.services.schemes import active_scheme
+from noac.services.users import add_user, disable_user, list_users, reset_password
+
+ctx = page_context()
+today = date.today()
+
+
+def flash(area: str) -> None:
+    """Show the message a change left before the page was run again."""
+    if message := st.session_state.pop(f"md_flash_{area}", None):
+        st.success(message)
+
+
+def done(area: str, message: str, *clear: str) -> None:
+    """Keep ``message`` for the next run, forget the ``clear`` widgets, run the page again."""
+    st.session_state[f"md_flash_{area}"] = message
+    for key in clear:
+        st.session_state.pop(key, None)
+    st.rerun()
+
+
+def yes_no(value: bool) -> str:
+    return t("md.yes") if value else t("md.no")
+
+
+with db() as session:
+    units = list_units(session=session, plant=ctx.plant)
+    routings = all_routing_versions(session=session, plant=ctx.plant)
+    accounts = list_users(session=session, actor=ctx.actor)
+    scheme = active_scheme(session=session, plant=ctx.plant)
+unit_codes = {u.id: u.code for u in units}
+
+st.header(t("md.title", plant=ctx.plant.name))
+tab_units, tab_routings, tab_import, tab_users, tab_scheme = st.tabs(
+    [
+        t("md.tab.units"),
+        t("md.tab.routings"),
+        t("md.tab.import"),
+        t("md.tab.users"),
+        t("md.tab.scheme"),
+    ],
+    key="md_tabs",
+)
+
+# --- units ---------------------------------------------------------------------------
+with tab_units:
+    if not units:
+        st.info(t("md.no_units"))
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("col.code"): u.code,
+                        t("col.name"): u.name,
+                        t("col.kind"): u.kind,
+                        t("col.categories"): u.categories.replace(";", ", "),
+                        t("col.target"): u.target,
+                        t("md.col.parent"): unit_codes.get(u.parent_id, ""),
+                    }
+                    for u in units
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(t("md.units_caption", count=len(units)))
+
+# --- routings ------------------------------------------------------------------------
+with tab_routings:
+    if not routings:
+        st.info(t("md.no_routings"))
+    else:
+        part = st.selectbox(t("md.part"), list(routings), key="md_part")
+        versions = routings[part]
+        current = in_force(versions, today)
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("md.col.version"): v.version,
+                        t("md.col.effective"): i18n.day(v.effective_from, ctx.lang)
+                        if v.effective_from
+                        else t("md.always"),
+                        t("md.col.operations"): len(v.operations),
+                        t("md.col.units"): ", ".join(sorted({o.unit for o in v.operations})),
+                        t("md.col.in_force"): yes_no(v is current),
+                    }
+                    for v in versions
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        by_number = {v.version: v for v in versions}
+        number = st.selectbox(
+            t("md.version"),
+            list(by_number),
+            index=len(by_number) - 1,
+            format_func=lambda n: (
+                t("md.version_label", version=n)
+                + (f" · {t('md.in_force')}" if by_number[n] is current else "")
+            ),
+            key=f"md_version_{part}",
+        )
+        view = by_number[number]
+        st.plotly_chart(
+            operation_graph_figure(view.graph(), inspection_label=t("md.inspection")),
+            width="stretch",
+            key="md_operation_graph",
+        )
+        st.caption(t("md.graph_caption"))
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("md.col.op"): o.op,
+                        t("md.col.unit"): o.unit,
+                        t("md.col.category"): o.category,
+                        t("md.col.after"): ", ".join(o.after),
+                        t("md.inspection"): yes_no(o.inspection),
+                    }
+                    for o in view.operations
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+# --- import --------------------------------------------------------------------------
+with tab_import:
+    flash("import")
+    st.caption(t("md.import_caption", plant=ctx.plant.code))
+    kind = st.selectbox(t("md.import_kind"), list(KINDS), key="md_import_kind")
+    spec = KINDS[kind]
+    st.caption(
+        t(
+            "md.import_columns",
+            required=", ".join(spec.required),
+            optional=", ".join(spec.optional) or "—",
+        )
+    )
+    uploaded = st.file_uploader(t("md.import_file"), type=["csv", "xlsx"], key="md_import_file")
+    effective = None
+    if kind == "routings":
+        effective = st.date_input(t("md.import_effective"), value=today, key="md_import_effective")
+        st.caption(t("md.import_effective_help"))
+    if st.button(t("md.import_button"), key="md_import_submit", type="primary"):
+        if uploaded is None:
+            st.warning(t("md.import_no_file"))
+        else:
+            try:
+                with db() as session:
+                    summary = import_file(
+                        session=session,
+                        kind=kind,
+                        path=uploaded.name,
+                        actor=ctx.actor,
+                        plant_code=ctx.plant.code,
+                        effective=effective,
+                        data=uploaded.getvalue(),
+                    )
+            except ImportRejected as rejected:
+                st.error(t("md.import_rejected", file=uploaded.name, count=len(rejected.errors)))
+                st.text("\n".join(str(e) for e in rejected.errors))
+            except NoacError as error:
+                st.error(str(error))
+            else:
+                done(
+                    "import",
+                    t(
+                        "md.import_done",
+                        file=uploaded.name,
+                        kind=summary.kind,
+                        plant=summary.plant,
+                        rows=summary.rows,
+                        created=summary.created,
+                        updated=summary.updated,
+                        unchanged=summary.unchanged,
+                    ),
+                )
+
+# --- users ---------------------------------------------------------------------------
+with tab_users:
+    flash("users")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    t("md.col.username"): a.username,
+                    t("md.col.display_name"): a.display_name,
+                    t("md.col.role"): t(f"role.{a.role}") if a.role in ROLES else a.role,
+                    t("md.col.plant"): a.plant or "",
+                    t("md.col.unit"): a.unit or "",
+                    t("md.col.active"): yes_no(a.active),
+                }
+                for a in accounts
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.markdown(t("md.add_user"))
+    with st.form("md_add_user"):
+        left, right = st.columns(2)
+        username = left.text_input(t("md.col.username"), key="md_user_name")
+        display_name = right.text_input(t("md.col.display_name"), key="md_user_display")
+        role = left.selectbox(
+            t("md.col.role"),
+            ROLES,
+            format_func=lambda r: t(f"role.{r}"),
+            key="md_user_role",
+        )
+        unit = right.selectbox(
+            t("md.col.unit"),
+            ["", *(u.code for u in units)],
+            format_func=lambda c: (
+                f"{c} · {next(u.name for u in units if u.code == c)}" if c else t("md.no_unit")
+            ),
+            key="md_user_unit",
+            help=t("md.unit_help"),
+        )
+        password = left.text_input(
+            t("md.password"), type="password", key="md_user_password", help=t("md.password_help")
+        )
+        add = st.form_submit_button(t("md.add_user_button"), key="md_add_user_submit")
+    if add:
+        try:
+            with db() as session:
+                added = add_user(
+                    session=session,
+                    actor=ctx.actor,
+                    username=username.strip(),
+                    display_name=display_name,
+                    role=role,
+                    password=password,
+                    plant=ctx.plant,
+                    unit=unit or None,
+                )
+        except NoacError as error:
+            st.error(str(error))
+        else:
+            done(
+                "users",
+                t("md.user_added", username=added.username),
+                "md_user_name",
+                "md_user_display",
+                "md_user_password",
+            )
+
+    others = [a.username for a in accounts if a.active and a.username != ctx.actor.username]
+    disable_column, reset_column = st.columns(2)
+    with disable_column:
+        st.markdown(t("md.disable_user"))
+        with st.form("md_disable_user"):
+            who = st.selectbox(t("md.col.username"), others, key="md_disable_who")
+            disable = st.form_submit_button(t("md.disable_button"), key="md_disable_submit")
+        if disable and who:
+            try:
+                with db() as session:
+                    disable_user(session=session, actor=ctx.actor, username=who)
+            except NoacError as error:
+                st.error(str(error))
+            else:
+                done("users", t("md.user_disabled", username=who))
+    with reset_column:
+        st.markdown(t("md.reset_password"))
+        with st.form("md_reset_password"):
+            whose = st.selectbox(
+                t("md.col.username"), [a.username for a in accounts], key="md_reset_who"
+            )
+            new_password = st.text_input(
+                t("md.new_password"),
+                type="password",
+                key="md_reset_password_new",
+                help=t("md.password_help"),
+            )
+            reset = st.form_submit_button(t("md.reset_button"), key="md_reset_submit")
+        if reset and whose:
+            try:
+                with db() as session:
+                    reset_password(
+                        session=session, actor=ctx.actor, username=whose, password=new_password
+                    )
+            except NoacError as error:
+                st.error(str(error))
+            else:
+                done("users", t("md.password_reset", username=whose), "md_reset_password_new")
+
+# --- scheme --------------------------------------------------------------------------
+with tab_scheme:
+    zh = ctx.lang == "zh"
+    st.markdown(t("md.criteria"))
+    total = sum(c.weight for c in scheme.criteria)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    t("col.code"): c.code,
+                    t("col.name"): c.name_zh if zh else c.name_en,
+                    t("md.col.description"): c.description_zh if zh else c.description_en,
+                    t("md.col.weight"): c.weight,
+                    t("md.col.weight_share"): c.weight / total,
+                    t("md.col.scale"): f"{c.min}–{c.max}",
+                }
+                for c in scheme.criteria
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            t("md.col.weight_share"): st.column_config.NumberColumn(format="percent"),
+        },
+    )
+    left, right = st.columns(2)
+    with left:
+        st.markdown(t("md.parameters"))
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    (t("md.param.target"), f"{scheme.target:g}"),
+                    (t("md.param.alpha"), f"{scheme.alpha:g}"),
+                    (t("md.param.k_range"), f"{scheme.k_min:g} – {scheme.k_max:g}"),
+                    (t("md.param.comment_below"), f"{scheme.comment_below}"),
+                    (t("md.param.calibration"), scheme.calibration),
+                ],
+                columns=[t("md.col.parameter"), t("md.col.value")],
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    with right:
+        st.markdown(t("md.penalties"))
+        points = scheme.penalties
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    (t("md.penalty.minor"), points.minor),
+                    (t("md.penalty.major"), points.major),
+                    (t("md.penalty.critical"), points.critical),
+                    (t("md.penalty.overdue"), points.overdue),
+                    (t("md.penalty.escape"), points.escape),
+                ],
+                columns=[t("md.col.penalty"), t("md.col.points")],
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    own_targets = [u for u in units if u.target is not None]
+    st.markdown(t("md.unit_targets"))
+    if own_targets:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {t("col.code"): u.code, t("col.name"): u.name, t("col.target"): u.target}
+                    for u in own_targets
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.caption(t("md.no_unit_targets", target=f"{scheme.target:g}"))
+    st.markdown(t("md.scheme_hash"))
+    st.code(scheme.content_hash, language=None)
+    st.caption(t("md.scheme_caption"))

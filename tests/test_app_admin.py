@@ -1,0 +1,249 @@
+"""The month close, master-data and audit-trail pages, driven through AppTest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+from sqlmodel import Session
+
+from dashboards.waterfall import is_clamped, waterfall_steps
+from noac.db import create_db_engine
+from noac.models import Plant
+from noac.services.coefficients import UnitResult, close_month, month_results
+from noac.services.masterdata import list_units
+from noac.services.periods import closed_months, month_of, recent_months
+from noac.services.plants import resolve_plant
+from noac.services.schemes import active_scheme
+from noac.services.users import actor_for, list_users
+from tests.apptest import page, signed_in, texts
+
+PAGES = [
+    ("quality", "views/month_close.py", "Month close", "月度关账"),
+    ("admin", "views/masterdata.py", "Master data", "基础数据"),
+    ("quality", "views/audit.py", "Audit trail", "审计记录"),
+    ("admin", "views/audit.py", "Audit trail", "审计记录"),
+]
+
+
+@contextmanager
+def fresh(url: str) -> Iterator[tuple[Session, Plant]]:
+    """A session on a new engine (not the app's) and the demo plant AERO."""
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as session:
+            yield session, resolve_plant(session=session, code="AERO")
+    finally:
+        engine.dispose()
+
+
+def frame_with(at, column: str):
+    """The page's dataframe that has ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize(("user", "script", "english", "chinese"), PAGES)
+def test_pages_render_for_their_roles(demo_url, user, script, english, chinese, lang):
+    at = page(signed_in(demo_url, user, lang), script)
+    assert not at.exception
+    assert (chinese if lang == "zh" else english) in texts(at)
+
+
+def test_close_the_open_month_through_the_page(demo_url):
+    at = page(signed_in(demo_url, "quality"), "views/month_close.py")
+    month = at.session_state["month"]
+    with fresh(demo_url) as (session, plant):
+        assert month not in closed_months(session=session, plant=plant)
+    assert "preview" in texts(at)
+    assert at.button(key="close_submit").disabled
+    assert not at.get("download_button")
+
+    at.checkbox(key="close_confirm").check().run()
+    at.button(key="close_submit").click().run()
+
+    assert not at.exception
+    assert "is closed (run 1)" in texts(at)
+    with fresh(demo_url) as (session, plant):
+        assert month in closed_months(session=session, plant=plant)
+        stored = month_results(session=session, plant=plant, month=month)
+    table = frame_with(at, "K").set_index("unit")
+    assert {r.unit: r.coefficient for r in stored.results} == table["K"].to_dict()
+    assert [b.key for b in at.get("download_button")] == [
+        "close_download_csv",
+        "close_download_xlsx",
+    ]
+    assert at.get("form")  # the reopen form replaced the close button
+    assert not [b for b in at.button if b.key == "close_submit"]
+
+
+def test_a_month_not_over_yet_is_refused_with_the_service_message(demo_url):
+    at = page(signed_in(demo_url, "quality"), "views/month_close.py")
+    current = month_of(date.today())
+    at.sidebar.selectbox(key="month").select(current).run()
+    at.checkbox(key="close_confirm").check().run()
+    at.button(key="close_submit").click().run()
+    assert any("is not over yet" in e.value for e in at.error)
+    with fresh(demo_url) as (session, plant):
+        assert current not in closed_months(session=session, plant=plant)
+
+
+def test_reopen_needs_a_reason(demo_url):
+    at = page(signed_in(demo_url, "quality"), "views/month_close.py")
+    with fresh(demo_url) as (session, plant):
+        month = max(closed_months(session=session, plant=plant))
+    at.sidebar.selectbox(key="month").select(month).run()
+    assert "This month is closed" in texts(at)
+
+    at.button(key="close_reopen_submit").click().run()
+    assert [e.value for e in at.error] == ["reopening a month needs a reason"]
+    with fresh(demo_url) as (session, plant):
+        assert month in closed_months(session=session, plant=plant)
+
+    at.text_area(key="close_reopen_reason").input("late scores of LOGI")
+    at.button(key="close_reopen_submit").click().run()
+    assert [e.value for e in at.error] == []
+    assert "is open again" in texts(at)
+    with fresh(demo_url) as (session, plant):
+        assert month not in closed_months(session=session, plant=plant)
+
+
+def test_decomposition_shows_the_waterfall_and_the_clamp(demo_url):
+    at = page(signed_in(demo_url, "quality"), "views/month_close.py")
+    assert len(at.get("plotly_chart")) == 1
+    table = frame_with(at, "K").set_index("unit")
+    clamped = [u for u in table.index if table.loc[u, "K"] in (0.7, 1.2)]
+    assert clamped, "the demo month has a unit at a limit"
+    at.selectbox(key="close_unit").select(clamped[0]).run()
+    assert any("Clamped" in w.value for w in at.warning)
+
+
+def test_waterfall_steps_add_up_to_k():
+    result = UnitResult(
+        "HEAT", "", 79.0, 7, 85.0, -0.06, 20.0, 4.0, 1.0, 25.0, 0.7, [], {"unclamped": 0.69}
+    )
+    steps = waterfall_steps(result)
+    assert [s for s, _, _ in steps] == [
+        "start",
+        "satisfaction",
+        "defect",
+        "overdue",
+        "escape",
+        "clamp",
+        "coefficient",
+    ]
+    assert sum(v for _, m, v in steps if m != "total") == pytest.approx(0.7)
+    assert is_clamped(result)
+    unclamped = UnitResult("A", "", 90.0, 1, 85.0, 0.05, 0, 0, 0, 0, 1.05, [], {"unclamped": 1.05})
+    assert not is_clamped(unclamped)
+    assert "clamp" not in [s for s, _, _ in waterfall_steps(unclamped)]
+
+
+BAD_UNITS = b"code,name,kind\nNEWA,New unit A,workshop\nNEWB,New unit B,factory\n"
+
+
+def test_bad_units_file_is_refused_row_by_row_and_changes_nothing(demo_url):
+    with fresh(demo_url) as (session, plant):
+        before = [(u.code, u.name, u.kind) for u in list_units(session=session, plant=plant)]
+    at = page(signed_in(demo_url, "admin"), "views/masterdata.py")
+    at.selectbox(key="md_import_kind").select("units").run()
+    at.file_uploader(key="md_import_file").set_value(("units.csv", BAD_UNITS, "text/csv")).run()
+    at.button(key="md_import_submit").click().run()
+
+    assert not at.exception
+    shown = texts(at)
+    assert "units.csv: 1 error(s), nothing was imported" in shown
+    assert "row 3, column 'kind': 'factory' is not one of" in shown
+    with fresh(demo_url) as (session, plant):
+        after = [(u.code, u.name, u.kind) for u in list_units(session=session, plant=plant)]
+    assert after == before
+
+
+def test_good_units_file_is_imported(demo_url):
+    at = page(signed_in(demo_url, "admin"), "views/masterdata.py")
+    good = BAD_UNITS.replace(b"factory", b"store")
+    at.file_uploader(key="md_import_file").set_value(("new-units.csv", good, "text/csv")).run()
+    at.button(key="md_import_submit").click().run()
+    assert not at.exception
+    assert "2 created" in texts(at)
+    assert "NEWB" in frame_with(at, "parent")["code"].tolist()
+
+
+def test_routings_tab_draws_the_chosen_version(demo_url):
+    at = page(signed_in(demo_url, "admin"), "views/masterdata.py")
+    part = at.selectbox(key="md_part").options[1]
+    at.selectbox(key="md_part").select(part).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1
+    operations = frame_with(at, "operation")
+    assert len(operations) > 1
+
+
+def test_scheme_tab_shows_the_active_scheme(demo_url):
+    at = page(signed_in(demo_url, "admin", "zh"), "views/masterdata.py")
+    with fresh(demo_url) as (session, plant):
+        scheme = active_scheme(session=session, plant=plant)
+    assert scheme.content_hash in [c.value for c in at.code]
+    criteria = frame_with(at, "说明")
+    assert criteria["名称"].tolist() == [c.name_zh for c in scheme.criteria]
+
+
+def test_admin_adds_disables_and_resets_users(demo_url):
+    at = page(signed_in(demo_url, "admin"), "views/masterdata.py")
+    at.text_input(key="md_user_name").input("assy-2")
+    at.text_input(key="md_user_display").input("Second supervisor of assembly")
+    at.selectbox(key="md_user_role").select("supervisor")
+    at.selectbox(key="md_user_unit").select("ASSY")
+    at.text_input(key="md_user_password").input("short")
+    at.button(key="md_add_user_submit").click().run()
+    assert any("at least 8 characters" in e.value for e in at.error)
+
+    at.text_input(key="md_user_password").input("long enough 123")
+    at.button(key="md_add_user_submit").click().run()
+    assert not at.exception and not at.error
+    assert "User assy-2 added." in texts(at)
+    with fresh(demo_url) as (session, _):
+        admin = actor_for(session=session, username="admin")
+        added = {u.username: u for u in list_users(session=session, actor=admin)}["assy-2"]
+    assert (added.role, added.plant, added.unit, added.active) == (
+        "supervisor",
+        "AERO",
+        "ASSY",
+        True,
+    )
+
+    at.selectbox(key="md_disable_who").select("assy-2")
+    at.button(key="md_disable_submit").click().run()
+    assert "User assy-2 disabled." in texts(at)
+    at.selectbox(key="md_reset_who").select("exec")
+    at.text_input(key="md_reset_password_new").input("a new password")
+    at.button(key="md_reset_submit").click().run()
+    assert "The password of exec is reset." in texts(at)
+    with fresh(demo_url) as (session, _):
+        users = {u.username: u for u in list_users(session=session, actor=admin)}
+    assert not users["assy-2"].active
+
+
+def test_audit_page_shows_the_close_record(demo_url):
+    month = recent_months(date.today(), 2)[1]
+    with fresh(demo_url) as (session, plant):
+        quality = actor_for(session=session, username="quality")
+        closed = close_month(session=session, plant=plant, month=month, actor=quality)
+
+    at = page(signed_in(demo_url, "admin"), "views/audit.py")
+    at.selectbox(key="audit_entity").select("month").run()
+    assert not at.exception
+    records = frame_with(at, "action")
+    assert set(records["entity"]) == {"month"}
+    newest = records.iloc[0]
+    assert (newest["who"], newest["action"], newest["entity"], newest["id"]) == (
+        "quality",
+        "close",
+        "month",
+        f"AERO/{month}",
+    )
+    after = json.loads(at.json[0].value)  # the newest record is chosen; nothing before it
+    assert after["coefficients"] == {r.unit: r.coefficient for r in closed.results}

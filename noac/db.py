@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -24,11 +25,14 @@ _POSTGRES_CONFLICTS = ("40P01", "40001", "55P03")  # deadlock, serialization, lo
 
 
 def _refuse_conflicts(context: ExceptionContext) -> None:
-    """Turn a write that lost a race for a lock into a refusal the user can act on."""
+    """Turn a write that lost a race for a lock into a refusal the user can act on, and a
+    value the database cannot hold (services check lengths first) into a plain refusal."""
     error = context.original_exception
     busy = isinstance(error, sqlite3.OperationalError) and str(error) in _SQLITE_BUSY
     if busy or getattr(error, "sqlstate", None) in _POSTGRES_CONFLICTS:
         raise NoacError(CONFLICT_MESSAGE) from context.sqlalchemy_exception
+    if isinstance(error, psycopg.DataError):
+        raise NoacError(f"a value cannot be stored: {error}") from context.sqlalchemy_exception
 
 
 def create_db_engine(url: str | None = None) -> Engine:

@@ -13,6 +13,17 @@ from noac.services.coefficients import EXPORT_COLUMNS, MonthComputation, export_
 FORMATS = ("csv", "xlsx", "json")
 
 
+def _inert(value: object) -> object:
+    """Text a spreadsheet would run as a formula is kept as text (a leading apostrophe).
+
+    >>> _inert("=HYPERLINK(1)"), _inert("WELD"), _inert(0.5)
+    ("'=HYPERLINK(1)", 'WELD', 0.5)
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
 def coefficients_file(computation: MonthComputation, format_: str) -> bytes:
     """The coefficient export of a closed month as bytes in ``format_``."""
     records = export_records(computation)
@@ -25,7 +36,10 @@ def coefficients_file(computation: MonthComputation, format_: str) -> bytes:
             "coefficients": records,
         }
         return json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
-    frame = pd.DataFrame(records, columns=list(EXPORT_COLUMNS))
+    frame = pd.DataFrame(
+        [{k: _inert(v) for k, v in record.items()} for record in records],
+        columns=list(EXPORT_COLUMNS),
+    )
     if format_ == "csv":
         return frame.to_csv(index=False).encode("utf-8")
     if format_ == "xlsx":

@@ -128,6 +128,10 @@ def read_table(
                 RowError(number, "", f"{len(cells)} cells but the header has {len(header)} columns")
             )
             continue
+        nul = [column for column, cell in zip(header, cells, strict=False) if "\x00" in cell]
+        if nul:
+            errors += [RowError(number, column, "contains a NUL character") for column in nul]
+            continue
         padded = cells + [""] * (len(header) - len(cells))
         rows.append(Row(number, dict(zip(header, padded, strict=False))))
     if errors:

@@ -50,3 +50,12 @@ def parse_date(value: str) -> tuple[date | None, str | None]:
         return date.fromisoformat(value), None
     except ValueError:
         return None, f"'{value}' is not a date (YYYY-MM-DD)"
+
+
+def check_text(value: str, what: str, limit: int) -> str | None:
+    """Return why free text cannot be stored (too long, a NUL character), or None."""
+    if "\x00" in value:
+        return f"{what} contains a NUL character"
+    if len(value) > limit:
+        return f"{what} is longer than {limit} characters"
+    return None

@@ -111,7 +111,18 @@ def validate_routing(
                 )
             )
     for index, operation in enumerate(operations):
-        for predecessor in operation.after:
+        repeated = sorted({p for p in operation.after if operation.after.count(p) > 1})
+        if repeated:
+            issues.append(
+                RoutingIssue(
+                    part,
+                    operation.op,
+                    "after",
+                    f"predecessor {', '.join(repr(p) for p in repeated)} is listed twice",
+                    index,
+                )
+            )
+        for predecessor in dict.fromkeys(operation.after):
             if predecessor not in seen:
                 issues.append(
                     RoutingIssue(

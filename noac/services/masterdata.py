@@ -93,6 +93,10 @@ def validate_unit_rows(
         if len(set(categories)) != len(categories):
             errors.append(RowError(row.number, "categories", "a category is listed twice"))
         record["categories"] = ";".join(categories)
+        if len(record["categories"]) > 1000:
+            errors.append(
+                RowError(row.number, "categories", "the categories are longer than 1000 characters")
+            )
         record["target"] = None
         if row["target"]:
             target, reason = parse_number(row["target"], 0, 100)
@@ -148,7 +152,13 @@ def validate_defect_code_rows(
             errors.append(RowError(row.number, "code", reason))
         if not row["name"]:
             errors.append(RowError(row.number, "name", "name is empty"))
-        origins = split_list(row["origins"])
+        elif len(row["name"]) > 200:
+            errors.append(RowError(row.number, "name", "name is longer than 200 characters"))
+        origins = list(dict.fromkeys(split_list(row["origins"])))
+        if len(";".join(origins)) > 1000:
+            errors.append(
+                RowError(row.number, "origins", "the origins are longer than 1000 characters")
+            )
         for origin in origins:
             if origin != HANDLING and origin not in known_categories:
                 errors.append(

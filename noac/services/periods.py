@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from noac.errors import NoacError
 from noac.models import Period, Plant
 
-MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_PATTERN = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def month_of(day: date) -> str:
@@ -23,8 +23,14 @@ def month_of(day: date) -> str:
 
 
 def parse_month(text: str) -> str:
-    """Return ``text`` if it is a month ``YYYY-MM``; refuse it otherwise."""
-    if not MONTH_PATTERN.match(text or ""):
+    """Return ``text`` if it is a month ``YYYY-MM`` (year 0001 or later); refuse it otherwise.
+
+    >>> parse_month("0000-01")
+    Traceback (most recent call last):
+    ...
+    noac.errors.NoacError: '0000-01' is not a month (YYYY-MM)
+    """
+    if not MONTH_PATTERN.fullmatch(text or "") or text.startswith("0000"):
         raise NoacError(f"'{text}' is not a month (YYYY-MM)")
     return text
 

@@ -8,7 +8,7 @@ from noac.errors import NoacError
 from noac.models import Plant
 from noac.services import audit
 from noac.services.access import Actor, require
-from noac.validation import check_code
+from noac.validation import check_code, check_text
 
 DEFAULT_PLANT_CODE = "MAIN"
 
@@ -51,6 +51,8 @@ def plant_for_import(*, session: Session, code: str | None) -> Plant:
     if code is not None:
         plant = session.exec(select(Plant).where(Plant.code == code)).first()
         if plant is None:
+            if reason := check_code(code, "plant code"):
+                raise NoacError(reason)
             plant = Plant(code=code, name=code)
             session.add(plant)
             session.flush()
@@ -65,6 +67,8 @@ def save_plant(*, session: Session, code: str, name: str, actor: Actor) -> Plant
         raise NoacError(reason)
     if not name.strip():
         raise NoacError("plant name is empty")
+    if reason := check_text(name, "plant name", 200):
+        raise NoacError(reason)
     plant = session.exec(select(Plant).where(Plant.code == code)).first() or Plant(code=code)
     before = plant.name if plant.id else None
     plant.name = name.strip()

@@ -16,6 +16,7 @@ import functools
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -46,11 +47,14 @@ from noac.services.masterdata import defect_codes_by_code, units_by_code
 from noac.services.periods import closed_months, first_open_month, month_of
 from noac.services.routings import RoutingView, all_routing_versions, in_force
 from noac.tabular import Row
-from noac.validation import parse_date, parse_number
+from noac.validation import check_text, parse_date, parse_number
 from routing.trace import Escape, Tracer, TraceResult
 
 T = TypeVar("T")
 SHARE_TOLERANCE = 1e-6
+MAX_QUANTITY = 1_000_000_000
+MAX_MILESTONES = 20
+GENERATED_REF = re.compile(r"[0-9]{6}")
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 OVERDUE = "overdue"
 
@@ -129,20 +133,28 @@ class PlantTracing:
             errors.append(
                 ("severity", f"'{report.severity}' is not one of {', '.join(SEVERITIES)}")
             )
-        if report.quantity < 1:
-            errors.append(("qty", "the quantity must be a whole number of at least 1"))
+        if not 1 <= report.quantity <= MAX_QUANTITY:
+            errors.append(
+                ("qty", f"the quantity must be a whole number from 1 to {MAX_QUANTITY:,}")
+            )
         if report.disposition is not None and report.disposition not in DISPOSITIONS:
             errors.append(
                 ("disposition", f"'{report.disposition}' is not one of {', '.join(DISPOSITIONS)}")
             )
         if report.cost is not None and not (math.isfinite(report.cost) and report.cost >= 0):
             errors.append(("cost", "the cost must be a number of at least 0"))
-        if len(report.description) > 4000:
-            errors.append(("description", "the description is longer than 4000 characters"))
-        if report.defect_code and len(report.defect_code) > 40:
-            errors.append(("code", "the defect code is longer than 40 characters"))
-        if report.lot and len(report.lot) > 80:
-            errors.append(("lot", "the lot is longer than 80 characters"))
+        for name, value, limit in (
+            ("description", report.description, 4000),
+            ("code", report.defect_code or "", 40),
+            ("lot", report.lot or "", 80),
+            ("id", report.ref or "", 40),
+        ):
+            if reason := check_text(value, f"the {name}", limit):
+                errors.append((name, reason))
+        if report.ref and GENERATED_REF.fullmatch(report.ref.removeprefix(f"{self.plant.code}-")):
+            errors.append(
+                ("id", f"ids like {self.plant.code}-000123 are given by NOAC: choose another id")
+            )
         view = None
         if report.part not in self.versions:
             errors.append(("part", f"unknown part '{report.part}'"))
@@ -579,14 +591,24 @@ def dispute_problem(
     unit = _proposed_unit(ctx, problem)
     require(actor, "answer-problem", plant_id=plant.id, units=(unit,))
     _require_status(problem, ("proposed",), "disputed")
-    if not reason.strip():
+    reason = _note(reason, "the reason")
+    if not reason:
         raise NoacError("a dispute needs a reason")
     problem.status = "disputed"
-    _event(session, problem, actor, "disputed", reason.strip())
-    return _finish(session, problem, actor, "dispute", before, reason.strip())
+    _event(session, problem, actor, "disputed", reason)
+    return _finish(session, problem, actor, "dispute", before, reason)
+
+
+def _note(text: str, what: str) -> str:
+    """A reason or note, stripped; refused when it cannot be stored."""
+    if reason := check_text(text, what, 4000):
+        raise NoacError(reason)
+    return text.strip()
 
 
 def _parse_milestones(milestones: Sequence[Milestone | str]) -> list[dict]:
+    if len(milestones) > MAX_MILESTONES:
+        raise NoacError(f"at most {MAX_MILESTONES} milestones")
     parsed = []
     for item in milestones:
         if isinstance(item, str):
@@ -595,6 +617,8 @@ def _parse_milestones(milestones: Sequence[Milestone | str]) -> list[dict]:
             if reason or not text.strip():
                 raise NoacError(f"milestone '{item}' must read YYYY-MM-DD:what is due")
             item = Milestone(day, text.strip())
+        if reason := check_text(item.text, "a milestone", 500):
+            raise NoacError(reason)
         parsed.append({"due": item.due.isoformat(), "text": item.text})
     return sorted(parsed, key=lambda m: m["due"])
 
@@ -633,7 +657,8 @@ def rule_problem(
     total = sum(shares.values())
     if abs(total - 1) > SHARE_TOLERANCE or any(s <= 0 for s in shares.values()):
         raise NoacError(f"shares must be above 0 and sum to 1, not {total:g}")
-    if not reason.strip():
+    reason = _note(reason, "the reason")
+    if not reason:
         raise NoacError("a ruling needs a reason")
     parsed_milestones = _parse_milestones(milestones)
     details = _settle(session, ctx, problem, shares, "ruled", _now())
@@ -646,7 +671,7 @@ def rule_problem(
     if problem.status in ("proposed", "accepted", "disputed", "ruled"):
         problem.status = "ruled"
     _event(session, problem, actor, "ruled", reason.strip(), details)
-    return _finish(session, problem, actor, "rule", before, reason.strip())
+    return _finish(session, problem, actor, "rule", before, reason)
 
 
 def responsible_units(*, session: Session, problem: QualityProblem) -> dict[str, float]:
@@ -683,7 +708,8 @@ def plan_action(
             f"the owner of the corrective action must be a responsible unit of {ref}"
             f" ({', '.join(responsible)}), not {owner}"
         )
-    if not root_cause.strip() or not actions.strip():
+    root_cause, actions = _note(root_cause, "the root cause"), _note(actions, "the actions")
+    if not root_cause or not actions:
         raise NoacError("a corrective action needs a root cause and the actions taken")
     deadline = deadline or problem.deadline
     if deadline is None:
@@ -733,8 +759,9 @@ def request_verification(
     responsible = responsible_units(session=session, problem=problem)
     require(actor, "request-verification", plant_id=plant.id, units=tuple(responsible))
     _require_status(problem, ("action",), "sent for verification")
+    note = _note(note, "the note")
     problem.status = "verification"
-    _event(session, problem, actor, "verification-requested", note.strip())
+    _event(session, problem, actor, "verification-requested", note)
     return _finish(session, problem, actor, "request-verification", before)
 
 
@@ -755,7 +782,8 @@ def verify_problem(
     require(actor, "verify-problem", plant_id=plant.id)
     problem, before = _open(session, plant, ref, expected_version)
     _require_status(problem, ("verification",), "verified")
-    if not note.strip():
+    note = _note(note, "the note")
+    if not note:
         raise NoacError("a verification needs a note of what was checked")
     on = on or date.today()
     if on > date.today():
@@ -764,7 +792,7 @@ def verify_problem(
     assert action is not None
     action.verified_at = _now()
     action.verified_by = actor.username
-    action.verification_note = note.strip()
+    action.verification_note = note
     session.add(action)
     if effective:
         problem.status = "closed"
@@ -772,8 +800,8 @@ def verify_problem(
         _event(session, problem, actor, "verified-closed", note.strip(), {"closed_on": on})
     else:
         problem.status = "action"
-        _event(session, problem, actor, "verified-not-effective", note.strip())
-    return _finish(session, problem, actor, "verify", before, note.strip())
+        _event(session, problem, actor, "verified-not-effective", note)
+    return _finish(session, problem, actor, "verify", before, note)
 
 
 def is_overdue(problem: QualityProblem, as_of: date) -> bool:

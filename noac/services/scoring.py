@@ -28,6 +28,7 @@ from noac.services.periods import closed_months, parse_month
 from noac.services.routings import plant_supply_graph
 from noac.services.schemes import active_scheme
 from noac.tabular import Row
+from noac.validation import check_text
 
 
 def month_days(month: str) -> tuple[date, date]:
@@ -136,8 +137,8 @@ class ScoringRules:
             errors.append(
                 ("comment", f"a value below {self.scheme.comment_below} needs a comment saying why")
             )
-        if len(entry.comment) > 2000:
-            errors.append(("comment", "the comment is longer than 2000 characters"))
+        if reason := check_text(entry.comment, "the comment", 2000):
+            errors.append(("comment", reason))
         return errors
 
 

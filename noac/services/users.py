@@ -13,7 +13,7 @@ from noac.errors import NoacError
 from noac.models import ROLES, UNIT_ROLES, Plant, Unit, User
 from noac.services import audit
 from noac.services.access import Actor, require
-from noac.validation import check_code
+from noac.validation import check_code, check_text
 
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 5
@@ -117,6 +117,8 @@ def add_user(
         errors.append(f"a {role} is not bound to a unit")
     if not display_name.strip():
         errors.append("the display name is empty")
+    elif reason := check_text(display_name, "the display name", 200):
+        errors.append(reason)
     try:
         _check_password(password)
     except NoacError as error:

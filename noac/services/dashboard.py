@@ -1,0 +1,899 @@
+"""Every figure of the executive dashboard, as plain data.
+
+The page ``dashboards/views/executive.py`` only draws what this module returns, and the
+tests call the same functions, so a number on the page is a number of this module, which in
+turn reads the coefficient, scoring and problem services (it never recomputes a coefficient).
+
+Definitions
+-----------
+Satisfaction and coefficient of a unit
+    ``S`` and ``K`` of the coefficient service: the stored results of a closed month
+    (``coefficients.month_results``), the preview of ``coefficients.compute_month`` for an
+    open one (shown as "preview, month open").
+Volume of a unit
+    The sum of the supply weights of the raters that sent it a complete form in the month
+    (``decomposition["raters"][i]["weight"]``): handed-over quantities, or operation
+    transitions plus service-relation weights.
+Plant satisfaction
+    ``sum_u volume_u * S_u / sum_u volume_u`` over the units with an ``S``: a major supplier
+    weighs more than a rarely used one, as inside ``S`` itself.
+Units under target
+    Units whose ``S`` is below their satisfaction target (units without forms do not count).
+Coefficient spread
+    ``max K - min K`` over the plant's units in the month.
+Bands of K
+    ``red`` below 0.9, ``amber`` from 0.9 to below 1.0, ``green`` from 1.0 (see ``band``).
+Problems opened / closed
+    Problems found in the month / problems closed (verified effective) in the month.
+Overdue problems (the monthly exposure list)
+    The problems the coefficient penalised as overdue in the month
+    (``decomposition["overdue"]`` of every unit): deadline on or before the month's last day
+    and not closed by then. For a month not over yet this is the preview at month end.
+Open corrective actions and their age
+    Problems found by the cut-off day (the month's last day, or today in the current month)
+    and not closed by then; age in days since found.
+Paretos
+    Over a window of months (found in the window). By responsible unit the count and the
+    cost are split by responsibility shares (a problem ruled 50/50 counts 0.5 for each
+    unit); unsettled problems form the bar ``None``. By defect code each problem counts
+    once (``None``: no code). By escape point each inspection unit that let the problem
+    through counts it once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import networkx as nx
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from noac.errors import NoacError
+from noac.models import AuditRecord, Plant
+from noac.services.coefficients import (
+    MonthComputation,
+    UnitResult,
+    compute_month,
+    month_results,
+    previous_months,
+)
+from noac.services.masterdata import units_by_code
+from noac.services.periods import closed_months, month_of, parse_month
+from noac.services.problems import ProblemSummary, list_problems
+from noac.services.schemes import active_scheme
+from noac.services.scoring import forms, month_days, supply_weights
+from routing.layout import flow_layers
+
+RED_BELOW = 0.9
+GREEN_FROM = 1.0
+WINDOW = 12
+AGE_BUCKETS = ((0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "91+"))
+TILES = ("satisfaction", "under_target", "opened", "closed", "overdue", "spread")
+
+
+def band(coefficient: float) -> str:
+    """The colour band of a coefficient: ``red`` below 0.9, ``amber`` below 1.0, else ``green``.
+
+    >>> band(0.8999), band(0.9), band(0.9999), band(1.0)
+    ('red', 'amber', 'amber', 'green')
+    """
+    if coefficient < RED_BELOW:
+        return "red"
+    if coefficient < GREEN_FROM:
+        return "amber"
+    return "green"
+
+
+def window_months(month: str, count: int = WINDOW) -> list[str]:
+    """The ``count`` months ending with ``month``, oldest first.
+
+    >>> window_months("2026-02", 3)
+    ['2025-12', '2026-01', '2026-02']
+    """
+    return [*previous_months(month, count - 1), month]
+
+
+def data_stamp(*, session: Session) -> str:
+    """A cheap fingerprint of the database's content, to key caches with.
+
+    Every change (a score, a ruling, an import, a month close or reopening) writes one
+    audit record in the same transaction, so the number of records, the newest id and its
+    time change with every change.
+
+    Parameters
+    ----------
+    session
+        An open database session.
+
+    Returns
+    -------
+    str
+        ``"count:max-id:newest-time"``.
+    """
+    count, newest, at = session.exec(
+        select(func.count(AuditRecord.id), func.max(AuditRecord.id), func.max(AuditRecord.at))
+    ).one()
+    return f"{count}:{newest}:{at}"
+
+
+@dataclass
+class UnitMonth:
+    """One unit's figures in one month, from the coefficient service."""
+
+    month: str
+    unit: str
+    unit_name: str
+    satisfaction: float | None
+    target: float
+    coefficient: float
+    volume: float
+    raters: int
+    satisfaction_term: float
+    defect_points: float
+    overdue_points: float
+    escape_points: float
+    penalty_points: float
+    clamp: float
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def band(self) -> str:
+        return band(self.coefficient)
+
+    @property
+    def under_target(self) -> bool:
+        return self.satisfaction is not None and self.satisfaction < self.target
+
+
+@dataclass
+class ExposureRow:
+    """One responsible unit's share of a problem penalised as overdue in the month."""
+
+    ref: str
+    unit: str
+    unit_name: str
+    share: float
+    deadline: str
+    days_overdue: int
+    points: float
+    found_on: str
+    found_at: str
+    defect_code: str | None
+    severity: str
+    status: str
+
+
+@dataclass
+class MonthView:
+    """The coefficient service's results of one month, as the dashboard reads them."""
+
+    month: str
+    closed: bool
+    run: int
+    units: list[UnitMonth]
+    overdue: list[dict] = field(default_factory=list)
+
+    @property
+    def forms(self) -> int:
+        """Complete forms counted in the month."""
+        return sum(u.raters for u in self.units)
+
+    @property
+    def has_data(self) -> bool:
+        """Closed, or some form or penalty counts in it: its coefficients mean something."""
+        return self.closed or self.forms > 0 or any(u.penalty_points for u in self.units)
+
+    @property
+    def satisfaction(self) -> float | None:
+        """Plant satisfaction: the units' S weighted by their volume."""
+        rated = [u for u in self.units if u.satisfaction is not None and u.volume > 0]
+        volume = sum(u.volume for u in rated)
+        if not volume:
+            return None
+        return sum(u.volume * u.satisfaction for u in rated) / volume
+
+    @property
+    def under_target(self) -> int | None:
+        return sum(u.under_target for u in self.units) if self.forms else None
+
+    @property
+    def spread(self) -> float | None:
+        if not self.units or not self.has_data:
+            return None
+        values = [u.coefficient for u in self.units]
+        return round(max(values) - min(values), 4)
+
+    @property
+    def overdue_refs(self) -> list[str]:
+        return sorted({row["problem"] for row in self.overdue})
+
+
+def _unit_month(month: str, result: UnitResult) -> UnitMonth:
+    raters = result.decomposition.get("raters", [])
+    unclamped = float(result.decomposition.get("unclamped", result.coefficient))
+    clamp = result.coefficient - round(unclamped, 4)
+    return UnitMonth(
+        month=month,
+        unit=result.unit,
+        unit_name=result.unit_name,
+        satisfaction=result.satisfaction,
+        target=result.target,
+        coefficient=result.coefficient,
+        volume=float(sum(r["weight"] for r in raters)),
+        raters=result.raters,
+        satisfaction_term=result.satisfaction_term,
+        defect_points=result.defect_points,
+        overdue_points=result.overdue_points,
+        escape_points=result.escape_points,
+        penalty_points=result.penalty_points,
+        clamp=round(clamp, 4) if abs(clamp) > 1e-9 else 0.0,
+        flags=list(result.flags),
+    )
+
+
+class _Reader:
+    """What the dashboard reads, loaded once per call: month results and problems."""
+
+    def __init__(self, session: Session, plant: Plant, today: date | None):
+        self.session, self.plant = session, plant
+        self.today = today or date.today()
+        self.closed = closed_months(session=session, plant=plant)
+        self.units = units_by_code(session=session, plant=plant)
+        self.scheme = active_scheme(session=session, plant=plant)
+        self._months: dict[str, MonthView] = {}
+        self._problems: list[ProblemSummary] | None = None
+
+    def computation(self, month: str) -> MonthComputation:
+        if month in self.closed:
+            return month_results(session=self.session, plant=self.plant, month=month)
+        return compute_month(
+            session=self.session, plant=self.plant, month=month, scheme=self.scheme
+        )
+
+    def month(self, month: str) -> MonthView:
+        if month not in self._months:
+            computation = self.computation(parse_month(month))
+            overdue = [
+                {"unit": r.unit, "unit_name": r.unit_name, **row}
+                for r in computation.results
+                for row in r.decomposition.get("overdue", [])
+            ]
+            self._months[month] = MonthView(
+                month=month,
+                closed=computation.closed,
+                run=computation.run,
+                units=[_unit_month(month, r) for r in computation.results],
+                overdue=overdue,
+            )
+        return self._months[month]
+
+    def problems(self) -> list[ProblemSummary]:
+        if self._problems is None:
+            self._problems = list_problems(session=self.session, plant=self.plant)
+        return self._problems
+
+    def cutoff(self, month: str) -> date:
+        """The day a month is looked at: its last day, or today while it runs."""
+        return min(month_days(month)[1], self.today)
+
+
+# --- 1. headline tiles -------------------------------------------------------------------
+
+
+@dataclass
+class Tile:
+    """One headline figure with its value in the previous month."""
+
+    name: str
+    value: float | int | None
+    previous: float | int | None
+
+    @property
+    def delta(self) -> float | int | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+
+def _month_figures(reader: _Reader, month: str) -> dict[str, float | int | None]:
+    view = reader.month(month)
+    problems = reader.problems()
+    return {
+        "satisfaction": view.satisfaction,
+        "under_target": view.under_target,
+        "opened": sum(month_of(date.fromisoformat(p.found_on)) == month for p in problems),
+        "closed": sum(bool(p.closed_on) and p.closed_on[:7] == month for p in problems),
+        "overdue": len(view.overdue_refs),
+        "spread": view.spread,
+    }
+
+
+def _tiles(reader: _Reader, month: str) -> list[Tile]:
+    now = _month_figures(reader, month)
+    before = _month_figures(reader, previous_months(month, 1)[0])
+    return [Tile(name, now[name], before[name]) for name in TILES]
+
+
+def headline(
+    *, session: Session, plant: Plant, month: str, today: date | None = None
+) -> list[Tile]:
+    """The headline tiles of ``month``, each with its value in the month before.
+
+    Parameters
+    ----------
+    session, plant, month
+        The database, the plant and the month ``YYYY-MM``.
+    today
+        The day the dashboard is looked at (default: today).
+
+    Returns
+    -------
+    list of Tile
+        In the order of ``TILES``: plant satisfaction, units under target, problems opened,
+        closed and overdue, coefficient spread. A value is None where it does not exist
+        (no form in the month).
+    """
+    return _tiles(_Reader(session, plant, today), month)
+
+
+# --- 2. ranking --------------------------------------------------------------------------
+
+
+def _ranking(view: MonthView) -> list[UnitMonth]:
+    return sorted(view.units, key=lambda u: (-u.coefficient, u.unit))
+
+
+def ranking(*, session: Session, plant: Plant, month: str) -> list[UnitMonth]:
+    """Every unit of the month, highest coefficient first (ties by unit code)."""
+    return _ranking(_Reader(session, plant, None).month(month))
+
+
+# --- 3. the routing as a map -------------------------------------------------------------
+
+
+@dataclass
+class MapNode:
+    unit: str
+    unit_name: str
+    kind: str
+    layer: int
+    coefficient: float | None
+    satisfaction: float | None
+
+    @property
+    def band(self) -> str | None:
+        return band(self.coefficient) if self.coefficient is not None else None
+
+
+@dataclass
+class MapEdge:
+    """``supplier`` supplied ``customer``: the volume, and the form score the customer gave."""
+
+    supplier: str
+    customer: str
+    volume: float
+    form: float | None
+
+
+@dataclass
+class SupplyMap:
+    nodes: list[MapNode]
+    edges: list[MapEdge]
+
+
+def _supply_map(reader: _Reader, month: str) -> SupplyMap:
+    view = reader.month(month)
+    weights = supply_weights(session=reader.session, plant=reader.plant, month=month)
+    given: dict[tuple[str, str], tuple[float, float]] = {}
+    for result in reader.computation(month).results:
+        for rater in result.decomposition.get("raters", []):
+            given[(result.unit, rater["rater"])] = (rater["weight"], rater["form"])
+    edges = []
+    for supplier, customer in sorted(set(weights) | set(given)):
+        volume, form = given.get((supplier, customer), (weights.get((supplier, customer)), None))
+        edges.append(MapEdge(supplier, customer, float(volume or 0.0), form))
+    layers = _layers(reader, edges)
+    by_unit = {u.unit: u for u in view.units}
+    nodes = [
+        MapNode(
+            unit=code,
+            unit_name=unit.name,
+            kind=unit.kind,
+            layer=layers[code],
+            coefficient=by_unit[code].coefficient if code in by_unit and view.has_data else None,
+            satisfaction=by_unit[code].satisfaction if code in by_unit else None,
+        )
+        for code, unit in sorted(reader.units.items())
+    ]
+    return SupplyMap(nodes=nodes, edges=edges)
+
+
+def _layers(reader: _Reader, edges: list[MapEdge]) -> dict[str, int]:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(reader.units)
+    graph.add_edges_from((e.supplier, e.customer, {"weight": e.volume}) for e in edges)
+    return flow_layers(graph)
+
+
+def supply_map(*, session: Session, plant: Plant, month: str) -> SupplyMap:
+    """The units and who supplied whom in ``month``, for drawing upstream to downstream.
+
+    Edges are the pairs that may score each other in the month (``scoring.supply_weights``,
+    plus any pair counted in the stored results); ``volume`` is the supply weight and
+    ``form`` the form score the customer gave (None: no complete form). Nodes carry their
+    flow layer (``routing.layout.flow_layers``) and K (None in a month without data).
+    """
+    return _supply_map(_Reader(session, plant, None), month)
+
+
+# --- 4. supplier x customer matrix -------------------------------------------------------
+
+
+@dataclass
+class MatrixCell:
+    """What ``customer`` gave ``supplier``: ``scored`` (a form score), ``incomplete``
+    (some criteria only) or ``missing`` (owed, nothing sent)."""
+
+    supplier: str
+    customer: str
+    status: str
+    form: float | None
+
+
+@dataclass
+class Matrix:
+    suppliers: list[str]
+    customers: list[str]
+    cells: list[MatrixCell]
+
+    @property
+    def missing(self) -> int:
+        return sum(c.status != "scored" for c in self.cells)
+
+
+def _matrix(reader: _Reader, month: str) -> Matrix:
+    owed = set(supply_weights(session=reader.session, plant=reader.plant, month=month))
+    sent = {
+        (f.ratee, f.rater): f
+        for f in forms(session=reader.session, plant=reader.plant, months=[month])
+    }
+    cells = []
+    for supplier, customer in sorted(owed | set(sent)):
+        f = sent.get((supplier, customer))
+        status = "missing" if f is None else "scored" if f.complete else "incomplete"
+        cells.append(MatrixCell(supplier, customer, status, f.score if f else None))
+    order = _order(reader, owed | set(sent))
+    return Matrix(
+        suppliers=[u for u in order if any(c.supplier == u for c in cells)],
+        customers=[u for u in order if any(c.customer == u for c in cells)],
+        cells=cells,
+    )
+
+
+def _order(reader: _Reader, pairs: set[tuple[str, str]]) -> list[str]:
+    """Units upstream first (flow layer), then by code."""
+    edges = [MapEdge(s, c, 1.0, None) for s, c in pairs]
+    layers = _layers(reader, edges)
+    return sorted(reader.units, key=lambda u: (layers[u], u))
+
+
+def matrix(*, session: Session, plant: Plant, month: str) -> Matrix:
+    """Form scores of ``month`` by supplier (ratee) and customer (rater).
+
+    A cell exists for every pair owed a form (``scoring.supply_weights``) or that sent one;
+    units are ordered upstream first.
+    """
+    return _matrix(_Reader(session, plant, None), month)
+
+
+# --- 5. trends ---------------------------------------------------------------------------
+
+
+@dataclass
+class TrendPoint:
+    unit: str
+    month: str
+    satisfaction: float | None
+    coefficient: float
+    closed: bool
+    actions_closed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Trends:
+    """S and K per unit over the window; months without data are left out."""
+
+    months: list[str]
+    points: list[TrendPoint]
+
+    def of(self, unit: str) -> list[TrendPoint]:
+        return [p for p in self.points if p.unit == unit]
+
+
+def _actions_closed(reader: _Reader, months: list[str]) -> dict[tuple[str, str], list[str]]:
+    """Problems closed (verified effective) per (responsible unit, month closed)."""
+    closed: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for p in reader.problems():
+        if p.closed_on and p.closed_on[:7] in months:
+            for unit in p.responsible:
+                closed[(unit, p.closed_on[:7])].append(p.ref)
+    return closed
+
+
+def _trends(reader: _Reader, month: str, count: int) -> Trends:
+    months = window_months(month, count)
+    closed = _actions_closed(reader, months)
+    points = []
+    for m in months:
+        view = reader.month(m)
+        if not view.has_data:
+            continue
+        points += [
+            TrendPoint(
+                unit=u.unit,
+                month=m,
+                satisfaction=u.satisfaction,
+                coefficient=u.coefficient,
+                closed=view.closed,
+                actions_closed=sorted(closed.get((u.unit, m), [])),
+            )
+            for u in view.units
+        ]
+    return Trends(months=months, points=points)
+
+
+def trends(*, session: Session, plant: Plant, month: str, count: int = WINDOW) -> Trends:
+    """Satisfaction and coefficient per unit over the ``count`` months ending with ``month``.
+
+    Each point lists the problems of that unit (as a responsible unit) whose corrective
+    action was verified effective and closed in that month, so the effect can be seen.
+    """
+    return _trends(_Reader(session, plant, None), month, count)
+
+
+# --- 6. paretos --------------------------------------------------------------------------
+
+
+@dataclass
+class ParetoBar:
+    key: str | None
+    count: float
+    cost: float
+
+
+@dataclass
+class Pareto:
+    dimension: str
+    bars: list[ParetoBar]
+
+    def ranked(self, measure: str = "count") -> list[tuple[str | None, float, float]]:
+        """``(key, value, cumulative percent)``, largest first, bars of value 0 left out.
+
+        >>> Pareto("x", [ParetoBar("A", 1, 0), ParetoBar("B", 3, 0)]).ranked()
+        [('B', 3, 75.0), ('A', 1, 100.0)]
+        """
+        bars = sorted(
+            (b for b in self.bars if getattr(b, measure) > 0),
+            key=lambda b: (-getattr(b, measure), b.key is None, b.key or ""),
+        )
+        total = sum(getattr(b, measure) for b in bars)
+        running, result = 0.0, []
+        for b in bars:
+            running += getattr(b, measure)
+            result.append((b.key, getattr(b, measure), round(100 * running / total, 4)))
+        return result
+
+
+@dataclass
+class Paretos:
+    months: list[str]
+    problems: int
+    has_cost: bool
+    by_responsible: Pareto
+    by_defect_code: Pareto
+    by_escape: Pareto
+
+
+def _paretos(reader: _Reader, months: list[str]) -> Paretos:
+    chosen = [p for p in reader.problems() if p.found_on[:7] in months]
+    tallies: dict[str, dict[str | None, list[float]]] = {
+        name: defaultdict(lambda: [0.0, 0.0]) for name in ("responsible", "defect_code", "escape")
+    }
+    for p in chosen:
+        cost = p.cost or 0.0
+        for unit, share in (p.responsible or {None: 1.0}).items():
+            tallies["responsible"][unit][0] += share
+            tallies["responsible"][unit][1] += share * cost
+        tallies["defect_code"][p.defect_code][0] += 1
+        tallies["defect_code"][p.defect_code][1] += cost
+        for unit in p.escapes:
+            tallies["escape"][unit][0] += 1
+            tallies["escape"][unit][1] += cost
+
+    def pareto(name: str) -> Pareto:
+        bars = [
+            ParetoBar(key, round(count, 4), round(cost, 2))
+            for key, (count, cost) in tallies[name].items()
+        ]
+        return Pareto(name, sorted(bars, key=lambda b: (-b.count, b.key is None, b.key or "")))
+
+    return Paretos(
+        months=months,
+        problems=len(chosen),
+        has_cost=any(p.cost for p in chosen),
+        by_responsible=pareto("responsible"),
+        by_defect_code=pareto("defect_code"),
+        by_escape=pareto("escape"),
+    )
+
+
+def paretos(*, session: Session, plant: Plant, months: list[str]) -> Paretos:
+    """Where the problems found in ``months`` come from: by responsible unit, defect code
+    and escape point, each by count and by cost (see the module's definitions)."""
+    return _paretos(_Reader(session, plant, None), months)
+
+
+# --- 7. corrective actions ---------------------------------------------------------------
+
+
+@dataclass
+class OpenAction:
+    """A problem still open at the cut-off day."""
+
+    ref: str
+    found_on: str
+    age_days: int
+    bucket: str
+    responsible: dict[str, float]
+    deadline: str | None
+    status: str
+    state: str  # overdue | due | no-deadline
+
+
+@dataclass
+class Actions:
+    cutoff: date
+    preview: bool
+    open: list[OpenAction]
+    exposure: list[ExposureRow]
+
+    def ageing(self) -> list[tuple[str, dict[str, int]]]:
+        """Per age bucket, the number of open problems per state.
+
+        >>> Actions(date(2026, 1, 31), False, [], []).ageing()[0]
+        ('0-30', {'overdue': 0, 'due': 0, 'no-deadline': 0})
+        """
+        counts = {
+            label: dict.fromkeys(("overdue", "due", "no-deadline"), 0) for *_, label in AGE_BUCKETS
+        }
+        for action in self.open:
+            counts[action.bucket][action.state] += 1
+        return list(counts.items())
+
+
+def _bucket(days: int) -> str:
+    for low, high, label in AGE_BUCKETS:
+        if days >= low and (high is None or days <= high):
+            return label
+    return AGE_BUCKETS[0][2]
+
+
+def _actions(reader: _Reader, month: str) -> Actions:
+    view = reader.month(month)
+    cutoff = reader.cutoff(month)
+    overdue = set(view.overdue_refs)
+    by_ref = {p.ref: p for p in reader.problems()}
+    still_open = []
+    for p in reader.problems():
+        found = date.fromisoformat(p.found_on)
+        if found > cutoff or (p.closed_on and date.fromisoformat(p.closed_on) <= cutoff):
+            continue
+        age = (cutoff - found).days
+        state = "overdue" if p.ref in overdue else "due" if p.deadline else "no-deadline"
+        still_open.append(
+            OpenAction(
+                p.ref, p.found_on, age, _bucket(age), p.responsible, p.deadline, p.status, state
+            )
+        )
+    exposure = []
+    for row in view.overdue:
+        problem = by_ref.get(row["problem"])
+        deadline = date.fromisoformat(row["deadline"])
+        exposure.append(
+            ExposureRow(
+                ref=row["problem"],
+                unit=row["unit"],
+                unit_name=row["unit_name"],
+                share=row["share"],
+                deadline=row["deadline"],
+                days_overdue=max((cutoff - deadline).days, 0),
+                points=row["points"],
+                found_on=problem.found_on if problem else "",
+                found_at=problem.found_at if problem else "",
+                defect_code=problem.defect_code if problem else None,
+                severity=problem.severity if problem else "",
+                status=problem.status if problem else "",
+            )
+        )
+    exposure.sort(key=lambda r: (-r.days_overdue, r.ref, r.unit))
+    return Actions(cutoff=cutoff, preview=not view.closed, open=still_open, exposure=exposure)
+
+
+def actions(*, session: Session, plant: Plant, month: str, today: date | None = None) -> Actions:
+    """Open corrective actions at the month's cut-off with their age, and the exposure list:
+    the problems penalised as overdue in the month, one row per responsible unit, the
+    longest overdue first."""
+    return _actions(_Reader(session, plant, today), month)
+
+
+# --- 8. the unit page --------------------------------------------------------------------
+
+
+@dataclass
+class CriterionInfo:
+    code: str
+    name_en: str
+    name_zh: str
+    min: int
+    max: int
+    weight: float
+
+
+@dataclass
+class CustomerScores:
+    """What one customer gave the unit in the month (``form`` None: no complete form)."""
+
+    customer: str
+    customer_name: str
+    volume: float | None
+    form: float | None
+    values: dict[str, int]
+    comments: dict[str, str]
+
+
+@dataclass
+class UnitDetail:
+    unit: str
+    unit_name: str
+    month: str
+    closed: bool
+    criteria: list[CriterionInfo]
+    scores: list[CustomerScores]
+    problems: list[ProblemSummary]
+    history: list[UnitMonth]
+
+    @property
+    def current(self) -> UnitMonth | None:
+        return next((h for h in self.history if h.month == self.month), None)
+
+
+def _unit_detail(reader: _Reader, month: str, unit: str, count: int) -> UnitDetail:
+    if unit not in reader.units:
+        raise NoacError(f"unknown unit '{unit}'")
+    weights = supply_weights(session=reader.session, plant=reader.plant, month=month)
+    sent = {
+        f.rater: f
+        for f in forms(session=reader.session, plant=reader.plant, months=[month])
+        if f.ratee == unit
+    }
+    customers = sorted({c for s, c in weights if s == unit} | set(sent))
+    scores = [
+        CustomerScores(
+            customer=c,
+            customer_name=reader.units[c].name,
+            volume=weights.get((unit, c)),
+            form=sent[c].score if c in sent else None,
+            values=dict(sent[c].values) if c in sent else {},
+            comments=dict(sent[c].comments) if c in sent else {},
+        )
+        for c in customers
+    ]
+    months = window_months(month, count)
+    history = []
+    for m in months:
+        view = reader.month(m)
+        if view.has_data:
+            history += [u for u in view.units if u.unit == unit]
+    problems = [
+        p
+        for p in reader.problems()
+        if p.found_on[:7] in months and (unit in p.responsible or unit in p.escapes)
+    ]
+    problems.sort(key=lambda p: (p.found_on, p.ref), reverse=True)
+    return UnitDetail(
+        unit=unit,
+        unit_name=reader.units[unit].name,
+        month=month,
+        closed=reader.month(month).closed,
+        criteria=[
+            CriterionInfo(c.code, c.name_en, c.name_zh, c.min, c.max, c.weight)
+            for c in reader.scheme.criteria
+        ],
+        scores=scores,
+        problems=problems,
+        history=history,
+    )
+
+
+def unit_detail(
+    *, session: Session, plant: Plant, month: str, unit: str, count: int = WINDOW
+) -> UnitDetail:
+    """One unit's page: its customers' forms of ``month`` (owed ones without a form too), the
+    problems found in the window it is responsible for or let through, and its coefficient
+    and decomposition month by month over the window.
+
+    Raises
+    ------
+    NoacError
+        For a unit that is not the plant's.
+    """
+    return _unit_detail(_Reader(session, plant, None), month, unit, count)
+
+
+# --- everything at once ------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    """Every section of the executive page for one plant and month."""
+
+    plant: str
+    month: str
+    previous_month: str
+    closed: bool
+    run: int
+    has_data: bool
+    forms: int
+    units: list[tuple[str, str]]
+    tiles: list[Tile]
+    ranking: list[UnitMonth]
+    supply_map: SupplyMap
+    matrix: Matrix
+    trends: Trends
+    paretos: Paretos
+    month_paretos: Paretos
+    actions: Actions
+
+
+def executive_dashboard(
+    *, session: Session, plant: Plant, month: str, today: date | None = None, count: int = WINDOW
+) -> Dashboard:
+    """Every figure of the executive page for ``plant`` and ``month``, read once.
+
+    Parameters
+    ----------
+    session, plant, month
+        The database, the plant and the month ``YYYY-MM``.
+    today
+        The day the page is looked at: the cut-off of the current month (default: today).
+    count
+        Months of the trends and paretos window, ending with ``month``.
+
+    Returns
+    -------
+    Dashboard
+        The same values ``headline``, ``ranking``, ``supply_map``, ``matrix``, ``trends``,
+        ``paretos`` and ``actions`` return one by one.
+    """
+    reader = _Reader(session, plant, today)
+    view = reader.month(parse_month(month))
+    return Dashboard(
+        plant=plant.code,
+        month=month,
+        previous_month=previous_months(month, 1)[0],
+        closed=view.closed,
+        run=view.run,
+        has_data=view.has_data,
+        forms=view.forms,
+        units=[(code, unit.name) for code, unit in sorted(reader.units.items())],
+        tiles=_tiles(reader, month),
+        ranking=_ranking(view),
+        supply_map=_supply_map(reader, month),
+        matrix=_matrix(reader, month),
+        trends=_trends(reader, month, count),
+        paretos=_paretos(reader, window_months(month, count)),
+        month_paretos=_paretos(reader, [month]),
+        actions=_actions(reader, month),
+    )

@@ -54,7 +54,6 @@ def _markers(
     nodes: Iterable[str],
     name: str,
     marker: dict,
-    text: bool = False,
 ) -> None:
     nodes = [n for n in nodes if n in positions]
     if not nodes:
@@ -63,9 +62,7 @@ def _markers(
         go.Scatter(
             x=[positions[n][0] for n in nodes],
             y=[positions[n][1] for n in nodes],
-            mode="markers+text" if text else "markers",
-            text=[f"{n} · {G.nodes[n]['unit']}" for n in nodes] if text else None,
-            textposition="top center",
+            mode="markers",
             marker=marker,
             hovertext=[
                 f"{n} · {G.nodes[n]['unit']}<br>{G.nodes[n].get('category', '')}" for n in nodes
@@ -113,8 +110,8 @@ def routing_figure(
     >>> figure = routing_figure(G, path=["10", "20", "30"], found_ops=["30"], escapes=["20"])
     >>> [trace.name for trace in figure.data if trace.showlegend][:4]
     ['path of the defect', 'operation', 'inspection', 'found here']
-    >>> list(figure.data[-4].text)
-    ['10 · STORE', '30 · ASSY']
+    >>> list(figure.data[-1].text)
+    ['10 · STORE', '20 · QC', '30 · ASSY']
     """
     names = LABELS | dict(labels or {})
     positions = flow_positions(G) if G.number_of_nodes() else {}
@@ -181,7 +178,6 @@ def routing_figure(
         [n for n in G if n not in inspections],
         names["operation"],
         {"size": 20, "color": OPERATION, "line": {"width": 1, "color": "white"}},
-        text=True,
     )
     _markers(
         figure,
@@ -189,8 +185,12 @@ def routing_figure(
         positions,
         [n for n in G if n in inspections],
         names["inspection"],
-        {"size": 20, "symbol": "square", "color": INSPECTION, "line": {"width": 1, "color": "white"}},
-        text=True,
+        {
+            "size": 20,
+            "symbol": "square",
+            "color": INSPECTION,
+            "line": {"width": 1, "color": "white"},
+        },
     )
     _markers(
         figure,
@@ -216,15 +216,30 @@ def routing_figure(
         names["escape"],
         {"size": 34, "symbol": "x-thin-open", "color": ESCAPE, "line": {"width": 4}},
     )
+    nodes = list(G)
+    figure.add_trace(
+        go.Scatter(
+            x=[positions[n][0] for n in nodes],
+            y=[positions[n][1] + 0.2 for n in nodes],
+            mode="text",
+            text=[f"{n} · {G.nodes[n]['unit']}" for n in nodes],
+            textposition="top center",
+            hoverinfo="skip",
+            showlegend=False,
+            name="labels",
+        )
+    )
     widest = max(
         (sum(1 for p in positions.values() if p[0] == x) for x, _ in positions.values()),
         default=1,
     )
+    ys = [y for trace in figure.data for y in trace.y if y is not None] or [0.0]
+    xs = [x for x, _ in positions.values()] or [0.0]
     figure.update_layout(
-        xaxis={"visible": False},
-        yaxis={"visible": False},
+        xaxis={"visible": False, "range": [min(xs) - 0.5, max(xs) + 0.5]},
+        yaxis={"visible": False, "range": [min(ys) - 0.45, max(ys) + 0.35]},
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        height=min(260 + 70 * widest, 700),
+        height=min(190 + 90 * widest, 700),
         plot_bgcolor="white",
         legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0},
     )

@@ -1,3 +1,309 @@
+"""Problems of my unit (supervisor): the problems his unit is proposed for or responsible for.
+
+Grouped by what the unit has to do: answer a proposal (accept, or dispute
+with a reason), enter the corrective action of a problem it is responsible
+for, ask for verification once the action is done; the rest is shown read
+only. Every step passes the version of the problem the supervisor saw, so a
+problem changed meanwhile is refused with the service's message.
+"""
+
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
-st.write("…")
+from dashboards.context import db, page_context, plain, t
+from dashboards.i18n import day, number
+from noac.errors import NoacError
+from noac.services.problems import (
+    ProblemSummary,
+    accept_problem,
+    dispute_problem,
+    get_problem,
+    list_problems,
+    plan_action,
+    problem_detail,
+    request_verification,
+    trace_problem,
+)
+
+FLASH = "mine.flash"  # (section, kind, text) of the last step
+
+
+def _form_defaults(section: str, p: ProblemSummary) -> dict[str, object]:
+    """What a group's form shows for problem ``p`` before the supervisor types anything."""
+    if section == "answer":
+        return {"mine.dispute_reason": ""}
+    if section == "plan":
+        return {
+            "mine.root_cause": "",
+            "mine.actions": "",
+            "mine.deadline": date.fromisoformat(p.deadline) if p.deadline else None,
+            "mine.milestones": "\n".join(f"{m['due']}: {m['text']}" for m in p.milestones),
+        }
+    return {"mine.verify_note": ""}
+
+
+def _step(section: str, done: str, service, ref: str, version: int, **values) -> None:
+    """Run a workflow step for ``ref`` as the version seen; remember what came of it."""
+    ctx = page_context()
+    try:
+        with db() as session:
+            service(
+                session=session,
+                plant=ctx.plant,
+                ref=ref,
+                actor=ctx.actor,
+                expected_version=version,
+                **values,
+            )
+    except NoacError as error:
+        st.session_state[FLASH] = (section, "error", str(error))
+        return
+    st.session_state[FLASH] = ("top", "success", t(done, ref=ref))
+    st.session_state.pop(f"mine.{section}.shown", None)  # the group's form starts afresh
+
+
+def _accept(ref: str, version: int) -> None:
+    _step("answer", "mine.accepted", accept_problem, ref, version)
+
+
+def _dispute(ref: str, version: int) -> None:
+    reason = st.session_state.get("mine.dispute_reason", "")
+    _step("answer", "mine.disputed", dispute_problem, ref, version, reason=reason)
+
+
+def _plan(ref: str, version: int, unit: str) -> None:
+    state = st.session_state
+    _step(
+        "plan",
+        "mine.planned",
+        plan_action,
+        ref,
+        version,
+        owner=unit,
+        root_cause=state.get("mine.root_cause", ""),
+        actions=state.get("mine.actions", ""),
+        deadline=state.get("mine.deadline"),
+        milestones=[line for line in state.get("mine.milestones", "").splitlines() if line.strip()],
+    )
+
+
+def _ask_verification(ref: str, version: int) -> None:
+    note = st.session_state.get("mine.verify_note", "")
+    _step("progress", "mine.verification_asked", request_verification, ref, version, note=note)
+
+
+def _flash(section: str) -> None:
+    flash = st.session_state.get(FLASH)
+    if flash and flash[0] == section:
+        del st.session_state[FLASH]
+        getattr(st, flash[1])(flash[2])
+
+
+def _label(p: ProblemSummary) -> str:
+    """A picker's label; it must not change with the problem's state, or the picker resets."""
+    return f"{p.ref} · {p.part} · {p.defect_code or '—'} · {p.found_on}"
+
+
+def _table(rows: list[ProblemSummary], lang: str) -> None:
+    frame = pd.DataFrame(
+        [
+            {
+                t("prob.col.ref"): p.ref,
+                t("prob.col.found_on"): p.found_on,
+                t("prob.col.found_at"): p.found_at,
+                t("prob.col.part"): p.part,
+                t("prob.col.op"): p.op or "—",
+                t("prob.col.code"): p.defect_code or "—",
+                t("prob.col.severity"): t(f"prob.severity.{p.severity}"),
+                t("prob.col.quantity"): p.quantity,
+                t("prob.col.status"): t(f"status.{p.status}"),
+                t("prob.col.responsible"): ", ".join(
+                    f"{u} {number(s * 100, lang, 0)}%" for u, s in p.responsible.items()
+                )
+                or "—",
+                t("prob.col.deadline"): p.deadline or "—",
+                t("prob.col.overdue"): "⚠️" if p.overdue else "",
+            }
+            for p in rows
+        ]
+    )
+    overdue = [p.overdue for p in rows]
+    styled = frame.style.apply(
+        lambda row: ["background-color: #fde2e1" if overdue[row.name] else "" for _ in row],
+        axis=1,
+    )
+    st.dataframe(styled, hide_index=True, width="stretch")
+
+
+def _pick(section: str, rows: list[ProblemSummary]) -> ProblemSummary:
+    """The problem chosen in a group; its forms start afresh when another one is chosen."""
+    by_ref = {p.ref: p for p in rows}
+    labels = {r: _label(p) for r, p in by_ref.items()}
+    ref = st.selectbox(
+        t("mine.pick"),
+        list(by_ref),
+        format_func=lambda r: labels.get(r, str(r)),
+        key=f"mine.{section}.pick",
+    )
+    shown = f"mine.{section}.shown"
+    if st.session_state.get(shown) != ref:
+        # values set, not deleted, so that the browser's widgets show them too
+        st.session_state.update(_form_defaults(section, by_ref[ref]))
+        st.session_state[shown] = ref
+    return by_ref[ref]
+
+
+def _describe(p: ProblemSummary, lang: str) -> None:
+    st.markdown(
+        t(
+            "mine.found",
+            day=day(date.fromisoformat(p.found_on), lang),
+            unit=p.found_at,
+            part=p.part,
+            op=p.op or "—",
+            code=p.defect_code or "—",
+            severity=t(f"prob.severity.{p.severity}"),
+            quantity=p.quantity,
+        )
+    )
+    if p.description:
+        st.markdown(plain(p.description))
+    if p.deadline:
+        deadline = day(date.fromisoformat(p.deadline), lang)
+        if p.overdue:
+            st.warning(t("mine.overdue", deadline=deadline))
+        else:
+            st.caption(t("prob.deadline", deadline=deadline))
+    for milestone in p.milestones:
+        st.markdown(
+            "- " + plain(f"{day(date.fromisoformat(milestone['due']), lang)}: {milestone['text']}")
+        )
+
+
+ctx = page_context()
+unit = ctx.actor.unit
+st.header(t("page.my_problems"))
+if unit is None:
+    st.info(t("mine.no_unit"))
+    st.stop()
+st.caption(t("mine.intro", unit=unit))
+with db() as session:
+    listed = list_problems(session=session, plant=ctx.plant, unit=unit)
+mine = [p for p in listed if p.proposed == unit or unit in p.responsible]
+to_answer = [p for p in mine if p.status == "proposed" and p.proposed == unit]
+to_plan = [p for p in mine if p.status in ("accepted", "ruled") and unit in p.responsible]
+in_progress = [p for p in mine if p.status == "action" and unit in p.responsible]
+busy = {p.ref for p in to_answer + to_plan + in_progress}
+rest = [p for p in mine if p.ref not in busy]
+
+_flash("top")
+columns = st.columns(4)
+for column, label, rows in (
+    (columns[0], "mine.to_answer", to_answer),
+    (columns[1], "mine.to_plan", to_plan),
+    (columns[2], "mine.in_progress", in_progress),
+    (columns[3], "status.overdue", [p for p in mine if p.overdue]),
+):
+    column.metric(t(label), len(rows))
+
+st.subheader(t("mine.to_answer_count", count=len(to_answer)))
+if not to_answer:
+    st.caption(t("mine.nothing"))
+else:
+    _table(to_answer, ctx.lang)
+    chosen = _pick("answer", to_answer)
+    with db() as session:
+        version = get_problem(session=session, plant=ctx.plant, ref=chosen.ref).version
+        trace = trace_problem(session=session, plant=ctx.plant, ref=chosen.ref)
+    _describe(chosen, ctx.lang)
+    if trace.proposed is not None:
+        best = trace.proposed
+        st.markdown(
+            t(
+                "mine.why",
+                unit=best.unit,
+                op=best.op,
+                category=best.category,
+                path=" → ".join(best.path),
+                escapes=", ".join(f"{e.unit} (op {e.op})" for e in best.escapes)
+                or t("prob.trace.no_escape"),
+            )
+        )
+    st.button(
+        t("mine.accept"),
+        type="primary",
+        key="mine.accept",
+        on_click=_accept,
+        args=(chosen.ref, version),
+    )
+    st.text_area(t("mine.dispute_reason"), max_chars=2000, key="mine.dispute_reason")
+    st.button(t("mine.dispute"), key="mine.dispute", on_click=_dispute, args=(chosen.ref, version))
+_flash("answer")  # also when the problem has left the group
+
+st.subheader(t("mine.to_plan_count", count=len(to_plan)))
+if not to_plan:
+    st.caption(t("mine.nothing"))
+else:
+    _table(to_plan, ctx.lang)
+    chosen = _pick("plan", to_plan)
+    with db() as session:
+        version = get_problem(session=session, plant=ctx.plant, ref=chosen.ref).version
+    _describe(chosen, ctx.lang)
+    if len(chosen.responsible) > 1:
+        shares = ", ".join(
+            f"{u} {number(s * 100, ctx.lang, 0)}%" for u, s in chosen.responsible.items()
+        )
+        st.caption(t("mine.shared", shares=shares))
+    st.text_area(t("mine.root_cause"), max_chars=4000, key="mine.root_cause")
+    st.text_area(t("mine.actions"), max_chars=4000, key="mine.actions")
+    left, right = st.columns(2)
+    left.date_input(t("mine.deadline"), key="mine.deadline", help=t("mine.deadline_help"))
+    right.text_area(
+        t("prob.milestones"), key="mine.milestones", help=t("prob.milestones_help"), height=100
+    )
+    st.button(
+        t("mine.plan"),
+        type="primary",
+        key="mine.plan",
+        on_click=_plan,
+        args=(chosen.ref, version, unit),
+    )
+_flash("plan")  # also when the problem has left the group
+
+st.subheader(t("mine.in_progress_count", count=len(in_progress)))
+if not in_progress:
+    st.caption(t("mine.nothing"))
+else:
+    _table(in_progress, ctx.lang)
+    chosen = _pick("progress", in_progress)
+    with db() as session:
+        version = get_problem(session=session, plant=ctx.plant, ref=chosen.ref).version
+        action = problem_detail(session=session, plant=ctx.plant, ref=chosen.ref)
+    _describe(chosen, ctx.lang)
+    if action.corrective_action:
+        corrective = action.corrective_action
+        st.markdown(t("prob.action.owner", owner=corrective["owner"] or "—"))
+        st.markdown(f"**{t('prob.action.root_cause')}** " + plain(corrective["root_cause"]))
+        st.markdown(f"**{t('prob.action.actions')}** " + plain(corrective["actions"]))
+        if corrective["verification_note"]:
+            st.warning(t("mine.not_effective") + " " + plain(corrective["verification_note"]))
+    st.text_area(t("mine.verify_note"), max_chars=2000, key="mine.verify_note")
+    st.button(
+        t("mine.request_verification"),
+        type="primary",
+        key="mine.request_verification",
+        on_click=_ask_verification,
+        args=(chosen.ref, version),
+    )
+_flash("progress")  # also when the problem has left the group
+
+st.subheader(t("mine.rest_count", count=len(rest)))
+st.caption(t("mine.rest_caption"))
+show_closed = st.checkbox(t("mine.show_closed"), key="mine.show_closed")
+shown = [p for p in rest if show_closed or p.status != "closed"]
+if shown:
+    _table(shown, ctx.lang)
+else:
+    st.caption(t("mine.nothing"))

@@ -1,3 +1,432 @@
+"""Quality desk (quality department): the queues of open problems and the work on one.
+
+Queues: to rule (undetermined proposals and disputes), overdue, awaiting
+verification, all open. The selected problem shows its trace (candidates and
+the routing with the path drawn on it), its history and its corrective
+action, with the ruling form (responsible units and shares, reason, deadline,
+milestones) and the verification form. Every step passes the version of the
+problem the user saw; the service refuses a stale one with a message.
+"""
+
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
-st.write("…")
+from dashboards import i18n
+from dashboards.context import db, page_context, plain, t
+from dashboards.i18n import day, number
+from dashboards.routing_chart import LABELS, trace_figure
+from noac.errors import NoacError
+from noac.services.masterdata import list_units
+from noac.services.problems import (
+    ProblemSummary,
+    get_problem,
+    list_problems,
+    problem_detail,
+    rule_problem,
+    trace_problem,
+    verify_problem,
+)
+from noac.services.routings import RoutingView, routing_versions
+from routing.trace import TraceResult
+
+FLASH = "desk.flash"  # (where, kind, text) of the last step
+QUEUES = ("rule", "overdue", "verification", "open")
+SHARE = "desk.share."
+SHOWN = "desk.shown"  # the problem the forms were filled for
+
+
+def _form_defaults(p: ProblemSummary, candidates: list[str]) -> dict[str, object]:
+    """What the forms show for problem ``p`` before the user types anything: the ruling
+    starts from the current responsibility, or else the proposal of the trace."""
+    picked = list(p.responsible) or candidates[:1]
+    return {
+        "desk.trace_candidate": 0,
+        "desk.rule_units": picked,
+        **{SHARE + u: round(p.responsible.get(u, 1 / len(picked)), 2) for u in picked},
+        "desk.rule_reason": "",
+        "desk.rule_deadline": date.fromisoformat(p.deadline) if p.deadline else None,
+        "desk.rule_milestones": "\n".join(f"{m['due']}: {m['text']}" for m in p.milestones),
+        "desk.verify_effective": True,
+        "desk.verify_on": date.today(),
+        "desk.verify_note": "",
+    }
+
+
+def _even_shares() -> None:
+    """Split the responsibility evenly among the units picked (two decimals, summing to 1)."""
+    picked = st.session_state.get("desk.rule_units") or []
+    if not picked:
+        return
+    even = round(1 / len(picked), 2)
+    for unit in picked[:-1]:
+        st.session_state[SHARE + unit] = even
+    st.session_state[SHARE + picked[-1]] = round(1 - even * (len(picked) - 1), 2)
+
+
+def _step(where: str, done: str, service, ref: str, version: int, **values) -> None:
+    ctx = page_context()
+    try:
+        with db() as session:
+            service(
+                session=session,
+                plant=ctx.plant,
+                ref=ref,
+                actor=ctx.actor,
+                expected_version=version,
+                **values,
+            )
+    except NoacError as error:
+        st.session_state[FLASH] = (where, "error", str(error))
+        return
+    st.session_state[FLASH] = ("top", "success", t(done, ref=ref))
+    st.session_state.pop(SHOWN, None)  # the forms start afresh
+
+
+def _rule(ref: str, version: int) -> None:
+    state = st.session_state
+    units = state.get("desk.rule_units") or []
+    _step(
+        "rule",
+        "desk.ruled",
+        rule_problem,
+        ref,
+        version,
+        shares={unit: float(state.get(SHARE + unit) or 0) for unit in units},
+        reason=state.get("desk.rule_reason", ""),
+        deadline=state.get("desk.rule_deadline"),
+        milestones=[line for line in state.get("desk.rule_milestones", "").splitlines() if line],
+    )
+
+
+def _verify(ref: str, version: int) -> None:
+    state = st.session_state
+    effective = state.get("desk.verify_effective", True)
+    _step(
+        "verify",
+        "desk.closed" if effective else "desk.not_effective",
+        verify_problem,
+        ref,
+        version,
+        effective=effective,
+        note=state.get("desk.verify_note", ""),
+        on=state.get("desk.verify_on"),
+    )
+
+
+def _flash(where: str | None) -> None:
+    """Show the outcome of the last step at ``where`` (None: wherever it belongs)."""
+    flash = st.session_state.get(FLASH)
+    if flash and where in (flash[0], None):
+        del st.session_state[FLASH]
+        getattr(st, flash[1])(flash[2])
+
+
+def _default(key: str, value: object) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def _shares(p: ProblemSummary, lang: str) -> str:
+    return ", ".join(f"{u} {number(s * 100, lang, 0)}%" for u, s in p.responsible.items())
+
+
+def _label(p: ProblemSummary) -> str:
+    """A picker's label; it must not change with the problem's state, or the picker resets."""
+    return f"{p.ref} · {p.part} · {p.defect_code or '—'} · {p.found_on}"
+
+
+def _table(rows: list[ProblemSummary], lang: str) -> None:
+    frame = pd.DataFrame(
+        [
+            {
+                t("prob.col.ref"): p.ref,
+                t("prob.col.found_on"): p.found_on,
+                t("prob.col.found_at"): p.found_at,
+                t("prob.col.part"): p.part,
+                t("prob.col.code"): p.defect_code or "—",
+                t("prob.col.severity"): t(f"prob.severity.{p.severity}"),
+                t("prob.col.status"): t(f"status.{p.status}"),
+                t("prob.col.proposed"): p.proposed or t("desk.undetermined_short"),
+                t("prob.col.responsible"): _shares(p, lang) or "—",
+                t("prob.col.deadline"): p.deadline or "—",
+                t("prob.col.overdue"): "⚠️" if p.overdue else "",
+            }
+            for p in rows
+        ]
+    )
+    overdue = [p.overdue for p in rows]
+    styled = frame.style.apply(
+        lambda row: ["background-color: #fde2e1" if overdue[row.name] else "" for _ in row],
+        axis=1,
+    )
+    st.dataframe(styled, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 400))
+
+
+def _trace(result: TraceResult, part: str, view: RoutingView) -> None:
+    if result.undetermined:
+        st.warning(t("prob.trace.undetermined"))
+    else:
+        best = result.proposed
+        st.markdown(
+            t(
+                "prob.trace.proposed",
+                unit=best.unit,
+                op=best.op,
+                category=best.category,
+                path=" → ".join(best.path),
+                escapes=", ".join(f"{e.unit} (op {e.op})" for e in best.escapes)
+                or t("prob.trace.no_escape"),
+            )
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("prob.col.rank"): rank,
+                        t("prob.col.unit"): c.unit,
+                        t("prob.col.op"): c.op,
+                        t("prob.col.category"): c.category,
+                        t("prob.col.distance"): c.distance,
+                        t("prob.col.path"): " → ".join(c.path),
+                        t("prob.col.escapes"): ", ".join(f"{e.unit} ({e.op})" for e in c.escapes),
+                    }
+                    for rank, c in enumerate(result.candidates, start=1)
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    st.caption(t("prob.trace.routing", part=part, version=view.version))
+    chosen = 0
+    if len(result.candidates) > 1:
+        chosen = st.selectbox(
+            t("prob.trace.show_path"),
+            range(len(result.candidates)),
+            format_func=lambda i: f"{result.candidates[i].unit} · op {result.candidates[i].op}",
+            key="desk.trace_candidate",
+        )
+    labels = {name: t(f"prob.chart.{name}") for name in LABELS}
+    st.plotly_chart(
+        trace_figure(view.graph(), result, candidate=chosen, labels=labels),
+        width="stretch",
+        key="desk.chart",
+    )
+
+
+def _history(detail: ProblemSummary) -> None:
+    def action(name: str) -> str:
+        key = f"prob.event.{name}"
+        return t(key) if key in i18n.STRINGS else name
+
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    t("prob.col.at"): e["at"].replace("T", " "),
+                    t("prob.col.actor"): e["actor"],
+                    t("prob.col.action"): action(e["action"]),
+                    t("prob.col.status"): t(f"status.{e['status']}"),
+                    t("prob.col.note"): e["note"],
+                }
+                for e in detail.history
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _corrective_action(detail: ProblemSummary) -> None:
+    corrective = detail.corrective_action
+    if not corrective:
+        st.caption(t("desk.no_action"))
+        return
+    st.markdown(t("prob.action.owner", owner=corrective["owner"] or "—"))
+    st.markdown(f"**{t('prob.action.root_cause')}** " + plain(corrective["root_cause"]))
+    st.markdown(f"**{t('prob.action.actions')}** " + plain(corrective["actions"]))
+    if corrective["verified_by"]:
+        st.markdown(
+            t("desk.verified_by", who=corrective["verified_by"])
+            + " "
+            + plain(corrective["verification_note"] or "")
+        )
+
+
+def _rule_form(p: ProblemSummary, version: int, units: dict) -> None:
+    """The ruling; folded away unless the problem waits for one (a ruling may still
+    overrule an acceptance or change a ruling while the problem is open)."""
+    waiting = p.status == "disputed" or (p.status == "proposed" and p.proposed is None)
+    with st.expander(t("desk.rule"), expanded=waiting):
+        st.caption(t("desk.rule_caption"))
+        picked = st.multiselect(
+            t("desk.rule_units"),
+            list(units),
+            format_func=lambda code: f"{code} · {units[code].name}",
+            key="desk.rule_units",
+            on_change=_even_shares,
+            help=t("desk.rule_units_help"),
+        )
+        if picked:
+            columns = st.columns(min(len(picked), 4))
+            for i, unit in enumerate(picked):
+                _default(SHARE + unit, round(1 / len(picked), 2))
+                columns[i % len(columns)].number_input(
+                    t("desk.share", unit=unit),
+                    min_value=0.0,
+                    max_value=1.0,
+                    step=0.05,
+                    format="%.2f",
+                    key=SHARE + unit,
+                )
+            total = sum(float(st.session_state.get(SHARE + u) or 0) for u in picked)
+            st.caption(t("desk.share_total", total=number(total, ctx.lang)))
+        st.text_area(t("desk.rule_reason"), max_chars=2000, key="desk.rule_reason")
+        left, right = st.columns(2)
+        left.date_input(t("desk.rule_deadline"), key="desk.rule_deadline")
+        right.text_area(
+            t("prob.milestones"), key="desk.rule_milestones", help=t("prob.milestones_help")
+        )
+        st.button(
+            t("desk.rule_submit"),
+            type="primary",
+            key="desk.rule",
+            on_click=_rule,
+            args=(p.ref, version),
+        )
+        _flash("rule")
+
+
+def _verify_form(p: ProblemSummary, version: int) -> None:
+    st.subheader(t("desk.verify"))
+    verdicts = {True: t("desk.effective"), False: t("desk.not_effective_option")}
+    st.radio(
+        t("desk.verify_effective"),
+        [True, False],
+        format_func=lambda ok, labels=verdicts: labels.get(ok, str(ok)),
+        horizontal=True,
+        key="desk.verify_effective",
+    )
+    st.date_input(t("desk.verify_on"), max_value=date.today(), key="desk.verify_on")
+    st.text_area(t("desk.verify_note"), max_chars=2000, key="desk.verify_note")
+    st.button(
+        t("desk.verify_submit"),
+        type="primary",
+        key="desk.verify",
+        on_click=_verify,
+        args=(p.ref, version),
+    )
+    _flash("verify")
+
+
+ctx = page_context()
+with db() as session:
+    problems = list_problems(session=session, plant=ctx.plant)
+    units = {u.code: u for u in list_units(session=session, plant=ctx.plant)}
+open_problems = [p for p in problems if p.status != "closed"]
+queues = {
+    "rule": [
+        p
+        for p in open_problems
+        if p.status == "disputed" or (p.status == "proposed" and p.proposed is None)
+    ],
+    "overdue": [p for p in open_problems if p.overdue],
+    "verification": [p for p in open_problems if p.status == "verification"],
+    "open": open_problems,
+}
+
+st.header(t("page.quality_desk"))
+st.caption(t("desk.intro"))
+_flash("top")
+for column, queue in zip(st.columns(len(QUEUES)), QUEUES, strict=True):
+    column.metric(t(f"desk.queue.{queue}"), len(queues[queue]))
+queue_labels = {q: t(f"desk.queue.{q}") for q in QUEUES}  # no counts: a label must stay put
+queue = st.radio(
+    t("desk.queue"),
+    QUEUES,
+    format_func=lambda q: queue_labels.get(q, str(q)),
+    horizontal=True,
+    key="desk.queue",
+)
+rows = queues[queue]
+if not rows:
+    st.info(t("desk.queue_empty"))
+    _flash(None)  # a refused step whose problem has left the queue
+    st.stop()
+_table(rows, ctx.lang)
+by_ref = {p.ref: p for p in rows}
+pick_labels = {r: _label(p) for r, p in by_ref.items()}
+ref = st.selectbox(
+    t("desk.pick"),
+    list(by_ref),
+    format_func=lambda r: pick_labels.get(r, str(r)),
+    key="desk.pick",
+)
+with db() as session:
+    problem = get_problem(session=session, plant=ctx.plant, ref=ref)
+    detail = problem_detail(session=session, plant=ctx.plant, ref=ref)
+    result = trace_problem(session=session, plant=ctx.plant, ref=ref)
+    views = routing_versions(session=session, plant=ctx.plant, part=detail.part)
+version = problem.version
+view = next(v for v in views if v.version_id == problem.routing_version_id)
+if st.session_state.get(SHOWN) != ref:  # another problem: its forms start afresh
+    # values set, not deleted, so that the browser's widgets show them too
+    st.session_state.update(
+        _form_defaults(detail, list(dict.fromkeys(c.unit for c in result.candidates)))
+    )
+    st.session_state[SHOWN] = ref
+
+st.divider()
+st.subheader(f"{detail.ref} · {detail.part} · {t(f'status.{detail.status}')}")
+found = date.fromisoformat(detail.found_on)
+st.markdown(
+    t(
+        "desk.found",
+        day=day(found, ctx.lang),
+        unit=detail.found_at,
+        op=detail.op or "—",
+        code=detail.defect_code or "—",
+        severity=t(f"prob.severity.{detail.severity}"),
+        quantity=detail.quantity,
+        disposition=t(f"prob.disposition.{detail.disposition}") if detail.disposition else "—",
+        cost=number(detail.cost, ctx.lang),
+        lot=plain(detail.lot or "—"),
+    )
+)
+if detail.description:
+    st.markdown(plain(detail.description))
+st.markdown(
+    t(
+        "desk.responsibility",
+        proposed=detail.proposed or t("desk.undetermined_short"),
+        responsible=_shares(detail, ctx.lang) or "—",
+        escapes=", ".join(detail.escapes) or "—",
+        month=detail.counted_month or "—",
+    )
+)
+if detail.deadline:
+    deadline = day(date.fromisoformat(detail.deadline), ctx.lang)
+    if detail.overdue:
+        st.warning(t("desk.overdue", deadline=deadline))
+    else:
+        st.caption(t("prob.deadline", deadline=deadline))
+for milestone in detail.milestones:
+    due = day(date.fromisoformat(milestone["due"]), ctx.lang)
+    st.markdown("- " + plain(f"{due}: {milestone['text']}"))
+
+trace_tab, history_tab, action_tab = st.tabs(
+    [t("desk.tab.trace"), t("desk.tab.history"), t("desk.tab.action")]
+)
+with trace_tab:
+    _trace(result, detail.part, view)
+with history_tab:
+    _history(detail)
+with action_tab:
+    _corrective_action(detail)
+
+if detail.status != "closed":
+    _rule_form(detail, version, units)
+if detail.status == "verification":
+    _verify_form(detail, version)
+_flash(None)  # a refused step whose form is no longer shown

@@ -1,0 +1,288 @@
+"""The quality-problem pages: report a problem, problems of my unit, the quality desk.
+
+Each page runs under AppTest on a private copy of the demo database; what a
+page did is checked through the service layer with an engine of its own.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from dashboards import i18n
+from noac.db import create_db_engine
+from noac.importers import import_file
+from noac.models import Plant
+from noac.services import problems
+from noac.services.plants import resolve_plant
+from noac.services.users import actor_for
+from tests.apptest import page, signed_in, texts
+from tests.conftest import SYSTEM, write_csv
+
+PAGES = [
+    ("views/report.py", "aero-assy", "page.report"),
+    ("views/report.py", "aero-qc-fin-insp", "page.report"),
+    ("views/report.py", "quality", "page.report"),
+    ("views/my_problems.py", "aero-heat", "page.my_problems"),
+    ("views/my_problems.py", "aero-sheet", "page.my_problems"),
+    ("views/quality_desk.py", "quality", "page.quality_desk"),
+]
+
+
+@contextmanager
+def service(url: str) -> Iterator[tuple[Session, Plant]]:
+    """A session of its own on the app's database, and the demo plant AERO."""
+    engine = create_db_engine(url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session, resolve_plant(session=session, code="AERO")
+    finally:
+        engine.dispose()
+
+
+def report_backing_plate(url: str) -> str:
+    """ASSY reports pits on the plated face of BP-100 at op 60 (SHEET is proposed)."""
+    with service(url) as (session, plant):
+        problem, result = problems.report_problem(
+            session=session,
+            plant=plant,
+            report=problems.ProblemReport(
+                found_on=date.today(),
+                found_at="ASSY",
+                part="BP-100",
+                op="60",
+                defect_code="PIT-FACE",
+                severity="major",
+                quantity=12,
+                description="pits on the galvanised face",
+            ),
+            actor=actor_for(session=session, username="aero-assy"),
+        )
+    assert result.proposed.unit == "SHEET"
+    return problem.ref
+
+
+def step(url: str, service_step, username: str, ref: str, **values) -> None:
+    with service(url) as (session, plant):
+        service_step(
+            session=session,
+            plant=plant,
+            ref=ref,
+            actor=actor_for(session=session, username=username),
+            **values,
+        )
+
+
+def detail(url: str, ref: str) -> problems.ProblemSummary:
+    with service(url) as (session, plant):
+        return problems.problem_detail(session=session, plant=plant, ref=ref)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize(("script", "username", "title"), PAGES)
+def test_pages_render_for_their_roles(demo_url, script, username, title, lang):
+    at = page(signed_in(demo_url, username, lang=lang), script)
+    assert not at.exception
+    assert i18n.t(title, lang) in texts(at)
+
+
+def test_report_the_backing_plate_proposes_sheet_metal(demo_url):
+    at = page(signed_in(demo_url, "aero-assy"), "views/report.py")
+    assert "Found at: **ASSY**" in texts(at)
+    assert "BP-100" in at.selectbox(key="report.part").options
+    assert "ACT-200" in at.selectbox(key="report.part").options  # ASSY op 120
+    assert "SH-300" not in at.selectbox(key="report.part").options  # never at ASSY
+    at.selectbox(key="report.part").select("BP-100").run()
+    assert at.selectbox(key="report.op").options[0] == "60 · assembly"
+    at.selectbox(key="report.op").select("60")
+    at.selectbox(key="report.code").select("PIT-FACE").run()
+    at.selectbox(key="report.severity").select("major")
+    at.number_input(key="report.quantity").set_value(12)
+    at.selectbox(key="report.disposition").select("concession")
+    at.number_input(key="report.cost").set_value(4800.0)
+    at.text_input(key="report.lot").input("L-2291")
+    at.text_area(key="report.description").input("pits on the **galvanised** face")
+    at.file_uploader[0].set_value(("pits.jpg", b"a photo of the pits", "image/jpeg"))
+    at.button(key="report.submit").click().run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Proposed responsible unit: **SHEET** (operation 30, bending)" in shown
+    assert "path 30 → 40 → 50 → 60" in shown
+    assert "escapes: QC-SM (op 40)" in shown
+    assert "Evidence stored: pits.jpg" in shown
+    assert r"pits on the \*\*galvanised\*\* face" in shown  # user text shown plain
+    assert len(at.get("plotly_chart")) == 1
+    assert at.text_area(key="report.description").value == ""  # a fresh form
+
+    with service(demo_url) as (session, plant):
+        (reported,) = [
+            p
+            for p in problems.list_problems(session=session, plant=plant, unit="ASSY")
+            if p.description == "pits on the **galvanised** face"
+        ]
+        assert (reported.part, reported.op, reported.defect_code) == ("BP-100", "60", "PIT-FACE")
+        assert (reported.status, reported.proposed, reported.quantity) == ("proposed", "SHEET", 12)
+        assert (reported.disposition, reported.cost, reported.lot) == ("concession", 4800, "L-2291")
+        history = problems.problem_detail(session=session, plant=plant, ref=reported.ref).history
+    assert [e["action"] for e in history] == ["reported", "traced", "attachment-added"]
+
+
+def test_inspector_reports_for_his_unit_and_quality_for_any(demo_url):
+    at = page(signed_in(demo_url, "aero-qc-fin-insp"), "views/report.py")
+    assert "Found at: **QC-FIN**" in texts(at)
+    assert not [s for s in at.selectbox if s.key == "report.found_at"]  # his unit, fixed
+    at = page(signed_in(demo_url, "quality"), "views/report.py")
+    at.selectbox(key="report.found_at").select("SURF").run()
+    assert "BRK-110" in at.selectbox(key="report.part").options
+    at.selectbox(key="report.part").select("BP-100").run()
+    assert at.selectbox(key="report.op").options == ["50 · plating", "not known"]
+
+
+def test_the_date_found_cannot_be_in_the_future(demo_url):
+    at = page(signed_in(demo_url, "aero-assy"), "views/report.py")
+    assert at.date_input(key="report.found_on").max == date.today()
+    at.date_input(key="report.found_on").set_value(date.today() + timedelta(days=3)).run()
+    assert at.date_input(key="report.found_on").value == date.today()
+
+
+def test_a_refused_report_shows_the_service_message(demo_url, tmp_path):
+    """The routing of BP-100 changes while the form is open: the service refuses the report."""
+    at = page(signed_in(demo_url, "aero-assy"), "views/report.py")
+    at.selectbox(key="report.part").select("BP-100").run()
+    at.selectbox(key="report.op").select("60")
+    at.selectbox(key="report.code").select("PIT-FACE").run()
+    at.text_area(key="report.description").input("pits on the plated face")
+    revision = write_csv(
+        tmp_path / "routings.csv",
+        """
+part,op,unit,category,after,inspection
+BP-100,10,STORE,storage,,0
+BP-100,20,SHEET,cutting,10,0
+BP-100,30,SHEET,bending,20,0
+BP-100,40,QC-SM,inspection,30,1
+BP-100,50,SURF,plating,40,0
+BP-100,65,ASSY,assembly,50,0
+""",
+    )
+    with service(demo_url) as (session, _):
+        import_file(
+            session=session,
+            kind="routings",
+            path=revision,
+            plant_code="AERO",
+            effective=date.today(),
+            actor=SYSTEM,
+        )
+        session.commit()
+    at.button(key="report.submit").click().run()
+    assert not at.exception
+    assert "has no operation '60'" in " ".join(e.value for e in at.error)
+    assert at.text_area(key="report.description").value == "pits on the plated face"  # kept
+    at.run()
+    assert at.selectbox(key="report.op").options == ["65 · assembly", "not known"]
+
+
+def test_supervisor_accepts_a_problem_of_his_unit(demo_url):
+    ref = report_backing_plate(demo_url)
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    assert any(ref in option for option in at.selectbox(key="mine.answer.pick").options)
+    at.selectbox(key="mine.answer.pick").select(ref).run()
+    assert "Why your unit" in texts(at)
+    at.button(key="mine.accept").click().run()
+    assert not at.exception
+    assert f"Problem {ref} accepted." in texts(at)
+    accepted = detail(demo_url, ref)
+    assert (accepted.status, accepted.responsible) == ("accepted", {"SHEET": 1.0})
+
+
+def test_dispute_without_a_reason_is_refused_then_disputed(demo_url):
+    ref = report_backing_plate(demo_url)
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    at.selectbox(key="mine.answer.pick").select(ref).run()
+    at.button(key="mine.dispute").click().run()
+    assert "a dispute needs a reason" in " ".join(e.value for e in at.error)
+    assert detail(demo_url, ref).status == "proposed"
+    at.text_area(key="mine.dispute_reason").input("the plates came from the store pitted")
+    at.button(key="mine.dispute").click().run()
+    assert detail(demo_url, ref).status == "disputed"
+
+
+def test_a_step_on_a_stale_screen_is_refused(demo_url):
+    ref = report_backing_plate(demo_url)
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    at.selectbox(key="mine.answer.pick").select(ref).run()
+    step(demo_url, problems.dispute_problem, "aero-sheet", ref, reason="in another window")
+    at.button(key="mine.accept").click().run()
+    assert "since you loaded it" in " ".join(e.value for e in at.error)
+    assert detail(demo_url, ref).status == "disputed"
+
+
+def test_quality_rules_a_dispute_with_shared_responsibility(demo_url):
+    ref = report_backing_plate(demo_url)
+    step(demo_url, problems.dispute_problem, "aero-sheet", ref, reason="the store pitted them")
+    at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
+    at.radio(key="desk.queue").set_value("rule").run()
+    at.selectbox(key="desk.pick").select(ref).run()
+    assert "Proposed responsible unit: **SHEET**" in texts(at)
+    assert at.multiselect(key="desk.rule_units").value == ["SHEET"]
+    at.multiselect(key="desk.rule_units").set_value(["STORE", "SHEET"]).run()
+    assert at.number_input(key="desk.share.STORE").value == 0.5
+    at.number_input(key="desk.share.STORE").set_value(0.6)
+    at.number_input(key="desk.share.SHEET").set_value(0.5)
+    at.text_area(key="desk.rule_reason").input("neither knew the downstream requirement")
+    at.button(key="desk.rule").click().run()
+    assert "shares must be above 0 and sum to 1" in " ".join(e.value for e in at.error)
+
+    deadline = date.today() + timedelta(days=45)
+    at.number_input(key="desk.share.STORE").set_value(0.5)
+    at.date_input(key="desk.rule_deadline").set_value(deadline)
+    at.text_area(key="desk.rule_milestones").input(
+        f"{date.today() + timedelta(days=20)}: face marking added to the drawing"
+    )
+    at.button(key="desk.rule").click().run()
+    assert not at.exception
+    assert f"Problem {ref} ruled." in texts(at)
+    ruled = detail(demo_url, ref)
+    assert (ruled.status, ruled.responsible) == ("ruled", {"SHEET": 0.5, "STORE": 0.5})
+    assert ruled.deadline == deadline.isoformat()
+    assert [m["text"] for m in ruled.milestones] == ["face marking added to the drawing"]
+    assert ruled.history[-1]["note"] == "neither knew the downstream requirement"
+
+
+def test_corrective_action_verification_and_closing(demo_url):
+    ref = report_backing_plate(demo_url)
+    step(demo_url, problems.accept_problem, "aero-sheet", ref)
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    at.selectbox(key="mine.plan.pick").select(ref).run()
+    at.button(key="mine.plan").click().run()
+    assert "a corrective action needs a root cause" in " ".join(e.value for e in at.error)
+    at.text_area(key="mine.root_cause").input("plated face not marked on the drawing")
+    at.text_area(key="mine.actions").input("face marked; bending fixture keyed")
+    at.date_input(key="mine.deadline").set_value(date.today() + timedelta(days=30))
+    at.button(key="mine.plan").click().run()
+    assert detail(demo_url, ref).status == "action"
+    at.selectbox(key="mine.progress.pick").select(ref).run()
+    assert "plated face not marked on the drawing" in texts(at)
+    at.button(key="mine.request_verification").click().run()
+    assert detail(demo_url, ref).status == "verification"
+
+    at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
+    at.radio(key="desk.queue").set_value("verification").run()
+    at.selectbox(key="desk.pick").select(ref).run()
+    at.text_area(key="desk.verify_note").input("two lots without pits")
+    at.button(key="desk.verify").click().run()
+    assert not at.exception
+    closed = detail(demo_url, ref)
+    assert (closed.status, closed.closed_on) == ("closed", date.today().isoformat())
+    assert closed.corrective_action["verification_note"] == "two lots without pits"
+
+
+def test_overdue_problems_are_highlighted(demo_url):
+    at = page(signed_in(demo_url, "aero-heat"), "views/my_problems.py")
+    overdue = at.get("metric")[3]
+    assert int(overdue.value) > 0
+    at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
+    at.radio(key="desk.queue").set_value("overdue").run()
+    assert "Overdue: the deadline was" in texts(at)

@@ -1,10 +1,17 @@
 """What a person sees in a real browser (the system Chromium driven by Playwright)."""
 
 import shutil
+from datetime import date
 
 import pytest
+from sqlmodel import Session
 
+from dashboards.i18n import month_label
+from noac.db import create_db_engine
 from noac.demo import DEMO_PASSWORD
+from noac.services import problems, scoring
+from noac.services.periods import closed_months, working_month
+from noac.services.plants import resolve_plant
 from tests.browser import OUTPUT, browser_page, chromium_path, served_app
 
 ROLE_PAGES = {
@@ -17,12 +24,25 @@ ROLE_PAGES = {
 
 
 @pytest.fixture(scope="module")
-def app_url(demo_master, tmp_path_factory):
-    chromium_path()
+def browser_path(demo_master, tmp_path_factory):
     path = tmp_path_factory.mktemp("browser") / "demo.db"
     shutil.copy(demo_master, path)
-    with served_app(f"sqlite:///{path}") as base:
+    return path
+
+
+@pytest.fixture(scope="module")
+def app_url(browser_path):
+    chromium_path()
+    with served_app(f"sqlite:///{browser_path}") as base:
         yield base
+
+
+@pytest.fixture
+def browser_db(browser_path):
+    """The served database, to check what the page stored."""
+    engine = create_db_engine(f"sqlite:///{browser_path}")
+    yield engine
+    engine.dispose()
 
 
 def sign_in(page, base, username):
@@ -57,3 +77,81 @@ def test_wrong_password_is_refused(app_url):
         page.get_by_role("textbox", name="Password").fill("not the password")
         page.get_by_role("button", name="Sign in").click()
         page.get_by_text("wrong username or password").wait_for(timeout=30_000)
+
+
+def test_supervisor_changes_and_submits_a_form(app_url, browser_db):
+    with browser_page() as page:
+        sign_in(page, app_url, "aero-assy")
+        page.get_by_role("link", name="Score my suppliers").click()
+        submit = page.get_by_role("button", name="Submit").first
+        submit.wait_for(timeout=60_000)
+        slider = page.get_by_role("slider").first  # the first card's first criterion
+        before = int(slider.input_value())
+        slider.focus()
+        page.keyboard.press("ArrowLeft" if before > 6 else "ArrowRight")
+        page.wait_for_timeout(2000)  # the app reruns after the change
+        after = int(page.get_by_role("slider").first.input_value())
+        assert after != before
+        page.get_by_role("button", name="Submit").first.click()
+        message = page.locator("[data-testid='stAlertContainer']").filter(
+            has_text="submitted: form score"
+        )
+        message.wait_for(timeout=60_000)
+        supplier = message.inner_text().removeprefix("Form for ").split(" · ")[0]
+        no_error(page)
+        page.screenshot(path=OUTPUT / "score-submitted.png", full_page=True)
+    with Session(browser_db) as session:
+        plant = resolve_plant(session=session, code="AERO")
+        month = working_month(session=session, plant=plant, today=date.today())
+        (form,) = [
+            f
+            for f in scoring.forms(session=session, plant=plant, months=[month])
+            if (f.rater, f.ratee) == ("ASSY", supplier)
+        ]
+    assert form.values["quality"] == after
+
+
+def test_quality_closes_the_month(app_url, browser_db):
+    with Session(browser_db) as session:
+        plant = resolve_plant(session=session, code="AERO")
+        month = working_month(session=session, plant=plant, today=date.today())
+    with browser_page() as page:
+        sign_in(page, app_url, "quality")
+        page.get_by_role("link", name="Month close").click()
+        label = month_label(month, "en")
+        page.get_by_text(f"I have checked the completeness and the flags of {label}").click()
+        page.get_by_role("button", name=f"Close {label}").click()
+        page.get_by_text(f"{label} is closed (run 1)").wait_for(timeout=60_000)
+        no_error(page)
+        page.screenshot(path=OUTPUT / "month-closed.png", full_page=True)
+    with Session(browser_db) as session:
+        assert month in closed_months(session=session, plant=plant)
+
+
+def _choose(page, label, option):
+    """Pick ``option`` in the selectbox labelled ``label``."""
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option).first.click()
+    page.wait_for_timeout(1500)  # the app reruns after the choice
+
+
+def test_inspector_reports_a_problem_and_sees_its_trace(app_url, browser_db):
+    with browser_page() as page:
+        sign_in(page, app_url, "aero-qc-fin-insp")
+        page.get_by_role("link", name="Report a quality problem").click()
+        page.get_by_role("combobox", name="Part").wait_for(timeout=60_000)
+        _choose(page, "Part", "BP-100")
+        _choose(page, "Defect code", "PIT-FACE")
+        page.get_by_role("textbox", name="Description").fill("pits on the plated face")
+        page.get_by_role("button", name="Report the problem").click()
+        done = page.locator("[data-testid='stAlertContainer']").filter(has_text="reported:")
+        done.wait_for(timeout=60_000)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+        shown = page.locator("[data-testid='stMain']").inner_text()
+        assert "SHEET" in shown and "QC-SM" in shown  # the proposal and the escape
+        no_error(page)
+        page.screenshot(path=OUTPUT / "problem-reported.png", full_page=True)
+    with Session(browser_db) as session:
+        plant = resolve_plant(session=session, code="AERO")
+        found = problems.list_problems(session=session, plant=plant, unit="QC-FIN")
+    assert [p.proposed for p in found if p.description == "pits on the plated face"] == ["SHEET"]

@@ -155,3 +155,24 @@ def test_inspector_reports_a_problem_and_sees_its_trace(app_url, browser_db):
         plant = resolve_plant(session=session, code="AERO")
         found = problems.list_problems(session=session, plant=plant, unit="QC-FIN")
     assert [p.proposed for p in found if p.description == "pits on the plated face"] == ["SHEET"]
+
+
+def test_quality_rules_a_disputed_problem(app_url, browser_db):
+    with browser_page() as page:
+        sign_in(page, app_url, "quality")
+        page.get_by_role("link", name="Quality desk").click()
+        reason = page.get_by_role("textbox", name="Reason of the ruling")
+        reason.wait_for(timeout=60_000)
+        reason.fill("joint review: the cause lies at the proposed unit")
+        page.wait_for_timeout(1000)
+        page.get_by_role("button", name="Rule", exact=True).click()
+        done = page.locator("[data-testid='stAlertContainer']").filter(has_text="ruled.")
+        done.wait_for(timeout=60_000)
+        ref = done.inner_text().split()[1]
+        no_error(page)
+        page.screenshot(path=OUTPUT / "problem-ruled.png", full_page=True)
+    with Session(browser_db) as session:
+        plant = resolve_plant(session=session, code="AERO")
+        ruled = problems.problem_detail(session=session, plant=plant, ref=ref)
+    assert ruled.status == "ruled" and sum(ruled.responsible.values()) == 1
+    assert ruled.history[-1]["note"] == "joint review: the cause lies at the proposed unit"

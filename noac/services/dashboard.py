@@ -167,13 +167,18 @@ class ExposureRow:
 
 @dataclass
 class MonthView:
-    """The coefficient service's results of one month, as the dashboard reads them."""
+    """The coefficient service's results of one month, as the dashboard reads them.
+
+    ``overdue`` holds every unit's ``decomposition["overdue"]`` rows (with the unit);
+    ``given`` the weight and form score of each (ratee, rater) counted in S.
+    """
 
     month: str
     closed: bool
     run: int
     units: list[UnitMonth]
     overdue: list[dict] = field(default_factory=list)
+    given: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
 
     @property
     def forms(self) -> int:
@@ -266,6 +271,11 @@ class _Reader:
                 run=computation.run,
                 units=[_unit_month(month, r) for r in computation.results],
                 overdue=overdue,
+                given={
+                    (r.unit, rater["rater"]): (rater["weight"], rater["form"])
+                    for r in computation.results
+                    for rater in r.decomposition.get("raters", [])
+                },
             )
         return self._months[month]
 
@@ -346,7 +356,19 @@ def _ranking(view: MonthView) -> list[UnitMonth]:
 
 
 def ranking(*, session: Session, plant: Plant, month: str) -> list[UnitMonth]:
-    """Every unit of the month, highest coefficient first (ties by unit code)."""
+    """Every unit of the month, highest coefficient first.
+
+    Parameters
+    ----------
+    session, plant, month
+        The database, the plant and the month ``YYYY-MM``.
+
+    Returns
+    -------
+    list of UnitMonth
+        S, K, volume, penalties and flags of each unit, by K descending, ties by unit code;
+        ``band`` gives the colour (``band``).
+    """
     return _ranking(_Reader(session, plant, None).month(month))
 
 
@@ -386,10 +408,7 @@ class SupplyMap:
 def _supply_map(reader: _Reader, month: str) -> SupplyMap:
     view = reader.month(month)
     weights = supply_weights(session=reader.session, plant=reader.plant, month=month)
-    given: dict[tuple[str, str], tuple[float, float]] = {}
-    for result in reader.computation(month).results:
-        for rater in result.decomposition.get("raters", []):
-            given[(result.unit, rater["rater"])] = (rater["weight"], rater["form"])
+    given = view.given
     edges = []
     for supplier, customer in sorted(set(weights) | set(given)):
         volume, form = given.get((supplier, customer), (weights.get((supplier, customer)), None))
@@ -420,10 +439,19 @@ def _layers(reader: _Reader, edges: list[MapEdge]) -> dict[str, int]:
 def supply_map(*, session: Session, plant: Plant, month: str) -> SupplyMap:
     """The units and who supplied whom in ``month``, for drawing upstream to downstream.
 
-    Edges are the pairs that may score each other in the month (``scoring.supply_weights``,
-    plus any pair counted in the stored results); ``volume`` is the supply weight and
-    ``form`` the form score the customer gave (None: no complete form). Nodes carry their
-    flow layer (``routing.layout.flow_layers``) and K (None in a month without data).
+    Parameters
+    ----------
+    session, plant, month
+        The database, the plant and the month ``YYYY-MM``.
+
+    Returns
+    -------
+    SupplyMap
+        ``edges``: the pairs that may score each other in the month
+        (``scoring.supply_weights``, plus any pair counted in the results), with ``volume``
+        the supply weight and ``form`` the form score the customer gave (None: no complete
+        form). ``nodes``: every unit with its flow layer (``routing.layout.flow_layers``)
+        and K (None in a month without data).
     """
     return _supply_map(_Reader(session, plant, None), month)
 
@@ -482,8 +510,17 @@ def _order(reader: _Reader, pairs: set[tuple[str, str]]) -> list[str]:
 def matrix(*, session: Session, plant: Plant, month: str) -> Matrix:
     """Form scores of ``month`` by supplier (ratee) and customer (rater).
 
-    A cell exists for every pair owed a form (``scoring.supply_weights``) or that sent one;
-    units are ordered upstream first.
+    Parameters
+    ----------
+    session, plant, month
+        The database, the plant and the month ``YYYY-MM``.
+
+    Returns
+    -------
+    Matrix
+        A cell for every pair owed a form (``scoring.supply_weights``) or that sent one:
+        ``scored`` with its form score, ``incomplete`` or ``missing``. Suppliers and
+        customers are ordered upstream first.
     """
     return _matrix(_Reader(session, plant, None), month)
 
@@ -547,8 +584,19 @@ def _trends(reader: _Reader, month: str, count: int) -> Trends:
 def trends(*, session: Session, plant: Plant, month: str, count: int = WINDOW) -> Trends:
     """Satisfaction and coefficient per unit over the ``count`` months ending with ``month``.
 
-    Each point lists the problems of that unit (as a responsible unit) whose corrective
-    action was verified effective and closed in that month, so the effect can be seen.
+    Parameters
+    ----------
+    session, plant, month
+        The database, the plant and the last month of the window.
+    count
+        Months in the window.
+
+    Returns
+    -------
+    Trends
+        One point per unit and month with data (closed, or with a form or a penalty); each
+        lists the problems of the unit (as a responsible unit) whose corrective action was
+        verified effective and closed in that month, so its effect can be seen.
     """
     return _trends(_Reader(session, plant, None), month, count)
 
@@ -630,8 +678,22 @@ def _paretos(reader: _Reader, months: list[str]) -> Paretos:
 
 
 def paretos(*, session: Session, plant: Plant, months: list[str]) -> Paretos:
-    """Where the problems found in ``months`` come from: by responsible unit, defect code
-    and escape point, each by count and by cost (see the module's definitions)."""
+    """Where the problems found in ``months`` come from.
+
+    Parameters
+    ----------
+    session, plant
+        The database and the plant.
+    months
+        The months ``YYYY-MM`` whose problems (by the day found) count.
+
+    Returns
+    -------
+    Paretos
+        By responsible unit (shares), defect code and escape point, each by count and by
+        cost (see the module's definitions); ``Pareto.ranked`` orders them with the
+        cumulative percentage.
+    """
     return _paretos(_Reader(session, plant, None), months)
 
 
@@ -722,9 +784,23 @@ def _actions(reader: _Reader, month: str) -> Actions:
 
 
 def actions(*, session: Session, plant: Plant, month: str, today: date | None = None) -> Actions:
-    """Open corrective actions at the month's cut-off with their age, and the exposure list:
-    the problems penalised as overdue in the month, one row per responsible unit, the
-    longest overdue first."""
+    """Open corrective actions with their age, and the month's exposure list.
+
+    Parameters
+    ----------
+    session, plant, month
+        The database, the plant and the month ``YYYY-MM``.
+    today
+        The day the dashboard is looked at: the cut-off of a month not over yet.
+
+    Returns
+    -------
+    Actions
+        ``open``: problems found by the cut-off and not closed by then, with their age and
+        state (``overdue``, ``due``, ``no-deadline``), ``ageing()`` counting them per age
+        bucket; ``exposure``: the problems penalised as overdue in the month, one row per
+        responsible unit, the longest overdue first.
+    """
     return _actions(_Reader(session, plant, today), month)
 
 
@@ -820,9 +896,23 @@ def _unit_detail(reader: _Reader, month: str, unit: str, count: int) -> UnitDeta
 def unit_detail(
     *, session: Session, plant: Plant, month: str, unit: str, count: int = WINDOW
 ) -> UnitDetail:
-    """One unit's page: its customers' forms of ``month`` (owed ones without a form too), the
-    problems found in the window it is responsible for or let through, and its coefficient
-    and decomposition month by month over the window.
+    """One unit's page.
+
+    Parameters
+    ----------
+    session, plant, month
+        The database, the plant and the month ``YYYY-MM``.
+    unit
+        The unit's code.
+    count
+        Months of the window ending with ``month``.
+
+    Returns
+    -------
+    UnitDetail
+        Its customers' forms of ``month`` (customers owed a form without one too), the
+        problems found in the window it is responsible for or let through, and its
+        coefficient and decomposition month by month over the window.
 
     Raises
     ------

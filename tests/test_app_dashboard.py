@@ -1,0 +1,154 @@
+"""The executive dashboard page under AppTest: every section renders for the demo's open and
+closed months in both languages, for a month without data and for a one-unit plant."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import Session
+
+from dashboards import i18n
+from noac.db import create_db_engine, migrate
+from noac.importers import import_file
+from noac.services import dashboard, users
+from noac.services.coefficients import close_month
+from noac.services.periods import closed_months, recent_months
+from noac.services.plants import resolve_plant
+from tests.apptest import page, signed_in, texts
+from tests.conftest import QUALITY, SYSTEM, write_csv
+
+SCRIPT = "views/executive.py"
+SECTIONS = (
+    "dash.ranking.title",
+    "dash.matrix.title",
+    "dash.map.title",
+    "dash.trends.title",
+    "dash.pareto.title",
+    "dash.actions.title",
+    "dash.unit.title",
+)
+TILE_DIGITS = {"satisfaction": 1, "spread": 3}
+CHARTS = 10  # ranking, matrix, map, trends, three paretos, ageing, unit scores, decomposition
+
+
+def board_of(url: str, month: str) -> dashboard.Dashboard:
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as session:
+            plant = resolve_plant(session=session, code="AERO")
+            return dashboard.executive_dashboard(
+                session=session, plant=plant, month=month, today=date.today()
+            )
+    finally:
+        engine.dispose()
+
+
+def sections_shown(at, lang: str) -> None:
+    shown = texts(at)
+    for key in SECTIONS:
+        assert i18n.t(key, lang) in shown, key
+
+
+@pytest.mark.parametrize(("closed", "lang"), [(False, "en"), (True, "zh")])
+def test_every_section_renders_for_a_demo_month(demo_url, closed, lang):
+    at = signed_in(demo_url, "exec", lang)
+    if closed:
+        engine = create_db_engine(demo_url)
+        with Session(engine) as session:
+            month = max(
+                closed_months(session=session, plant=resolve_plant(session=session, code="AERO"))
+            )
+        engine.dispose()
+        at.sidebar.selectbox(key="month").select(month)
+    at = page(at, SCRIPT)
+    month = at.session_state["month"]
+    assert not at.exception
+    sections_shown(at, lang)
+    assert len(at.get("plotly_chart")) == CHARTS
+    board = board_of(demo_url, month)
+    assert board.closed is closed
+    status = i18n.t("dash.closed", lang, run=board.run) if closed else i18n.t("dash.preview", lang)
+    assert status in texts(at)
+    for metric, tile in zip(at.metric[:6], board.tiles, strict=True):
+        assert metric.value == i18n.number(tile.value, lang, TILE_DIGITS.get(tile.name, 0))
+    # the drill-down follows the unit chosen
+    at.selectbox(key="dash_unit_AERO").select("WELD").run()
+    assert not at.exception
+    assert i18n.t("dash.unit.scores", lang, unit="WELD", month=i18n.month_label(month, lang)) in (
+        texts(at)
+    )
+    # and the other language draws the same page
+    other = "en" if lang == "zh" else "zh"
+    at.sidebar.selectbox(key="lang").select(other).run()
+    assert not at.exception
+    sections_shown(at, other)
+    assert len(at.get("plotly_chart")) == CHARTS
+
+
+def test_closing_the_month_shows_at_the_next_run(demo_url):
+    at = page(signed_in(demo_url, "exec"), SCRIPT)
+    assert i18n.t("dash.preview", "en") in texts(at)
+    engine = create_db_engine(demo_url)
+    try:
+        with Session(engine) as session:
+            plant = resolve_plant(session=session, code="AERO")
+            close_month(
+                session=session, plant=plant, month=at.session_state["month"], actor=QUALITY
+            )
+    finally:
+        engine.dispose()
+    at.run()
+    assert not at.exception
+    assert i18n.t("dash.closed", "en", run=1) in texts(at)
+
+
+def test_a_month_without_data_is_explained(demo_url):
+    at = signed_in(demo_url, "exec")
+    month = recent_months(date.today())[20]
+    at.sidebar.selectbox(key="month").select(month)
+    at = page(at, SCRIPT)
+    assert not at.exception
+    sections_shown(at, "en")
+    label = i18n.month_label(month, "en")
+    infos = [info.value for info in at.info]
+    assert f"No forms yet for {label}, and no problem counts in it" in infos[0]
+    assert i18n.t("dash.ranking.empty", "en", month=label) in infos
+    assert i18n.t("dash.matrix.no_forms", "en", month=label) in infos
+    assert i18n.t("dash.actions.none_overdue", "en", month=label) in infos
+    assert [m.value for m in at.metric[:6]] == ["—", "—", "0", "0", "0", "—"]
+    # what can still be drawn is drawn: the map and the matrix of missing forms, the unit's
+    # customers; never an empty chart
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_a_one_unit_plant(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'solo.db'}"
+    engine = create_db_engine(url)
+    migrate(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        for kind, text in (
+            ("units", "code,name,kind,categories,target\nSOLO,Only unit,workshop,assembly,\n"),
+            ("routings", "part,op,unit,category,after,inspection\nP1,10,SOLO,assembly,,0\n"),
+        ):
+            path = write_csv(tmp_path / f"{kind}.csv", text)
+            import_file(actor=SYSTEM, session=session, kind=kind, path=path)
+        users.add_user(
+            session=session,
+            actor=SYSTEM,
+            username="boss",
+            display_name="Boss",
+            role="executive",
+            password="a long enough password",
+        )
+    engine.dispose()
+    monkeypatch.setenv("NOAC_DATABASE_URL", url)
+    at = page(signed_in(url, "boss", "zh"), SCRIPT)
+    assert not at.exception
+    sections_shown(at, "zh")
+    label = i18n.month_label(at.session_state["month"], "zh")
+    infos = [info.value for info in at.info]
+    assert i18n.t("dash.map.empty", "zh", month=label) in infos
+    assert i18n.t("dash.matrix.empty", "zh", month=label) in infos
+    assert i18n.t("dash.unit.no_customers", "zh", unit="SOLO", month=label) in infos
+    assert len(at.get("plotly_chart")) == 0

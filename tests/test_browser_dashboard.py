@@ -1,0 +1,128 @@
+"""The executive dashboard in a real browser: every chart drawn, the tiles equal the service's
+numbers, a click on the ranking opens the unit; full-page screenshots in both languages."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import pytest
+from sqlmodel import Session
+
+from dashboards import i18n
+from noac.db import create_db_engine
+from noac.demo import DEMO_PASSWORD
+from noac.services.dashboard import Dashboard, executive_dashboard
+from noac.services.periods import working_month
+from noac.services.plants import resolve_plant
+from tests.browser import OUTPUT, browser_page, chromium_path, served_app
+
+CHARTS = 10  # ranking, matrix, map, trends, three paretos, ageing, unit scores, decomposition
+TILE_DIGITS = {"satisfaction": 1, "spread": 3}
+DRAWN = """n => {
+    const plots = [...document.querySelectorAll('.js-plotly-plot')];
+    return plots.length === n && plots.every(p => p._fullLayout && p.querySelector('.main-svg'))
+        && !document.querySelector('[data-testid=stStatusWidget]');
+}"""
+
+
+@pytest.fixture(scope="module")
+def app(demo_master, tmp_path_factory):
+    chromium_path()
+    path = tmp_path_factory.mktemp("dashboard") / "demo.db"
+    shutil.copy(demo_master, path)
+    url = f"sqlite:///{path}"
+    with served_app(url) as base:
+        yield base, url
+
+
+def sign_in(page, base: str, username: str) -> None:
+    page.goto(base)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in as").wait_for(timeout=60_000)
+
+
+def no_error(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0
+
+
+def board_of(url: str) -> Dashboard:
+    """What the service says for the month the page opens on (the working month)."""
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as session:
+            plant = resolve_plant(session=session, code="AERO")
+            month = working_month(session=session, plant=plant, today=date.today())
+            return executive_dashboard(session=session, plant=plant, month=month)
+    finally:
+        engine.dispose()
+
+
+def wait_drawn(page, count: int = CHARTS) -> None:
+    page.wait_for_function(DRAWN, arg=count, timeout=90_000)
+
+
+def full_screenshot(page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so grow the viewport first."""
+    size = page.viewport_size
+    height = page.evaluate(
+        "document.querySelector('[data-testid=stMainBlockContainer]').scrollHeight"
+    )
+    page.set_viewport_size({"width": size["width"], "height": height + 120})
+    page.wait_for_timeout(1500)
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=OUTPUT / name, full_page=True)
+    page.set_viewport_size(size)
+
+
+def test_every_chart_is_drawn_and_the_tiles_equal_the_service(app):
+    base, url = app
+    board = board_of(url)
+    with browser_page() as page:
+        sign_in(page, base, "exec")  # the executive lands on the dashboard
+        page.get_by_role("heading", name="Quality at a glance").wait_for(timeout=60_000)
+        wait_drawn(page)
+        assert page.locator(".js-plotly-plot").count() == CHARTS
+        no_error(page)
+        shown = page.locator("[data-testid=stMetricValue]").all_inner_texts()[:6]
+        expected = [
+            i18n.number(tile.value, "en", TILE_DIGITS.get(tile.name, 0)) for tile in board.tiles
+        ]
+        assert [text.strip() for text in shown] == expected
+        full_screenshot(page, "dashboard-en.png")
+
+        page.get_by_role("combobox", name="Language").click()
+        page.get_by_role("option", name="中文").click()
+        page.get_by_role("heading", name="质量总览").wait_for(timeout=60_000)
+        wait_drawn(page)
+        assert page.locator(".js-plotly-plot").count() == CHARTS
+        assert page.get_by_text(i18n.t("dash.ranking.title", "zh")).count() == 1
+        no_error(page)
+        full_screenshot(page, "dashboard-zh.png")
+
+
+def test_clicking_a_ranking_bar_opens_the_unit(app):
+    base, url = app
+    top = board_of(url).ranking[0]
+    with browser_page() as page:
+        sign_in(page, base, "exec")
+        wait_drawn(page)
+        chooser = page.get_by_role("combobox", name="Unit", exact=True)
+        assert not chooser.input_value().startswith(f"{top.unit} ·")
+        bars = page.locator(".st-key-dash_ranking .bars .point")
+        assert bars.count() == len(board_of(url).ranking)
+        bar = bars.last  # the bars are drawn bottom up: the last one is the highest K
+        bar.scroll_into_view_if_needed()
+        box = bar.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_function(
+            "unit => document.querySelector('input[aria-label=Unit]').value.startsWith(unit)",
+            arg=f"{top.unit} ·",
+            timeout=30_000,
+        )
+        page.get_by_text(f"{top.unit}: scores by customer and criterion").wait_for(timeout=30_000)
+        wait_drawn(page)
+        no_error(page)

@@ -1,0 +1,250 @@
+"""The executive dashboard's figures (noac.services.dashboard) against hand-computed values,
+and on the demo against the coefficient, problem and export services.
+
+The plant: STORE -> SHEET -> QC -> ASSY (P1), STORE -> SHEET -> ASSY (P2), STORE -> ASSY (P3).
+Supply weights: STORE->SHEET 2, STORE->ASSY 1, SHEET->QC 1, SHEET->ASSY 1, QC->ASSY 1.
+Default scheme: weights .40/.25/.20/.15, scale 0..10, target 85 (SHEET 88, ASSY 70).
+
+Forms of 2026-03: SHEET->STORE 8/10/6/5 (F 76.5), ASSY->STORE all 10 (F 100), ASSY->SHEET all 9
+(F 90), ASSY->QC all 5 (F 50); QC owes SHEET a form and sends none.
+
+Problems (imported): A 2026-03-05 major, STORE 0.5 + SHEET 0.5, deadline 03-20, open, cost 1000;
+B 2026-03-06 critical, SHEET, deadline 04-30, open; C 2026-02-10 minor, STORE, deadline 03-01,
+closed 03-02, cost 200; D 2026-01-10 minor, SHEET, deadline 03-31, closed 04-01. A and B were
+found at ASSY on P1, so QC let them through (escape).
+"""
+
+from datetime import date
+
+import pytest
+from sqlmodel import Session
+
+from noac.db import create_db_engine
+from noac.importers import import_file
+from noac.services import coefficients, dashboard, scoring
+from noac.services.periods import closed_months, working_month
+from noac.services.plants import resolve_plant
+from noac.services.problems import list_problems
+from tests.conftest import QUALITY, SYSTEM, supervisor, write_csv
+
+UNITS = """
+code,name,kind,categories,target
+STORE,Store,store,storage,
+SHEET,Sheet metal,workshop,cutting;bending,88
+QC,Inspection,inspection,inspection,
+ASSY,Assembly,workshop,assembly,70
+"""
+ROUTINGS = """
+part,op,unit,category,after,inspection
+P1,10,STORE,,,0
+P1,20,SHEET,bending,10,0
+P1,30,QC,,20,1
+P1,40,ASSY,,30,0
+P2,10,STORE,,,0
+P2,20,SHEET,cutting,10,0
+P2,30,ASSY,,20,0
+P3,10,STORE,,,0
+P3,20,ASSY,,10,0
+"""
+CODES = "code,name,origins\nPIT,pits,storage;bending\n"
+DEFECTS = """
+id,date,found_at,part,op,code,severity,qty,responsible,deadline,closed_on,cost
+A,2026-03-05,ASSY,P1,40,PIT,major,1,STORE:0.5;SHEET:0.5,2026-03-20,,1000
+B,2026-03-06,ASSY,P1,40,PIT,critical,1,SHEET,2026-04-30,,
+C,2026-02-10,ASSY,P2,30,PIT,minor,1,STORE,2026-03-01,2026-03-02,200
+D,2026-01-10,ASSY,P2,30,PIT,minor,1,SHEET,2026-03-31,2026-04-01,
+"""
+MONTH = "2026-03"
+TODAY = date(2026, 5, 10)
+
+
+def form(session, plant, rater, ratee, value, **values):
+    scores = dict.fromkeys(("quality", "delivery", "service", "handover"), value) | values
+    scoring.submit_form(
+        session=session,
+        plant=plant,
+        month=MONTH,
+        rater=rater,
+        ratee=ratee,
+        values=scores,
+        comments={c: "why" for c, v in scores.items() if v < 6},
+        actor=supervisor(plant, rater),
+    )
+
+
+@pytest.fixture
+def plant(tmp_path, session):
+    for kind, text in (
+        ("units", UNITS),
+        ("routings", ROUTINGS),
+        ("defect-codes", CODES),
+        ("defects", DEFECTS),
+    ):
+        path = write_csv(tmp_path / f"{kind}.csv", text)
+        import_file(actor=SYSTEM, session=session, kind=kind, path=path)
+    plant = resolve_plant(session=session, code=None)
+    form(session, plant, "SHEET", "STORE", 8, delivery=10, service=6, handover=5)
+    form(session, plant, "ASSY", "STORE", 10)
+    form(session, plant, "ASSY", "SHEET", 9)
+    form(session, plant, "ASSY", "QC", 5)
+    return plant
+
+
+def test_hand_computed_month(session, plant):
+    board = dashboard.executive_dashboard(session=session, plant=plant, month=MONTH, today=TODAY)
+    assert not board.closed and board.has_data and board.forms == 4
+    tiles = {tile.name: tile for tile in board.tiles}
+    # plant satisfaction: STORE S 253/3 (volume 3), SHEET 90 (1), QC 50 (1) -> 393 / 5
+    assert tiles["satisfaction"].value == pytest.approx(78.6)
+    assert tiles["satisfaction"].previous is None and tiles["satisfaction"].delta is None
+    # under target: STORE 84.33 < 85 and QC 50 < 85; SHEET 90 >= 88; ASSY has no forms
+    assert (tiles["under_target"].value, tiles["under_target"].previous) == (2, None)
+    # found in March: A, B (February: C); closed in March: C; overdue at March's end: A, D
+    assert (tiles["opened"].value, tiles["opened"].previous, tiles["opened"].delta) == (2, 1, 1)
+    assert (tiles["closed"].value, tiles["closed"].previous) == (1, 0)
+    assert (tiles["overdue"].value, tiles["overdue"].previous) == (2, 0)
+    # K: ASSY 1.0; STORE 1 - 0.0067 - 2.5/100 = 0.9683; SHEET 1 + 0.02 - 12.5/100 = 0.895;
+    # QC 1 - 0.35 - 2/100 = 0.63, clamped to 0.70. February: STORE 0.99 (C), others 1.0.
+    assert tiles["spread"].value == pytest.approx(0.3)
+    assert tiles["spread"].delta == pytest.approx(0.29)
+    assert [(u.unit, u.coefficient, u.band) for u in board.ranking] == [
+        ("ASSY", 1.0, "green"),
+        ("STORE", 0.9683, "amber"),
+        ("SHEET", 0.895, "red"),
+        ("QC", 0.7, "red"),
+    ]
+    qc = board.ranking[-1]
+    assert (qc.volume, qc.clamp, qc.satisfaction_term) == (1.0, 0.07, pytest.approx(-0.35))
+
+    edges = {(e.supplier, e.customer): (e.volume, e.form) for e in board.supply_map.edges}
+    assert edges == {
+        ("STORE", "SHEET"): (2.0, 76.5),
+        ("STORE", "ASSY"): (1.0, 100.0),
+        ("SHEET", "QC"): (1.0, None),
+        ("SHEET", "ASSY"): (1.0, 90.0),
+        ("QC", "ASSY"): (1.0, 50.0),
+    }
+    nodes = {n.unit: (n.layer, n.coefficient) for n in board.supply_map.nodes}
+    assert nodes == {"STORE": (0, 0.9683), "SHEET": (1, 0.895), "QC": (2, 0.7), "ASSY": (3, 1.0)}
+
+    matrix = board.matrix
+    assert (matrix.suppliers, matrix.customers) == (
+        ["STORE", "SHEET", "QC"],
+        ["SHEET", "QC", "ASSY"],
+    )
+    cells = {(c.supplier, c.customer): (c.status, c.form) for c in matrix.cells}
+    assert cells[("SHEET", "QC")] == ("missing", None)
+    assert cells[("STORE", "SHEET")] == ("scored", 76.5)
+    assert matrix.missing == 1
+
+
+def test_problems_paretos_actions_and_trends(session, plant):
+    board = dashboard.executive_dashboard(session=session, plant=plant, month=MONTH, today=TODAY)
+    paretos = board.paretos
+    assert (paretos.problems, paretos.has_cost) == (4, True)
+    # shares: STORE 0.5 (A) + 1 (C); SHEET 0.5 (A) + 1 (B) + 1 (D); cost split the same way
+    assert paretos.by_responsible.ranked("count") == [("SHEET", 2.5, 62.5), ("STORE", 1.5, 100.0)]
+    assert paretos.by_responsible.ranked("cost") == [
+        ("STORE", 700.0, pytest.approx(58.3333)),
+        ("SHEET", 500.0, 100.0),
+    ]
+    assert paretos.by_defect_code.ranked("count") == [("PIT", 4, 100.0)]
+    assert paretos.by_escape.ranked("count") == [("QC", 2, 100.0)]
+    assert paretos.by_escape.ranked("cost") == [("QC", 1000.0, 100.0)]
+    assert board.month_paretos.problems == 2
+
+    actions = board.actions
+    assert (actions.cutoff, actions.preview) == (date(2026, 3, 31), True)
+    # open on 03-31: A (26 days, overdue), B (25 days, deadline ahead), D (80 days, overdue)
+    assert sorted((a.ref, a.age_days, a.state) for a in actions.open) == [
+        ("A", 26, "overdue"),
+        ("B", 25, "due"),
+        ("D", 80, "overdue"),
+    ]
+    assert dict(actions.ageing())["0-30"] == {"overdue": 1, "due": 1, "no-deadline": 0}
+    assert dict(actions.ageing())["61-90"] == {"overdue": 1, "due": 0, "no-deadline": 0}
+    assert [(r.ref, r.unit, r.share, r.days_overdue, r.points) for r in actions.exposure] == [
+        ("A", "SHEET", 0.5, 11, 1.0),
+        ("A", "STORE", 0.5, 11, 1.0),
+        ("D", "SHEET", 1.0, 0, 2.0),
+    ]
+
+    # January has D's penalty, February C's, March everything: three months with data
+    store = board.trends.of("STORE")
+    assert [p.month for p in store] == ["2026-01", "2026-02", "2026-03"]
+    assert [p.actions_closed for p in store] == [[], [], ["C"]]
+    assert store[-1].satisfaction == pytest.approx(253 / 3)
+
+    detail = dashboard.unit_detail(session=session, plant=plant, month=MONTH, unit="STORE")
+    assert [(s.customer, s.volume, s.form) for s in detail.scores] == [
+        ("ASSY", 1.0, 100.0),
+        ("SHEET", 2.0, 76.5),
+    ]
+    assert [p.ref for p in detail.problems] == ["A", "C"]
+    assert [h.coefficient for h in detail.history] == [1.0, 0.99, 0.9683]
+    assert detail.current.penalty_points == 2.5
+
+
+def test_closed_month_reads_the_stored_results_and_the_stamp_moves(session, plant):
+    stamp = dashboard.data_stamp(session=session)
+    coefficients.close_month(session=session, plant=plant, month=MONTH, actor=QUALITY, today=TODAY)
+    assert dashboard.data_stamp(session=session) != stamp
+    board = dashboard.executive_dashboard(session=session, plant=plant, month=MONTH, today=TODAY)
+    assert board.closed and board.run == 1
+    export = coefficients.export_records(
+        coefficients.month_results(session=session, plant=plant, month=MONTH)
+    )
+    assert {u.unit: u.coefficient for u in board.ranking} == {
+        r["unit"]: r["coefficient"] for r in export
+    }
+    assert [tile.value for tile in board.tiles][:2] == [pytest.approx(78.6), 2]
+    # an empty month, long before: explained, never an error
+    empty = dashboard.executive_dashboard(session=session, plant=plant, month="2024-06")
+    assert not empty.has_data and empty.trends.points == [] and empty.paretos.problems == 0
+    assert [tile.value for tile in empty.tiles] == [None, None, 0, 0, 0, None]
+
+
+def test_demo_tiles_and_ranking_equal_the_services_and_the_export(demo_url):
+    engine = create_db_engine(demo_url)
+    try:
+        with Session(engine) as session:
+            plant = resolve_plant(session=session, code="AERO")
+            today = date.today()
+            open_month = working_month(session=session, plant=plant, today=today)
+            closed_month = max(closed_months(session=session, plant=plant))
+            for month, closed in ((open_month, False), (closed_month, True)):
+                board = dashboard.executive_dashboard(
+                    session=session, plant=plant, month=month, today=today
+                )
+                assert board.closed is closed
+                computation = (
+                    coefficients.month_results(session=session, plant=plant, month=month)
+                    if closed
+                    else coefficients.compute_month(session=session, plant=plant, month=month)
+                )
+                export = {r["unit"]: r for r in coefficients.export_records(computation)}
+                for unit in board.ranking:
+                    assert unit.coefficient == export[unit.unit]["coefficient"]
+                    if unit.satisfaction is not None:
+                        assert round(unit.satisfaction, 4) == export[unit.unit]["satisfaction"]
+                tiles = {tile.name: tile.value for tile in board.tiles}
+                rated = [r for r in computation.results if r.satisfaction is not None]
+                weight = {
+                    r.unit: sum(x["weight"] for x in r.decomposition["raters"]) for r in rated
+                }
+                assert tiles["satisfaction"] == pytest.approx(
+                    sum(weight[r.unit] * r.satisfaction for r in rated) / sum(weight.values())
+                )
+                assert tiles["under_target"] == sum(r.satisfaction < r.target for r in rated)
+                assert tiles["opened"] == len(
+                    list_problems(session=session, plant=plant, month=month)
+                )
+                overdue = {
+                    d["problem"] for r in computation.results for d in r.decomposition["overdue"]
+                }
+                assert tiles["overdue"] == len(overdue)
+                ks = [r.coefficient for r in computation.results]
+                assert tiles["spread"] == pytest.approx(max(ks) - min(ks))
+                assert len(board.trends.months) == 12 and board.trends.points
+    finally:
+        engine.dispose()

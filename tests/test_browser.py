@@ -118,6 +118,7 @@ def test_quality_closes_the_month(app_url, browser_db):
     with browser_page() as page:
         sign_in(page, app_url, "quality")
         page.get_by_role("link", name="Month close").click()
+        page.get_by_role("heading", name="Month close").wait_for(timeout=120_000)
         label = month_label(month, "en")
         page.get_by_text(f"I have checked the completeness and the flags of {label}").click()
         page.get_by_role("button", name=f"Close {label}").click()

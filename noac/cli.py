@@ -23,7 +23,7 @@ from noac.backup import backup, restore
 from noac.db import check_schema, create_db_engine, migrate
 from noac.errors import NoacError
 from noac.importers import KINDS, import_file
-from noac.services import coefficients, problems, users
+from noac.services import coefficients, events, problems, users
 from noac.services.access import SYSTEM, Actor
 from noac.services.audit import audit_trail
 from noac.services.masterdata import list_units
@@ -129,16 +129,34 @@ def init(ctx: typer.Context) -> None:
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(KINDS)}.")],
+    kind: Annotated[str, typer.Argument(help=f"One of: {', '.join([*KINDS, 'events'])}.")],
     file: Annotated[Path, typer.Argument(help="CSV or XLSX file.")],
     plant: PlantOption = None,
     effective: Annotated[
         str | None,
         typer.Option(help="Routings: date (YYYY-MM-DD) a changed routing takes effect; today."),
     ] = None,
+    map_: Annotated[
+        Path | None,
+        typer.Option(
+            "--map", help="Events: the mapping file (TOML) of the log's columns (docs/EVENTS.md)."
+        ),
+    ] = None,
 ) -> None:
-    """Import a file of units, routings or defect codes: every row or none."""
+    """Import a file of units, routings, defect codes, ... or a production event log."""
     with _user_errors(), _session(ctx) as session:
+        if kind == "events":
+            summary = events.import_events(
+                session=session,
+                path=file,
+                mapping_path=map_,
+                plant_code=plant,
+                actor=_actor(ctx, session, local_admin=True),
+            )
+            typer.echo(str(summary))
+            return
+        if map_ is not None:
+            raise NoacError("--map is only for: noac import events FILE --map MAPPING")
         when = _date(effective, "--effective")
         summary = import_file(
             session=session,

@@ -100,7 +100,13 @@ class PlantTracing:
         self.unit_codes = {unit.id: code for code, unit in self.units.items()}
         self.codes = defect_codes_by_code(session=session, plant=plant)
         self.versions = all_routing_versions(session=session, plant=plant)
-        self.views_by_id = {v.version_id: v for views in self.versions.values() for v in views}
+        observed = all_routing_versions(session=session, plant=plant, source="observed")
+        self.views_by_id = {
+            v.version_id: v
+            for versions in (self.versions, observed)
+            for views in versions.values()
+            for v in views
+        }
         self.part_ids = {
             p.code: p.id for p in session.exec(select(Part).where(Part.plant_id == plant.id))
         }

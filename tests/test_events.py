@@ -1,0 +1,326 @@
+"""Import of production event logs (noac import events FILE --map MAPPING)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from noac.cli import app
+from noac.db import create_db_engine, migrate
+from noac.errors import ImportRejected, NoacError
+from noac.models import Handover, ProblemEvent, QualityProblem, Unit
+from noac.services.events import import_events, load_mapping
+from noac.services.plants import resolve_plant
+from noac.services.routings import routing_versions
+from tests.conftest import DATA, QUALITY, SYSTEM, snapshot, write_csv
+
+LEVY = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "levy2014"
+
+MAPPING = r"""
+[columns]
+order = "order"
+part = "part"
+activity = "activity"
+resource = "resource"
+start = "start"
+end = "end"
+done = "done"
+rejected = "rejected"
+review = "review"
+report_type = "type"
+
+[production]
+report_type = "D"
+
+[units.TM]
+name = "Turning & Milling"
+kind = "workshop"
+category = "turning-milling"
+
+[units.GRIND]
+name = "Grinding"
+kind = "workshop"
+category = "grinding"
+
+[units.QC]
+name = "Quality Check"
+kind = "inspection"
+category = "inspection"
+
+[units.PACK]
+name = "Packing"
+kind = "store"
+category = "packing"
+
+[[rules]]
+activity = '.*Q\.C\..*'
+unit = "QC"
+
+[[rules]]
+resource = 'Machine \d+ - Turning & Milling'
+unit = "TM"
+op = "turn-mill"
+
+[[rules]]
+resource = 'Machine \d+ - Grinding'
+unit = "GRIND"
+op = "grind"
+
+[[rules]]
+resource_is = "Packing"
+unit = "PACK"
+op = "pack"
+"""
+
+HEADER = "order,part,activity,resource,start,end,done,rejected,review,type"
+
+REWORK_LOG = f"""
+{HEADER}
+O1,Shaft,Turning,Machine 4 - Turning & Milling,2024-03-01 08:00,2024-03-01 09:00,0,0,0,S
+O1,Shaft,Turning,Machine 4 - Turning & Milling,2024-03-01 09:00,2024-03-01 12:00,10,0,0,D
+O1,Shaft,TM Q.C.,Quality Check 1,2024-03-01 13:00,2024-03-01 14:00,8,2,0,D
+O1,Shaft,Turning,Machine 5 - Turning & Milling,2024-03-02 08:00,2024-03-02 09:00,2,0,0,D
+O1,Shaft,TM Q.C.,Quality Check 1,2024-03-02 10:00,2024-03-02 11:00,2,0,0,D
+O1,Shaft,Packing,Packing,2024-03-02 12:00,2024-03-02 13:00,10,0,0,D
+O1,Shaft,Packing,Packing,,,10,0,0,D
+"""
+
+TWO_PATHS_LOG = f"""
+{HEADER}
+A,Gear,Turning,Machine 4 - Turning & Milling,2024-03-01 08:00,2024-03-01 09:00,5,0,0,D
+A,Gear,Grinding,Machine 10 - Grinding,2024-03-01 10:00,2024-03-01 11:00,5,0,0,D
+A,Gear,Final Q.C.,Quality Check 1,2024-03-01 12:00,2024-03-01 13:00,3,2,0,D
+B,Gear,Grinding,Machine 10 - Grinding,2024-03-05 08:00,2024-03-05 09:00,4,0,0,D
+B,Gear,Turning,Machine 4 - Turning & Milling,2024-03-05 10:00,2024-03-05 11:00,4,0,0,D
+B,Gear,Final Q.C.,Quality Check 1,2024-04-01 12:00,2024-04-01 13:00,3,1,1,D
+"""
+
+
+@pytest.fixture
+def mapping(tmp_path) -> Path:
+    path = tmp_path / "map.toml"
+    path.write_text(MAPPING, encoding="utf-8")
+    return path
+
+
+def _import(session, tmp_path, mapping, log: str, **kwargs):
+    path = write_csv(tmp_path / "log.csv", log)
+    return import_events(
+        session=session, path=path, mapping_path=mapping, plant_code="P", actor=SYSTEM, **kwargs
+    )
+
+
+def _edges(view) -> set[tuple[str, str]]:
+    return {(before, o.op) for o in view.operations for before in o.after}
+
+
+def test_rework_loop_is_kept_in_the_observed_routing(session, tmp_path, mapping):
+    summary = _import(session, tmp_path, mapping, REWORK_LOG)
+    plant = resolve_plant(session=session, code="P")
+    (view,) = routing_versions(session=session, plant=plant, part="Shaft", source="observed")
+    assert view.source == "observed" and view.effective_from is None
+    assert [o.op for o in view.operations] == ["turn-mill", "TM Q.C.", "pack"]
+    assert _edges(view) == {
+        ("turn-mill", "TM Q.C."),
+        ("TM Q.C.", "turn-mill"),
+        ("TM Q.C.", "pack"),
+    }
+    assert {o.op: o.inspection for o in view.operations}["TM Q.C."] is True
+    # no declared routing was made
+    with pytest.raises(Exception, match="no routing"):
+        routing_versions(session=session, plant=plant, part="Shaft")
+    assert summary.orders == 1 and summary.production_rows == 5 and summary.rows == 7
+    assert summary.skipped == {"not a production row (type 'S')": 1, "no start time": 1}
+    assert sorted(summary.units_created) == ["PACK", "QC", "TM"]
+    moves = {
+        (h.from_unit_id, h.to_unit_id): h.quantity
+        for h in session.exec(select(Handover).where(Handover.plant_id == plant.id))
+    }
+    units = {u.code: u.id for u in session.exec(select(Unit))}
+    # TM -> QC twice (10, then 2 reworked), QC -> TM once (8 passed), QC -> PACK once (2)
+    assert moves == {
+        (units["TM"], units["QC"]): 12,
+        (units["QC"], units["TM"]): 8,
+        (units["QC"], units["PACK"]): 2,
+    }
+    (problem,) = session.exec(select(QualityProblem))
+    assert problem.quantity == 2 and problem.proposed_unit_id == units["TM"]
+    assert problem.ref == "O1/r4" and problem.op == "TM Q.C." and problem.defect_code is None
+
+
+def test_two_orders_of_a_part_with_different_paths(session, tmp_path, mapping):
+    summary = _import(session, tmp_path, mapping, TWO_PATHS_LOG)
+    plant = resolve_plant(session=session, code="P")
+    (view,) = routing_versions(session=session, plant=plant, part="Gear", source="observed")
+    # every operation is preceded in some order: the observed graph has no starting operation
+    assert _edges(view) == {
+        ("turn-mill", "grind"),
+        ("grind", "turn-mill"),
+        ("grind", "Final Q.C."),
+        ("turn-mill", "Final Q.C."),
+    }
+    assert summary.handover_months == ["2024-03", "2024-04"]
+    by_ref = {p.ref: p for p in session.exec(select(QualityProblem))}
+    units = {u.id: u.code for u in session.exec(select(Unit))}
+    # each reject is traced over its order's own sequence, not over the merged graph
+    assert units[by_ref["A/r4"].proposed_unit_id] == "GRIND"
+    assert units[by_ref["B/r7"].proposed_unit_id] == "TM"
+    assert by_ref["B/r7"].found_on.isoformat() == "2024-04-01"
+    assert "1 to review" in by_ref["B/r7"].description
+    traced = session.exec(
+        select(ProblemEvent).where(
+            ProblemEvent.problem_id == by_ref["B/r7"].id, ProblemEvent.action == "traced"
+        )
+    ).one()
+    details = json.loads(traced.details)
+    assert details["order_sequence"] == ["grind", "turn-mill", "Final Q.C."]
+    assert details["candidates"][0]["unit"] == "TM"
+
+
+def test_an_xlsx_log_with_date_cells(session, tmp_path, mapping):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for number, line in enumerate(TWO_PATHS_LOG.strip().splitlines()):
+        cells: list = line.split(",")
+        if number:
+            cells[4] = datetime.fromisoformat(cells[4])
+            cells[6:9] = [int(c) for c in cells[6:9]]
+        sheet.append(cells)
+    path = tmp_path / "log.xlsx"
+    workbook.save(path)
+    summary = import_events(
+        session=session, path=path, mapping_path=mapping, plant_code="P", actor=SYSTEM
+    )
+    assert (summary.orders, summary.problems, summary.traced) == (2, 2, 2)
+
+
+def test_a_second_log_adds_an_observed_version_only_when_the_graph_changed(
+    session, tmp_path, mapping
+):
+    _import(session, tmp_path, mapping, REWORK_LOG)
+    again = _import(session, tmp_path, mapping, REWORK_LOG)
+    assert (again.routings_unchanged, again.problems, again.problems_unchanged) == (1, 0, 1)
+    later = REWORK_LOG.replace("2024-03-0", "2024-05-0").replace("O1,", "O2,")
+    later += "O2,Shaft,Grinding,Machine 10 - Grinding,2024-05-03 08:00,,3,0,0,D\n"
+    changed = _import(session, tmp_path, mapping, later)
+    assert changed.routings_updated == 1
+    plant = resolve_plant(session=session, code="P")
+    versions = routing_versions(session=session, plant=plant, part="Shaft", source="observed")
+    assert [v.effective_from and v.effective_from.isoformat() for v in versions] == [
+        None,
+        "2024-05-01",
+    ]
+    new = session.exec(select(QualityProblem).where(QualityProblem.ref == "O2/r4")).one()
+    assert new.routing_version_id == versions[1].version_id
+
+
+def test_an_unmapped_value_is_named_and_nothing_is_written(engine, tmp_path, mapping):
+    bad = TWO_PATHS_LOG + "C,Gear,Lapping,Machine 1 - Lapping,2024-03-01 08:00,,1,0,0,D\n"
+    before = snapshot(engine)
+    with Session(engine) as session, pytest.raises(ImportRejected) as excinfo:
+        _import(session, tmp_path, mapping, bad)
+    (error,) = excinfo.value.errors
+    assert error.row == 8 and error.column == "resource"
+    assert "'Machine 1 - Lapping'" in error.reason and "'Lapping'" in error.reason
+    assert snapshot(engine) == before
+
+
+def test_bad_cells_and_bad_mappings_name_the_value(session, tmp_path, mapping):
+    bad = TWO_PATHS_LOG.replace("2024-03-05 08:00", "5 March").replace(",4,0,0,D", ",four,0,0,D")
+    with pytest.raises(ImportRejected) as excinfo:
+        _import(session, tmp_path, mapping, bad)
+    reasons = {(e.row, e.column): e.reason for e in excinfo.value.errors}
+    assert "'5 March' is not a time" in reasons[(5, "start")]
+    assert "'four' is not a quantity" in reasons[(5, "done")]
+    broken = MAPPING.replace(r"'Machine \d+ - Grinding'", "'Machine (\\d+ - Grinding'")
+    with pytest.raises(ImportRejected, match=r"rules\[3\].*not a regular expression"):
+        load_mapping(text=broken)
+    with pytest.raises(ImportRejected, match="unit 'LAP' is not defined"):
+        load_mapping(text=MAPPING + '\n[[rules]]\nresource = "x"\nunit = "LAP"\n')
+    with pytest.raises(ImportRejected, match=r"columns\.part.*missing"):
+        load_mapping(text=MAPPING.replace('part = "part"\n', ""))
+    with pytest.raises(ImportRejected, match="kind 'shop' is not one of"):
+        load_mapping(text=MAPPING.replace('kind = "store"', 'kind = "shop"'))
+
+
+def test_events_need_the_master_data_permission(session, tmp_path, mapping):
+    with pytest.raises(NoacError, match="may not import units"):
+        import_events(
+            session=session,
+            path=write_csv(tmp_path / "log.csv", REWORK_LOG),
+            mapping_path=mapping,
+            actor=QUALITY,
+        )
+
+
+def test_cli_imports_events_and_prints_the_summary(tmp_path, mapping):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = create_db_engine(url)
+    migrate(engine)
+    engine.dispose()
+    log = write_csv(tmp_path / "log.csv", TWO_PATHS_LOG)
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["--db", url, "import", "events", str(log), "--map", str(mapping), "--plant", "P"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "orders: 2 in the file, 2 with production rows" in result.output
+    assert "problems: 2 created" in result.output
+    missing = runner.invoke(app, ["--db", url, "import", "events", str(log)])
+    assert missing.exit_code == 1 and "--map" in missing.output
+
+
+@pytest.mark.skipif(not LEVY.exists(), reason="the shared Levy (2014) data set is absent")
+def test_the_levy_log_imports_end_to_end(tmp_path):
+    url = f"sqlite:///{tmp_path / 'levy.db'}"
+    engine = create_db_engine(url)
+    migrate(engine)
+    source = LEVY / "production_log.csv"
+    with source.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    reject_rows = [r for r in rows if int(r["Qty Rejected"]) > 0]
+    with Session(engine) as session:
+        summary = import_events(
+            session=session,
+            path=source,
+            mapping_path=DATA / "levy2014.toml",
+            plant_code="LEVY",
+            actor=SYSTEM,
+        )
+        assert summary.rows == 4543
+        assert summary.orders_in_file == len({r["Case ID"] for r in rows}) == 225
+        assert summary.units == 12
+        mapping = load_mapping(DATA / "levy2014.toml")
+        resources = {r["Resource"] for r in rows}
+        assert len(resources) == 31
+        assert {mapping.resolve("", res)[1].code for res in resources} == set(mapping.units)
+        assert summary.problems == len(reject_rows) == 231
+        assert summary.rejected_parts == sum(int(r["Qty Rejected"]) for r in reject_rows) == 593
+        # every reject is either traced to a unit or undetermined with a reason
+        assert summary.traced + sum(summary.undetermined.values()) == summary.problems
+        assert summary.traced > 0.9 * summary.problems
+        problems = list(session.exec(select(QualityProblem)))
+        assert len(problems) == 231
+        traced = Counter(
+            e.problem_id
+            for e in session.exec(select(ProblemEvent).where(ProblemEvent.action == "traced"))
+        )
+        assert all(traced[p.id] == 1 for p in problems)
+        units = {u.id: u.code for u in session.exec(select(Unit))}
+        found_at_qc = [p for p in problems if units[p.found_at_unit_id] == "QC"]
+        assert len(found_at_qc) >= 210
+        assert all(
+            p.proposed_unit_id is None or units[p.proposed_unit_id] != "QC" for p in found_at_qc
+        )
+        assert summary.handover_months == ["2012-01", "2012-02", "2012-03"]
+        assert summary.skipped["no start time"] == 38
+        assert summary.seconds < 10
+    engine.dispose()

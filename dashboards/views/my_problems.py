@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboards.context import db, page_context, plain, t
 from dashboards.i18n import day, number
-from noac.errors import NoacError
+from dashboards.problem_widgets import run_step
 from noac.services.problems import (
     ProblemSummary,
     accept_problem,
@@ -45,23 +45,7 @@ def _form_defaults(section: str, p: ProblemSummary) -> dict[str, object]:
 
 
 def _step(section: str, done: str, service, ref: str, version: int, **values) -> None:
-    """Run a workflow step for ``ref`` as the version seen; remember what came of it."""
-    ctx = page_context()
-    try:
-        with db() as session:
-            service(
-                session=session,
-                plant=ctx.plant,
-                ref=ref,
-                actor=ctx.actor,
-                expected_version=version,
-                **values,
-            )
-    except NoacError as error:
-        st.session_state[FLASH] = (section, "error", str(error))
-        return
-    st.session_state[FLASH] = ("top", "success", t(done, ref=ref))
-    st.session_state.pop(f"mine.{section}.shown", None)  # the group's form starts afresh
+    run_step(FLASH, section, done, f"mine.{section}.shown", service, ref, version, **values)
 
 
 def _accept(ref: str, version: int) -> None:

@@ -16,8 +16,7 @@ import streamlit as st
 from dashboards import i18n
 from dashboards.context import db, page_context, plain, t
 from dashboards.i18n import day, number
-from dashboards.routing_chart import LABELS, trace_figure
-from noac.errors import NoacError
+from dashboards.problem_widgets import run_step, show_trace
 from noac.services.masterdata import list_units
 from noac.services.problems import (
     ProblemSummary,
@@ -28,8 +27,7 @@ from noac.services.problems import (
     trace_problem,
     verify_problem,
 )
-from noac.services.routings import RoutingView, routing_versions
-from routing.trace import TraceResult
+from noac.services.routings import routing_versions
 
 FLASH = "desk.flash"  # (where, kind, text) of the last step
 QUEUES = ("rule", "overdue", "verification", "open")
@@ -66,22 +64,7 @@ def _even_shares() -> None:
 
 
 def _step(where: str, done: str, service, ref: str, version: int, **values) -> None:
-    ctx = page_context()
-    try:
-        with db() as session:
-            service(
-                session=session,
-                plant=ctx.plant,
-                ref=ref,
-                actor=ctx.actor,
-                expected_version=version,
-                **values,
-            )
-    except NoacError as error:
-        st.session_state[FLASH] = (where, "error", str(error))
-        return
-    st.session_state[FLASH] = ("top", "success", t(done, ref=ref))
-    st.session_state.pop(SHOWN, None)  # the forms start afresh
+    run_step(FLASH, where, done, SHOWN, service, ref, version, **values)
 
 
 def _rule(ref: str, version: int) -> None:
@@ -162,57 +145,6 @@ def _table(rows: list[ProblemSummary], lang: str) -> None:
         axis=1,
     )
     st.dataframe(styled, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 400))
-
-
-def _trace(result: TraceResult, part: str, view: RoutingView) -> None:
-    if result.undetermined:
-        st.warning(t("prob.trace.undetermined"))
-    else:
-        best = result.proposed
-        st.markdown(
-            t(
-                "prob.trace.proposed",
-                unit=best.unit,
-                op=best.op,
-                category=best.category,
-                path=" → ".join(best.path),
-                escapes=", ".join(f"{e.unit} (op {e.op})" for e in best.escapes)
-                or t("prob.trace.no_escape"),
-            )
-        )
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        t("prob.col.rank"): rank,
-                        t("prob.col.unit"): c.unit,
-                        t("prob.col.op"): c.op,
-                        t("prob.col.category"): c.category,
-                        t("prob.col.distance"): c.distance,
-                        t("prob.col.path"): " → ".join(c.path),
-                        t("prob.col.escapes"): ", ".join(f"{e.unit} ({e.op})" for e in c.escapes),
-                    }
-                    for rank, c in enumerate(result.candidates, start=1)
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-        )
-    st.caption(t("prob.trace.routing", part=part, version=view.version))
-    chosen = 0
-    if len(result.candidates) > 1:
-        chosen = st.selectbox(
-            t("prob.trace.show_path"),
-            range(len(result.candidates)),
-            format_func=lambda i: f"{result.candidates[i].unit} · op {result.candidates[i].op}",
-            key="desk.trace_candidate",
-        )
-    labels = {name: t(f"prob.chart.{name}") for name in LABELS}
-    st.plotly_chart(
-        trace_figure(view.graph(), result, candidate=chosen, labels=labels),
-        width="stretch",
-        key="desk.chart",
-    )
 
 
 def _history(detail: ProblemSummary) -> None:
@@ -419,7 +351,7 @@ trace_tab, history_tab, action_tab = st.tabs(
     [t("desk.tab.trace"), t("desk.tab.history"), t("desk.tab.action")]
 )
 with trace_tab:
-    _trace(result, detail.part, view)
+    show_trace(result, view, "desk", st.caption)
 with history_tab:
     _history(detail)
 with action_tab:

@@ -10,12 +10,11 @@ and the part's routing with the path drawn on it.
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 from dashboards.context import db, page_context, plain, t
 from dashboards.i18n import day
-from dashboards.routing_chart import LABELS, trace_figure
+from dashboards.problem_widgets import show_trace
 from noac.errors import NoacError
 from noac.models import DISPOSITIONS, SEVERITIES
 from noac.services.masterdata import defect_codes_by_code, list_units
@@ -121,54 +120,7 @@ def _show_trace(last: dict) -> None:
         st.caption(t("report.attached", files=", ".join(last["attached"])))
     for message in last["refused"]:
         st.error(message)
-    if result.undetermined:
-        st.warning(t("prob.trace.undetermined"))
-    else:
-        best = result.proposed
-        st.markdown(
-            t(
-                "prob.trace.proposed",
-                unit=best.unit,
-                op=best.op,
-                category=best.category,
-                path=" → ".join(best.path),
-                escapes=", ".join(f"{e.unit} (op {e.op})" for e in best.escapes)
-                or t("prob.trace.no_escape"),
-            )
-        )
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    t("prob.col.rank"): rank,
-                    t("prob.col.unit"): c.unit,
-                    t("prob.col.op"): c.op,
-                    t("prob.col.category"): c.category,
-                    t("prob.col.distance"): c.distance,
-                    t("prob.col.path"): " → ".join(c.path),
-                    t("prob.col.escapes"): ", ".join(f"{e.unit} ({e.op})" for e in c.escapes),
-                }
-                for rank, c in enumerate(result.candidates, start=1)
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-    )
-    st.subheader(t("prob.trace.routing", part=last["part"], version=view.version))
-    chosen = 0
-    if len(result.candidates) > 1:
-        chosen = st.selectbox(
-            t("prob.trace.show_path"),
-            range(len(result.candidates)),
-            format_func=lambda i: f"{result.candidates[i].unit} · op {result.candidates[i].op}",
-            key="report.trace_candidate",
-        )
-    labels = {name: t(f"prob.chart.{name}") for name in LABELS}
-    st.plotly_chart(
-        trace_figure(view.graph(), result, candidate=chosen, labels=labels),
-        width="stretch",
-        key="report.chart",
-    )
+    show_trace(result, view, "report", st.subheader)
 
 
 ctx = page_context()

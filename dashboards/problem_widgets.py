@@ -1,0 +1,96 @@
+"""Pieces the problem pages share: the trace of a problem and a workflow step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from dashboards.context import db, page_context, t
+from dashboards.routing_chart import LABELS, trace_figure
+from noac.errors import NoacError
+from noac.services.routings import RoutingView
+from routing.trace import TraceResult
+
+
+def show_trace(result: TraceResult, view: RoutingView, key: str, heading: Callable) -> None:
+    """The proposal, the ranked candidates, and the routing graph with a candidate's path.
+
+    ``key`` prefixes the widget keys (``{key}.trace_candidate``); ``heading`` draws the
+    title of the graph (``st.subheader`` or ``st.caption``).
+    """
+    if result.undetermined:
+        st.warning(t("prob.trace.undetermined"))
+    else:
+        best = result.proposed
+        st.markdown(
+            t(
+                "prob.trace.proposed",
+                unit=best.unit,
+                op=best.op,
+                category=best.category,
+                path=" → ".join(best.path),
+                escapes=", ".join(f"{e.unit} (op {e.op})" for e in best.escapes)
+                or t("prob.trace.no_escape"),
+            )
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("prob.col.rank"): rank,
+                        t("prob.col.unit"): c.unit,
+                        t("prob.col.op"): c.op,
+                        t("prob.col.category"): c.category,
+                        t("prob.col.distance"): c.distance,
+                        t("prob.col.path"): " → ".join(c.path),
+                        t("prob.col.escapes"): ", ".join(f"{e.unit} ({e.op})" for e in c.escapes),
+                    }
+                    for rank, c in enumerate(result.candidates, start=1)
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    heading(t("prob.trace.routing", part=view.part, version=view.version))
+    chosen = 0
+    if len(result.candidates) > 1:
+        chosen = st.selectbox(
+            t("prob.trace.show_path"),
+            range(len(result.candidates)),
+            format_func=lambda i: f"{result.candidates[i].unit} · op {result.candidates[i].op}",
+            key=f"{key}.trace_candidate",
+        )
+    labels = {name: t(f"prob.chart.{name}") for name in LABELS}
+    st.plotly_chart(
+        trace_figure(view.graph(), result, candidate=chosen, labels=labels),
+        width="stretch",
+        key=f"{key}.chart",
+    )
+
+
+def run_step(
+    flash: str, where: str, done: str, reset: str, service, ref: str, version: int, **values
+) -> None:
+    """Run a workflow step on ``ref`` as of the version the user saw.
+
+    What came of it is kept under ``flash`` as ``(where, kind, text)`` for the page to
+    show; after a success the forms kept under ``reset`` start afresh.
+    """
+    ctx = page_context()
+    try:
+        with db() as session:
+            service(
+                session=session,
+                plant=ctx.plant,
+                ref=ref,
+                actor=ctx.actor,
+                expected_version=version,
+                **values,
+            )
+    except NoacError as error:
+        st.session_state[flash] = (where, "error", str(error))
+        return
+    st.session_state[flash] = ("top", "success", t(done, ref=ref))
+    st.session_state.pop(reset, None)

@@ -16,7 +16,7 @@ from dashboards.context import ACTOR, LANG, MONTH, db, engine, lang, t
 from noac.db import check_schema
 from noac.errors import NoacError
 from noac.services import users
-from noac.services.periods import closed_months, recent_months, working_month
+from noac.services.periods import closed_months, data_months, recent_months, working_month
 from noac.services.plants import list_plants
 from noac.settings import get_settings
 
@@ -124,7 +124,8 @@ def _sidebar(today: date) -> bool:
         )
         closed = closed_months(session=session, plant=plant)
         default = working_month(session=session, plant=plant, today=today)
-    months = recent_months(today)
+        older = data_months(session=session, plant=plant)
+    months = sorted(set(recent_months(today)) | older, reverse=True)
     if st.session_state.get(MONTH) not in months:
         st.session_state[MONTH] = default
     st.sidebar.selectbox(

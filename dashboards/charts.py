@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from routing.layout import flow_positions
 
 
-def supply_graph_figure(S: nx.DiGraph) -> go.Figure:
+def supply_graph_figure(S: nx.DiGraph, weight_label: str = "transitions") -> go.Figure:
     """Draw the unit supply graph upstream (left) to downstream (right).
 
     Edge width grows with the number of operation transitions; hovering an
@@ -49,8 +49,11 @@ def supply_graph_figure(S: nx.DiGraph) -> go.Figure:
         )
         mid_x.append((x0 + x1) / 2)
         mid_y.append((y0 + y1) / 2)
-        parts = ", ".join(data["parts"][:8]) + (" …" if len(data["parts"]) > 8 else "")
-        mid_text.append(f"{u} → {v}<br>transitions: {data['weight']}<br>parts: {parts}")
+        text = f"{u} → {v}<br>{weight_label}: {data['weight']:g}"
+        if data.get("parts"):
+            text += "<br>parts: " + ", ".join(data["parts"][:8])
+            text += " …" if len(data["parts"]) > 8 else ""
+        mid_text.append(text)
     figure.add_trace(
         go.Scatter(
             x=mid_x,

@@ -5,22 +5,24 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
 from sqlmodel import Session, select
+from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from noac.cli import app
 from noac.db import create_db_engine, migrate
 from noac.errors import ImportRejected, NoacError
 from noac.models import Handover, ProblemEvent, QualityProblem, Unit
+from noac.services.access import Actor
 from noac.services.events import import_events, load_mapping
 from noac.services.plants import resolve_plant
 from noac.services.routings import routing_versions
-from tests.conftest import DATA, QUALITY, SYSTEM, snapshot, write_csv
+from tests.conftest import DATA, QUALITY, ROOT, SYSTEM, snapshot, write_csv
 
 LEVY = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "levy2014"
 
@@ -324,3 +326,26 @@ def test_the_levy_log_imports_end_to_end(tmp_path):
         assert summary.skipped["no start time"] == 38
         assert summary.seconds < 10
     engine.dispose()
+
+
+def test_the_app_shows_observed_routings_and_handovers(tmp_path, mapping, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    engine = create_db_engine(url)
+    migrate(engine)
+    with Session(engine) as session:
+        _import(session, tmp_path, mapping, TWO_PATHS_LOG)
+    engine.dispose()
+    monkeypatch.setenv("NOAC_DATABASE_URL", url)
+    at = AppTest.from_file(str(ROOT / "dashboards" / "app.py"), default_timeout=90)
+    at.session_state["actor"] = Actor("admin", "admin")
+    at.session_state["last_seen"] = datetime.now(UTC)
+    at.session_state["month"] = "2024-03"
+    at.run()
+    at.switch_page("views/plant.py").run()
+    assert not at.exception
+    assert "Handed over this month" in [h.value for h in at.subheader]
+    assert len(at.get("plotly_chart")) == 1  # no declared routing: only the handovers
+    at.switch_page("views/masterdata.py").run()
+    at.radio(key="md_source").set_value("observed").run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1  # the observed operation graph

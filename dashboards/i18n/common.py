@@ -53,6 +53,13 @@ STRINGS = {
         "本月没有生效的工艺路线，因此还没有供需关系。",
     ),
     "plant.units": ("Units", "单位"),
+    "plant.handovers": ("Handed over this month", "本月交接"),
+    "plant.handovers_caption": (
+        "Quantities recorded in the production log (observed): they decide who scores whom"
+        " this month and weigh each customer's form.",
+        "生产记录中的交接数量（实际观测）：决定本月由谁评价谁，并作为各下道评价的权重。",
+    ),
+    "plant.quantity": ("quantity", "数量"),
     "col.code": ("code", "代码"),
     "col.name": ("name", "名称"),
     "col.kind": ("kind", "类型"),

@@ -42,6 +42,7 @@ def yes_no(value: bool) -> str:
 with db() as session:
     units = list_units(session=session, plant=ctx.plant)
     routings = all_routing_versions(session=session, plant=ctx.plant)
+    observed = all_routing_versions(session=session, plant=ctx.plant, source="observed")
     accounts = list_users(session=session, actor=ctx.actor)
     scheme = active_scheme(session=session, plant=ctx.plant)
 unit_codes = {u.id: u.code for u in units}
@@ -84,6 +85,15 @@ with tab_units:
 
 # --- routings ------------------------------------------------------------------------
 with tab_routings:
+    if observed:
+        source = st.radio(
+            t("md.source"),
+            ["declared", "observed"],
+            format_func=lambda name: t(f"md.source_{name}"),
+            horizontal=True,
+            key="md_source",
+        )
+        routings = observed if source == "observed" else routings
     if not routings:
         st.info(t("md.no_routings"))
     else:

@@ -8,7 +8,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError
-from noac.models import Period, Plant
+from noac.models import Handover, Period, Plant, QualityProblem, Score
 
 MONTH_PATTERN = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
@@ -79,3 +79,16 @@ def working_month(*, session: Session, plant: Plant, today: date) -> str:
     current = month_of(today)
     previous = recent_months(today, 2)[1]
     return previous if previous not in closed_months(session=session, plant=plant) else current
+
+
+def data_months(*, session: Session, plant: Plant) -> set[str]:
+    """The months the plant has scores, handovers, problems or a close in."""
+    months = set(session.exec(select(Period.month).where(Period.plant_id == plant.id)))
+    months |= set(session.exec(select(Score.month).where(Score.plant_id == plant.id).distinct()))
+    months |= set(
+        session.exec(select(Handover.month).where(Handover.plant_id == plant.id).distinct())
+    )
+    days = session.exec(
+        select(QualityProblem.found_on).where(QualityProblem.plant_id == plant.id).distinct()
+    )
+    return months | {month_of(day) for day in days}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import networkx as nx
 from sqlmodel import Session, select
 
 from noac.errors import NoacError, RowError
@@ -127,3 +128,18 @@ def apply_service_relations(
         else:
             summary.unchanged += 1
     session.flush()
+
+
+def handover_graph(*, session: Session, plant: Plant, month: str) -> nx.DiGraph:
+    """The units and what they handed over to each other in ``month`` (no edge: none recorded)."""
+    units = {u.id: u for u in session.exec(select(Unit).where(Unit.plant_id == plant.id))}
+    G = nx.DiGraph()
+    rows = session.exec(
+        select(Handover).where(Handover.plant_id == plant.id, Handover.month == month)
+    )
+    for row in rows:
+        source, target = units[row.from_unit_id], units[row.to_unit_id]
+        G.add_node(source.code, name=source.name, kind=source.kind)
+        G.add_node(target.code, name=target.name, kind=target.kind)
+        G.add_edge(source.code, target.code, weight=row.quantity)
+    return G

@@ -349,3 +349,17 @@ def test_the_app_shows_observed_routings_and_handovers(tmp_path, mapping, monkey
     at.radio(key="md_source").set_value("observed").run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 1  # the observed operation graph
+
+
+def test_progress_is_reported_stage_by_stage(session, tmp_path, mapping):
+    stages = []
+    path = write_csv(tmp_path / "log.csv", TWO_PATHS_LOG)
+    import_events(
+        session=session,
+        path=path,
+        mapping_path=mapping,
+        plant_code="P",
+        actor=SYSTEM,
+        progress=stages.append,
+    )
+    assert stages == ["reading the log", "observed routings", "handovers", "problems", "saving"]

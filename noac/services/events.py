@@ -23,7 +23,7 @@ import json
 import re
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -696,8 +696,12 @@ def import_events(
     plant_code: str | None = None,
     actor: Actor,
     data: bytes | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> EventsSummary:
     """Import a production event log through a mapping, all or nothing.
+
+    ``progress`` is called with the name of each of the five stages as it starts
+    (for a progress bar).
 
     Raises
     ------
@@ -714,6 +718,8 @@ def import_events(
         if mapping_path is None:
             raise NoacError("name the mapping file with --map MAPPING (see docs/EVENTS.md)")
         mapping = load_mapping(mapping_path)
+    step = progress or (lambda stage: None)
+    step("reading the log")
     log = read_events(path, mapping, data=data)
     name = str(path)
     summary = EventsSummary(plant="", file=Path(path).name, rows=log.rows)
@@ -723,7 +729,8 @@ def import_events(
     try:
         plant = plant_for_import(session=session, code=plant_code)
         summary.plant = plant.code
-        _import(session, plant, name, mapping, log, summary, actor)
+        _import(session, plant, name, mapping, log, summary, actor, step)
+        step("saving")
         summary.seconds = round((datetime.now() - started).total_seconds(), 2)
         audit.record(session, actor, "import", "events", summary.file, None, asdict(summary))
         session.commit()
@@ -741,6 +748,7 @@ def _import(
     log: LogContents,
     summary: EventsSummary,
     actor: Actor,
+    step: Callable[[str], None],
 ) -> None:
     events = log.events
     orders: dict[str, list[Event]] = defaultdict(list)
@@ -801,6 +809,7 @@ def _import(
     units = units_by_code(session=session, plant=plant)
 
     # observed routings
+    step("observed routings")
     op_ids = _op_ids(events)
     parts = observed_operations(orders, op_ids)
     unit_categories = {code: unit.category_list for code, unit in units.items()}
@@ -843,6 +852,7 @@ def _import(
     summary.routings_updated = routing_summary.updated
     summary.routings_unchanged = routing_summary.unchanged
 
+    step("handovers")
     # handovers: replace the quantity of each (month, from, to) the log covers
     existing = {
         (h.month, h.from_unit_id, h.to_unit_id): h
@@ -873,7 +883,7 @@ def _import(
     summary.handover_months = sorted({m for m, _, _ in moves})
     session.flush()
 
-    # problems
+    step("problems")
     _problems(session, plant, mapping, orders, op_ids, summary, actor, units)
 
 

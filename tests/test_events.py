@@ -18,6 +18,7 @@ from noac.cli import app
 from noac.db import create_db_engine, migrate
 from noac.errors import ImportRejected, NoacError
 from noac.models import Handover, ProblemEvent, QualityProblem, Unit
+from noac.services import problems
 from noac.services.access import Actor
 from noac.services.events import import_events, load_mapping
 from noac.services.plants import resolve_plant
@@ -363,3 +364,16 @@ def test_progress_is_reported_stage_by_stage(session, tmp_path, mapping):
         progress=stages.append,
     )
     assert stages == ["reading the log", "observed routings", "handovers", "problems", "saving"]
+
+
+def test_traced_responsibility_counts_the_rejects_in_the_month(session, tmp_path):
+    path = tmp_path / "traced.toml"
+    path.write_text(MAPPING + '\n[problems]\nresponsibility = "traced"\n', encoding="utf-8")
+    _import(session, tmp_path, path, TWO_PATHS_LOG)
+    plant = resolve_plant(session=session, code="P")
+    found = {p.ref: p for p in problems.list_problems(session=session, plant=plant)}
+    # order A: reject at Q.C. after grinding -> GRIND; order B: after turning -> TM
+    assert {(p.status, tuple(p.responsible), p.counted_month) for p in found.values()} == {
+        ("accepted", ("GRIND",), "2024-03"),
+        ("accepted", ("TM",), "2024-04"),
+    }

@@ -39,14 +39,16 @@ from noac.models import (
     Handover,
     Part,
     Plant,
+    ProblemEscape,
     ProblemEvent,
+    ProblemResponsibility,
     QualityProblem,
     Unit,
 )
 from noac.services import audit
 from noac.services.access import Actor, require
 from noac.services.masterdata import ImportSummary, defect_codes_by_code, units_by_code
-from noac.services.periods import closed_months
+from noac.services.periods import closed_months, month_of, next_month
 from noac.services.plants import plant_for_import
 from noac.services.routings import (
     all_routing_versions,
@@ -120,6 +122,7 @@ class Mapping:
     severity: str = "minor"
     code: str = ""
     disposition: str | None = None
+    settle: bool = False
 
     def resolve(self, activity: str, resource: str) -> tuple[Rule, UnitSpec] | None:
         for rule in self.rules:
@@ -206,6 +209,13 @@ def load_mapping(path: str | Path | None = None, *, text: str | None = None) -> 
         )
     code = problems_table.get("code", "") or ""
     disposition = problems_table.get("disposition") or None
+    settle = problems_table.get("responsibility", "proposed")
+    if settle not in ("proposed", "traced"):
+        raise _fail(
+            source,
+            "problems.responsibility",
+            f"'{settle}' is not 'proposed' (units answer) or 'traced' (the trace decides)",
+        )
     units: dict[str, UnitSpec] = {}
     units_table = data.get("units")
     if not isinstance(units_table, dict) or not units_table:
@@ -284,6 +294,7 @@ def load_mapping(path: str | Path | None = None, *, text: str | None = None) -> 
         severity=severity,
         code=str(code),
         disposition=disposition,
+        settle=settle == "traced",
     )
 
 
@@ -960,9 +971,36 @@ def _problems(
         for problem, result, sequence in made
         for event in _problem_events(problem, result, sequence, actor, now)
     )
+    if mapping.settle:
+        _settle_traced(session, plant, made, units, now)
     session.flush()
     summary.problems = len(made)
     summary.undetermined = dict(undetermined)
+
+
+def _settle_traced(session, plant, made, units, now) -> None:
+    """Responsibility taken from the trace (mapping ``responsibility = "traced"``): the
+    proposed unit answers for the whole problem, its escapes count, and the problem counts
+    in its month (or the first open one)."""
+    closed = closed_months(session=session, plant=plant)
+    for problem, result, _ in made:
+        best = result.proposed
+        if best is None:
+            continue
+        month = month_of(problem.found_on)
+        while month in closed:
+            month = next_month(month)
+        problem.status = "accepted"
+        problem.responsibility_source = "imported"
+        problem.responsibility_set_at = now
+        problem.counted_month = month
+        session.add(
+            ProblemResponsibility(problem_id=problem.id, unit_id=units[best.unit].id, share=1.0)
+        )
+        session.add_all(
+            ProblemEscape(problem_id=problem.id, unit_id=units[e.unit].id, op=e.op)
+            for e in {(e.unit, e.op): e for e in best.escapes}.values()
+        )
 
 
 def _problem_events(

@@ -146,13 +146,15 @@ def import_(
     """Import a file of units, routings, defect codes, ... or a production event log."""
     with _user_errors(), _session(ctx) as session:
         if kind == "events":
-            summary = events.import_events(
-                session=session,
-                path=file,
-                mapping_path=map_,
-                plant_code=plant,
-                actor=_actor(ctx, session, local_admin=True),
-            )
+            with typer.progressbar(length=5, label="importing events", file=sys.stderr) as bar:
+                summary = events.import_events(
+                    session=session,
+                    path=file,
+                    mapping_path=map_,
+                    plant_code=plant,
+                    actor=_actor(ctx, session, local_admin=True),
+                    progress=lambda stage: bar.update(1),
+                )
             typer.echo(str(summary))
             return
         if map_ is not None:
@@ -877,3 +879,58 @@ def restore_command(
     with _user_errors():
         restore(_url(ctx), file)
     typer.echo(f"restored from {file}")
+
+
+ScaleOption = Annotated[
+    str, typer.Option("--scale", help="tiny (tests), plant (60 units) or group (30 plants).")
+]
+
+
+@app.command("generate")
+def generate_command(
+    ctx: typer.Context,
+    scale: ScaleOption = "plant",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random generator.")] = 1,
+) -> None:
+    """Write a deterministic synthetic data set through the importers (docs/PERFORMANCE.md)."""
+    from noac.generate import SCALES, generate
+
+    with _user_errors():
+        if scale not in SCALES:
+            raise NoacError(f"unknown scale '{scale}' (one of {', '.join(SCALES)})")
+        for line in generate(_url(ctx), scale, seed):
+            typer.echo(line)
+
+
+@app.command("bench")
+def bench_command(
+    ctx: typer.Context,
+    scale: ScaleOption = "plant",
+    runs: Annotated[int, typer.Option("--runs", help="Timed runs per workload.")] = 3,
+    json_: JsonOption = False,
+) -> None:
+    """Run the scale workloads against their floors; generates the data set into an empty
+    database first."""
+    from sqlmodel import select
+
+    from noac import bench
+    from noac.generate import SCALES, generate
+    from noac.models import Plant
+
+    with _user_errors():
+        if scale not in SCALES:
+            raise NoacError(f"unknown scale '{scale}' (one of {', '.join(SCALES)})")
+        url = _url(ctx)
+        engine = create_db_engine(url)
+        try:
+            migrate(engine)
+            with Session(engine) as session:
+                empty = session.exec(select(Plant)).first() is None
+        finally:
+            engine.dispose()
+        if empty:
+            for line in generate(url, scale, 1):
+                typer.echo(line, err=True)
+        report = bench.run(url, runs=runs)
+        report["scale"] = scale
+    typer.echo(json.dumps(report, indent=2) if json_ else bench.format_report(report))

@@ -1,0 +1,345 @@
+"""``noac bench``: the scale workloads, each against a floor measured in the same run.
+
+Workloads (see docs/PERFORMANCE.md):
+
+1. ``score-import``: every score of the database as one CSV through ``import_file``
+   (validated, audited), against a bare ``executemany`` of the same rows into ``score``
+   (``COPY`` on PostgreSQL).
+2. ``close-month``: ``close_month`` of the last month of every plant, against one SQL
+   ``GROUP BY`` computing the volume-weighted mean value per ratee for that month.
+3. ``trace``: every problem traced with one ``PlantTracing`` per plant, against loading the
+   same problem rows.
+
+Each workload runs ``runs`` times (median reported), plus one run under ``tracemalloc`` for
+the peak of Python allocations. The state a run changes is put back before the next run
+(scores deleted and re-imported, the closed month reopened), so every run does the same work.
+A SQLite database is copied to a scratch file first and the copy is measured; a PostgreSQL
+database is measured in place and left with the same content.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import resource
+import shutil
+import sqlite3
+import statistics
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
+
+from noac.db import create_db_engine
+from noac.generate import QUALITY
+from noac.importers import import_file
+from noac.models import Plant, QualityProblem
+from noac.services.coefficients import close_month, reopen_month
+from noac.services.periods import closed_months
+from noac.services.problems import PlantTracing
+
+SCORE_COLUMNS = (
+    "plant_id, month, rater_unit_id, ratee_unit_id, criterion, value, comment,"
+    " version, submitted_by, submitted_at"
+)
+
+
+@dataclass
+class Figure:
+    workload: str
+    size: int
+    unit: str
+    median_s: float
+    floor_s: float
+    ratio: float
+    per_second: float
+    peak_mb: float
+    runs: list[float]
+    floor_runs: list[float]
+    note: str = ""
+
+
+def _timed(step: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    step()
+    return time.perf_counter() - started
+
+
+def _peak_mb(prepare: Callable[[], object], step: Callable[[], object]) -> float:
+    prepare()
+    tracemalloc.start()
+    try:
+        step()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def _measure(
+    name: str,
+    unit: str,
+    size: int,
+    runs: int,
+    prepare: Callable[[], object],
+    step: Callable[[], object],
+    floor_prepare: Callable[[], object],
+    floor: Callable[[], object],
+    restore: Callable[[], object] = lambda: None,
+    note: str = "",
+) -> Figure:
+    times, floors = [], []
+    for _ in range(runs):
+        floor_prepare()
+        floors.append(_timed(floor))
+        prepare()
+        times.append(_timed(step))
+    restore()
+    peak = _peak_mb(prepare, step)
+    restore()
+    median, floor_median = statistics.median(times), statistics.median(floors)
+    return Figure(
+        workload=name,
+        size=size,
+        unit=unit,
+        median_s=round(median, 4),
+        floor_s=round(floor_median, 4),
+        ratio=round(median / floor_median, 2) if floor_median else float("inf"),
+        per_second=round(size / median) if median else 0,
+        peak_mb=round(peak, 1),
+        runs=[round(t, 4) for t in times],
+        floor_runs=[round(t, 4) for t in floors],
+        note=note,
+    )
+
+
+def _score_rows(session: Session) -> dict[str, list[tuple]]:
+    """Every score per plant code as (month, rater, ratee, criterion, value, comment, ids)."""
+    rows = session.execute(
+        text(
+            "SELECT p.code, s.month, r.code, e.code, s.criterion, s.value, s.comment,"
+            " s.plant_id, s.rater_unit_id, s.ratee_unit_id"
+            " FROM score s JOIN plant p ON p.id = s.plant_id"
+            " JOIN unit r ON r.id = s.rater_unit_id JOIN unit e ON e.id = s.ratee_unit_id"
+            " ORDER BY s.id"
+        )
+    ).all()
+    result: dict[str, list[tuple]] = {}
+    for row in rows:
+        result.setdefault(row[0], []).append(tuple(row[1:]))
+    return result
+
+
+def _score_csv(rows: list[tuple]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("month", "rater", "ratee", "criterion", "value", "comment"))
+    writer.writerows(r[:6] for r in rows)
+    return buffer.getvalue().encode()
+
+
+def _delete_scores(session: Session) -> None:
+    session.execute(text("DELETE FROM score_history"))
+    session.execute(text("DELETE FROM score"))
+    session.commit()
+
+
+def score_import(session: Session, runs: int, postgres: bool) -> Figure:
+    by_plant = _score_rows(session)
+    files = {code: _score_csv(rows) for code, rows in by_plant.items()}
+    now = datetime.now(UTC)
+    bare = [
+        (plant_id, month, rater_id, ratee_id, criterion, value, comment, 1, "bench", now)
+        for rows in by_plant.values()
+        for month, _, _, criterion, value, comment, plant_id, rater_id, ratee_id in rows
+    ]
+    size = len(bare)
+
+    def step() -> None:
+        for code, data in files.items():
+            import_file(
+                session=session,
+                kind="scores",
+                path=f"bench-{code}.csv",
+                data=data,
+                plant_code=code,
+                actor=QUALITY,
+            )
+
+    def floor() -> None:
+        raw = session.connection().connection.dbapi_connection
+        cursor = raw.cursor()
+        if postgres:
+            with cursor.copy(f"COPY score ({SCORE_COLUMNS}) FROM STDIN") as copy:
+                for row in bare:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" * 10)
+            cursor.executemany(f"INSERT INTO score ({SCORE_COLUMNS}) VALUES ({marks})", bare)
+        session.commit()
+
+    return _measure(
+        "score-import",
+        "rows",
+        size,
+        runs,
+        lambda: _delete_scores(session),
+        step,
+        lambda: _delete_scores(session),
+        floor,
+        note="import_file (CSV parse, rules, store, audit) vs "
+        + ("COPY" if postgres else "executemany")
+        + " of the same rows",
+    )
+
+
+GROUP_BY = """
+SELECT s.ratee_unit_id, SUM(h.quantity * s.value) / SUM(h.quantity)
+FROM score s JOIN handover h
+  ON h.plant_id = s.plant_id AND h.month = s.month
+ AND h.from_unit_id = s.ratee_unit_id AND h.to_unit_id = s.rater_unit_id
+WHERE s.plant_id = :plant AND s.month = :month
+GROUP BY s.ratee_unit_id
+"""
+
+
+def close(session: Session, runs: int) -> Figure:
+    plants = session.exec(select(Plant).order_by(Plant.code)).all()
+    month_of = {
+        p.id: session.execute(
+            text("SELECT MAX(month) FROM score WHERE plant_id = :p"), {"p": p.id}
+        ).scalar_one()
+        for p in plants
+    }
+    size = sum(
+        session.execute(
+            text("SELECT COUNT(*) FROM score WHERE plant_id = :p AND month = :m"),
+            {"p": p.id, "m": month_of[p.id]},
+        ).scalar_one()
+        for p in plants
+    )
+
+    def reopen() -> None:
+        for plant in plants:
+            if month_of[plant.id] in closed_months(session=session, plant=plant):
+                reopen_month(
+                    session=session,
+                    plant=plant,
+                    month=month_of[plant.id],
+                    reason="bench: close the same month again",
+                    actor=QUALITY,
+                )
+
+    def step() -> None:
+        for plant in plants:
+            close_month(session=session, plant=plant, month=month_of[plant.id], actor=QUALITY)
+
+    def floor() -> None:
+        for plant in plants:
+            session.execute(text(GROUP_BY), {"plant": plant.id, "month": month_of[plant.id]}).all()
+
+    return _measure(
+        "close-month",
+        "scores",
+        size,
+        runs,
+        reopen,
+        step,
+        lambda: None,
+        floor,
+        restore=reopen,
+        note=f"close_month of the last month of {len(plants)} plant(s) vs one GROUP BY each",
+    )
+
+
+def trace(session: Session, runs: int) -> Figure:
+    plants = session.exec(select(Plant).order_by(Plant.code)).all()
+    size = session.execute(text("SELECT COUNT(*) FROM quality_problem")).scalar_one()
+
+    def load(plant: Plant) -> list[QualityProblem]:
+        return list(session.exec(select(QualityProblem).where(QualityProblem.plant_id == plant.id)))
+
+    def step() -> None:
+        for plant in plants:
+            tracing = PlantTracing(session=session, plant=plant)
+            for problem in load(plant):
+                tracing.trace(problem)
+        session.expunge_all()
+
+    def floor() -> None:
+        for plant in plants:
+            load(plant)
+        session.expunge_all()
+
+    return _measure(
+        "trace",
+        "problems",
+        size,
+        runs,
+        session.expunge_all,
+        step,
+        session.expunge_all,
+        floor,
+        note="PlantTracing built and every problem traced vs loading the problem rows",
+    )
+
+
+def _scratch_copy(url: str) -> tuple[str, Path | None]:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return url, None
+    folder = Path(tempfile.mkdtemp(prefix="noac-bench-"))
+    target = folder / "bench.db"
+    source = sqlite3.connect(parsed.database)
+    destination = sqlite3.connect(target)
+    with destination:
+        source.backup(destination)
+    source.close()
+    destination.close()
+    return f"sqlite:///{target}", folder
+
+
+def run(url: str, runs: int = 3) -> dict:
+    """Run every workload on a copy of (SQLite) or in (PostgreSQL) the database at ``url``."""
+    bench_url, scratch = _scratch_copy(url)
+    postgres = make_url(url).get_backend_name() == "postgresql"
+    engine = create_db_engine(bench_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            figures = [score_import(session, runs, postgres)]
+            # planner statistics after the deletes and re-inserts, as autovacuum would give
+            session.execute(text("ANALYZE"))
+            session.commit()
+            figures += [close(session, runs), trace(session, runs)]
+    finally:
+        engine.dispose()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return {
+        "database": make_url(url).get_backend_name(),
+        "runs": runs,
+        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "workloads": [asdict(f) for f in figures],
+    }
+
+
+def format_report(report: dict) -> str:
+    lines = [
+        f"database {report['database']}, median of {report['runs']} run(s),"
+        f" process max RSS {report['max_rss_mb']} MB",
+        f"{'workload':<14}{'size':>10} {'unit':<9}{'median s':>10}{'floor s':>10}"
+        f"{'ratio':>8}{'per s':>11}{'peak MB':>9}",
+    ]
+    for f in report["workloads"]:
+        lines.append(
+            f"{f['workload']:<14}{f['size']:>10} {f['unit']:<9}{f['median_s']:>10.3f}"
+            f"{f['floor_s']:>10.3f}{f['ratio']:>8.1f}{f['per_second']:>11,}{f['peak_mb']:>9.1f}"
+        )
+    lines += [f"  {f['workload']}: {f['note']}" for f in report["workloads"]]
+    return "\n".join(lines)

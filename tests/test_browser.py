@@ -79,28 +79,14 @@ def test_wrong_password_is_refused(app_url):
         page.get_by_text("wrong username or password").wait_for(timeout=30_000)
 
 
-def test_supervisor_changes_and_submits_a_form(app_url, browser_db):
-    with browser_page() as page:
-        sign_in(page, app_url, "aero-assy")
-        page.get_by_role("link", name="Score my suppliers").click()
-        submit = page.get_by_role("button", name="Submit").first
-        submit.wait_for(timeout=60_000)
-        slider = page.get_by_role("slider").first  # the first card's first criterion
-        before = int(slider.input_value())
-        slider.focus()
-        page.keyboard.press("ArrowLeft" if before > 6 else "ArrowRight")
-        page.wait_for_timeout(2000)  # the app reruns after the change
-        after = int(page.get_by_role("slider").first.input_value())
-        assert after != before
-        page.get_by_role("button", name="Submit").first.click()
-        message = page.locator("[data-testid='stAlertContainer']").filter(
-            has_text="submitted: form score"
-        )
-        message.wait_for(timeout=60_000)
-        supplier = message.inner_text().removeprefix("Form for ").split(" · ")[0]
-        no_error(page)
-        page.screenshot(path=OUTPUT / "score-submitted.png", full_page=True)
-    with Session(browser_db) as session:
+def idle(page):
+    """Wait until the app has finished its rerun (the status widget is gone)."""
+    page.wait_for_timeout(300)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)
+
+
+def stored_quality(engine, supplier):
+    with Session(engine) as session:
         plant = resolve_plant(session=session, code="AERO")
         month = working_month(session=session, plant=plant, today=date.today())
         (form,) = [
@@ -108,7 +94,37 @@ def test_supervisor_changes_and_submits_a_form(app_url, browser_db):
             for f in scoring.forms(session=session, plant=plant, months=[month])
             if (f.rater, f.ratee) == ("ASSY", supplier)
         ]
-    assert form.values["quality"] == after
+    return form.values["quality"]
+
+
+def test_supervisor_changes_and_submits_a_form(app_url, browser_db):
+    with browser_page() as page:
+        sign_in(page, app_url, "aero-assy")
+        page.get_by_role("link", name="Score my suppliers").click()
+        page.get_by_role("button", name="Submit").first.wait_for(timeout=60_000)
+        idle(page)
+        cards = page.locator("h3").all_inner_texts()
+        supplier = next(text for text in cards if " · " in text).split(" · ")[0]
+        slider = page.get_by_role("slider").first  # the first card's first criterion
+        before = int(slider.input_value())
+        assert before == stored_quality(browser_db, supplier)
+        after = before - 1 if before > 6 else before + 1
+        slider.focus()
+        page.keyboard.press("ArrowLeft" if before > 6 else "ArrowRight")
+        for _ in range(60):  # the slider settles after the app's rerun
+            idle(page)
+            if page.get_by_role("slider").first.input_value() == str(after):
+                break
+        assert page.get_by_role("slider").first.input_value() == str(after)
+        page.get_by_role("button", name="Submit").first.click()
+        idle(page)
+        for _ in range(120):  # what counts is what the service layer holds
+            if stored_quality(browser_db, supplier) == after:
+                break
+            page.wait_for_timeout(500)
+        assert stored_quality(browser_db, supplier) == after
+        no_error(page)
+        page.screenshot(path=OUTPUT / "score-submitted.png", full_page=True)
 
 
 def test_quality_closes_the_month(app_url, browser_db):
@@ -120,7 +136,9 @@ def test_quality_closes_the_month(app_url, browser_db):
         page.get_by_role("link", name="Month close").click()
         page.get_by_role("heading", name="Month close").wait_for(timeout=120_000)
         label = month_label(month, "en")
+        idle(page)
         page.get_by_text(f"I have checked the completeness and the flags of {label}").click()
+        idle(page)
         page.get_by_role("button", name=f"Close {label}").click()
         page.get_by_text(f"{label} is closed (run 1)").wait_for(timeout=60_000)
         no_error(page)
@@ -133,7 +151,7 @@ def _choose(page, label, option):
     """Pick ``option`` in the selectbox labelled ``label``."""
     page.get_by_role("combobox", name=label).click()
     page.get_by_role("option", name=option).first.click()
-    page.wait_for_timeout(1500)  # the app reruns after the choice
+    idle(page)
 
 
 def test_inspector_reports_a_problem_and_sees_its_trace(app_url, browser_db):
@@ -144,6 +162,7 @@ def test_inspector_reports_a_problem_and_sees_its_trace(app_url, browser_db):
         _choose(page, "Part", "BP-100")
         _choose(page, "Defect code", "PIT-FACE")
         page.get_by_role("textbox", name="Description").fill("pits on the plated face")
+        idle(page)
         page.get_by_role("button", name="Report the problem").click()
         done = page.locator("[data-testid='stAlertContainer']").filter(has_text="reported:")
         done.wait_for(timeout=60_000)
@@ -164,8 +183,10 @@ def test_quality_rules_a_disputed_problem(app_url, browser_db):
         page.get_by_role("link", name="Quality desk").click()
         reason = page.get_by_role("textbox", name="Reason of the ruling")
         reason.wait_for(timeout=60_000)
+        idle(page)
         reason.fill("joint review: the cause lies at the proposed unit")
-        page.wait_for_timeout(1000)
+        page.wait_for_timeout(500)
+        idle(page)
         page.get_by_role("button", name="Rule", exact=True).click()
         done = page.locator("[data-testid='stAlertContainer']").filter(has_text="ruled.")
         done.wait_for(timeout=60_000)

@@ -50,7 +50,8 @@ def sign_in(page, base, username):
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Signed in as").wait_for(timeout=60_000)
+    page.get_by_text("Signed in as").wait_for(timeout=120_000)
+    idle(page)
 
 
 def no_error(page):
@@ -64,7 +65,7 @@ def test_each_demo_role_signs_in_and_sees_its_pages(app_url, username):
         sign_in(page, app_url, username)
         nav = page.locator("[data-testid='stSidebarNav']")
         for title in ROLE_PAGES[username]:
-            assert nav.get_by_text(title).count() == 1, title
+            nav.get_by_text(title, exact=True).wait_for(timeout=60_000)
         no_error(page)
         OUTPUT.mkdir(exist_ok=True)
         page.screenshot(path=OUTPUT / f"home-{username}.png", full_page=True)

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboards.context import db, page_context, t
 from dashboards.routing_chart import LABELS, trace_figure
 from noac.errors import NoacError
+from noac.services.problems import ProblemSummary
 from noac.services.routings import RoutingView
 from routing.trace import TraceResult
 
@@ -94,3 +95,8 @@ def run_step(
         return
     st.session_state[flash] = ("top", "success", t(done, ref=ref))
     st.session_state.pop(reset, None)
+
+
+def problem_label(p: ProblemSummary) -> str:
+    """A picker's label; it must not change with the problem's state, or the picker resets."""
+    return f"{p.ref} · {p.part} · {p.defect_code or '—'} · {p.found_on}"

@@ -50,6 +50,9 @@ PlantOption = Annotated[
     typer.Option("--plant", help="Plant code; optional while the database holds one plant."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+MilestoneOption = Annotated[
+    list[str] | None, typer.Option(help="YYYY-MM-DD:what is due (repeatable).")
+]
 
 
 @app.callback()
@@ -378,9 +381,7 @@ def assign(
     deadline: Annotated[
         str | None, typer.Option(help="Corrective action due (YYYY-MM-DD).")
     ] = None,
-    milestone: Annotated[
-        list[str] | None, typer.Option(help="YYYY-MM-DD:what is due (repeatable).")
-    ] = None,
+    milestone: MilestoneOption = None,
     plant: PlantOption = None,
 ) -> None:
     """Rule a problem: the responsible units and their shares (quality department)."""
@@ -564,9 +565,7 @@ def problems_action(
     deadline: Annotated[
         str | None, typer.Option(help="YYYY-MM-DD; default: the ruling's deadline.")
     ] = None,
-    milestone: Annotated[
-        list[str] | None, typer.Option(help="YYYY-MM-DD:what is due (repeatable).")
-    ] = None,
+    milestone: MilestoneOption = None,
     plant: PlantOption = None,
 ) -> None:
     """Enter the root cause and corrective action of a problem."""

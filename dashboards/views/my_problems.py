@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboards.context import db, page_context, plain, t
 from dashboards.i18n import day, number
-from dashboards.problem_widgets import run_step
+from dashboards.problem_widgets import problem_label, run_step
 from noac.services.problems import (
     ProblemSummary,
     accept_problem,
@@ -85,11 +85,6 @@ def _flash(section: str) -> None:
         getattr(st, flash[1])(flash[2])
 
 
-def _label(p: ProblemSummary) -> str:
-    """A picker's label; it must not change with the problem's state, or the picker resets."""
-    return f"{p.ref} · {p.part} · {p.defect_code or '—'} · {p.found_on}"
-
-
 def _table(rows: list[ProblemSummary], lang: str) -> None:
     frame = pd.DataFrame(
         [
@@ -124,7 +119,7 @@ def _table(rows: list[ProblemSummary], lang: str) -> None:
 def _pick(section: str, rows: list[ProblemSummary]) -> ProblemSummary:
     """The problem chosen in a group; its forms start afresh when another one is chosen."""
     by_ref = {p.ref: p for p in rows}
-    labels = {r: _label(p) for r, p in by_ref.items()}
+    labels = {r: problem_label(p) for r, p in by_ref.items()}
     ref = st.selectbox(
         t("mine.pick"),
         list(by_ref),

@@ -16,7 +16,7 @@ import streamlit as st
 from dashboards import i18n
 from dashboards.context import db, page_context, plain, t
 from dashboards.i18n import day, number
-from dashboards.problem_widgets import run_step, show_trace
+from dashboards.problem_widgets import problem_label, run_step, show_trace
 from noac.services.masterdata import list_units
 from noac.services.problems import (
     ProblemSummary,
@@ -113,11 +113,6 @@ def _default(key: str, value: object) -> None:
 
 def _shares(p: ProblemSummary, lang: str) -> str:
     return ", ".join(f"{u} {number(s * 100, lang, 0)}%" for u, s in p.responsible.items())
-
-
-def _label(p: ProblemSummary) -> str:
-    """A picker's label; it must not change with the problem's state, or the picker resets."""
-    return f"{p.ref} · {p.part} · {p.defect_code or '—'} · {p.found_on}"
 
 
 def _table(rows: list[ProblemSummary], lang: str) -> None:
@@ -288,7 +283,7 @@ if not rows:
     st.stop()
 _table(rows, ctx.lang)
 by_ref = {p.ref: p for p in rows}
-pick_labels = {r: _label(p) for r, p in by_ref.items()}
+pick_labels = {r: problem_label(p) for r, p in by_ref.items()}
 ref = st.selectbox(
     t("desk.pick"),
     list(by_ref),

@@ -1,4 +1,4 @@
-"""The executive dashboard page under AppTest: every section renders for the demo's open and
+"""The executive dashboard page under AppTest: every tab renders for the demo's open and
 closed months in both languages, for a month without data and for a one-unit plant."""
 
 from __future__ import annotations
@@ -19,17 +19,16 @@ from tests.apptest import page, signed_in, texts
 from tests.conftest import QUALITY, SYSTEM, write_csv
 
 SCRIPT = "views/executive.py"
-SECTIONS = (
-    "dash.ranking.title",
-    "dash.matrix.title",
-    "dash.map.title",
-    "dash.trends.title",
-    "dash.pareto.title",
-    "dash.actions.title",
-    "dash.unit.title",
-)
+# tab -> the section titles it shows and the charts it draws for a demo month
+TABS = {
+    "dash.tab.overview": (("dash.ranking.title", "dash.matrix.title"), 2),
+    "dash.map.title": (("dash.map.title",), 1),
+    "dash.trends.title": (("dash.trends.title",), 1),
+    "dash.pareto.title": (("dash.pareto.title",), 3),
+    "dash.actions.title": (("dash.actions.title",), 1),
+    "dash.unit.title": (("dash.unit.title",), 2),
+}
 TILE_DIGITS = {"satisfaction": 1, "spread": 3}
-CHARTS = 10  # ranking, matrix, map, trends, three paretos, ageing, unit scores, decomposition
 
 
 def board_of(url: str, month: str) -> dashboard.Dashboard:
@@ -44,10 +43,27 @@ def board_of(url: str, month: str) -> dashboard.Dashboard:
         engine.dispose()
 
 
-def sections_shown(at, lang: str) -> None:
-    shown = texts(at)
-    for key in SECTIONS:
-        assert i18n.t(key, lang) in shown, key
+def open_tab(at, key: str, lang: str, plant: str = "AERO"):
+    at.session_state[f"dash_tab_{plant}_{lang}"] = i18n.t(key, lang)
+    return at.run()
+
+
+def every_tab(at, lang: str, plant: str = "AERO") -> tuple[str, dict[str, int]]:
+    """Open each tab in turn: its sections are shown without error; every text shown and the
+    charts each tab drew."""
+    shown, charts = [], {}
+    for key, (sections, _) in TABS.items():
+        open_tab(at, key, lang, plant)
+        assert not at.exception, key
+        assert [tab.label for tab in at.tabs] == [i18n.t(k, lang) for k in TABS]
+        for section in sections:
+            assert i18n.t(section, lang) in texts(at), section
+        shown.append(texts(at))
+        charts[key] = len(at.get("plotly_chart"))
+    return "\n".join(shown), charts
+
+
+DEMO_CHARTS = {key: charts for key, (_, charts) in TABS.items()}
 
 
 @pytest.mark.parametrize(("closed", "lang"), [(False, "en"), (True, "zh")])
@@ -64,15 +80,17 @@ def test_every_section_renders_for_a_demo_month(demo_url, closed, lang):
     at = page(at, SCRIPT)
     month = at.session_state["month"]
     assert not at.exception
-    sections_shown(at, lang)
-    assert len(at.get("plotly_chart")) == CHARTS
+    # the page opens on the ranking and the matrix only
+    assert len(at.get("plotly_chart")) == 2
+    assert i18n.t("dash.map.title", lang) not in texts(at)
+    assert every_tab(at, lang)[1] == DEMO_CHARTS
     board = board_of(demo_url, month)
     assert board.closed is closed
     status = i18n.t("dash.closed", lang, run=board.run) if closed else i18n.t("dash.preview", lang)
     assert status in texts(at)
     for metric, tile in zip(at.metric[:6], board.tiles, strict=True):
         assert metric.value == i18n.number(tile.value, lang, TILE_DIGITS.get(tile.name, 0))
-    # the drill-down follows the unit chosen
+    # the drill-down follows the unit chosen (the unit tab is the last one opened)
     at.selectbox(key="dash_unit_AERO").select("WELD").run()
     assert not at.exception
     assert i18n.t("dash.unit.scores", lang, unit="WELD", month=i18n.month_label(month, lang)) in (
@@ -82,8 +100,7 @@ def test_every_section_renders_for_a_demo_month(demo_url, closed, lang):
     other = "en" if lang == "zh" else "zh"
     at.sidebar.selectbox(key="lang").select(other).run()
     assert not at.exception
-    sections_shown(at, other)
-    assert len(at.get("plotly_chart")) == CHARTS
+    assert every_tab(at, other)[1] == DEMO_CHARTS
 
 
 def test_closing_the_month_shows_at_the_next_run(demo_url):
@@ -109,17 +126,20 @@ def test_a_month_without_data_is_explained(demo_url):
     at.sidebar.selectbox(key="month").select(month)
     at = page(at, SCRIPT)
     assert not at.exception
-    sections_shown(at, "en")
     label = i18n.month_label(month, "en")
-    infos = [info.value for info in at.info]
-    assert f"No forms yet for {label}, and no problem counts in it" in infos[0]
-    assert i18n.t("dash.ranking.empty", "en", month=label) in infos
-    assert i18n.t("dash.matrix.no_forms", "en", month=label) in infos
-    assert i18n.t("dash.actions.none_overdue", "en", month=label) in infos
+    assert f"No forms yet for {label}, and no problem counts in it" in at.info[0].value
     assert [m.value for m in at.metric[:6]] == ["—", "—", "0", "0", "0", "—"]
-    # what can still be drawn is drawn: the map and the matrix of missing forms, the unit's
+    shown, charts = every_tab(at, "en")
+    assert i18n.t("dash.ranking.empty", "en", month=label) in shown
+    assert i18n.t("dash.matrix.no_forms", "en", month=label) in shown
+    assert i18n.t("dash.actions.none_overdue", "en", month=label) in shown
+    # what can still be drawn is drawn: the matrix of missing forms, the map, the unit's
     # customers; never an empty chart
-    assert len(at.get("plotly_chart")) == 3
+    assert charts == dict.fromkeys(TABS, 0) | {
+        "dash.tab.overview": 1,
+        "dash.map.title": 1,
+        "dash.unit.title": 1,
+    }
 
 
 def test_a_one_unit_plant(tmp_path, monkeypatch):
@@ -145,10 +165,9 @@ def test_a_one_unit_plant(tmp_path, monkeypatch):
     monkeypatch.setenv("NOAC_DATABASE_URL", url)
     at = page(signed_in(url, "boss", "zh"), SCRIPT)
     assert not at.exception
-    sections_shown(at, "zh")
     label = i18n.month_label(at.session_state["month"], "zh")
-    infos = [info.value for info in at.info]
-    assert i18n.t("dash.map.empty", "zh", month=label) in infos
-    assert i18n.t("dash.matrix.empty", "zh", month=label) in infos
-    assert i18n.t("dash.unit.no_customers", "zh", unit="SOLO", month=label) in infos
-    assert len(at.get("plotly_chart")) == 0
+    shown, charts = every_tab(at, "zh", plant="MAIN")
+    assert i18n.t("dash.map.empty", "zh", month=label) in shown
+    assert i18n.t("dash.matrix.empty", "zh", month=label) in shown
+    assert i18n.t("dash.unit.no_customers", "zh", unit="SOLO", month=label) in shown
+    assert sum(charts.values()) == 0

@@ -1,5 +1,6 @@
-"""The executive dashboard in a real browser: every chart drawn, the tiles equal the service's
-numbers, a click on the ranking opens the unit; full-page screenshots in both languages."""
+"""The executive dashboard in a real browser: every tab's charts drawn, the tiles equal the
+service's numbers, a click on the ranking opens the unit; full-page screenshots in both
+languages."""
 
 from __future__ import annotations
 
@@ -17,10 +18,19 @@ from noac.services.periods import working_month
 from noac.services.plants import resolve_plant
 from tests.browser import OUTPUT, browser_page, chromium_path, served_app
 
-CHARTS = 10  # ranking, matrix, map, trends, three paretos, ageing, unit scores, decomposition
+# tab -> charts it draws on the demo: ranking and matrix, map, trends, three paretos, ageing,
+# unit scores and decomposition
+TABS = {
+    "dash.tab.overview": 2,
+    "dash.map.title": 1,
+    "dash.trends.title": 1,
+    "dash.pareto.title": 3,
+    "dash.actions.title": 1,
+    "dash.unit.title": 2,
+}
 TILE_DIGITS = {"satisfaction": 1, "spread": 3}
-DRAWN = """n => {
-    const plots = [...document.querySelectorAll('.js-plotly-plot')];
+DRAWN = """({n, plots}) => {
+    plots = [...document.querySelectorAll(plots)];
     return plots.length === n && plots.every(p => p._fullLayout && p.querySelector('.main-svg'))
         && !document.querySelector('[data-testid=stStatusWidget]');
 }"""
@@ -61,8 +71,29 @@ def board_of(url: str) -> Dashboard:
         engine.dispose()
 
 
-def wait_drawn(page, count: int = CHARTS) -> None:
-    page.wait_for_function(DRAWN, arg=count, timeout=90_000)
+# the charts of the tab on show (the tab left keeps its charts, hidden, until the run ends)
+SHOWN_PLOTS = "[role=tabpanel]:not([hidden]) .js-plotly-plot"
+
+
+def wait_tab(page, key: str, lang: str) -> None:
+    """Wait until the tab ``key`` is the one on show and all its charts are drawn."""
+    tab = page.get_by_role("tab", name=i18n.t(key, lang), exact=True)
+    tab.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "tab => tab.getAttribute('aria-selected') === 'true'",
+        arg=tab.element_handle(),
+        timeout=60_000,
+    )
+    page.wait_for_function(DRAWN, arg={"n": TABS[key], "plots": SHOWN_PLOTS}, timeout=90_000)
+    assert page.locator(SHOWN_PLOTS).count() == TABS[key]
+    no_error(page)
+
+
+def every_tab(page, lang: str) -> None:
+    """Open each tab in turn and wait until all its charts are drawn, with no error."""
+    for key in TABS:
+        page.get_by_role("tab", name=i18n.t(key, lang), exact=True).click()
+        wait_tab(page, key, lang)
 
 
 def full_screenshot(page, name: str) -> None:
@@ -84,24 +115,22 @@ def test_every_chart_is_drawn_and_the_tiles_equal_the_service(app):
     with browser_page() as page:
         sign_in(page, base, "exec")  # the executive lands on the dashboard
         page.get_by_role("heading", name="Quality at a glance").wait_for(timeout=60_000)
-        wait_drawn(page)
-        assert page.locator(".js-plotly-plot").count() == CHARTS
-        no_error(page)
+        wait_tab(page, "dash.tab.overview", "en")
         shown = page.locator("[data-testid=stMetricValue]").all_inner_texts()[:6]
         expected = [
             i18n.number(tile.value, "en", TILE_DIGITS.get(tile.name, 0)) for tile in board.tiles
         ]
         assert [text.strip() for text in shown] == expected
         full_screenshot(page, "dashboard-en.png")
+        every_tab(page, "en")
 
         page.get_by_role("combobox", name="Language").click()
         page.get_by_role("option", name="中文").click()
         page.get_by_role("heading", name="质量总览").wait_for(timeout=60_000)
-        wait_drawn(page)
-        assert page.locator(".js-plotly-plot").count() == CHARTS
+        wait_tab(page, "dash.tab.overview", "zh")
         assert page.get_by_text(i18n.t("dash.ranking.title", "zh")).count() == 1
-        no_error(page)
         full_screenshot(page, "dashboard-zh.png")
+        every_tab(page, "zh")
 
 
 def test_clicking_a_ranking_bar_opens_the_unit(app):
@@ -109,9 +138,8 @@ def test_clicking_a_ranking_bar_opens_the_unit(app):
     top = board_of(url).ranking[0]
     with browser_page() as page:
         sign_in(page, base, "exec")
-        wait_drawn(page)
-        chooser = page.get_by_role("combobox", name="Unit", exact=True)
-        assert not chooser.input_value().startswith(f"{top.unit} ·")
+        wait_tab(page, "dash.tab.overview", "en")
+        assert page.get_by_role("combobox", name="Unit", exact=True).count() == 0
         bars = page.locator(".st-key-dash_ranking .bars .point")
         assert bars.count() == len(board_of(url).ranking)
         bar = bars.last  # the bars are drawn bottom up: the last one is the highest K
@@ -119,10 +147,10 @@ def test_clicking_a_ranking_bar_opens_the_unit(app):
         box = bar.bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_function(
-            "unit => document.querySelector('input[aria-label=Unit]').value.startsWith(unit)",
+            "unit => (document.querySelector('input[aria-label=Unit]')?.value ?? '')"
+            ".startsWith(unit)",
             arg=f"{top.unit} ·",
             timeout=30_000,
         )
         page.get_by_text(f"{top.unit}: scores by customer and criterion").wait_for(timeout=30_000)
-        wait_drawn(page)
-        no_error(page)
+        wait_tab(page, "dash.unit.title", "en")

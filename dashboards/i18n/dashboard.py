@@ -37,8 +37,8 @@ STRINGS = {
     "dash.tile.overdue": ("Overdue", "超期问题"),
     "dash.tile.overdue_help": (
         "Problems penalised as overdue in the month: deadline passed by the month's end and"
-        " not closed (the exposure list below).",
-        "本月按超期扣分的问题：截止日期在月底前且未关闭（见下方曝光清单）。",
+        " not closed (the exposure list under Corrective actions).",
+        "本月按超期扣分的问题：截止日期在月底前且未关闭（见“纠正措施”中的曝光清单）。",
     ),
     "dash.tile.spread": ("K spread", "系数极差"),
     "dash.tile.spread_help": (
@@ -48,12 +48,13 @@ STRINGS = {
     "dash.tile.vs": ("arrows: change against {month}", "箭头：与 {month} 相比的变化"),
     "dash.tile.previous": ("Previous month: {value}.", "上月：{value}。"),
     # ranking
+    "dash.tab.overview": ("Ranking and scores", "排名与评分"),
     "dash.ranking.title": ("Coefficient ranking", "系数排名"),
     "dash.ranking.caption": (
         "Bars start at K = 1.0: green from 1.0, amber from 0.9, red below."
-        " Click a bar to open the unit below.",
+        " Click a bar to open the unit page.",
         "条形从 K = 1.0 起：1.0 及以上为绿色，0.9 起为黄色，低于 0.9 为红色。"
-        "点击条形查看下方单位详情。",
+        "点击条形打开单位详情。",
     ),
     "dash.ranking.empty": (
         "No forms yet for {month}: there is no ranking to show.",
@@ -66,9 +67,9 @@ STRINGS = {
     "dash.map.caption": (
         "Upstream left, downstream right. Units are coloured by K; arrows by the score the"
         " customer gave (dotted grey: no form), thicker for more volume. Hover for numbers;"
-        " click a unit to open it below.",
+        " click a unit to open its page.",
         "左为上道，右为下道。单位按系数 K 着色；箭头按下道顾客的评分着色（灰色虚线：未评分），"
-        "越粗表示供货量越大。悬停查看数字；点击单位查看下方详情。",
+        "越粗表示供货量越大。悬停查看数字；点击单位打开其详情页。",
     ),
     "dash.map.empty": (
         "No unit supplied another in {month}: no routing is in force and no handover or"
@@ -193,7 +194,7 @@ STRINGS = {
         "Or click a unit in the ranking or on the map.",
         "也可以点击排名或供需地图中的单位。",
     ),
-    "dash.unit.opened": ("{unit}: see the unit page below", "{unit}：详情见下方单位页"),
+    "dash.unit.opened": ("{unit}: opened on the unit page", "{unit}：已在单位详情中打开"),
     "dash.unit.coefficient": ("Coefficient K", "系数 K"),
     "dash.unit.satisfaction": ("Satisfaction S", "满意度 S"),
     "dash.unit.target": ("Target", "目标"),

@@ -29,6 +29,7 @@ from noac.settings import get_settings
 ctx = page_context()
 lang = ctx.lang
 UNIT_KEY = f"dash_unit_{ctx.plant.code}"
+TAB_KEY = f"dash_tab_{ctx.plant.code}_{lang}"
 TREND_KEY = f"dash_trend_units_{ctx.plant.code}"
 
 
@@ -82,6 +83,7 @@ def _pick(chart_key: str, units: set[str]) -> None:
         unit = unit[0] if isinstance(unit, list) and unit else unit
         if unit in units:
             st.session_state[UNIT_KEY] = unit
+            st.session_state[TAB_KEY] = t("dash.unit.title")
             st.toast(t("dash.unit.opened", unit=unit), icon=":material/arrow_downward:")
             return
 
@@ -104,6 +106,7 @@ st.html(PHONE_CSS)
 st.header(t("page.executive"))
 status = t("dash.closed", run=board.run) if board.closed else t("dash.preview")
 previous = month_label(board.previous_month, lang)
+first, last = (month_label(m, lang) for m in (board.trends.months[0], board.trends.months[-1]))
 st.caption(f"{plain(ctx.plant.name)} · {month} · {status} · " + t("dash.tile.vs", month=previous))
 if not board.has_data:
     st.info(t("dash.no_data", month=month))
@@ -135,374 +138,406 @@ for tile in board.tiles:
         width="stretch",
     )
 
-# --- ranking and matrix ----------------------------------------------------------------
-left, right = st.columns([5, 7], gap="medium")
-with left:
-    st.subheader(t("dash.ranking.title"))
-    if board.has_data and board.ranking:
-        st.caption(t("dash.ranking.caption"))
-        _chart(
-            charts.ranking_figure(board.ranking, t, lang),
-            "ranking",
-            on_select=lambda: _pick("dash_ranking", codes),
-            selection_mode="points",
-        )
-        _csv(
-            pd.DataFrame(
-                [
-                    {
-                        "rank": i + 1,
-                        "unit": u.unit,
-                        "unit_name": u.unit_name,
-                        "coefficient": u.coefficient,
-                        "band": u.band,
-                        "satisfaction": None
-                        if u.satisfaction is None
-                        else round(u.satisfaction, 4),
-                        "target": u.target,
-                        "volume": u.volume,
-                        "penalty_points": round(u.penalty_points, 4),
-                        "flags": ";".join(u.flags),
-                    }
-                    for i, u in enumerate(board.ranking)
-                ]
-            ),
-            "ranking",
-        )
-    else:
-        st.info(t("dash.ranking.empty", month=month))
-with right:
-    st.subheader(t("dash.matrix.title"))
-    if board.matrix.cells:
-        st.caption(t("dash.matrix.caption", missing=board.matrix.missing))
-        if not any(c.status == "scored" for c in board.matrix.cells):
-            st.info(t("dash.matrix.no_forms", month=month))
-        with st.container(key="dash_matrix_scroll"):
-            _chart(charts.matrix_figure(board.matrix, t, lang), "matrix")
-        _csv(
-            pd.DataFrame(
-                [
-                    {
-                        "supplier": c.supplier,
-                        "customer": c.customer,
-                        "status": c.status,
-                        "form": c.form,
-                    }
-                    for c in board.matrix.cells
-                ]
-            ),
-            "matrix",
-        )
-    else:
-        st.info(t("dash.matrix.empty", month=month))
 
-# --- the routing as a map ---------------------------------------------------------------
-st.subheader(t("dash.map.title"))
-if board.supply_map.edges:
-    st.caption(t("dash.map.caption"))
-    with st.container(key="dash_map_scroll"):
-        _chart(
-            charts.supply_map_figure(board.supply_map, t, lang),
+def _ranking_and_matrix() -> None:
+    """The coefficient ranking and the supplier × customer matrix."""
+    left, right = st.columns([5, 7], gap="medium")
+    with left:
+        st.subheader(t("dash.ranking.title"))
+        if board.has_data and board.ranking:
+            st.caption(t("dash.ranking.caption"))
+            _chart(
+                charts.ranking_figure(board.ranking, t, lang),
+                "ranking",
+                on_select=lambda: _pick("dash_ranking", codes),
+                selection_mode="points",
+            )
+            _csv(
+                pd.DataFrame(
+                    [
+                        {
+                            "rank": i + 1,
+                            "unit": u.unit,
+                            "unit_name": u.unit_name,
+                            "coefficient": u.coefficient,
+                            "band": u.band,
+                            "satisfaction": None
+                            if u.satisfaction is None
+                            else round(u.satisfaction, 4),
+                            "target": u.target,
+                            "volume": u.volume,
+                            "penalty_points": round(u.penalty_points, 4),
+                            "flags": ";".join(u.flags),
+                        }
+                        for i, u in enumerate(board.ranking)
+                    ]
+                ),
+                "ranking",
+            )
+        else:
+            st.info(t("dash.ranking.empty", month=month))
+    with right:
+        st.subheader(t("dash.matrix.title"))
+        if board.matrix.cells:
+            st.caption(t("dash.matrix.caption", missing=board.matrix.missing))
+            if not any(c.status == "scored" for c in board.matrix.cells):
+                st.info(t("dash.matrix.no_forms", month=month))
+            with st.container(key="dash_matrix_scroll"):
+                _chart(charts.matrix_figure(board.matrix, t, lang), "matrix")
+            _csv(
+                pd.DataFrame(
+                    [
+                        {
+                            "supplier": c.supplier,
+                            "customer": c.customer,
+                            "status": c.status,
+                            "form": c.form,
+                        }
+                        for c in board.matrix.cells
+                    ]
+                ),
+                "matrix",
+            )
+        else:
+            st.info(t("dash.matrix.empty", month=month))
+
+
+def _supply_map() -> None:
+    """The routing as a map of who serves whom."""
+    st.subheader(t("dash.map.title"))
+    if board.supply_map.edges:
+        st.caption(t("dash.map.caption"))
+        with st.container(key="dash_map_scroll"):
+            _chart(
+                charts.supply_map_figure(board.supply_map, t, lang),
+                "map",
+                on_select=lambda: _pick("dash_map", codes),
+                selection_mode="points",
+            )
+        _csv(
+            pd.DataFrame(
+                [
+                    {
+                        "supplier": e.supplier,
+                        "customer": e.customer,
+                        "volume": e.volume,
+                        "form": e.form,
+                    }
+                    for e in board.supply_map.edges
+                ]
+            ),
             "map",
-            on_select=lambda: _pick("dash_map", codes),
-            selection_mode="points",
         )
-    _csv(
-        pd.DataFrame(
-            [
-                {
-                    "supplier": e.supplier,
-                    "customer": e.customer,
-                    "volume": e.volume,
-                    "form": e.form,
-                }
-                for e in board.supply_map.edges
-            ]
-        ),
-        "map",
-    )
-else:
-    st.info(t("dash.map.empty", month=month))
-
-# --- trends -----------------------------------------------------------------------------
-st.subheader(t("dash.trends.title"))
-first, last = (month_label(m, lang) for m in (board.trends.months[0], board.trends.months[-1]))
-if board.trends.points:
-    lowest = [u.unit for u in reversed(board.ranking)][:3] if board.has_data else []
-    trended = sorted({p.unit for p in board.trends.points})
-    if TREND_KEY in st.session_state:
-        st.session_state[TREND_KEY] = [u for u in st.session_state[TREND_KEY] if u in trended]
     else:
-        st.session_state[TREND_KEY] = lowest or trended[:3]
-    chosen = st.multiselect(
-        t("dash.trends.units"),
-        trended,
+        st.info(t("dash.map.empty", month=month))
+
+
+def _trends() -> None:
+    """Twelve-month trends of the units chosen."""
+    st.subheader(t("dash.trends.title"))
+    if board.trends.points:
+        lowest = [u.unit for u in reversed(board.ranking)][:3] if board.has_data else []
+        trended = sorted({p.unit for p in board.trends.points})
+        if TREND_KEY in st.session_state:
+            st.session_state[TREND_KEY] = [u for u in st.session_state[TREND_KEY] if u in trended]
+        else:
+            st.session_state[TREND_KEY] = lowest or trended[:3]
+        chosen = st.multiselect(
+            t("dash.trends.units"),
+            trended,
+            format_func=lambda u: f"{u} · {names.get(u, '')}",
+            key=TREND_KEY,
+            help=t("dash.trends.units_help"),
+        )
+        if chosen:
+            st.caption(t("dash.trends.caption"))
+            _chart(charts.trends_figure(board.trends, chosen, names, t, lang), "trends")
+            _csv(
+                pd.DataFrame(
+                    [
+                        {
+                            "unit": p.unit,
+                            "month": p.month,
+                            "closed": p.closed,
+                            "satisfaction": p.satisfaction,
+                            "coefficient": p.coefficient,
+                            "actions_closed": ";".join(p.actions_closed),
+                        }
+                        for p in board.trends.points
+                        if p.unit in chosen
+                    ]
+                ),
+                "trends",
+            )
+        else:
+            st.info(t("dash.trends.choose"))
+    else:
+        st.info(t("dash.trends.empty", first=first, last=last))
+
+
+def _paretos() -> None:
+    """Where defects come from: by responsible unit, defect code, escape point."""
+    st.subheader(t("dash.pareto.title"))
+    scope_labels = {"window": t("dash.pareto.window", first=first, last=last), "month": month}
+    measure_labels = {"count": t("dash.pareto.count"), "cost": t("dash.pareto.cost")}
+    options = st.columns([3, 2])
+    scope = options[0].radio(
+        t("dash.pareto.scope"),
+        list(scope_labels),
+        format_func=scope_labels.get,
+        horizontal=True,
+        key=f"dash_pareto_scope_{lang}",
+    )
+    paretos = board.paretos if scope == "window" else board.month_paretos
+    measure = options[1].radio(
+        t("dash.pareto.measure"),
+        list(measure_labels),
+        format_func=measure_labels.get,
+        horizontal=True,
+        key=f"dash_pareto_measure_{lang}",
+        help=t("dash.pareto.measure_help"),
+    )
+    period = scope_labels[scope]
+    if not paretos.problems:
+        st.info(t("dash.pareto.empty", period=period))
+    else:
+        st.caption(t("dash.pareto.caption", problems=paretos.problems, period=period))
+        if measure == "cost" and not paretos.has_cost:
+            st.info(t("dash.pareto.no_cost", period=period))
+            measure = "count"
+        dimensions = (
+            (
+                "responsible",
+                paretos.by_responsible,
+                t("dash.pareto.responsible"),
+                t("dash.pareto.unsettled"),
+            ),
+            (
+                "defect_code",
+                paretos.by_defect_code,
+                t("dash.pareto.defect_code"),
+                t("dash.pareto.no_code"),
+            ),
+            ("escape", paretos.by_escape, t("dash.pareto.escape"), "—"),
+        )
+        for column, (name, pareto, title, none_label) in zip(
+            st.columns(3, gap="medium"), dimensions, strict=True
+        ):
+            with column:
+                st.markdown(f"**{title}**")
+                if pareto.ranked(measure):
+                    _chart(
+                        charts.pareto_figure(pareto, measure, t, lang, none_label),
+                        f"pareto_{name}",
+                    )
+                elif measure == "cost":
+                    st.info(t("dash.pareto.no_cost_here", period=period))
+                else:
+                    st.info(t("dash.pareto.no_escape", period=period))
+        _csv(
+            pd.DataFrame(
+                [
+                    {"dimension": p.dimension, "key": b.key, "count": b.count, "cost": b.cost}
+                    for p in (paretos.by_responsible, paretos.by_defect_code, paretos.by_escape)
+                    for b in p.bars
+                ]
+            ),
+            f"pareto-{scope}",
+        )
+
+
+def _actions() -> None:
+    """Corrective actions: their ageing and what is overdue."""
+    st.subheader(t("dash.actions.title"))
+    actions = board.actions
+    cutoff = day(actions.cutoff, lang)
+    if actions.preview:
+        st.caption(t("dash.actions.preview", day=cutoff))
+    left, right = st.columns([2, 3], gap="medium")
+    with left:
+        st.markdown(f"**{t('dash.actions.ageing', day=cutoff)}**")
+        if actions.open:
+            _chart(charts.ageing_figure(actions, t, lang), "ageing")
+            _csv(
+                pd.DataFrame(
+                    [
+                        {
+                            "problem": a.ref,
+                            "found_on": a.found_on,
+                            "age_days": a.age_days,
+                            "state": a.state,
+                            "status": a.status,
+                            "deadline": a.deadline,
+                            "responsible": ";".join(f"{u}:{s:g}" for u, s in a.responsible.items()),
+                        }
+                        for a in actions.open
+                    ]
+                ),
+                "open-actions",
+            )
+        else:
+            st.info(t("dash.actions.none_open", day=cutoff))
+    with right:
+        st.markdown(f"**{t('dash.actions.exposure', month=month)}**")
+        if actions.exposure:
+            frame = pd.DataFrame(
+                [
+                    {
+                        t("dash.col.problem"): r.ref,
+                        t("dash.col.responsible"): f"{r.unit} · {r.unit_name}"
+                        + (f" ({r.share:g})" if r.share != 1 else ""),
+                        t("dash.col.deadline"): r.deadline,
+                        t("dash.col.days_overdue"): r.days_overdue,
+                        t("dash.col.points"): r.points,
+                        t("dash.col.defect_code"): r.defect_code or "—",
+                        t("dash.col.status"): t(f"status.{r.status}") if r.status else "—",
+                    }
+                    for r in actions.exposure
+                ]
+            )
+            st.dataframe(
+                frame, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(frame))
+            )
+            _csv(
+                pd.DataFrame([vars(r) for r in actions.exposure]),
+                "exposure",
+            )
+        else:
+            st.info(t("dash.actions.none_overdue", month=month))
+
+
+def _unit_page() -> None:
+    """One unit: scores by customer, decomposition over the months, problems."""
+    st.subheader(t("dash.unit.title"), anchor="unit")
+    default_unit = board.ranking[-1].unit if board.has_data and board.ranking else min(codes)
+    if st.session_state.get(UNIT_KEY) not in codes:
+        st.session_state[UNIT_KEY] = default_unit
+    unit = st.selectbox(
+        t("dash.unit.choose"),
+        sorted(codes),
         format_func=lambda u: f"{u} · {names.get(u, '')}",
-        key=TREND_KEY,
-        help=t("dash.trends.units_help"),
+        key=UNIT_KEY,
+        help=t("dash.unit.choose_help"),
     )
-    if chosen:
-        st.caption(t("dash.trends.caption"))
-        _chart(charts.trends_figure(board.trends, chosen, names, t, lang), "trends")
+    detail: UnitDetail = _unit(database_url, ctx.plant.id, ctx.month, unit, stamp, ctx.plant)
+    current = detail.current
+    if current is not None:
+        rank = next((i + 1 for i, u in enumerate(board.ranking) if u.unit == unit), None)
+        figures = st.columns(5)
+        figures[0].metric(t("dash.unit.coefficient"), f"{current.coefficient:.4f}", border=True)
+        figures[1].metric(
+            t("dash.unit.satisfaction"), number(current.satisfaction, lang, 1), border=True
+        )
+        figures[2].metric(t("dash.unit.target"), number(current.target, lang, 0), border=True)
+        figures[3].metric(
+            t("dash.unit.penalty"), number(current.penalty_points, lang, 2), border=True
+        )
+        figures[4].metric(
+            t("dash.unit.rank"), f"{rank} / {len(board.ranking)}" if rank else "—", border=True
+        )
+    left, right = st.columns(2, gap="medium")
+    with left:
+        st.markdown(f"**{t('dash.unit.scores', unit=unit, month=month)}**")
+        if detail.scores:
+            _chart(charts.unit_scores_figure(detail, t, lang), "unit_scores")
+            _csv(
+                pd.DataFrame(
+                    [
+                        {"customer": s.customer, "volume": s.volume, "form": s.form, **s.values}
+                        for s in detail.scores
+                    ]
+                ),
+                f"unit-{unit}-scores",
+            )
+        else:
+            st.info(t("dash.unit.no_customers", unit=unit, month=month))
+    with right:
+        st.markdown(f"**{t('dash.unit.decomposition', unit=unit)}**")
+        if detail.history:
+            _chart(charts.decomposition_figure(detail.history, t, lang), "unit_decomposition")
+            _csv(
+                pd.DataFrame(
+                    [
+                        {
+                            "month": h.month,
+                            "satisfaction": h.satisfaction,
+                            "satisfaction_term": h.satisfaction_term,
+                            "defect_points": h.defect_points,
+                            "overdue_points": h.overdue_points,
+                            "escape_points": h.escape_points,
+                            "clamp": h.clamp,
+                            "coefficient": h.coefficient,
+                        }
+                        for h in detail.history
+                    ]
+                ),
+                f"unit-{unit}-decomposition",
+            )
+        else:
+            st.info(t("dash.unit.no_history", unit=unit, first=first, last=last))
+    st.markdown(f"**{t('dash.unit.problems', unit=unit, first=first, last=last)}**")
+    if detail.problems:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("dash.col.problem"): p.ref,
+                        t("dash.col.found_on"): p.found_on,
+                        t("dash.col.found_at"): p.found_at,
+                        t("dash.col.defect_code"): p.defect_code or "—",
+                        t("dash.col.severity"): severity.get(p.severity, p.severity),
+                        t("dash.col.role"): t("dash.unit.role_responsible")
+                        if unit in p.responsible
+                        else t("dash.unit.role_escape"),
+                        t("dash.col.share"): p.responsible.get(unit),
+                        t("dash.col.status"): t(f"status.{p.status}"),
+                        t("dash.col.deadline"): p.deadline or "—",
+                        t("dash.col.cost"): p.cost,
+                    }
+                    for p in detail.problems
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            height=min(420, 38 + 35 * len(detail.problems)),
+        )
         _csv(
             pd.DataFrame(
                 [
                     {
-                        "unit": p.unit,
-                        "month": p.month,
-                        "closed": p.closed,
-                        "satisfaction": p.satisfaction,
-                        "coefficient": p.coefficient,
-                        "actions_closed": ";".join(p.actions_closed),
+                        "problem": p.ref,
+                        "found_on": p.found_on,
+                        "found_at": p.found_at,
+                        "defect_code": p.defect_code,
+                        "severity": p.severity,
+                        "responsible": ";".join(f"{u}:{s:g}" for u, s in p.responsible.items()),
+                        "escapes": ";".join(p.escapes),
+                        "status": p.status,
+                        "deadline": p.deadline,
+                        "closed_on": p.closed_on,
+                        "cost": p.cost,
                     }
-                    for p in board.trends.points
-                    if p.unit in chosen
+                    for p in detail.problems
                 ]
             ),
-            "trends",
+            f"unit-{unit}-problems",
         )
     else:
-        st.info(t("dash.trends.choose"))
-else:
-    st.info(t("dash.trends.empty", first=first, last=last))
+        st.info(t("dash.unit.no_problems", unit=unit, first=first, last=last))
 
-# --- paretos ----------------------------------------------------------------------------
-st.subheader(t("dash.pareto.title"))
-scope_labels = {"window": t("dash.pareto.window", first=first, last=last), "month": month}
-measure_labels = {"count": t("dash.pareto.count"), "cost": t("dash.pareto.cost")}
-options = st.columns([3, 2])
-scope = options[0].radio(
-    t("dash.pareto.scope"),
-    list(scope_labels),
-    format_func=scope_labels.get,
-    horizontal=True,
-    key=f"dash_pareto_scope_{lang}",
-)
-paretos = board.paretos if scope == "window" else board.month_paretos
-measure = options[1].radio(
-    t("dash.pareto.measure"),
-    list(measure_labels),
-    format_func=measure_labels.get,
-    horizontal=True,
-    key=f"dash_pareto_measure_{lang}",
-    help=t("dash.pareto.measure_help"),
-)
-period = scope_labels[scope]
-if not paretos.problems:
-    st.info(t("dash.pareto.empty", period=period))
-else:
-    st.caption(t("dash.pareto.caption", problems=paretos.problems, period=period))
-    if measure == "cost" and not paretos.has_cost:
-        st.info(t("dash.pareto.no_cost", period=period))
-        measure = "count"
-    dimensions = (
-        (
-            "responsible",
-            paretos.by_responsible,
-            t("dash.pareto.responsible"),
-            t("dash.pareto.unsettled"),
-        ),
-        (
-            "defect_code",
-            paretos.by_defect_code,
-            t("dash.pareto.defect_code"),
-            t("dash.pareto.no_code"),
-        ),
-        ("escape", paretos.by_escape, t("dash.pareto.escape"), "—"),
-    )
-    for column, (name, pareto, title, none_label) in zip(
-        st.columns(3, gap="medium"), dimensions, strict=True
-    ):
-        with column:
-            st.markdown(f"**{title}**")
-            if pareto.ranked(measure):
-                _chart(
-                    charts.pareto_figure(pareto, measure, t, lang, none_label),
-                    f"pareto_{name}",
-                )
-            elif measure == "cost":
-                st.info(t("dash.pareto.no_cost_here", period=period))
-            else:
-                st.info(t("dash.pareto.no_escape", period=period))
-    _csv(
-        pd.DataFrame(
-            [
-                {"dimension": p.dimension, "key": b.key, "count": b.count, "cost": b.cost}
-                for p in (paretos.by_responsible, paretos.by_defect_code, paretos.by_escape)
-                for b in p.bars
-            ]
-        ),
-        f"pareto-{scope}",
-    )
 
-# --- corrective actions -----------------------------------------------------------------
-st.subheader(t("dash.actions.title"))
-actions = board.actions
-cutoff = day(actions.cutoff, lang)
-if actions.preview:
-    st.caption(t("dash.actions.preview", day=cutoff))
-left, right = st.columns([2, 3], gap="medium")
-with left:
-    st.markdown(f"**{t('dash.actions.ageing', day=cutoff)}**")
-    if actions.open:
-        _chart(charts.ageing_figure(actions, t, lang), "ageing")
-        _csv(
-            pd.DataFrame(
-                [
-                    {
-                        "problem": a.ref,
-                        "found_on": a.found_on,
-                        "age_days": a.age_days,
-                        "state": a.state,
-                        "status": a.status,
-                        "deadline": a.deadline,
-                        "responsible": ";".join(f"{u}:{s:g}" for u, s in a.responsible.items()),
-                    }
-                    for a in actions.open
-                ]
-            ),
-            "open-actions",
-        )
-    else:
-        st.info(t("dash.actions.none_open", day=cutoff))
-with right:
-    st.markdown(f"**{t('dash.actions.exposure', month=month)}**")
-    if actions.exposure:
-        frame = pd.DataFrame(
-            [
-                {
-                    t("dash.col.problem"): r.ref,
-                    t("dash.col.responsible"): f"{r.unit} · {r.unit_name}"
-                    + (f" ({r.share:g})" if r.share != 1 else ""),
-                    t("dash.col.deadline"): r.deadline,
-                    t("dash.col.days_overdue"): r.days_overdue,
-                    t("dash.col.points"): r.points,
-                    t("dash.col.defect_code"): r.defect_code or "—",
-                    t("dash.col.status"): t(f"status.{r.status}") if r.status else "—",
-                }
-                for r in actions.exposure
-            ]
-        )
-        st.dataframe(frame, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(frame)))
-        _csv(
-            pd.DataFrame([vars(r) for r in actions.exposure]),
-            "exposure",
-        )
-    else:
-        st.info(t("dash.actions.none_overdue", month=month))
-
-# --- the unit page ----------------------------------------------------------------------
-st.subheader(t("dash.unit.title"), anchor="unit")
-default_unit = board.ranking[-1].unit if board.has_data and board.ranking else min(codes)
-if st.session_state.get(UNIT_KEY) not in codes:
-    st.session_state[UNIT_KEY] = default_unit
-unit = st.selectbox(
-    t("dash.unit.choose"),
-    sorted(codes),
-    format_func=lambda u: f"{u} · {names.get(u, '')}",
-    key=UNIT_KEY,
-    help=t("dash.unit.choose_help"),
-)
-detail: UnitDetail = _unit(database_url, ctx.plant.id, ctx.month, unit, stamp, ctx.plant)
-current = detail.current
-if current is not None:
-    rank = next((i + 1 for i, u in enumerate(board.ranking) if u.unit == unit), None)
-    figures = st.columns(5)
-    figures[0].metric(t("dash.unit.coefficient"), f"{current.coefficient:.4f}", border=True)
-    figures[1].metric(
-        t("dash.unit.satisfaction"), number(current.satisfaction, lang, 1), border=True
-    )
-    figures[2].metric(t("dash.unit.target"), number(current.target, lang, 0), border=True)
-    figures[3].metric(t("dash.unit.penalty"), number(current.penalty_points, lang, 2), border=True)
-    figures[4].metric(
-        t("dash.unit.rank"), f"{rank} / {len(board.ranking)}" if rank else "—", border=True
-    )
-left, right = st.columns(2, gap="medium")
-with left:
-    st.markdown(f"**{t('dash.unit.scores', unit=unit, month=month)}**")
-    if detail.scores:
-        _chart(charts.unit_scores_figure(detail, t, lang), "unit_scores")
-        _csv(
-            pd.DataFrame(
-                [
-                    {"customer": s.customer, "volume": s.volume, "form": s.form, **s.values}
-                    for s in detail.scores
-                ]
-            ),
-            f"unit-{unit}-scores",
-        )
-    else:
-        st.info(t("dash.unit.no_customers", unit=unit, month=month))
-with right:
-    st.markdown(f"**{t('dash.unit.decomposition', unit=unit)}**")
-    if detail.history:
-        _chart(charts.decomposition_figure(detail.history, t, lang), "unit_decomposition")
-        _csv(
-            pd.DataFrame(
-                [
-                    {
-                        "month": h.month,
-                        "satisfaction": h.satisfaction,
-                        "satisfaction_term": h.satisfaction_term,
-                        "defect_points": h.defect_points,
-                        "overdue_points": h.overdue_points,
-                        "escape_points": h.escape_points,
-                        "clamp": h.clamp,
-                        "coefficient": h.coefficient,
-                    }
-                    for h in detail.history
-                ]
-            ),
-            f"unit-{unit}-decomposition",
-        )
-    else:
-        st.info(t("dash.unit.no_history", unit=unit, first=first, last=last))
-st.markdown(f"**{t('dash.unit.problems', unit=unit, first=first, last=last)}**")
-if detail.problems:
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    t("dash.col.problem"): p.ref,
-                    t("dash.col.found_on"): p.found_on,
-                    t("dash.col.found_at"): p.found_at,
-                    t("dash.col.defect_code"): p.defect_code or "—",
-                    t("dash.col.severity"): severity.get(p.severity, p.severity),
-                    t("dash.col.role"): t("dash.unit.role_responsible")
-                    if unit in p.responsible
-                    else t("dash.unit.role_escape"),
-                    t("dash.col.share"): p.responsible.get(unit),
-                    t("dash.col.status"): t(f"status.{p.status}"),
-                    t("dash.col.deadline"): p.deadline or "—",
-                    t("dash.col.cost"): p.cost,
-                }
-                for p in detail.problems
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-        height=min(420, 38 + 35 * len(detail.problems)),
-    )
-    _csv(
-        pd.DataFrame(
-            [
-                {
-                    "problem": p.ref,
-                    "found_on": p.found_on,
-                    "found_at": p.found_at,
-                    "defect_code": p.defect_code,
-                    "severity": p.severity,
-                    "responsible": ";".join(f"{u}:{s:g}" for u, s in p.responsible.items()),
-                    "escapes": ";".join(p.escapes),
-                    "status": p.status,
-                    "deadline": p.deadline,
-                    "closed_on": p.closed_on,
-                    "cost": p.cost,
-                }
-                for p in detail.problems
-            ]
-        ),
-        f"unit-{unit}-problems",
-    )
-else:
-    st.info(t("dash.unit.no_problems", unit=unit, first=first, last=last))
+# Only the open tab is computed and drawn: the page opens on the ranking at once, and each
+# other view is drawn when asked for.
+SECTIONS = {
+    "dash.tab.overview": _ranking_and_matrix,
+    "dash.map.title": _supply_map,
+    "dash.trends.title": _trends,
+    "dash.pareto.title": _paretos,
+    "dash.actions.title": _actions,
+    "dash.unit.title": _unit_page,
+}
+tabs = st.tabs([t(key) for key in SECTIONS], key=TAB_KEY, on_change="rerun")
+for tab, draw in zip(tabs, SECTIONS.values(), strict=True):
+    if tab.open:
+        with tab:
+            draw()

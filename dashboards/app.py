@@ -127,7 +127,9 @@ def _sidebar(today: date) -> bool:
         older = data_months(session=session, plant=plant)
     months = sorted(set(recent_months(today)) | older, reverse=True)
     if st.session_state.get(MONTH) not in months:
-        st.session_state[MONTH] = default
+        # a link may name the month to open (``?month=2025-12``)
+        linked = st.query_params.get(MONTH)
+        st.session_state[MONTH] = linked if linked in months else default
     st.sidebar.selectbox(
         t("sidebar.month"),
         months,

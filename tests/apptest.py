@@ -15,10 +15,15 @@ from tests.conftest import ROOT
 APP = str(ROOT / "dashboards" / "app.py")
 
 
-def signed_in(url: str, username: str | None, lang: str = "en") -> AppTest:
-    """The app after signing in as ``username`` (None: nobody), first run done."""
+def signed_in(
+    url: str, username: str | None, lang: str = "en", query: dict[str, str] | None = None
+) -> AppTest:
+    """The app after signing in as ``username`` (None: nobody), first run done; ``query``:
+    the query parameters of the link the app was opened with."""
     at = AppTest.from_file(APP, default_timeout=90)
     at.session_state["lang"] = lang
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
     if username is not None:
         engine = create_db_engine(url)
         try:

@@ -1,8 +1,11 @@
 """The app's frame: sign-in, sidebar, pages per role, language; the plant page."""
 
+from datetime import date
+
 import pytest
 
 from noac.demo import DEMO_PASSWORD
+from noac.services.periods import recent_months
 from tests.apptest import page, signed_in, texts
 
 ROLE_USERS = {
@@ -46,3 +49,15 @@ def test_uninitialised_database_is_explained(tmp_path, monkeypatch):
     monkeypatch.setenv("NOAC_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     at = signed_in(f"sqlite:///{tmp_path / 'empty.db'}", None)
     assert "run `noac init` first" in at.error[0].value
+
+
+def test_a_link_opens_the_month_it_names(demo_url):
+    older = recent_months(date.today())[6]
+    at = signed_in(demo_url, "exec", query={"month": older})
+    assert not at.exception
+    assert at.session_state["month"] == older
+    assert at.sidebar.selectbox(key="month").value == older
+    # a month the plant cannot show opens the usual one
+    usual = signed_in(demo_url, "exec").session_state["month"]
+    assert usual != older
+    assert signed_in(demo_url, "exec", query={"month": "1999-01"}).session_state["month"] == usual

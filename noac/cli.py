@@ -28,7 +28,7 @@ from noac.services.access import SYSTEM, Actor
 from noac.services.audit import audit_trail
 from noac.services.masterdata import list_units
 from noac.services.periods import parse_month
-from noac.services.plants import resolve_plant
+from noac.services.plants import list_plants, resolve_plant
 from noac.services.problems import ProblemSummary
 from noac.services.routings import in_force, routing_versions
 from noac.services.schemes import active_scheme, set_scheme
@@ -673,22 +673,45 @@ def close(
         bool, typer.Option("--preview", help="Show completeness and coefficients, lock nothing.")
     ] = False,
     plant: PlantOption = None,
+    all_plants: Annotated[
+        bool,
+        typer.Option(
+            "--all-plants",
+            help="Close the month in every plant at once; nothing is closed if one cannot be.",
+        ),
+    ] = False,
 ) -> None:
     """Close a month: report completeness, lock it, store every unit's coefficient."""
     with _user_errors(), _session(ctx) as session:
-        the_plant = resolve_plant(session=session, code=plant)
+        if all_plants and plant:
+            raise NoacError("give --plant or --all-plants, not both")
+        if all_plants:
+            plants = list_plants(session=session)
+        else:
+            plants = [resolve_plant(session=session, code=plant)]
         if preview:
-            computation = coefficients.compute_month(
-                session=session, plant=the_plant, month=parse_month(month)
+            computations = coefficients.compute_months(
+                session=session, plants=plants, month=parse_month(month)
             )
         else:
-            computation = coefficients.close_month(
-                session=session, plant=the_plant, month=month, actor=_actor(ctx, session)
+            computations = coefficients.close_months(
+                session=session, plants=plants, month=month, actor=_actor(ctx, session)
             )
-        _print_completeness(computation)
-        _print_computation(computation)
-        state = f"closed (run {computation.run})" if computation.closed else "preview, still open"
-        typer.echo(f"{month} {state}; scheme {computation.scheme_hash[:12]}")
+        for computation in computations:
+            state = (
+                f"closed (run {computation.run})" if computation.closed else "preview, still open"
+            )
+            state = f"{month} {state}; scheme {computation.scheme_hash[:12]}"
+            if all_plants:
+                submitted = computation.forms_owed - computation.forms_missing
+                typer.echo(
+                    f"{computation.plant}: {submitted} of {computation.forms_owed} forms"
+                    f" submitted; {state}"
+                )
+                continue
+            _print_completeness(computation)
+            _print_computation(computation)
+            typer.echo(state)
 
 
 @app.command()

@@ -84,3 +84,33 @@ def test_scheme_show_and_set(db, tmp_path):
         result.exit_code == 1
         and "target: Input should be less than or equal to 100" in result.output
     )
+
+
+def test_close_all_plants_at_once_or_none(db):
+    for kind, file in (("units", "units.csv"), ("routings", "routings.csv")):
+        imported = runner.invoke(
+            app, ["--db", db, "import", kind, str(AERO / file), "--plant", "WEST"]
+        )
+        assert imported.exit_code == 0, imported.output
+    preview = noac(db, "close", "2026-03", "--all-plants", "--preview")
+    assert preview.exit_code == 0, preview.output
+    assert "WEST: 0 of " in preview.output and "2026-03 preview, still open" in preview.output
+    both = noac(db, "close", "2026-03", "--all-plants", "--plant", "WEST")
+    assert both.exit_code == 1 and "give --plant or --all-plants, not both" in both.output
+    assert noac(db, "close", "2026-03", "--plant", "WEST").exit_code == 0
+    refused = noac(db, "close", "2026-03", "--all-plants")
+    assert refused.exit_code == 1
+    assert "2026-03 is already closed in WEST (by quinn): no plant was closed" in refused.output
+    assert noac(db, "reopen", "2026-03", "--plant", "WEST", "--reason", "redo").exit_code == 0
+    closed = noac(db, "close", "2026-03", "--all-plants")
+    assert closed.exit_code == 0, closed.output
+    lines = closed.output.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["MAIN", "WEST"]
+    assert "2026-03 closed (run 1)" in lines[0] and "2026-03 closed (run 2)" in lines[1]
+    rows = list(
+        csv.DictReader(
+            io.StringIO(noac(db, "export", "coefficients", "2026-03", "--plant", "MAIN").output)
+        )
+    )
+    # SURF from ASSY: 85.0 -> K = 1.0, as when MAIN is closed alone
+    assert {r["unit"]: r for r in rows}["SURF"]["coefficient"] == "1.0"

@@ -14,7 +14,7 @@ from sqlmodel import select
 from noac.errors import ImportRejected, NoacError
 from noac.exports import coefficients_file
 from noac.importers import import_file
-from noac.models import ScoreHistory
+from noac.models import AuditRecord, ScoreHistory
 from noac.scheme import DEFAULT_SCHEME
 from noac.services import coefficients, problems, scoring
 from noac.services.plants import resolve_plant
@@ -318,6 +318,59 @@ def test_close_locks_the_month_and_reopen_recomputes(session, plant, tmp_path):
     stored = coefficients.month_results(session=session, plant=plant, month="2026-03")
     assert result(stored, "SHEET").coefficient == 0.92 and stored.run == 2
     assert stored.scheme_hash == again.scheme_hash != ""
+
+
+def test_close_months_closes_every_plant_in_one_transaction(tmp_path, engine, session, plant):
+    for kind, text in (("units", UNITS), ("routings", ROUTINGS), ("defect-codes", CODES)):
+        import_file(
+            actor=SYSTEM,
+            session=session,
+            kind=kind,
+            path=write_csv(tmp_path / f"west-{kind}.csv", text),
+            plant_code="WEST",
+        )
+    west = resolve_plant(session=session, code="WEST")
+    form(session, plant, "2026-03", "ASSY", "SHEET", 9)
+    form(session, west, "2026-03", "ASSY", "SHEET", 9)
+    form(session, west, "2026-03", "QC", "SHEET", 7)
+    alone = [compute(session, p) for p in (plant, west)]
+    closed = coefficients.close_months(
+        session=session, plants=[plant, west], month="2026-03", actor=QUALITY
+    )
+    # SHEET, target 88: 90 in the first plant -> 1.02; (90 + 70) / 2 = 80 in WEST -> 0.92
+    assert [result(c, "SHEET").coefficient for c in closed] == [1.02, 0.92]
+    assert [(c.plant, c.run, c.closed) for c in closed] == [
+        (plant.code, 1, True),
+        ("WEST", 1, True),
+    ]
+    for computed, stored in zip(alone, closed, strict=True):
+        assert stored.results == computed.results
+        read = coefficients.month_results(
+            session=session,
+            plant=resolve_plant(session=session, code=stored.plant),
+            month="2026-03",
+        )
+        assert read.results == sorted(stored.results, key=lambda r: r.unit)
+    records = session.exec(select(AuditRecord).where(AuditRecord.action == "close")).all()
+    assert sorted(r.entity_id for r in records) == [f"{plant.code}/2026-03", "WEST/2026-03"]
+
+    coefficients.reopen_month(
+        session=session, plant=west, month="2026-03", reason="late form", actor=QUALITY
+    )
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match=rf"2026-03 is already closed in {plant.code} \(by quinn\)"):
+        coefficients.close_months(
+            session=session, plants=[plant, west], month="2026-03", actor=QUALITY
+        )
+    with pytest.raises(NoacError, match="2099-01 is not over yet"):
+        coefficients.close_months(
+            session=session, plants=[plant, west], month="2099-01", actor=QUALITY
+        )
+    assert snapshot(engine) == before
+    (rerun,) = coefficients.close_months(
+        session=session, plants=[west], month="2026-03", actor=QUALITY
+    )
+    assert rerun.run == 2 and result(rerun, "SHEET").coefficient == 0.92
 
 
 def test_a_month_not_over_cannot_be_closed(session, plant):

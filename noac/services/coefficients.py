@@ -14,13 +14,16 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 
+from sqlalchemy import String, insert, or_, type_coerce
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError
 from noac.models import (
+    Handover,
     MonthResult,
     Period,
     PeriodEvent,
@@ -28,6 +31,7 @@ from noac.models import (
     ProblemEscape,
     ProblemResponsibility,
     QualityProblem,
+    Unit,
 )
 from noac.scheme import Scheme
 from noac.services import audit
@@ -35,7 +39,7 @@ from noac.services.access import Actor, require
 from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, next_month, parse_month
 from noac.services.schemes import active_scheme, record_scheme
-from noac.services.scoring import Form, forms, month_days, supply_weights
+from noac.services.scoring import Form, month_days, plants_forms, supply_weights
 
 CALIBRATION_WINDOW = 6
 RETALIATION_DROP = 20.0
@@ -131,14 +135,71 @@ def compute_month(
     *, session: Session, plant: Plant, month: str, scheme: Scheme | None = None
 ) -> MonthComputation:
     """Compute every unit's coefficient for ``month`` from what is stored now."""
+    schemes = {plant.id: scheme} if scheme is not None else None
+    return compute_months(session=session, plants=[plant], month=month, schemes=schemes)[0]
+
+
+def compute_months(
+    *,
+    session: Session,
+    plants: Sequence[Plant],
+    month: str,
+    schemes: Mapping[int, Scheme] | None = None,
+) -> list[MonthComputation]:
+    """``compute_month`` for each of ``plants`` (scheme by plant id, else each plant's own),
+    reading what the month needs of every plant at once."""
     parse_month(month)
-    scheme = scheme or active_scheme(session=session, plant=plant)
-    units = units_by_code(session=session, plant=plant)
-    codes = {u.id: c for c, u in units.items()}
-    weights = supply_weights(session=session, plant=plant, month=month)
+    if schemes is None:
+        schemes = {p.id: active_scheme(session=session, plant=p) for p in plants}
+    ids = [p.id for p in plants]
+    units: dict[int, list] = defaultdict(list)
+    codes: dict[int, str] = {}
+    statement = (
+        select(Unit.id, Unit.plant_id, Unit.code, Unit.name, Unit.target)
+        .where(col(Unit.plant_id).in_(ids))
+        .order_by(Unit.code)
+    )
+    for unit in session.connection().execute(statement).all():
+        units[unit.plant_id].append(unit)
+        codes[unit.id] = unit.code
+    weights = _weights(session, plants, month, codes)
+    complete = {
+        plant_id: [f for f in month_forms if f.complete]
+        for plant_id, month_forms in plants_forms(
+            session=session, schemes=schemes, months=[month]
+        ).items()
+    }
+    blamed = _blamed(session, ids, month, codes)
+    history = _history(session, schemes, month, units, complete, blamed)
+    penalties = _penalties(session, ids, month, schemes, codes)
+    return [
+        _computation(
+            plant,
+            month,
+            schemes[plant.id],
+            units[plant.id],
+            weights[plant.id],
+            history[plant.id] + complete[plant.id],
+            blamed[plant.id],
+            penalties[plant.id],
+        )
+        for plant in plants
+    ]
+
+
+def _computation(
+    plant: Plant,
+    month: str,
+    scheme: Scheme,
+    units: list,
+    weights: dict[tuple[str, str], float],
+    complete: list[Form],
+    blamed: set[tuple[str, str]],
+    penalties: dict[str, dict[str, list]],
+) -> MonthComputation:
+    """One plant's month from its loaded rows: ``complete`` holds its complete forms of the
+    month and those of the months before that calibration and the flags need."""
     window_months = [*previous_months(month, CALIBRATION_WINDOW), month]
-    all_forms = forms(session=session, plant=plant, months=window_months, scheme=scheme)
-    complete = [f for f in all_forms if f.complete]
     this_month = [f for f in complete if f.month == month and (f.ratee, f.rater) in weights]
     flags: dict[str, set[str]] = defaultdict(set)
     notes: dict[str, list[str]] = defaultdict(list)
@@ -163,21 +224,22 @@ def compute_month(
             flags[rater].add("missing-forms")
 
     _uniform_flags(complete, month, scheme, flags)
-    _retaliation_flags(session, plant, complete, month, codes, flags, notes)
-    penalties = _penalties(session, plant, month, scheme, codes)
+    _retaliation_flags(complete, month, blamed, flags, notes)
 
-    results = []
-    for code, unit in units.items():
-        raters = [
+    raters_of: dict[str, list[dict]] = defaultdict(list)
+    for f in this_month:
+        raters_of[f.ratee].append(
             {
                 "rater": f.rater,
-                "weight": weights[(code, f.rater)],
+                "weight": weights[(f.ratee, f.rater)],
                 "form": f.score,
-                "used": form_value[(f.rater, code)],
+                "used": form_value[(f.rater, f.ratee)],
             }
-            for f in this_month
-            if f.ratee == code
-        ]
+        )
+    results = []
+    for unit in units:
+        code = unit.code
+        raters = raters_of[code]
         target = unit.target if unit.target is not None else scheme.target
         total_weight = sum(r["weight"] for r in raters)
         satisfaction = (
@@ -229,6 +291,68 @@ def compute_month(
     )
 
 
+def _weights(session, plants, month, codes) -> dict[int, dict[tuple[str, str], float]]:
+    """Per plant, the supply weights of ``month``: the handovers of every plant read at once,
+    ``supply_weights`` for a plant that recorded none."""
+    statement = select(
+        Handover.plant_id, Handover.from_unit_id, Handover.to_unit_id, Handover.quantity
+    ).where(col(Handover.plant_id).in_([p.id for p in plants]), Handover.month == month)
+    weights: dict[int, dict[tuple[str, str], float]] = defaultdict(dict)
+    for plant_id, supplier, customer, quantity in session.connection().execute(statement).all():
+        weights[plant_id][(codes[supplier], codes[customer])] = quantity
+    for plant in plants:
+        if plant.id not in weights:
+            weights[plant.id] = supply_weights(session=session, plant=plant, month=month)
+    return weights
+
+
+def _blamed(session, ids, month, codes) -> dict[int, set[tuple[str, str]]]:
+    """Per plant, the pairs (responsible unit, reporting unit) of the problems counted in the
+    month before ``month``."""
+    before = previous_months(month, 1)[0]
+    statement = (
+        select(
+            QualityProblem.plant_id, QualityProblem.found_at_unit_id, ProblemResponsibility.unit_id
+        )
+        .join(ProblemResponsibility, col(ProblemResponsibility.problem_id) == QualityProblem.id)
+        .where(col(QualityProblem.plant_id).in_(ids), QualityProblem.counted_month == before)
+    )
+    blamed: dict[int, set[tuple[str, str]]] = {plant_id: set() for plant_id in ids}
+    for plant_id, reporter, responsible in session.connection().execute(statement).all():
+        blamed[plant_id].add((codes[responsible], codes[reporter]))
+    return blamed
+
+
+def _history(session, schemes, month, units, complete, blamed) -> dict[int, list[Form]]:
+    """Per plant, the complete forms of the months before ``month`` that calibration and the
+    flags can use: every one of a plant that calibrates; else those of the raters that gave
+    every ratee the maximum this month and those of the pairs whose ratee blamed the rater."""
+    calibrating = {p: scheme for p, scheme in schemes.items() if scheme.calibration == "zscore"}
+    others = {p: scheme for p, scheme in schemes.items() if p not in calibrating}
+    raters: set[int] = set()
+    pairs: set[tuple[int, int]] = set()
+    for plant_id, scheme in others.items():
+        ids = {unit.code: unit.id for unit in units[plant_id]}
+        maximum = {c.code: c.max for c in scheme.criteria}
+        below = {
+            f.rater for f in complete[plant_id] if any(f.values[c] != m for c, m in maximum.items())
+        }
+        for f in complete[plant_id]:
+            if f.rater not in below:
+                raters.add(ids[f.rater])
+            if (f.rater, f.ratee) in blamed[plant_id]:
+                pairs.add((ids[f.rater], ids[f.ratee]))
+    months = previous_months(month, CALIBRATION_WINDOW)
+    loaded: dict[int, list[Form]] = {}
+    if calibrating:
+        loaded |= plants_forms(session=session, schemes=calibrating, months=months)
+    if raters or pairs:
+        loaded |= plants_forms(
+            session=session, schemes=others, months=months, raters=raters, pairs=pairs
+        )
+    return {plant_id: [f for f in loaded.get(plant_id, []) if f.complete] for plant_id in schemes}
+
+
 def _uniform_flags(complete: list[Form], month: str, scheme: Scheme, flags) -> None:
     """A rater that gave every ratee the maximum on every criterion three months running."""
     months = [*previous_months(month, UNIFORM_MONTHS - 1), month]
@@ -246,19 +370,10 @@ def _uniform_flags(complete: list[Form], month: str, scheme: Scheme, flags) -> N
             flags[rater].add("uniform-scores")
 
 
-def _retaliation_flags(session, plant, complete, month, codes, flags, notes) -> None:
+def _retaliation_flags(complete, month, blamed, flags, notes) -> None:
     """A rater whose form for a ratee falls 20+ points below its own six-month average
     for that ratee, in the month after a problem reported by that ratee made the rater
     responsible (counted in the previous month)."""
-    before = previous_months(month, 1)[0]
-    statement = (
-        select(QualityProblem.found_at_unit_id, ProblemResponsibility.unit_id)
-        .join(ProblemResponsibility, col(ProblemResponsibility.problem_id) == QualityProblem.id)
-        .where(QualityProblem.plant_id == plant.id, QualityProblem.counted_month == before)
-    )
-    blamed = {
-        (codes[responsible], codes[reporter]) for reporter, responsible in session.exec(statement)
-    }
     window = previous_months(month, CALIBRATION_WINDOW)
     history: dict[tuple[str, str], list[float]] = defaultdict(list)
     for f in complete:
@@ -276,56 +391,66 @@ def _retaliation_flags(session, plant, complete, month, codes, flags, notes) -> 
             )
 
 
-def _penalties(session, plant, month, scheme: Scheme, codes) -> dict[str, dict[str, list]]:
-    points = scheme.penalties
-    result: dict[str, dict[str, list]] = defaultdict(
-        lambda: {"defects": [], "overdue": [], "escapes": []}
-    )
+def _penalties(session, ids, month, schemes, codes) -> dict[int, dict[str, dict[str, list]]]:
+    """Per plant and unit, the defect points of the problems counted in ``month``, the
+    overdue points of those past their deadline and still open at its end, and the escape
+    points of the inspections that let this month's problems through."""
+    result: dict[int, dict[str, dict[str, list]]] = {
+        plant_id: defaultdict(lambda: {"defects": [], "overdue": [], "escapes": []})
+        for plant_id in ids
+    }
     _, last_day = month_days(month)
-    statement = (
-        select(QualityProblem, ProblemResponsibility)
+    shares = (
+        select(
+            QualityProblem.plant_id,
+            QualityProblem.ref,
+            ProblemResponsibility.unit_id,
+            ProblemResponsibility.share,
+        )
         .join(ProblemResponsibility, col(ProblemResponsibility.problem_id) == QualityProblem.id)
-        .where(QualityProblem.plant_id == plant.id)
+        .where(col(QualityProblem.plant_id).in_(ids))
+        .order_by(QualityProblem.id, ProblemResponsibility.unit_id)
     )
-    for problem, share in session.exec(statement):
-        unit = codes[share.unit_id]
-        if problem.counted_month == month:
-            severity_points = getattr(points, problem.severity)
-            result[unit]["defects"].append(
-                {
-                    "problem": problem.ref,
-                    "severity": problem.severity,
-                    "share": share.share,
-                    "points": severity_points * share.share,
-                }
-            )
-        if overdue_at_month_end(problem, last_day):
-            result[unit]["overdue"].append(
-                {
-                    "problem": problem.ref,
-                    "deadline": problem.deadline.isoformat(),
-                    "share": share.share,
-                    "points": points.overdue * share.share,
-                }
-            )
-    statement = (
-        select(QualityProblem.ref, ProblemEscape.unit_id)
+    counted = shares.add_columns(QualityProblem.severity).where(
+        QualityProblem.counted_month == month
+    )
+    for plant_id, ref, unit_id, share, severity in session.connection().execute(counted).all():
+        result[plant_id][codes[unit_id]]["defects"].append(
+            {
+                "problem": ref,
+                "severity": severity,
+                "share": share,
+                "points": getattr(schemes[plant_id].penalties, severity) * share,
+            }
+        )
+    # the deadline as the driver gives it (ISO text from SQLite, a date from PostgreSQL):
+    # str() of either is the ISO date, without parsing thousands of dates into objects
+    overdue = shares.add_columns(type_coerce(QualityProblem.deadline, String)).where(
+        col(QualityProblem.deadline) <= last_day,
+        or_(col(QualityProblem.closed_on).is_(None), col(QualityProblem.closed_on) > last_day),
+    )
+    points = {plant_id: scheme.penalties.overdue for plant_id, scheme in schemes.items()}
+    for plant_id, ref, unit_id, share, deadline in session.connection().execute(overdue).all():
+        result[plant_id][codes[unit_id]]["overdue"].append(
+            {
+                "problem": ref,
+                "deadline": str(deadline),
+                "share": share,
+                "points": points[plant_id] * share,
+            }
+        )
+    escapes = (
+        select(QualityProblem.plant_id, QualityProblem.ref, ProblemEscape.unit_id)
         .join(ProblemEscape, col(ProblemEscape.problem_id) == QualityProblem.id)
-        .where(QualityProblem.plant_id == plant.id, QualityProblem.counted_month == month)
+        .where(col(QualityProblem.plant_id).in_(ids), QualityProblem.counted_month == month)
         .distinct()
+        .order_by(QualityProblem.ref, ProblemEscape.unit_id)
     )
-    for ref, unit_id in session.exec(statement):
-        result[codes[unit_id]]["escapes"].append({"problem": ref, "points": points.escape})
+    for plant_id, ref, unit_id in session.connection().execute(escapes).all():
+        result[plant_id][codes[unit_id]]["escapes"].append(
+            {"problem": ref, "points": schemes[plant_id].penalties.escape}
+        )
     return result
-
-
-def overdue_at_month_end(problem: QualityProblem, last_day: date) -> bool:
-    """The deadline fell in or before the month and the problem was not closed by its end."""
-    return (
-        problem.deadline is not None
-        and problem.deadline <= last_day
-        and (problem.closed_on is None or problem.closed_on > last_day)
-    )
 
 
 def _period(session: Session, plant: Plant, month: str) -> Period | None:
@@ -341,67 +466,121 @@ def close_month(
 
     Refused for a month already closed or not yet over.
     """
-    require(actor, "close-month", plant_id=plant.id)
+    return close_months(session=session, plants=[plant], month=month, actor=actor, today=today)[0]
+
+
+def close_months(
+    *,
+    session: Session,
+    plants: Sequence[Plant],
+    month: str,
+    actor: Actor,
+    today: date | None = None,
+) -> list[MonthComputation]:
+    """``close_month`` of ``month`` for each of ``plants`` in one transaction.
+
+    Refused as a whole, closing nothing, if the month is not over yet or already closed in
+    any of them. One audit record per plant closed.
+    """
+    if not plants:
+        raise NoacError("no plant to close")
+    for plant in plants:
+        require(actor, "close-month", plant_id=plant.id)
     parse_month(month)
     today = today or date.today()
     _, last_day = month_days(month)
     if last_day >= today:
         raise NoacError(f"{month} is not over yet: it can be closed from {next_month(month)}-01")
-    period = _period(session, plant, month) or Period(plant_id=plant.id, month=month)
-    if period.closed_at is not None:
-        raise NoacError(f"{month} is already closed (by {period.closed_by})")
-    scheme = active_scheme(session=session, plant=plant)
-    computation = compute_month(session=session, plant=plant, month=month, scheme=scheme)
+    ids = [plant.id for plant in plants]
+    periods = {
+        period.plant_id: period
+        for period in session.exec(
+            select(Period).where(col(Period.plant_id).in_(ids), Period.month == month)
+        )
+    }
+    closed = [
+        (plant.code, periods[plant.id].closed_by)
+        for plant in plants
+        if plant.id in periods and periods[plant.id].closed_at is not None
+    ]
+    if len(plants) == 1 and closed:
+        raise NoacError(f"{month} is already closed (by {closed[0][1]})")
+    if closed:
+        raise NoacError(
+            f"{month} is already closed in "
+            + ", ".join(f"{code} (by {who})" for code, who in closed)
+            + ": no plant was closed; close the others without them"
+        )
+    schemes = {plant.id: active_scheme(session=session, plant=plant) for plant in plants}
+    computations = compute_months(session=session, plants=plants, month=month, schemes=schemes)
+    unit_ids = {
+        (plant_id, code): unit_id
+        for unit_id, plant_id, code in session.connection()
+        .execute(select(Unit.id, Unit.plant_id, Unit.code).where(col(Unit.plant_id).in_(ids)))
+        .all()
+    }
     now = datetime.now(UTC)
-    units = units_by_code(session=session, plant=plant)
     try:
-        record_scheme(session=session, plant=plant, scheme=scheme, actor=actor)
-        period.runs += 1
-        period.closed_at, period.closed_by = now, actor.username
-        session.add(period)
+        for plant in plants:
+            record_scheme(session=session, plant=plant, scheme=schemes[plant.id], actor=actor)
+            period = periods.setdefault(plant.id, Period(plant_id=plant.id, month=month))
+            period.runs += 1
+            period.closed_at, period.closed_by = now, actor.username
+            session.add(period)
         session.flush()
-        for r in computation.results:
+        runs = {plant_id: period.runs for plant_id, period in periods.items()}
+        session.execute(
+            insert(MonthResult),
+            [
+                {
+                    "plant_id": plant.id,
+                    "month": month,
+                    "run": runs[plant.id],
+                    "unit_id": unit_ids[(plant.id, r.unit)],
+                    "satisfaction": r.satisfaction,
+                    "raters": r.raters,
+                    "target": r.target,
+                    "satisfaction_term": r.satisfaction_term,
+                    "defect_points": r.defect_points,
+                    "overdue_points": r.overdue_points,
+                    "escape_points": r.escape_points,
+                    "penalty_points": r.penalty_points,
+                    "coefficient": r.coefficient,
+                    "flags": ";".join(r.flags),
+                    "decomposition": json.dumps(r.decomposition, ensure_ascii=False),
+                    "scheme_hash": computation.scheme_hash,
+                    "computed_at": now,
+                }
+                for plant, computation in zip(plants, computations, strict=True)
+                for r in computation.results
+            ],
+        )
+        for plant, computation in zip(plants, computations, strict=True):
             session.add(
-                MonthResult(
-                    plant_id=plant.id,
-                    month=month,
-                    run=period.runs,
-                    unit_id=units[r.unit].id,
-                    satisfaction=r.satisfaction,
-                    raters=r.raters,
-                    target=r.target,
-                    satisfaction_term=r.satisfaction_term,
-                    defect_points=r.defect_points,
-                    overdue_points=r.overdue_points,
-                    escape_points=r.escape_points,
-                    penalty_points=r.penalty_points,
-                    coefficient=r.coefficient,
-                    flags=";".join(r.flags),
-                    decomposition=json.dumps(r.decomposition, ensure_ascii=False),
-                    scheme_hash=computation.scheme_hash,
-                    computed_at=now,
+                PeriodEvent(
+                    period_id=periods[plant.id].id, at=now, actor=actor.username, action="close"
                 )
             )
-        session.add(PeriodEvent(period_id=period.id, at=now, actor=actor.username, action="close"))
-        audit.record(
-            session,
-            actor,
-            "close",
-            "month",
-            f"{plant.code}/{month}",
-            None,
-            {
-                "run": period.runs,
-                "scheme": computation.scheme_hash,
-                "coefficients": {r.unit: r.coefficient for r in computation.results},
-            },
-        )
+            audit.record(
+                session,
+                actor,
+                "close",
+                "month",
+                f"{plant.code}/{month}",
+                None,
+                {
+                    "run": runs[plant.id],
+                    "scheme": computation.scheme_hash,
+                    "coefficients": {r.unit: r.coefficient for r in computation.results},
+                },
+            )
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    computation.closed, computation.run = True, period.runs
-    return computation
+    for plant, computation in zip(plants, computations, strict=True):
+        computation.closed, computation.run = True, runs[plant.id]
+    return computations
 
 
 def reopen_month(*, session: Session, plant: Plant, month: str, reason: str, actor: Actor) -> None:

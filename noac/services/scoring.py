@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from sqlalchemy import or_, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
@@ -360,13 +361,21 @@ def form_score(scheme: Scheme, values: Mapping[str, int]) -> float | None:
     >>> form_score(load_scheme_file(), {"quality": 8, "delivery": 10, "service": 6, "handover": 5})
     76.5
     """
-    if any(c.code not in values for c in scheme.criteria):
-        return None
+    return _form_scorer(scheme)(values)
+
+
+def _form_scorer(scheme: Scheme) -> Callable[[Mapping[str, int]], float | None]:
+    """``form_score`` with the scheme's terms worked out once, for scoring many forms."""
+    terms = [(c.code, c.weight * 100, c.min, c.max - c.min) for c in scheme.criteria]
     total = sum(c.weight for c in scheme.criteria)
-    weighted = sum(
-        c.weight * 100 * (values[c.code] - c.min) / (c.max - c.min) for c in scheme.criteria
-    )
-    return round(weighted / total, 10)
+
+    def score(values: Mapping[str, int]) -> float | None:
+        if any(code not in values for code, _, _, _ in terms):
+            return None
+        weighted = sum(weight * (values[code] - low) / span for code, weight, low, span in terms)
+        return round(weighted / total, 10)
+
+    return score
 
 
 def forms(
@@ -374,23 +383,61 @@ def forms(
 ) -> list[Form]:
     """Every form (rater, ratee) of the given months, complete or not."""
     scheme = scheme or active_scheme(session=session, plant=plant)
-    codes = {u.id: c for c, u in units_by_code(session=session, plant=plant).items()}
-    grouped: dict[tuple[str, str, str], list[Score]] = defaultdict(list)
-    statement = select(Score).where(Score.plant_id == plant.id, col(Score.month).in_(months))
-    for score in session.exec(statement):
-        grouped[(score.month, codes[score.rater_unit_id], codes[score.ratee_unit_id])].append(score)
-    result = []
-    for (month, rater, ratee), scores in sorted(grouped.items()):
-        values = {s.criterion: s.value for s in scores if scheme.criterion(s.criterion)}
-        score = form_score(scheme, values)
-        result.append(
+    return plants_forms(session=session, schemes={plant.id: scheme}, months=months)[plant.id]
+
+
+def plants_forms(
+    *,
+    session: Session,
+    schemes: Mapping[int, Scheme],
+    months: Sequence[str],
+    raters: Collection[int] = (),
+    pairs: Collection[tuple[int, int]] = (),
+) -> dict[int, list[Form]]:
+    """The forms of the given months of each plant (by plant id, with its scheme), read at
+    once, sorted by month, rater and ratee. Given ``raters`` or (rater, ratee) ``pairs``
+    (unit ids), only their forms."""
+    ids = list(schemes)
+    units = select(Unit.id, Unit.code).where(col(Unit.plant_id).in_(ids))
+    codes = dict(session.connection().execute(units).all())
+    statement = select(
+        Score.plant_id,
+        Score.month,
+        Score.rater_unit_id,
+        Score.ratee_unit_id,
+        Score.criterion,
+        Score.value,
+        Score.comment,
+        Score.version,
+    ).where(col(Score.plant_id).in_(ids), col(Score.month).in_(months))
+    if raters or pairs:
+        statement = statement.where(
+            or_(
+                col(Score.rater_unit_id).in_(raters),
+                tuple_(Score.rater_unit_id, Score.ratee_unit_id).in_(pairs),
+            )
+        )
+    grouped: dict[tuple[int, str, str, str], list[tuple[str, int, str, int]]] = defaultdict(list)
+    rows = session.connection().execute(statement).all()
+    for plant_id, month, rater, ratee, criterion, value, comment, version in rows:
+        grouped[(plant_id, month, codes[rater], codes[ratee])].append(
+            (criterion, value, comment, version)
+        )
+    known = {plant_id: {c.code for c in scheme.criteria} for plant_id, scheme in schemes.items()}
+    scorers = {plant_id: _form_scorer(scheme) for plant_id, scheme in schemes.items()}
+    result: dict[int, list[Form]] = {plant_id: [] for plant_id in ids}
+    for (plant_id, month, rater, ratee), scores in sorted(grouped.items()):
+        criteria = known[plant_id]
+        values = {criterion: value for criterion, value, _, _ in scores if criterion in criteria}
+        score = scorers[plant_id](values)
+        result[plant_id].append(
             Form(
                 month=month,
                 rater=rater,
                 ratee=ratee,
                 values=values,
-                comments={s.criterion: s.comment for s in scores if s.comment},
-                versions={s.criterion: s.version for s in scores},
+                comments={criterion: comment for criterion, _, comment, _ in scores if comment},
+                versions={criterion: version for criterion, _, _, version in scores},
                 complete=score is not None,
                 score=score,
             )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import networkx as nx
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError, RowError
@@ -190,49 +191,72 @@ def apply_routings(
 ) -> None:
     """Write the planned versions (no commit)."""
     units = units_by_code(session=session, plant=plant)
-    known_parts = {p.code: p for p in session.exec(select(Part).where(Part.plant_id == plant.id))}
+    part_ids = dict(
+        session.execute(select(Part.code, Part.id).where(Part.plant_id == plant.id)).all()
+    )
     latest = _latest_versions(session, plant, source)
     now = datetime.now(UTC)
     summary.unchanged += len(parts) - len(plan)
-    for part_code, effective_from in plan.items():
-        part = known_parts.get(part_code)
-        if part is None:
-            part = Part(plant_id=plant.id, code=part_code)
-            session.add(part)
-            session.flush()
-        previous = latest.get(part_code)
-        if previous is None:
-            summary.created += 1
-        else:
-            summary.updated += 1
-        version = RoutingVersion(
-            part_id=part.id,
-            version=previous.version + 1 if previous else 1,
-            source=source,
-            effective_from=effective_from,
-            content_hash=content_hash(parts[part_code]),
-            created_at=now,
-        )
-        session.add(version)
-        session.flush()
-        rows = {}
-        for position, operation in enumerate(parts[part_code]):
-            rows[operation.op] = RoutingOperation(
-                routing_version_id=version.id,
-                op=operation.op,
-                unit_id=units[operation.unit].id,
-                category=operation.category,
-                inspection=operation.inspection,
-                position=position,
-            )
-        session.add_all(rows.values())
-        session.flush()
-        session.add_all(
-            OperationLink(from_operation_id=rows[before].id, to_operation_id=rows[o.op].id)
-            for o in parts[part_code]
-            for before in o.after
-        )
-    session.flush()
+    summary.created += sum(1 for code in plan if code not in latest)
+    summary.updated += sum(1 for code in plan if code in latest)
+    if not plan:
+        return
+    new_parts = [code for code in plan if code not in part_ids]
+    if new_parts:
+        # set-based: a plant imports thousands of routings at once
+        ids = session.scalars(
+            insert(Part).returning(Part.id, sort_by_parameter_order=True),
+            [{"plant_id": plant.id, "code": code} for code in new_parts],
+        ).all()
+        part_ids.update(zip(new_parts, ids, strict=True))
+    codes = list(plan)
+    version_ids = session.scalars(
+        insert(RoutingVersion).returning(RoutingVersion.id, sort_by_parameter_order=True),
+        [
+            {
+                "part_id": part_ids[code],
+                "version": latest[code].version + 1 if code in latest else 1,
+                "source": source,
+                "effective_from": plan[code],
+                "content_hash": content_hash(parts[code]),
+                "created_at": now,
+            }
+            for code in codes
+        ],
+    ).all()
+    operations = [
+        (version_id, position, operation)
+        for code, version_id in zip(codes, version_ids, strict=True)
+        for position, operation in enumerate(parts[code])
+    ]
+    operation_ids = session.scalars(
+        insert(RoutingOperation).returning(RoutingOperation.id, sort_by_parameter_order=True),
+        [
+            {
+                "routing_version_id": version_id,
+                "op": operation.op,
+                "unit_id": units[operation.unit].id,
+                "category": operation.category,
+                "inspection": operation.inspection,
+                "position": position,
+            }
+            for version_id, position, operation in operations
+        ],
+    ).all()
+    ids = {
+        (version_id, operation.op): operation_id
+        for (version_id, _, operation), operation_id in zip(operations, operation_ids, strict=True)
+    }
+    links = [
+        {
+            "from_operation_id": ids[(version_id, before)],
+            "to_operation_id": ids[(version_id, operation.op)],
+        }
+        for version_id, _, operation in operations
+        for before in operation.after
+    ]
+    if links:
+        session.execute(insert(OperationLink), links)
 
 
 def _views(session: Session, versions: Sequence[tuple[str, RoutingVersion]]) -> list[RoutingView]:

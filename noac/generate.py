@@ -290,8 +290,9 @@ def _problem_rows(
         found_on = month + timedelta(days=rng.randrange(last_day.day))
         responsible = ""
         deadline = closed_on = ""
+        # most problems are settled and closed within months; a few stay open for long
         state = rng.random()
-        settled = state < (0.95 if age > 2 else 0.6)
+        settled = state < (0.99 if age > 6 else 0.95 if age > 2 else 0.6)
         if settled:
             shares = [source[1]]
             if rng.random() < 0.15:
@@ -301,7 +302,7 @@ def _problem_rows(
             responsible = ";".join(shares)
             due = found_on + timedelta(days=rng.choice((14, 30, 45)))
             deadline = due.isoformat()
-            closes = state < (0.8 if age > 2 else 0.2)
+            closes = state < (0.96 if age > 6 else 0.8 if age > 2 else 0.2)
             if closes:
                 late = rng.random() < 0.15
                 done = due + timedelta(days=rng.randint(1, 30) if late else -rng.randint(0, 10))

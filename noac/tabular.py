@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from pathlib import Path
 
 import openpyxl
@@ -16,15 +16,32 @@ from noac.errors import ImportRejected, RowError
 LIST_SEPARATOR = ";"
 
 
-@dataclass(frozen=True)
 class Row:
-    """A data row: ``number`` is its spreadsheet row (header = 1), ``values`` by column."""
+    """A data row: ``number`` is its spreadsheet row (header = 1), ``row[column]`` a cell.
 
-    number: int
-    values: dict[str, str]
+    A column the file does not have reads as "". The rows of one file share
+    ``columns``, the position of each column in ``cells``.
+    """
+
+    __slots__ = ("cells", "columns", "number")
+
+    def __init__(self, number: int, cells: tuple[str, ...], columns: Mapping[str, int]) -> None:
+        self.number = number
+        self.cells = cells
+        self.columns = columns
 
     def __getitem__(self, column: str) -> str:
-        return self.values.get(column, "")
+        position = self.columns.get(column)
+        return "" if position is None else self.cells[position]
+
+
+def column_cells(rows: Sequence[Row], columns: Sequence[str]) -> list[tuple[str, ...]]:
+    """The cells of ``columns`` (two or more required or optional ones) in each row of a file
+    read by ``read_table``, as tuples in the order of ``columns``."""
+    if not rows:
+        return []
+    cells_of = itemgetter(*(rows[0].columns[column] for column in columns))
+    return [cells_of(row.cells) for row in rows]
 
 
 def split_list(value: str) -> list[str]:
@@ -46,7 +63,7 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _read_csv(data: bytes, source: str) -> list[list[str]]:
+def _read_csv(data: bytes, source: str) -> list[tuple[str, ...]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -54,14 +71,14 @@ def _read_csv(data: bytes, source: str) -> list[list[str]]:
             source, [RowError(None, "", f"the file is not UTF-8 text (byte {exc.start})")]
         ) from None
     try:
-        return [[cell.strip() for cell in record] for record in csv.reader(io.StringIO(text))]
+        return [tuple(map(str.strip, record)) for record in csv.reader(io.StringIO(text))]
     except csv.Error as exc:
         raise ImportRejected(
             source, [RowError(None, "", f"not a readable CSV file: {exc}")]
         ) from None
 
 
-def _read_xlsx(data: bytes, source: str) -> list[list[str]]:
+def _read_xlsx(data: bytes, source: str) -> list[tuple[str, ...]]:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds on a broken file
@@ -69,7 +86,7 @@ def _read_xlsx(data: bytes, source: str) -> list[list[str]]:
             source, [RowError(None, "", f"not a readable XLSX workbook: {exc}")]
         ) from None
     sheet = workbook.worksheets[0]
-    return [[_cell_text(cell) for cell in record] for record in sheet.iter_rows(values_only=True)]
+    return [tuple(map(_cell_text, record)) for record in sheet.iter_rows(values_only=True)]
 
 
 def read_table(
@@ -100,10 +117,10 @@ def read_table(
                 name, [RowError(None, "", f"cannot read the file: {exc.strerror}")]
             ) from None
     records = _read_xlsx(data, name) if name.lower().endswith(".xlsx") else _read_csv(data, name)
-    numbered = [(number, cells) for number, cells in enumerate(records, start=1) if any(cells)]
-    if not numbered:
+    numbered = enumerate(records, start=1)
+    header_number, header_cells = next(((n, cells) for n, cells in numbered if any(cells)), (0, []))
+    if not header_cells:
         raise ImportRejected(name, [RowError(None, "", "the file is empty (no header row)")])
-    header_number, header_cells = numbered[0]
     header = [cell.lower() for cell in header_cells]
     known = [*required, *optional]
     errors: list[RowError] = []
@@ -121,19 +138,30 @@ def read_table(
         for column in required
         if column not in header
     )
+    width = len(header)
+    absent = [column for column in optional if column not in header]
+    columns = {column: position for position, column in enumerate([*header, *absent])}
+    filler = ("",) * len(absent)
+    nul_possible = b"\x00" in data
     rows: list[Row] = []
-    for number, cells in numbered[1:]:
-        if any(cells[len(header) :]):
-            errors.append(
-                RowError(number, "", f"{len(cells)} cells but the header has {len(header)} columns")
-            )
+    for number, cells in numbered:
+        if not any(cells):
             continue
-        nul = [column for column, cell in zip(header, cells, strict=False) if "\x00" in cell]
-        if nul:
-            errors += [RowError(number, column, "contains a NUL character") for column in nul]
-            continue
-        padded = cells + [""] * (len(header) - len(cells))
-        rows.append(Row(number, dict(zip(header, padded, strict=False))))
+        if len(cells) != width:
+            if any(cells[width:]):
+                errors.append(
+                    RowError(number, "", f"{len(cells)} cells but the header has {width} columns")
+                )
+                continue
+            cells = cells[:width] + ("",) * (width - len(cells))
+        if nul_possible:
+            nul = [column for column, cell in zip(header, cells, strict=False) if "\x00" in cell]
+            if nul:
+                errors += [RowError(number, column, "contains a NUL character") for column in nul]
+                continue
+        if filler:
+            cells += filler
+        rows.append(Row(number, cells, columns))
     if errors:
         raise ImportRejected(name, errors)
     return rows

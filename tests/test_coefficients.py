@@ -7,16 +7,20 @@ SHEET->ASSY 1, QC->ASSY 1. Default scheme: weights .40/.25/.20/.15, scale 0..10,
 
 import json
 import math
+from datetime import UTC, datetime
 
+import openpyxl
 import pytest
-from sqlmodel import select
+from sqlmodel import col, insert, select, update
 
 from noac.errors import ImportRejected, NoacError
 from noac.exports import coefficients_file
 from noac.importers import import_file
-from noac.models import AuditRecord, ScoreHistory
+from noac.models import AuditRecord, Score, ScoreHistory
 from noac.scheme import DEFAULT_SCHEME
 from noac.services import coefficients, problems, scoring
+from noac.services.masterdata import units_by_code
+from noac.services.periods import next_month
 from noac.services.plants import resolve_plant
 from noac.services.schemes import set_scheme
 from tests.conftest import QUALITY, SYSTEM, snapshot, supervisor, write_csv
@@ -42,6 +46,7 @@ P3,10,STORE,,,0
 P3,20,ASSY,,10,0
 """
 CODES = "code,name,origins\nPIT,pits,storage;bending\n"
+CRITERIA = ("quality", "delivery", "service", "handover")
 
 
 @pytest.fixture
@@ -435,6 +440,167 @@ month,rater,ratee,criterion,value,comment
     assert summary.created == 4
     assert import_file(actor=SYSTEM, session=session, kind="scores", path=good).unchanged == 4
     assert result(compute(session, plant), "STORE").satisfaction == 80.0
+
+
+def test_scores_reimport_replaces_changed_values_and_keeps_history(tmp_path, session, plant):
+    header = "month,rater,ratee,criterion,value,comment\n"
+    first = write_csv(
+        tmp_path / "first.csv",
+        header + "\n".join(f"2026-03,SHEET,STORE,{c},8," for c in CRITERIA),
+    )
+    assert import_file(actor=SYSTEM, session=session, kind="scores", path=first).created == 4
+    second = write_csv(
+        tmp_path / "second.csv",
+        header
+        + """
+2026-03,SHEET,STORE,quality,7,
+2026-03,SHEET,STORE,delivery,8,
+2026-03,SHEET,STORE,service,5,late twice
+2026-03,SHEET,STORE,handover,8,
+2026-03,ASSY,SHEET,quality,9,
+""".strip(),
+    )
+    summary = import_file(actor=QUALITY, session=session, kind="scores", path=second)
+    assert (summary.created, summary.updated, summary.unchanged) == (1, 2, 2)
+    history = session.exec(select(ScoreHistory)).all()
+    assert sorted((h.value, h.version, h.submitted_by) for h in history) == [
+        (8, 1, "system"),
+        (8, 1, "system"),
+    ]
+    forms = {
+        (f.rater, f.ratee): f
+        for f in scoring.forms(session=session, plant=plant, months=["2026-03"])
+    }
+    store = forms[("SHEET", "STORE")]
+    assert store.values == {"quality": 7, "delivery": 8, "service": 5, "handover": 8}
+    assert store.versions == {"quality": 2, "delivery": 1, "service": 2, "handover": 1}
+    assert store.comments == {"service": "late twice"}
+    assert forms[("ASSY", "SHEET")].values == {"quality": 9}
+
+
+def test_scores_import_refuses_a_score_changed_after_it_was_read(
+    tmp_path, engine, session, plant, monkeypatch
+):
+    header = "month,rater,ratee,criterion,value,comment\n"
+    for name, value in (("first.csv", 8), ("second.csv", 9)):
+        write_csv(
+            tmp_path / name,
+            header + "\n".join(f"2026-03,SHEET,STORE,{c},{value}," for c in CRITERIA),
+        )
+    import_file(actor=SYSTEM, session=session, kind="scores", path=tmp_path / "first.csv")
+    before = snapshot(engine)
+    read = scoring._stored_scores
+
+    def read_then_another_writer(session, *args):
+        stored = read(session, *args)
+        session.execute(  # another writer replaces the quality score just after the read
+            update(Score)
+            .where(col(Score.criterion) == "quality")
+            .values(
+                version=col(Score.version) + 1,
+                submitted_by="sup-sheet",
+                submitted_at=datetime(2026, 3, 20, 9, 30, tzinfo=UTC),
+            )
+        )
+        return stored
+
+    monkeypatch.setattr(scoring, "_stored_scores", read_then_another_writer)
+    with pytest.raises(NoacError) as excinfo:
+        import_file(actor=QUALITY, session=session, kind="scores", path=tmp_path / "second.csv")
+    assert str(excinfo.value) == (
+        "the quality score of SHEET for STORE in 2026-03 was changed by sup-sheet at"
+        " 2026-03-20 09:30: reload the form and submit again"
+    )
+    assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize("months", [1, 60])  # one month's forms, or a file of 1,200 rows
+def test_scores_import_refuses_a_score_inserted_after_it_was_read(
+    tmp_path, engine, session, plant, monkeypatch, months
+):
+    pairs = (
+        ("SHEET", "STORE"),
+        ("ASSY", "STORE"),
+        ("QC", "SHEET"),
+        ("ASSY", "SHEET"),
+        ("ASSY", "QC"),
+    )
+    file_months = ["2021-04"]  # .. 2026-03
+    while len(file_months) < 60:
+        file_months.append(next_month(file_months[-1]))
+    file_months = file_months[-months:]
+    lines = [
+        f"{m},{rater},{ratee},{c},8,"
+        for m in file_months
+        for rater, ratee in pairs
+        for c in CRITERIA
+    ]
+    path = write_csv(
+        tmp_path / "scores.csv", "month,rater,ratee,criterion,value,comment\n" + "\n".join(lines)
+    )
+    before = snapshot(engine)
+    units = units_by_code(session=session, plant=plant)
+    read = scoring._stored_scores
+
+    def read_then_another_writer(session, *args):
+        stored = read(session, *args)
+        session.execute(  # another writer stores the same first score just after the read
+            insert(Score).values(
+                plant_id=plant.id,
+                month="2026-03",
+                rater_unit_id=units["SHEET"].id,
+                ratee_unit_id=units["STORE"].id,
+                criterion="quality",
+                value=3,
+                comment="late",
+                submitted_by="sup-sheet",
+                submitted_at=datetime(2026, 3, 20, 9, 30, tzinfo=UTC),
+            )
+        )
+        return stored
+
+    monkeypatch.setattr(scoring, "_stored_scores", read_then_another_writer)
+    with pytest.raises(NoacError) as excinfo:
+        import_file(actor=QUALITY, session=session, kind="scores", path=path)
+    assert str(excinfo.value) == (
+        "another submission of the same scores arrived at the same moment:"
+        " reload the form and submit again"
+    )
+    assert snapshot(engine) == before
+    monkeypatch.undo()
+    summary = import_file(actor=QUALITY, session=session, kind="scores", path=path)
+    assert (summary.rows, summary.created) == (20 * months, 20 * months)
+    stored = scoring.forms(session=session, plant=plant, months=file_months)
+    assert len(stored) == 5 * months
+    assert all(f.values == dict.fromkeys(CRITERIA, 8) for f in stored)
+
+
+def test_scores_files_with_bom_any_column_order_or_xlsx(tmp_path, session, plant):
+    (tmp_path / "scores.csv").write_bytes(
+        "\ufeffVALUE,Criterion,RATEE,rater,Month\r\n".encode()
+        + "".join(f"8,{c},STORE,SHEET,2026-03\r\n" for c in CRITERIA).encode()
+    )
+    summary = import_file(
+        actor=SYSTEM, session=session, kind="scores", path=tmp_path / "scores.csv"
+    )
+    assert summary.created == 4
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["month", "rater", "ratee", "criterion", "value", "comment"])
+    sheet.append(["2026-03", "ASSY", "SHEET", "quality", 4, "  dents  "])
+    sheet.append(["2026-03", "ASSY", "SHEET", "delivery", 9, None])
+    workbook.save(tmp_path / "scores.xlsx")
+    summary = import_file(
+        actor=SYSTEM, session=session, kind="scores", path=tmp_path / "scores.xlsx"
+    )
+    assert summary.created == 2
+    forms = {
+        (f.rater, f.ratee): f
+        for f in scoring.forms(session=session, plant=plant, months=["2026-03"])
+    }
+    assert forms[("SHEET", "STORE")].values == dict.fromkeys(CRITERIA, 8)
+    assert forms[("ASSY", "SHEET")].values == {"quality": 4, "delivery": 9}
+    assert forms[("ASSY", "SHEET")].comments == {"quality": "dents"}
 
 
 def test_export_columns_and_formats(session, plant):

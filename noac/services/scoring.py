@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
-from sqlalchemy import or_, tuple_
+from sqlalchemy import bindparam, insert, or_, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
@@ -28,8 +29,10 @@ from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, parse_month
 from noac.services.routings import plant_supply_graph
 from noac.services.schemes import active_scheme
-from noac.tabular import Row
+from noac.tabular import Row, column_cells
 from noac.validation import check_text
+
+MAX_COMMENT = 2000
 
 
 def month_days(month: str) -> tuple[date, date]:
@@ -44,29 +47,39 @@ def month_days(month: str) -> tuple[date, date]:
 
 def supply_weights(*, session: Session, plant: Plant, month: str) -> dict[tuple[str, str], float]:
     """Edge weights ``(supplier, customer) -> w`` that decide who may score whom in ``month``."""
-    units = units_by_code(session=session, plant=plant)
-    codes = {u.id: c for c, u in units.items()}
-    handovers = session.exec(
-        select(Handover).where(Handover.plant_id == plant.id, Handover.month == month)
-    ).all()
-    if handovers:
-        return {(codes[h.from_unit_id], codes[h.to_unit_id]): h.quantity for h in handovers}
-    _, last = month_days(month)
-    S = plant_supply_graph(session=session, plant=plant, on=last)
-    weights = {(u, v): float(d["weight"]) for u, v, d in S.edges(data=True)}
+    return months_supply_weights(session=session, plant=plant, months=[month])[month]
+
+
+def months_supply_weights(
+    *, session: Session, plant: Plant, months: Iterable[str]
+) -> dict[str, dict[tuple[str, str], float]]:
+    """``supply_weights`` of each of ``months``, their handovers read at once."""
+    result: dict[str, dict[tuple[str, str], float]] = {month: {} for month in months}
+    codes = {u.id: c for c, u in units_by_code(session=session, plant=plant).items()}
+    handovers = select(
+        Handover.month, Handover.from_unit_id, Handover.to_unit_id, Handover.quantity
+    ).where(Handover.plant_id == plant.id, col(Handover.month).in_(result))
+    for month, supplier, customer, quantity in session.connection().execute(handovers):
+        result[month][(codes[supplier], codes[customer])] = quantity
+    without_handovers = [month for month, weights in result.items() if not weights]
+    if not without_handovers:
+        return result
     relations = session.exec(
         select(ServiceRelation)
         .join(Unit, col(Unit.id) == ServiceRelation.provider_unit_id)
         .where(Unit.plant_id == plant.id)
-    )
-    for relation in relations:
-        key = (codes[relation.provider_unit_id], codes[relation.customer_unit_id])
-        weights[key] = weights.get(key, 0.0) + relation.weight
-    return weights
+    ).all()
+    for month in without_handovers:
+        _, last = month_days(month)
+        S = plant_supply_graph(session=session, plant=plant, on=last)
+        weights = result[month] = {(u, v): float(d["weight"]) for u, v, d in S.edges(data=True)}
+        for relation in relations:
+            key = (codes[relation.provider_unit_id], codes[relation.customer_unit_id])
+            weights[key] = weights.get(key, 0.0) + relation.weight
+    return result
 
 
-@dataclass
-class ScoreEntry:
+class ScoreEntry(NamedTuple):
     """One value of a form: ``rater`` scores ``ratee`` on ``criterion`` for ``month``."""
 
     month: str
@@ -75,6 +88,19 @@ class ScoreEntry:
     criterion: str
     value: int
     comment: str = ""
+
+
+ScoreValues = tuple[str, str, str, str, int, str]
+"""The fields of a ``ScoreEntry``, in its order, as a plain tuple: the form the thousands of
+rows of a scores file take from validation to storage."""
+
+
+def _is_month(text: str) -> bool:
+    try:
+        parse_month(text)
+    except NoacError:
+        return False
+    return True
 
 
 @dataclass
@@ -93,12 +119,28 @@ class ScoringRules:
         self.scheme = active_scheme(session=self.session, plant=self.plant)
         self.closed = closed_months(session=self.session, plant=self.plant)
 
-    def weights(self, month: str) -> dict[tuple[str, str], float]:
-        if month not in self._weights:
-            self._weights[month] = supply_weights(
-                session=self.session, plant=self.plant, month=month
+    def _load_weights(self, months: Iterable[str]) -> None:
+        missing = [month for month in months if month not in self._weights]
+        if missing:
+            self._weights.update(
+                months_supply_weights(session=self.session, plant=self.plant, months=missing)
             )
+
+    def weights(self, month: str) -> dict[tuple[str, str], float]:
+        self._load_weights([month])
         return self._weights[month]
+
+    def allowed(self, months: Iterable[str]) -> set[tuple[str, str, str]]:
+        """Every ``(month, rater, ratee)`` of ``months`` that ``check`` lets score: an open
+        month, two different units of the plant, the ratee supplied the rater that month."""
+        open_months = [m for m in set(months) if m not in self.closed and _is_month(m)]
+        self._load_weights(open_months)
+        return {
+            (month, rater, ratee)
+            for month in open_months
+            for ratee, rater in self._weights[month]
+            if rater != ratee and rater in self.units and ratee in self.units
+        }
 
     def check(self, entry: ScoreEntry) -> list[tuple[str, str]]:
         """Every ``(field, reason)`` that forbids the entry."""
@@ -138,109 +180,211 @@ class ScoringRules:
             errors.append(
                 ("comment", f"a value below {self.scheme.comment_below} needs a comment saying why")
             )
-        if reason := check_text(entry.comment, "the comment", 2000):
+        if reason := check_text(entry.comment, "the comment", MAX_COMMENT):
             errors.append(("comment", reason))
         return errors
 
 
-def _stale_score(entry: ScoreEntry, score: Score | None) -> NoacError:
-    who = f" by {score.submitted_by} at {score.submitted_at:%Y-%m-%d %H:%M}" if score else ""
+def _stale_score(entry: ScoreEntry, changed: tuple[str, datetime] | None) -> NoacError:
+    who = f" by {changed[0]} at {changed[1]:%Y-%m-%d %H:%M}" if changed else ""
     return NoacError(
         f"the {entry.criterion} score of {entry.rater} for {entry.ratee} in {entry.month}"
         f" was changed{who}: reload the form and submit again"
     )
 
 
+class _StoredScore(NamedTuple):
+    id: int
+    version: int
+    value: int
+    comment: str
+    submitted_by: str
+    submitted_at: datetime
+
+
+_COPY_FROM = 1000  # rows; fewer go faster in one plain statement
+_NEW_SCORE_COLUMNS = (
+    "plant_id",
+    "month",
+    "rater_unit_id",
+    "ratee_unit_id",
+    "criterion",
+    "value",
+    "comment",
+    "version",
+    "submitted_by",
+    "submitted_at",
+)
+
+
+def _stored_scores(
+    session: Session, plant: Plant, entries: Sequence[ScoreValues], ids: Mapping[str, int]
+) -> dict[tuple[str, int, int, str], _StoredScore]:
+    """The stored scores the entries may replace, by (month, rater id, ratee id, criterion)."""
+    statement = select(
+        Score.month,
+        Score.rater_unit_id,
+        Score.ratee_unit_id,
+        Score.criterion,
+        Score.id,
+        Score.version,
+        Score.value,
+        Score.comment,
+        Score.submitted_by,
+        Score.submitted_at,
+    ).where(
+        Score.plant_id == plant.id,
+        col(Score.month).in_(sorted({e[0] for e in entries})),
+        col(Score.rater_unit_id).in_(sorted({ids[e[1]] for e in entries})),
+        col(Score.ratee_unit_id).in_(sorted({ids[e[2]] for e in entries})),
+    )
+    return {
+        tuple(row[:4]): _StoredScore(*row[4:]) for row in session.connection().execute(statement)
+    }
+
+
+def _insert_scores(session: Session, rows: list[tuple]) -> None:
+    """Insert new scores (values in ``_NEW_SCORE_COLUMNS`` order) in one statement.
+
+    On PostgreSQL the rows of a file are first copied (``COPY``, the fastest way in) into a
+    temporary table: the insert from there is an ordinary statement, so a conflict with
+    another writer is refused like any other.
+    """
+    connection = session.connection()
+    columns = ", ".join(_NEW_SCORE_COLUMNS)
+    if connection.dialect.name == "postgresql" and len(rows) >= _COPY_FROM:
+        connection.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE new_score AS SELECT {columns} FROM score WITH NO DATA"
+        )
+        with (
+            connection.connection.dbapi_connection.cursor() as cursor,
+            cursor.copy(f"COPY new_score ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        connection.exec_driver_sql(f"INSERT INTO score ({columns}) SELECT {columns} FROM new_score")
+        connection.exec_driver_sql("DROP TABLE new_score")
+        return
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    marks = ", ".join([mark] * len(_NEW_SCORE_COLUMNS))
+    connection.exec_driver_sql(f"INSERT INTO score ({columns}) VALUES ({marks})", rows)
+
+
 def _store(
     session: Session,
     rules: ScoringRules,
-    entries: Sequence[ScoreEntry],
+    entries: Sequence[ScoreValues],
     actor: Actor,
     expected_versions: Mapping[str, int] | None = None,
 ) -> tuple[int, int, int]:
     """Insert or replace scores, keeping replaced values in the history (no commit).
 
     ``expected_versions`` gives, per criterion, the version the user saw (0:
-    no score yet). Every replacement is conditional on the version read, so
-    two writers can never silently overwrite each other.
+    no score yet). The stored scores are read at once and the new ones inserted
+    at once; every replacement is conditional on the version read, so two
+    writers can never silently overwrite each other.
 
     Returns (created, updated, unchanged).
     """
     now = datetime.now(UTC)
-    created = updated = unchanged = 0
+    plant_id, username = rules.plant.id, actor.username
+    ids = {code: unit.id for code, unit in rules.units.items()}
+    expected = expected_versions or {}
+    stored = _stored_scores(session, rules.plant, entries, ids)
+    dialect = session.connection().dialect
+    stamp = col(Score.submitted_at).type.dialect_impl(dialect).bind_processor(dialect)
+    at = stamp(now) if stamp else now
+    new: list[tuple] = []
+    replaced: list[tuple[ScoreEntry, _StoredScore]] = []
+    unchanged = 0
+    for entry in entries:
+        month, rater, ratee, criterion, value, comment = entry
+        rater_id, ratee_id = ids[rater], ids[ratee]
+        score = stored.get((month, rater_id, ratee_id, criterion))
+        seen = expected.get(criterion)
+        if seen is not None and seen != (score.version if score else 0):
+            raise _stale_score(ScoreEntry(*entry), score[4:] if score else None)
+        comment = comment.strip()
+        if score is None:
+            new.append(
+                (plant_id, month, rater_id, ratee_id, criterion, value, comment, 1, username, at)
+            )
+        elif (score.value, score.comment) == (value, comment):
+            unchanged += 1
+        else:
+            replaced.append((ScoreEntry(month, rater, ratee, criterion, value, comment), score))
     try:
-        with session.no_autoflush:
-            for entry in entries:
-                rater, ratee = rules.units[entry.rater].id, rules.units[entry.ratee].id
-                score = session.exec(
-                    select(Score).where(
-                        Score.plant_id == rules.plant.id,
-                        Score.month == entry.month,
-                        Score.rater_unit_id == rater,
-                        Score.ratee_unit_id == ratee,
-                        Score.criterion == entry.criterion,
-                    )
-                ).first()
-                expected = (expected_versions or {}).get(entry.criterion)
-                if expected is not None and expected != (score.version if score else 0):
-                    raise _stale_score(entry, score)
-                comment = entry.comment.strip()
-                if score is None:
-                    session.add(
-                        Score(
-                            plant_id=rules.plant.id,
-                            month=entry.month,
-                            rater_unit_id=rater,
-                            ratee_unit_id=ratee,
-                            criterion=entry.criterion,
-                            value=entry.value,
-                            comment=comment,
-                            submitted_by=actor.username,
-                            submitted_at=now,
-                        )
-                    )
-                    created += 1
-                    continue
-                if (score.value, score.comment) == (entry.value, comment):
-                    unchanged += 1
-                    continue
-                session.add(
-                    ScoreHistory(
-                        score_id=score.id,
-                        value=score.value,
-                        comment=score.comment,
-                        version=score.version,
-                        submitted_by=score.submitted_by,
-                        submitted_at=score.submitted_at,
-                        replaced_at=now,
-                    )
-                )
-                replaced = session.exec(
-                    update(Score)
-                    .where(col(Score.id) == score.id, col(Score.version) == score.version)
-                    .values(
-                        value=entry.value,
-                        comment=comment,
-                        version=score.version + 1,
-                        submitted_by=actor.username,
-                        submitted_at=now,
-                    )
-                )
-                if replaced.rowcount != 1:
-                    current = session.exec(
-                        select(Score)
-                        .where(col(Score.id) == score.id)
-                        .execution_options(populate_existing=True)
-                    ).one()
-                    raise _stale_score(entry, current)
-                updated += 1
-        session.flush()
+        if replaced:
+            _replace_scores(session, plant_id, replaced, username, now)
+        if new:
+            _insert_scores(session, new)
     except IntegrityError:
         raise NoacError(
             "another submission of the same scores arrived at the same moment:"
             " reload the form and submit again"
         ) from None
-    return created, updated, unchanged
+    return len(new), len(replaced), unchanged
+
+
+def _replace_scores(
+    session: Session,
+    plant_id: int,
+    replaced: list[tuple[ScoreEntry, _StoredScore]],
+    username: str,
+    now: datetime,
+) -> None:
+    """Keep the replaced values in the history and write the new ones, each conditional on
+    the version read: when another writer changed one since, refuse naming who did."""
+    session.execute(
+        insert(ScoreHistory),
+        [
+            {
+                "score_id": score.id,
+                "value": score.value,
+                "comment": score.comment,
+                "version": score.version,
+                "submitted_by": score.submitted_by,
+                "submitted_at": score.submitted_at,
+                "replaced_at": now,
+            }
+            for _, score in replaced
+        ],
+    )
+    written = session.connection().execute(
+        update(Score)
+        .where(col(Score.id) == bindparam("score_id"), col(Score.version) == bindparam("seen"))
+        .values(
+            value=bindparam("new_value"),
+            comment=bindparam("new_comment"),
+            version=col(Score.version) + 1,
+            submitted_by=username,
+            submitted_at=now,
+        ),
+        [
+            {
+                "score_id": score.id,
+                "seen": score.version,
+                "new_value": entry.value,
+                "new_comment": entry.comment,
+            }
+            for entry, score in replaced
+        ],
+    )
+    if written.rowcount != len(replaced):
+        ours = set(
+            session.exec(
+                select(Score.id).where(
+                    Score.plant_id == plant_id,
+                    Score.submitted_by == username,
+                    Score.submitted_at == now,
+                )
+            )
+        )
+        entry, score = next((e, s) for e, s in replaced if s.id not in ours)
+        changed = session.exec(
+            select(Score.submitted_by, Score.submitted_at).where(Score.id == score.id)
+        ).one()
+        raise _stale_score(entry, tuple(changed))
 
 
 def submit_form(
@@ -306,36 +450,59 @@ def submit_form(
     return result
 
 
+SCORE_COLUMNS = ("month", "rater", "ratee", "criterion", "value", "comment")
+
+
 def validate_score_rows(
     rows: Sequence[Row], rules: ScoringRules
-) -> tuple[list[ScoreEntry], list[RowError]]:
-    """Check the rows of a scores file."""
+) -> tuple[list[ScoreValues], list[RowError]]:
+    """Check the rows of a scores file.
+
+    A row is accepted at once when its month, units, criterion, value and
+    comment pass the lookups built for the whole file (``ScoringRules.allowed``,
+    the scales, the comment rule); any other row gets its reasons from
+    ``ScoringRules.check``.
+    """
     errors: list[RowError] = []
-    entries: list[ScoreEntry] = []
-    first: dict[tuple, int] = {}
-    for row in rows:
-        value_text = row["value"]
-        try:
-            value = int(value_text)
-        except ValueError:
+    entries: list[ScoreValues] = []
+    first: dict[tuple[str, str, str, str], int] = {}
+    cells = column_cells(rows, SCORE_COLUMNS)
+    allowed = rules.allowed({cell[0] for cell in cells})  # the months
+    scales = {c.code: range(c.min, c.max + 1) for c in rules.scheme.criteria}
+    comment_below = rules.scheme.comment_below
+    numbers: dict[str, int | None] = {}
+    for row, (month, rater, ratee, criterion, value_text, comment) in zip(rows, cells, strict=True):
+        if value_text not in numbers:
+            try:
+                numbers[value_text] = int(value_text)
+            except ValueError:
+                numbers[value_text] = None
+        value = numbers[value_text]
+        if value is None:
             errors.append(RowError(row.number, "value", f"'{value_text}' is not a whole number"))
             continue
-        entry = ScoreEntry(
-            row["month"], row["rater"], row["ratee"], row["criterion"], value, row["comment"]
-        )
-        key = (entry.month, entry.rater, entry.ratee, entry.criterion)
-        if key in first:
+        number = first.setdefault((month, rater, ratee, criterion), row.number)
+        if number != row.number:
             errors.append(
-                RowError(row.number, "criterion", f"the same score is already in row {first[key]}")
+                RowError(row.number, "criterion", f"the same score is already in row {number}")
             )
-        first.setdefault(key, row.number)
-        errors += [RowError(row.number, name, reason) for name, reason in rules.check(entry)]
+        entry = (month, rater, ratee, criterion, value, comment)
+        if not (
+            (month, rater, ratee) in allowed
+            and value in scales.get(criterion, ())
+            and (value >= comment_below or comment.strip())
+            and not (comment and check_text(comment, "the comment", MAX_COMMENT))
+        ):
+            errors += [
+                RowError(row.number, name, reason)
+                for name, reason in rules.check(ScoreEntry(*entry))
+            ]
         entries.append(entry)
     return entries, errors
 
 
 def store_score_entries(
-    *, session: Session, rules: ScoringRules, entries: Sequence[ScoreEntry], actor: Actor
+    *, session: Session, rules: ScoringRules, entries: Sequence[ScoreValues], actor: Actor
 ) -> tuple[int, int, int]:
     return _store(session, rules, entries, actor)
 

@@ -24,12 +24,18 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import networkx as nx
+
+from routing.graph import Operation
 
 __all__ = ["HANDLING", "Candidate", "Escape", "TraceResult", "Tracer", "trace_defect"]
 
 HANDLING = "handling"
+
+Graph = nx.DiGraph | Sequence[Operation]
+"""A part's operation graph, or the operations it is built from."""
 
 
 @dataclass(frozen=True)
@@ -88,71 +94,160 @@ class TraceResult:
         )
 
 
-@dataclass(frozen=True)
-class _Ancestry:
-    """Shortest distance to the found operation from each ancestor, and the next step."""
+class _Ancestry(NamedTuple):
+    """Shortest distance to the found operation from each ancestor and the next step; the
+    ancestors ranked as candidates are (distance, unit, operation id); the inspections
+    among them, farthest first (ties by operation id)."""
 
     distance: dict[str, int]
     next_step: dict[str, str]
+    ranked: tuple[str, ...]
+    inspections: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Routing:
+    """What tracing reads of an operation graph, as plain lookups by operation id."""
+
+    unit: dict[str, str]
+    category: dict[str, str]
+    inspection: frozenset[str]
+    predecessors: dict[str, tuple[str, ...]]
+    successors: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, graph: Graph) -> _Routing:
+        if isinstance(graph, nx.DiGraph):
+            nodes = graph.nodes
+            return cls(
+                unit={n: nodes[n]["unit"] for n in nodes},
+                category={n: nodes[n]["category"] for n in nodes},
+                inspection=frozenset(n for n in nodes if nodes[n].get("inspection")),
+                predecessors={n: tuple(graph.predecessors(n)) for n in nodes},
+                successors={n: tuple(graph.successors(n)) for n in nodes},
+            )
+        operations = list(graph)
+        successors: dict[str, list[str]] = {o.op: [] for o in operations}
+        for o in operations:
+            for predecessor in o.after:
+                successors[predecessor].append(o.op)
+        return cls(
+            unit={o.op: o.unit for o in operations},
+            category={o.op: o.category for o in operations},
+            inspection=frozenset(o.op for o in operations if o.inspection),
+            predecessors={o.op: o.after for o in operations},
+            successors={op: tuple(after) for op, after in successors.items()},
+        )
 
 
 class Tracer:
-    """Traces defects, remembering ancestry and descendants per (routing, operation).
+    """Traces defects, remembering per routing its lookups, the ancestry and descendants of
+    each operation, each candidate and each result.
 
     ``key`` identifies a routing version; the same key must always come with
-    the same graph. Tracing thousands of problems of the same routings then
-    searches each graph once per operation.
+    the same graph, which is read only the first time. The graph is a
+    ``networkx.DiGraph`` (see :func:`routing.operation_graph`) or the routing's
+    operations themselves. Tracing thousands of problems of the same routings
+    then searches each graph once per operation, and traces each (found
+    operations, origins) once.
     """
 
     def __init__(self) -> None:
+        self._routings: dict[Hashable, _Routing] = {}
         self._ancestry: dict[tuple[Hashable, str], _Ancestry] = {}
         self._descendants: dict[tuple[Hashable, str], frozenset[str]] = {}
+        self._candidates: dict[tuple[Hashable, str, str], Candidate] = {}
+        self._results: dict[tuple[Hashable, tuple[str, ...], frozenset[str]], TraceResult] = {}
 
-    def ancestry(self, key: Hashable, G: nx.DiGraph, found: str) -> _Ancestry:
+    def _routing(self, key: Hashable, G: Graph) -> _Routing:
+        routing = self._routings.get(key)
+        if routing is None:
+            routing = self._routings[key] = _Routing.of(G)
+        return routing
+
+    def ancestry(self, key: Hashable, G: Graph, found: str) -> _Ancestry:
+        return self._ancestry_of(key, self._routing(key, G), found)
+
+    def _ancestry_of(self, key: Hashable, routing: _Routing, found: str) -> _Ancestry:
         cached = self._ancestry.get((key, found))
         if cached is None:
+            predecessors = routing.predecessors
             distance: dict[str, int] = {}
             next_step: dict[str, str] = {}
             queue = deque([found])
             seen = {found}
             while queue:
                 node = queue.popleft()
-                for predecessor in G.predecessors(node):
+                for predecessor in predecessors[node]:
                     if predecessor not in seen:
                         seen.add(predecessor)
                         distance[predecessor] = distance.get(node, 0) + 1
                         next_step[predecessor] = node
                         queue.append(predecessor)
-            cached = self._ancestry[(key, found)] = _Ancestry(distance, next_step)
+            unit = routing.unit
+            ranked = sorted(distance, key=lambda n: (distance[n], unit[n], n))
+            inspections = sorted(
+                routing.inspection.intersection(distance), key=lambda n: (-distance[n], n)
+            )
+            cached = self._ancestry[(key, found)] = _Ancestry(
+                distance, next_step, tuple(ranked), tuple(inspections)
+            )
         return cached
 
-    def descendants(self, key: Hashable, G: nx.DiGraph, op: str) -> frozenset[str]:
+    def descendants(self, key: Hashable, G: Graph, op: str) -> frozenset[str]:
+        return self._descendants_of(key, self._routing(key, G), op)
+
+    def _descendants_of(self, key: Hashable, routing: _Routing, op: str) -> frozenset[str]:
         cached = self._descendants.get((key, op))
         if cached is None:
-            cached = self._descendants[(key, op)] = frozenset(nx.descendants(G, op))
+            successors = routing.successors
+            seen: set[str] = set()
+            todo = list(successors[op])
+            while todo:
+                node = todo.pop()
+                if node not in seen:
+                    seen.add(node)
+                    todo.extend(successors[node])
+            seen.discard(op)
+            cached = self._descendants[(key, op)] = frozenset(seen)
         return cached
 
-    def _path(self, ancestry: _Ancestry, start: str, found: str) -> tuple[str, ...]:
-        path = [start]
-        while path[-1] != found:
-            path.append(ancestry.next_step[path[-1]])
-        return tuple(path)
-
-    def escapes(self, key: Hashable, G: nx.DiGraph, op: str, found: str) -> tuple[Escape, ...]:
+    def escapes(self, key: Hashable, G: Graph, op: str, found: str) -> tuple[Escape, ...]:
         """Inspections on a path from ``op`` to ``found``, excluding both ends."""
-        ancestry = self.ancestry(key, G, found)
-        between = self.descendants(key, G, op).intersection(ancestry.distance)
-        between -= {op, found}
-        inspections = [n for n in between if G.nodes[n].get("inspection")]
+        routing = self._routing(key, G)
+        return self._escapes_of(key, routing, self._ancestry_of(key, routing, found), op)
+
+    def _escapes_of(
+        self, key: Hashable, routing: _Routing, ancestry: _Ancestry, op: str
+    ) -> tuple[Escape, ...]:
+        downstream = self._descendants_of(key, routing, op)
         return tuple(
-            Escape(n, G.nodes[n]["unit"])
-            for n in sorted(inspections, key=lambda n: (-ancestry.distance[n], n))
+            Escape(n, routing.unit[n]) for n in ancestry.inspections if n in downstream and n != op
         )
+
+    def _candidate(
+        self, key: Hashable, routing: _Routing, ancestry: _Ancestry, op: str, found: str
+    ) -> Candidate:
+        """Ancestor ``op`` of ``found`` as a candidate: its shortest path and escapes."""
+        cached = self._candidates.get((key, op, found))
+        if cached is None:
+            path = [op]
+            while path[-1] != found:
+                path.append(ancestry.next_step[path[-1]])
+            cached = self._candidates[(key, op, found)] = Candidate(
+                unit=routing.unit[op],
+                op=op,
+                category=routing.category[op],
+                distance=ancestry.distance[op],
+                path=tuple(path),
+                escapes=self._escapes_of(key, routing, ancestry, op),
+            )
+        return cached
 
     def trace(
         self,
         key: Hashable,
-        G: nx.DiGraph,
+        G: Graph,
         found_ops: Sequence[str],
         origins: Iterable[str],
     ) -> TraceResult:
@@ -162,8 +257,9 @@ class Tracer:
         ----------
         key : hashable
             Identifies the routing version ``G`` was built from.
-        G : networkx.DiGraph
-            Operation graph with node attributes ``unit``, ``category``, ``inspection``.
+        G : networkx.DiGraph or sequence of Operation
+            Operation graph with node attributes ``unit``, ``category``,
+            ``inspection``, or the operations it is built from.
         found_ops : sequence of str
             The operation where the defect was found, or every operation of
             the part at the unit where it was found.
@@ -173,81 +269,104 @@ class Tracer:
         Examples
         --------
         >>> from routing import Operation, operation_graph
-        >>> G = operation_graph([
+        >>> operations = [
         ...     Operation("10", "STORE", "storage"),
         ...     Operation("20", "SHEET", "bending", ("10",)),
         ...     Operation("30", "QC", "inspection", ("20",), inspection=True),
         ...     Operation("40", "ASSY", "assembly", ("30",)),
-        ... ])
+        ... ]
+        >>> G = operation_graph(operations)
         >>> result = Tracer().trace("BP", G, ["40"], ["storage", "bending"])
         >>> [(c.unit, c.distance, c.escape_units) for c in result.candidates]
         [('SHEET', 2, ('QC',)), ('STORE', 3, ('QC',))]
         >>> result.explain()
         'proposed: SHEET (op 20, bending), path 20 -> 30 -> 40, escapes: QC (op 30)'
+        >>> Tracer().trace("BP", operations, ["40"], ["storage", "bending"]) == result
+        True
         """
-        origins = set(origins)
-        categories = origins - {HANDLING}
-        best: dict[str, tuple[int, str, str]] = {}  # op -> (distance, unit, found op)
-        for found in found_ops:
-            ancestry = self.ancestry(key, G, found)
-            found_unit = G.nodes[found]["unit"]
-            chosen: dict[str, int] = {}
-            if origins:
-                for op, distance in ancestry.distance.items():
-                    if G.nodes[op]["category"] in categories:
-                        chosen[op] = distance
-                if HANDLING in origins:
-                    for op in G.predecessors(found):
-                        if G.nodes[op]["unit"] != found_unit:
-                            chosen[op] = 1
-            else:
-                upstream = {
-                    op: distance
-                    for op, distance in ancestry.distance.items()
-                    if not G.nodes[op].get("inspection") and G.nodes[op]["unit"] != found_unit
-                }
-                nearest = min(upstream.values(), default=None)
-                chosen = {op: d for op, d in upstream.items() if d == nearest}
-            for op, distance in chosen.items():
-                entry = (distance, G.nodes[op]["unit"], found)
-                if op not in best or entry < best[op]:
-                    best[op] = entry
-        ranked = sorted(best.items(), key=lambda item: (item[1][0], item[1][1], item[0]))
-        candidates = tuple(
-            Candidate(
-                unit=unit,
-                op=op,
-                category=G.nodes[op]["category"],
-                distance=distance,
-                path=self._path(self.ancestry(key, G, found), op, found),
-                escapes=self.escapes(key, G, op, found),
+        origins = frozenset(origins)
+        found_ops = tuple(found_ops)
+        cached = self._results.get((key, found_ops, origins))
+        if cached is None:
+            cached = self._results[(key, found_ops, origins)] = self._trace(
+                key, self._routing(key, G), found_ops, origins
             )
-            for op, (distance, unit, found) in ranked
+        return cached
+
+    def _chosen(
+        self, routing: _Routing, ancestry: _Ancestry, found: str, origins: frozenset[str]
+    ) -> list[str]:
+        """The candidate operations for one found operation, ranked."""
+        unit, found_unit = routing.unit, routing.unit[found]
+        if not origins:
+            upstream = [
+                op
+                for op in ancestry.ranked
+                if op not in routing.inspection and unit[op] != found_unit
+            ]
+            nearest = ancestry.distance[upstream[0]] if upstream else None
+            return [op for op in upstream if ancestry.distance[op] == nearest]
+        category, categories = routing.category, origins - {HANDLING}
+        senders = (
+            {op for op in routing.predecessors[found] if unit[op] != found_unit}
+            if HANDLING in origins
+            else set()
+        )
+        return [op for op in ancestry.ranked if category[op] in categories or op in senders]
+
+    def _trace(
+        self, key: Hashable, routing: _Routing, found_ops: tuple[str, ...], origins: frozenset[str]
+    ) -> TraceResult:
+        ancestries = {found: self._ancestry_of(key, routing, found) for found in found_ops}
+        chosen = [
+            (found, self._chosen(routing, ancestry, found, origins))
+            for found, ancestry in ancestries.items()
+        ]
+        if len(chosen) == 1:
+            found, ops = chosen[0]
+            ranked = [(op, found) for op in ops]
+        else:
+            best: dict[str, tuple[int, str, str]] = {}  # op -> (distance, unit, found op)
+            for found, ops in chosen:
+                distance = ancestries[found].distance
+                for op in ops:
+                    entry = (distance[op], routing.unit[op], found)
+                    if op not in best or entry < best[op]:
+                        best[op] = entry
+            ranked = [
+                (op, found)
+                for op, (_, _, found) in sorted(
+                    best.items(), key=lambda item: (item[1][0], item[1][1], item[0])
+                )
+            ]
+        candidates = tuple(
+            self._candidate(key, routing, ancestries[found], op, found) for op, found in ranked
         )
         rule = "origins" if origins else "nearest-upstream"
-        return TraceResult(tuple(found_ops), rule, candidates)
+        return TraceResult(found_ops, rule, candidates)
 
     def unit_escapes(
-        self, key: Hashable, G: nx.DiGraph, found_ops: Sequence[str], unit: str
+        self, key: Hashable, G: Graph, found_ops: Sequence[str], unit: str
     ) -> tuple[Escape, ...]:
         """Escapes for a unit made responsible by a ruling rather than the trace.
 
         They are those of the unit's nearest operation among the ancestors of
         the found operations; none when the unit has no such operation.
         """
+        routing = self._routing(key, G)
         nearest: tuple[int, str, str] | None = None
         for found in found_ops:
-            for op, distance in self.ancestry(key, G, found).distance.items():
-                if G.nodes[op]["unit"] == unit and (
+            for op, distance in self._ancestry_of(key, routing, found).distance.items():
+                if routing.unit[op] == unit and (
                     nearest is None or (distance, op, found) < nearest
                 ):
                     nearest = (distance, op, found)
         if nearest is None:
             return ()
         _, op, found = nearest
-        return self.escapes(key, G, op, found)
+        return self._escapes_of(key, routing, self._ancestry_of(key, routing, found), op)
 
 
-def trace_defect(G: nx.DiGraph, found_ops: Sequence[str], origins: Iterable[str]) -> TraceResult:
+def trace_defect(G: Graph, found_ops: Sequence[str], origins: Iterable[str]) -> TraceResult:
     """Trace one defect on ``G`` without keeping anything for later calls."""
     return Tracer().trace(None, G, found_ops, origins)

@@ -1,44 +1,43 @@
 """The tracing rule on hand-made routings, with hand-worked expectations."""
 
+import pytest
+
 from routing import Operation, operation_graph
 from routing.trace import Escape, Tracer, trace_defect
 
-BACKING_PLATE = operation_graph(
-    [
-        Operation("10", "STORE", "storage"),
-        Operation("20", "SHEET", "cutting", ("10",)),
-        Operation("30", "SHEET", "bending", ("20",)),
-        Operation("40", "QC-SM", "inspection", ("30",), inspection=True),
-        Operation("50", "SURF", "plating", ("40",)),
-        Operation("60", "ASSY", "assembly", ("50",)),
-        Operation("70", "QC-FIN", "inspection", ("60",), inspection=True),
-    ]
+BACKING_PLATE_OPERATIONS = (
+    Operation("10", "STORE", "storage"),
+    Operation("20", "SHEET", "cutting", ("10",)),
+    Operation("30", "SHEET", "bending", ("20",)),
+    Operation("40", "QC-SM", "inspection", ("30",), inspection=True),
+    Operation("50", "SURF", "plating", ("40",)),
+    Operation("60", "ASSY", "assembly", ("50",)),
+    Operation("70", "QC-FIN", "inspection", ("60",), inspection=True),
 )
+BACKING_PLATE = operation_graph(BACKING_PLATE_OPERATIONS)
 
-ACTUATOR = operation_graph(
-    [
-        Operation("10", "STORE", "storage"),
-        Operation("20", "MACH", "turning", ("10",)),
-        Operation("30", "QC-MA", "inspection", ("20",), inspection=True),
-        Operation("40", "STORE", "storage"),
-        Operation("50", "WELD", "welding", ("40",)),
-        Operation("60", "HEAT", "heat-treatment", ("50",)),
-        Operation("70", "QC-SM", "inspection", ("60",), inspection=True),
-        Operation("80", "ASSY", "assembly", ("30", "70")),
-        Operation("90", "QC-FIN", "inspection", ("80",), inspection=True),
-    ]
+ACTUATOR_OPERATIONS = (
+    Operation("10", "STORE", "storage"),
+    Operation("20", "MACH", "turning", ("10",)),
+    Operation("30", "QC-MA", "inspection", ("20",), inspection=True),
+    Operation("40", "STORE", "storage"),
+    Operation("50", "WELD", "welding", ("40",)),
+    Operation("60", "HEAT", "heat-treatment", ("50",)),
+    Operation("70", "QC-SM", "inspection", ("60",), inspection=True),
+    Operation("80", "ASSY", "assembly", ("30", "70")),
+    Operation("90", "QC-FIN", "inspection", ("80",), inspection=True),
 )
+ACTUATOR = operation_graph(ACTUATOR_OPERATIONS)
 
-SHAFT = operation_graph(
-    [
-        Operation("10", "STORE", "storage"),
-        Operation("20", "MACH", "turning", ("10",)),
-        Operation("30", "QC-MA", "inspection", ("20", "35"), inspection=True),
-        Operation("35", "MACH", "machining", ("30",)),
-        Operation("40", "HEAT", "heat-treatment", ("30",)),
-        Operation("50", "QC-FIN", "inspection", ("40",), inspection=True),
-    ]
+SHAFT_OPERATIONS = (
+    Operation("10", "STORE", "storage"),
+    Operation("20", "MACH", "turning", ("10",)),
+    Operation("30", "QC-MA", "inspection", ("20", "35"), inspection=True),
+    Operation("35", "MACH", "machining", ("30",)),
+    Operation("40", "HEAT", "heat-treatment", ("30",)),
+    Operation("50", "QC-FIN", "inspection", ("40",), inspection=True),
 )
+SHAFT = operation_graph(SHAFT_OPERATIONS)
 
 
 def _rows(result):
@@ -123,3 +122,32 @@ def test_ancestry_is_remembered_per_routing_and_operation():
     tracer.trace("bp-v1", BACKING_PLATE, ["60"], ["storage"])
     assert tracer.ancestry("bp-v1", BACKING_PLATE, "60") is first
     assert tracer.ancestry("bp-v2", BACKING_PLATE, "60") is not first
+
+
+@pytest.mark.parametrize(
+    ("operations", "G"),
+    [
+        (BACKING_PLATE_OPERATIONS, BACKING_PLATE),
+        (ACTUATOR_OPERATIONS, ACTUATOR),
+        (SHAFT_OPERATIONS, SHAFT),
+    ],
+)
+def test_a_routings_operations_trace_like_its_graph(operations, G):
+    origins = [[], ["handling"], ["storage", "bending"], ["turning", "machining", "welding"]]
+    ops = [o.op for o in operations]
+    found_sets = [[op] for op in ops] + [ops[-3:], ["20", "35"] if "35" in ops else ops[:2]]
+    for found in found_sets:
+        for codes in origins:
+            assert Tracer().trace("ops", operations, found, codes) == trace_defect(G, found, codes)
+        for unit in {o.unit for o in operations}:
+            assert Tracer().unit_escapes("ops", operations, found, unit) == Tracer().unit_escapes(
+                "graph", G, found, unit
+            )
+
+
+def test_each_trace_is_remembered_per_routing_found_operations_and_origins():
+    tracer = Tracer()
+    first = tracer.trace("bp-v1", BACKING_PLATE_OPERATIONS, ["60"], ["storage", "bending"])
+    assert tracer.trace("bp-v1", BACKING_PLATE_OPERATIONS, ("60",), {"bending", "storage"}) is first
+    assert tracer.trace("bp-v1", BACKING_PLATE_OPERATIONS, ["60"], ["storage"]) is not first
+    assert tracer.trace("bp-v2", BACKING_PLATE_OPERATIONS, ["60"], ["storage", "bending"]) == first

@@ -87,7 +87,9 @@ def _load_routings(ctx: ImportContext, rows: list[Row], summary: ImportSummary) 
 
 def _load_defects(ctx: ImportContext, rows: list[Row], summary: ImportSummary) -> list[RowError]:
     tracing = problems.PlantTracing(session=ctx.session, plant=ctx.plant)
-    stored = problems.stored_identities(session=ctx.session, plant=ctx.plant)
+    stored = problems.stored_identities(
+        session=ctx.session, plant=ctx.plant, refs={row["id"] for row in rows}
+    )
     records, errors, summary.unchanged = problems.validate_defect_rows(
         rows, tracing, date.today(), stored
     )

@@ -1,11 +1,12 @@
 """`noac import defects`: history with rulings and closures, atomic and idempotent."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from noac.errors import ImportRejected
 from noac.importers import import_file
+from noac.models import Period
 from noac.services import problems
 from noac.services.plants import resolve_plant
 from tests.conftest import DATA, SYSTEM, snapshot, write_csv
@@ -94,3 +95,56 @@ Q-10,2026-03-10,ASSY,BP-100,77,X,bad,1,,,2026-13-01,2026-03-11
         (5, "severity", "'bad' is not one of minor, major, critical"),
     ]
     assert snapshot(engine) == before
+
+
+def test_imported_history_is_in_order_and_counts_in_the_first_open_month(tmp_path, session, plant):
+    session.add(Period(plant_id=plant.id, month="2026-03", closed_at=datetime.now(UTC)))
+    session.commit()
+    import_file(
+        actor=SYSTEM, session=session, kind="defects", path=write_csv(tmp_path / "d.csv", GOOD)
+    )
+    closed = problems.problem_detail(session=session, plant=plant, ref="Q-1")
+    assert [(h["action"], h["status"]) for h in closed.history] == [
+        ("reported", "proposed"),
+        ("traced", "proposed"),
+        ("imported-responsibility", "ruled"),
+        ("imported-closed", "closed"),
+    ]
+    assert closed.history[1]["note"].startswith("proposed: SHEET (op 30, bending)")
+    # found in March, which was closed when the responsibility came in
+    assert closed.counted_month == "2026-04"
+    found = problems.problem_detail(session=session, plant=plant, ref="Q-2")
+    assert [h["action"] for h in found.history] == ["reported", "traced"]
+    assert found.counted_month is None
+
+
+def test_a_large_file_is_imported_in_bulk_with_every_problem_traced(
+    tmp_path, session, plant, monkeypatch
+):
+    monkeypatch.setattr(problems, "LOOKUP_BATCH", 7)
+    lines = ["id,date,found_at,part,op,code,severity,qty,responsible"]
+    for number in range(60):
+        op, code = (("60", "PIT-FACE"), ("", "CORR"), ("40", ""))[number % 3]
+        responsible = "STORE:0.6;SHEET" if number % 4 == 0 else ""
+        lines.append(
+            f"B-{number},2026-03-{number % 28 + 1:02d},"
+            f"{'ASSY' if op != '40' else 'QC-SM'},BP-100,{op},{code},minor,1,{responsible}"
+        )
+    path = write_csv(tmp_path / "many.csv", "\n".join(lines))
+    summary = import_file(actor=SYSTEM, session=session, kind="defects", path=path)
+    assert summary.created == 60
+    listed = {p.ref: p for p in problems.list_problems(session=session, plant=plant)}
+    assert len(listed) == 60
+    traced = problems.trace_problems(session=session, plant=plant)
+    assert list(traced) == [f"B-{number}" for number in range(60)]
+    assert {ref: p.proposed for ref, p in listed.items()} == {
+        ref: t.proposed.unit for ref, t in traced.items()
+    }
+    assert [listed[f"B-{n}"].proposed for n in range(3)] == ["SHEET", "STORE", "SHEET"]
+    for number in range(0, 60, 4):
+        shown = listed[f"B-{number}"]
+        # found at the sheet-metal inspection itself, nothing escaped it
+        escapes = [] if number % 3 == 2 else ["QC-SM"]
+        assert (shown.status, shown.escapes) == ("ruled", escapes)
+        assert shown.responsible == pytest.approx({"SHEET": 0.4, "STORE": 0.6})
+    assert listed["B-1"].status == "proposed"

@@ -329,3 +329,31 @@ def test_evidence_is_kept_in_the_database_across_restarts(db_url, session, plant
             assert (stored.filename, stored.content, stored.size) == ("pits.jpg", photo, 2560)
     finally:
         other.dispose()
+
+
+def test_tracing_every_problem_at_once_gives_each_its_own_trace(session, plant):
+    reports = [
+        {},
+        {"found_on": date(2026, 6, 1)},
+        {"op": None},
+        {"defect_code": None},
+        {"found_at": "STORE", "op": "10"},
+        {"part": "ACT-200", "found_at": "QC-FIN", "op": None, "defect_code": "WELD-POR"},
+        {"part": "ACT-200", "found_at": "QC-FIN", "op": None, "defect_code": "WELD-POR"},
+    ]
+    refs = [report(session, plant, **fields)[0].ref for fields in reports]
+    traced = problems.trace_problems(session=session, plant=plant)
+    assert list(traced) == refs
+    assert [t.proposed.unit if t.proposed else None for t in traced.values()] == [
+        "SHEET",
+        "SHEET",
+        "SHEET",
+        "SURF",
+        None,
+        "WELD",
+        "WELD",
+    ]
+    # the revision in force from June adds an inspection after the store
+    assert [e.op for e in traced[refs[1]].candidates[1].escapes] == ["15", "40"]
+    for ref in refs:
+        assert traced[ref] == problems.trace_problem(session=session, plant=plant, ref=ref)

@@ -13,17 +13,20 @@ open, else in the first open month at the time it is settled.
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
-import networkx as nx
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, delete, select, update
 
 from noac.errors import NoacError, RowError
@@ -45,7 +48,7 @@ from noac.services import audit
 from noac.services.access import Actor, require
 from noac.services.masterdata import defect_codes_by_code, units_by_code
 from noac.services.periods import closed_months, first_open_month, month_of
-from noac.services.routings import RoutingView, all_routing_versions, in_force
+from noac.services.routings import RoutingView, all_routing_versions, in_force, views_by_id
 from noac.tabular import Row
 from noac.validation import check_text, parse_date, parse_number
 from routing.trace import Escape, Tracer, TraceResult
@@ -55,6 +58,7 @@ SHARE_TOLERANCE = 1e-6
 MAX_QUANTITY = 1_000_000_000
 MAX_MILESTONES = 20
 GENERATED_REF = re.compile(r"[0-9]{6}")
+LOOKUP_BATCH = 10_000  # values per IN list, well under the databases' limits on parameters
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 OVERDUE = "overdue"
 
@@ -87,46 +91,79 @@ class Milestone:
     text: str
 
 
-class PlantTracing:
-    """A plant's units, defect codes and routing versions, loaded once, with a tracer.
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk step (a ``with`` block or a
+    decorated function).
 
-    Reporting, importing or tracing many problems share one instance so the
-    routing graphs and their ancestry are built once.
+    Tracing or importing a plant's problems builds hundreds of thousands of small objects
+    that are kept (routings, traces, rows); the collector's full passes over all of them
+    took as long as the work itself. Nothing such a step builds needs the collector to be
+    freed, and it runs again as soon as the step ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class PlantTracing:
+    """A plant's units and defect codes, its routing versions read as they are needed, and a
+    tracer.
+
+    Reporting, importing or tracing many problems share one instance: each routing version
+    is read once (only those the problems name), searched once per operation, and each
+    (routing version, found operations, defect origins) traced once.
     """
 
     def __init__(self, *, session: Session, plant: Plant):
+        self.session = session
         self.plant = plant
         self.units = units_by_code(session=session, plant=plant)
         self.unit_codes = {unit.id: code for code, unit in self.units.items()}
         self.codes = defect_codes_by_code(session=session, plant=plant)
-        self.versions = all_routing_versions(session=session, plant=plant)
-        observed = all_routing_versions(session=session, plant=plant, source="observed")
-        self.views_by_id = {
-            v.version_id: v
-            for versions in (self.versions, observed)
-            for views in versions.values()
-            for v in views
-        }
-        self.part_ids = {
-            p.code: p.id for p in session.exec(select(Part).where(Part.plant_id == plant.id))
-        }
+        self.part_ids: dict[str, int] = dict(
+            session.exec(select(Part.code, Part.id).where(Part.plant_id == plant.id)).all()
+        )
         self.tracer = Tracer()
-        self._graphs: dict[int, nx.DiGraph] = {}
+        self._origins = {code: frozenset(entry.origin_list) for code, entry in self.codes.items()}
+        self._versions: dict[str, list[RoutingView]] = {}
+        self._views: dict[int, RoutingView] = {}
 
-    def graph(self, view: RoutingView) -> nx.DiGraph:
-        assert view.version_id is not None
-        if view.version_id not in self._graphs:
-            self._graphs[view.version_id] = view.graph()
-        return self._graphs[view.version_id]
+    def load_parts(self, parts: Iterable[str]) -> None:
+        """Read the declared routing versions of ``parts`` not read yet, in one go."""
+        missing = {part for part in parts if part in self.part_ids} - self._versions.keys()
+        if missing:
+            found = all_routing_versions(session=self.session, plant=self.plant, parts=missing)
+            for part in missing:
+                self._versions[part] = found.get(part, [])
+                self._views.update((view.version_id, view) for view in self._versions[part])
 
-    def origins(self, code: str | None) -> list[str]:
-        entry = self.codes.get(code or "")
-        return entry.origin_list if entry else []
+    def load_versions(self, ids: Iterable[int]) -> None:
+        """Read the routing versions ``ids`` (declared or observed) not read yet, in one go."""
+        missing = set(ids) - self._views.keys()
+        if missing:
+            self._views.update(views_by_id(session=self.session, ids=missing))
 
-    def found_ops(self, view: RoutingView, found_at: str, op: str | None) -> list[str]:
+    def view(self, version_id: int) -> RoutingView:
+        self.load_versions((version_id,))
+        return self._views[version_id]
+
+    def versions_of(self, part: str) -> list[RoutingView]:
+        """The declared versions of ``part``, oldest first; none for an unknown part."""
+        self.load_parts((part,))
+        return self._versions.get(part, [])
+
+    def origins(self, code: str | None) -> frozenset[str]:
+        return self._origins.get(code or "", frozenset())
+
+    def found_ops(self, view: RoutingView, found_at: str, op: str | None) -> tuple[str, ...]:
         if op:
-            return [op]
-        return [o.op for o in view.operations if o.unit == found_at]
+            return (op,)
+        return tuple(o.op for o in view.operations if o.unit == found_at)
 
     def check(self, report: ProblemReport, today: date) -> tuple[RoutingView | None, list]:
         """Return the routing version in force and each ``(field, reason)`` wrong in ``report``."""
@@ -162,10 +199,11 @@ class PlantTracing:
                 ("id", f"ids like {self.plant.code}-000123 are given by NOAC: choose another id")
             )
         view = None
-        if report.part not in self.versions:
+        versions = self.versions_of(report.part)
+        if not versions:
             errors.append(("part", f"unknown part '{report.part}'"))
         else:
-            view = in_force(self.versions[report.part], report.found_on)
+            view = in_force(versions, report.found_on)
             if view is None:
                 errors.append(
                     ("part", f"part {report.part} has no routing in force on {report.found_on}")
@@ -189,21 +227,46 @@ class PlantTracing:
                 )
         return view, errors
 
-    def trace(self, problem: QualityProblem) -> TraceResult:
-        view = self.views_by_id[problem.routing_version_id]
-        found_at = self.unit_codes[problem.found_at_unit_id]
+    def trace_at(
+        self, view: RoutingView, found_at: str, op: str | None, code: str | None
+    ) -> TraceResult:
+        """Trace a defect ``code`` found at unit ``found_at`` (operation ``op``) on ``view``."""
         return self.tracer.trace(
             view.version_id,
-            self.graph(view),
-            self.found_ops(view, found_at, problem.op),
-            self.origins(problem.defect_code),
+            view.operations,
+            self.found_ops(view, found_at, op),
+            self.origins(code),
+        )
+
+    def trace(self, problem: QualityProblem) -> TraceResult:
+        return self.trace_many([problem])[0]
+
+    @_collector_paused()
+    def trace_many(self, problems: Sequence[ProblemTraceRow | QualityProblem]) -> list[TraceResult]:
+        """Trace many problems (stored ones, or rows of ``problem_trace_rows``) in order."""
+        self.load_versions({p.routing_version_id for p in problems})
+        views, units = self._views, self.unit_codes
+        return [
+            self.trace_at(
+                views[p.routing_version_id], units[p.found_at_unit_id], p.op, p.defect_code
+            )
+            for p in problems
+        ]
+
+    def escapes_at(
+        self, view: RoutingView, found_at: str, op: str | None, unit: str
+    ) -> tuple[Escape, ...]:
+        """The escapes of ``unit`` made responsible for a defect found at ``found_at``."""
+        return self.tracer.unit_escapes(
+            view.version_id, view.operations, self.found_ops(view, found_at, op), unit
         )
 
     def unit_escapes(self, problem: QualityProblem, unit: str) -> tuple[Escape, ...]:
-        view = self.views_by_id[problem.routing_version_id]
-        found_at = self.unit_codes[problem.found_at_unit_id]
-        return self.tracer.unit_escapes(
-            view.version_id, self.graph(view), self.found_ops(view, found_at, problem.op), unit
+        return self.escapes_at(
+            self.view(problem.routing_version_id),
+            self.unit_codes[problem.found_at_unit_id],
+            problem.op,
+            unit,
         )
 
 
@@ -252,6 +315,27 @@ def parse_shares(text: str | Sequence[str]) -> tuple[dict[str, float], list[str]
     return shares, []
 
 
+def _event_row(
+    problem_id: int,
+    status: str,
+    actor: Actor,
+    action: str,
+    note: str = "",
+    details: Mapping | None = None,
+    at: datetime | None = None,
+) -> dict:
+    """A ``problem_event`` row: one step of a problem's history."""
+    return {
+        "problem_id": problem_id,
+        "at": at or _now(),
+        "actor": actor.username,
+        "action": action,
+        "status": status,
+        "note": note,
+        "details": json.dumps(details, ensure_ascii=False, default=str) if details else "{}",
+    }
+
+
 def _event(
     session: Session,
     problem: QualityProblem,
@@ -262,19 +346,11 @@ def _event(
     at: datetime | None = None,
 ) -> None:
     session.add(
-        ProblemEvent(
-            problem_id=problem.id,
-            at=at or _now(),
-            actor=actor.username,
-            action=action,
-            status=problem.status,
-            note=note,
-            details=json.dumps(details or {}, ensure_ascii=False, default=str),
-        )
+        ProblemEvent(**_event_row(problem.id, problem.status, actor, action, note, details, at))
     )
 
 
-def _trace_details(ctx: PlantTracing, result: TraceResult) -> dict:
+def _trace_details(result: TraceResult) -> dict:
     return {
         "rule": result.rule,
         "found_ops": list(result.found_ops),
@@ -292,43 +368,175 @@ def _trace_details(ctx: PlantTracing, result: TraceResult) -> dict:
     }
 
 
-def _new_problem(
+def _settled_details(
+    shares: Mapping[str, float], escapes: set[tuple[str, str]], counted_month: str | None
+) -> dict:
+    """What a problem's history shows of settled responsibility."""
+    return {
+        "shares": dict(shares),
+        "escapes": sorted(f"{unit} (op {op})" for unit, op in escapes),
+        "counted_month": counted_month,
+    }
+
+
+def _create_problems(
     session: Session,
     ctx: PlantTracing,
-    report: ProblemReport,
-    view: RoutingView,
+    records: Sequence[DefectRecord],
     actor: Actor,
     now: datetime,
-) -> tuple[QualityProblem, TraceResult]:
-    problem = QualityProblem(
-        plant_id=ctx.plant.id,
-        ref=report.ref or "",
-        found_on=report.found_on,
-        found_at_unit_id=ctx.units[report.found_at].id,
-        part_id=ctx.part_ids[report.part],
-        routing_version_id=view.version_id,
-        op=report.op or None,
-        lot=report.lot or None,
-        defect_code=report.defect_code or None,
-        severity=report.severity,
-        quantity=report.quantity,
-        description=report.description,
-        disposition=report.disposition,
-        cost=report.cost,
-        status="proposed",
-        reported_by=actor.username,
-        reported_at=now,
-    )
-    result = ctx.trace(problem)
-    if result.proposed is not None:
-        problem.proposed_unit_id = ctx.units[result.proposed.unit].id
-    session.add(problem)
-    session.flush()
-    if not problem.ref:
-        problem.ref = f"{ctx.plant.code}-{problem.id:06d}"
-    _event(session, problem, actor, "reported", report.description, at=now)
-    _event(session, problem, actor, "traced", result.explain(), _trace_details(ctx, result), at=now)
-    return problem, result
+) -> list[tuple[int, TraceResult]]:
+    """Store checked records as new problems, traced at once, with the responsibility,
+    deadline and closure they bring and their history; return each one's id and trace
+    (no commit).
+
+    Rows are written set-based (one insert per table), so an import of thousands of
+    problems costs a few statements.
+    """
+    counted = {
+        month: first_open_month(session=session, plant=ctx.plant, month=month)
+        for month in {month_of(r.report.found_on) for r in records if r.shares}
+    }
+    rows: list[dict] = []
+    traces: list[TraceResult] = []
+    settled: list[tuple[set[tuple[str, str]], str | None]] = []
+    for record in records:
+        report, view = record.report, record.view
+        assert view is not None
+        result = ctx.trace_at(view, report.found_at, report.op, report.defect_code)
+        escapes = {
+            (e.unit, e.op)
+            for unit in record.shares
+            for e in ctx.escapes_at(view, report.found_at, report.op, unit)
+        }
+        month = counted[month_of(report.found_on)] if record.shares else None
+        status = "closed" if record.closed_on else "ruled" if record.shares else "proposed"
+        rows.append(
+            {
+                "plant_id": ctx.plant.id,
+                "ref": report.ref or "",
+                "found_on": report.found_on,
+                "found_at_unit_id": ctx.units[report.found_at].id,
+                "part_id": ctx.part_ids[report.part],
+                "routing_version_id": view.version_id,
+                "op": report.op or None,
+                "lot": report.lot or None,
+                "defect_code": report.defect_code or None,
+                "severity": report.severity,
+                "quantity": report.quantity,
+                "description": report.description,
+                "disposition": report.disposition,
+                "cost": report.cost,
+                "status": status,
+                "proposed_unit_id": ctx.units[result.proposed.unit].id if result.proposed else None,
+                "responsibility_source": "imported" if record.shares else None,
+                "responsibility_set_at": now if record.shares else None,
+                "counted_month": month,
+                "deadline": record.deadline,
+                "milestones": "[]",
+                "closed_on": record.closed_on,
+                "version": 1,
+                "reported_by": actor.username,
+                "reported_at": now,
+            }
+        )
+        traces.append(result)
+        settled.append((escapes, month))
+    ids = _insert_problems(session, ctx.plant, rows)
+    events: list[dict] = []
+    responsibilities: list[dict] = []
+    escape_rows: list[dict] = []
+    explained: dict[int, tuple[str, dict]] = {}
+    for problem_id, record, result, (escapes, month) in zip(
+        ids, records, traces, settled, strict=True
+    ):
+        if id(result) not in explained:
+            explained[id(result)] = (result.explain(), _trace_details(result))
+        note, details = explained[id(result)]
+        events += [
+            _event_row(
+                problem_id, "proposed", actor, "reported", record.report.description, at=now
+            ),
+            _event_row(problem_id, "proposed", actor, "traced", note, details, at=now),
+        ]
+        if record.shares:
+            events.append(
+                _event_row(
+                    problem_id,
+                    "ruled",
+                    actor,
+                    "imported-responsibility",
+                    "",
+                    _settled_details(record.shares, escapes, month),
+                    at=now,
+                )
+            )
+            responsibilities += [
+                {"problem_id": problem_id, "unit_id": ctx.units[unit].id, "share": share}
+                for unit, share in record.shares.items()
+            ]
+            escape_rows += [
+                {"problem_id": problem_id, "unit_id": ctx.units[unit].id, "op": op}
+                for unit, op in sorted(escapes)
+            ]
+        if record.closed_on is not None:
+            events.append(
+                _event_row(
+                    problem_id,
+                    "closed",
+                    actor,
+                    "imported-closed",
+                    "",
+                    {"closed_on": record.closed_on},
+                    at=now,
+                )
+            )
+    for model, values in (
+        (ProblemEvent, events),
+        (ProblemResponsibility, responsibilities),
+        (ProblemEscape, escape_rows),
+    ):
+        if values:
+            session.exec(insert(model.__table__), params=values)
+    return list(zip(ids, traces, strict=True))
+
+
+def _insert_problems(session: Session, plant: Plant, rows: Sequence[dict]) -> list[int]:
+    """Insert problem rows and return their ids, in order; a row without a ref gets the one
+    NOAC gives (``PLANT-000123``, from its id).
+
+    Rows are inserted as one Core ``executemany`` and their ids read back by ref: the ORM's
+    bulk insert, or asking each insert for its id, costs a statement per row.
+    """
+    table = QualityProblem.__table__
+    named = [row for row in rows if row["ref"]]
+    ids: dict[str, int] = {}
+    if named:
+        session.exec(insert(table), params=named)
+        lookup = select(QualityProblem.ref, QualityProblem.id).where(
+            QualityProblem.plant_id == plant.id
+        )
+        for batch in _batches(sorted(row["ref"] for row in named)):
+            ids.update(session.exec(lookup.where(col(QualityProblem.ref).in_(batch))).all())
+    result = []
+    for row in rows:
+        if row["ref"]:
+            result.append(ids[row["ref"]])
+            continue
+        problem_id = session.exec(insert(table).returning(table.c.id), params=row).scalar_one()
+        session.exec(
+            update(QualityProblem)
+            .where(col(QualityProblem.id) == problem_id)
+            .values(ref=f"{plant.code}-{problem_id:06d}")
+        )
+        result.append(problem_id)
+    return result
+
+
+def _batches(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``items`` in slices short enough for an ``IN`` list on either database."""
+    for start in range(0, len(items), LOOKUP_BATCH):
+        yield items[start : start + LOOKUP_BATCH]
 
 
 def report_problem(
@@ -363,7 +571,10 @@ def report_problem(
     if errors:
         raise NoacError("; ".join(f"{name}: {reason}" for name, reason in errors))
     try:
-        problem, result = _new_problem(session, ctx, report, view, actor, _now())
+        ((problem_id, result),) = _create_problems(
+            session, ctx, [DefectRecord(report, view, {}, None, None)], actor, _now()
+        )
+        problem = session.get_one(QualityProblem, problem_id)
         audit.record(
             session,
             actor,
@@ -400,6 +611,41 @@ def trace_problem(*, session: Session, plant: Plant, ref: str) -> TraceResult:
     """The ranked candidates of a problem, with paths and escapes."""
     problem = get_problem(session=session, plant=plant, ref=ref)
     return PlantTracing(session=session, plant=plant).trace(problem)
+
+
+class ProblemTraceRow(NamedTuple):
+    """What tracing reads of a stored problem."""
+
+    ref: str
+    routing_version_id: int
+    found_at_unit_id: int
+    op: str | None
+    defect_code: str | None
+
+
+def problem_trace_rows(*, session: Session, plant: Plant) -> list[ProblemTraceRow]:
+    """Every problem of the plant as the plain columns tracing reads, by id (plain rows
+    straight from the connection: a plant has tens of thousands)."""
+    statement = (
+        select(
+            QualityProblem.ref,
+            QualityProblem.routing_version_id,
+            QualityProblem.found_at_unit_id,
+            QualityProblem.op,
+            QualityProblem.defect_code,
+        )
+        .where(QualityProblem.plant_id == plant.id)
+        .order_by(col(QualityProblem.id))
+    )
+    return [ProblemTraceRow(*row) for row in session.connection().execute(statement).all()]
+
+
+@_collector_paused()
+def trace_problems(*, session: Session, plant: Plant) -> dict[str, TraceResult]:
+    """The trace of every problem of the plant, by problem id, read and traced in bulk."""
+    rows = problem_trace_rows(session=session, plant=plant)
+    traces = PlantTracing(session=session, plant=plant).trace_many(rows)
+    return {row.ref: result for row, result in zip(rows, traces, strict=True)}
 
 
 def _require_status(problem: QualityProblem, allowed: Sequence[str], doing: str) -> None:
@@ -445,11 +691,7 @@ def _settle(
     problem.counted_month = first_open_month(
         session=session, plant=ctx.plant, month=month_of(problem.found_on)
     )
-    return {
-        "shares": dict(shares),
-        "escapes": sorted(f"{unit} (op {op})" for unit, op in stored),
-        "counted_month": problem.counted_month,
-    }
+    return _settled_details(shares, stored, problem.counted_month)
 
 
 def _state(session: Session, problem: QualityProblem) -> dict:
@@ -1031,25 +1273,29 @@ def _identity(report: ProblemReport) -> tuple:
     )
 
 
-def stored_identities(*, session: Session, plant: Plant) -> dict[str, tuple]:
-    units = {u.id: c for c, u in units_by_code(session=session, plant=plant).items()}
+def stored_identities(*, session: Session, plant: Plant, refs: Collection[str]) -> dict[str, tuple]:
+    """The identity (see ``_identity``) of each stored problem among ``refs``."""
+    found_at = aliased(Unit)
     statement = (
-        select(QualityProblem, Part.code)
+        select(
+            QualityProblem.ref,
+            QualityProblem.found_on,
+            found_at.code,
+            Part.code,
+            QualityProblem.op,
+            QualityProblem.defect_code,
+            QualityProblem.severity,
+            QualityProblem.quantity,
+        )
         .join(Part, col(Part.id) == QualityProblem.part_id)
+        .join(found_at, col(found_at.id) == QualityProblem.found_at_unit_id)
         .where(QualityProblem.plant_id == plant.id)
     )
-    return {
-        p.ref: (
-            p.found_on,
-            units[p.found_at_unit_id],
-            part,
-            p.op,
-            p.defect_code,
-            p.severity,
-            p.quantity,
-        )
-        for p, part in session.exec(statement)
-    }
+    identities: dict[str, tuple] = {}
+    for batch in _batches(sorted(refs)):
+        for ref, *identity in session.exec(statement.where(col(QualityProblem.ref).in_(batch))):
+            identities[ref] = tuple(identity)
+    return identities
 
 
 @dataclass
@@ -1061,6 +1307,7 @@ class DefectRecord:
     closed_on: date | None
 
 
+@_collector_paused()
 def validate_defect_rows(
     rows: Sequence[Row], ctx: PlantTracing, today: date, stored: Mapping[str, tuple]
 ) -> tuple[list[DefectRecord], list[RowError], int]:
@@ -1073,6 +1320,7 @@ def validate_defect_rows(
     records: list[DefectRecord] = []
     unchanged = 0
     first_row: dict[str, int] = {}
+    ctx.load_parts({row["part"] for row in rows})
     for row in rows:
         row_errors: list[tuple[str, str]] = []
         ref = row["id"]
@@ -1150,30 +1398,10 @@ def validate_defect_rows(
     return records, errors, unchanged
 
 
+@_collector_paused()
 def apply_defect_records(
     *, session: Session, ctx: PlantTracing, records: Sequence[DefectRecord], actor: Actor
 ) -> None:
     """Write validated defect records (no commit)."""
-    now = _now()
-    for record in records:
-        assert record.view is not None
-        problem, _ = _new_problem(session, ctx, record.report, record.view, actor, now)
-        if record.shares:
-            details = _settle(session, ctx, problem, record.shares, "imported", now)
-            problem.status = "ruled"
-            _event(session, problem, actor, "imported-responsibility", "", details, at=now)
-        problem.deadline = record.deadline
-        if record.closed_on is not None:
-            problem.status = "closed"
-            problem.closed_on = record.closed_on
-            _event(
-                session,
-                problem,
-                actor,
-                "imported-closed",
-                "",
-                {"closed_on": record.closed_on},
-                at=now,
-            )
-        session.add(problem)
-    session.flush()
+    if records:
+        _create_problems(session, ctx, records, actor, _now())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -259,71 +259,112 @@ def apply_routings(
         session.execute(insert(OperationLink), links)
 
 
-def _views(session: Session, versions: Sequence[tuple[str, RoutingVersion]]) -> list[RoutingView]:
-    ids = [v.id for _, v in versions]
+_VERSION_COLUMNS = (
+    Part.code,
+    RoutingVersion.version,
+    RoutingVersion.source,
+    RoutingVersion.effective_from,
+    RoutingVersion.id,
+)
+
+
+def _views(session: Session, versions: Sequence[Sequence]) -> list[RoutingView]:
+    """Views of ``versions`` (rows of ``_VERSION_COLUMNS``).
+
+    Operations and links are read as plain rows straight from the connection: a plant
+    has tens of thousands of them, and they need no ORM bookkeeping.
+    """
+    ids = [version_id for *_, version_id in versions]
     if not ids:
         return []
-    operations: dict[int, list[tuple[int, RoutingOperation, str]]] = defaultdict(list)
+    connection = session.connection()
+    operations: dict[int, list[tuple[int, str, str, str, bool]]] = defaultdict(list)
+    op_names: dict[int, str] = {}
     statement = (
-        select(RoutingOperation, Unit.code)
+        select(
+            RoutingOperation.routing_version_id,
+            RoutingOperation.id,
+            RoutingOperation.op,
+            Unit.code,
+            RoutingOperation.category,
+            RoutingOperation.inspection,
+        )
         .join(Unit, col(Unit.id) == RoutingOperation.unit_id)
         .where(col(RoutingOperation.routing_version_id).in_(ids))
+        .order_by(col(RoutingOperation.routing_version_id), col(RoutingOperation.position))
     )
-    op_names: dict[int, str] = {}
-    for operation, unit_code in session.exec(statement):
-        operations[operation.routing_version_id].append((operation.position, operation, unit_code))
-        op_names[operation.id] = operation.op
+    for version_id, operation_id, op, unit_code, category, inspection in connection.execute(
+        statement
+    ).all():
+        operations[version_id].append((operation_id, op, unit_code, category, inspection))
+        op_names[operation_id] = op
     predecessors: dict[int, list[str]] = defaultdict(list)
-    links = session.exec(
+    links = connection.execute(
         select(OperationLink.from_operation_id, OperationLink.to_operation_id)
         .join(RoutingOperation, col(RoutingOperation.id) == OperationLink.to_operation_id)
         .where(col(RoutingOperation.routing_version_id).in_(ids))
     )
-    for source_id, target_id in links:
+    for source_id, target_id in links.all():
         predecessors[target_id].append(op_names[source_id])
-    views = []
-    for part, version in versions:
-        ops = tuple(
-            Operation(
-                op=row.op,
-                unit=unit_code,
-                category=row.category,
-                after=tuple(sorted(predecessors[row.id])),
-                inspection=row.inspection,
-            )
-            for _, row, unit_code in sorted(operations[version.id], key=lambda t: t[0])
+    return [
+        RoutingView(
+            part,
+            number,
+            source,
+            effective_from,
+            tuple(
+                Operation(
+                    op=op,
+                    unit=unit_code,
+                    category=category,
+                    after=tuple(sorted(predecessors[operation_id])),
+                    inspection=inspection,
+                )
+                for operation_id, op, unit_code, category, inspection in operations[version_id]
+            ),
+            version_id,
         )
-        views.append(
-            RoutingView(
-                part, version.version, version.source, version.effective_from, ops, version.id
-            )
-        )
-    return views
+        for part, number, source, effective_from, version_id in versions
+    ]
 
 
 def all_routing_versions(
-    *, session: Session, plant: Plant, source: str = "declared", part: str | None = None
+    *,
+    session: Session,
+    plant: Plant,
+    source: str = "declared",
+    parts: Collection[str] | None = None,
 ) -> dict[str, list[RoutingView]]:
-    """Every version of every part of the plant (or of ``part``), oldest first, by part code."""
+    """Every version of every part of the plant (or of ``parts``), oldest first, by part code."""
     statement = (
-        select(Part.code, RoutingVersion)
+        select(*_VERSION_COLUMNS)
         .join(RoutingVersion, col(RoutingVersion.part_id) == Part.id)
         .where(Part.plant_id == plant.id, RoutingVersion.source == source)
         .order_by(Part.code, col(RoutingVersion.version))
     )
-    if part is not None:
-        statement = statement.where(Part.code == part)
+    if parts is not None:
+        statement = statement.where(col(Part.code).in_(parts))
     result: dict[str, list[RoutingView]] = defaultdict(list)
-    for view in _views(session, list(session.exec(statement))):
+    for view in _views(session, session.exec(statement).all()):
         result[view.part].append(view)
     return dict(result)
+
+
+def views_by_id(*, session: Session, ids: Collection[int]) -> dict[int, RoutingView]:
+    """The routing versions ``ids`` (declared or observed), by id."""
+    statement = (
+        select(*_VERSION_COLUMNS)
+        .join(RoutingVersion, col(RoutingVersion.part_id) == Part.id)
+        .where(col(RoutingVersion.id).in_(ids))
+    )
+    return {view.version_id: view for view in _views(session, session.exec(statement).all())}
 
 
 def routing_versions(
     *, session: Session, plant: Plant, part: str, source: str = "declared"
 ) -> list[RoutingView]:
     """Every version of ``part``, oldest first."""
-    versions = all_routing_versions(session=session, plant=plant, source=source, part=part)
+    versions = all_routing_versions(session=session, plant=plant, source=source, parts=[part])
     if part not in versions:
         raise NoacError(f"plant {plant.code} has no routing for part '{part}'")
     return versions[part]
@@ -344,7 +385,7 @@ def routings_in_force(
 ) -> dict[str, RoutingView]:
     """Each part's routing in force on ``on``, by part code."""
     statement = (
-        select(Part.code, RoutingVersion)
+        select(*_VERSION_COLUMNS)
         .join(RoutingVersion, col(RoutingVersion.part_id) == Part.id)
         .where(
             Part.plant_id == plant.id,
@@ -353,7 +394,7 @@ def routings_in_force(
         )
         .order_by(Part.code, col(RoutingVersion.version))
     )
-    newest = {code: (code, version) for code, version in session.exec(statement)}
+    newest = {row[0]: row for row in session.exec(statement)}
     return {view.part: view for view in _views(session, list(newest.values()))}
 
 

@@ -16,7 +16,7 @@ from noac.services.access import Actor, require
 from noac.services.masterdata import ImportSummary
 from noac.services.periods import closed_months
 from noac.services.plants import plant_for_import, resolve_plant
-from noac.tabular import Row, read_table
+from noac.tabular import Table, read_table
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,11 @@ class ImportKind:
 
     required: tuple[str, ...]
     optional: tuple[str, ...]
-    load: Callable[[ImportContext, list[Row], ImportSummary], list[RowError]]
+    load: Callable[[ImportContext, Table, ImportSummary], list[RowError]]
     permission: str = "import-master-data"
 
 
-def _load_units(ctx: ImportContext, rows: list[Row], summary: ImportSummary) -> list[RowError]:
+def _load_units(ctx: ImportContext, rows: Table, summary: ImportSummary) -> list[RowError]:
     existing = masterdata.units_by_code(session=ctx.session, plant=ctx.plant)
     records, errors = masterdata.validate_unit_rows(rows, existing)
     if not errors:
@@ -51,9 +51,7 @@ def _load_units(ctx: ImportContext, rows: list[Row], summary: ImportSummary) -> 
     return errors
 
 
-def _load_defect_codes(
-    ctx: ImportContext, rows: list[Row], summary: ImportSummary
-) -> list[RowError]:
+def _load_defect_codes(ctx: ImportContext, rows: Table, summary: ImportSummary) -> list[RowError]:
     units = masterdata.units_by_code(session=ctx.session, plant=ctx.plant).values()
     categories = {category for unit in units for category in unit.category_list}
     records, errors = masterdata.validate_defect_code_rows(rows, categories)
@@ -64,7 +62,7 @@ def _load_defect_codes(
     return errors
 
 
-def _load_routings(ctx: ImportContext, rows: list[Row], summary: ImportSummary) -> list[RowError]:
+def _load_routings(ctx: ImportContext, rows: Table, summary: ImportSummary) -> list[RowError]:
     units = masterdata.units_by_code(session=ctx.session, plant=ctx.plant)
     parts, errors = routings.validate_routing_rows(rows, units)
     first_row: dict[str, int] = {}
@@ -85,7 +83,7 @@ def _load_routings(ctx: ImportContext, rows: list[Row], summary: ImportSummary) 
     return errors
 
 
-def _load_defects(ctx: ImportContext, rows: list[Row], summary: ImportSummary) -> list[RowError]:
+def _load_defects(ctx: ImportContext, rows: Table, summary: ImportSummary) -> list[RowError]:
     tracing = problems.PlantTracing(session=ctx.session, plant=ctx.plant)
     stored = problems.stored_identities(
         session=ctx.session, plant=ctx.plant, refs={row["id"] for row in rows}
@@ -101,7 +99,7 @@ def _load_defects(ctx: ImportContext, rows: list[Row], summary: ImportSummary) -
     return errors
 
 
-def _load_scores(ctx: ImportContext, rows: list[Row], summary: ImportSummary) -> list[RowError]:
+def _load_scores(ctx: ImportContext, rows: Table, summary: ImportSummary) -> list[RowError]:
     rules = scoring.ScoringRules(ctx.session, ctx.plant)
     entries, errors = scoring.validate_score_rows(rows, rules)
     if not errors:
@@ -111,7 +109,7 @@ def _load_scores(ctx: ImportContext, rows: list[Row], summary: ImportSummary) ->
     return errors
 
 
-def _load_handovers(ctx: ImportContext, rows: list[Row], summary: ImportSummary) -> list[RowError]:
+def _load_handovers(ctx: ImportContext, rows: Table, summary: ImportSummary) -> list[RowError]:
     records, errors = relations.validate_handover_rows(
         rows,
         masterdata.units_by_code(session=ctx.session, plant=ctx.plant),
@@ -125,7 +123,7 @@ def _load_handovers(ctx: ImportContext, rows: list[Row], summary: ImportSummary)
 
 
 def _load_service_relations(
-    ctx: ImportContext, rows: list[Row], summary: ImportSummary
+    ctx: ImportContext, rows: Table, summary: ImportSummary
 ) -> list[RowError]:
     records, errors = relations.validate_service_rows(
         rows, masterdata.units_by_code(session=ctx.session, plant=ctx.plant)

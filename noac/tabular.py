@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
+from typing import overload
 
 import openpyxl
 
@@ -35,13 +37,42 @@ class Row:
         return "" if position is None else self.cells[position]
 
 
-def column_cells(rows: Sequence[Row], columns: Sequence[str]) -> list[tuple[str, ...]]:
-    """The cells of ``columns`` (two or more required or optional ones) in each row of a file
-    read by ``read_table``, as tuples in the order of ``columns``."""
-    if not rows:
-        return []
-    cells_of = itemgetter(*(rows[0].columns[column] for column in columns))
-    return [cells_of(row.cells) for row in rows]
+class Table(Sequence[Row]):
+    """The data rows of a file in order, each made a ``Row`` when it is used.
+
+    A file of many thousand rows keeps only their numbers and cells (plain tuples, which
+    Python's garbage collector never has to walk); ``cells`` reads chosen columns of every
+    row without making rows at all.
+    """
+
+    def __init__(
+        self, numbers: list[int], records: list[tuple[str, ...]], columns: Mapping[str, int]
+    ) -> None:
+        self.numbers = numbers
+        self._records = records
+        self._columns = columns
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return list(map(Row, self.numbers[index], self._records[index], repeat(self._columns)))
+        return Row(self.numbers[index], self._records[index], self._columns)
+
+    def __iter__(self) -> Iterator[Row]:
+        return map(Row, self.numbers, self._records, repeat(self._columns))
+
+    def cells(self, columns: Sequence[str]) -> list[tuple[str, ...]]:
+        """The cells of ``columns`` (two or more required or optional ones) in every row, as
+        tuples in the order of ``columns``."""
+        return list(map(itemgetter(*(self._columns[column] for column in columns)), self._records))
 
 
 def split_list(value: str) -> list[str]:
@@ -95,7 +126,7 @@ def read_table(
     optional: Sequence[str] = (),
     *,
     data: bytes | None = None,
-) -> list[Row]:
+) -> Table:
     """Read a CSV or XLSX file whose header names the columns.
 
     Header names are matched case-insensitively; every ``required`` column
@@ -143,7 +174,8 @@ def read_table(
     columns = {column: position for position, column in enumerate([*header, *absent])}
     filler = ("",) * len(absent)
     nul_possible = b"\x00" in data
-    rows: list[Row] = []
+    numbers: list[int] = []
+    kept: list[tuple[str, ...]] = []
     for number, cells in numbered:
         if not any(cells):
             continue
@@ -159,9 +191,8 @@ def read_table(
             if nul:
                 errors += [RowError(number, column, "contains a NUL character") for column in nul]
                 continue
-        if filler:
-            cells += filler
-        rows.append(Row(number, cells, columns))
+        numbers.append(number)
+        kept.append(cells + filler)
     if errors:
         raise ImportRejected(name, errors)
-    return rows
+    return Table(numbers, kept, columns)

@@ -11,6 +11,7 @@ from noac.importers import import_file
 from noac.models import Plant, RoutingVersion, Unit
 from noac.services.plants import resolve_plant
 from noac.services.routings import in_force, plant_supply_graph, routing_versions
+from noac.tabular import read_table
 from tests.conftest import DATA, SYSTEM, snapshot, write_csv
 
 UNITS = """
@@ -260,6 +261,18 @@ def test_bom_and_xlsx_give_the_same_result(tmp_path, session):
         "B": ("乙", "workshop", 90.0),
         "C": ("丙", "inspection", None),
     }
+
+
+def test_a_table_numbers_its_rows_and_reads_columns_at_once():
+    data = "\ufeffName,CODE\r\n\r\nA, x \r\n,\r\nB,y,\r\n".encode()
+    table = read_table("t.csv", ("code", "name"), ("kind",), data=data)
+    assert len(table) == 2
+    assert [(row.number, row["code"], row["name"], row["kind"]) for row in table] == [
+        (3, "x", "A", ""),
+        (5, "y", "B", ""),
+    ]
+    assert (table[-1].number, [row.number for row in table[:1]]) == (5, [3])
+    assert table.cells(("kind", "code")) == [("", "x"), ("", "y")]
 
 
 def test_defect_code_origins_must_be_known_categories_or_handling(tmp_path, session, plant_files):

@@ -29,7 +29,7 @@ from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, parse_month
 from noac.services.routings import plant_supply_graph
 from noac.services.schemes import active_scheme
-from noac.tabular import Row, column_cells
+from noac.tabular import Table
 from noac.validation import check_text
 
 MAX_COMMENT = 2000
@@ -454,7 +454,7 @@ SCORE_COLUMNS = ("month", "rater", "ratee", "criterion", "value", "comment")
 
 
 def validate_score_rows(
-    rows: Sequence[Row], rules: ScoringRules
+    rows: Table, rules: ScoringRules
 ) -> tuple[list[ScoreValues], list[RowError]]:
     """Check the rows of a scores file.
 
@@ -466,12 +466,14 @@ def validate_score_rows(
     errors: list[RowError] = []
     entries: list[ScoreValues] = []
     first: dict[tuple[str, str, str, str], int] = {}
-    cells = column_cells(rows, SCORE_COLUMNS)
+    cells = rows.cells(SCORE_COLUMNS)
     allowed = rules.allowed({cell[0] for cell in cells})  # the months
     scales = {c.code: range(c.min, c.max + 1) for c in rules.scheme.criteria}
     comment_below = rules.scheme.comment_below
     numbers: dict[str, int | None] = {}
-    for row, (month, rater, ratee, criterion, value_text, comment) in zip(rows, cells, strict=True):
+    for number, (month, rater, ratee, criterion, value_text, comment) in zip(
+        rows.numbers, cells, strict=True
+    ):
         if value_text not in numbers:
             try:
                 numbers[value_text] = int(value_text)
@@ -479,12 +481,12 @@ def validate_score_rows(
                 numbers[value_text] = None
         value = numbers[value_text]
         if value is None:
-            errors.append(RowError(row.number, "value", f"'{value_text}' is not a whole number"))
+            errors.append(RowError(number, "value", f"'{value_text}' is not a whole number"))
             continue
-        number = first.setdefault((month, rater, ratee, criterion), row.number)
-        if number != row.number:
+        first_number = first.setdefault((month, rater, ratee, criterion), number)
+        if first_number != number:
             errors.append(
-                RowError(row.number, "criterion", f"the same score is already in row {number}")
+                RowError(number, "criterion", f"the same score is already in row {first_number}")
             )
         entry = (month, rater, ratee, criterion, value, comment)
         if not (
@@ -494,8 +496,7 @@ def validate_score_rows(
             and not (comment and check_text(comment, "the comment", MAX_COMMENT))
         ):
             errors += [
-                RowError(row.number, name, reason)
-                for name, reason in rules.check(ScoreEntry(*entry))
+                RowError(number, name, reason) for name, reason in rules.check(ScoreEntry(*entry))
             ]
         entries.append(entry)
     return entries, errors

@@ -1,7 +1,8 @@
-"""A bare Streamlit app for the dashboard benchmark: a text page and a page with one plotly chart.
+"""A bare Streamlit app, the floor of the ``dashboard`` workload of ``noac bench``: a text page
+and a page with one plotly chart.
 
-`streamlit run benchmarks/bare_page.py`; ``benchmarks/dashboard_render.py`` measures the time
-from clicking "Chart" in the sidebar until the chart is drawn.
+``noac/bench_browser.py`` serves it and measures the time from clicking "Chart" in the sidebar
+until the chart is drawn.
 """
 
 import plotly.graph_objects as go

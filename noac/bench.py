@@ -28,7 +28,7 @@ import statistics
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,12 +38,13 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from noac.db import create_db_engine
+from noac.errors import NoacError
 from noac.generate import QUALITY
 from noac.importers import import_file
-from noac.models import Plant, QualityProblem
-from noac.services.coefficients import close_month, reopen_month
+from noac.models import Plant
+from noac.services.coefficients import close_months, reopen_month
 from noac.services.periods import closed_months
-from noac.services.problems import PlantTracing
+from noac.services.problems import problem_trace_rows, trace_problems
 
 SCORE_COLUMNS = (
     "plant_id, month, rater_unit_id, ratee_unit_id, criterion, value, comment,"
@@ -204,7 +205,7 @@ SELECT s.ratee_unit_id, SUM(h.quantity * s.value) / SUM(h.quantity)
 FROM score s JOIN handover h
   ON h.plant_id = s.plant_id AND h.month = s.month
  AND h.from_unit_id = s.ratee_unit_id AND h.to_unit_id = s.rater_unit_id
-WHERE s.plant_id = :plant AND s.month = :month
+WHERE s.month = :month
 GROUP BY s.ratee_unit_id
 """
 
@@ -217,12 +218,14 @@ def close(session: Session, runs: int) -> Figure:
         ).scalar_one()
         for p in plants
     }
+    by_month: dict[str, list[Plant]] = {}
+    for plant in plants:
+        by_month.setdefault(month_of[plant.id], []).append(plant)
     size = sum(
         session.execute(
-            text("SELECT COUNT(*) FROM score WHERE plant_id = :p AND month = :m"),
-            {"p": p.id, "m": month_of[p.id]},
+            text("SELECT COUNT(*) FROM score WHERE month = :m"), {"m": month}
         ).scalar_one()
-        for p in plants
+        for month in by_month
     )
 
     def reopen() -> None:
@@ -237,12 +240,12 @@ def close(session: Session, runs: int) -> Figure:
                 )
 
     def step() -> None:
-        for plant in plants:
-            close_month(session=session, plant=plant, month=month_of[plant.id], actor=QUALITY)
+        for month, group in by_month.items():
+            close_months(session=session, plants=group, month=month, actor=QUALITY)
 
     def floor() -> None:
-        for plant in plants:
-            session.execute(text(GROUP_BY), {"plant": plant.id, "month": month_of[plant.id]}).all()
+        for month in by_month:
+            session.execute(text(GROUP_BY), {"month": month}).all()
 
     return _measure(
         "close-month",
@@ -254,7 +257,8 @@ def close(session: Session, runs: int) -> Figure:
         lambda: None,
         floor,
         restore=reopen,
-        note=f"close_month of the last month of {len(plants)} plant(s) vs one GROUP BY each",
+        note=f"close_months of the last month of {len(plants)} plant(s) in one call"
+        " vs one GROUP BY over all of them",
     )
 
 
@@ -262,19 +266,14 @@ def trace(session: Session, runs: int) -> Figure:
     plants = session.exec(select(Plant).order_by(Plant.code)).all()
     size = session.execute(text("SELECT COUNT(*) FROM quality_problem")).scalar_one()
 
-    def load(plant: Plant) -> list[QualityProblem]:
-        return list(session.exec(select(QualityProblem).where(QualityProblem.plant_id == plant.id)))
-
     def step() -> None:
         for plant in plants:
-            tracing = PlantTracing(session=session, plant=plant)
-            for problem in load(plant):
-                tracing.trace(problem)
+            trace_problems(session=session, plant=plant)
         session.expunge_all()
 
     def floor() -> None:
         for plant in plants:
-            load(plant)
+            problem_trace_rows(session=session, plant=plant)
         session.expunge_all()
 
     return _measure(
@@ -286,7 +285,8 @@ def trace(session: Session, runs: int) -> Figure:
         step,
         session.expunge_all,
         floor,
-        note="PlantTracing built and every problem traced vs loading the problem rows",
+        note="trace_problems (rows read, routings read, every problem traced) vs reading the"
+        " same problem rows",
     )
 
 
@@ -305,18 +305,45 @@ def _scratch_copy(url: str) -> tuple[str, Path | None]:
     return f"sqlite:///{target}", folder
 
 
-def run(url: str, runs: int = 3) -> dict:
-    """Run every workload on a copy of (SQLite) or in (PostgreSQL) the database at ``url``."""
+WORKLOADS = ("score-import", "close-month", "trace", "dashboard")
+
+
+def run(url: str, runs: int = 3, workloads: Sequence[str] = WORKLOADS) -> dict:
+    """Run ``workloads`` on a copy of (SQLite) or in (PostgreSQL) the database at ``url``.
+
+    The ``dashboard`` workload needs Playwright and the system Chromium; without them it is
+    left out and the report says why.
+    """
+    from noac import bench_browser
+
+    unknown = set(workloads) - set(WORKLOADS)
+    if unknown:
+        raise NoacError(
+            f"unknown workload {', '.join(sorted(unknown))} (one of {', '.join(WORKLOADS)})"
+        )
     bench_url, scratch = _scratch_copy(url)
     postgres = make_url(url).get_backend_name() == "postgresql"
     engine = create_db_engine(bench_url)
+    skipped = {}
+    figures = []
     try:
         with Session(engine, expire_on_commit=False) as session:
-            figures = [score_import(session, runs, postgres)]
-            # planner statistics after the deletes and re-inserts, as autovacuum would give
-            session.execute(text("ANALYZE"))
-            session.commit()
-            figures += [close(session, runs), trace(session, runs)]
+            if "score-import" in workloads:
+                figures.append(score_import(session, runs, postgres))
+                # planner statistics after the deletes and re-inserts, as autovacuum would give
+                session.execute(text("ANALYZE"))
+                session.commit()
+            if "close-month" in workloads:
+                figures.append(close(session, runs))
+            if "trace" in workloads:
+                figures.append(trace(session, runs))
+            month = session.execute(text("SELECT MAX(month) FROM score")).scalar_one()
+        if "dashboard" in workloads:
+            reason = bench_browser.missing()
+            if reason is None:
+                figures += bench_browser.dashboard(bench_url, month, runs)
+            else:
+                skipped["dashboard"] = reason
     finally:
         engine.dispose()
         if scratch is not None:
@@ -326,6 +353,7 @@ def run(url: str, runs: int = 3) -> dict:
         "runs": runs,
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "workloads": [asdict(f) for f in figures],
+        "skipped": skipped,
     }
 
 
@@ -341,5 +369,6 @@ def format_report(report: dict) -> str:
             f"{f['workload']:<14}{f['size']:>10} {f['unit']:<9}{f['median_s']:>10.3f}"
             f"{f['floor_s']:>10.3f}{f['ratio']:>8.1f}{f['per_second']:>11,}{f['peak_mb']:>9.1f}"
         )
-    lines += [f"  {f['workload']}: {f['note']}" for f in report["workloads"]]
+    lines += [f"  {f['workload']}: {f['note']}" for f in report["workloads"] if f["note"]]
+    lines += [f"  {name}: not run: {why}" for name, why in report.get("skipped", {}).items()]
     return "\n".join(lines)

@@ -929,6 +929,14 @@ def bench_command(
     ctx: typer.Context,
     scale: ScaleOption = "plant",
     runs: Annotated[int, typer.Option("--runs", help="Timed runs per workload.")] = 3,
+    workload: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--workload",
+            help="Run only this workload (repeatable): score-import, close-month, trace,"
+            " dashboard.",
+        ),
+    ] = None,
     json_: JsonOption = False,
 ) -> None:
     """Run the scale workloads against their floors; generates the data set into an empty
@@ -953,6 +961,6 @@ def bench_command(
         if empty:
             for line in generate(url, scale, 1):
                 typer.echo(line, err=True)
-        report = bench.run(url, runs=runs)
+        report = bench.run(url, runs=runs, workloads=workload or bench.WORKLOADS)
         report["scale"] = scale
     typer.echo(json.dumps(report, indent=2) if json_ else bench.format_report(report))

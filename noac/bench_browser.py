@@ -1,0 +1,253 @@
+"""The ``dashboard`` workload of ``noac bench``: the executive dashboard drawn in a browser.
+
+The app (``dashboards/app.py``) and a bare Streamlit page with one plotly chart
+(``benchmarks/bare_page.py``, the floor) are served by ``streamlit run`` on the bench
+database and driven by the system Chromium (Debian package ``chromium``) through Playwright,
+a development dependency. A page counts as drawn when the charts on show are laid out and
+the script run is over.
+
+- ``dashboard``: signed in as an executive, from a click on "Quality at a glance" in the
+  sidebar (coming from the plant page) until the tab it opens on has drawn its charts;
+- ``dashboard:<tab>``: from a click on another tab of the dashboard until its charts are drawn;
+- floor: from a click on "Chart" (coming from a page without charts) until its one chart is
+  drawn.
+
+The dashboard opens on the first plant and on the month given (``?month=`` in the link).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from noac.bench import Figure
+from noac.db import create_db_engine
+from noac.errors import NoacError
+from noac.models import User
+from noac.services import users
+from noac.services.access import SYSTEM
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "dashboards" / "app.py"
+BARE_PAGE = ROOT / "benchmarks" / "bare_page.py"
+USERNAME = "bench-executive"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# the charts of the tab on show (a tab left keeps its charts, hidden, until the run ends)
+SHOWN = "[data-testid=stMain] [role=tabpanel]:not([hidden]) .js-plotly-plot"
+SHOWN_CONTENT = (
+    "[data-testid=stMain] [role=tabpanel]:not([hidden]) [data-testid=stElementContainer]"
+)
+ANY = "[data-testid=stMain] .js-plotly-plot"
+DRAWN = """({selector, count}) => {
+    const plots = [...document.querySelectorAll(selector)];
+    return plots.length === count
+        && plots.every(p => p._fullLayout && p.querySelector('.main-svg'))
+        && !document.querySelector('[data-testid=stStatusWidget]');
+}"""
+
+
+def missing() -> str | None:
+    """Why the workload cannot run here, or None."""
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install -e '.[dev]')"
+    if chromium() is None:
+        return "the system Chromium is not installed (Debian package chromium)"
+    if not BARE_PAGE.exists():
+        return f"{BARE_PAGE} is missing (run from a clone of the repository)"
+    return None
+
+
+def chromium() -> str | None:
+    return os.environ.get("NOAC_CHROMIUM") or shutil.which("chromium")
+
+
+def _executive(url: str) -> str:
+    """A password for the bench's executive account, created on first use."""
+    password = secrets.token_urlsafe(16)
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as session:
+            if session.exec(select(User).where(User.username == USERNAME)).first() is None:
+                users.add_user(
+                    session=session,
+                    actor=SYSTEM,
+                    username=USERNAME,
+                    display_name="bench executive",
+                    role="executive",
+                    password=password,
+                )
+            else:
+                users.reset_password(
+                    session=session, actor=SYSTEM, username=USERNAME, password=password
+                )
+    finally:
+        engine.dispose()
+    return password
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def _served(script: Path, url: str, peak: list[float]) -> Iterator[str]:
+    """``streamlit run script`` on a free port; yield its address. The server's peak
+    resident memory (MB) is appended to ``peak`` when it stops."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "streamlit", "run", str(script)),
+            *("--server.headless", "true", "--server.port", str(port)),
+            *("--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"),
+            *("--client.toolbarMode", "viewer"),
+        ],
+        env=os.environ | {"NOAC_DATABASE_URL": url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise NoacError(f"{script.name} did not start") from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        _, _, usage = os.wait4(process.pid, 0)
+        peak.append(usage.ru_maxrss / 1024)
+
+
+def _timed(page, click: Callable[[], object], selector: str, count: int) -> float:
+    started = time.perf_counter()
+    click()
+    page.wait_for_function(
+        DRAWN, arg={"selector": selector, "count": count}, timeout=180_000, polling="raf"
+    )
+    return time.perf_counter() - started
+
+
+def _idle(page) -> None:
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=180_000
+    )
+
+
+def _dashboard(browser, base: str, password: str, month: str, runs: int) -> dict[str, list]:
+    """Times per view: the page as opened (``dashboard``), then each other tab."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{base}/?month={month}")
+    page.get_by_role("textbox", name="Username").fill(USERNAME)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    tabs = page.get_by_role("tab")
+    tabs.first.wait_for(timeout=180_000)
+    _idle(page)
+    opened = page.locator(SHOWN).count()
+    labels = tabs.all_inner_texts()
+    charts = {}  # a first visit of each tab tells how many charts it draws
+    for index in range(1, len(labels)):
+        tabs.nth(index).click()
+        page.locator(SHOWN_CONTENT).first.wait_for(timeout=180_000)
+        _idle(page)
+        page.wait_for_timeout(1000)
+        charts[index] = page.locator(SHOWN).count()
+    nav = page.locator("[data-testid=stSidebarNav]")
+    times: dict[str, list] = defaultdict(list)
+    for _ in range(runs):
+        nav.get_by_text("Plant and supply graph").click()
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=stMain] [role=tabpanel]')"
+            " && !document.querySelector('[data-testid=stStatusWidget]')",
+            timeout=180_000,
+        )
+        times["dashboard"].append(
+            _timed(page, nav.get_by_text("Quality at a glance").click, SHOWN, opened)
+        )
+        for index, count in charts.items():
+            times[f"dashboard:{labels[index]}"].append(
+                _timed(page, tabs.nth(index).click, SHOWN, count)
+            )
+    page.close()
+    times["charts"] = [opened]
+    return times
+
+
+def _bare(browser, base: str, runs: int) -> list[float]:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(base)
+    page.get_by_role("heading", name="Home").wait_for(timeout=60_000)
+    nav = page.locator("[data-testid=stSidebarNav]")
+    times = []
+    for _ in range(runs):
+        _timed(page, nav.get_by_text("Chart").click, ANY, 1)
+        _timed(page, nav.get_by_text("Home").click, ANY, 0)
+        times.append(_timed(page, nav.get_by_text("Chart").click, ANY, 1))
+    page.close()
+    return times
+
+
+def dashboard(url: str, month: str, runs: int) -> list[Figure]:
+    """The dashboard as opened and each of its other tabs, against the bare page."""
+    from playwright.sync_api import sync_playwright
+
+    password = _executive(url)
+    app_peak: list[float] = []
+    bare_peak: list[float] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=FLAGS)
+        try:
+            with _served(APP, url, app_peak) as base:
+                views = _dashboard(browser, base, password, month, runs)
+            with _served(BARE_PAGE, url, bare_peak) as base:
+                floors = _bare(browser, base, runs)
+        finally:
+            browser.close()
+    opened = views.pop("charts")[0]
+    floor = statistics.median(floors)
+    figures = []
+    for name, times in views.items():
+        median = statistics.median(times)
+        figures.append(
+            Figure(
+                workload=name,
+                size=opened if name == "dashboard" else 1,
+                unit="page" if name == "dashboard" else "tab",
+                median_s=round(median, 4),
+                floor_s=round(floor, 4),
+                ratio=round(median / floor, 2),
+                per_second=round(1 / median, 2),
+                peak_mb=round(app_peak[0], 1),
+                runs=[round(t, 4) for t in times],
+                floor_runs=[round(t, 4) for t in floors],
+                note=(
+                    f"{month}: click to drawn in Chromium vs a bare page with one plotly chart;"
+                    " peak MB: the app server's resident memory"
+                    if name == "dashboard"
+                    else ""
+                ),
+            )
+        )
+    return figures

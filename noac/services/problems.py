@@ -505,19 +505,16 @@ def _insert_problems(session: Session, plant: Plant, rows: Sequence[dict]) -> li
     """Insert problem rows and return their ids, in order; a row without a ref gets the one
     NOAC gives (``PLANT-000123``, from its id).
 
-    Rows are inserted as one Core ``executemany`` and their ids read back by ref: the ORM's
-    bulk insert, or asking each insert for its id, costs a statement per row.
+    Rows with a ref are inserted as one Core insert returning (ref, id), which both
+    databases run as multi-row statements; the ORM's bulk insert, or asking for the ids
+    in the order of the rows, costs a statement per row.
     """
     table = QualityProblem.__table__
     named = [row for row in rows if row["ref"]]
     ids: dict[str, int] = {}
     if named:
-        session.exec(insert(table), params=named)
-        lookup = select(QualityProblem.ref, QualityProblem.id).where(
-            QualityProblem.plant_id == plant.id
-        )
-        for batch in _batches(sorted(row["ref"] for row in named)):
-            ids.update(session.exec(lookup.where(col(QualityProblem.ref).in_(batch))).all())
+        returned = session.exec(insert(table).returning(table.c.ref, table.c.id), params=named)
+        ids.update(returned.all())
     result = []
     for row in rows:
         if row["ref"]:

@@ -41,7 +41,10 @@ def db() -> Iterator[Session]:
 
 
 def lang() -> str:
-    return st.session_state.get(LANG, get_settings().language)
+    # the settings are read only when the user has not chosen: pages call this per text
+    if LANG in st.session_state:
+        return st.session_state[LANG]
+    return get_settings().language
 
 
 def t(key: str, **values: object) -> str:

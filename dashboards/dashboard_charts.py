@@ -6,6 +6,7 @@ is in the user's language) and ``lang``; it draws and computes nothing of its ow
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date
 
@@ -182,6 +183,9 @@ def ranking_figure(ranking: Sequence[UnitMonth], t: Text, lang: str) -> go.Figur
     )
 
 
+MAP_ARROWS = 120  # edges up to which each gets an arrowhead
+
+
 def supply_map_figure(data: SupplyMap, t: Text, lang: str) -> go.Figure:
     """The units upstream (left) to downstream (right): nodes coloured by K's band, edges
     coloured by the customer's form score (grey, dotted: no form) and as thick as the
@@ -199,27 +203,18 @@ def supply_map_figure(data: SupplyMap, t: Text, lang: str) -> go.Figure:
     heaviest = max((e.volume for e in data.edges), default=1.0) or 1.0
     traces: list[dict] = []
     annotations: list[dict] = []
+    arrows: list[dict] = []
+    # edges of the same look share one line trace (a large plant has hundreds of edges)
+    lines: dict[tuple[str, float], tuple[list, list]] = defaultdict(lambda: ([], []))
     mid_x, mid_y, mid_text, mid_colour = [], [], [], []
     for e in data.edges:
         curve = edge_curve(positions[e.supplier], positions[e.customer])
-        colour = MISSING if e.form is None else score_colour(e.form)
-        traces.append(
-            {
-                "type": "scatter",
-                "x": [x for x, _ in curve],
-                "y": [y for _, y in curve],
-                "mode": "lines",
-                "line": {
-                    "width": 1.5 + 7 * e.volume / heaviest,
-                    "color": colour,
-                    "dash": "dot" if e.form is None else "solid",
-                },
-                "hoverinfo": "skip",
-                "showlegend": False,
-            }
-        )
+        colour = MISSING if e.form is None else score_colour(round(e.form))
+        xs, ys = lines[(colour, round(1.5 + 7 * e.volume / heaviest))]
+        xs += [*(x for x, _ in curve), None]
+        ys += [*(y for _, y in curve), None]
         (ax, ay), (x1, y1) = curve[-3], curve[-1]
-        annotations.append(
+        arrows.append(
             {
                 "x": x1,
                 "y": y1,
@@ -253,6 +248,25 @@ def supply_map_figure(data: SupplyMap, t: Text, lang: str) -> go.Figure:
             + t("dash.hover.volume", value=number(e.volume, lang, 0))
             + f"<br>{score}"
         )
+    for (colour, width), (xs, ys) in lines.items():
+        traces.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "mode": "lines",
+                "line": {
+                    "width": width,
+                    "color": colour,
+                    "dash": "dot" if colour == MISSING else "solid",
+                },
+                "hoverinfo": "skip",
+                "showlegend": False,
+            }
+        )
+    # arrowheads for a readable map; beyond, the upstream-left layout tells the direction
+    if len(arrows) <= MAP_ARROWS:
+        annotations += arrows
     traces.append(
         {
             "type": "scatter",
@@ -350,10 +364,16 @@ def supply_map_figure(data: SupplyMap, t: Text, lang: str) -> go.Figure:
     )
 
 
+MATRIX_NUMBERS = 900  # cells up to which each cell shows its number; beyond, hover shows it
+
+
 def matrix_figure(data: Matrix, t: Text, lang: str) -> go.Figure:
     """Supplier (rows, upstream on top) x customer (columns) heatmap of the form scores;
-    cells owed a form without one are grey with a cross, pairs without supply are empty."""
+    cells owed a form without one are grey with a cross, pairs without supply are empty.
+    A large plant's matrix shows the numbers on hover only: they would not be readable, and
+    drawing thousands of labels slows the page down."""
     rows, columns = data.suppliers, data.customers
+    numbers = "%{text}" if len(rows) * len(columns) <= MATRIX_NUMBERS else None
     row_at = {u: i for i, u in enumerate(rows)}
     column_at = {u: j for j, u in enumerate(columns)}
     scores = [[None] * len(columns) for _ in rows]
@@ -384,7 +404,7 @@ def matrix_figure(data: Matrix, t: Text, lang: str) -> go.Figure:
             x=columns,
             y=rows,
             text=labels,
-            texttemplate="%{text}",
+            texttemplate=numbers,
             hovertext=hover,
             hoverinfo="text",
             colorscale=SCORE_SCALE,
@@ -401,7 +421,7 @@ def matrix_figure(data: Matrix, t: Text, lang: str) -> go.Figure:
             x=columns,
             y=rows,
             text=missing_text,
-            texttemplate="%{text}",
+            texttemplate=numbers,
             textfont={"color": "#444", "size": 14},
             hovertext=hover,
             hoverinfo="text",

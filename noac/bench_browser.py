@@ -73,6 +73,8 @@ NOT_RUNNING = (
     ".getAttribute('data-test-script-state') !== 'running'"
 )
 RAN = f"() => window.benchRan && {NOT_RUNNING}"
+LAID_OUT = f"""() => [...document.querySelectorAll('{SHOWN}')]
+    .every(p => p._fullLayout && p.querySelector('.main-svg'))"""
 DRAWN = f"""({{selector, count}}) => {{
     const plots = [...document.querySelectorAll(selector)];
     return window.benchRan && {NOT_RUNNING} && plots.length === count
@@ -196,6 +198,7 @@ def _dashboard(browser, base: str, password: str, month: str, runs: int) -> dict
     charts = {}  # a first visit of each tab tells how many charts it draws
     for index in order:
         _run(page, tabs.nth(index).click)
+        page.wait_for_function(LAID_OUT, timeout=180_000)
         charts[index] = page.locator(SHOWN).count()
     times: dict[str, list] = defaultdict(list)
     for _ in range(runs):

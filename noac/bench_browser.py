@@ -21,27 +21,21 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlmodel import Session, select
 
+from noac.app_server import APP, served
 from noac.bench import Figure
 from noac.db import create_db_engine
-from noac.errors import NoacError
 from noac.models import User
 from noac.services import users
 from noac.services.access import SYSTEM
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "dashboards" / "app.py"
 BARE_PAGE = ROOT / "benchmarks" / "bare_page.py"
 USERNAME = "bench-executive"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -121,51 +115,13 @@ def _executive(url: str) -> str:
     return password
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def _served(script: Path, url: str, peak: list[float]) -> Iterator[str]:
-    """``streamlit run script`` on a free port; yield its address. The server's peak
-    resident memory (MB) is appended to ``peak`` when it stops."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "streamlit", "run", str(script)),
-            *("--server.headless", "true", "--server.port", str(port)),
-            *("--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"),
-            *("--client.toolbarMode", "viewer", "--server.fileWatcherType", "none"),
-        ],
-        env=os.environ | {"NOAC_DATABASE_URL": url},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise NoacError(f"{script.name} did not start") from None
-                time.sleep(0.3)
-        yield base
-    finally:
-        process.terminate()
-        _, _, usage = os.wait4(process.pid, 0)
-        peak.append(usage.ru_maxrss / 1024)
-
-
-def _timed(page, click: Callable[[], object], selector: str, count: int) -> float:
-    """Seconds from ``click`` until its run is over and ``count`` charts are drawn."""
+def _timed(page, target, selector: str, count: int) -> float:
+    """Seconds from a click on ``target`` (a locator, found before the clock starts) until
+    its run is over and ``count`` charts are drawn."""
+    element = target.element_handle()
     page.evaluate(WATCH)
     started = time.perf_counter()
-    click()
+    element.click()
     page.wait_for_function(
         DRAWN, arg={"selector": selector, "count": count}, timeout=180_000, polling="raf"
     )
@@ -202,9 +158,7 @@ def _dashboard(browser, base: str, password: str, month: str, runs: int) -> dict
     for _ in range(runs):
         for index in order:
             name = f"dashboard:{labels[index]}" if index else "dashboard"
-            times.setdefault(name, []).append(
-                _timed(page, tabs.nth(index).click, SHOWN, charts[index])
-            )
+            times.setdefault(name, []).append(_timed(page, tabs.nth(index), SHOWN, charts[index]))
     page.close()
     times["charts"] = [charts[0]]
     return times
@@ -217,9 +171,9 @@ def _bare(browser, base: str, runs: int) -> list[float]:
     nav = page.locator("[data-testid=stSidebarNav]")
     times = []
     for _ in range(runs):
-        _timed(page, nav.get_by_text("Chart").click, ANY, 1)
-        _timed(page, nav.get_by_text("Home").click, ANY, 0)
-        times.append(_timed(page, nav.get_by_text("Chart").click, ANY, 1))
+        _timed(page, nav.get_by_text("Chart"), ANY, 1)
+        _timed(page, nav.get_by_text("Home"), ANY, 0)
+        times.append(_timed(page, nav.get_by_text("Chart"), ANY, 1))
     page.close()
     return times
 
@@ -234,9 +188,9 @@ def dashboard(url: str, month: str, runs: int) -> list[Figure]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium(), args=FLAGS)
         try:
-            with _served(APP, url, app_peak) as base:
+            with served(APP, url, app_peak) as base:
                 views = _dashboard(browser, base, password, month, runs)
-            with _served(BARE_PAGE, url, bare_peak) as base:
+            with served(BARE_PAGE, url, bare_peak) as base:
                 floors = _bare(browser, base, runs)
         finally:
             browser.close()

@@ -17,8 +17,8 @@ import pandas as pd
 import typer
 from sqlmodel import Session
 
+from noac import app_server, exports
 from noac import demo as demo_data
-from noac import exports
 from noac.backup import backup, restore
 from noac.db import check_schema, create_db_engine, migrate
 from noac.errors import NoacError
@@ -255,14 +255,8 @@ def routing_show(
 
 
 def _serve(url: str, port: int) -> None:
-    app_path = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
     env = os.environ | {"NOAC_DATABASE_URL": url}
-    command = [
-        *(sys.executable, "-m", "streamlit", "run", str(app_path)),
-        *("--server.port", str(port), "--client.toolbarMode", "viewer"),
-        *("--browser.gatherUsageStats", "false"),
-    ]
-    subprocess.run(command, env=env, check=False)
+    subprocess.run(app_server.command(app_server.APP, port), env=env, check=False)
 
 
 @app.command()

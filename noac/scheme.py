@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -67,7 +68,7 @@ class Scheme(BaseModel):
             raise ValueError("criterion codes must be unique")
         return self
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """SHA-256 of the scheme's canonical JSON: equal content, equal hash."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)

@@ -39,7 +39,7 @@ from noac.services.access import Actor, require
 from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, next_month, parse_month
 from noac.services.schemes import active_scheme, record_scheme
-from noac.services.scoring import Form, month_days, plants_forms, supply_weights
+from noac.services.scoring import FormScore, form_scores, month_days, supply_weights
 
 CALIBRATION_WINDOW = 6
 RETALIATION_DROP = 20.0
@@ -102,7 +102,7 @@ class MonthComputation:
 
 
 def _calibrate(
-    month_forms: list[Form], window: list[Form]
+    month_forms: list[FormScore], window: list[FormScore]
 ) -> tuple[dict[tuple[str, str], float], set[str]]:
     """z-score calibration: ``F' = M + (F - mean_r) / sd_r * SD`` over the window.
 
@@ -163,12 +163,7 @@ def compute_months(
         units[unit.plant_id].append(unit)
         codes[unit.id] = unit.code
     weights = _weights(session, plants, month, codes)
-    complete = {
-        plant_id: [f for f in month_forms if f.complete]
-        for plant_id, month_forms in plants_forms(
-            session=session, schemes=schemes, months=[month]
-        ).items()
-    }
+    complete = form_scores(session=session, schemes=schemes, months=[month])
     blamed = _blamed(session, ids, month, codes)
     history = _history(session, schemes, month, units, complete, blamed)
     penalties = _penalties(session, ids, month, schemes, codes)
@@ -193,7 +188,7 @@ def _computation(
     scheme: Scheme,
     units: list,
     weights: dict[tuple[str, str], float],
-    complete: list[Form],
+    complete: list[FormScore],
     blamed: set[tuple[str, str]],
     penalties: dict[str, dict[str, list]],
 ) -> MonthComputation:
@@ -223,7 +218,7 @@ def _computation(
         if all((rater, r) not in submitted for r in ratees):
             flags[rater].add("missing-forms")
 
-    _uniform_flags(complete, month, scheme, flags)
+    _uniform_flags(complete, month, flags)
     _retaliation_flags(complete, month, blamed, flags, notes)
 
     raters_of: dict[str, list[dict]] = defaultdict(list)
@@ -323,7 +318,7 @@ def _blamed(session, ids, month, codes) -> dict[int, set[tuple[str, str]]]:
     return blamed
 
 
-def _history(session, schemes, month, units, complete, blamed) -> dict[int, list[Form]]:
+def _history(session, schemes, month, units, complete, blamed) -> dict[int, list[FormScore]]:
     """Per plant, the complete forms of the months before ``month`` that calibration and the
     flags can use: every one of a plant that calibrates; else those of the raters that gave
     every ratee the maximum this month and those of the pairs whose ratee blamed the rater."""
@@ -331,42 +326,35 @@ def _history(session, schemes, month, units, complete, blamed) -> dict[int, list
     others = {p: scheme for p, scheme in schemes.items() if p not in calibrating}
     raters: set[int] = set()
     pairs: set[tuple[int, int]] = set()
-    for plant_id, scheme in others.items():
+    for plant_id in others:
         ids = {unit.code: unit.id for unit in units[plant_id]}
-        maximum = {c.code: c.max for c in scheme.criteria}
-        below = {
-            f.rater for f in complete[plant_id] if any(f.values[c] != m for c, m in maximum.items())
-        }
+        below = {f.rater for f in complete[plant_id] if not f.top}
         for f in complete[plant_id]:
             if f.rater not in below:
                 raters.add(ids[f.rater])
             if (f.rater, f.ratee) in blamed[plant_id]:
                 pairs.add((ids[f.rater], ids[f.ratee]))
     months = previous_months(month, CALIBRATION_WINDOW)
-    loaded: dict[int, list[Form]] = {}
+    loaded: dict[int, list[FormScore]] = {}
     if calibrating:
-        loaded |= plants_forms(session=session, schemes=calibrating, months=months)
+        loaded |= form_scores(session=session, schemes=calibrating, months=months)
     if raters or pairs:
-        loaded |= plants_forms(
+        loaded |= form_scores(
             session=session, schemes=others, months=months, raters=raters, pairs=pairs
         )
-    return {plant_id: [f for f in loaded.get(plant_id, []) if f.complete] for plant_id in schemes}
+    return {plant_id: loaded.get(plant_id, []) for plant_id in schemes}
 
 
-def _uniform_flags(complete: list[Form], month: str, scheme: Scheme, flags) -> None:
+def _uniform_flags(complete: list[FormScore], month: str, flags) -> None:
     """A rater that gave every ratee the maximum on every criterion three months running."""
     months = [*previous_months(month, UNIFORM_MONTHS - 1), month]
-    by_rater: dict[str, dict[str, list[Form]]] = defaultdict(lambda: defaultdict(list))
+    by_rater: dict[str, dict[str, bool]] = defaultdict(dict)
     for f in complete:
         if f.month in months:
-            by_rater[f.rater][f.month].append(f)
+            per_month = by_rater[f.rater]
+            per_month[f.month] = per_month.get(f.month, True) and f.top
     for rater, per_month in by_rater.items():
-        if len(per_month) == UNIFORM_MONTHS and all(
-            f.values[c.code] == c.max
-            for month_forms in per_month.values()
-            for f in month_forms
-            for c in scheme.criteria
-        ):
+        if len(per_month) == UNIFORM_MONTHS and all(per_month.values()):
             flags[rater].add("uniform-scores")
 
 

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, insert, or_, tuple_
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    tuple_,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
@@ -544,6 +553,87 @@ def _form_scorer(scheme: Scheme) -> Callable[[Mapping[str, int]], float | None]:
         return round(weighted / total, 10)
 
     return score
+
+
+class FormScore(NamedTuple):
+    """A complete form as the month close uses it: its score F, and whether every criterion
+    got the scale's maximum."""
+
+    month: str
+    rater: str
+    ratee: str
+    score: float
+    top: bool
+
+
+def form_scores(
+    *,
+    session: Session,
+    schemes: Mapping[int, Scheme],
+    months: Sequence[str],
+    raters: Collection[int] = (),
+    pairs: Collection[tuple[int, int]] = (),
+) -> dict[int, list[FormScore]]:
+    """The complete forms of the given months of each plant (by plant id, with its scheme),
+    scored by the database (one ``GROUP BY`` per scheme in force), sorted by month, rater and
+    ratee; the same scores as ``form_score``. Given ``raters`` or (rater, ratee) ``pairs``
+    (unit ids), only their forms."""
+    ids = list(schemes)
+    units = select(Unit.id, Unit.code).where(col(Unit.plant_id).in_(ids))
+    codes = dict(session.connection().execute(units).all())
+    by_scheme: dict[str, list[int]] = defaultdict(list)
+    for plant_id, scheme in schemes.items():
+        by_scheme[scheme.content_hash].append(plant_id)
+    result: dict[int, list[FormScore]] = {plant_id: [] for plant_id in ids}
+    for plant_ids in by_scheme.values():
+        scheme = schemes[plant_ids[0]]
+        known = [c.code for c in scheme.criteria]
+        term = case(
+            {
+                c.code: literal(c.weight * 100.0)
+                * (Score.value - c.min)
+                / literal(float(c.max - c.min))
+                for c in scheme.criteria
+            },
+            value=Score.criterion,
+        )
+        top = case(
+            *((and_(Score.criterion == c.code, Score.value == c.max), 1) for c in scheme.criteria),
+            (col(Score.criterion).in_(known), 0),
+        )
+        statement = (
+            select(
+                Score.plant_id,
+                Score.month,
+                Score.rater_unit_id,
+                Score.ratee_unit_id,
+                func.sum(term),
+                func.count(case((col(Score.criterion).in_(known), 1))),
+                func.min(top),
+            )
+            .where(col(Score.plant_id).in_(plant_ids), col(Score.month).in_(months))
+            .group_by(Score.plant_id, Score.month, Score.rater_unit_id, Score.ratee_unit_id)
+        )
+        if raters or pairs:
+            statement = statement.where(
+                or_(
+                    col(Score.rater_unit_id).in_(raters),
+                    tuple_(Score.rater_unit_id, Score.ratee_unit_id).in_(pairs),
+                )
+            )
+        total = sum(c.weight for c in scheme.criteria)
+        for plant_id, month, rater, ratee, weighted, count, all_top in (
+            session.connection().execute(statement).all()
+        ):
+            if count == len(known):
+                result[plant_id].append(
+                    FormScore(
+                        month, codes[rater], codes[ratee], round(weighted / total, 10), all_top == 1
+                    )
+                )
+    for forms_of_plant in result.values():
+        forms_of_plant.sort()
+    return result
 
 
 def forms(

@@ -36,6 +36,7 @@ from noac.models import (
 from noac.scheme import Scheme
 from noac.services import audit
 from noac.services.access import Actor, require
+from noac.services.bulk import collector_paused
 from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, next_month, parse_month
 from noac.services.schemes import active_scheme, record_scheme
@@ -139,6 +140,7 @@ def compute_month(
     return compute_months(session=session, plants=[plant], month=month, schemes=schemes)[0]
 
 
+@collector_paused()
 def compute_months(
     *,
     session: Session,
@@ -457,6 +459,7 @@ def close_month(
     return close_months(session=session, plants=[plant], month=month, actor=actor, today=today)[0]
 
 
+@collector_paused()
 def close_months(
     *,
     session: Session,

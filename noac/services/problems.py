@@ -13,13 +13,11 @@ open, else in the first open month at the time it is settled.
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import json
 import math
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import NamedTuple, TypeVar
@@ -46,6 +44,7 @@ from noac.models import (
 )
 from noac.services import audit
 from noac.services.access import Actor, require
+from noac.services.bulk import collector_paused
 from noac.services.masterdata import defect_codes_by_code, units_by_code
 from noac.services.periods import closed_months, first_open_month, month_of
 from noac.services.routings import RoutingView, all_routing_versions, in_force, views_by_id
@@ -89,25 +88,6 @@ class ProblemReport:
 class Milestone:
     due: date
     text: str
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a bulk step (a ``with`` block or a
-    decorated function).
-
-    Tracing or importing a plant's problems builds hundreds of thousands of small objects
-    that are kept (routings, traces, rows); the collector's full passes over all of them
-    took as long as the work itself. Nothing such a step builds needs the collector to be
-    freed, and it runs again as soon as the step ends.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class PlantTracing:
@@ -241,7 +221,7 @@ class PlantTracing:
     def trace(self, problem: QualityProblem) -> TraceResult:
         return self.trace_many([problem])[0]
 
-    @_collector_paused()
+    @collector_paused()
     def trace_many(self, problems: Sequence[ProblemTraceRow | QualityProblem]) -> list[TraceResult]:
         """Trace many problems (stored ones, or rows of ``problem_trace_rows``) in order."""
         self.load_versions({p.routing_version_id for p in problems})
@@ -637,7 +617,7 @@ def problem_trace_rows(*, session: Session, plant: Plant) -> list[ProblemTraceRo
     return [ProblemTraceRow(*row) for row in session.connection().execute(statement).all()]
 
 
-@_collector_paused()
+@collector_paused()
 def trace_problems(*, session: Session, plant: Plant) -> dict[str, TraceResult]:
     """The trace of every problem of the plant, by problem id, read and traced in bulk."""
     rows = problem_trace_rows(session=session, plant=plant)
@@ -1304,7 +1284,7 @@ class DefectRecord:
     closed_on: date | None
 
 
-@_collector_paused()
+@collector_paused()
 def validate_defect_rows(
     rows: Sequence[Row], ctx: PlantTracing, today: date, stored: Mapping[str, tuple]
 ) -> tuple[list[DefectRecord], list[RowError], int]:
@@ -1395,7 +1375,7 @@ def validate_defect_rows(
     return records, errors, unchanged
 
 
-@_collector_paused()
+@collector_paused()
 def apply_defect_records(
     *, session: Session, ctx: PlantTracing, records: Sequence[DefectRecord], actor: Actor
 ) -> None:

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import (
+    Integer,
     and_,
     bindparam,
     case,
@@ -25,7 +26,9 @@ from sqlalchemy import (
     literal,
     or_,
     tuple_,
+    values,
 )
+from sqlalchemy import column as sql_column
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
@@ -615,12 +618,7 @@ def form_scores(
             .group_by(Score.plant_id, Score.month, Score.rater_unit_id, Score.ratee_unit_id)
         )
         if raters or pairs:
-            statement = statement.where(
-                or_(
-                    col(Score.rater_unit_id).in_(raters),
-                    tuple_(Score.rater_unit_id, Score.ratee_unit_id).in_(pairs),
-                )
-            )
+            statement = statement.where(or_(*_wanted(raters, pairs)))
         total = sum(c.weight for c in scheme.criteria)
         for plant_id, month, rater, ratee, weighted, count, all_top in (
             session.connection().execute(statement).all()
@@ -636,6 +634,27 @@ def form_scores(
     return result
 
 
+def _wanted(raters: Collection[int], pairs: Collection[tuple[int, int]]) -> list:
+    """Conditions on a score: its rater is one of ``raters``, or its (rater, ratee) one of
+    ``pairs``. The pairs are a table of values: as a list of row values PostgreSQL took
+    seconds over a few hundred of them."""
+    conditions = []
+    if raters:
+        conditions.append(col(Score.rater_unit_id).in_(raters))
+    if pairs:
+        wanted = (
+            values(sql_column("rater", Integer), sql_column("ratee", Integer), name="wanted")
+            .data(sorted(pairs))
+            .cte("wanted")
+        )
+        conditions.append(
+            tuple_(Score.rater_unit_id, Score.ratee_unit_id).in_(
+                select(wanted.c.rater, wanted.c.ratee)
+            )
+        )
+    return conditions
+
+
 def forms(
     *, session: Session, plant: Plant, months: Sequence[str], scheme: Scheme | None = None
 ) -> list[Form]:
@@ -649,12 +668,9 @@ def plants_forms(
     session: Session,
     schemes: Mapping[int, Scheme],
     months: Sequence[str],
-    raters: Collection[int] = (),
-    pairs: Collection[tuple[int, int]] = (),
 ) -> dict[int, list[Form]]:
     """The forms of the given months of each plant (by plant id, with its scheme), read at
-    once, sorted by month, rater and ratee. Given ``raters`` or (rater, ratee) ``pairs``
-    (unit ids), only their forms."""
+    once, sorted by month, rater and ratee."""
     ids = list(schemes)
     units = select(Unit.id, Unit.code).where(col(Unit.plant_id).in_(ids))
     codes = dict(session.connection().execute(units).all())
@@ -668,13 +684,6 @@ def plants_forms(
         Score.comment,
         Score.version,
     ).where(col(Score.plant_id).in_(ids), col(Score.month).in_(months))
-    if raters or pairs:
-        statement = statement.where(
-            or_(
-                col(Score.rater_unit_id).in_(raters),
-                tuple_(Score.rater_unit_id, Score.ratee_unit_id).in_(pairs),
-            )
-        )
     grouped: dict[tuple[int, str, str, str], list[tuple[str, int, str, int]]] = defaultdict(list)
     rows = session.connection().execute(statement).all()
     for plant_id, month, rater, ratee, criterion, value, comment, version in rows:

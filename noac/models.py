@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 UNIT_KINDS = ("workshop", "inspection", "store", "department")
@@ -159,6 +159,8 @@ class QualityProblem(SQLModel, table=True):
     __tablename__ = "quality_problem"
     __table_args__ = (
         UniqueConstraint("plant_id", "ref"),
+        # the problems still open at a month's end: closed_on null or after it
+        Index("ix_quality_problem_overdue", "plant_id", "closed_on", "deadline"),
         CheckConstraint(_in("severity", SEVERITIES), name="problem_severity"),
         CheckConstraint(
             f"disposition IS NULL OR {_in('disposition', DISPOSITIONS)}", name="problem_disposition"

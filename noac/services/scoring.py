@@ -24,8 +24,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    or_,
-    tuple_,
     values,
 )
 from sqlalchemy import column as sql_column
@@ -575,12 +573,12 @@ def form_scores(
     schemes: Mapping[int, Scheme],
     months: Sequence[str],
     raters: Collection[int] = (),
-    pairs: Collection[tuple[int, int]] = (),
+    pairs: Collection[tuple[int, int, int]] = (),
 ) -> dict[int, list[FormScore]]:
     """The complete forms of the given months of each plant (by plant id, with its scheme),
     scored by the database (one ``GROUP BY`` per scheme in force), sorted by month, rater and
-    ratee; the same scores as ``form_score``. Given ``raters`` or (rater, ratee) ``pairs``
-    (unit ids), only their forms."""
+    ratee; the same scores as ``form_score``. Given ``raters`` (unit ids) or ``pairs``
+    (plant id, rater id, ratee id), only their forms."""
     ids = list(schemes)
     units = select(Unit.id, Unit.code).where(col(Unit.plant_id).in_(ids))
     codes = dict(session.connection().execute(units).all())
@@ -604,25 +602,26 @@ def form_scores(
             *((and_(Score.criterion == c.code, Score.value == c.max), 1) for c in scheme.criteria),
             (col(Score.criterion).in_(known), 0),
         )
-        statement = (
-            select(
-                Score.plant_id,
-                Score.month,
-                Score.rater_unit_id,
-                Score.ratee_unit_id,
-                func.sum(term),
-                func.count(case((col(Score.criterion).in_(known), 1))),
-                func.min(top),
-            )
-            .where(col(Score.plant_id).in_(plant_ids), col(Score.month).in_(months))
-            .group_by(Score.plant_id, Score.month, Score.rater_unit_id, Score.ratee_unit_id)
-        )
-        if raters or pairs:
-            statement = statement.where(or_(*_wanted(raters, pairs)))
+        statement = select(
+            Score.plant_id,
+            Score.month,
+            Score.rater_unit_id,
+            Score.ratee_unit_id,
+            func.sum(term),
+            func.count(case((col(Score.criterion).in_(known), 1))),
+            func.min(top),
+        ).group_by(Score.plant_id, Score.month, Score.rater_unit_id, Score.ratee_unit_id)
+        wanted = [pair for pair in pairs if pair[0] in plant_ids]
+        statements = _restricted(statement, plant_ids, months, raters, wanted)
         total = sum(c.weight for c in scheme.criteria)
-        for plant_id, month, rater, ratee, weighted, count, all_top in (
-            session.connection().execute(statement).all()
-        ):
+        found = {
+            (plant_id, month, rater, ratee): (weighted, count, all_top)
+            for statement in statements
+            for plant_id, month, rater, ratee, weighted, count, all_top in (
+                session.connection().execute(statement).all()
+            )
+        }
+        for (plant_id, month, rater, ratee), (weighted, count, all_top) in found.items():
             if count == len(known):
                 result[plant_id].append(
                     FormScore(
@@ -634,25 +633,46 @@ def form_scores(
     return result
 
 
-def _wanted(raters: Collection[int], pairs: Collection[tuple[int, int]]) -> list:
-    """Conditions on a score: its rater is one of ``raters``, or its (rater, ratee) one of
-    ``pairs``. The pairs are a table of values: as a list of row values PostgreSQL took
-    seconds over a few hundred of them."""
-    conditions = []
+def _restricted(statement, plant_ids: list[int], months: Sequence[str], raters, pairs) -> list:
+    """``statement`` (on ``score``) for the plants and months given; with ``raters`` or
+    (plant, rater, ratee) ``pairs``, one statement for the raters and one for the pairs.
+    The pairs are a table of values joined on the unique index of scores: as a list of row
+    values, PostgreSQL took seconds over a few hundred of them."""
+    if not raters and not pairs:
+        return [statement.where(col(Score.plant_id).in_(plant_ids), col(Score.month).in_(months))]
+    statements = []
     if raters:
-        conditions.append(col(Score.rater_unit_id).in_(raters))
+        statements.append(
+            statement.where(
+                col(Score.plant_id).in_(plant_ids),
+                col(Score.month).in_(months),
+                col(Score.rater_unit_id).in_(raters),
+            )
+        )
     if pairs:
         wanted = (
-            values(sql_column("rater", Integer), sql_column("ratee", Integer), name="wanted")
+            values(
+                sql_column("plant_id", Integer),
+                sql_column("rater", Integer),
+                sql_column("ratee", Integer),
+                name="wanted",
+            )
             .data(sorted(pairs))
             .cte("wanted")
         )
-        conditions.append(
-            tuple_(Score.rater_unit_id, Score.ratee_unit_id).in_(
-                select(wanted.c.rater, wanted.c.ratee)
+        statements.append(
+            statement.select_from(wanted)
+            .join(
+                Score,
+                and_(
+                    Score.plant_id == wanted.c.plant_id,
+                    Score.rater_unit_id == wanted.c.rater,
+                    Score.ratee_unit_id == wanted.c.ratee,
+                ),
             )
+            .where(col(Score.month).in_(months))
         )
-    return conditions
+    return statements
 
 
 def forms(

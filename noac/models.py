@@ -325,7 +325,8 @@ class Score(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    plant_id: int = Field(foreign_key="plant.id", index=True)
+    # plant lookups use the unique index, which starts with the plant
+    plant_id: int = Field(foreign_key="plant.id")
     month: str = Field(max_length=7, index=True)
     rater_unit_id: int = Field(foreign_key="unit.id", index=True)
     ratee_unit_id: int = Field(foreign_key="unit.id", index=True)

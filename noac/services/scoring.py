@@ -69,7 +69,7 @@ def months_supply_weights(
     handovers = select(
         Handover.month, Handover.from_unit_id, Handover.to_unit_id, Handover.quantity
     ).where(Handover.plant_id == plant.id, col(Handover.month).in_(result))
-    for month, supplier, customer, quantity in session.connection().execute(handovers):
+    for month, supplier, customer, quantity in session.connection().execute(handovers).all():
         result[month][(codes[supplier], codes[customer])] = quantity
     without_handovers = [month for month, weights in result.items() if not weights]
     if not without_handovers:

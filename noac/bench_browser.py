@@ -31,6 +31,7 @@ from sqlmodel import Session, select
 from noac.app_server import APP, served
 from noac.bench import Figure
 from noac.db import create_db_engine
+from noac.errors import NoacError
 from noac.models import User
 from noac.services import users
 from noac.services.access import SYSTEM
@@ -66,7 +67,6 @@ NOT_RUNNING = (
     "document.querySelector('[data-testid=stApp]')"
     ".getAttribute('data-test-script-state') !== 'running'"
 )
-RAN = f"() => window.benchRan && {NOT_RUNNING}"
 DRAWN = f"""({{selector, count}}) => {{
     const plots = [...document.querySelectorAll(selector)];
     return window.benchRan && {NOT_RUNNING} && plots.length === count
@@ -128,12 +128,23 @@ def _timed(page, target, selector: str, count: int) -> float:
     return time.perf_counter() - started
 
 
-def _run(page, click: Callable[[], object]) -> None:
-    """``click`` and wait until the run it started is over, and a moment more."""
-    page.evaluate(WATCH)
+def _charts_settled(page, click: Callable[[], object]) -> int:
+    """``click``, then the number of charts on show once no run is going and that number has
+    not changed for two seconds. A first visit may compute for longer than any fixed wait
+    (the unit page reads the unit's year), and the click changes the page before its run
+    starts, so neither "the run is over" nor a pause alone tells the charts are all there."""
     click()
-    page.wait_for_function(RAN, timeout=180_000)
-    page.wait_for_timeout(1000)
+    count, since = -1, time.monotonic()
+    deadline = since + 180
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        now = page.locator(SHOWN_ELEMENTS).count()
+        running = not page.evaluate(f"() => {NOT_RUNNING}")
+        if now != count or running:
+            count, since = now, time.monotonic()
+        elif time.monotonic() - since >= 2:
+            return count
+    raise NoacError("the dashboard did not settle within three minutes")
 
 
 def _dashboard(browser, base: str, password: str, month: str, runs: int) -> dict[str, list]:
@@ -151,9 +162,7 @@ def _dashboard(browser, base: str, password: str, month: str, runs: int) -> dict
     order = [*range(1, len(labels)), 0]
     charts = {}  # a first visit of each tab tells how many charts it draws
     for index in order:
-        _run(page, tabs.nth(index).click)
-        # the chart elements are there once the run is over; plotly may still be drawing
-        charts[index] = page.locator(SHOWN_ELEMENTS).count()
+        charts[index] = _charts_settled(page, tabs.nth(index).click)
     times: dict[str, list] = {"dashboard": []}  # the page as opened comes first
     for _ in range(runs):
         for index in order:

@@ -95,6 +95,56 @@ def test_form_score_and_volume_weighted_satisfaction(session, plant):
     assert [r["form"] for r in store.decomposition["raters"]] == [100.0, 76.5]
 
 
+def test_forms_scored_by_the_database_equal_the_formula(tmp_path, session, plant):
+    # delivery on a 1..5 scale with an odd weight: F = sum w_k * 100 * (v - min) / (max - min)
+    head, *blocks = DEFAULT_SCHEME.read_text().split("[[criteria]]")
+    blocks[1] = (
+        blocks[1]
+        .replace("weight = 0.25", "weight = 0.37")
+        .replace("min = 0\nmax = 10", "min = 1\nmax = 5")
+    )
+    path = tmp_path / "scheme.toml"
+    path.write_text("[[criteria]]".join([head, *blocks]))
+    set_scheme(session=session, plant=plant, path=path, actor=SYSTEM)
+    scheme = scoring.active_scheme(session=session, plant=plant)
+    assert scheme.criterion("delivery").max == 5
+    form(session, plant, "2026-03", "SHEET", "STORE", 7, delivery=3, service=9, handover=4)
+    form(session, plant, "2026-03", "ASSY", "STORE", 10, delivery=5)
+    form(session, plant, "2026-02", "ASSY", "SHEET", 2, delivery=1)
+    incomplete = (  # QC leaves handover out: an incomplete form is no form
+        "month,rater,ratee,criterion,value,comment\n"
+        "2026-03,QC,SHEET,quality,8,\n2026-03,QC,SHEET,delivery,4,late\n"
+        "2026-03,QC,SHEET,service,9,\n"
+    )
+    path = write_csv(tmp_path / "scores.csv", incomplete)
+    import_file(actor=SYSTEM, session=session, kind="scores", path=path)
+    months = ["2026-02", "2026-03"]
+    by_database = scoring.form_scores(session=session, schemes={plant.id: scheme}, months=months)
+    every = scoring.forms(session=session, plant=plant, months=months)
+    assert [f.rater for f in every if not f.complete] == ["QC"]
+    by_formula = [f for f in every if f.complete]
+    assert [(f.month, f.rater, f.ratee, f.score) for f in by_database[plant.id]] == [
+        (f.month, f.rater, f.ratee, f.score) for f in by_formula
+    ]
+    # SHEET: (0.40 * 70 + 0.37 * 50 + 0.20 * 90 + 0.15 * 40) / 1.12 = 70.5 / 1.12
+    sheet = next(f for f in by_database[plant.id] if f.rater == "SHEET")
+    assert sheet.score == pytest.approx(70.5 / 1.12)
+    assert [(f.rater, f.ratee) for f in by_database[plant.id] if f.top] == [("ASSY", "STORE")]
+    # only the forms asked for: a rater's, or a (plant, rater, ratee) pair's
+    ids = {code: unit.id for code, unit in units_by_code(session=session, plant=plant).items()}
+    asked = scoring.form_scores(
+        session=session,
+        schemes={plant.id: scheme},
+        months=months,
+        raters=[ids["SHEET"]],
+        pairs=[(plant.id, ids["ASSY"], ids["SHEET"])],
+    )
+    assert [(f.month, f.rater, f.ratee) for f in asked[plant.id]] == [
+        ("2026-02", "ASSY", "SHEET"),
+        ("2026-03", "SHEET", "STORE"),
+    ]
+
+
 def test_handover_quantities_replace_the_routing_weights(tmp_path, session, plant):
     handovers = write_csv(
         tmp_path / "h.csv",

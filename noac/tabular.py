@@ -7,7 +7,6 @@ import io
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from itertools import repeat
-from operator import itemgetter
 from pathlib import Path
 from typing import overload
 
@@ -40,20 +39,20 @@ class Row:
 class Table(Sequence[Row]):
     """The data rows of a file in order, each made a ``Row`` when it is used.
 
-    A file of many thousand rows keeps only their numbers and cells (plain tuples, which
-    Python's garbage collector never has to walk); ``cells`` reads chosen columns of every
-    row without making rows at all.
+    The cells are kept column by column (one tuple of plain strings per column, which
+    Python's garbage collector never has to walk): ``columns`` hands whole columns to a
+    check that works on them at once, ``cells`` chosen columns of every row.
     """
 
     def __init__(
-        self, numbers: list[int], records: list[tuple[str, ...]], columns: Mapping[str, int]
+        self, numbers: list[int], data: Sequence[Sequence[str]], columns: Mapping[str, int]
     ) -> None:
         self.numbers = numbers
-        self._records = records
+        self._data = data
         self._columns = columns
 
     def __len__(self) -> int:
-        return len(self._records)
+        return len(self.numbers)
 
     @overload
     def __getitem__(self, index: int) -> Row: ...
@@ -63,16 +62,20 @@ class Table(Sequence[Row]):
 
     def __getitem__(self, index: int | slice) -> Row | list[Row]:
         if isinstance(index, slice):
-            return list(map(Row, self.numbers[index], self._records[index], repeat(self._columns)))
-        return Row(self.numbers[index], self._records[index], self._columns)
+            cells = zip(*(column[index] for column in self._data), strict=True)
+            return list(map(Row, self.numbers[index], cells, repeat(self._columns)))
+        return Row(self.numbers[index], tuple(c[index] for c in self._data), self._columns)
 
     def __iter__(self) -> Iterator[Row]:
-        return map(Row, self.numbers, self._records, repeat(self._columns))
+        return map(Row, self.numbers, zip(*self._data, strict=True), repeat(self._columns))
 
-    def cells(self, columns: Sequence[str]) -> list[tuple[str, ...]]:
-        """The cells of ``columns`` (two or more required or optional ones) in every row, as
-        tuples in the order of ``columns``."""
-        return list(map(itemgetter(*(self._columns[column] for column in columns)), self._records))
+    def columns(self, names: Sequence[str]) -> list[Sequence[str]]:
+        """The cells of each of ``names`` (required or optional columns), top to bottom."""
+        return [self._data[self._columns[name]] for name in names]
+
+    def cells(self, names: Sequence[str]) -> list[tuple[str, ...]]:
+        """The cells of ``names`` in every row, as tuples in the order of ``names``."""
+        return list(zip(*self.columns(names), strict=True))
 
 
 def split_list(value: str) -> list[str]:
@@ -94,7 +97,7 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _read_csv(data: bytes, source: str) -> list[tuple[str, ...]]:
+def _read_csv(data: bytes, source: str) -> list[list[str]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -102,7 +105,7 @@ def _read_csv(data: bytes, source: str) -> list[tuple[str, ...]]:
             source, [RowError(None, "", f"the file is not UTF-8 text (byte {exc.start})")]
         ) from None
     try:
-        return [tuple(map(str.strip, record)) for record in csv.reader(io.StringIO(text))]
+        return list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
         raise ImportRejected(
             source, [RowError(None, "", f"not a readable CSV file: {exc}")]
@@ -118,6 +121,23 @@ def _read_xlsx(data: bytes, source: str) -> list[tuple[str, ...]]:
         ) from None
     sheet = workbook.worksheets[0]
     return [tuple(map(_cell_text, record)) for record in sheet.iter_rows(values_only=True)]
+
+
+def _plain_columns(body: list[Sequence[str]], width: int) -> list[Sequence[str]] | None:
+    """The cells of ``body`` column by column, stripped, when every row has ``width`` cells
+    and at least one that is not empty; None when some row needs a closer look."""
+    if not body:
+        return [()] * width
+    if len(body[0]) != width:
+        return None
+    try:
+        data = list(zip(*body, strict=True))
+    except ValueError:  # rows of different widths
+        return None
+    data = [tuple(map(str.strip, column)) for column in data]
+    if "" in data[0] and not all(map(any, zip(*data, strict=True))):
+        return None  # a blank row
+    return data
 
 
 def read_table(
@@ -148,8 +168,8 @@ def read_table(
                 name, [RowError(None, "", f"cannot read the file: {exc.strerror}")]
             ) from None
     records = _read_xlsx(data, name) if name.lower().endswith(".xlsx") else _read_csv(data, name)
-    numbered = enumerate(records, start=1)
-    header_number, header_cells = next(((n, cells) for n, cells in numbered if any(cells)), (0, []))
+    numbered = ((n, tuple(map(str.strip, cells))) for n, cells in enumerate(records, start=1))
+    header_number, header_cells = next(((n, cells) for n, cells in numbered if any(cells)), (0, ()))
     if not header_cells:
         raise ImportRejected(name, [RowError(None, "", "the file is empty (no header row)")])
     header = [cell.lower() for cell in header_cells]
@@ -174,6 +194,11 @@ def read_table(
     columns = {column: position for position, column in enumerate([*header, *absent])}
     filler = ("",) * len(absent)
     nul_possible = b"\x00" in data
+    body = records[header_number:]
+    plain = None if errors or nul_possible else _plain_columns(body, width)
+    if plain is not None:  # every row full and of the header's width: no step per row
+        numbers = list(range(header_number + 1, header_number + 1 + len(body)))
+        return Table(numbers, plain + [("",) * len(body)] * len(absent), columns)
     numbers: list[int] = []
     kept: list[tuple[str, ...]] = []
     for number, cells in numbered:
@@ -195,4 +220,4 @@ def read_table(
         kept.append(cells + filler)
     if errors:
         raise ImportRejected(name, errors)
-    return Table(numbers, kept, columns)
+    return Table(numbers, list(zip(*kept, strict=True)) or [()] * len(columns), columns)

@@ -273,6 +273,17 @@ def test_a_table_numbers_its_rows_and_reads_columns_at_once():
     ]
     assert (table[-1].number, [row.number for row in table[:1]]) == (5, [3])
     assert table.cells(("kind", "code")) == [("", "x"), ("", "y")]
+    # every row full (read column by column) or one of spaces, skipped as blank: a cell's
+    # edge spaces stripped, inner ones kept
+    for blank, last in (("", 4), (" , \r\n", 5)):
+        data = f"code,name\r\nx,Sheet metal\r\n y\t,B\r\n{blank}z,\u3000C\r\n".encode()
+        table = read_table("t.csv", ("code", "name"), ("kind",), data=data)
+        assert [(row.number, row["code"], row["name"], row["kind"]) for row in table] == [
+            (2, "x", "Sheet metal", ""),
+            (3, "y", "B", ""),
+            (last, "z", "C", ""),
+        ]
+        assert table.columns(("name", "kind")) == [("Sheet metal", "B", "C"), ("", "", "")]
 
 
 def test_defect_code_origins_must_be_known_categories_or_handling(tmp_path, session, plant_files):

@@ -13,6 +13,7 @@ from noac.errors import ImportRejected, RowError
 from noac.models import Plant
 from noac.services import audit, masterdata, problems, relations, routings, scoring
 from noac.services.access import Actor, require
+from noac.services.bulk import collector_paused
 from noac.services.masterdata import ImportSummary
 from noac.services.periods import closed_months
 from noac.services.plants import plant_for_import, resolve_plant
@@ -170,6 +171,7 @@ KINDS: dict[str, ImportKind] = {
 }
 
 
+@collector_paused()
 def import_file(
     *,
     session: Session,

@@ -12,7 +12,7 @@ def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for a bulk step (a ``with`` block or a
     decorated function).
 
-    Tracing or importing a plant's problems, or closing a month for a group, builds hundreds
+    Importing a file, tracing a plant's problems or closing a month for a group builds hundreds
     of thousands of small objects that are kept (routings, traces, rows); the collector's full
     passes over all of them took as long as the work itself. Nothing such a step builds needs
     the collector to be freed, and it runs again as soon as the step ends.

@@ -325,11 +325,11 @@ class Score(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    # plant lookups use the unique index, which starts with the plant
+    # every read names the plant and the months: the unique index serves them all
     plant_id: int = Field(foreign_key="plant.id")
-    month: str = Field(max_length=7, index=True)
-    rater_unit_id: int = Field(foreign_key="unit.id", index=True)
-    ratee_unit_id: int = Field(foreign_key="unit.id", index=True)
+    month: str = Field(max_length=7)
+    rater_unit_id: int = Field(foreign_key="unit.id")
+    ratee_unit_id: int = Field(foreign_key="unit.id")
     criterion: str = Field(max_length=40)
     value: int
     comment: str = Field(default="", max_length=2000)

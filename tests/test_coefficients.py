@@ -118,6 +118,15 @@ def test_forms_scored_by_the_database_equal_the_formula(tmp_path, session, plant
     )
     path = write_csv(tmp_path / "scores.csv", incomplete)
     import_file(actor=SYSTEM, session=session, kind="scores", path=path)
+    # each criterion on its own scale: delivery 7 is refused where the others go to 10
+    wide = write_csv(
+        tmp_path / "wide.csv",
+        "month,rater,ratee,criterion,value,comment\n"
+        "2026-03,QC,SHEET,handover,10,\n2026-03,QC,SHEET,delivery,7,\n",
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="scores", path=wide)
+    assert [(e.row, e.column) for e in excinfo.value.errors] == [(3, "value")]
     months = ["2026-02", "2026-03"]
     by_database = scoring.form_scores(session=session, schemes={plant.id: scheme}, months=months)
     every = scoring.forms(session=session, plant=plant, months=months)
@@ -490,6 +499,59 @@ month,rater,ratee,criterion,value,comment
     assert summary.created == 4
     assert import_file(actor=SYSTEM, session=session, kind="scores", path=good).unchanged == 4
     assert result(compute(session, plant), "STORE").satisfaction == 80.0
+
+
+# A file of 948 good rows (60 months of four forms, one in 2026-02) and one row that breaks
+# one rule: the row is named with its column, as in a small file, and nothing is written.
+# 2026-02 has handovers (STORE->SHEET only), so there only SHEET may score STORE.
+@pytest.mark.parametrize(
+    ("bad", "column", "reason"),
+    [
+        ("2026-02,ASSY,STORE,quality,8,", "ratee", "STORE did not supply ASSY in 2026-02"),
+        ("2026-03,QC,STORE,quality,8,", "ratee", "STORE did not supply QC in 2026-03"),
+        ("2026-03,ASSY,MILL,quality,8,", "ratee", "unknown unit 'MILL'"),
+        ("2026-03,ENG,ENG,quality,8,", "ratee", "a unit cannot score itself"),
+        ("2026-03,ASSY,QC,looks,8,", "criterion", "unknown criterion 'looks'"),
+        ("2026-03,ASSY,QC,quality,11,", "value", "11 is outside the scale 0..10"),
+        ("2026-03,ASSY,QC,quality,8.5,", "value", "'8.5' is not a whole number"),
+        ("2026-03,ASSY,QC,quality,3,", "comment", "a value below 6 needs a comment"),
+        ("2026-03,ASSY,QC,quality,8," + "x" * 2001, "comment", "longer than 2000 characters"),
+        ("2026-03,SHEET,STORE,quality,9,", "criterion", "the same score is already in row"),
+        ("2026-13,ASSY,QC,quality,8,", "month", "2026-13"),
+    ],
+)
+def test_one_bad_row_in_a_large_scores_file_is_named(
+    tmp_path, engine, session, plant, bad, column, reason
+):
+    handovers = write_csv(tmp_path / "h.csv", "month,from,to,quantity\n2026-02,STORE,SHEET,50")
+    import_file(actor=SYSTEM, session=session, kind="handovers", path=handovers)
+    months = ["2021-04"]  # .. 2026-03
+    while len(months) < 60:
+        months.append(next_month(months[-1]))
+    pairs = [("SHEET", "STORE"), ("ASSY", "STORE"), ("QC", "SHEET"), ("ASSY", "SHEET")]
+    lines = [
+        f"{m},{rater},{ratee},{c},8,"
+        for m in months
+        for rater, ratee in pairs
+        if m != "2026-02" or ratee == "STORE" and rater == "SHEET"
+        for c in CRITERIA
+    ]
+    good = "month,rater,ratee,criterion,value,comment\n" + "\n".join(lines)
+    before = snapshot(engine)
+    path = write_csv(tmp_path / "scores.csv", good + "\n" + bad)
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="scores", path=path)
+    [error] = excinfo.value.errors
+    assert (error.row, error.column) == (len(lines) + 2, column)
+    assert reason in error.reason
+    assert snapshot(engine) == before
+    summary = import_file(
+        actor=SYSTEM, session=session, kind="scores", path=write_csv(tmp_path / "ok.csv", good)
+    )
+    assert summary.created == len(lines) == 4 + 59 * 4 * 4
+    stored = scoring.forms(session=session, plant=plant, months=months)
+    assert len(stored) == len(lines) // 4
+    assert all(f.values == dict.fromkeys(CRITERIA, 8) for f in stored)
 
 
 def test_scores_reimport_replaces_changed_values_and_keeps_history(tmp_path, session, plant):

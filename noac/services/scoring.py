@@ -14,17 +14,21 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import compress, repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 from sqlalchemy import (
     Integer,
+    String,
     and_,
     bindparam,
     case,
+    cast,
     func,
     insert,
     literal,
-    values,
+    text,
 )
 from sqlalchemy import column as sql_column
 from sqlalchemy.exc import IntegrityError
@@ -140,17 +144,38 @@ class ScoringRules:
         self._load_weights([month])
         return self._weights[month]
 
-    def allowed(self, months: Iterable[str]) -> set[tuple[str, str, str]]:
-        """Every ``(month, rater, ratee)`` of ``months`` that ``check`` lets score: an open
-        month, two different units of the plant, the ratee supplied the rater that month."""
-        open_months = [m for m in set(months) if m not in self.closed and _is_month(m)]
-        self._load_weights(open_months)
-        return {
-            (month, rater, ratee)
-            for month in open_months
-            for ratee, rater in self._weights[month]
-            if rater != ratee and rater in self.units and ratee in self.units
-        }
+    def allowed(self, months: Iterable[str]) -> set[tuple[str, int, int]]:
+        """Every ``(month, rater id, ratee id)`` of ``months`` that ``check`` lets score: an
+        open month, two different units of the plant, the ratee supplied the rater that month.
+        The handovers come as one row per month and supplier, its customers in one text (a
+        plant's tens of thousands of handovers in a few thousand rows); only a month without
+        any goes through ``months_supply_weights``."""
+        open_months = sorted(m for m in set(months) if m not in self.closed and _is_month(m))
+        handed = (
+            select(
+                Handover.month,
+                Handover.from_unit_id,
+                func.aggregate_strings(cast(Handover.to_unit_id, String), ","),
+            )
+            .where(Handover.plant_id == self.plant.id, col(Handover.month).in_(open_months))
+            .group_by(Handover.month, Handover.from_unit_id)
+        )
+        rows = self.session.connection().execute(handed).all()
+        result: set[tuple[str, int, int]] = set()
+        for month, supplier, customers in rows:
+            result.update(zip(repeat(month), map(int, customers.split(",")), repeat(supplier)))
+        with_handovers = {month for month, _, _ in rows}
+        without = [month for month in open_months if month not in with_handovers]
+        if without:
+            self._load_weights(without)
+            ids = {code: unit.id for code, unit in self.units.items()}
+            result.update(
+                (month, ids[rater], ids[ratee])
+                for month in without
+                for ratee, rater in self._weights[month]
+                if rater != ratee and rater in ids and ratee in ids
+            )
+        return result
 
     def check(self, entry: ScoreEntry) -> list[tuple[str, str]]:
         """Every ``(field, reason)`` that forbids the entry."""
@@ -244,9 +269,9 @@ def _stored_scores(
         Score.submitted_at,
     ).where(
         Score.plant_id == plant.id,
-        col(Score.month).in_(sorted({e[0] for e in entries})),
-        col(Score.rater_unit_id).in_(sorted({ids[e[1]] for e in entries})),
-        col(Score.ratee_unit_id).in_(sorted({ids[e[2]] for e in entries})),
+        col(Score.month).in_(sorted(set(map(itemgetter(0), entries)))),
+        col(Score.rater_unit_id).in_(sorted({ids[c] for c in set(map(itemgetter(1), entries))})),
+        col(Score.ratee_unit_id).in_(sorted({ids[c] for c in set(map(itemgetter(2), entries))})),
     )
     return {
         tuple(row[:4]): _StoredScore(*row[4:]) for row in session.connection().execute(statement)
@@ -307,6 +332,24 @@ def _store(
     new: list[tuple] = []
     replaced: list[tuple[ScoreEntry, _StoredScore]] = []
     unchanged = 0
+    if not stored and not expected and entries:  # all new: the rows made column by column
+        months, raters, ratees, criteria, values, comments = zip(*entries, strict=True)
+        new = list(
+            zip(
+                repeat(plant_id),
+                months,
+                map(ids.__getitem__, raters),
+                map(ids.__getitem__, ratees),
+                criteria,
+                values,
+                map(str.strip, comments),
+                repeat(1),
+                repeat(username),
+                repeat(at),
+                strict=False,  # the columns of one length, the constants repeated
+            )
+        )
+        entries = ()
     for entry in entries:
         month, rater, ratee, criterion, value, comment = entry
         rater_id, ratee_id = ids[rater], ids[ratee]
@@ -468,16 +511,20 @@ def validate_score_rows(
 ) -> tuple[list[ScoreValues], list[RowError]]:
     """Check the rows of a scores file.
 
-    A row is accepted at once when its month, units, criterion, value and
-    comment pass the lookups built for the whole file (``ScoringRules.allowed``,
-    the scales, the comment rule); any other row gets its reasons from
-    ``ScoringRules.check``.
+    The file is first checked column by column (``_accepted_at_once``); when any row may
+    break a rule, every row is checked in turn: a row passing the lookups built for the whole
+    file (``ScoringRules.allowed``, the scales, the comment rule) is accepted at once, any
+    other gets its reasons from ``ScoringRules.check``.
     """
+    accepted = _accepted_at_once(rows.columns(SCORE_COLUMNS), rules)
+    if accepted is not None:
+        return accepted, []
+    cells = rows.cells(SCORE_COLUMNS)
     errors: list[RowError] = []
     entries: list[ScoreValues] = []
     first: dict[tuple[str, str, str, str], int] = {}
-    cells = rows.cells(SCORE_COLUMNS)
     allowed = rules.allowed({cell[0] for cell in cells})  # the months
+    ids = {code: unit.id for code, unit in rules.units.items()}
     scales = {c.code: range(c.min, c.max + 1) for c in rules.scheme.criteria}
     comment_below = rules.scheme.comment_below
     numbers: dict[str, int | None] = {}
@@ -500,7 +547,7 @@ def validate_score_rows(
             )
         entry = (month, rater, ratee, criterion, value, comment)
         if not (
-            (month, rater, ratee) in allowed
+            (month, ids.get(rater), ids.get(ratee)) in allowed
             and value in scales.get(criterion, ())
             and (value >= comment_below or comment.strip())
             and not (comment and check_text(comment, "the comment", MAX_COMMENT))
@@ -510,6 +557,52 @@ def validate_score_rows(
             ]
         entries.append(entry)
     return entries, errors
+
+
+def _accepted_at_once(
+    columns: Sequence[Sequence[str]], rules: ScoringRules
+) -> list[ScoreValues] | None:
+    """The entries of a file's ``columns`` (those of ``SCORE_COLUMNS``) when every row
+    passes every rule, or None.
+
+    Each rule is checked over whole columns: a value text, a comment, a (criterion, value)
+    pair is checked once however many rows repeat it, and the lookups run over the columns
+    zipped, with no Python step per row: a file of tens of thousands of scores is checked
+    in a few milliseconds. None means some row may break a rule, and says nothing of which.
+    """
+    months, raters, ratees, criteria, texts, comments = columns
+    if not months:
+        return []
+    numbers = {}
+    for value_text in set(texts):
+        try:
+            numbers[value_text] = int(value_text)
+        except ValueError:
+            return None
+    values = list(map(numbers.__getitem__, texts))
+    if len(set(zip(months, raters, ratees, criteria, strict=True))) != len(months):
+        return None  # a score repeated
+    ids = {code: unit.id for code, unit in rules.units.items()}
+    supplied = zip(months, map(ids.get, raters), map(ids.get, ratees), strict=True)
+    if not rules.allowed(set(months)).issuperset(supplied):
+        return None
+    scales = {c.code: range(c.min, c.max + 1) for c in rules.scheme.criteria}
+    if not scales.keys() >= set(criteria):
+        return None
+    if len(set(scales.values())) == 1:  # one scale for every criterion: its bounds suffice
+        scale = scales[criteria[0]]
+        if min(values) not in scale or max(values) not in scale:
+            return None
+    elif any(v not in scales[c] for c, v in set(zip(criteria, values, strict=True))):
+        return None
+    below = rules.scheme.comment_below
+    if min(values) < below:  # every low value has a comment
+        low = compress(comments, map(below.__gt__, values))
+        if not all(map(str.strip, low)):
+            return None
+    if any(text and check_text(text, "the comment", MAX_COMMENT) for text in set(comments)):
+        return None
+    return list(zip(months, raters, ratees, criteria, values, comments, strict=True))
 
 
 def store_score_entries(
@@ -650,14 +743,19 @@ def _restricted(statement, plant_ids: list[int], months: Sequence[str], raters, 
             )
         )
     if pairs:
+        # rendered as whole numbers (the ids are ints): a table of values built as SQL
+        # elements took longer to compile than the query takes to run
+        rows = ", ".join(f"({p:d}, {r:d}, {e:d})" for p, r, e in sorted(pairs))
         wanted = (
-            values(
+            text(
+                "SELECT column1 AS plant_id, column2 AS rater, column3 AS ratee"
+                f" FROM (VALUES {rows}) AS wanted"
+            )
+            .columns(
                 sql_column("plant_id", Integer),
                 sql_column("rater", Integer),
                 sql_column("ratee", Integer),
-                name="wanted",
             )
-            .data(sorted(pairs))
             .cte("wanted")
         )
         statements.append(

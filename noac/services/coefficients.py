@@ -11,13 +11,13 @@ For unit u and month m (see docs/COEFFICIENT.md):
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 
+import orjson
 from sqlalchemy import String, insert, type_coerce
 from sqlmodel import Session, col, select
 
@@ -423,8 +423,10 @@ def _penalties(session, ids, month, schemes, codes) -> dict[int, dict[str, dict[
         .order_by(None)
     )
     rows = [
-        *session.connection().execute(overdue.where(col(QualityProblem.closed_on).is_(None))),
-        *session.connection().execute(overdue.where(col(QualityProblem.closed_on) > last_day)),
+        *session.connection().execute(overdue.where(col(QualityProblem.closed_on).is_(None))).all(),
+        *session.connection()
+        .execute(overdue.where(col(QualityProblem.closed_on) > last_day))
+        .all(),
     ]
     rows.sort(key=lambda row: (row[5], row[2]))
     points = {plant_id: scheme.penalties.overdue for plant_id, scheme in schemes.items()}
@@ -528,8 +530,8 @@ def close_months(
             session.add(period)
         session.flush()
         runs = {plant_id: period.runs for plant_id, period in periods.items()}
-        session.execute(
-            insert(MonthResult),
+        session.connection().execute(  # one executemany, not the ORM's bulk insert
+            insert(MonthResult.__table__),
             [
                 {
                     "plant_id": plant.id,
@@ -546,7 +548,7 @@ def close_months(
                     "penalty_points": r.penalty_points,
                     "coefficient": r.coefficient,
                     "flags": ";".join(r.flags),
-                    "decomposition": json.dumps(r.decomposition, ensure_ascii=False),
+                    "decomposition": orjson.dumps(r.decomposition).decode(),
                     "scheme_hash": computation.scheme_hash,
                     "computed_at": now,
                 }
@@ -646,7 +648,7 @@ def month_results(*, session: Session, plant: Plant, month: str) -> MonthComputa
                 penalty_points=r.penalty_points,
                 coefficient=r.coefficient,
                 flags=[f for f in r.flags.split(";") if f],
-                decomposition=json.loads(r.decomposition),
+                decomposition=orjson.loads(r.decomposition),
             )
             for r in rows
         ),

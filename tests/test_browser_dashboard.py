@@ -154,3 +154,17 @@ def test_clicking_a_ranking_bar_opens_the_unit(app):
         )
         page.get_by_text(f"{top.unit}: scores by customer and criterion").wait_for(timeout=30_000)
         wait_tab(page, "dash.unit.title", "en")
+
+
+def test_a_charts_data_downloads_as_csv_when_asked(app):
+    base, url = app
+    board = board_of(url)
+    with browser_page() as page:
+        sign_in(page, base, "exec")
+        wait_tab(page, "dash.tab.overview", "en")
+        with page.expect_download(timeout=60_000) as download:
+            page.locator(".st-key-dash_csv_ranking button").click()
+        assert download.value.suggested_filename.endswith("-ranking.csv")
+        lines = download.value.path().read_text(encoding="utf-8-sig").splitlines()
+        assert lines[0].startswith("rank,unit,unit_name,coefficient,band")
+        assert [line.split(",")[1] for line in lines[1:]] == [u.unit for u in board.ranking]

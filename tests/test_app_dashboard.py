@@ -21,7 +21,8 @@ from tests.conftest import QUALITY, SYSTEM, write_csv
 SCRIPT = "views/executive.py"
 # tab -> the section titles it shows and the charts it draws for a demo month
 TABS = {
-    "dash.tab.overview": (("dash.ranking.title", "dash.matrix.title"), 2),
+    "dash.ranking.title": (("dash.ranking.title",), 1),
+    "dash.matrix.title": (("dash.matrix.title",), 1),
     "dash.map.title": (("dash.map.title",), 1),
     "dash.trends.title": (("dash.trends.title",), 1),
     "dash.pareto.title": (("dash.pareto.title",), 3),
@@ -80,8 +81,8 @@ def test_every_section_renders_for_a_demo_month(demo_url, closed, lang):
     at = page(at, SCRIPT)
     month = at.session_state["month"]
     assert not at.exception
-    # the page opens on the ranking and the matrix only
-    assert len(at.get("plotly_chart")) == 2
+    # the page opens on the ranking only
+    assert len(at.get("plotly_chart")) == 1
     assert i18n.t("dash.map.title", lang) not in texts(at)
     assert every_tab(at, lang)[1] == DEMO_CHARTS
     board = board_of(demo_url, month)
@@ -136,7 +137,7 @@ def test_a_month_without_data_is_explained(demo_url):
     # what can still be drawn is drawn: the matrix of missing forms, the map, the unit's
     # customers; never an empty chart
     assert charts == dict.fromkeys(TABS, 0) | {
-        "dash.tab.overview": 1,
+        "dash.matrix.title": 1,
         "dash.map.title": 1,
         "dash.unit.title": 1,
     }

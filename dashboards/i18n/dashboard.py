@@ -48,7 +48,6 @@ STRINGS = {
     "dash.tile.vs": ("arrows: change against {month}", "箭头：与 {month} 相比的变化"),
     "dash.tile.previous": ("Previous month: {value}.", "上月：{value}。"),
     # ranking
-    "dash.tab.overview": ("Ranking and scores", "排名与评分"),
     "dash.ranking.title": ("Coefficient ranking", "系数排名"),
     "dash.ranking.caption": (
         "Bars start at K = 1.0: green from 1.0, amber from 0.9, red below."

@@ -159,67 +159,68 @@ for tile in board.tiles:
     )
 
 
-def _ranking_and_matrix() -> None:
-    """The coefficient ranking and the supplier × customer matrix."""
-    left, right = st.columns([5, 7], gap="medium")
-    with left:
-        st.subheader(t("dash.ranking.title"))
-        if board.has_data and board.ranking:
-            st.caption(t("dash.ranking.caption"))
-            _chart(
-                "ranking",
-                partial(charts.ranking_figure, board.ranking, t, lang),
-                on_select=lambda: _pick("dash_ranking", codes),
-                selection_mode="points",
-            )
-            _csv(
-                lambda: pd.DataFrame(
-                    [
-                        {
-                            "rank": i + 1,
-                            "unit": u.unit,
-                            "unit_name": u.unit_name,
-                            "coefficient": u.coefficient,
-                            "band": u.band,
-                            "satisfaction": None
-                            if u.satisfaction is None
-                            else round(u.satisfaction, 4),
-                            "target": u.target,
-                            "volume": u.volume,
-                            "penalty_points": round(u.penalty_points, 4),
-                            "flags": ";".join(u.flags),
-                        }
-                        for i, u in enumerate(board.ranking)
-                    ]
-                ),
-                "ranking",
-            )
-        else:
-            st.info(t("dash.ranking.empty", month=month))
-    with right:
-        st.subheader(t("dash.matrix.title"))
-        if board.matrix.cells:
-            st.caption(t("dash.matrix.caption", missing=board.matrix.missing))
-            if not any(c.status == "scored" for c in board.matrix.cells):
-                st.info(t("dash.matrix.no_forms", month=month))
-            with st.container(key="dash_matrix_scroll"):
-                _chart("matrix", partial(charts.matrix_figure, board.matrix, t, lang))
-            _csv(
-                lambda: pd.DataFrame(
-                    [
-                        {
-                            "supplier": c.supplier,
-                            "customer": c.customer,
-                            "status": c.status,
-                            "form": c.form,
-                        }
-                        for c in board.matrix.cells
-                    ]
-                ),
-                "matrix",
-            )
-        else:
-            st.info(t("dash.matrix.empty", month=month))
+def _ranking() -> None:
+    """The coefficient ranking, highest first; a click on a unit opens it."""
+    st.subheader(t("dash.ranking.title"))
+    if board.has_data and board.ranking:
+        st.caption(t("dash.ranking.caption"))
+        _chart(
+            "ranking",
+            partial(charts.ranking_figure, board.ranking, t, lang),
+            on_select=lambda: _pick("dash_ranking", codes),
+            selection_mode="points",
+        )
+        _csv(
+            lambda: pd.DataFrame(
+                [
+                    {
+                        "rank": i + 1,
+                        "unit": u.unit,
+                        "unit_name": u.unit_name,
+                        "coefficient": u.coefficient,
+                        "band": u.band,
+                        "satisfaction": None
+                        if u.satisfaction is None
+                        else round(u.satisfaction, 4),
+                        "target": u.target,
+                        "volume": u.volume,
+                        "penalty_points": round(u.penalty_points, 4),
+                        "flags": ";".join(u.flags),
+                    }
+                    for i, u in enumerate(board.ranking)
+                ]
+            ),
+            "ranking",
+        )
+    else:
+        st.info(t("dash.ranking.empty", month=month))
+
+
+def _matrix() -> None:
+    """Who scored whom: the supplier × customer matrix of the month's forms."""
+    st.subheader(t("dash.matrix.title"))
+    if board.matrix.cells:
+        st.caption(t("dash.matrix.caption", missing=board.matrix.missing))
+        if not any(c.status == "scored" for c in board.matrix.cells):
+            st.info(t("dash.matrix.no_forms", month=month))
+        with st.container(key="dash_matrix_scroll"):
+            _chart("matrix", partial(charts.matrix_figure, board.matrix, t, lang))
+        _csv(
+            lambda: pd.DataFrame(
+                [
+                    {
+                        "supplier": c.supplier,
+                        "customer": c.customer,
+                        "status": c.status,
+                        "form": c.form,
+                    }
+                    for c in board.matrix.cells
+                ]
+            ),
+            "matrix",
+        )
+    else:
+        st.info(t("dash.matrix.empty", month=month))
 
 
 def _supply_map() -> None:
@@ -557,9 +558,10 @@ def _unit_page() -> None:
 
 
 # Only the open tab is computed and drawn: the page opens on the ranking at once, and each
-# other view is drawn when asked for.
+# other view (the matrix of who scored whom among them) is drawn when asked for.
 SECTIONS = {
-    "dash.tab.overview": _ranking_and_matrix,
+    "dash.ranking.title": _ranking,
+    "dash.matrix.title": _matrix,
     "dash.map.title": _supply_map,
     "dash.trends.title": _trends,
     "dash.pareto.title": _paretos,

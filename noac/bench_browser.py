@@ -11,7 +11,7 @@ the script run is over.
 - ``dashboard:<tab>``: from a click on another tab (coming from the tab before it) until its
   charts are drawn;
 - floor: from a click on "Chart" (coming from a page without charts) until its one chart is
-  drawn.
+  drawn, measured after each round of the dashboard's tabs.
 
 The dashboard opens on the first plant and on the month given (``?month=`` in the link).
 """
@@ -147,9 +147,11 @@ def _charts_settled(page, click: Callable[[], object]) -> int:
     raise NoacError("the dashboard did not settle within three minutes")
 
 
-def _dashboard(browser, base: str, password: str, month: str, runs: int) -> dict[str, list]:
-    """Times per tab, each opened from the one before; the first tab (the one the dashboard
-    opens on) is ``dashboard``, the others ``dashboard:<tab>``."""
+def _dashboard(browser, base: str, password: str, month: str) -> tuple[Callable, int]:
+    """The dashboard signed in and each tab visited once (a first visit tells how many charts
+    it draws); returns a round of clicks through every tab, each opened from the one before,
+    which adds its times per tab (the tab the dashboard opens on is ``dashboard``, the others
+    ``dashboard:<tab>``), and the number of charts of the page as opened."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{base}/?month={month}")
     page.get_by_role("textbox", name="Username").fill(USERNAME)
@@ -160,50 +162,54 @@ def _dashboard(browser, base: str, password: str, month: str, runs: int) -> dict
     page.wait_for_function(f"() => {NOT_RUNNING}", timeout=180_000)
     labels = tabs.all_inner_texts()
     order = [*range(1, len(labels)), 0]
-    charts = {}  # a first visit of each tab tells how many charts it draws
-    for index in order:
-        charts[index] = _charts_settled(page, tabs.nth(index).click)
-    times: dict[str, list] = {"dashboard": []}  # the page as opened comes first
-    for _ in range(runs):
+    charts = {index: _charts_settled(page, tabs.nth(index).click) for index in order}
+
+    def round_(times: dict[str, list]) -> None:
         for index in order:
             name = f"dashboard:{labels[index]}" if index else "dashboard"
             times.setdefault(name, []).append(_timed(page, tabs.nth(index), SHOWN, charts[index]))
-    page.close()
-    times["charts"] = [charts[0]]
-    return times
+
+    return round_, charts[0]
 
 
-def _bare(browser, base: str, runs: int) -> list[float]:
+def _bare(browser, base: str) -> Callable[[], float]:
+    """The bare page opened; returns one timed click on its chart page (from its text page,
+    after a first visit of both)."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(base)
     page.get_by_role("heading", name="Home").wait_for(timeout=60_000)
     nav = page.locator("[data-testid=stSidebarNav]")
-    times = []
-    for _ in range(runs):
+
+    def once() -> float:
         _timed(page, nav.get_by_text("Chart"), ANY, 1)
         _timed(page, nav.get_by_text("Home"), ANY, 0)
-        times.append(_timed(page, nav.get_by_text("Chart"), ANY, 1))
-    page.close()
-    return times
+        return _timed(page, nav.get_by_text("Chart"), ANY, 1)
+
+    return once
 
 
 def dashboard(url: str, month: str, runs: int) -> list[Figure]:
-    """The dashboard as opened and each of its other tabs, against the bare page."""
+    """The dashboard as opened and each of its other tabs, against the bare page. Both are
+    served at once and measured in turn, a round of the dashboard's tabs then the bare page,
+    so that a machine slowing down or speeding up during the bench moves both alike."""
     from playwright.sync_api import sync_playwright
 
     password = _executive(url)
     app_peak: list[float] = []
     bare_peak: list[float] = []
+    views: dict[str, list] = {"dashboard": []}  # the page as opened comes first
+    floors = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium(), args=FLAGS)
         try:
-            with served(APP, url, app_peak) as base:
-                views = _dashboard(browser, base, password, month, runs)
-            with served(BARE_PAGE, url, bare_peak) as base:
-                floors = _bare(browser, base, runs)
+            with served(APP, url, app_peak) as app, served(BARE_PAGE, url, bare_peak) as bare:
+                round_, opened = _dashboard(browser, app, password, month)
+                floor_click = _bare(browser, bare)
+                for _ in range(runs):
+                    round_(views)
+                    floors.append(floor_click())
         finally:
             browser.close()
-    opened = views.pop("charts")[0]
     floor = statistics.median(floors)
     figures = []
     for name, times in views.items():

@@ -338,6 +338,12 @@ def _scratch_copy(url: str) -> tuple[str, Path | None]:
 WORKLOADS = ("score-import", "close-month", "trace", "dashboard")
 
 
+def machine_speed() -> float:
+    """Seconds this machine takes to sum ten million integers in Python (best of three): the
+    same code everywhere, so figures taken on a slower or busier machine can be told apart."""
+    return round(min(_timed(lambda: sum(range(10_000_000))) for _ in range(3)), 3)
+
+
 def run(url: str, runs: int = 3, workloads: Sequence[str] = WORKLOADS) -> dict:
     """Run ``workloads`` on a copy of (SQLite) or in (PostgreSQL) the database at ``url``.
 
@@ -351,6 +357,7 @@ def run(url: str, runs: int = 3, workloads: Sequence[str] = WORKLOADS) -> dict:
         raise NoacError(
             f"unknown workload {', '.join(sorted(unknown))} (one of {', '.join(WORKLOADS)})"
         )
+    speed_before = machine_speed()
     bench_url, scratch = _scratch_copy(url)
     postgres = make_url(url).get_backend_name() == "postgresql"
     engine = create_db_engine(bench_url)
@@ -382,6 +389,7 @@ def run(url: str, runs: int = 3, workloads: Sequence[str] = WORKLOADS) -> dict:
         "database": make_url(url).get_backend_name(),
         "runs": runs,
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "machine_speed_s": [speed_before, machine_speed()],
         "workloads": [asdict(f) for f in figures],
         "skipped": skipped,
     }
@@ -390,7 +398,8 @@ def run(url: str, runs: int = 3, workloads: Sequence[str] = WORKLOADS) -> dict:
 def format_report(report: dict) -> str:
     lines = [
         f"database {report['database']}, median of {report['runs']} run(s),"
-        f" process max RSS {report['max_rss_mb']} MB",
+        f" process max RSS {report['max_rss_mb']} MB, machine speed"
+        f" {' / '.join(map(str, report['machine_speed_s']))} s (before / after; lower is faster)",
         f"{'workload':<14}{'size':>10} {'unit':<9}{'median s':>10}{'floor s':>10}"
         f"{'ratio':>8}{'per s':>11}{'peak MB':>9}",
     ]

@@ -396,16 +396,17 @@ def run(url: str, runs: int = 3, workloads: Sequence[str] = WORKLOADS) -> dict:
 
 
 def format_report(report: dict) -> str:
+    width = max([14, *(len(f["workload"]) + 2 for f in report["workloads"])])
     lines = [
         f"database {report['database']}, median of {report['runs']} run(s),"
         f" process max RSS {report['max_rss_mb']} MB, machine speed"
         f" {' / '.join(map(str, report['machine_speed_s']))} s (before / after; lower is faster)",
-        f"{'workload':<14}{'size':>10} {'unit':<9}{'median s':>10}{'floor s':>10}"
+        f"{'workload':<{width}}{'size':>10} {'unit':<9}{'median s':>10}{'floor s':>10}"
         f"{'ratio':>8}{'per s':>11}{'peak MB':>9}",
     ]
     for f in report["workloads"]:
         lines.append(
-            f"{f['workload']:<14}{f['size']:>10} {f['unit']:<9}{f['median_s']:>10.3f}"
+            f"{f['workload']:<{width}}{f['size']:>10} {f['unit']:<9}{f['median_s']:>10.3f}"
             f"{f['floor_s']:>10.3f}{f['ratio']:>8.1f}{f['per_second']:>11,}{f['peak_mb']:>9.1f}"
         )
     lines += [f"  {f['workload']}: {f['note']}" for f in report["workloads"] if f["note"]]

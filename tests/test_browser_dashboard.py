@@ -169,3 +169,13 @@ def test_a_charts_data_downloads_as_csv_when_asked(app):
         lines = download.value.path().read_text(encoding="utf-8-sig").splitlines()
         assert lines[0].startswith("rank,unit,unit_name,coefficient,band")
         assert [line.split(",")[1] for line in lines[1:]] == [u.unit for u in board.ranking]
+
+        page.get_by_role("tab", name=i18n.t("dash.matrix.title", "en"), exact=True).click()
+        wait_tab(page, "dash.matrix.title", "en")
+        with page.expect_download(timeout=60_000) as download:
+            page.locator(".st-key-dash_csv_matrix button").click()
+        lines = download.value.path().read_text(encoding="utf-8-sig").splitlines()
+        assert lines[0] == "supplier,customer,status,form"
+        assert [tuple(line.split(",")[:3]) for line in lines[1:]] == [
+            (c.supplier, c.customer, c.status) for c in board.matrix.cells
+        ]

@@ -205,20 +205,7 @@ def _matrix() -> None:
             st.info(t("dash.matrix.no_forms", month=month))
         with st.container(key="dash_matrix_scroll"):
             _chart("matrix", partial(charts.matrix_figure, board.matrix, t, lang))
-        _csv(
-            lambda: pd.DataFrame(
-                [
-                    {
-                        "supplier": c.supplier,
-                        "customer": c.customer,
-                        "status": c.status,
-                        "form": c.form,
-                    }
-                    for c in board.matrix.cells
-                ]
-            ),
-            "matrix",
-        )
+        _csv(lambda: pd.DataFrame([vars(c) for c in board.matrix.cells]), "matrix")
     else:
         st.info(t("dash.matrix.empty", month=month))
 
@@ -235,20 +222,7 @@ def _supply_map() -> None:
                 on_select=lambda: _pick("dash_map", codes),
                 selection_mode="points",
             )
-        _csv(
-            lambda: pd.DataFrame(
-                [
-                    {
-                        "supplier": e.supplier,
-                        "customer": e.customer,
-                        "volume": e.volume,
-                        "form": e.form,
-                    }
-                    for e in board.supply_map.edges
-                ]
-            ),
-            "map",
-        )
+        _csv(lambda: pd.DataFrame([vars(e) for e in board.supply_map.edges]), "map")
     else:
         st.info(t("dash.map.empty", month=month))
 

@@ -71,10 +71,11 @@ def _figure(name: str, key: tuple, _build: Callable[[], go.Figure]) -> go.Figure
 
 
 def _chart(name: str, build: Callable[[], go.Figure], *depends: object, **selection) -> None:
-    """The chart ``name`` drawn by ``build``: built once per database, plant, month, data
-    stamp and language (and what else it ``depends`` on) and shared by every run, which only
-    reads it. Building a plant's matrix took a tenth of a second, every run."""
-    key = (database_url, ctx.plant.id, ctx.month, stamp, lang, *depends)
+    """The chart ``name`` drawn by ``build``: built once for the data the dashboard was
+    computed from (``data_key``), per language and what else it ``depends`` on, and shared by
+    every run, which only reads it. Building a plant's matrix took a tenth of a second, every
+    run."""
+    key = (*data_key, lang, *depends)
     st.plotly_chart(
         _figure(name, key, build),
         width="stretch",
@@ -111,7 +112,10 @@ def _pick(chart_key: str, units: set[str]) -> None:
 database_url = get_settings().database_url
 with db() as session:
     stamp = data_stamp(session=session)
-board: Dashboard = _dashboard(database_url, ctx.plant.id, ctx.month, stamp, date.today(), ctx.plant)
+# what the dashboard and its charts are computed for: the day counts (the running month is
+# cut off at today), so a chart is never older than the tiles beside it
+data_key = (database_url, ctx.plant.id, ctx.month, stamp, date.today())
+board: Dashboard = _dashboard(*data_key, ctx.plant)
 month = month_label(ctx.month, lang)
 names = dict(board.units)
 codes = set(names)

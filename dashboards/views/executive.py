@@ -51,12 +51,12 @@ def _unit(url: str, plant_id: int, month: str, unit: str, stamp: str, _plant: Pl
         return unit_detail(session=session, plant=_plant, month=month, unit=unit)
 
 
-def _csv(frame: Callable[[], pd.DataFrame], name: str) -> None:
+def _csv(rows: Callable[[], list[dict]], name: str) -> None:
     """A download button for a chart's data as CSV (UTF-8 with BOM, so Excel reads Chinese),
-    made when the button is clicked, not at every run."""
+    made from ``rows`` when the button is clicked, not at every run."""
     st.download_button(
         t("dash.download_csv"),
-        lambda: frame().to_csv(index=False).encode("utf-8-sig"),
+        lambda: pd.DataFrame(rows()).to_csv(index=False).encode("utf-8-sig"),
         file_name=f"noac-{ctx.plant.code}-{ctx.month}-{name}.csv",
         mime="text/csv",
         key=f"dash_csv_{name}",
@@ -175,25 +175,21 @@ def _ranking() -> None:
             selection_mode="points",
         )
         _csv(
-            lambda: pd.DataFrame(
-                [
-                    {
-                        "rank": i + 1,
-                        "unit": u.unit,
-                        "unit_name": u.unit_name,
-                        "coefficient": u.coefficient,
-                        "band": u.band,
-                        "satisfaction": None
-                        if u.satisfaction is None
-                        else round(u.satisfaction, 4),
-                        "target": u.target,
-                        "volume": u.volume,
-                        "penalty_points": round(u.penalty_points, 4),
-                        "flags": ";".join(u.flags),
-                    }
-                    for i, u in enumerate(board.ranking)
-                ]
-            ),
+            lambda: [
+                {
+                    "rank": i + 1,
+                    "unit": u.unit,
+                    "unit_name": u.unit_name,
+                    "coefficient": u.coefficient,
+                    "band": u.band,
+                    "satisfaction": None if u.satisfaction is None else round(u.satisfaction, 4),
+                    "target": u.target,
+                    "volume": u.volume,
+                    "penalty_points": round(u.penalty_points, 4),
+                    "flags": ";".join(u.flags),
+                }
+                for i, u in enumerate(board.ranking)
+            ],
             "ranking",
         )
     else:
@@ -209,7 +205,7 @@ def _matrix() -> None:
             st.info(t("dash.matrix.no_forms", month=month))
         with st.container(key="dash_matrix_scroll"):
             _chart("matrix", partial(charts.matrix_figure, board.matrix, t, lang))
-        _csv(lambda: pd.DataFrame([vars(c) for c in board.matrix.cells]), "matrix")
+        _csv(lambda: [vars(c) for c in board.matrix.cells], "matrix")
     else:
         st.info(t("dash.matrix.empty", month=month))
 
@@ -226,7 +222,7 @@ def _supply_map() -> None:
                 on_select=lambda: _pick("dash_map", codes),
                 selection_mode="points",
             )
-        _csv(lambda: pd.DataFrame([vars(e) for e in board.supply_map.edges]), "map")
+        _csv(lambda: [vars(e) for e in board.supply_map.edges], "map")
     else:
         st.info(t("dash.map.empty", month=month))
 
@@ -256,20 +252,18 @@ def _trends() -> None:
                 *chosen,
             )
             _csv(
-                lambda: pd.DataFrame(
-                    [
-                        {
-                            "unit": p.unit,
-                            "month": p.month,
-                            "closed": p.closed,
-                            "satisfaction": p.satisfaction,
-                            "coefficient": p.coefficient,
-                            "actions_closed": ";".join(p.actions_closed),
-                        }
-                        for p in board.trends.points
-                        if p.unit in chosen
-                    ]
-                ),
+                lambda: [
+                    {
+                        "unit": p.unit,
+                        "month": p.month,
+                        "closed": p.closed,
+                        "satisfaction": p.satisfaction,
+                        "coefficient": p.coefficient,
+                        "actions_closed": ";".join(p.actions_closed),
+                    }
+                    for p in board.trends.points
+                    if p.unit in chosen
+                ],
                 "trends",
             )
         else:
@@ -340,13 +334,11 @@ def _paretos() -> None:
                 else:
                     st.info(t("dash.pareto.no_escape", period=period))
         _csv(
-            lambda: pd.DataFrame(
-                [
-                    {"dimension": p.dimension, "key": b.key, "count": b.count, "cost": b.cost}
-                    for p in (paretos.by_responsible, paretos.by_defect_code, paretos.by_escape)
-                    for b in p.bars
-                ]
-            ),
+            lambda: [
+                {"dimension": p.dimension, "key": b.key, "count": b.count, "cost": b.cost}
+                for p in (paretos.by_responsible, paretos.by_defect_code, paretos.by_escape)
+                for b in p.bars
+            ],
             f"pareto-{scope}",
         )
 
@@ -364,20 +356,18 @@ def _actions() -> None:
         if actions.open:
             _chart("ageing", partial(charts.ageing_figure, actions, t, lang))
             _csv(
-                lambda: pd.DataFrame(
-                    [
-                        {
-                            "problem": a.ref,
-                            "found_on": a.found_on,
-                            "age_days": a.age_days,
-                            "state": a.state,
-                            "status": a.status,
-                            "deadline": a.deadline,
-                            "responsible": ";".join(f"{u}:{s:g}" for u, s in a.responsible.items()),
-                        }
-                        for a in actions.open
-                    ]
-                ),
+                lambda: [
+                    {
+                        "problem": a.ref,
+                        "found_on": a.found_on,
+                        "age_days": a.age_days,
+                        "state": a.state,
+                        "status": a.status,
+                        "deadline": a.deadline,
+                        "responsible": ";".join(f"{u}:{s:g}" for u, s in a.responsible.items()),
+                    }
+                    for a in actions.open
+                ],
                 "open-actions",
             )
         else:
@@ -404,7 +394,7 @@ def _actions() -> None:
                 frame, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(frame))
             )
             _csv(
-                lambda: pd.DataFrame([vars(r) for r in actions.exposure]),
+                lambda: [vars(r) for r in actions.exposure],
                 "exposure",
             )
         else:
@@ -446,12 +436,10 @@ def _unit_page() -> None:
         if detail.scores:
             _chart("unit_scores", partial(charts.unit_scores_figure, detail, t, lang), unit)
             _csv(
-                lambda: pd.DataFrame(
-                    [
-                        {"customer": s.customer, "volume": s.volume, "form": s.form, **s.values}
-                        for s in detail.scores
-                    ]
-                ),
+                lambda: [
+                    {"customer": s.customer, "volume": s.volume, "form": s.form, **s.values}
+                    for s in detail.scores
+                ],
                 f"unit-{unit}-scores",
             )
         else:
@@ -465,21 +453,19 @@ def _unit_page() -> None:
                 unit,
             )
             _csv(
-                lambda: pd.DataFrame(
-                    [
-                        {
-                            "month": h.month,
-                            "satisfaction": h.satisfaction,
-                            "satisfaction_term": h.satisfaction_term,
-                            "defect_points": h.defect_points,
-                            "overdue_points": h.overdue_points,
-                            "escape_points": h.escape_points,
-                            "clamp": h.clamp,
-                            "coefficient": h.coefficient,
-                        }
-                        for h in detail.history
-                    ]
-                ),
+                lambda: [
+                    {
+                        "month": h.month,
+                        "satisfaction": h.satisfaction,
+                        "satisfaction_term": h.satisfaction_term,
+                        "defect_points": h.defect_points,
+                        "overdue_points": h.overdue_points,
+                        "escape_points": h.escape_points,
+                        "clamp": h.clamp,
+                        "coefficient": h.coefficient,
+                    }
+                    for h in detail.history
+                ],
                 f"unit-{unit}-decomposition",
             )
         else:
@@ -511,24 +497,22 @@ def _unit_page() -> None:
             height=min(420, 38 + 35 * len(detail.problems)),
         )
         _csv(
-            lambda: pd.DataFrame(
-                [
-                    {
-                        "problem": p.ref,
-                        "found_on": p.found_on,
-                        "found_at": p.found_at,
-                        "defect_code": p.defect_code,
-                        "severity": p.severity,
-                        "responsible": ";".join(f"{u}:{s:g}" for u, s in p.responsible.items()),
-                        "escapes": ";".join(p.escapes),
-                        "status": p.status,
-                        "deadline": p.deadline,
-                        "closed_on": p.closed_on,
-                        "cost": p.cost,
-                    }
-                    for p in detail.problems
-                ]
-            ),
+            lambda: [
+                {
+                    "problem": p.ref,
+                    "found_on": p.found_on,
+                    "found_at": p.found_at,
+                    "defect_code": p.defect_code,
+                    "severity": p.severity,
+                    "responsible": ";".join(f"{u}:{s:g}" for u, s in p.responsible.items()),
+                    "escapes": ";".join(p.escapes),
+                    "status": p.status,
+                    "deadline": p.deadline,
+                    "closed_on": p.closed_on,
+                    "cost": p.cost,
+                }
+                for p in detail.problems
+            ],
             f"unit-{unit}-problems",
         )
     else:

@@ -102,10 +102,10 @@ def _load_defects(ctx: ImportContext, rows: Table, summary: ImportSummary) -> li
 
 def _load_scores(ctx: ImportContext, rows: Table, summary: ImportSummary) -> list[RowError]:
     rules = scoring.ScoringRules(ctx.session, ctx.plant)
-    entries, errors = scoring.validate_score_rows(rows, rules)
+    scores, errors = scoring.validate_score_rows(rows, rules)
     if not errors:
         summary.created, summary.updated, summary.unchanged = scoring.store_score_entries(
-            session=ctx.session, rules=rules, entries=entries, actor=ctx.actor
+            session=ctx.session, rules=rules, scores=scores, actor=ctx.actor
         )
     return errors
 

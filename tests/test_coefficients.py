@@ -5,6 +5,7 @@ Supply weights (operation transitions): STORE->SHEET 2, STORE->ASSY 1, SHEET->QC
 SHEET->ASSY 1, QC->ASSY 1. Default scheme: weights .40/.25/.20/.15, scale 0..10, target 85.
 """
 
+import dataclasses
 import json
 import math
 from datetime import UTC, datetime
@@ -552,6 +553,30 @@ def test_one_bad_row_in_a_large_scores_file_is_named(
     stored = scoring.forms(session=session, plant=plant, months=months)
     assert len(stored) == len(lines) // 4
     assert all(f.values == dict.fromkeys(CRITERIA, 8) for f in stored)
+
+
+# Imported scores carry the importer's name, whatever it holds, and the import's time: a
+# file of 1,000 rows or more goes into PostgreSQL by COPY, a smaller one by one insert.
+@pytest.mark.parametrize("months", [1, 60])
+def test_imported_scores_carry_the_importer_and_the_time(tmp_path, session, plant, months):
+    importer = dataclasses.replace(QUALITY, username="o'brien 100%")
+    pairs = [("SHEET", "STORE"), ("ASSY", "STORE"), ("QC", "SHEET"), ("ASSY", "SHEET")]
+    pairs.append(("ASSY", "QC"))
+    month, lines = "2021-04", []
+    for _ in range(months):
+        lines += [f"{month},{rater},{ratee},{c},7," for rater, ratee in pairs for c in CRITERIA]
+        month = next_month(month)
+    path = write_csv(
+        tmp_path / "scores.csv", "month,rater,ratee,criterion,value,comment\n" + "\n".join(lines)
+    )
+    started = datetime.now(UTC)
+    summary = import_file(actor=importer, session=session, kind="scores", path=path)
+    ended = datetime.now(UTC)
+    stored = session.exec(select(Score.submitted_by, Score.submitted_at, Score.version)).all()
+    assert summary.created == len(stored) == months * 20
+    assert {(by, version) for by, _, version in stored} == {("o'brien 100%", 1)}
+    [at] = {at if at.tzinfo else at.replace(tzinfo=UTC) for _, at, _ in stored}
+    assert started <= at <= ended
 
 
 def test_scores_reimport_replaces_changed_values_and_keeps_history(tmp_path, session, plant):

@@ -565,7 +565,6 @@ def validate_score_rows(rows: Table, rules: ScoringRules) -> tuple[ScoreColumns,
     entries: list[ScoreValues] = []
     first: dict[tuple[str, str, str, str], int] = {}
     allowed = rules.allowed({cell[0] for cell in cells})  # the months
-    no_rater: frozenset[int] = frozenset()
     ids = rules.unit_ids
     scales = {c.code: range(c.min, c.max + 1) for c in rules.scheme.criteria}
     comment_below = rules.scheme.comment_below
@@ -589,7 +588,7 @@ def validate_score_rows(rows: Table, rules: ScoringRules) -> tuple[ScoreColumns,
             )
         entry = (month, rater, ratee, criterion, value, comment)
         if not (
-            ids.get(rater) in allowed.get((month, ids.get(ratee)), no_rater)
+            ids.get(rater) in allowed.get((month, ids.get(ratee)), ())
             and value in scales.get(criterion, ())
             and (value >= comment_below or comment.strip())
             and not (comment and check_text(comment, "the comment", MAX_COMMENT))
@@ -640,16 +639,15 @@ def _accepted_at_once(columns: Sequence[Sequence[str]], rules: ScoringRules) -> 
     forms = pd.unique(form)
     rater_id_of = np.array([ids.get(code, -1) for code in rater_of])  # -1: no such unit
     ratee_id_of = np.array([ids.get(code, -1) for code in ratee_of])
-    ratee_ids = ratee_id_of[forms % len(ratee_of)]
-    forms //= len(ratee_of)
-    rater_ids = rater_id_of[forms % len(rater_of)]
-    allowed, no_rater = rules.allowed(set(month_of)), frozenset()
+    rest, ratee_index = np.divmod(forms, len(ratee_of))
+    month_index, rater_index = np.divmod(rest, len(rater_of))
+    allowed = rules.allowed(set(month_of))
     if not all(
-        rater in allowed.get((month, ratee), no_rater)
+        rater in allowed.get((month, ratee), ())
         for month, rater, ratee in zip(
-            month_of[forms // len(rater_of)].tolist(),
-            rater_ids.tolist(),
-            ratee_ids.tolist(),
+            month_of[month_index].tolist(),
+            rater_id_of[rater_index].tolist(),
+            ratee_id_of[ratee_index].tolist(),
             strict=True,
         )
     ):

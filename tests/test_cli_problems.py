@@ -147,13 +147,16 @@ def test_problems_list_filters(db, tmp_path):
 id,date,found_at,part,op,code,severity,qty,responsible,deadline
 A,2026-03-10,ASSY,BP-100,60,PIT-FACE,major,1,SHEET,2026-04-01
 B,2026-04-10,QC-FIN,ACT-200,,WELD-POR,minor,1,,
+C,2026-03-31,ASSY,BP-100,60,PIT-FACE,minor,1,SHEET,
+D,2026-04-30,ASSY,BP-100,60,PIT-FACE,minor,1,SHEET,
+E,2026-05-01,ASSY,BP-100,60,PIT-FACE,minor,1,SHEET,
 """,
     )
     assert noac(db, "import", "defects", path).exit_code == 0
     listed = json.loads(noac(db, "problems", "list", "--json", "--status", "overdue").output)
     assert [p["ref"] for p in listed] == ["A"]
     listed = json.loads(noac(db, "problems", "list", "--json", "--month", "2026-04").output)
-    assert [p["ref"] for p in listed] == ["B"]
+    assert [p["ref"] for p in listed] == ["B", "D"]
     listed = json.loads(noac(db, "problems", "list", "--json", "--unit", "WELD").output)
     assert [p["ref"] for p in listed] == ["B"]
     table = noac(db, "problems", "list").output

@@ -60,7 +60,7 @@ from noac.services.coefficients import (
     previous_months,
 )
 from noac.services.masterdata import units_by_code
-from noac.services.periods import closed_months, month_of, parse_month
+from noac.services.periods import closed_months, parse_month
 from noac.services.problems import ProblemSummary, list_problems
 from noac.services.schemes import active_scheme
 from noac.services.scoring import forms, month_days, supply_weights
@@ -313,7 +313,7 @@ def _month_figures(reader: _Reader, month: str) -> dict[str, float | int | None]
     return {
         "satisfaction": view.satisfaction,
         "under_target": view.under_target,
-        "opened": sum(month_of(date.fromisoformat(p.found_on)) == month for p in problems),
+        "opened": sum(p.found_on[:7] == month for p in problems),
         "closed": sum(bool(p.closed_on) and p.closed_on[:7] == month for p in problems),
         "overdue": len(view.overdue_refs),
         "spread": view.spread,

@@ -93,6 +93,9 @@ def plant(tmp_path, session):
 def test_hand_computed_month(session, plant):
     board = dashboard.executive_dashboard(session=session, plant=plant, month=MONTH, today=TODAY)
     assert not board.closed and board.has_data and board.forms == 4
+    # the page opens on the overview alone: the same status, tiles and ranking
+    opening = dashboard.overview(session=session, plant=plant, month=MONTH, today=TODAY)
+    assert vars(opening) == {name: vars(board)[name] for name in vars(opening)}
     tiles = {tile.name: tile for tile in board.tiles}
     # plant satisfaction: STORE S 253/3 (volume 3), SHEET 90 (1), QC 50 (1) -> 393 / 5
     assert tiles["satisfaction"].value == pytest.approx(78.6)

@@ -1,12 +1,15 @@
 """Quality at a glance: the executive dashboard (executives, quality department, admins).
 
 Every figure comes from ``noac.services.dashboard`` (the tests call the same functions);
-this page only draws. The service's results are cached per database, plant, month and data
-stamp (``data_stamp``: the audit trail, which every change writes), so closing a month or
-any other change shows at the next run. They are kept as objects shared by every run
-(``st.cache_resource``) and never changed here: a copy per run, as ``st.cache_data`` makes,
-took a plant's dashboard 0.2 s to unpickle on every click. The charts drawn from them are
-kept the same way, per language, and a chart's CSV is made only when its button is clicked.
+this page only draws. It opens on the service's overview (status, tiles, ranking); each
+other tab's data is read from its service function when the tab is first opened. Both are
+cached per database, plant, month, data stamp and day (``data_stamp``: the audit trail,
+which every change writes), so closing a month or any other change shows at the next run,
+and the first visit after a change reads only what the open tab needs. They are kept as
+objects shared by every run (``st.cache_resource``) and never changed here: a copy per run,
+as ``st.cache_data`` makes, took a plant's dashboard 0.2 s to unpickle on every click. The
+charts drawn from them are kept the same way, per language, and a chart's CSV is made only
+when its button is clicked.
 """
 
 from __future__ import annotations
@@ -23,13 +26,8 @@ from dashboards import dashboard_charts as charts
 from dashboards.context import db, page_context, plain, t
 from dashboards.i18n import day, month_label, number
 from noac.models import Plant
-from noac.services.dashboard import (
-    Dashboard,
-    UnitDetail,
-    data_stamp,
-    executive_dashboard,
-    unit_detail,
-)
+from noac.services import dashboard
+from noac.services.dashboard import Overview, UnitDetail, data_stamp, unit_detail, window_months
 from noac.settings import get_settings
 
 ctx = page_context()
@@ -40,9 +38,26 @@ TREND_KEY = f"dash_trend_units_{ctx.plant.code}"
 
 
 @st.cache_resource(show_spinner=False, max_entries=48)
-def _dashboard(url: str, plant_id: int, month: str, stamp: str, today: date, _plant: Plant):
+def _overview(url: str, plant_id: int, month: str, stamp: str, today: date, _plant: Plant):
     with db() as session:
-        return executive_dashboard(session=session, plant=_plant, month=month, today=today)
+        return dashboard.overview(session=session, plant=_plant, month=month, today=today)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _computed(name: str, key: tuple, _compute: Callable[..., object]):
+    with db() as session:
+        return _compute(session=session)
+
+
+def _data(name: str, compute: Callable[..., object], **arguments):
+    """A tab's data from the service ``compute`` (given the session and plant besides
+    ``arguments``), computed when the tab is first opened for the dashboard's data key
+    (``data_key``) and shared by every run, like the overview."""
+    return _computed(
+        name,
+        (*data_key, *sorted(arguments.items())),
+        partial(compute, plant=ctx.plant, **arguments),
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -115,7 +130,7 @@ with db() as session:
 # what the dashboard and its charts are computed for: the day counts (the running month is
 # cut off at today), so a chart is never older than the tiles beside it
 data_key = (database_url, ctx.plant.id, ctx.month, stamp, date.today())
-board: Dashboard = _dashboard(*data_key, ctx.plant)
+board: Overview = _overview(*data_key, ctx.plant)
 month = month_label(ctx.month, lang)
 names = dict(board.units)
 codes = set(names)
@@ -130,7 +145,8 @@ st.html(PHONE_CSS)
 st.header(t("page.executive"))
 status = t("dash.closed", run=board.run) if board.closed else t("dash.preview")
 previous = month_label(board.previous_month, lang)
-first, last = (month_label(m, lang) for m in (board.trends.months[0], board.trends.months[-1]))
+window = window_months(ctx.month)
+first, last = month_label(window[0], lang), month_label(window[-1], lang)
 st.caption(f"{plain(ctx.plant.name)} · {month} · {status} · " + t("dash.tile.vs", month=previous))
 if not board.has_data:
     st.info(t("dash.no_data", month=month))
@@ -199,13 +215,14 @@ def _ranking() -> None:
 def _matrix() -> None:
     """Who scored whom: the supplier × customer matrix of the month's forms."""
     st.subheader(t("dash.matrix.title"))
-    if board.matrix.cells:
-        st.caption(t("dash.matrix.caption", missing=board.matrix.missing))
-        if not any(c.status == "scored" for c in board.matrix.cells):
+    matrix = _data("matrix", dashboard.matrix, month=ctx.month)
+    if matrix.cells:
+        st.caption(t("dash.matrix.caption", missing=matrix.missing))
+        if not any(c.status == "scored" for c in matrix.cells):
             st.info(t("dash.matrix.no_forms", month=month))
         with st.container(key="dash_matrix_scroll"):
-            _chart("matrix", partial(charts.matrix_figure, board.matrix, t, lang))
-        _csv(lambda: [vars(c) for c in board.matrix.cells], "matrix")
+            _chart("matrix", partial(charts.matrix_figure, matrix, t, lang))
+        _csv(lambda: [vars(c) for c in matrix.cells], "matrix")
     else:
         st.info(t("dash.matrix.empty", month=month))
 
@@ -213,16 +230,17 @@ def _matrix() -> None:
 def _supply_map() -> None:
     """The routing as a map of who serves whom."""
     st.subheader(t("dash.map.title"))
-    if board.supply_map.edges:
+    supply_map = _data("map", dashboard.supply_map, month=ctx.month)
+    if supply_map.edges:
         st.caption(t("dash.map.caption"))
         with st.container(key="dash_map_scroll"):
             _chart(
                 "map",
-                partial(charts.supply_map_figure, board.supply_map, t, lang),
+                partial(charts.supply_map_figure, supply_map, t, lang),
                 on_select=lambda: _pick("dash_map", codes),
                 selection_mode="points",
             )
-        _csv(lambda: [vars(e) for e in board.supply_map.edges], "map")
+        _csv(lambda: [vars(e) for e in supply_map.edges], "map")
     else:
         st.info(t("dash.map.empty", month=month))
 
@@ -230,9 +248,10 @@ def _supply_map() -> None:
 def _trends() -> None:
     """Twelve-month trends of the units chosen."""
     st.subheader(t("dash.trends.title"))
-    if board.trends.points:
+    trends = _data("trends", dashboard.trends, month=ctx.month)
+    if trends.points:
         lowest = [u.unit for u in reversed(board.ranking)][:3] if board.has_data else []
-        trended = sorted({p.unit for p in board.trends.points})
+        trended = sorted({p.unit for p in trends.points})
         if TREND_KEY in st.session_state:
             st.session_state[TREND_KEY] = [u for u in st.session_state[TREND_KEY] if u in trended]
         else:
@@ -248,7 +267,7 @@ def _trends() -> None:
             st.caption(t("dash.trends.caption"))
             _chart(
                 "trends",
-                partial(charts.trends_figure, board.trends, chosen, names, t, lang),
+                partial(charts.trends_figure, trends, chosen, names, t, lang),
                 *chosen,
             )
             _csv(
@@ -261,7 +280,7 @@ def _trends() -> None:
                         "coefficient": p.coefficient,
                         "actions_closed": ";".join(p.actions_closed),
                     }
-                    for p in board.trends.points
+                    for p in trends.points
                     if p.unit in chosen
                 ],
                 "trends",
@@ -285,7 +304,8 @@ def _paretos() -> None:
         horizontal=True,
         key=f"dash_pareto_scope_{lang}",
     )
-    paretos = board.paretos if scope == "window" else board.month_paretos
+    months = window if scope == "window" else [ctx.month]
+    paretos = _data(f"paretos_{scope}", dashboard.paretos, months=tuple(months))
     measure = options[1].radio(
         t("dash.pareto.measure"),
         list(measure_labels),
@@ -346,7 +366,7 @@ def _paretos() -> None:
 def _actions() -> None:
     """Corrective actions: their ageing and what is overdue."""
     st.subheader(t("dash.actions.title"))
-    actions = board.actions
+    actions = _data("actions", dashboard.actions, month=ctx.month, today=date.today())
     cutoff = day(actions.cutoff, lang)
     if actions.preview:
         st.caption(t("dash.actions.preview", day=cutoff))

@@ -48,10 +48,10 @@ from datetime import date
 
 import networkx as nx
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from noac.errors import NoacError
-from noac.models import AuditRecord, Plant
+from noac.models import AuditRecord, Plant, QualityProblem
 from noac.services.coefficients import (
     MonthComputation,
     UnitResult,
@@ -279,6 +279,17 @@ class _Reader:
             )
         return self._months[month]
 
+    def opened_closed(self, month: str) -> tuple[int, int]:
+        """How many problems were found in ``month``, and how many closed in it."""
+        first, last = month_days(month)
+        count = select(func.count()).where(QualityProblem.plant_id == self.plant.id)
+        found = col(QualityProblem.found_on).between(first, last)
+        closed = col(QualityProblem.closed_on).between(first, last)
+        return (
+            self.session.exec(count.where(found)).one(),
+            self.session.exec(count.where(closed)).one(),
+        )
+
     def problems(self) -> list[ProblemSummary]:
         if self._problems is None:
             self._problems = list_problems(session=self.session, plant=self.plant)
@@ -309,12 +320,12 @@ class Tile:
 
 def _month_figures(reader: _Reader, month: str) -> dict[str, float | int | None]:
     view = reader.month(month)
-    problems = reader.problems()
+    opened, closed = reader.opened_closed(month)
     return {
         "satisfaction": view.satisfaction,
         "under_target": view.under_target,
-        "opened": sum(p.found_on[:7] == month for p in problems),
-        "closed": sum(bool(p.closed_on) and p.closed_on[:7] == month for p in problems),
+        "opened": opened,
+        "closed": closed,
         "overdue": len(view.overdue_refs),
         "spread": view.spread,
     }
@@ -922,12 +933,12 @@ def unit_detail(
     return _unit_detail(_Reader(session, plant, None), month, unit, count)
 
 
-# --- everything at once ------------------------------------------------------------------
+# --- the page as it opens, and everything at once -------------------------------------
 
 
 @dataclass
-class Dashboard:
-    """Every section of the executive page for one plant and month."""
+class Overview:
+    """What the executive page shows above its tabs, and its first tab (the ranking)."""
 
     plant: str
     month: str
@@ -939,6 +950,42 @@ class Dashboard:
     units: list[tuple[str, str]]
     tiles: list[Tile]
     ranking: list[UnitMonth]
+
+
+def _overview(reader: _Reader, month: str) -> Overview:
+    view = reader.month(parse_month(month))
+    return Overview(
+        plant=reader.plant.code,
+        month=month,
+        previous_month=previous_months(month, 1)[0],
+        closed=view.closed,
+        run=view.run,
+        has_data=view.has_data,
+        forms=view.forms,
+        units=[(code, unit.name) for code, unit in sorted(reader.units.items())],
+        tiles=_tiles(reader, month),
+        ranking=_ranking(view),
+    )
+
+
+def overview(*, session: Session, plant: Plant, month: str, today: date | None = None) -> Overview:
+    """The month's status, headline tiles and ranking: what the page opens on, read without
+    the other tabs' data (the plant's problems, the window's months).
+
+    Parameters
+    ----------
+    session, plant, month
+        The database, the plant and the month ``YYYY-MM``.
+    today
+        The day the page is looked at (default: today).
+    """
+    return _overview(_Reader(session, plant, today), month)
+
+
+@dataclass
+class Dashboard(Overview):
+    """Every section of the executive page for one plant and month."""
+
     supply_map: SupplyMap
     matrix: Matrix
     trends: Trends
@@ -964,22 +1011,12 @@ def executive_dashboard(
     Returns
     -------
     Dashboard
-        The same values ``headline``, ``ranking``, ``supply_map``, ``matrix``, ``trends``,
-        ``paretos`` and ``actions`` return one by one.
+        The same values ``overview``, ``supply_map``, ``matrix``, ``trends``, ``paretos``
+        and ``actions`` return one by one.
     """
     reader = _Reader(session, plant, today)
-    view = reader.month(parse_month(month))
     return Dashboard(
-        plant=plant.code,
-        month=month,
-        previous_month=previous_months(month, 1)[0],
-        closed=view.closed,
-        run=view.run,
-        has_data=view.has_data,
-        forms=view.forms,
-        units=[(code, unit.name) for code, unit in sorted(reader.units.items())],
-        tiles=_tiles(reader, month),
-        ranking=_ranking(view),
+        **vars(_overview(reader, month)),
         supply_map=_supply_map(reader, month),
         matrix=_matrix(reader, month),
         trends=_trends(reader, month, count),

@@ -54,9 +54,11 @@ def test_generate_then_bench_on_tiny_data(tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout[result.stdout.index("{") :])
     names = [w["workload"] for w in report["workloads"]]
-    # the dashboard as opened, then each of its six other tabs, in the system Chromium
+    # the dashboard as opened, then each of its six other tabs, then the page as opened after
+    # a change, in the system Chromium
     assert names[:4] == ["score-import", "close-month", "trace", "dashboard"]
-    assert len(names) == 10 and all(name.startswith("dashboard:") for name in names[4:])
+    assert len(names) == 11 and all(name.startswith("dashboard:") for name in names[4:10])
+    assert names[10] == "dashboard after a change"
     assert report["skipped"] == {}
     assert len(report["machine_speed_s"]) == 2 and min(report["machine_speed_s"]) > 0
     for workload in report["workloads"]:

@@ -337,50 +337,11 @@ def _tiles(reader: _Reader, month: str) -> list[Tile]:
     return [Tile(name, now[name], before[name]) for name in TILES]
 
 
-def headline(
-    *, session: Session, plant: Plant, month: str, today: date | None = None
-) -> list[Tile]:
-    """The headline tiles of ``month``, each with its value in the month before.
-
-    Parameters
-    ----------
-    session, plant, month
-        The database, the plant and the month ``YYYY-MM``.
-    today
-        The day the dashboard is looked at (default: today).
-
-    Returns
-    -------
-    list of Tile
-        In the order of ``TILES``: plant satisfaction, units under target, problems opened,
-        closed and overdue, coefficient spread. A value is None where it does not exist
-        (no form in the month).
-    """
-    return _tiles(_Reader(session, plant, today), month)
-
-
 # --- 2. ranking --------------------------------------------------------------------------
 
 
 def _ranking(view: MonthView) -> list[UnitMonth]:
     return sorted(view.units, key=lambda u: (-u.coefficient, u.unit))
-
-
-def ranking(*, session: Session, plant: Plant, month: str) -> list[UnitMonth]:
-    """Every unit of the month, highest coefficient first.
-
-    Parameters
-    ----------
-    session, plant, month
-        The database, the plant and the month ``YYYY-MM``.
-
-    Returns
-    -------
-    list of UnitMonth
-        S, K, volume, penalties and flags of each unit, by K descending, ties by unit code;
-        ``band`` gives the colour (``band``).
-    """
-    return _ranking(_Reader(session, plant, None).month(month))
 
 
 # --- 3. the routing as a map -------------------------------------------------------------
@@ -978,6 +939,14 @@ def overview(*, session: Session, plant: Plant, month: str, today: date | None =
         The database, the plant and the month ``YYYY-MM``.
     today
         The day the page is looked at (default: today).
+
+    Returns
+    -------
+    Overview
+        ``tiles`` in the order of ``TILES`` (plant satisfaction, units under target,
+        problems opened, closed and overdue, coefficient spread), each with its value in the
+        month before, None where it does not exist (no form in the month); ``ranking``: S, K,
+        volume, penalties and flags of every unit, by K descending, ties by unit code.
     """
     return _overview(_Reader(session, plant, today), month)
 

@@ -236,11 +236,12 @@ def dashboard(url: str, month: str, runs: int) -> list[Figure]:
     figures = []
     for name, times in views.items():
         median = statistics.median(times)
+        whole_page = name in ("dashboard", AFTER_CHANGE)
         figures.append(
             Figure(
                 workload=name,
-                size=opened if name in ("dashboard", AFTER_CHANGE) else 1,
-                unit="page" if name in ("dashboard", AFTER_CHANGE) else "tab",
+                size=opened if whole_page else 1,
+                unit="page" if whole_page else "tab",
                 median_s=round(median, 4),
                 floor_s=round(floor, 4),
                 ratio=round(median / floor, 2),

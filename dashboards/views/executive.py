@@ -25,7 +25,6 @@ import streamlit as st
 from dashboards import dashboard_charts as charts
 from dashboards.context import db, page_context, plain, t
 from dashboards.i18n import day, month_label, number
-from noac.models import Plant
 from noac.services import dashboard
 from noac.services.dashboard import Overview, UnitDetail, data_stamp, unit_detail, window_months
 from noac.settings import get_settings
@@ -37,12 +36,6 @@ TAB_KEY = f"dash_tab_{ctx.plant.code}_{lang}"
 TREND_KEY = f"dash_trend_units_{ctx.plant.code}"
 
 
-@st.cache_resource(show_spinner=False, max_entries=48)
-def _overview(url: str, plant_id: int, month: str, stamp: str, today: date, _plant: Plant):
-    with db() as session:
-        return dashboard.overview(session=session, plant=_plant, month=month, today=today)
-
-
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _computed(name: str, key: tuple, _compute: Callable[..., object]):
     with db() as session:
@@ -50,20 +43,14 @@ def _computed(name: str, key: tuple, _compute: Callable[..., object]):
 
 
 def _data(name: str, compute: Callable[..., object], **arguments):
-    """A tab's data from the service ``compute`` (given the session and plant besides
-    ``arguments``), computed when the tab is first opened for the dashboard's data key
-    (``data_key``) and shared by every run, like the overview."""
+    """What the service ``compute`` returns (given the session and plant besides
+    ``arguments``): read when first asked for the dashboard's data key (``data_key``), then
+    shared by every run."""
     return _computed(
         name,
         (*data_key, *sorted(arguments.items())),
         partial(compute, plant=ctx.plant, **arguments),
     )
-
-
-@st.cache_resource(show_spinner=False, max_entries=256)
-def _unit(url: str, plant_id: int, month: str, unit: str, stamp: str, _plant: Plant):
-    with db() as session:
-        return unit_detail(session=session, plant=_plant, month=month, unit=unit)
 
 
 def _csv(rows: Callable[[], list[dict]], name: str) -> None:
@@ -130,7 +117,7 @@ with db() as session:
 # what the dashboard and its charts are computed for: the day counts (the running month is
 # cut off at today), so a chart is never older than the tiles beside it
 data_key = (database_url, ctx.plant.id, ctx.month, stamp, date.today())
-board: Overview = _overview(*data_key, ctx.plant)
+board: Overview = _data("overview", dashboard.overview, month=ctx.month, today=date.today())
 month = month_label(ctx.month, lang)
 names = dict(board.units)
 codes = set(names)
@@ -434,7 +421,7 @@ def _unit_page() -> None:
         key=UNIT_KEY,
         help=t("dash.unit.choose_help"),
     )
-    detail: UnitDetail = _unit(database_url, ctx.plant.id, ctx.month, unit, stamp, ctx.plant)
+    detail: UnitDetail = _data("unit", unit_detail, month=ctx.month, unit=unit)
     current = detail.current
     if current is not None:
         rank = next((i + 1 for i, u in enumerate(board.ranking) if u.unit == unit), None)

@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from noac.db import create_db_engine
 from noac.importers import import_file
-from noac.services import coefficients, dashboard, scoring
+from noac.services import coefficients, dashboard, problems, scoring
 from noac.services.periods import closed_months, working_month
 from noac.services.plants import resolve_plant
 from noac.services.problems import list_problems
@@ -186,6 +186,73 @@ def test_problems_paretos_actions_and_trends(session, plant):
     assert [p.ref for p in detail.problems] == ["A", "C"]
     assert [h.coefficient for h in detail.history] == [1.0, 0.99, 0.9683]
     assert detail.current.penalty_points == 2.5
+
+
+EDGES = """
+id,date,found_at,part,op,code,severity,qty,responsible,deadline,closed_on
+E,2026-03-31,ASSY,P1,40,PIT,minor,1,STORE,2026-04-15,
+F,2026-04-01,ASSY,P1,40,PIT,minor,1,STORE,2026-04-15,
+G,2026-03-10,ASSY,P1,40,PIT,minor,1,STORE,2026-04-15,2026-03-31
+H,2026-01-20,ASSY,P2,30,PIT,minor,1,STORE,2026-02-15,2026-02-01
+I,2026-01-05,ASSY,P2,30,PIT,minor,1,STORE,2026-02-15,2026-01-31
+"""
+
+
+def test_sections_read_the_problems_on_the_edges_of_their_days(tmp_path, session, plant):
+    """Each section reads only the problems it may show, in SQL: those found or closed on
+    the first or last day it covers are in, those a day outside are out."""
+    path = write_csv(tmp_path / "edges.csv", EDGES)
+    import_file(actor=SYSTEM, session=session, kind="defects", path=path)
+    actions = dashboard.actions(session=session, plant=plant, month=MONTH, today=TODAY)
+    # open on 03-31: E found that day; not F (found after), nor G (closed that day)
+    assert sorted((a.ref, a.age_days) for a in actions.open) == [
+        ("A", 26),
+        ("B", 25),
+        ("D", 80),
+        ("E", 0),
+    ]
+    # closed in February-March: H on 02-01, C on 03-02, G on 03-31; not I (01-31)
+    trends = dashboard.trends(session=session, plant=plant, month=MONTH, count=2)
+    assert [(p.month, p.actions_closed) for p in trends.of("STORE")] == [
+        ("2026-02", ["H"]),
+        ("2026-03", ["C", "G"]),
+    ]
+    # found in March: A, B, E, G; not F (04-01) nor C (02-10)
+    month = dashboard.paretos(session=session, plant=plant, months=[MONTH])
+    assert month.problems == 4
+
+
+def test_exposure_of_a_closed_month_shows_a_problem_closed_since(session, plant):
+    """A closed month's exposure lists what the close stored, with each problem as it is now,
+    even one closed since on a day before the month's end."""
+    coefficients.close_month(session=session, plant=plant, month=MONTH, actor=QUALITY, today=TODAY)
+    store = supervisor(plant, "STORE")
+    problems.plan_action(
+        session=session,
+        plant=plant,
+        ref="A",
+        owner="STORE",
+        root_cause="plates stored uncovered",
+        actions="covered racks",
+        actor=store,
+    )
+    problems.request_verification(session=session, plant=plant, ref="A", actor=store)
+    problems.verify_problem(
+        session=session,
+        plant=plant,
+        ref="A",
+        effective=True,
+        note="lots clean since",
+        actor=QUALITY,
+        on=date(2026, 3, 25),
+    )
+    actions = dashboard.actions(session=session, plant=plant, month=MONTH, today=TODAY)
+    assert sorted(a.ref for a in actions.open) == ["B", "D"]
+    assert [(r.ref, r.unit, r.found_on, r.status) for r in actions.exposure] == [
+        ("A", "SHEET", "2026-03-05", "closed"),
+        ("A", "STORE", "2026-03-05", "closed"),
+        ("D", "SHEET", "2026-01-10", "closed"),
+    ]
 
 
 def test_closed_month_reads_the_stored_results_and_the_stamp_moves(session, plant):

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import networkx as nx
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError
@@ -61,7 +61,7 @@ from noac.services.coefficients import (
 )
 from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, parse_month
-from noac.services.problems import ProblemSummary, list_problems
+from noac.services.problems import ProblemSummary, problems_where
 from noac.services.schemes import active_scheme
 from noac.services.scoring import forms, month_days, supply_weights
 from routing.layout import flow_layers
@@ -248,7 +248,6 @@ class _Reader:
         self.units = units_by_code(session=session, plant=plant)
         self.scheme = active_scheme(session=session, plant=plant)
         self._months: dict[str, MonthView] = {}
-        self._problems: list[ProblemSummary] | None = None
 
     def computation(self, month: str) -> MonthComputation:
         if month in self.closed:
@@ -290,10 +289,18 @@ class _Reader:
             self.session.exec(count.where(closed)).one(),
         )
 
-    def problems(self) -> list[ProblemSummary]:
-        if self._problems is None:
-            self._problems = list_problems(session=self.session, plant=self.plant)
-        return self._problems
+    def problems(self, *conditions: ColumnElement[bool]) -> list[ProblemSummary]:
+        """The plant's problems that meet the SQL ``conditions``, as the problem list shows
+        them: each section reads only those it may show (a plant has tens of thousands)."""
+        return problems_where(
+            session=self.session, plant=self.plant, conditions=conditions, as_of=self.today
+        )
+
+    def found_in(self, months: list[str]) -> list[ProblemSummary]:
+        """The problems found in ``months``."""
+        first, last = month_days(min(months))[0], month_days(max(months))[1]
+        listed = self.problems(col(QualityProblem.found_on).between(first, last))
+        return [p for p in listed if p.found_on[:7] in months]
 
     def cutoff(self, month: str) -> date:
         """The day a month is looked at: its last day, or today while it runs."""
@@ -524,8 +531,9 @@ class Trends:
 def _actions_closed(reader: _Reader, months: list[str]) -> dict[tuple[str, str], list[str]]:
     """Problems closed (verified effective) per (responsible unit, month closed)."""
     closed: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for p in reader.problems():
-        if p.closed_on and p.closed_on[:7] in months:
+    first, last = month_days(min(months))[0], month_days(max(months))[1]
+    for p in reader.problems(col(QualityProblem.closed_on).between(first, last)):
+        if p.closed_on[:7] in months:
             for unit in p.responsible:
                 closed[(unit, p.closed_on[:7])].append(p.ref)
     return closed
@@ -617,7 +625,7 @@ class Paretos:
 
 
 def _paretos(reader: _Reader, months: list[str]) -> Paretos:
-    chosen = [p for p in reader.problems() if p.found_on[:7] in months]
+    chosen = reader.found_in(months)
     tallies: dict[str, dict[str | None, list[float]]] = {
         name: defaultdict(lambda: [0.0, 0.0]) for name in ("responsible", "defect_code", "escape")
     }
@@ -718,12 +726,16 @@ def _actions(reader: _Reader, month: str) -> Actions:
     view = reader.month(month)
     cutoff = reader.cutoff(month)
     overdue = set(view.overdue_refs)
-    by_ref = {p.ref: p for p in reader.problems()}
+    listed = reader.problems(
+        col(QualityProblem.found_on) <= cutoff,
+        or_(col(QualityProblem.closed_on).is_(None), col(QualityProblem.closed_on) > cutoff),
+    )
+    by_ref = {p.ref: p for p in listed}
+    if missing := overdue - by_ref.keys():  # penalised, but changed since the month closed
+        by_ref |= {p.ref: p for p in reader.problems(col(QualityProblem.ref).in_(missing))}
     still_open = []
-    for p in reader.problems():
+    for p in listed:
         found = date.fromisoformat(p.found_on)
-        if found > cutoff or (p.closed_on and date.fromisoformat(p.closed_on) <= cutoff):
-            continue
         age = (cutoff - found).days
         state = "overdue" if p.ref in overdue else "due" if p.deadline else "no-deadline"
         still_open.append(
@@ -844,11 +856,7 @@ def _unit_detail(reader: _Reader, month: str, unit: str, count: int) -> UnitDeta
         view = reader.month(m)
         if view.has_data:
             history += [u for u in view.units if u.unit == unit]
-    problems = [
-        p
-        for p in reader.problems()
-        if p.found_on[:7] in months and (unit in p.responsible or unit in p.escapes)
-    ]
+    problems = [p for p in reader.found_in(months) if unit in p.responsible or unit in p.escapes]
     problems.sort(key=lambda p: (p.found_on, p.ref), reverse=True)
     return UnitDetail(
         unit=unit,

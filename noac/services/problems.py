@@ -1138,11 +1138,12 @@ _LISTED = (
 )
 
 
-def _summaries(
-    session: Session, plant: Plant, conditions: Sequence[ColumnElement[bool]], as_of: date
+def problems_where(
+    *, session: Session, plant: Plant, conditions: Sequence[ColumnElement[bool]], as_of: date
 ) -> list[ProblemSummary]:
-    """The plant's problems that meet ``conditions``, oldest found first, read as plain
-    columns (a plant's 20,000 problems as objects took seconds)."""
+    """The plant's problems that meet the SQL ``conditions`` on ``QualityProblem``, oldest
+    found first, as the problem list shows them on ``as_of``; read as plain columns (a plant's
+    20,000 problems as objects took seconds)."""
     codes = {u.id: c for c, u in units_by_code(session=session, plant=plant).items()}
     where = (QualityProblem.plant_id == plant.id, *conditions)
     connection = session.connection()
@@ -1248,7 +1249,7 @@ def list_problems(
         conditions.append(QualityProblem.status == status)
     return [
         s
-        for s in _summaries(session, plant, conditions, as_of)
+        for s in problems_where(session=session, plant=plant, conditions=conditions, as_of=as_of)
         if (status != OVERDUE or s.overdue)
         and (unit is None or unit in {s.found_at, s.proposed, *s.responsible})
     ]
@@ -1257,7 +1258,12 @@ def list_problems(
 def problem_detail(*, session: Session, plant: Plant, ref: str) -> ProblemSummary:
     """One problem with its history and corrective action."""
     problem = get_problem(session=session, plant=plant, ref=ref)
-    (summary,) = _summaries(session, plant, [QualityProblem.id == problem.id], date.today())
+    (summary,) = problems_where(
+        session=session,
+        plant=plant,
+        conditions=[QualityProblem.id == problem.id],
+        as_of=date.today(),
+    )
     events = session.exec(
         select(ProblemEvent)
         .where(ProblemEvent.problem_id == problem.id)

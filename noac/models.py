@@ -161,6 +161,9 @@ class QualityProblem(SQLModel, table=True):
         UniqueConstraint("plant_id", "ref"),
         # the problems still open at a month's end: closed_on null or after it
         Index("ix_quality_problem_overdue", "plant_id", "closed_on", "deadline"),
+        # a plant's problems found in some days, or counted in a month (penalties, blame)
+        Index("ix_quality_problem_found", "plant_id", "found_on"),
+        Index("ix_quality_problem_counted", "plant_id", "counted_month"),
         CheckConstraint(_in("severity", SEVERITIES), name="problem_severity"),
         CheckConstraint(
             f"disposition IS NULL OR {_in('disposition', DISPOSITIONS)}", name="problem_disposition"
@@ -181,7 +184,7 @@ class QualityProblem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     plant_id: int = Field(foreign_key="plant.id", index=True)
     ref: str = Field(max_length=40)
-    found_on: date = Field(index=True)
+    found_on: date
     found_at_unit_id: int = Field(foreign_key="unit.id", index=True)
     part_id: int = Field(foreign_key="part.id", index=True)
     routing_version_id: int = Field(foreign_key="routing_version.id")
@@ -197,7 +200,7 @@ class QualityProblem(SQLModel, table=True):
     proposed_unit_id: int | None = Field(default=None, foreign_key="unit.id")
     responsibility_source: str | None = Field(default=None, max_length=20)
     responsibility_set_at: datetime | None = None
-    counted_month: str | None = Field(default=None, max_length=7, index=True)
+    counted_month: str | None = Field(default=None, max_length=7)
     deadline: date | None = None
     milestones: str = Field(default="[]", max_length=20000)
     closed_on: date | None = None

@@ -51,7 +51,7 @@ from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError
-from noac.models import AuditRecord, Plant, QualityProblem
+from noac.models import AuditRecord, Plant, ProblemResponsibility, QualityProblem
 from noac.services.coefficients import (
     MonthComputation,
     UnitResult,
@@ -60,7 +60,7 @@ from noac.services.coefficients import (
     previous_months,
 )
 from noac.services.masterdata import units_by_code
-from noac.services.periods import closed_months, parse_month
+from noac.services.periods import closed_months, month_of, parse_month
 from noac.services.problems import ProblemSummary, problems_where
 from noac.services.schemes import active_scheme
 from noac.services.scoring import forms, month_days, supply_weights
@@ -238,6 +238,11 @@ def _unit_month(month: str, result: UnitResult) -> UnitMonth:
     )
 
 
+def _days(months: list[str]) -> tuple[date, date]:
+    """The first and the last day of ``months``."""
+    return month_days(min(months))[0], month_days(max(months))[1]
+
+
 class _Reader:
     """What the dashboard reads, loaded once per call: month results and problems."""
 
@@ -298,8 +303,7 @@ class _Reader:
 
     def found_in(self, months: list[str]) -> list[ProblemSummary]:
         """The problems found in ``months``."""
-        first, last = month_days(min(months))[0], month_days(max(months))[1]
-        listed = self.problems(col(QualityProblem.found_on).between(first, last))
+        listed = self.problems(col(QualityProblem.found_on).between(*_days(months)))
         return [p for p in listed if p.found_on[:7] in months]
 
     def cutoff(self, month: str) -> date:
@@ -530,12 +534,19 @@ class Trends:
 
 def _actions_closed(reader: _Reader, months: list[str]) -> dict[tuple[str, str], list[str]]:
     """Problems closed (verified effective) per (responsible unit, month closed)."""
+    codes = {unit.id: code for code, unit in reader.units.items()}
+    statement = (
+        select(QualityProblem.ref, QualityProblem.closed_on, ProblemResponsibility.unit_id)
+        .join(ProblemResponsibility, col(ProblemResponsibility.problem_id) == QualityProblem.id)
+        .where(
+            QualityProblem.plant_id == reader.plant.id,
+            col(QualityProblem.closed_on).between(*_days(months)),
+        )
+    )
     closed: dict[tuple[str, str], list[str]] = defaultdict(list)
-    first, last = month_days(min(months))[0], month_days(max(months))[1]
-    for p in reader.problems(col(QualityProblem.closed_on).between(first, last)):
-        if p.closed_on[:7] in months:
-            for unit in p.responsible:
-                closed[(unit, p.closed_on[:7])].append(p.ref)
+    for ref, closed_on, unit_id in reader.session.connection().execute(statement):
+        if (month := month_of(closed_on)) in months:
+            closed[(codes[unit_id], month)].append(ref)
     return closed
 
 

@@ -295,6 +295,47 @@ def test_retaliation_suspect(tmp_path, session, plant):
     assert note.startswith("form for SHEET 70.0 against its average 90.0")
 
 
+def test_a_window_of_months_computes_each_month_as_compute_month(tmp_path, session, plant):
+    """The trends read many months at once: every result, flag and decomposition equals the
+    month's own computation, with both calibrations."""
+    months = ["2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
+    for month in months:
+        form(session, plant, month, "ASSY", "SHEET", 7 if month == "2026-03" else 9)
+        form(session, plant, month, "ASSY", "STORE", 8 if month == "2025-12" else 10)
+        form(session, plant, month, "QC", "SHEET", 10 if month < "2025-12" else 8)
+    for month in months[2:]:
+        form(session, plant, month, "SHEET", "STORE", 10)
+    for month in ("2025-09", "2025-10"):  # before the window: QC's maximums since September
+        form(session, plant, month, "QC", "SHEET", 10)
+    import_file(
+        actor=SYSTEM,
+        session=session,
+        kind="defects",
+        path=write_csv(
+            tmp_path / "d.csv",
+            "id,date,found_at,part,op,code,severity,qty,responsible,deadline\n"
+            "R,2026-02-10,SHEET,P1,20,PIT,minor,1,ASSY,\n"
+            "O,2026-01-05,ASSY,P1,40,PIT,major,1,STORE,2026-02-15\n",
+        ),
+    )
+    zscore = tmp_path / "scheme.toml"
+    zscore.write_text(
+        DEFAULT_SCHEME.read_text().replace('calibration = "none"', 'calibration = "zscore"')
+    )
+    for calibrated in (False, True):
+        if calibrated:
+            set_scheme(session=session, plant=plant, path=zscore, actor=SYSTEM)
+        window = coefficients.compute_window(session=session, plant=plant, months=months)
+        assert window == {month: compute(session, plant, month) for month in months}
+        march = window["2026-03"]
+        assert "uniform-scores" in result(march, "SHEET").flags
+        assert "uniform-scores" in result(window["2025-11"], "QC").flags
+        assert "retaliation-suspect" in result(march, "ASSY").flags
+        assert result(march, "STORE").overdue_points > 0
+        assert result(window["2026-01"], "QC").escape_points > 0
+    assert "uncalibrated" in result(march, "SHEET").flags
+
+
 @pytest.mark.parametrize(
     ("rater", "ratee", "values", "message"),
     [

@@ -140,7 +140,6 @@ def compute_month(
     return compute_months(session=session, plants=[plant], month=month, schemes=schemes)[0]
 
 
-@collector_paused()
 def compute_months(
     *,
     session: Session,
@@ -150,7 +149,31 @@ def compute_months(
 ) -> list[MonthComputation]:
     """``compute_month`` for each of ``plants`` (scheme by plant id, else each plant's own),
     reading what the month needs of every plant at once."""
-    parse_month(month)
+    computed = _compute(session, plants, [month], schemes)
+    return [computed[(plant.id, month)] for plant in plants]
+
+
+def compute_window(
+    *, session: Session, plant: Plant, months: Sequence[str], scheme: Scheme | None = None
+) -> dict[str, MonthComputation]:
+    """``compute_month`` for each of ``months`` of ``plant``, by month, reading what they
+    need at once (a trend, a unit's history)."""
+    schemes = {plant.id: scheme} if scheme is not None else None
+    computed = _compute(session, [plant], months, schemes)
+    return {month: computed[(plant.id, month)] for month in months}
+
+
+@collector_paused()
+def _compute(
+    session: Session,
+    plants: Sequence[Plant],
+    months: Sequence[str],
+    schemes: Mapping[int, Scheme] | None,
+) -> dict[tuple[int, str], MonthComputation]:
+    """Each of ``months`` of each of ``plants``, by (plant id, month)."""
+    months = sorted({parse_month(month) for month in months})
+    if not months:
+        return {}
     if schemes is None:
         schemes = {p.id: active_scheme(session=session, plant=p) for p in plants}
     ids = [p.id for p in plants]
@@ -164,24 +187,29 @@ def compute_months(
     for unit in session.connection().execute(statement).all():
         units[unit.plant_id].append(unit)
         codes[unit.id] = unit.code
-    weights = _weights(session, plants, month, codes)
-    complete = form_scores(session=session, schemes=schemes, months=[month])
-    blamed = _blamed(session, ids, month, codes)
-    history = _history(session, schemes, month, units, complete, blamed)
-    penalties = _penalties(session, ids, month, schemes, codes)
-    return [
-        _computation(
-            plant,
-            month,
-            schemes[plant.id],
-            units[plant.id],
-            weights[plant.id],
-            history[plant.id] + complete[plant.id],
-            blamed[plant.id],
-            penalties[plant.id],
-        )
-        for plant in plants
-    ]
+    weights = _weights(session, plants, months, codes)
+    complete = form_scores(session=session, schemes=schemes, months=months)
+    blamed = _blamed(session, ids, months, codes)
+    history = _history(session, schemes, months, units, complete, blamed)
+    penalties = _penalties(session, ids, months, schemes, codes)
+    computed = {}
+    for plant in plants:
+        by_month: dict[str, list[FormScore]] = defaultdict(list)
+        for f in history[plant.id] + complete[plant.id]:
+            by_month[f.month].append(f)
+        for month in months:
+            window = [*previous_months(month, CALIBRATION_WINDOW), month]
+            computed[(plant.id, month)] = _computation(
+                plant,
+                month,
+                schemes[plant.id],
+                units[plant.id],
+                weights[(plant.id, month)],
+                [f for m in window for f in by_month[m]],
+                blamed[(plant.id, month)],
+                penalties[(plant.id, month)],
+            )
+    return computed
 
 
 def _computation(
@@ -288,61 +316,85 @@ def _computation(
     )
 
 
-def _weights(session, plants, month, codes) -> dict[int, dict[tuple[str, str], float]]:
-    """Per plant, the supply weights of ``month``: the handovers of every plant read at once,
-    ``supply_weights`` for a plant that recorded none."""
+def _weights(session, plants, months, codes) -> dict[tuple[int, str], dict[tuple[str, str], float]]:
+    """Per plant and month, the supply weights: the handovers of every plant and month read
+    at once, ``supply_weights`` for a plant that recorded none in the month."""
     statement = select(
-        Handover.plant_id, Handover.from_unit_id, Handover.to_unit_id, Handover.quantity
-    ).where(col(Handover.plant_id).in_([p.id for p in plants]), Handover.month == month)
-    weights: dict[int, dict[tuple[str, str], float]] = defaultdict(dict)
-    for plant_id, supplier, customer, quantity in session.connection().execute(statement).all():
-        weights[plant_id][(codes[supplier], codes[customer])] = quantity
+        Handover.plant_id,
+        Handover.month,
+        Handover.from_unit_id,
+        Handover.to_unit_id,
+        Handover.quantity,
+    ).where(col(Handover.plant_id).in_([p.id for p in plants]), col(Handover.month).in_(months))
+    weights: dict[tuple[int, str], dict[tuple[str, str], float]] = defaultdict(dict)
+    for plant_id, month, supplier, customer, quantity in (
+        session.connection().execute(statement).all()
+    ):
+        weights[(plant_id, month)][(codes[supplier], codes[customer])] = quantity
     for plant in plants:
-        if plant.id not in weights:
-            weights[plant.id] = supply_weights(session=session, plant=plant, month=month)
+        for month in months:
+            if (plant.id, month) not in weights:
+                weights[(plant.id, month)] = supply_weights(
+                    session=session, plant=plant, month=month
+                )
     return weights
 
 
-def _blamed(session, ids, month, codes) -> dict[int, set[tuple[str, str]]]:
-    """Per plant, the pairs (responsible unit, reporting unit) of the problems counted in the
-    month before ``month``."""
-    before = previous_months(month, 1)[0]
+def _blamed(session, ids, months, codes) -> dict[tuple[int, str], set[tuple[str, str]]]:
+    """Per plant and month, the pairs (responsible unit, reporting unit) of the problems
+    counted in the month before."""
+    month_after = {previous_months(month, 1)[0]: month for month in months}
     statement = (
         select(
-            QualityProblem.plant_id, QualityProblem.found_at_unit_id, ProblemResponsibility.unit_id
+            QualityProblem.plant_id,
+            QualityProblem.counted_month,
+            QualityProblem.found_at_unit_id,
+            ProblemResponsibility.unit_id,
         )
         .join(ProblemResponsibility, col(ProblemResponsibility.problem_id) == QualityProblem.id)
-        .where(col(QualityProblem.plant_id).in_(ids), QualityProblem.counted_month == before)
+        .where(
+            col(QualityProblem.plant_id).in_(ids),
+            col(QualityProblem.counted_month).in_(month_after),
+        )
     )
-    blamed: dict[int, set[tuple[str, str]]] = {plant_id: set() for plant_id in ids}
-    for plant_id, reporter, responsible in session.connection().execute(statement).all():
-        blamed[plant_id].add((codes[responsible], codes[reporter]))
+    blamed: dict[tuple[int, str], set[tuple[str, str]]] = {
+        (plant_id, month): set() for plant_id in ids for month in months
+    }
+    for plant_id, before, reporter, responsible in session.connection().execute(statement).all():
+        blamed[(plant_id, month_after[before])].add((codes[responsible], codes[reporter]))
     return blamed
 
 
-def _history(session, schemes, month, units, complete, blamed) -> dict[int, list[FormScore]]:
-    """Per plant, the complete forms of the months before ``month`` that calibration and the
-    flags can use: every one of a plant that calibrates; else those of the raters that gave
-    every ratee the maximum this month and those of the pairs whose ratee blamed the rater."""
+def _history(session, schemes, months, units, complete, blamed) -> dict[int, list[FormScore]]:
+    """Per plant, the complete forms of the months before ``months`` (and not among them)
+    that calibration and the flags can use: every one of a plant that calibrates; else those
+    of the raters that gave every ratee the maximum in one of ``months`` and those of the
+    pairs whose ratee blamed the rater in the month before."""
     calibrating = {p: scheme for p, scheme in schemes.items() if scheme.calibration == "zscore"}
     others = {p: scheme for p, scheme in schemes.items() if p not in calibrating}
     raters: set[int] = set()
     pairs: set[tuple[int, int, int]] = set()
     for plant_id in others:
         ids = {unit.code: unit.id for unit in units[plant_id]}
-        below = {f.rater for f in complete[plant_id] if not f.top}
+        by_month: dict[str, list[FormScore]] = defaultdict(list)
         for f in complete[plant_id]:
-            if f.rater not in below:
-                raters.add(ids[f.rater])
-            if (f.rater, f.ratee) in blamed[plant_id]:
-                pairs.add((plant_id, ids[f.rater], ids[f.ratee]))
-    months = previous_months(month, CALIBRATION_WINDOW)
+            by_month[f.month].append(f)
+        for month, forms_of_month in by_month.items():
+            below = {f.rater for f in forms_of_month if not f.top}
+            for f in forms_of_month:
+                if f.rater not in below:
+                    raters.add(ids[f.rater])
+                if (f.rater, f.ratee) in blamed[(plant_id, month)]:
+                    pairs.add((plant_id, ids[f.rater], ids[f.ratee]))
+    before = sorted(
+        {m for month in months for m in previous_months(month, CALIBRATION_WINDOW)} - set(months)
+    )
     loaded: dict[int, list[FormScore]] = {}
-    if calibrating:
-        loaded |= form_scores(session=session, schemes=calibrating, months=months)
-    if raters or pairs:
+    if calibrating and before:
+        loaded |= form_scores(session=session, schemes=calibrating, months=before)
+    if (raters or pairs) and before:
         loaded |= form_scores(
-            session=session, schemes=others, months=months, raters=raters, pairs=pairs
+            session=session, schemes=others, months=before, raters=raters, pairs=pairs
         )
     return {plant_id: loaded.get(plant_id, []) for plant_id in schemes}
 
@@ -381,15 +433,15 @@ def _retaliation_flags(complete, month, blamed, flags, notes) -> None:
             )
 
 
-def _penalties(session, ids, month, schemes, codes) -> dict[int, dict[str, dict[str, list]]]:
-    """Per plant and unit, the defect points of the problems counted in ``month``, the
-    overdue points of those past their deadline and still open at its end, and the escape
-    points of the inspections that let this month's problems through."""
-    result: dict[int, dict[str, dict[str, list]]] = {
-        plant_id: defaultdict(lambda: {"defects": [], "overdue": [], "escapes": []})
+def _penalties(session, ids, months, schemes, codes) -> dict[tuple[int, str], dict]:
+    """Per plant, month and unit, the defect points of the problems counted in the month,
+    the overdue points of those past their deadline and still open at its end, and the
+    escape points of the inspections that let the month's problems through."""
+    result: dict[tuple[int, str], dict[str, dict[str, list]]] = {
+        (plant_id, month): defaultdict(lambda: {"defects": [], "overdue": [], "escapes": []})
         for plant_id in ids
+        for month in months
     }
-    _, last_day = month_days(month)
     shares = (
         select(
             QualityProblem.plant_id,
@@ -401,11 +453,13 @@ def _penalties(session, ids, month, schemes, codes) -> dict[int, dict[str, dict[
         .where(col(QualityProblem.plant_id).in_(ids))
         .order_by(QualityProblem.id, ProblemResponsibility.unit_id)
     )
-    counted = shares.add_columns(QualityProblem.severity).where(
-        QualityProblem.counted_month == month
+    counted = shares.add_columns(QualityProblem.severity, QualityProblem.counted_month).where(
+        col(QualityProblem.counted_month).in_(months)
     )
-    for plant_id, ref, unit_id, share, severity in session.connection().execute(counted).all():
-        result[plant_id][codes[unit_id]]["defects"].append(
+    for plant_id, ref, unit_id, share, severity, month in (
+        session.connection().execute(counted).all()
+    ):
+        result[(plant_id, month)][codes[unit_id]]["defects"].append(
             {
                 "problem": ref,
                 "severity": severity,
@@ -417,37 +471,46 @@ def _penalties(session, ids, month, schemes, codes) -> dict[int, dict[str, dict[
     # str() of either is the ISO date, without parsing thousands of dates into objects.
     # Still open, or closed after the month: two ranges of the index on (plant, closed_on,
     # deadline), where one condition with OR made both databases read every problem.
-    overdue = (
-        shares.add_columns(type_coerce(QualityProblem.deadline, String), QualityProblem.id)
-        .where(col(QualityProblem.deadline) <= last_day)
-        .order_by(None)
-    )
-    rows = [
-        *session.connection().execute(overdue.where(col(QualityProblem.closed_on).is_(None))).all(),
-        *session.connection()
-        .execute(overdue.where(col(QualityProblem.closed_on) > last_day))
-        .all(),
-    ]
-    rows.sort(key=lambda row: (row[5], row[2]))
     points = {plant_id: scheme.penalties.overdue for plant_id, scheme in schemes.items()}
-    for plant_id, ref, unit_id, share, deadline, _ in rows:
-        result[plant_id][codes[unit_id]]["overdue"].append(
-            {
-                "problem": ref,
-                "deadline": str(deadline),
-                "share": share,
-                "points": points[plant_id] * share,
-            }
+    for month in months:
+        _, last_day = month_days(month)
+        overdue = (
+            shares.add_columns(type_coerce(QualityProblem.deadline, String), QualityProblem.id)
+            .where(col(QualityProblem.deadline) <= last_day)
+            .order_by(None)
         )
+        rows = [
+            *session.connection()
+            .execute(overdue.where(col(QualityProblem.closed_on).is_(None)))
+            .all(),
+            *session.connection()
+            .execute(overdue.where(col(QualityProblem.closed_on) > last_day))
+            .all(),
+        ]
+        rows.sort(key=lambda row: (row[5], row[2]))
+        for plant_id, ref, unit_id, share, deadline, _ in rows:
+            result[(plant_id, month)][codes[unit_id]]["overdue"].append(
+                {
+                    "problem": ref,
+                    "deadline": str(deadline),
+                    "share": share,
+                    "points": points[plant_id] * share,
+                }
+            )
     escapes = (
-        select(QualityProblem.plant_id, QualityProblem.ref, ProblemEscape.unit_id)
+        select(
+            QualityProblem.plant_id,
+            QualityProblem.counted_month,
+            QualityProblem.ref,
+            ProblemEscape.unit_id,
+        )
         .join(ProblemEscape, col(ProblemEscape.problem_id) == QualityProblem.id)
-        .where(col(QualityProblem.plant_id).in_(ids), QualityProblem.counted_month == month)
+        .where(col(QualityProblem.plant_id).in_(ids), col(QualityProblem.counted_month).in_(months))
         .distinct()
         .order_by(QualityProblem.ref, ProblemEscape.unit_id)
     )
-    for plant_id, ref, unit_id in session.connection().execute(escapes).all():
-        result[plant_id][codes[unit_id]]["escapes"].append(
+    for plant_id, month, ref, unit_id in session.connection().execute(escapes).all():
+        result[(plant_id, month)][codes[unit_id]]["escapes"].append(
             {"problem": ref, "points": schemes[plant_id].penalties.escape}
         )
     return result

@@ -53,9 +53,8 @@ from sqlmodel import Session, col, select
 from noac.errors import NoacError
 from noac.models import AuditRecord, Plant, ProblemResponsibility, QualityProblem
 from noac.services.coefficients import (
-    MonthComputation,
     UnitResult,
-    compute_month,
+    compute_window,
     month_results,
     previous_months,
 )
@@ -254,34 +253,40 @@ class _Reader:
         self.scheme = active_scheme(session=session, plant=plant)
         self._months: dict[str, MonthView] = {}
 
-    def computation(self, month: str) -> MonthComputation:
-        if month in self.closed:
-            return month_results(session=self.session, plant=self.plant, month=month)
-        return compute_month(
-            session=self.session, plant=self.plant, month=month, scheme=self.scheme
-        )
-
-    def month(self, month: str) -> MonthView:
-        if month not in self._months:
-            computation = self.computation(parse_month(month))
-            overdue = [
-                {"unit": r.unit, "unit_name": r.unit_name, **row}
-                for r in computation.results
-                for row in r.decomposition.get("overdue", [])
-            ]
-            self._months[month] = MonthView(
-                month=month,
+    def months(self, months: list[str]) -> list[MonthView]:
+        """The views of ``months``: a closed month as stored, the open ones not read yet
+        computed at once."""
+        todo = [parse_month(m) for m in dict.fromkeys(months) if m not in self._months]
+        computed = {
+            m: month_results(session=self.session, plant=self.plant, month=m)
+            for m in todo
+            if m in self.closed
+        }
+        if opened := [m for m in todo if m not in self.closed]:
+            computed |= compute_window(
+                session=self.session, plant=self.plant, months=opened, scheme=self.scheme
+            )
+        for m, computation in computed.items():
+            self._months[m] = MonthView(
+                month=m,
                 closed=computation.closed,
                 run=computation.run,
-                units=[_unit_month(month, r) for r in computation.results],
-                overdue=overdue,
+                units=[_unit_month(m, r) for r in computation.results],
+                overdue=[
+                    {"unit": r.unit, "unit_name": r.unit_name, **row}
+                    for r in computation.results
+                    for row in r.decomposition.get("overdue", [])
+                ],
                 given={
                     (r.unit, rater["rater"]): (rater["weight"], rater["form"])
                     for r in computation.results
                     for rater in r.decomposition.get("raters", [])
                 },
             )
-        return self._months[month]
+        return [self._months[m] for m in months]
+
+    def month(self, month: str) -> MonthView:
+        return self.months([month])[0]
 
     def opened_closed(self, month: str) -> tuple[int, int]:
         """How many problems were found in ``month``, and how many closed in it."""
@@ -554,10 +559,10 @@ def _trends(reader: _Reader, month: str, count: int) -> Trends:
     months = window_months(month, count)
     closed = _actions_closed(reader, months)
     points = []
-    for m in months:
-        view = reader.month(m)
+    for view in reader.months(months):
         if not view.has_data:
             continue
+        m = view.month
         points += [
             TrendPoint(
                 unit=u.unit,
@@ -863,8 +868,7 @@ def _unit_detail(reader: _Reader, month: str, unit: str, count: int) -> UnitDeta
     ]
     months = window_months(month, count)
     history = []
-    for m in months:
-        view = reader.month(m)
+    for view in reader.months(months):
         if view.has_data:
             history += [u for u in view.units if u.unit == unit]
     problems = [p for p in reader.found_in(months) if unit in p.responsible or unit in p.escapes]
@@ -933,7 +937,8 @@ class Overview:
 
 
 def _overview(reader: _Reader, month: str) -> Overview:
-    view = reader.month(parse_month(month))
+    # the month before read with it: the tiles show both
+    view, _ = reader.months([parse_month(month), previous_months(month, 1)[0]])
     return Overview(
         plant=reader.plant.code,
         month=month,

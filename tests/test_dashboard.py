@@ -184,6 +184,9 @@ def test_problems_paretos_actions_and_trends(session, plant):
         ("SHEET", 2.0, 76.5),
     ]
     assert [p.ref for p in detail.problems] == ["A", "C"]
+    # QC let A and B through: on its page by its escapes
+    inspection = dashboard.unit_detail(session=session, plant=plant, month=MONTH, unit="QC")
+    assert [p.ref for p in inspection.problems] == ["B", "A"]
     assert [h.coefficient for h in detail.history] == [1.0, 0.99, 0.9683]
     assert detail.current.penalty_points == 2.5
 

@@ -51,7 +51,13 @@ from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError
-from noac.models import AuditRecord, Plant, ProblemResponsibility, QualityProblem
+from noac.models import (
+    AuditRecord,
+    Plant,
+    ProblemEscape,
+    ProblemResponsibility,
+    QualityProblem,
+)
 from noac.services.coefficients import (
     UnitResult,
     compute_window,
@@ -306,9 +312,9 @@ class _Reader:
             session=self.session, plant=self.plant, conditions=conditions, as_of=self.today
         )
 
-    def found_in(self, months: list[str]) -> list[ProblemSummary]:
-        """The problems found in ``months``."""
-        listed = self.problems(col(QualityProblem.found_on).between(*_days(months)))
+    def found_in(self, months: list[str], *conditions: ColumnElement[bool]) -> list[ProblemSummary]:
+        """The problems found in ``months`` (that meet ``conditions``)."""
+        listed = self.problems(col(QualityProblem.found_on).between(*_days(months)), *conditions)
         return [p for p in listed if p.found_on[:7] in months]
 
     def cutoff(self, month: str) -> date:
@@ -871,7 +877,16 @@ def _unit_detail(reader: _Reader, month: str, unit: str, count: int) -> UnitDeta
     for view in reader.months(months):
         if view.has_data:
             history += [u for u in view.units if u.unit == unit]
-    problems = [p for p in reader.found_in(months) if unit in p.responsible or unit in p.escapes]
+    unit_id = reader.units[unit].id
+    involved = or_(
+        col(QualityProblem.id).in_(
+            select(ProblemResponsibility.problem_id).where(ProblemResponsibility.unit_id == unit_id)
+        ),
+        col(QualityProblem.id).in_(
+            select(ProblemEscape.problem_id).where(ProblemEscape.unit_id == unit_id)
+        ),
+    )
+    problems = reader.found_in(months, involved)
     problems.sort(key=lambda p: (p.found_on, p.ref), reverse=True)
     return UnitDetail(
         unit=unit,

@@ -57,8 +57,12 @@ def test_generate_then_bench_on_tiny_data(tmp_path):
     # the dashboard as opened, then each of its six other tabs, then the page as opened after
     # a change, in the system Chromium
     assert names[:4] == ["score-import", "close-month", "trace", "dashboard"]
-    assert len(names) == 11 and all(name.startswith("dashboard:") for name in names[4:10])
+    assert len(names) == 17 and all(name.startswith("dashboard:") for name in names[4:10])
     assert names[10] == "dashboard after a change"
+    # then each of the other tabs' first visit after the change, under the same labels
+    assert [name.split(":")[1] for name in names[11:]] == [
+        name.split(":")[1] for name in names[4:10]
+    ]
     assert report["skipped"] == {}
     assert len(report["machine_speed_s"]) == 2 and min(report["machine_speed_s"]) > 0
     for workload in report["workloads"]:

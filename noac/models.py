@@ -159,8 +159,9 @@ class QualityProblem(SQLModel, table=True):
     __tablename__ = "quality_problem"
     __table_args__ = (
         UniqueConstraint("plant_id", "ref"),
-        # the problems still open at a month's end: closed_on null or after it
-        Index("ix_quality_problem_overdue", "plant_id", "closed_on", "deadline"),
+        # the problems still open at a month's end: closed_on null or after it; with the id and
+        # the ref the overdue penalties list, read from the index alone
+        Index("ix_quality_problem_overdue", "plant_id", "closed_on", "deadline", "id", "ref"),
         # a plant's problems found in some days, or counted in a month (penalties, blame)
         Index("ix_quality_problem_found", "plant_id", "found_on"),
         Index("ix_quality_problem_counted", "plant_id", "counted_month"),

@@ -214,7 +214,12 @@ class ProblemResponsibility(SQLModel, table=True):
     """A responsible unit of a problem and its share (shares of a problem sum to 1)."""
 
     __tablename__ = "problem_responsibility"
-    __table_args__ = (CheckConstraint("share > 0 AND share <= 1", name="responsibility_share"),)
+    __table_args__ = (
+        CheckConstraint("share > 0 AND share <= 1", name="responsibility_share"),
+        # the shares of some problems read from the index alone: PostgreSQL then looks a
+        # plant's few hundred up one by one instead of reading every plant's shares
+        Index("ix_problem_responsibility_share", "problem_id", "unit_id", "share"),
+    )
 
     problem_id: int = Field(foreign_key="quality_problem.id", primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)

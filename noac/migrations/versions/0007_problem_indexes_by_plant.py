@@ -1,5 +1,5 @@
 """problems found in some days or counted in a month looked up within their plant; the
-overdue index holds what the overdue penalties list
+overdue index holds what the overdue penalties list, an index holds the shares
 
 Revision ID: 0007
 Revises: 0006
@@ -38,9 +38,17 @@ def upgrade() -> None:
         # group's 46,000)
         batch_op.drop_index("ix_quality_problem_overdue")
         batch_op.create_index("ix_quality_problem_overdue", [*OVERDUE, "id", "ref"], unique=False)
+    # a plant's shares: with the share in an index, PostgreSQL reads the few hundred a month
+    # of one plant needs through it (1 ms) instead of hashing all 741,000 of a group (40 ms)
+    with op.batch_alter_table("problem_responsibility", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_problem_responsibility_share", ["problem_id", "unit_id", "share"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("problem_responsibility", schema=None) as batch_op:
+        batch_op.drop_index("ix_problem_responsibility_share")
     with op.batch_alter_table("quality_problem", schema=None) as batch_op:
         batch_op.drop_index("ix_quality_problem_overdue")
         batch_op.create_index("ix_quality_problem_overdue", OVERDUE, unique=False)

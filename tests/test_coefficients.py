@@ -83,6 +83,12 @@ def compute(session, plant, month="2026-03"):
     return coefficients.compute_month(session=session, plant=plant, month=month)
 
 
+def import_defects(session, tmp_path, text):
+    """Import ``text`` as a defects file."""
+    path = write_csv(tmp_path / "d.csv", text)
+    import_file(actor=SYSTEM, session=session, kind="defects", path=path)
+
+
 def test_form_score_and_volume_weighted_satisfaction(session, plant):
     # SHEET: 0.40*80 + 0.25*100 + 0.20*60 + 0.15*50 = 76.5; ASSY: all 10 -> 100
     form(session, plant, "2026-03", "SHEET", "STORE", 8, delivery=10, service=6, handover=5)
@@ -187,8 +193,9 @@ def test_unit_without_forms_is_flagged_and_the_rater_that_owed_them_too(session,
 
 
 def test_penalties_defects_overdue_and_escapes(tmp_path, session, plant):
-    defects = write_csv(
-        tmp_path / "d.csv",
+    import_defects(
+        session,
+        tmp_path,
         """
 id,date,found_at,part,op,code,severity,qty,responsible,deadline,closed_on
 A,2026-03-05,ASSY,P1,40,PIT,major,1,STORE:0.5;SHEET:0.5,2026-03-20,
@@ -197,7 +204,6 @@ C,2026-02-10,ASSY,P2,30,PIT,minor,1,STORE,2026-03-01,2026-03-02
 D,2026-01-10,ASSY,P2,30,PIT,minor,1,SHEET,2026-03-31,2026-04-01
 """,
     )
-    import_file(actor=SYSTEM, session=session, kind="defects", path=defects)
     computation = compute(session, plant)
     store, sheet, qc = (result(computation, u) for u in ("STORE", "SHEET", "QC"))
     # STORE: defect A 3 * 0.5 = 1.5; overdue A (deadline 03-20, open) 2 * 0.5 = 1
@@ -213,11 +219,11 @@ D,2026-01-10,ASSY,P2,30,PIT,minor,1,SHEET,2026-03-31,2026-04-01
 
 def test_coefficient_is_clamped(tmp_path, session, plant):
     rows = "\n".join(f"X{i},2026-03-0{i},ASSY,P3,20,PIT,critical,1,STORE," for i in range(1, 6))
-    defects = write_csv(
-        tmp_path / "d.csv",
+    import_defects(
+        session,
+        tmp_path,
         "id,date,found_at,part,op,code,severity,qty,responsible,deadline\n" + rows,
     )
-    import_file(actor=SYSTEM, session=session, kind="defects", path=defects)
     form(session, plant, "2026-03", "QC", "SHEET", 10)
     form(session, plant, "2026-03", "ASSY", "SHEET", 10)
     computation = compute(session, plant)
@@ -278,15 +284,11 @@ def test_retaliation_suspect(tmp_path, session, plant):
     for month in ("2026-01", "2026-02"):
         form(session, plant, month, "ASSY", "SHEET", 9)
     # SHEET reported a problem in February that the quality department put on ASSY
-    import_file(
-        actor=SYSTEM,
-        session=session,
-        kind="defects",
-        path=write_csv(
-            tmp_path / "d.csv",
-            "id,date,found_at,part,op,code,severity,qty,responsible\n"
-            "R,2026-02-10,SHEET,P1,20,PIT,minor,1,ASSY",
-        ),
+    import_defects(
+        session,
+        tmp_path,
+        "id,date,found_at,part,op,code,severity,qty,responsible\n"
+        "R,2026-02-10,SHEET,P1,20,PIT,minor,1,ASSY",
     )
     form(session, plant, "2026-03", "ASSY", "SHEET", 7)  # 70 <= 90 - 20
     computation = compute(session, plant)
@@ -307,16 +309,12 @@ def test_a_window_of_months_computes_each_month_as_compute_month(tmp_path, sessi
         form(session, plant, month, "SHEET", "STORE", 10)
     for month in ("2025-09", "2025-10"):  # before the window: QC's maximums since September
         form(session, plant, month, "QC", "SHEET", 10)
-    import_file(
-        actor=SYSTEM,
-        session=session,
-        kind="defects",
-        path=write_csv(
-            tmp_path / "d.csv",
-            "id,date,found_at,part,op,code,severity,qty,responsible,deadline\n"
-            "R,2026-02-10,SHEET,P1,20,PIT,minor,1,ASSY,\n"
-            "O,2026-01-05,ASSY,P1,40,PIT,major,1,STORE,2026-02-15\n",
-        ),
+    import_defects(
+        session,
+        tmp_path,
+        "id,date,found_at,part,op,code,severity,qty,responsible,deadline\n"
+        "R,2026-02-10,SHEET,P1,20,PIT,minor,1,ASSY,\n"
+        "O,2026-01-05,ASSY,P1,40,PIT,major,1,STORE,2026-02-15\n",
     )
     zscore = tmp_path / "scheme.toml"
     zscore.write_text(
@@ -485,14 +483,10 @@ def test_a_month_not_over_cannot_be_closed(session, plant):
 
 
 def test_ruling_after_close_counts_in_the_first_open_month(tmp_path, session, plant):
-    import_file(
-        actor=SYSTEM,
-        session=session,
-        kind="defects",
-        path=write_csv(
-            tmp_path / "d.csv",
-            "id,date,found_at,part,op,code,severity,qty\nL,2026-03-10,ASSY,P3,20,PIT,major,1",
-        ),
+    import_defects(
+        session,
+        tmp_path,
+        "id,date,found_at,part,op,code,severity,qty\nL,2026-03-10,ASSY,P3,20,PIT,major,1",
     )
     coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
     problems.rule_problem(

@@ -249,7 +249,8 @@ def _days(months: list[str]) -> tuple[date, date]:
 
 
 class _Reader:
-    """What the dashboard reads, loaded once per call: month results and problems."""
+    """What the dashboard reads: each month's results once per call, and the problems a
+    section may show."""
 
     def __init__(self, session: Session, plant: Plant, today: date | None):
         self.session, self.plant = session, plant

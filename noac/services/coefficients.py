@@ -188,14 +188,20 @@ def _compute(
         units[unit.plant_id].append(unit)
         codes[unit.id] = unit.code
     weights = _weights(session, plants, months, codes)
-    complete = form_scores(session=session, schemes=schemes, months=months)
+    complete: dict[int, dict[str, list[FormScore]]] = {}
+    for plant_id, forms_of_plant in form_scores(
+        session=session, schemes=schemes, months=months
+    ).items():
+        complete[plant_id] = defaultdict(list)
+        for f in forms_of_plant:
+            complete[plant_id][f.month].append(f)
     blamed = _blamed(session, ids, months, codes)
     history = _history(session, schemes, months, units, complete, blamed)
     penalties = _penalties(session, ids, months, schemes, codes)
     computed = {}
     for plant in plants:
-        by_month: dict[str, list[FormScore]] = defaultdict(list)
-        for f in history[plant.id] + complete[plant.id]:
+        by_month = complete[plant.id]
+        for f in history[plant.id]:  # months before ``months``, none among them
             by_month[f.month].append(f)
         for month in months:
             window = [*previous_months(month, CALIBRATION_WINDOW), month]
@@ -369,17 +375,15 @@ def _history(session, schemes, months, units, complete, blamed) -> dict[int, lis
     """Per plant, the complete forms of the months before ``months`` (and not among them)
     that calibration and the flags can use: every one of a plant that calibrates; else those
     of the raters that gave every ratee the maximum in one of ``months`` and those of the
-    pairs whose ratee blamed the rater in the month before."""
+    pairs whose ratee blamed the rater in the month before. ``complete``: each plant's
+    complete forms of ``months`` by month."""
     calibrating = {p: scheme for p, scheme in schemes.items() if scheme.calibration == "zscore"}
     others = {p: scheme for p, scheme in schemes.items() if p not in calibrating}
     raters: set[int] = set()
     pairs: set[tuple[int, int, int]] = set()
     for plant_id in others:
         ids = {unit.code: unit.id for unit in units[plant_id]}
-        by_month: dict[str, list[FormScore]] = defaultdict(list)
-        for f in complete[plant_id]:
-            by_month[f.month].append(f)
-        for month, forms_of_month in by_month.items():
+        for month, forms_of_month in complete[plant_id].items():
             below = {f.rater for f in forms_of_month if not f.top}
             for f in forms_of_month:
                 if f.rater not in below:
@@ -472,20 +476,15 @@ def _penalties(session, ids, months, schemes, codes) -> dict[tuple[int, str], di
     # Still open, or closed after the month: two ranges of the index on (plant, closed_on,
     # deadline), where one condition with OR made both databases read every problem.
     points = {plant_id: scheme.penalties.overdue for plant_id, scheme in schemes.items()}
+    overdue = shares.add_columns(
+        type_coerce(QualityProblem.deadline, String), QualityProblem.id
+    ).order_by(None)
     for month in months:
         _, last_day = month_days(month)
-        overdue = (
-            shares.add_columns(type_coerce(QualityProblem.deadline, String), QualityProblem.id)
-            .where(col(QualityProblem.deadline) <= last_day)
-            .order_by(None)
-        )
+        due = overdue.where(col(QualityProblem.deadline) <= last_day)
         rows = [
-            *session.connection()
-            .execute(overdue.where(col(QualityProblem.closed_on).is_(None)))
-            .all(),
-            *session.connection()
-            .execute(overdue.where(col(QualityProblem.closed_on) > last_day))
-            .all(),
+            *session.connection().execute(due.where(col(QualityProblem.closed_on).is_(None))),
+            *session.connection().execute(due.where(col(QualityProblem.closed_on) > last_day)),
         ]
         rows.sort(key=lambda row: (row[5], row[2]))
         for plant_id, ref, unit_id, share, deadline, _ in rows:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 UNIT_KINDS = ("workshop", "inspection", "store", "department")
@@ -397,7 +397,8 @@ class MonthResult(SQLModel, table=True):
     penalty_points: float
     coefficient: float
     flags: str = Field(default="", max_length=1000)
-    decomposition: str = Field(default="{}", max_length=100000)
+    # every problem behind the unit's penalties is listed: no length limit
+    decomposition: str = Field(default="{}", sa_type=Text)
     scheme_hash: str = Field(max_length=64)
     computed_at: datetime
 

@@ -217,6 +217,35 @@ D,2026-01-10,ASSY,P2,30,PIT,minor,1,SHEET,2026-03-31,2026-04-01
     assert [d["problem"] for d in sheet.decomposition["defects"]] == ["A", "B"]
 
 
+def test_a_unit_with_thousands_of_overdue_problems_is_closed_with_each_listed(
+    tmp_path, session, plant
+):
+    """A plant that let its corrective actions slide: the close stores and lists every
+    overdue problem of a unit, however long its decomposition."""
+    rows = "".join(
+        f"LATE-{n:05d},2026-01-{n % 28 + 1:02d},ASSY,P2,30,PIT,minor,1,STORE,2026-02-15\n"
+        for n in range(1500)
+    )
+    import_defects(
+        session,
+        tmp_path,
+        "id,date,found_at,part,op,code,severity,qty,responsible,deadline\n" + rows,
+    )
+    coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    store = result(
+        coefficients.month_results(session=session, plant=plant, month="2026-03"), "STORE"
+    )
+    # 1,500 problems past their deadline of 02-15 and open: 1,500 * 2 points, K at its floor
+    assert (store.overdue_points, store.coefficient) == (3000.0, 0.7)
+    assert len(store.decomposition["overdue"]) == 1500
+    assert store.decomposition["overdue"][-1] == {
+        "problem": "LATE-01499",
+        "deadline": "2026-02-15",
+        "share": 1.0,
+        "points": 2.0,
+    }
+
+
 def test_coefficient_is_clamped(tmp_path, session, plant):
     rows = "\n".join(f"X{i},2026-03-0{i},ASSY,P3,20,PIT,critical,1,STORE," for i in range(1, 6))
     import_defects(

@@ -10,12 +10,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import streamlit as st
+from sqlmodel import Session
 
 from dashboards import i18n
 from dashboards.context import ACTOR, LANG, MONTH, db, engine, lang, t
 from noac.db import check_schema
 from noac.errors import NoacError
+from noac.models import Plant
 from noac.services import users
+from noac.services.dashboard import data_stamp
 from noac.services.periods import closed_months, data_months, recent_months, working_month
 from noac.services.plants import list_plants
 from noac.settings import get_settings
@@ -109,6 +112,13 @@ def _logout() -> None:
         st.logout()
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _data_months(url: str, stamp: str, plant_id: int, _session: Session, _plant: Plant) -> set[str]:
+    """The months ``_plant`` has data in, read again only after a change (``stamp``, the
+    audit trail's): read on every run, they took 20 ms of each click."""
+    return data_months(session=_session, plant=_plant)
+
+
 def _sidebar(today: date) -> bool:
     """Plant and month pickers; False when there is no plant to work on."""
     actor = st.session_state[ACTOR]
@@ -124,7 +134,9 @@ def _sidebar(today: date) -> bool:
         )
         closed = closed_months(session=session, plant=plant)
         default = working_month(session=session, plant=plant, today=today)
-        older = data_months(session=session, plant=plant)
+        older = _data_months(
+            str(engine().url), data_stamp(session=session), plant.id, session, plant
+        )
     months = sorted(set(recent_months(today)) | older, reverse=True)
     if st.session_state.get(MONTH) not in months:
         # a link may name the month to open (``?month=2025-12``)

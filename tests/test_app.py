@@ -3,10 +3,14 @@
 from datetime import date
 
 import pytest
+from sqlmodel import Session
 
+from noac.db import create_db_engine
 from noac.demo import DEMO_PASSWORD
+from noac.importers import import_file
 from noac.services.periods import recent_months
 from tests.apptest import page, signed_in, texts
+from tests.conftest import SYSTEM, write_csv
 
 ROLE_USERS = {
     "supervisor": "aero-assy",
@@ -61,3 +65,22 @@ def test_a_link_opens_the_month_it_names(demo_url):
     usual = signed_in(demo_url, "exec").session_state["month"]
     assert usual != older
     assert signed_in(demo_url, "exec", query={"month": "1999-01"}).session_state["month"] == usual
+
+
+def test_a_month_imported_meanwhile_is_offered_at_the_next_click(demo_url, tmp_path):
+    at = signed_in(demo_url, "exec")
+    assert "2019-06" not in at.sidebar.selectbox(key="month").options
+    engine = create_db_engine(demo_url)
+    try:
+        with Session(engine) as session:
+            import_file(
+                actor=SYSTEM,
+                session=session,
+                kind="handovers",
+                path=write_csv(tmp_path / "h.csv", "month,from,to,quantity\n2019-06,STORE,SHEET,5"),
+                plant_code="AERO",
+            )
+    finally:
+        engine.dispose()
+    at.run()
+    assert "2019-06" in at.sidebar.selectbox(key="month").options

@@ -164,6 +164,20 @@ def compute_window(
     return {month: computed[(plant.id, month)] for month in months}
 
 
+def month_computations(
+    *, session: Session, plant: Plant, months: Sequence[str], scheme: Scheme | None = None
+) -> dict[str, MonthComputation]:
+    """Each of ``months`` of ``plant`` as its users see it, by month: the stored results of a
+    closed month (``month_results``), the open ones computed at once (``compute_window``,
+    with ``scheme`` if given)."""
+    closed = closed_months(session=session, plant=plant)
+    stored = {
+        m: month_results(session=session, plant=plant, month=m) for m in months if m in closed
+    }
+    opened = [m for m in months if m not in closed]
+    return stored | compute_window(session=session, plant=plant, months=opened, scheme=scheme)
+
+
 @collector_paused()
 def _compute(
     session: Session,

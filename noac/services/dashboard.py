@@ -60,12 +60,11 @@ from noac.models import (
 )
 from noac.services.coefficients import (
     UnitResult,
-    compute_window,
-    month_results,
+    month_computations,
     previous_months,
 )
 from noac.services.masterdata import units_by_code
-from noac.services.periods import closed_months, month_of, parse_month
+from noac.services.periods import month_of, parse_month
 from noac.services.problems import ProblemSummary, problems_where
 from noac.services.schemes import active_scheme
 from noac.services.scoring import forms, month_days, supply_weights
@@ -255,7 +254,6 @@ class _Reader:
     def __init__(self, session: Session, plant: Plant, today: date | None):
         self.session, self.plant = session, plant
         self.today = today or date.today()
-        self.closed = closed_months(session=session, plant=plant)
         self.units = units_by_code(session=session, plant=plant)
         self.scheme = active_scheme(session=session, plant=plant)
         self._months: dict[str, MonthView] = {}
@@ -264,15 +262,9 @@ class _Reader:
         """The views of ``months``: a closed month as stored, the open ones not read yet
         computed at once."""
         todo = [parse_month(m) for m in dict.fromkeys(months) if m not in self._months]
-        computed = {
-            m: month_results(session=self.session, plant=self.plant, month=m)
-            for m in todo
-            if m in self.closed
-        }
-        if opened := [m for m in todo if m not in self.closed]:
-            computed |= compute_window(
-                session=self.session, plant=self.plant, months=opened, scheme=self.scheme
-            )
+        computed = month_computations(
+            session=self.session, plant=self.plant, months=todo, scheme=self.scheme
+        )
         for m, computation in computed.items():
             self._months[m] = MonthView(
                 month=m,

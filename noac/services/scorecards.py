@@ -16,9 +16,9 @@ from sqlmodel import Session
 
 from noac.models import Plant
 from noac.scheme import Scheme
-from noac.services.coefficients import compute_window, month_results, previous_months
+from noac.services.coefficients import month_computations, previous_months
 from noac.services.masterdata import units_by_code
-from noac.services.periods import closed_months, next_month, parse_month
+from noac.services.periods import next_month, parse_month
 from noac.services.schemes import active_scheme
 from noac.services.scoring import forms, supply_weights
 
@@ -176,18 +176,14 @@ def satisfaction_trend(
 ) -> list[MonthSatisfaction]:
     """The satisfaction S and target of ``unit`` per month: as stored for a closed month,
     computed from the scores stored now for an open one (see docs/COEFFICIENT.md)."""
-    closed = closed_months(session=session, plant=plant)
-    computed = compute_window(
-        session=session, plant=plant, months=[m for m in months if m not in closed]
-    )
+    computed = month_computations(session=session, plant=plant, months=months)
     trend = []
     for month in months:
-        if month in closed:
-            results = month_results(session=session, plant=plant, month=month).results
-        else:
-            results = computed[month].results
-        result = next((r for r in results if r.unit == unit), None)
+        computation = computed[month]
+        result = next((r for r in computation.results if r.unit == unit), None)
         if result is None:
             continue
-        trend.append(MonthSatisfaction(month, result.satisfaction, result.target, month in closed))
+        trend.append(
+            MonthSatisfaction(month, result.satisfaction, result.target, computation.closed)
+        )
     return trend

@@ -220,6 +220,8 @@ class Tracer:
     def _escapes_of(
         self, key: Hashable, routing: _Routing, ancestry: _Ancestry, op: str
     ) -> tuple[Escape, ...]:
+        if not ancestry.inspections:
+            return ()
         downstream = self._descendants_of(key, routing, op)
         return tuple(
             Escape(n, routing.unit[n]) for n in ancestry.inspections if n in downstream and n != op

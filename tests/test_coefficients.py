@@ -17,7 +17,7 @@ from sqlmodel import col, insert, select, update
 from noac.errors import ImportRejected, NoacError
 from noac.exports import coefficients_file
 from noac.importers import import_file
-from noac.models import AuditRecord, Score, ScoreHistory
+from noac.models import AuditRecord, SchemeVersion, Score, ScoreHistory
 from noac.scheme import DEFAULT_SCHEME
 from noac.services import coefficients, problems, scoring
 from noac.services.masterdata import units_by_code
@@ -463,6 +463,9 @@ def test_close_months_closes_every_plant_in_one_transaction(tmp_path, engine, se
             plant_code="WEST",
         )
     west = resolve_plant(session=session, code="WEST")
+    doubled = tmp_path / "doubled.toml"
+    doubled.write_text(DEFAULT_SCHEME.read_text().replace("alpha = 1.0", "alpha = 2.0"))
+    set_scheme(session=session, plant=west, path=doubled, actor=SYSTEM)
     form(session, plant, "2026-03", "ASSY", "SHEET", 9)
     form(session, west, "2026-03", "ASSY", "SHEET", 9)
     form(session, west, "2026-03", "QC", "SHEET", 7)
@@ -470,8 +473,18 @@ def test_close_months_closes_every_plant_in_one_transaction(tmp_path, engine, se
     closed = coefficients.close_months(
         session=session, plants=[plant, west], month="2026-03", actor=QUALITY
     )
-    # SHEET, target 88: 90 in the first plant -> 1.02; (90 + 70) / 2 = 80 in WEST -> 0.92
-    assert [result(c, "SHEET").coefficient for c in closed] == [1.02, 0.92]
+    # SHEET, target 88: 90 in the first plant -> 1 + (90 - 88) / 100 = 1.02; (90 + 70) / 2 = 80
+    # in WEST, whose scheme doubles alpha -> 1 + 2 * (80 - 88) / 100 = 0.84
+    assert [result(c, "SHEET").coefficient for c in closed] == [1.02, 0.84]
+    versions = select(SchemeVersion.plant_id, SchemeVersion.content_hash, SchemeVersion.created_by)
+    # each plant's scheme recorded once: the first plant's default at its close, WEST's own
+    # when it was set (not again at the close)
+    recorded = [
+        (plant.id, closed[0].scheme_hash, QUALITY.username),
+        (west.id, closed[1].scheme_hash, SYSTEM.username),
+    ]
+    assert sorted(session.exec(versions).all()) == sorted(recorded)
+    assert closed[0].scheme_hash != closed[1].scheme_hash
     assert [(c.plant, c.run, c.closed) for c in closed] == [
         (plant.code, 1, True),
         ("WEST", 1, True),
@@ -503,7 +516,16 @@ def test_close_months_closes_every_plant_in_one_transaction(tmp_path, engine, se
     (rerun,) = coefficients.close_months(
         session=session, plants=[west], month="2026-03", actor=QUALITY
     )
-    assert rerun.run == 2 and result(rerun, "SHEET").coefficient == 0.92
+    assert rerun.run == 2 and result(rerun, "SHEET").coefficient == 0.84
+    for p in (plant, west):
+        coefficients.reopen_month(
+            session=session, plant=p, month="2026-03", reason="recount", actor=QUALITY
+        )
+    again = coefficients.close_months(
+        session=session, plants=[plant, west], month="2026-03", actor=QUALITY
+    )
+    assert [result(c, "SHEET").coefficient for c in again] == [1.02, 0.84]
+    assert sorted(session.exec(versions).all()) == sorted(recorded)
 
 
 def test_a_month_not_over_cannot_be_closed(session, plant):

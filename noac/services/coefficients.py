@@ -40,7 +40,7 @@ from noac.services.access import Actor, require
 from noac.services.bulk import collector_paused
 from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, next_month, parse_month
-from noac.services.schemes import active_scheme, record_scheme
+from noac.services.schemes import active_schemes, record_schemes
 from noac.services.scoring import FormScore, form_scores, month_days, supply_weights
 
 CALIBRATION_WINDOW = 6
@@ -190,7 +190,7 @@ def _compute(
     if not months:
         return {}
     if schemes is None:
-        schemes = {p.id: active_scheme(session=session, plant=p) for p in plants}
+        schemes = active_schemes(session=session, plants=plants)
     ids = [p.id for p in plants]
     units: dict[int, list] = defaultdict(list)
     codes: dict[int, str] = {}
@@ -592,7 +592,7 @@ def close_months(
             + ", ".join(f"{code} (by {who})" for code, who in closed)
             + ": no plant was closed; close the others without them"
         )
-    schemes = {plant.id: active_scheme(session=session, plant=plant) for plant in plants}
+    schemes = active_schemes(session=session, plants=plants)
     computations = compute_months(session=session, plants=plants, month=month, schemes=schemes)
     unit_ids = {
         (plant_id, code): unit_id
@@ -602,8 +602,8 @@ def close_months(
     }
     now = datetime.now(UTC)
     try:
+        record_schemes(session=session, plants=plants, schemes=schemes, actor=actor)
         for plant in plants:
-            record_scheme(session=session, plant=plant, scheme=schemes[plant.id], actor=actor)
             period = periods.setdefault(plant.id, Period(plant_id=plant.id, month=month))
             period.runs += 1
             period.closed_at, period.closed_by = now, actor.username

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError
@@ -15,16 +17,35 @@ from noac.services import audit
 from noac.services.access import Actor, require
 
 
+def _newest(session: Session, plant_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+    """The newest stored scheme of each of ``plant_ids`` as (hash, content), by plant id."""
+    newest = (
+        select(func.max(SchemeVersion.id))
+        .where(col(SchemeVersion.plant_id).in_(plant_ids))
+        .group_by(SchemeVersion.plant_id)
+    )
+    statement = select(
+        SchemeVersion.plant_id, SchemeVersion.content_hash, SchemeVersion.content
+    ).where(col(SchemeVersion.id).in_(newest))
+    return {plant_id: (hash_, content) for plant_id, hash_, content in session.execute(statement)}
+
+
+def active_schemes(*, session: Session, plants: Sequence[Plant]) -> dict[int, Scheme]:
+    """``active_scheme`` of each of ``plants``, by plant id, read at once (a group's close)."""
+    newest = _newest(session, [plant.id for plant in plants])
+    parsed: dict[str, Scheme] = {}
+    for hash_, content in newest.values():
+        if hash_ not in parsed:
+            parsed[hash_] = Scheme.model_validate(json.loads(content))
+    default = load_scheme_file() if len(newest) < len(plants) else None
+    return {
+        plant.id: parsed[newest[plant.id][0]] if plant.id in newest else default for plant in plants
+    }
+
+
 def active_scheme(*, session: Session, plant: Plant) -> Scheme:
     """The newest scheme the plant set, else the default shipped in data/scheme.toml."""
-    stored = session.exec(
-        select(SchemeVersion)
-        .where(SchemeVersion.plant_id == plant.id)
-        .order_by(col(SchemeVersion.id).desc())
-    ).first()
-    if stored is None:
-        return load_scheme_file()
-    return Scheme.model_validate(json.loads(stored.content))
+    return active_schemes(session=session, plants=[plant])[plant.id]
 
 
 def scheme_by_hash(*, session: Session, plant: Plant, content_hash: str) -> Scheme:
@@ -43,33 +64,43 @@ def record_scheme(*, session: Session, plant: Plant, scheme: Scheme, actor: Acto
 
     Returns True when a new version was stored.
     """
-    newest = session.exec(
-        select(SchemeVersion)
-        .where(SchemeVersion.plant_id == plant.id)
-        .order_by(col(SchemeVersion.id).desc())
-    ).first()
-    if newest is not None and newest.content_hash == scheme.content_hash:
-        return False
-    existing = session.exec(
-        select(SchemeVersion).where(
-            SchemeVersion.plant_id == plant.id,
-            SchemeVersion.content_hash == scheme.content_hash,
-        )
-    ).first()
-    if existing is not None:
-        session.delete(existing)
-        session.flush()
-    session.add(
-        SchemeVersion(
-            plant_id=plant.id,
-            content_hash=scheme.content_hash,
-            content=json.dumps(scheme.model_dump(mode="json"), ensure_ascii=False),
-            created_at=datetime.now(UTC),
-            created_by=actor.username,
-        )
+    return bool(
+        record_schemes(session=session, plants=[plant], schemes={plant.id: scheme}, actor=actor)
     )
-    session.flush()
-    return True
+
+
+def record_schemes(
+    *, session: Session, plants: Sequence[Plant], schemes: Mapping[int, Scheme], actor: Actor
+) -> list[Plant]:
+    """``record_scheme`` for each of ``plants`` with its scheme (by plant id), their newest
+    versions read at once; no commit. Returns the plants a new version was stored for."""
+    newest = _newest(session, [plant.id for plant in plants])
+    stored = []
+    for plant in plants:
+        scheme = schemes[plant.id]
+        if plant.id in newest and newest[plant.id][0] == scheme.content_hash:
+            continue
+        existing = session.exec(
+            select(SchemeVersion).where(
+                SchemeVersion.plant_id == plant.id,
+                SchemeVersion.content_hash == scheme.content_hash,
+            )
+        ).first()
+        if existing is not None:
+            session.delete(existing)
+            session.flush()
+        session.add(
+            SchemeVersion(
+                plant_id=plant.id,
+                content_hash=scheme.content_hash,
+                content=json.dumps(scheme.model_dump(mode="json"), ensure_ascii=False),
+                created_at=datetime.now(UTC),
+                created_by=actor.username,
+            )
+        )
+        session.flush()
+        stored.append(plant)
+    return stored
 
 
 def set_scheme(*, session: Session, plant: Plant, path: str | Path, actor: Actor) -> Scheme:

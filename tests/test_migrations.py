@@ -1,5 +1,6 @@
 """The schema comes from Alembic migrations, on SQLite and on PostgreSQL."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -67,5 +68,23 @@ def test_sqlite_connections_enforce_foreign_keys_and_use_wal(tmp_path):
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_postgresql_compresses_decompositions_with_lz4_and_downgrade_restores_default(db_url):
+    engine = create_db_engine(db_url)
+    compression = (
+        "SELECT attcompression FROM pg_attribute"
+        " WHERE attrelid = 'month_result'::regclass AND attname = 'decomposition'"
+    )
+    try:
+        migrate(engine)
+        with engine.connect() as connection:
+            assert connection.execute(text(compression)).scalar() == "l"
+        downgrade(engine, "0008")
+        with engine.connect() as connection:
+            assert connection.execute(text(compression)).scalar() == ""
     finally:
         engine.dispose()

@@ -59,23 +59,12 @@ def scheme_by_hash(*, session: Session, plant: Plant, content_hash: str) -> Sche
     return Scheme.model_validate(json.loads(stored.content))
 
 
-def record_scheme(*, session: Session, plant: Plant, scheme: Scheme, actor: Actor) -> bool:
-    """Store ``scheme`` as the plant's newest unless it already is; no commit.
-
-    Returns True when a new version was stored.
-    """
-    return bool(
-        record_schemes(session=session, plants=[plant], schemes={plant.id: scheme}, actor=actor)
-    )
-
-
 def record_schemes(
     *, session: Session, plants: Sequence[Plant], schemes: Mapping[int, Scheme], actor: Actor
-) -> list[Plant]:
-    """``record_scheme`` for each of ``plants`` with its scheme (by plant id), their newest
-    versions read at once; no commit. Returns the plants a new version was stored for."""
+) -> None:
+    """Store each plant's scheme (``schemes`` by plant id) as its newest version unless it
+    already is, the newest versions read at once; no commit."""
     newest = _newest(session, [plant.id for plant in plants])
-    stored = []
     for plant in plants:
         scheme = schemes[plant.id]
         if plant.id in newest and newest[plant.id][0] == scheme.content_hash:
@@ -99,8 +88,6 @@ def record_schemes(
             )
         )
         session.flush()
-        stored.append(plant)
-    return stored
 
 
 def set_scheme(*, session: Session, plant: Plant, path: str | Path, actor: Actor) -> Scheme:
@@ -108,7 +95,7 @@ def set_scheme(*, session: Session, plant: Plant, path: str | Path, actor: Actor
     require(actor, "set-scheme")
     scheme = load_scheme_file(path)
     before = active_scheme(session=session, plant=plant).content_hash
-    record_scheme(session=session, plant=plant, scheme=scheme, actor=actor)
+    record_schemes(session=session, plants=[plant], schemes={plant.id: scheme}, actor=actor)
     audit.record(
         session,
         actor,

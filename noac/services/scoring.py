@@ -754,6 +754,7 @@ def form_scores(
     for plant_id, scheme in schemes.items():
         by_scheme[scheme.content_hash].append(plant_id)
     result: dict[int, list[FormScore]] = {plant_id: [] for plant_id in ids}
+    sqlite = session.get_bind().dialect.name == "sqlite"
     for plant_ids in by_scheme.values():
         scheme = schemes[plant_ids[0]]
         known = [c.code for c in scheme.criteria]
@@ -780,7 +781,6 @@ def form_scores(
             func.min(top),
         ).group_by(Score.plant_id, Score.month, Score.rater_unit_id, Score.ratee_unit_id)
         wanted = [pair for pair in pairs if pair[0] in plant_ids]
-        sqlite = session.get_bind().dialect.name == "sqlite"
         statements = _restricted(statement, plant_ids, months, raters, wanted, sqlite)
         total = sum(c.weight for c in scheme.criteria)
         found = {

@@ -4,8 +4,11 @@ from datetime import date
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
+from noac import tabular
 from noac.errors import ImportRejected
 from noac.importers import import_file
 from noac.models import Plant, RoutingVersion, Unit
@@ -284,6 +287,64 @@ def test_a_table_numbers_its_rows_and_reads_columns_at_once():
             (last, "z", "C", ""),
         ]
         assert table.columns(("name", "kind")) == [("Sheet metal", "B", "C"), ("", "", "")]
+
+
+def _read(data: bytes):
+    """What ``read_table`` makes of ``data``: its rows and columns, or its errors."""
+    try:
+        table = read_table("t.csv", ("code", "name"), ("kind",), data=data)
+    except ImportRejected as rejected:
+        return [(e.row, e.column, e.reason) for e in rejected.errors]
+    return table.numbers, table.columns(("code", "name", "kind"))
+
+
+# pieces of a cell, the treacherous ones included: separators, quotes, line breaks of every
+# kind, what str.strip removes (a unit separator, a no-break and an ideographic space)
+CELL_PIECES = ["a", "中", ",", '"', "\n", "\r", " ", "\t", "\x1f", "\xa0", "\u3000"]
+
+
+@st.composite
+def csv_files(draw) -> bytes:
+    """A header, then rows of mostly the header's width, each cell written as it is or
+    quoted (inner quotes doubled), each row ended by any line break: most such files are
+    plain, some are broken by what their cells hold."""
+    header = draw(st.sampled_from(["code,name", "Code, NAME ,kind", "name,code,kind", "code,code"]))
+    width = header.count(",") + 1
+    lines = [header]
+    for _ in range(draw(st.integers(0, 5))):
+        cells = []
+        for _ in range(draw(st.sampled_from([width] * 8 + [width - 1, width + 1]))):
+            text = "".join(draw(st.lists(st.sampled_from(CELL_PIECES), max_size=4)))
+            quoted = draw(st.booleans())
+            cells.append('"' + text.replace('"', '""') + '"' if quoted else text)
+        lines.append(",".join(cells))
+    ends = draw(st.lists(st.sampled_from(["\n"] * 4 + ["\r\n"] * 4 + ["\r"]), min_size=len(lines)))
+    return "".join(line + end for line, end in zip(lines, ends, strict=False)).encode()
+
+
+@settings(max_examples=500, derandomize=True, deadline=None)
+@given(csv_files())
+def test_a_plain_csv_file_reads_alike_with_arrow_and_row_by_row(data):
+    """Arrow reads plain files (``tabular._arrow_columns``), the csv module the rest: on
+    any file both give the same rows, cells and row numbers, or the same errors."""
+    fast = _read(data)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(tabular, "_arrow_columns", lambda data: None)
+        assert _read(data) == fast
+
+
+def test_a_plain_csv_file_is_read_by_arrow(monkeypatch):
+    """The files of the shape most imports have take Arrow's reader; a file it cannot read
+    alike goes row by row with the same result."""
+    seen = []
+    arrow = tabular._arrow_columns
+    monkeypatch.setattr(tabular, "_arrow_columns", lambda data: seen.append(arrow(data)))
+    plain = 'code,name,kind\nA, Sheet metal ,"store, main"\r\nB,中 ,\n'.encode()
+    assert _read(plain) == ([2, 3], [("A", "B"), ("Sheet metal", "中"), ("store, main", "")])
+    assert seen[-1] is not None
+    blank = b"code,name\nA,x\n\nB,y\n"
+    assert _read(blank) == ([2, 4], [("A", "B"), ("x", "y"), ("", "")])
+    assert seen[-1] is None
 
 
 def test_defect_code_origins_must_be_known_categories_or_handling(tmp_path, session, plant_files):

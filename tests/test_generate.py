@@ -59,6 +59,9 @@ def test_generate_then_bench_on_tiny_data(tmp_path):
     assert names[:4] == ["score-import", "close-month", "trace", "dashboard"]
     assert len(names) == 17 and all(name.startswith("dashboard:") for name in names[4:10])
     assert names[10] == "dashboard after a change"
+    # the page as opened and the bare page clicked three times a round, each tab once
+    opened, first_tab = report["workloads"][3], report["workloads"][4]
+    assert (len(opened["runs"]), len(opened["floor_runs"]), len(first_tab["runs"])) == (3, 3, 1)
     # then each of the other tabs' first visit after the change, under the same labels
     assert [name.split(":")[1] for name in names[11:]] == [
         name.split(":")[1] for name in names[4:10]

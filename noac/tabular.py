@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import overload
 
 import openpyxl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from noac.errors import ImportRejected, RowError
 
@@ -160,10 +163,6 @@ def _arrow_columns(data: bytes) -> list[tuple[str, ...]] | None:
     """
     if b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
         return None
-    import pyarrow as pa  # here: loading Arrow would slow every command that reads no file
-    import pyarrow.compute as pc
-    import pyarrow.csv as pa_csv
-
     # every cell as its text, however it looks (Arrow names the columns f0, f1, ...)
     as_text = pa_csv.ConvertOptions(
         column_types={f"f{i}": pa.string() for i in range(_ARROW_WIDTH)},

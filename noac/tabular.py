@@ -243,14 +243,15 @@ def read_table(
             raise ImportRejected(
                 name, [RowError(None, "", f"cannot read the file: {exc.strerror}")]
             ) from None
-    fast = None if name.lower().endswith(".xlsx") else _arrow_columns(data)
+    workbook = name.lower().endswith(".xlsx")
+    fast = None if workbook else _arrow_columns(data)
     if fast is not None:
         header, errors, columns = _header(tuple(cell[0] for cell in fast), 1, required, optional)
         if not errors:  # the header on row 1 and every row full: no step per row
             rows = len(fast[0]) - 1
             filler = [("",) * rows] * (len(columns) - len(header))
             return Table(list(range(2, rows + 2)), [cells[1:] for cells in fast] + filler, columns)
-    records = _read_xlsx(data, name) if name.lower().endswith(".xlsx") else _read_csv(data, name)
+    records = _read_xlsx(data, name) if workbook else _read_csv(data, name)
     numbered = ((n, tuple(map(str.strip, cells))) for n, cells in enumerate(records, start=1))
     header_number, header_cells = next(((n, cells) for n, cells in numbered if any(cells)), (0, ()))
     if not header_cells:

@@ -1,6 +1,6 @@
 """The app's frame: sign-in, sidebar, pages per role, language; the plant page."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
@@ -32,6 +32,17 @@ def test_sign_in_with_the_demo_password(demo_url):
     at.button[0].click().run()
     assert not at.exception
     assert at.session_state["actor"].role == "quality"
+
+
+def test_a_session_idle_past_the_limit_signs_in_again(demo_url):
+    at = signed_in(demo_url, "exec")
+    assert not at.exception
+    assert "Sign in" not in [title.value for title in at.title]
+    at.session_state["last_seen"] = datetime.now(UTC) - timedelta(minutes=31)
+    at.run()
+    assert at.title[0].value == "Sign in"
+    assert "session ended after 30 minutes without activity" in texts(at)
+    assert "actor" not in at.session_state
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_USERS))

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative, sample_colorscale
 from plotly.subplots import make_subplots
 
+from dashboards.charts import ARROWS
 from dashboards.i18n import number
 from noac.services.dashboard import (
     GREEN_FROM,
@@ -199,9 +200,6 @@ def ranking_figure(ranking: Sequence[UnitMonth], t: Text, lang: str) -> go.Figur
     )
 
 
-MAP_ARROWS = 120  # edges up to which each gets an arrowhead
-
-
 def supply_map_figure(data: SupplyMap, t: Text, lang: str) -> go.Figure:
     """The units upstream (left) to downstream (right): nodes coloured by K's band, edges
     coloured by the customer's form score (grey, dotted: no form) and as thick as the
@@ -281,7 +279,7 @@ def supply_map_figure(data: SupplyMap, t: Text, lang: str) -> go.Figure:
             }
         )
     # arrowheads for a readable map; beyond, the upstream-left layout tells the direction
-    if len(arrows) <= MAP_ARROWS:
+    if len(arrows) <= ARROWS:
         annotations += arrows
     traces.append(
         {

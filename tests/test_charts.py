@@ -1,0 +1,42 @@
+"""The plant page's supply graph at a plant's size: every edge drawn and on hover, in few
+traces; arrowheads while they stay readable."""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from dashboards.charts import ARROWS, supply_graph_figure
+
+
+def plant_graph(units: int, reach: int) -> nx.DiGraph:
+    """Each unit supplies the ``reach`` units after it, with weights 1 to 17."""
+    codes = [f"U{i:02d}" for i in range(units)]
+    G = nx.DiGraph()
+    for i, u in enumerate(codes):
+        for j in range(i + 1, min(i + 1 + reach, units)):
+            G.add_edge(u, codes[j], weight=(i * j) % 17 + 1, parts=[f"P{i}", f"P{j}"])
+    return G
+
+
+def test_a_plant_sized_supply_graph_shows_every_edge_in_a_trace_per_width():
+    G = plant_graph(60, 30)
+    assert G.number_of_edges() == 1335
+    figure = supply_graph_figure(G)
+    hover = next(trace for trace in figure.data if trace.name == "supply")
+    assert len(hover.hovertext) == 1335
+    # U03 → U05: weight 3 * 5 % 17 + 1 = 16 transitions
+    assert "U03 → U05<br>transitions: 16<br>parts: P3, P5" in hover.hovertext
+    lines = [trace for trace in figure.data if trace.name == "edges"]
+    widths = [trace.line.width for trace in lines]
+    assert len(widths) == len(set(widths)) == 17  # 17 weights, 1 + 6 * w / 17 each
+    assert min(widths) == 1.4 and max(widths) == 7.0
+    assert sum(trace.x.count(None) for trace in lines) == 1335
+    assert len(figure.layout.annotations) == 0  # beyond ARROWS edges, no arrowheads
+
+
+def test_a_small_supply_graph_has_an_arrowhead_per_edge():
+    G = plant_graph(12, 20)
+    assert G.number_of_edges() == 66 <= ARROWS
+    figure = supply_graph_figure(G)
+    heads = {(a.ax, a.ay, a.x, a.y) for a in figure.layout.annotations}
+    assert len(heads) == 66

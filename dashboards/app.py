@@ -7,13 +7,13 @@ and shows the pages of the user's role. Pages live in ``views/`` and call
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import streamlit as st
 from sqlmodel import Session
 
 from dashboards import i18n
-from dashboards.context import ACTOR, LANG, MONTH, db, engine, lang, t
+from dashboards.context import ACTOR, LANG, LAST_SEEN, MONTH, db, engine, lang, signed_in, t
 from noac.db import check_schema
 from noac.errors import NoacError
 from noac.models import Plant
@@ -23,7 +23,6 @@ from noac.services.periods import closed_months, data_months, recent_months, wor
 from noac.services.plants import list_plants
 from noac.settings import get_settings
 
-LAST_SEEN = "last_seen"
 EVERYONE = ("supervisor", "inspector", "quality", "executive", "admin")
 
 # (page script, title key, url path, roles that see it)
@@ -49,20 +48,6 @@ def _language_picker() -> None:
         format_func=i18n.LANGUAGES.get,
         key=LANG,
     )
-
-
-def _signed_in() -> bool:
-    """Whether a user is signed in and active; ends idle sessions."""
-    if ACTOR not in st.session_state:
-        return False
-    idle = timedelta(minutes=get_settings().session_idle_minutes)
-    now = datetime.now(UTC)
-    if now - st.session_state.get(LAST_SEEN, now) > idle:
-        del st.session_state[ACTOR]
-        st.session_state["expired"] = True
-        return False
-    st.session_state[LAST_SEEN] = now
-    return True
 
 
 def _login_page() -> None:
@@ -163,7 +148,7 @@ def main() -> None:
         st.error(str(error))
         return
     _language_picker()
-    if not _signed_in():
+    if not signed_in():
         st.navigation([st.Page(_login_page, title=t("login.title"))]).run()
         return
     if not _sidebar(date.today()):

@@ -3,10 +3,13 @@ the language. Pages call services with these and draw what comes back."""
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import ParamSpec
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -22,6 +25,8 @@ ACTOR = "actor"
 PLANT = "plant_code"
 MONTH = "month"
 LANG = "lang"
+LAST_SEEN = "last_seen"
+P = ParamSpec("P")
 
 
 @st.cache_resource
@@ -38,6 +43,33 @@ def engine() -> Engine:
 def db() -> Iterator[Session]:
     with Session(engine(), expire_on_commit=False) as session:
         yield session
+
+
+def signed_in() -> bool:
+    """Whether a user is signed in and active; ends idle sessions."""
+    if ACTOR not in st.session_state:
+        return False
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
+    now = datetime.now(UTC)
+    if now - st.session_state.get(LAST_SEEN, now) > idle:
+        del st.session_state[ACTOR]
+        st.session_state["expired"] = True
+        return False
+    st.session_state[LAST_SEEN] = now
+    return True
+
+
+def while_signed_in(action: Callable[P, None]) -> Callable[P, None]:
+    """A button's ``action`` that writes, run only while its user is still signed in: a
+    widget's callback runs before the page, so without this the first click after the idle
+    limit would still act in the name of the ended session."""
+
+    @functools.wraps(action)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> None:
+        if signed_in():
+            action(*args, **kwargs)
+
+    return guarded
 
 
 def lang() -> str:

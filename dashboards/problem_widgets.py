@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboards.context import db, page_context, t
+from dashboards.context import db, page_context, t, while_signed_in
 from dashboards.routing_chart import LABELS, trace_figure
 from noac.errors import NoacError
 from noac.services.problems import ProblemSummary
@@ -71,10 +71,12 @@ def show_trace(result: TraceResult, view: RoutingView, key: str, heading: Callab
     )
 
 
+@while_signed_in
 def run_step(
     flash: str, where: str, done: str, reset: str, service, ref: str, version: int, **values
 ) -> None:
-    """Run a workflow step on ``ref`` as of the version the user saw.
+    """Run a workflow step on ``ref`` as of the version the user saw, while the user is
+    signed in (``while_signed_in``).
 
     What came of it is kept under ``flash`` as ``(where, kind, text)`` for the page to
     show; after a success the forms kept under ``reset`` start afresh.

@@ -6,7 +6,7 @@ page did is checked through the service layer with an engine of its own.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
@@ -195,6 +195,32 @@ def test_supervisor_accepts_a_problem_of_his_unit(demo_url):
     assert f"Problem {ref} accepted." in texts(at)
     accepted = detail(demo_url, ref)
     assert (accepted.status, accepted.responsible) == ("accepted", {"SHEET": 1.0})
+
+
+def test_a_step_after_the_idle_limit_changes_nothing_and_signs_out(demo_url):
+    ref = report_backing_plate(demo_url)
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    at.selectbox(key="mine.answer.pick").select(ref).run()
+    at.session_state["last_seen"] = datetime.now(UTC) - timedelta(minutes=31)
+    at.button(key="mine.accept").click().run()
+    assert not at.exception
+    assert detail(demo_url, ref).status == "proposed"
+    assert at.title[0].value == "Sign in"
+
+
+def test_a_report_after_the_idle_limit_stores_nothing(demo_url):
+    at = page(signed_in(demo_url, "aero-assy"), "views/report.py")
+    at.selectbox(key="report.part").select("BP-100").run()
+    at.selectbox(key="report.op").select("60")
+    at.selectbox(key="report.code").select("PIT-FACE").run()
+    at.text_area(key="report.description").input("left unattended")
+    at.session_state["last_seen"] = datetime.now(UTC) - timedelta(minutes=31)
+    at.button(key="report.submit").click().run()
+    assert not at.exception
+    with service(demo_url) as (session, plant):
+        described = [p.description for p in problems.list_problems(session=session, plant=plant)]
+    assert "left unattended" not in described
+    assert at.title[0].value == "Sign in"
 
 
 def test_dispute_without_a_reason_is_refused_then_disputed(demo_url):

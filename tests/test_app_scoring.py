@@ -5,7 +5,7 @@ are closed, and the current month has no score yet. ASSY's suppliers: HEAT, QC-M
 SURF.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -101,6 +101,18 @@ def test_a_first_form_in_a_month_without_scores(demo_url):
     assert "Form for HEAT · 热处理分厂 submitted: form score 87.0." in said(at, "success")
     assert stored_forms(demo_url, CURRENT)["HEAT"].values == values
     assert "Still missing: 4 of 5 forms" in texts(at)
+
+
+def test_a_submit_after_the_idle_limit_stores_nothing_and_signs_out(demo_url):
+    """A button's action runs before the page: the session's end must stop it too."""
+    at = score_page(demo_url, month=CURRENT)
+    enter(at, CURRENT, "HEAT", {"quality": 10, "delivery": 8, "service": 6, "handover": 10})
+    at.session_state["last_seen"] = datetime.now(UTC) - timedelta(minutes=31)
+    at.button(key=f"submit-{CURRENT}-HEAT").click().run()
+    assert not at.exception
+    assert "HEAT" not in stored_forms(demo_url, CURRENT)
+    assert at.title[0].value == "Sign in"
+    assert "session ended after 30 minutes without activity" in texts(at)
 
 
 def test_a_low_value_without_comment_is_refused_and_nothing_stored(demo_url):

@@ -12,7 +12,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboards.context import db, page_context, plain, t
+from dashboards.context import db, page_context, plain, t, while_signed_in
 from dashboards.i18n import day
 from dashboards.problem_widgets import show_trace
 from noac.errors import NoacError
@@ -32,6 +32,7 @@ UPLOADS = "report.uploads"  # bumped after a report so the uploader starts empty
 NOT_KNOWN = ""
 
 
+@while_signed_in
 def _submit(found_at: str) -> None:
     """Send the form to the service; attach the evidence once the problem exists."""
     ctx = page_context()

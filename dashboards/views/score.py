@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboards.context import PageContext, db, page_context, plain, t
+from dashboards.context import PageContext, db, page_context, plain, t, while_signed_in
 from dashboards.i18n import day, number
 from noac.errors import NoacError
 from noac.scheme import Criterion, Scheme
@@ -100,6 +100,7 @@ def _reload(card: scorecards.Card, scheme: Scheme) -> None:
     st.session_state[_said_key(card.month, card.supplier)] = ("info", t("score.reloaded"))
 
 
+@while_signed_in
 def _submit(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> None:
     values, comments = _entered(card, scheme)
     shown = st.session_state[_shown_key(card.month, card.supplier)]

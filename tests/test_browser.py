@@ -10,8 +10,9 @@ from dashboards.i18n import month_label
 from noac.db import create_db_engine
 from noac.demo import DEMO_PASSWORD
 from noac.services import problems, scoring
-from noac.services.periods import closed_months, working_month
+from noac.services.periods import closed_months, month_of, working_month
 from noac.services.plants import resolve_plant
+from noac.services.users import actor_for
 from tests.browser import OUTPUT, browser_page, chromium_path, served_app
 
 ROLE_PAGES = {
@@ -86,10 +87,10 @@ def idle(page):
     page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)
 
 
-def stored_quality(engine, supplier):
+def stored_quality(engine, supplier, month=None):
     with Session(engine) as session:
         plant = resolve_plant(session=session, code="AERO")
-        month = working_month(session=session, plant=plant, today=date.today())
+        month = month or working_month(session=session, plant=plant, today=date.today())
         (form,) = [
             f
             for f in scoring.forms(session=session, plant=plant, months=[month])
@@ -199,3 +200,63 @@ def test_quality_rules_a_disputed_problem(app_url, browser_db):
         ruled = problems.problem_detail(session=session, plant=plant, ref=ref)
     assert ruled.status == "ruled" and sum(ruled.responsible.values()) == 1
     assert ruled.history[-1]["note"] == "joint review: the cause lies at the proposed unit"
+
+
+def test_a_card_runs_alone_until_a_submit_or_a_reload_runs_the_page(app_url, browser_db):
+    """Each supplier's card is a fragment: a submit runs the whole page, so the notice of the
+    missing forms follows; a reload reads the form another user saved meanwhile."""
+    month = month_of(date.today())  # the demo has no form in the current month yet
+    with browser_page() as page:
+        sign_in(page, f"{app_url}/?month={month}", "aero-assy")
+        page.get_by_role("link", name="Score my suppliers").click()
+        page.get_by_text("Still missing: 5 of 5 forms").wait_for(timeout=60_000)
+        idle(page)
+        supplier = next(t for t in page.locator("h3").all_inner_texts() if " · " in t)
+        supplier = supplier.split(" · ")[0]
+        slider = page.get_by_role("slider").first
+        slider.focus()
+        page.keyboard.press("ArrowRight")  # 6 -> 7: no comment needed
+        for _ in range(60):
+            idle(page)
+            if page.get_by_role("slider").first.input_value() == "7":
+                break
+        page.get_by_role("button", name="Submit").first.click()
+        page.get_by_text("Still missing: 4 of 5 forms").wait_for(timeout=60_000)
+        idle(page)
+        assert stored_quality(browser_db, supplier, month) == 7
+
+        with Session(browser_db) as session:
+            plant = resolve_plant(session=session, code="AERO")
+            scoring.submit_form(
+                session=session,
+                plant=plant,
+                month=month,
+                rater="ASSY",
+                ratee=supplier,
+                values=dict.fromkeys(("quality", "delivery", "service", "handover"), 9),
+                actor=actor_for(session=session, username="aero-assy"),
+            )
+        page.get_by_role("button", name="Submit").first.click()
+        page.get_by_text("was changed by aero-assy").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Reload").first.click()
+        for _ in range(60):
+            idle(page)
+            if page.get_by_role("slider").first.input_value() == "9":
+                break
+        assert page.get_by_role("slider").first.input_value() == "9"
+
+
+def test_a_card_touched_after_the_idle_limit_signs_out(demo_master, tmp_path, monkeypatch):
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_master, path)
+    monkeypatch.setenv("NOAC_SESSION_IDLE_MINUTES", "1")
+    with served_app(f"sqlite:///{path}") as base, browser_page() as page:
+        sign_in(page, base, "aero-assy")
+        page.get_by_role("link", name="Score my suppliers").click()
+        page.get_by_role("button", name="Submit").first.wait_for(timeout=60_000)
+        idle(page)
+        page.wait_for_timeout(61_000)
+        page.get_by_role("slider").first.focus()
+        page.keyboard.press("ArrowRight")
+        page.get_by_text("Your session ended after 1 minutes").wait_for(timeout=30_000)
+        assert page.get_by_role("slider").count() == 0

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboards.context import PageContext, db, page_context, plain, t, while_signed_in
+from dashboards.context import PageContext, db, page_context, plain, signed_in, t, while_signed_in
 from dashboards.i18n import day, number
 from noac.errors import NoacError
 from noac.scheme import Criterion, Scheme
@@ -14,6 +14,8 @@ from noac.services.coefficients import previous_months
 from noac.services.periods import closed_months
 from noac.services.schemes import active_scheme
 from noac.settings import get_settings
+
+WHOLE_PAGE = "score.whole_page"  # set by a card's submit or reload: run the page, not the card
 
 
 def _score_key(month: str, supplier: str, code: str) -> str:
@@ -97,11 +99,13 @@ def _save_draft(card: scorecards.Card, scheme: Scheme) -> None:
 
 def _reload(card: scorecards.Card, scheme: Scheme) -> None:
     _forget(card, scheme)
+    st.session_state[WHOLE_PAGE] = True
     st.session_state[_said_key(card.month, card.supplier)] = ("info", t("score.reloaded"))
 
 
 @while_signed_in
 def _submit(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> None:
+    st.session_state[WHOLE_PAGE] = True
     values, comments = _entered(card, scheme)
     shown = st.session_state[_shown_key(card.month, card.supplier)]
     try:
@@ -147,7 +151,14 @@ def _status(card: scorecards.Card, lang: str) -> str:
     return t("score.status_new")
 
 
+@st.fragment
 def _editable_card(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> None:
+    """One supplier's form, a fragment: moving a slider or typing a comment runs this card
+    again, not the page with every other card (a unit scoring 46 suppliers waited 1-2 s a
+    move). After a submit or a reload, or when the session ended, the whole page runs: it
+    reads the saved forms anew and its notice of the missing forms follows."""
+    if st.session_state.get(WHOLE_PAGE) or not signed_in():
+        st.rerun(scope="app")
     _fill(card, scheme)
     month, supplier = card.month, card.supplier
     with st.container(border=True):
@@ -252,6 +263,7 @@ def _closed_card(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> Non
 
 
 ctx = page_context()
+st.session_state.pop(WHOLE_PAGE, None)
 unit = ctx.actor.unit
 st.header(t("page.score"))
 if not unit:

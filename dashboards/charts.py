@@ -13,6 +13,30 @@ EDGE = "#8aa1b8"
 ARROWS = 120  # edges up to which each gets an arrowhead (here and on the dashboard's map)
 
 
+def arrowhead(
+    tail: tuple[float, float], head: tuple[float, float], colour: str, width: float, standoff: int
+) -> dict:
+    """An annotation drawing an arrowhead at ``head`` pointing away from ``tail`` (data
+    coordinates), ``standoff`` pixels short of it, so the arrow ends at a node's edge."""
+    return {
+        "x": head[0],
+        "y": head[1],
+        "ax": tail[0],
+        "ay": tail[1],
+        "xref": "x",
+        "yref": "y",
+        "axref": "x",
+        "ayref": "y",
+        "showarrow": True,
+        "arrowhead": 2,
+        "arrowsize": 1,
+        "arrowwidth": width,
+        "arrowcolor": colour,
+        "standoff": standoff,
+        "text": "",
+    }
+
+
 def supply_graph_figure(S: nx.DiGraph, weight_label: str = "transitions") -> go.Figure:
     """Draw the unit supply graph upstream (left) to downstream (right).
 
@@ -40,25 +64,7 @@ def supply_graph_figure(S: nx.DiGraph, weight_label: str = "transitions") -> go.
         xs, ys = lines[round(1 + 6 * data["weight"] / heaviest, 1)]
         xs += [x0, x1, None]
         ys += [y0, y1, None]
-        arrows.append(
-            {
-                "x": x1,
-                "y": y1,
-                "ax": x0,
-                "ay": y0,
-                "xref": "x",
-                "yref": "y",
-                "axref": "x",
-                "ayref": "y",
-                "showarrow": True,
-                "arrowhead": 2,
-                "arrowsize": 1,
-                "arrowwidth": 1,
-                "arrowcolor": EDGE,
-                "standoff": 14,
-                "text": "",
-            }
-        )
+        arrows.append(arrowhead((x0, y0), (x1, y1), EDGE, width=1, standoff=14))
         mid_x.append((x0 + x1) / 2)
         mid_y.append((y0 + y1) / 2)
         text = f"{u} → {v}<br>{weight_label}: {data['weight']:g}"

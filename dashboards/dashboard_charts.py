@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative, sample_colorscale
 from plotly.subplots import make_subplots
 
-from dashboards.charts import ARROWS
+from dashboards.charts import ARROWS, arrowhead
 from dashboards.i18n import number
 from noac.services.dashboard import (
     GREEN_FROM,
@@ -227,26 +227,7 @@ def supply_map_figure(data: SupplyMap, t: Text, lang: str) -> go.Figure:
         xs, ys = lines[(colour, round(1.5 + 7 * e.volume / heaviest))]
         xs += [*(x for x, _ in curve), None]
         ys += [*(y for _, y in curve), None]
-        (ax, ay), (x1, y1) = curve[-3], curve[-1]
-        arrows.append(
-            {
-                "x": x1,
-                "y": y1,
-                "ax": ax,
-                "ay": ay,
-                "xref": "x",
-                "yref": "y",
-                "axref": "x",
-                "ayref": "y",
-                "showarrow": True,
-                "arrowhead": 2,
-                "arrowsize": 1,
-                "arrowwidth": 1.5,
-                "arrowcolor": colour,
-                "standoff": 13,
-                "text": "",
-            }
-        )
+        arrows.append(arrowhead(curve[-3], curve[-1], colour, width=1.5, standoff=13))
         middle = curve[len(curve) // 2]
         mid_x.append(middle[0])
         mid_y.append(middle[1])

@@ -403,7 +403,9 @@ def assign(
 def problems_list(
     ctx: typer.Context,
     month: Annotated[str | None, typer.Option(help="Found in this month (YYYY-MM).")] = None,
-    status: Annotated[str | None, typer.Option(help="A workflow status, or overdue.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="A workflow status, open (any but closed), or overdue.")
+    ] = None,
     unit: Annotated[
         str | None, typer.Option(help="Found at, proposed or responsible unit.")
     ] = None,

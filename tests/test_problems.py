@@ -223,6 +223,55 @@ def test_overdue_means_deadline_passed_and_not_closed_by_then(session, plant):
     assert overdue(date(2026, 5, 1)) == [problem.ref]
 
 
+def test_problems_listed_by_open_status_and_by_unit(session, plant):
+    """A unit's problems: found there, proposed to it or with a share of it; open: any
+    status but closed."""
+    closed, _ = report(session, plant)
+    proposed, _ = report(session, plant, quantity=3)
+    ruled, _ = report(session, plant, quantity=5)
+    problems.rule_problem(
+        session=session,
+        plant=plant,
+        ref=closed.ref,
+        shares="STORE:0.6;SHEET",
+        reason="r",
+        actor=QUALITY,
+        deadline=date(2026, 4, 30),
+    )
+    problems.rule_problem(
+        session=session, plant=plant, ref=ruled.ref, shares="STORE", reason="r", actor=QUALITY
+    )
+    store = supervisor(plant, "STORE")
+    problems.plan_action(
+        session=session,
+        plant=plant,
+        ref=closed.ref,
+        owner="STORE",
+        actor=store,
+        root_cause="c",
+        actions="a",
+    )
+    problems.request_verification(session=session, plant=plant, ref=closed.ref, actor=store)
+    problems.verify_problem(
+        session=session, plant=plant, ref=closed.ref, effective=True, note="n", actor=QUALITY
+    )
+
+    def listed(**filters):
+        return [p.ref for p in problems.list_problems(session=session, plant=plant, **filters)]
+
+    everything = [closed.ref, proposed.ref, ruled.ref]
+    assert listed() == everything
+    assert listed(status="open") == [proposed.ref, ruled.ref]
+    assert listed(status="closed") == [closed.ref]
+    assert listed(unit="ASSY") == everything  # found there
+    assert listed(unit="SHEET") == everything  # proposed to it
+    assert listed(unit="STORE") == [closed.ref, ruled.ref]  # a share only
+    assert listed(unit="STORE", status="open") == [ruled.ref]
+    assert listed(unit="QC-SM") == []  # the inspection that let them through
+    with pytest.raises(NoacError, match="unknown status 'lost'.* open, overdue"):
+        listed(status="lost")
+
+
 @pytest.mark.parametrize(
     ("shares", "message"),
     [

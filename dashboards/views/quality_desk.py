@@ -19,6 +19,7 @@ from dashboards.i18n import day, number
 from dashboards.problem_widgets import problem_label, run_step, show_trace
 from noac.services.masterdata import list_units
 from noac.services.problems import (
+    OPEN,
     ProblemSummary,
     get_problem,
     list_problems,
@@ -249,9 +250,8 @@ def _verify_form(p: ProblemSummary, version: int) -> None:
 
 ctx = page_context()
 with db() as session:
-    problems = list_problems(session=session, plant=ctx.plant)
+    open_problems = list_problems(session=session, plant=ctx.plant, status=OPEN)
     units = {u.code: u for u in list_units(session=session, plant=ctx.plant)}
-open_problems = [p for p in problems if p.status != "closed"]
 queues = {
     "rule": [
         p

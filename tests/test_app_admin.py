@@ -17,6 +17,7 @@ from noac.services.coefficients import UnitResult, close_month, month_results
 from noac.services.masterdata import list_units
 from noac.services.periods import closed_months, month_of, recent_months
 from noac.services.plants import resolve_plant
+from noac.services.routings import all_routing_versions
 from noac.services.schemes import active_scheme
 from noac.services.users import actor_for, list_users
 from tests.apptest import page, signed_in, texts
@@ -174,12 +175,17 @@ def test_good_units_file_is_imported(demo_url):
 
 def test_routings_tab_draws_the_chosen_version(demo_url):
     at = page(signed_in(demo_url, "admin"), "views/masterdata.py")
+    with fresh(demo_url) as (session, plant):
+        routed = all_routing_versions(session=session, plant=plant)
+    assert at.selectbox(key="md_part").options == sorted(routed)
     part = at.selectbox(key="md_part").options[1]
     at.selectbox(key="md_part").select(part).run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 1
     operations = frame_with(at, "operation")
     assert len(operations) > 1
+    shown = frame_with(at, "in force today")
+    assert len(shown) == len(routed[part])  # one row per version of the part
 
 
 def test_scheme_tab_shows_the_active_scheme(demo_url):

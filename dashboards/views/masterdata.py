@@ -13,7 +13,7 @@ from noac.errors import ImportRejected, NoacError
 from noac.importers import KINDS, import_file
 from noac.models import ROLES
 from noac.services.masterdata import list_units
-from noac.services.routings import all_routing_versions, in_force
+from noac.services.routings import in_force, routed_parts, routing_versions
 from noac.services.schemes import active_scheme
 from noac.services.users import add_user, disable_user, list_users, reset_password
 
@@ -41,8 +41,8 @@ def yes_no(value: bool) -> str:
 
 with db() as session:
     units = list_units(session=session, plant=ctx.plant)
-    routings = all_routing_versions(session=session, plant=ctx.plant)
-    observed = all_routing_versions(session=session, plant=ctx.plant, source="observed")
+    declared = routed_parts(session=session, plant=ctx.plant)
+    observed = routed_parts(session=session, plant=ctx.plant, source="observed")
     accounts = list_users(session=session, actor=ctx.actor)
     scheme = active_scheme(session=session, plant=ctx.plant)
 unit_codes = {u.id: u.code for u in units}
@@ -85,6 +85,7 @@ with tab_units:
 
 # --- routings ------------------------------------------------------------------------
 with tab_routings:
+    source = "declared"
     if observed:
         source = st.radio(
             t("md.source"),
@@ -93,12 +94,13 @@ with tab_routings:
             horizontal=True,
             key="md_source",
         )
-        routings = observed if source == "observed" else routings
-    if not routings:
+    parts = observed if source == "observed" else declared
+    if not parts:
         st.info(t("md.no_routings"))
     else:
-        part = st.selectbox(t("md.part"), list(routings), key="md_part")
-        versions = routings[part]
+        part = st.selectbox(t("md.part"), parts, key="md_part")
+        with db() as session:  # only the part on show: a plant's 2,000 took 0.3 s to read
+            versions = routing_versions(session=session, plant=ctx.plant, part=part, source=source)
         current = in_force(versions, today)
         st.dataframe(
             pd.DataFrame(

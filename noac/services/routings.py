@@ -350,6 +350,19 @@ def all_routing_versions(
     return dict(result)
 
 
+def routed_parts(*, session: Session, plant: Plant, source: str = "declared") -> list[str]:
+    """The codes of the plant's parts with a routing (``declared`` or ``observed``), sorted,
+    without reading the routings."""
+    statement = (
+        select(Part.code)
+        .join(RoutingVersion, col(RoutingVersion.part_id) == Part.id)
+        .where(Part.plant_id == plant.id, RoutingVersion.source == source)
+        .distinct()
+        .order_by(Part.code)
+    )
+    return list(session.exec(statement).all())
+
+
 def views_by_id(*, session: Session, ids: Collection[int]) -> dict[int, RoutingView]:
     """The routing versions ``ids`` (declared or observed), by id."""
     statement = (

@@ -12,6 +12,7 @@ from routing.graph import (
     operation_graph,
     rework_loops,
     supply_graph,
+    transition_graph,
     validate_routing,
 )
 
@@ -22,5 +23,6 @@ __all__ = [
     "operation_graph",
     "rework_loops",
     "supply_graph",
+    "transition_graph",
     "validate_routing",
 ]

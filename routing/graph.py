@@ -218,19 +218,44 @@ def supply_graph(routings: Mapping[str, nx.DiGraph]) -> nx.DiGraph:
     >>> S["STORE"]["SHEET"]["weight"], S["STORE"]["SHEET"]["parts"]
     (2, ['A', 'B'])
     """
+    return transition_graph(
+        (
+            (part, G.nodes[a]["unit"], G.nodes[b]["unit"])
+            for part, G in routings.items()
+            for a, b in G.edges
+        ),
+        (data["unit"] for G in routings.values() for _op, data in G.nodes(data=True)),
+    )
+
+
+def transition_graph(
+    transitions: Iterable[tuple[str, str, str]], units: Iterable[str] = ()
+) -> nx.DiGraph:
+    """The unit supply graph of operation transitions, each ``(part, unit, next unit)``: one
+    per edge of a part's operation graph, from the unit of the feeding operation to the unit
+    of the operation it feeds. Transitions within a unit make no edge. Nodes: the transitions'
+    units and ``units``, sorted.
+
+    This is ``supply_graph`` for callers that hold the transitions without the operation
+    graphs (a database reads them in one query).
+
+    >>> S = transition_graph([("A", "STORE", "SHEET"), ("A", "SHEET", "SHEET"),
+    ...                       ("B", "STORE", "SHEET")], ["QC"])
+    >>> sorted(S.nodes), S["STORE"]["SHEET"]
+    (['QC', 'SHEET', 'STORE'], {'weight': 2, 'parts': ['A', 'B']})
+    """
     counts: dict[tuple[str, str], _EdgeCount] = {}
-    units: set[str] = set()
-    for part, G in routings.items():
-        for _op, data in G.nodes(data=True):
-            units.add(data["unit"])
-        for a, b in G.edges:
-            u, v = G.nodes[a]["unit"], G.nodes[b]["unit"]
-            if u != v:
-                count = counts.setdefault((u, v), _EdgeCount())
-                count.weight += 1
-                count.parts.add(part)
+    nodes = set(units)
+    for part, u, v in transitions:
+        if u != v:
+            count = counts.get((u, v))
+            if count is None:
+                count = counts[(u, v)] = _EdgeCount()
+                nodes.update((u, v))
+            count.weight += 1
+            count.parts.add(part)
     S = nx.DiGraph()
-    S.add_nodes_from(sorted(units))
+    S.add_nodes_from(sorted(nodes))
     for (u, v), count in sorted(counts.items()):
         S.add_edge(u, v, weight=count.weight, parts=sorted(count.parts))
     return S

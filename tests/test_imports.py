@@ -12,9 +12,16 @@ from noac import tabular
 from noac.errors import ImportRejected
 from noac.importers import import_file
 from noac.models import Plant, RoutingVersion, Unit
+from noac.services.masterdata import units_by_code
 from noac.services.plants import resolve_plant
-from noac.services.routings import in_force, plant_supply_graph, routing_versions
+from noac.services.routings import (
+    in_force,
+    plant_supply_graph,
+    routing_versions,
+    routings_in_force,
+)
 from noac.tabular import read_table
+from routing import supply_graph
 from tests.conftest import DATA, SYSTEM, snapshot, write_csv
 
 UNITS = """
@@ -76,6 +83,24 @@ def test_demo_plant_imports_on_both_databases(session, plant):
     assert all(data["weight"] >= 1 for *_, data in S.edges(data=True))
 
 
+@pytest.mark.parametrize("plant", ["aerospace", "garment"])
+def test_the_plant_supply_graph_is_that_of_the_operation_graphs_in_force(session, plant):
+    """The plant's supply graph is read as operation transitions in one query; it must be
+    the graph ``supply_graph`` derives from each part's operation graph in force."""
+    folder = DATA / "demo" / plant
+    for kind, name in [("units", "units.csv"), ("routings", "routings.csv")]:
+        import_file(actor=SYSTEM, session=session, kind=kind, path=folder / name, plant_code="P")
+    plant = resolve_plant(session=session, code="P")
+    on = date.today()
+    S = plant_supply_graph(session=session, plant=plant, on=on)
+    views = routings_in_force(session=session, plant=plant, on=on)
+    expected = supply_graph({part: view.graph() for part, view in views.items()})
+    assert sorted(S.edges(data=True)) == sorted(expected.edges(data=True))
+    assert set(S.nodes) == set(units_by_code(session=session, plant=plant))
+    assert set(expected.nodes) <= set(S.nodes)
+    assert all({"name", "kind"} <= set(data) for _, data in S.nodes(data=True))
+
+
 def test_first_import_creates_the_default_plant_and_reimport_changes_nothing(
     engine, session, plant_files
 ):
@@ -98,6 +123,7 @@ def test_routing_with_default_category_and_rework_loop_is_stored(session, plant_
     S = plant_supply_graph(session=session, plant=plant, on=date(2000, 1, 1))
     # SHEET->QC: 20->30 and 35->30; QC->SHEET: 30->35 (the rework loop)
     assert S["SHEET"]["QC"]["weight"] == 2 and S["QC"]["SHEET"]["weight"] == 1
+    assert S["SHEET"]["QC"]["parts"] == ["BP"]
 
 
 def test_a_changed_routing_becomes_a_new_version_in_force_from_its_date(

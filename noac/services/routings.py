@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 import networkx as nx
 from sqlalchemy import insert
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError, RowError
@@ -18,7 +19,7 @@ from noac.models import OperationLink, Part, Plant, RoutingOperation, RoutingVer
 from noac.services.masterdata import ImportSummary, units_by_code
 from noac.tabular import Row, split_list
 from noac.validation import parse_bool
-from routing import Operation, operation_graph, supply_graph, validate_routing
+from routing import Operation, operation_graph, transition_graph, validate_routing
 
 
 @dataclass(frozen=True)
@@ -393,10 +394,8 @@ def in_force(versions: Sequence[RoutingView], on: date) -> RoutingView | None:
     return current
 
 
-def routings_in_force(
-    *, session: Session, plant: Plant, on: date, source: str = "declared"
-) -> dict[str, RoutingView]:
-    """Each part's routing in force on ``on``, by part code."""
+def _versions_in_force(session: Session, plant: Plant, on: date, source: str) -> list:
+    """Rows of ``_VERSION_COLUMNS``: each part's version in force on ``on``."""
     statement = (
         select(*_VERSION_COLUMNS)
         .join(RoutingVersion, col(RoutingVersion.part_id) == Part.id)
@@ -407,15 +406,45 @@ def routings_in_force(
         )
         .order_by(Part.code, col(RoutingVersion.version))
     )
-    newest = {row[0]: row for row in session.exec(statement)}
-    return {view.part: view for view in _views(session, list(newest.values()))}
+    return list({row[0]: row for row in session.exec(statement)}.values())
+
+
+def routings_in_force(
+    *, session: Session, plant: Plant, on: date, source: str = "declared"
+) -> dict[str, RoutingView]:
+    """Each part's routing in force on ``on``, by part code."""
+    versions = _versions_in_force(session, plant, on, source)
+    return {view.part: view for view in _views(session, versions)}
 
 
 def plant_supply_graph(*, session: Session, plant: Plant, on: date) -> nx.DiGraph:
-    """The unit supply graph of the routings in force on ``on``, with every unit as a node."""
-    views = routings_in_force(session=session, plant=plant, on=on)
-    S = supply_graph({part: view.graph() for part, view in views.items()})
-    for unit in units_by_code(session=session, plant=plant).values():
-        S.add_node(unit.code)
+    """The unit supply graph of the routings in force on ``on``, with every unit as a node.
+
+    The operation transitions are read in one query (``transition_graph``), not as each
+    part's operation graph: a plant's 2,000 graphs took half a second to build.
+    """
+    ids = [version_id for *_, version_id in _versions_in_force(session, plant, on, "declared")]
+    units = units_by_code(session=session, plant=plant)
+    transitions: list = []
+    if ids:
+        feeding, fed = aliased(RoutingOperation), aliased(RoutingOperation)
+        transitions = (
+            session.connection()
+            .execute(
+                select(Part.code, feeding.unit_id, fed.unit_id)
+                .select_from(OperationLink)
+                .join(feeding, col(feeding.id) == OperationLink.from_operation_id)
+                .join(fed, col(fed.id) == OperationLink.to_operation_id)
+                .join(RoutingVersion, col(RoutingVersion.id) == fed.routing_version_id)
+                .join(Part, col(Part.id) == RoutingVersion.part_id)
+                .where(col(fed.routing_version_id).in_(ids), feeding.unit_id != fed.unit_id)
+            )
+            .all()
+        )
+    code = {unit.id: unit.code for unit in units.values()}
+    S = transition_graph(
+        ((part, code[feeding], code[fed]) for part, feeding, fed in transitions), units
+    )
+    for unit in units.values():
         S.nodes[unit.code].update(name=unit.name, kind=unit.kind)
     return S

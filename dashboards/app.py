@@ -54,7 +54,7 @@ def _login_page() -> None:
     st.title(t("login.title"))
     minutes = get_settings().session_idle_minutes
     if st.session_state.pop("expired", False):
-        st.info(t("login.expired", minutes=minutes))
+        st.info(t("login.expired_one") if minutes == 1 else t("login.expired", minutes=minutes))
     if get_settings().auth == "oidc":
         _oidc_login()
         return

@@ -15,6 +15,10 @@ STRINGS = {
         "Your session ended after {minutes} minutes without activity: sign in again.",
         "超过 {minutes} 分钟未操作，会话已结束：请重新登录。",
     ),
+    "login.expired_one": (
+        "Your session ended after a minute without activity: sign in again.",
+        "超过 1 分钟未操作，会话已结束：请重新登录。",
+    ),
     "logout": ("Sign out", "退出登录"),
     "sidebar.plant": ("Plant", "工厂"),
     "sidebar.month": ("Month", "月份"),

@@ -6,6 +6,7 @@ import networkx as nx
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from dashboards.charts import arrowhead
 from routing.layout import flow_layers
 
 FORWARD = "#8aa1b8"
@@ -81,75 +82,81 @@ def operation_graph_figure(G: nx.DiGraph, *, inspection_label: str = "inspection
     """
     positions = ordered_positions(G)
     back = backward_edges(G, positions)
-    figure = go.Figure()
+    # forward and rework edges each share a trace and the figure is built once: a trace and
+    # an annotation added per edge re-validate the whole figure each time
+    lines: dict[bool, tuple[list, list]] = {False: ([], []), True: ([], [])}  # by rework
+    arrows: list[dict] = []
     for u, v in G.edges:
         (x0, y0), (x1, y1) = positions[u], positions[v]
-        colour = BACKWARD if (u, v) in back else FORWARD
-        if (u, v) in back:
+        rework = (u, v) in back
+        if rework:
             # bend the loop back below the forward flow so both arrows stay visible
             y0, y1 = y0 - 0.15, y1 - 0.15
-        figure.add_trace(
-            go.Scatter(
-                x=[x0, x1],
-                y=[y0, y1],
-                mode="lines",
-                line={"width": 2, "color": colour, "dash": "dash" if (u, v) in back else "solid"},
-                hoverinfo="skip",
-                showlegend=False,
-            )
+        xs, ys = lines[rework]
+        xs += [x0, x1, None]
+        ys += [y0, y1, None]
+        arrows.append(
+            arrowhead((x0, y0), (x1, y1), BACKWARD if rework else FORWARD, width=1.5, standoff=16)
         )
-        figure.add_annotation(
-            x=x1,
-            y=y1,
-            ax=x0,
-            ay=y0,
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=2,
-            arrowsize=1,
-            arrowwidth=1.5,
-            arrowcolor=colour,
-            standoff=16,
-            text="",
-        )
+    traces: list[dict] = [
+        {
+            "type": "scatter",
+            "x": xs,
+            "y": ys,
+            "mode": "lines",
+            "line": {
+                "width": 2,
+                "color": BACKWARD if rework else FORWARD,
+                "dash": "dash" if rework else "solid",
+            },
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "name": "rework" if rework else "edges",
+        }
+        for rework, (xs, ys) in lines.items()
+        if xs
+    ]
     nodes = list(G.nodes(data=True))
     colours = unit_colours([d.get("unit", "") for _, d in nodes])
     for inspection in (False, True):
         chosen = [(n, d) for n, d in nodes if bool(d.get("inspection")) is inspection]
         if not chosen:
             continue
-        figure.add_trace(
-            go.Scatter(
-                x=[positions[n][0] for n, _ in chosen],
-                y=[positions[n][1] for n, _ in chosen],
-                mode="markers+text",
-                text=[f"{n} · {d.get('unit', '')}" for n, d in chosen],
-                textposition="top center",
-                marker={
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [positions[n][0] for n, _ in chosen],
+                "y": [positions[n][1] for n, _ in chosen],
+                "mode": "markers+text",
+                "text": [f"{n} · {d.get('unit', '')}" for n, d in chosen],
+                "textposition": "top center",
+                "marker": {
                     "size": 24 if inspection else 22,
                     "symbol": "diamond" if inspection else "circle",
                     "color": [colours[d.get("unit", "")] for _, d in chosen],
                     "line": {"width": 1, "color": "white"},
                 },
-                hovertext=[
+                "hovertext": [
                     f"{n} · {d.get('unit', '')}<br>{d.get('category', '')}"
                     + (f"<br>{inspection_label}" if inspection else "")
                     for n, d in chosen
                 ],
-                hoverinfo="text",
-                showlegend=False,
-                name="operations",
-            )
+                "hoverinfo": "text",
+                "showlegend": False,
+                "name": "operations",
+            }
         )
     layers = max((x for x, _ in positions.values()), default=0)
-    figure.update_layout(
-        xaxis={"visible": False, "range": [-0.5, layers + 0.5]},
-        yaxis={"visible": False},
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        height=max(320, 90 * (1 + max((abs(y) for _, y in positions.values()), default=0) * 2)),
-        plot_bgcolor="white",
+    return go.Figure(
+        data=traces,
+        layout={
+            "annotations": arrows,
+            "xaxis": {"visible": False, "range": [-0.5, layers + 0.5]},
+            "yaxis": {"visible": False},
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "height": max(
+                320, 90 * (1 + max((abs(y) for _, y in positions.values()), default=0) * 2)
+            ),
+            "plot_bgcolor": "white",
+        },
     )
-    return figure

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import networkx as nx
 import plotly.graph_objects as go
 
+from dashboards.charts import arrowhead
 from routing.layout import flow_positions
 from routing.trace import TraceResult
 
@@ -48,30 +49,31 @@ def _bend(x0: float, y0: float, x1: float, y1: float, lift: float) -> tuple[list
 
 
 def _markers(
-    figure: go.Figure,
     G: nx.DiGraph,
     positions: Mapping[str, tuple[float, float]],
     nodes: Iterable[str],
     name: str,
     marker: dict,
-) -> None:
+) -> list[dict]:
+    """The trace marking ``nodes`` (none when no node is on the graph)."""
     nodes = [n for n in nodes if n in positions]
     if not nodes:
-        return
-    figure.add_trace(
-        go.Scatter(
-            x=[positions[n][0] for n in nodes],
-            y=[positions[n][1] for n in nodes],
-            mode="markers",
-            marker=marker,
-            hovertext=[
+        return []
+    return [
+        {
+            "type": "scatter",
+            "x": [positions[n][0] for n in nodes],
+            "y": [positions[n][1] for n in nodes],
+            "mode": "markers",
+            "marker": marker,
+            "hovertext": [
                 f"{n} · {G.nodes[n]['unit']}<br>{G.nodes[n].get('category', '')}" for n in nodes
             ],
-            hoverinfo="text",
-            name=name,
-            showlegend=True,
-        )
-    )
+            "hoverinfo": "text",
+            "name": name,
+            "showlegend": True,
+        }
+    ]
 
 
 def routing_figure(
@@ -116,9 +118,12 @@ def routing_figure(
     names = LABELS | dict(labels or {})
     positions = flow_positions(G) if G.number_of_nodes() else {}
     on_path = set(zip(path, path[1:], strict=False))
-    figure = go.Figure()
+    # edges of one style share a trace and the figure is built once: a trace and an
+    # annotation added per edge re-validate the whole figure each time
+    lines: dict[bool, tuple[list, list]] = {False: ([], []), True: ([], [])}  # by backwards
     path_x: list = []
     path_y: list = []
+    arrows: list[dict] = []
     for u, v in G.edges:
         (x0, y0), (x1, y1) = positions[u], positions[v]
         backwards = x1 <= x0
@@ -127,60 +132,54 @@ def routing_figure(
         else:
             xs, ys = [x0, x1], [y0, y1]
         highlighted = (u, v) in on_path
-        if highlighted:
-            path_x += [*xs, None]
-            path_y += [*ys, None]
-        else:
-            figure.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=ys,
-                    mode="lines",
-                    line={"width": 1.5, "color": EDGE, "dash": "dot" if backwards else "solid"},
-                    hoverinfo="skip",
-                    showlegend=False,
-                )
+        line_x, line_y = (path_x, path_y) if highlighted else lines[backwards]
+        line_x += [*xs, None]
+        line_y += [*ys, None]
+        arrows.append(
+            arrowhead(
+                (xs[-2], ys[-2]),
+                (xs[-1], ys[-1]),
+                PATH if highlighted else EDGE,
+                width=3 if highlighted else 1.5,
+                standoff=12,
             )
-        figure.add_annotation(
-            x=xs[-1],
-            y=ys[-1],
-            ax=xs[-2],
-            ay=ys[-2],
-            xref="x",
-            yref="y",
-            axref="x",
-            ayref="y",
-            showarrow=True,
-            arrowhead=2,
-            arrowsize=1,
-            arrowwidth=3 if highlighted else 1.5,
-            arrowcolor=PATH if highlighted else EDGE,
-            standoff=12,
-            text="",
         )
+    traces: list[dict] = [
+        {
+            "type": "scatter",
+            "x": xs,
+            "y": ys,
+            "mode": "lines",
+            "line": {"width": 1.5, "color": EDGE, "dash": "dot" if backwards else "solid"},
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "name": "edges",
+        }
+        for backwards, (xs, ys) in lines.items()
+        if xs
+    ]
     if path_x:
-        figure.add_trace(
-            go.Scatter(
-                x=path_x,
-                y=path_y,
-                mode="lines",
-                line={"width": 6, "color": PATH},
-                hoverinfo="skip",
-                name=names["path"],
-                showlegend=True,
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": path_x,
+                "y": path_y,
+                "mode": "lines",
+                "line": {"width": 6, "color": PATH},
+                "hoverinfo": "skip",
+                "name": names["path"],
+                "showlegend": True,
+            }
         )
     inspections = {n for n, d in G.nodes(data=True) if d.get("inspection")}
-    _markers(
-        figure,
+    traces += _markers(
         G,
         positions,
         [n for n in G if n not in inspections],
         names["operation"],
         {"size": 20, "color": OPERATION, "line": {"width": 1, "color": "white"}},
     )
-    _markers(
-        figure,
+    traces += _markers(
         G,
         positions,
         [n for n in G if n in inspections],
@@ -192,24 +191,21 @@ def routing_figure(
             "line": {"width": 1, "color": "white"},
         },
     )
-    _markers(
-        figure,
+    traces += _markers(
         G,
         positions,
         candidates,
         names["candidate"],
         {"size": 30, "symbol": "circle-open", "color": CANDIDATE, "line": {"width": 3}},
     )
-    _markers(
-        figure,
+    traces += _markers(
         G,
         positions,
         found_ops,
         names["found"],
         {"size": 34, "symbol": "star-open", "color": FOUND, "line": {"width": 3}},
     )
-    _markers(
-        figure,
+    traces += _markers(
         G,
         positions,
         escapes,
@@ -217,33 +213,37 @@ def routing_figure(
         {"size": 34, "symbol": "x-thin-open", "color": ESCAPE, "line": {"width": 4}},
     )
     nodes = list(G)
-    figure.add_trace(
-        go.Scatter(
-            x=[positions[n][0] for n in nodes],
-            y=[positions[n][1] + 0.2 for n in nodes],
-            mode="text",
-            text=[f"{n} · {G.nodes[n]['unit']}" for n in nodes],
-            textposition="top center",
-            hoverinfo="skip",
-            showlegend=False,
-            name="labels",
-        )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": [positions[n][0] for n in nodes],
+            "y": [positions[n][1] + 0.2 for n in nodes],
+            "mode": "text",
+            "text": [f"{n} · {G.nodes[n]['unit']}" for n in nodes],
+            "textposition": "top center",
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "name": "labels",
+        }
     )
     widest = max(
         (sum(1 for p in positions.values() if p[0] == x) for x, _ in positions.values()),
         default=1,
     )
-    ys = [y for trace in figure.data for y in trace.y if y is not None] or [0.0]
+    ys = [y for trace in traces for y in trace["y"] if y is not None] or [0.0]
     xs = [x for x, _ in positions.values()] or [0.0]
-    figure.update_layout(
-        xaxis={"visible": False, "range": [min(xs) - 0.5, max(xs) + 0.5]},
-        yaxis={"visible": False, "range": [min(ys) - 0.45, max(ys) + 0.35]},
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        height=min(190 + 90 * widest, 700),
-        plot_bgcolor="white",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0},
+    return go.Figure(
+        data=traces,
+        layout={
+            "annotations": arrows,
+            "xaxis": {"visible": False, "range": [min(xs) - 0.5, max(xs) + 0.5]},
+            "yaxis": {"visible": False, "range": [min(ys) - 0.45, max(ys) + 0.35]},
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "height": min(190 + 90 * widest, 700),
+            "plot_bgcolor": "white",
+            "legend": {"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0},
+        },
     )
-    return figure
 
 
 def trace_figure(

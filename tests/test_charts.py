@@ -1,11 +1,15 @@
 """The plant page's supply graph at a plant's size: every edge drawn and on hover, in few
-traces; arrowheads while they stay readable."""
+traces; arrowheads while they stay readable. A part's routing: every edge once, its rework
+and a traced path told apart."""
 
 from __future__ import annotations
 
 import networkx as nx
 
 from dashboards.charts import ARROWS, supply_graph_figure
+from dashboards.masterdata_charts import BACKWARD, FORWARD, operation_graph_figure
+from dashboards.routing_chart import EDGE, PATH, routing_figure
+from routing import Operation, operation_graph
 
 
 def plant_graph(units: int, reach: int) -> nx.DiGraph:
@@ -40,3 +44,41 @@ def test_a_small_supply_graph_has_an_arrowhead_per_edge():
     figure = supply_graph_figure(G)
     heads = {(a.ax, a.ay, a.x, a.y) for a in figure.layout.annotations}
     assert len(heads) == 66
+
+
+REWORK = [
+    Operation("10", "STORE", "storage"),
+    Operation("20", "SHEET", "bending", ("10",)),
+    Operation("30", "QC", "inspection", ("20", "35"), inspection=True),
+    Operation("35", "SHEET", "cutting", ("30",)),
+    Operation("40", "ASSY", "assembly", ("30",)),
+]
+
+
+def _edges(trace) -> int:
+    return list(trace.x).count(None)
+
+
+def test_a_traced_routing_draws_each_edge_once_and_the_path_thick():
+    figure = routing_figure(operation_graph(REWORK), path=["20", "30", "40"], escapes=["30"])
+    by_name = {}
+    for trace in figure.data:
+        by_name.setdefault(trace.name, []).append(trace)
+    (path,) = by_name["path of the defect"]
+    assert _edges(path) == 2  # 20 → 30 → 40
+    plain = {trace.line.dash: _edges(trace) for trace in by_name["edges"]}
+    assert plain == {"solid": 2, "dot": 1}  # 10 → 20 and one way of the loop; its way back
+    heads = [(a.arrowcolor, a.arrowwidth) for a in figure.layout.annotations]
+    assert sorted(heads) == [(EDGE, 1.5)] * 3 + [(PATH, 3)] * 2
+    assert list(by_name["escape: inspection that let it through"][0].x) == [
+        figure.data[-1].x[list(figure.data[-1].text).index("30 · QC")]
+    ]
+
+
+def test_a_part_s_operation_graph_draws_its_rework_edge_dashed():
+    figure = operation_graph_figure(operation_graph(REWORK))
+    lines = {trace.name: trace for trace in figure.data if trace.mode == "lines"}
+    assert (_edges(lines["edges"]), _edges(lines["rework"])) == (4, 1)
+    assert lines["rework"].line.dash == "dash"
+    colours = sorted(a.arrowcolor for a in figure.layout.annotations)
+    assert colours == sorted([BACKWARD] + [FORWARD] * 4)

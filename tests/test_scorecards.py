@@ -104,14 +104,28 @@ def test_weights_follow_the_supply_graph(session, plant):
     ) == {"ASSY": 1.0, "QC": 1.0}
 
 
-def test_missing_forms_counts_incomplete_ones(tmp_path, session, plant):
+def test_cards_of_two_months_read_at_once_keep_each_month_s_forms(session, plant):
+    submit(session, plant, "2026-02", "ASSY", "STORE", dict.fromkeys(CRITERIA, 7))
+    submit(session, plant, "2026-03", "ASSY", "STORE", dict.fromkeys(CRITERIA, 10))
+    both = scorecards.months_rater_cards(
+        session=session, plant=plant, months=["2026-02", "2026-03"], rater="ASSY"
+    )
+    for month, value in [("2026-02", 7), ("2026-03", 10)]:
+        alone = scorecards.rater_cards(session=session, plant=plant, month=month, rater="ASSY")
+        assert both[month] == alone
+        store = next(card for card in alone if card.supplier == "STORE")
+        assert (store.month, store.values) == (month, dict.fromkeys(CRITERIA, value))
+
+
+def test_the_missing_forms_are_the_incomplete_ones(tmp_path, session, plant):
     submit(session, plant, "2026-03", "ASSY", "STORE", dict.fromkeys(CRITERIA, 9))
     # an imported partial form (one criterion) is not complete
     partial = write_csv(
         tmp_path / "s.csv", "month,rater,ratee,criterion,value,comment\n2026-03,ASSY,QC,quality,9,"
     )
     import_file(actor=QUALITY, session=session, kind="scores", path=partial)
-    missing = scorecards.missing_forms(session=session, plant=plant, month="2026-03", rater="ASSY")
+    cards = scorecards.rater_cards(session=session, plant=plant, month="2026-03", rater="ASSY")
+    missing = scorecards.incomplete(cards)
     assert [c.supplier for c in missing] == ["QC", "SHEET"]
     qc = missing[0]
     assert (qc.values, qc.complete, qc.score) == ({"quality": 9}, False, None)

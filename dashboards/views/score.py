@@ -274,15 +274,11 @@ previous = previous_months(ctx.month, 1)[0]
 with db() as session:
     scheme = active_scheme(session=session, plant=ctx.plant)
     closed = ctx.month in closed_months(session=session, plant=ctx.plant)
-    cards = scorecards.rater_cards(
-        session=session, plant=ctx.plant, month=ctx.month, rater=unit, scheme=scheme
+    both = scorecards.months_rater_cards(
+        session=session, plant=ctx.plant, months=[previous, ctx.month], rater=unit, scheme=scheme
     )
-    missing = scorecards.missing_forms(
-        session=session, plant=ctx.plant, month=ctx.month, rater=unit
-    )
-    before = scorecards.rater_cards(
-        session=session, plant=ctx.plant, month=previous, rater=unit, scheme=scheme
-    )
+cards, before = both[ctx.month], both[previous]
+missing = scorecards.incomplete(cards)
 
 st.caption(t("score.intro", unit=unit, month=ctx.month))
 due = scorecards.due_date(ctx.month, get_settings().scores_due_day)

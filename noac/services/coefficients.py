@@ -41,7 +41,7 @@ from noac.services.bulk import collector_paused
 from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, next_month, parse_month
 from noac.services.schemes import active_schemes, record_schemes
-from noac.services.scoring import FormScore, form_scores, month_days, supply_weights
+from noac.services.scoring import FormScore, form_scores, month_days, months_supply_weights
 
 CALIBRATION_WINDOW = 6
 RETALIATION_DROP = 20.0
@@ -339,7 +339,7 @@ def _computation(
 
 def _weights(session, plants, months, codes) -> dict[tuple[int, str], dict[tuple[str, str], float]]:
     """Per plant and month, the supply weights: the handovers of every plant and month read
-    at once, ``supply_weights`` for a plant that recorded none in the month."""
+    at once, ``months_supply_weights`` of the months a plant recorded none in."""
     statement = select(
         Handover.plant_id,
         Handover.month,
@@ -353,11 +353,12 @@ def _weights(session, plants, months, codes) -> dict[tuple[int, str], dict[tuple
     ):
         weights[(plant_id, month)][(codes[supplier], codes[customer])] = quantity
     for plant in plants:
-        for month in months:
-            if (plant.id, month) not in weights:
-                weights[(plant.id, month)] = supply_weights(
-                    session=session, plant=plant, month=month
-                )
+        missing = [month for month in months if (plant.id, month) not in weights]
+        if missing:
+            for month, weights_of_month in months_supply_weights(
+                session=session, plant=plant, months=missing
+            ).items():
+                weights[(plant.id, month)] = weights_of_month
     return weights
 
 

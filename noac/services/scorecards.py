@@ -20,7 +20,7 @@ from noac.services.coefficients import month_computations, previous_months
 from noac.services.masterdata import units_by_code
 from noac.services.periods import next_month, parse_month
 from noac.services.schemes import active_scheme
-from noac.services.scoring import forms, supply_weights
+from noac.services.scoring import forms, months_supply_weights, supply_weights
 
 
 @dataclass
@@ -99,40 +99,54 @@ def rater_cards(
     scheme
         The scheme the values are read with; the plant's active one by default.
     """
+    return months_rater_cards(
+        session=session, plant=plant, months=[month], rater=rater, scheme=scheme
+    )[month]
+
+
+def months_rater_cards(
+    *,
+    session: Session,
+    plant: Plant,
+    months: Sequence[str],
+    rater: str,
+    scheme: Scheme | None = None,
+) -> dict[str, list[Card]]:
+    """``rater_cards`` of each of ``months``, by month, their weights and forms read at once."""
     scheme = scheme or active_scheme(session=session, plant=plant)
     units = units_by_code(session=session, plant=plant)
-    weights = supply_weights(session=session, plant=plant, month=month)
+    weights = months_supply_weights(session=session, plant=plant, months=months)
     given = {
-        f.ratee: f
-        for f in forms(session=session, plant=plant, months=[month], scheme=scheme)
+        (f.month, f.ratee): f
+        for f in forms(session=session, plant=plant, months=months, scheme=scheme)
         if f.rater == rater
     }
-    cards = []
-    for (supplier, customer), weight in sorted(weights.items()):
-        if customer != rater:
-            continue
-        form = given.get(supplier)
-        versions = form.versions if form else {}
-        cards.append(
-            Card(
-                month=month,
-                rater=rater,
-                supplier=supplier,
-                supplier_name=units[supplier].name,
-                weight=weight,
-                values=dict(form.values) if form else {},
-                comments=dict(form.comments) if form else {},
-                versions={c.code: versions.get(c.code, 0) for c in scheme.criteria},
-                complete=bool(form and form.complete),
-                score=form.score if form else None,
+    cards: dict[str, list[Card]] = {month: [] for month in months}
+    for month in months:
+        for (supplier, customer), weight in sorted(weights[month].items()):
+            if customer != rater:
+                continue
+            form = given.get((month, supplier))
+            versions = form.versions if form else {}
+            cards[month].append(
+                Card(
+                    month=month,
+                    rater=rater,
+                    supplier=supplier,
+                    supplier_name=units[supplier].name,
+                    weight=weight,
+                    values=dict(form.values) if form else {},
+                    comments=dict(form.comments) if form else {},
+                    versions={c.code: versions.get(c.code, 0) for c in scheme.criteria},
+                    complete=bool(form and form.complete),
+                    score=form.score if form else None,
+                )
             )
-        )
     return cards
 
 
-def missing_forms(*, session: Session, plant: Plant, month: str, rater: str) -> list[Card]:
-    """The cards of ``rater`` in ``month`` without a complete form."""
-    cards = rater_cards(session=session, plant=plant, month=month, rater=rater)
+def incomplete(cards: Sequence[Card]) -> list[Card]:
+    """The cards without a complete form: the forms still missing."""
     return [card for card in cards if not card.complete]
 
 
@@ -152,10 +166,9 @@ def received_forms(
     """
     units = units_by_code(session=session, plant=plant)
     received = [f for f in forms(session=session, plant=plant, months=months) if f.ratee == unit]
-    weights = {
-        month: supply_weights(session=session, plant=plant, month=month)
-        for month in sorted({f.month for f in received})
-    }
+    weights = months_supply_weights(
+        session=session, plant=plant, months=sorted({f.month for f in received})
+    )
     return [
         ReceivedForm(
             month=f.month,

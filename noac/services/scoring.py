@@ -42,7 +42,7 @@ from noac.services import audit
 from noac.services.access import Actor, require
 from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, parse_month
-from noac.services.routings import plant_supply_graph
+from noac.services.routings import plant_supply_graphs
 from noac.services.schemes import active_scheme
 from noac.tabular import Table
 from noac.validation import check_text
@@ -84,9 +84,10 @@ def months_supply_weights(
         .join(Unit, col(Unit.id) == ServiceRelation.provider_unit_id)
         .where(Unit.plant_id == plant.id)
     ).all()
-    for month in without_handovers:
-        _, last = month_days(month)
-        S = plant_supply_graph(session=session, plant=plant, on=last)
+    last_days = {month: month_days(month)[1] for month in without_handovers}
+    graphs = plant_supply_graphs(session=session, plant=plant, days=set(last_days.values()))
+    for month, last in last_days.items():
+        S = graphs[last]
         weights = result[month] = {(u, v): float(d["weight"]) for u, v, d in S.edges(data=True)}
         for relation in relations:
             key = (codes[relation.provider_unit_id], codes[relation.customer_unit_id])

@@ -672,13 +672,14 @@ def test_scores_reimport_replaces_changed_values_and_keeps_history(tmp_path, ses
         header + "\n".join(f"2026-03,SHEET,STORE,{c},8," for c in CRITERIA),
     )
     assert import_file(actor=SYSTEM, session=session, kind="scores", path=first).created == 4
+    first_at = session.exec(select(Score.submitted_at)).first()
     second = write_csv(
         tmp_path / "second.csv",
         header
         + """
 2026-03,SHEET,STORE,quality,7,
 2026-03,SHEET,STORE,delivery,8,
-2026-03,SHEET,STORE,service,5,late twice
+2026-03,SHEET,STORE,service,5,late twice: 50% short
 2026-03,SHEET,STORE,handover,8,
 2026-03,ASSY,SHEET,quality,9,
 """.strip(),
@@ -690,6 +691,11 @@ def test_scores_reimport_replaces_changed_values_and_keeps_history(tmp_path, ses
         (8, 1, "system"),
         (8, 1, "system"),
     ]
+    assert all(h.submitted_at == first_at < h.replaced_at for h in history)
+    replaced = session.exec(select(Score).where(Score.version == 2)).all()
+    assert {(s.submitted_by, s.submitted_at) for s in replaced} == {
+        ("quinn", history[0].replaced_at)
+    }
     forms = {
         (f.rater, f.ratee): f
         for f in scoring.forms(session=session, plant=plant, months=["2026-03"])
@@ -697,7 +703,7 @@ def test_scores_reimport_replaces_changed_values_and_keeps_history(tmp_path, ses
     store = forms[("SHEET", "STORE")]
     assert store.values == {"quality": 7, "delivery": 8, "service": 5, "handover": 8}
     assert store.versions == {"quality": 2, "delivery": 1, "service": 2, "handover": 1}
-    assert store.comments == {"service": "late twice"}
+    assert store.comments == {"service": "late twice: 50% short"}
     assert forms[("ASSY", "SHEET")].values == {"quality": 9}
 
 

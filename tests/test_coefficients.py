@@ -8,11 +8,12 @@ SHEET->ASSY 1, QC->ASSY 1. Default scheme: weights .40/.25/.20/.15, scale 0..10,
 import dataclasses
 import json
 import math
+from collections import Counter
 from datetime import UTC, datetime
 
 import openpyxl
 import pytest
-from sqlmodel import col, insert, select, update
+from sqlmodel import Session, col, insert, select, update
 
 from noac.errors import ImportRejected, NoacError
 from noac.exports import coefficients_file
@@ -663,6 +664,73 @@ def test_imported_scores_carry_the_importer_and_the_time(tmp_path, session, plan
     assert {(by, version) for by, _, version in stored} == {("o'brien 100%", 1)}
     [at] = {at if at.tzinfo else at.replace(tzinfo=UTC) for _, at, _ in stored}
     assert started <= at <= ended
+
+
+SUPPLIES = [
+    ("SHEET", "STORE"),
+    ("QC", "SHEET"),
+    ("ASSY", "QC"),
+    ("ASSY", "SHEET"),
+    ("ASSY", "STORE"),
+]
+MANY_MONTHS = [f"{year}-{month:02d}" for year in range(2021, 2026) for month in range(1, 13)][:52]
+
+
+def _every_score(path, value: int):
+    """Every pair's scores of ``MANY_MONTHS``, all at ``value``: 52 * 5 * 4 = 1,040 rows, more
+    than PostgreSQL's replacements take through a copy (``scoring._COPY_FROM``)."""
+    rows = [
+        f"{month},{rater},{ratee},{criterion},{value},"
+        for month in MANY_MONTHS
+        for rater, ratee in SUPPLIES
+        for criterion in CRITERIA
+    ]
+    return write_csv(path, "month,rater,ratee,criterion,value,comment\n" + "\n".join(rows))
+
+
+def test_a_file_replacing_a_thousand_scores_keeps_the_history_of_each(tmp_path, session, plant):
+    first = import_file(
+        actor=SYSTEM, session=session, kind="scores", path=_every_score(tmp_path / "a.csv", 8)
+    )
+    assert first.created == 1040
+    summary = import_file(
+        actor=QUALITY, session=session, kind="scores", path=_every_score(tmp_path / "b.csv", 9)
+    )
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 1040, 0)
+    history = session.exec(
+        select(ScoreHistory.score_id, ScoreHistory.value, ScoreHistory.version)
+    ).all()
+    assert len({score_id for score_id, *_ in history}) == 1040
+    assert Counter((value, version) for _, value, version in history) == {(8, 1): 1040}
+    scores = session.exec(select(Score.value, Score.version, Score.submitted_by)).all()
+    assert Counter(scores) == {(9, 2, "quinn"): 1040}
+
+
+def test_a_file_replacing_scores_changed_meanwhile_is_refused_whole(
+    tmp_path, engine, session, plant, monkeypatch
+):
+    import_file(
+        actor=SYSTEM, session=session, kind="scores", path=_every_score(tmp_path / "a.csv", 8)
+    )
+    read = scoring._stored_scores
+    meanwhile = {}
+
+    def changed_after_reading(*arguments):
+        stored = read(*arguments)
+        if not meanwhile:  # the file's read: another user submits a form of the file
+            meanwhile["state"] = None
+            with Session(engine) as other:
+                form(other, plant, "2021-01", "ASSY", "QC", 7)
+            meanwhile["state"] = snapshot(engine)
+        return stored
+
+    monkeypatch.setattr(scoring, "_stored_scores", changed_after_reading)
+    with pytest.raises(NoacError, match="score of ASSY for QC in 2021-01 was changed by sup-assy"):
+        import_file(
+            actor=QUALITY, session=session, kind="scores", path=_every_score(tmp_path / "b.csv", 9)
+        )
+    session.rollback()
+    assert snapshot(engine) == meanwhile["state"]
 
 
 def test_scores_reimport_replaces_changed_values_and_keeps_history(tmp_path, session, plant):

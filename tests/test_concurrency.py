@@ -135,10 +135,6 @@ def test_concurrent_forms_and_rulings(engine):
     assert total == THREADS * (FORMS_PER_THREAD + RULINGS_PER_THREAD)
     print(f"\naccepted {sum(accepted.values())}, refused {dict(refused)}: {dict(reasons)}")
     with Session(engine) as session:
-        units = {
-            u.id: u.code for u in resolve_plant(session=session, code=None).__class__.__mro__[:0]
-        }
-        del units
         scores = session.exec(select(Score)).all()
         history = session.exec(select(func.count()).select_from(ScoreHistory)).one()
         assert history == sum(s.version - 1 for s in scores)

@@ -329,6 +329,25 @@ def _mark(connection) -> str:
     return "?" if connection.dialect.paramstyle == "qmark" else "%s"
 
 
+def _copying(connection, rows: list[tuple]) -> bool:
+    """Whether ``rows`` go through a copy (``_copy``): on PostgreSQL, from ``_COPY_FROM``."""
+    return connection.dialect.name == "postgresql" and len(rows) >= _COPY_FROM
+
+
+def _copy(connection, table: str, columns: str, rows: list[tuple]) -> None:
+    """``rows`` copied into ``table``, a new temporary table of the ``columns`` of ``score``
+    (``COPY``, the fastest way into PostgreSQL)."""
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {table} AS SELECT {columns} FROM score WITH NO DATA"
+    )
+    with (
+        connection.connection.dbapi_connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
 def _insert_scores(
     session: Session, plant_id: int, username: str, now: datetime, rows: list[tuple]
 ) -> None:
@@ -345,16 +364,8 @@ def _insert_scores(
     fixed = _literals(connection, Score.__table__, constants)
     columns = ", ".join([*constants, *_NEW_SCORE_VALUES])
     values = ", ".join(_NEW_SCORE_VALUES)
-    if connection.dialect.name == "postgresql" and len(rows) >= _COPY_FROM:
-        connection.exec_driver_sql(
-            f"CREATE TEMPORARY TABLE new_score AS SELECT {values} FROM score WITH NO DATA"
-        )
-        with (
-            connection.connection.dbapi_connection.cursor() as cursor,
-            cursor.copy(f"COPY new_score ({values}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
+    if _copying(connection, rows):
+        _copy(connection, "new_score", values, rows)
         connection.exec_driver_sql(
             f"INSERT INTO score ({columns}) SELECT {fixed}, {values} FROM new_score", ()
         )
@@ -437,27 +448,45 @@ def _replace_scores(
     """Keep the replaced values in the history and write the new ones, each conditional on
     the version read: when another writer changed one since, refuse naming who did.
 
-    Both statements run once per score with only its id, version and new values bound, the
-    rest written in once (``_literals``); the history copies the stored row as the database
-    holds it. Through the ORM, binding every value of 45,000 replacements took 4 s."""
+    The history copies the stored rows as the database holds them, and only each score's
+    id, version read and new values are sent, the rest written in once (``_literals``):
+    through the ORM, binding every value of 45,000 replacements took 4 s. On PostgreSQL
+    the replacements of a file are copied into a temporary table and both statements run
+    once for all of them (90,000 statements in a pipeline took 5.7 s)."""
     connection = session.connection()
-    mark = _mark(connection)
     replaced_at = _literals(connection, ScoreHistory.__table__, {"replaced_at": now})
-    connection.exec_driver_sql(
-        "INSERT INTO score_history"
-        " (score_id, value, comment, version, submitted_by, submitted_at, replaced_at)"
-        f" SELECT id, value, comment, version, submitted_by, submitted_at, {replaced_at}"
-        f" FROM score WHERE id = {mark} AND version = {mark}",
-        [(score.id, score.version) for _, score in replaced],
-    )
     submitted_by = _literals(connection, Score.__table__, {"submitted_by": username})
     submitted_at = _literals(connection, Score.__table__, {"submitted_at": now})
-    written = connection.exec_driver_sql(
-        f"UPDATE score SET value = {mark}, comment = {mark}, version = version + 1,"
-        f" submitted_by = {submitted_by}, submitted_at = {submitted_at}"
-        f" WHERE id = {mark} AND version = {mark}",
-        [(entry.value, entry.comment, score.id, score.version) for entry, score in replaced],
+    history = (
+        "INSERT INTO score_history"
+        " (score_id, value, comment, version, submitted_by, submitted_at, replaced_at)"
+        " SELECT score.id, score.value, score.comment, score.version, score.submitted_by,"
+        f" score.submitted_at, {replaced_at} FROM score"
     )
+    author = (
+        f"version = score.version + 1, submitted_by = {submitted_by}, submitted_at = {submitted_at}"
+    )
+    rows = [(score.id, score.version, entry.value, entry.comment) for entry, score in replaced]
+    if _copying(connection, rows):
+        _copy(connection, "changed_score", "id, version, value, comment", rows)
+        matched = "score.id = changed.id AND score.version = changed.version"
+        connection.exec_driver_sql(f"{history} JOIN changed_score AS changed ON {matched}", ())
+        written = connection.exec_driver_sql(
+            f"UPDATE score SET value = changed.value, comment = changed.comment, {author}"
+            f" FROM changed_score AS changed WHERE {matched}",
+            (),
+        )
+        connection.exec_driver_sql("DROP TABLE changed_score")
+    else:
+        mark = _mark(connection)
+        matched = f"score.id = {mark} AND score.version = {mark}"
+        connection.exec_driver_sql(
+            f"{history} WHERE {matched}", [(id_, version) for id_, version, *_ in rows]
+        )
+        written = connection.exec_driver_sql(
+            f"UPDATE score SET value = {mark}, comment = {mark}, {author} WHERE {matched}",
+            [(value, comment, id_, version) for id_, version, value, comment in rows],
+        )
     if written.rowcount != len(replaced):
         ours = set(
             session.exec(

@@ -40,7 +40,8 @@ def create_db_engine(url: str | None = None) -> Engine:
     """Return an engine for ``url`` (default: the configured database).
 
     SQLite files get their folder created, foreign keys enforced, WAL
-    journalling and a busy timeout, on every connection. On both databases a
+    journalling and a busy timeout, on every connection; PostgreSQL sessions
+    work in UTC. On both databases a
     write that loses a race for a lock (busy, deadlock) raises ``NoacError``.
     """
     settings = get_settings()
@@ -49,6 +50,9 @@ def create_db_engine(url: str | None = None) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(
             url,
+            # times are kept in UTC: a parameter given with its zone is stored as the UTC
+            # time whatever the server's zone, like a literal or a COPY (which drop the zone)
+            connect_args={"options": "-c timezone=UTC"},
             pool_pre_ping=True,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,

@@ -678,7 +678,7 @@ MANY_MONTHS = [f"{year}-{month:02d}" for year in range(2021, 2026) for month in 
 
 def _every_score(path, value: int):
     """Every pair's scores of ``MANY_MONTHS``, all at ``value``: 52 * 5 * 4 = 1,040 rows, more
-    than PostgreSQL's replacements take through a copy (``scoring._COPY_FROM``)."""
+    than PostgreSQL's replacements take through a copy (``bulk.COPY_FROM``)."""
     rows = [
         f"{month},{rater},{ratee},{criterion},{value},"
         for month in MANY_MONTHS

@@ -1,13 +1,15 @@
 """`noac import defects`: history with rulings and closures, atomic and idempotent."""
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlmodel import col, select
 
 from noac.errors import ImportRejected
 from noac.importers import import_file
-from noac.models import Period
-from noac.services import problems
+from noac.models import Period, ProblemEvent, QualityProblem
+from noac.services import bulk, problems
 from noac.services.plants import resolve_plant
 from tests.conftest import DATA, SYSTEM, snapshot, write_csv
 
@@ -122,6 +124,8 @@ def test_a_large_file_is_imported_in_bulk_with_every_problem_traced(
     tmp_path, session, plant, monkeypatch
 ):
     monkeypatch.setattr(problems, "LOOKUP_BATCH", 7)
+    monkeypatch.setattr(bulk, "COPY_FROM", 5)  # PostgreSQL: events, shares, escapes by COPY
+    started = datetime.now(UTC).replace(tzinfo=None)
     lines = ["id,date,found_at,part,op,code,severity,qty,responsible"]
     for number in range(60):
         op, code = (("60", "PIT-FACE"), ("", "CORR"), ("40", ""))[number % 3]
@@ -148,3 +152,13 @@ def test_a_large_file_is_imported_in_bulk_with_every_problem_traced(
         assert (shown.status, shown.escapes) == ("ruled", escapes)
         assert shown.responsible == pytest.approx({"SHEET": 0.4, "STORE": 0.6})
     assert listed["B-1"].status == "proposed"
+    events = session.exec(
+        select(ProblemEvent.action, ProblemEvent.at, ProblemEvent.details)
+        .join(QualityProblem, col(QualityProblem.id) == ProblemEvent.problem_id)
+        .where(QualityProblem.ref == "B-4")
+        .order_by(col(ProblemEvent.id))
+    ).all()
+    assert [action for action, *_ in events] == ["reported", "traced", "imported-responsibility"]
+    ended = datetime.now(UTC).replace(tzinfo=None)
+    assert all(started <= at.replace(tzinfo=None) <= ended for _, at, _ in events)  # in UTC
+    assert json.loads(events[2].details)["shares"] == {"SHEET": 0.4, "STORE": 0.6}

@@ -1,9 +1,12 @@
 """The schema comes from Alembic migrations, on SQLite and on PostgreSQL."""
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
@@ -86,5 +89,25 @@ def test_postgresql_compresses_decompositions_with_lz4_and_downgrade_restores_de
         downgrade(engine, "0008")
         with engine.connect() as connection:
             assert connection.execute(text(compression)).scalar() == ""
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_postgresql_stores_times_in_utc_whatever_the_server_s_zone(db_url):
+    """A time sent as a parameter is stored as the UTC time, as a literal or a ``COPY``
+    stores it: on a server in Shanghai a parameter came out 8 hours later than the others."""
+    engine = create_db_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            name = make_url(db_url).database
+            connection.execute(text(f"ALTER DATABASE \"{name}\" SET timezone TO 'Asia/Shanghai'"))
+            connection.commit()
+        engine.dispose()  # new sessions start in the database's zone
+        noon = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+        with engine.connect() as connection:
+            assert connection.execute(text("SHOW timezone")).scalar() == "UTC"
+            stored = connection.execute(text("SELECT CAST(:at AS timestamp)"), {"at": noon})
+            assert stored.scalar() == datetime(2026, 3, 1, 12, 0)
     finally:
         engine.dispose()

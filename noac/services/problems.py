@@ -45,7 +45,7 @@ from noac.models import (
 )
 from noac.services import audit
 from noac.services.access import Actor, require
-from noac.services.bulk import collector_paused
+from noac.services.bulk import collector_paused, insert_rows
 from noac.services.masterdata import defect_codes_by_code, units_by_code
 from noac.services.periods import closed_months, first_open_month, month_of, parse_month
 from noac.services.routings import RoutingView, all_routing_versions, in_force, views_by_id
@@ -480,7 +480,7 @@ def _create_problems(
         (ProblemEscape, escape_rows),
     ):
         if values:
-            session.exec(insert(model.__table__), params=values)
+            insert_rows(session, model.__table__, values)
     return list(zip(ids, traces, strict=True))
 
 

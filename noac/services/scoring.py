@@ -38,6 +38,7 @@ from noac.models import Handover, Plant, Score, ScoreHistory, ServiceRelation, U
 from noac.scheme import Scheme
 from noac.services import audit
 from noac.services.access import Actor, require
+from noac.services.bulk import copies, copy_rows
 from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, parse_month
 from noac.services.routings import plant_supply_graphs
@@ -272,7 +273,6 @@ class _StoredScore(NamedTuple):
     submitted_at: datetime
 
 
-_COPY_FROM = 1000  # rows; fewer go faster in one plain statement
 _NEW_SCORE_VALUES = ("month", "rater_unit_id", "ratee_unit_id", "criterion", "value", "comment")
 """The columns of a new score that vary from row to row; the plant, the version (1), the
 author and the time are those of the whole submission."""
@@ -329,23 +329,13 @@ def _mark(connection) -> str:
     return "?" if connection.dialect.paramstyle == "qmark" else "%s"
 
 
-def _copying(connection, rows: list[tuple]) -> bool:
-    """Whether ``rows`` go through a copy (``_copy``): on PostgreSQL, from ``_COPY_FROM``."""
-    return connection.dialect.name == "postgresql" and len(rows) >= _COPY_FROM
-
-
 def _copy(connection, table: str, columns: str, rows: list[tuple]) -> None:
-    """``rows`` copied into ``table``, a new temporary table of the ``columns`` of ``score``
-    (``COPY``, the fastest way into PostgreSQL)."""
+    """``rows`` copied into ``table``, a new temporary table of the ``columns`` of
+    ``score``."""
     connection.exec_driver_sql(
         f"CREATE TEMPORARY TABLE {table} AS SELECT {columns} FROM score WITH NO DATA"
     )
-    with (
-        connection.connection.dbapi_connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
+    copy_rows(connection, table, columns.split(", "), rows)
 
 
 def _insert_scores(
@@ -364,7 +354,7 @@ def _insert_scores(
     fixed = _literals(connection, Score.__table__, constants)
     columns = ", ".join([*constants, *_NEW_SCORE_VALUES])
     values = ", ".join(_NEW_SCORE_VALUES)
-    if _copying(connection, rows):
+    if copies(connection, rows):
         _copy(connection, "new_score", values, rows)
         connection.exec_driver_sql(
             f"INSERT INTO score ({columns}) SELECT {fixed}, {values} FROM new_score", ()
@@ -467,7 +457,7 @@ def _replace_scores(
         f"version = score.version + 1, submitted_by = {submitted_by}, submitted_at = {submitted_at}"
     )
     rows = [(score.id, score.version, entry.value, entry.comment) for entry, score in replaced]
-    if _copying(connection, rows):
+    if copies(connection, rows):
         _copy(connection, "changed_score", "id, version, value, comment", rows)
         matched = "score.id = changed.id AND score.version = changed.version"
         connection.exec_driver_sql(f"{history} JOIN changed_score AS changed ON {matched}", ())

@@ -16,6 +16,7 @@ from noac.services.masterdata import units_by_code
 from noac.services.plants import resolve_plant
 from noac.services.routings import (
     in_force,
+    parts_through,
     plant_supply_graph,
     routing_versions,
     routings_in_force,
@@ -83,14 +84,18 @@ def test_demo_plant_imports_on_both_databases(session, plant):
     assert all(data["weight"] >= 1 for *_, data in S.edges(data=True))
 
 
+def _demo_routings(session, plant: str):
+    folder = DATA / "demo" / plant
+    for kind, name in [("units", "units.csv"), ("routings", "routings.csv")]:
+        import_file(actor=SYSTEM, session=session, kind=kind, path=folder / name, plant_code="P")
+    return resolve_plant(session=session, code="P")
+
+
 @pytest.mark.parametrize("plant", ["aerospace", "garment"])
 def test_the_plant_supply_graph_is_that_of_the_operation_graphs_in_force(session, plant):
     """The plant's supply graph is read as operation transitions in one query; it must be
     the graph ``supply_graph`` derives from each part's operation graph in force."""
-    folder = DATA / "demo" / plant
-    for kind, name in [("units", "units.csv"), ("routings", "routings.csv")]:
-        import_file(actor=SYSTEM, session=session, kind=kind, path=folder / name, plant_code="P")
-    plant = resolve_plant(session=session, code="P")
+    plant = _demo_routings(session, plant)
     on = date.today()
     S = plant_supply_graph(session=session, plant=plant, on=on)
     views = routings_in_force(session=session, plant=plant, on=on)
@@ -99,6 +104,23 @@ def test_the_plant_supply_graph_is_that_of_the_operation_graphs_in_force(session
     assert set(S.nodes) == set(units_by_code(session=session, plant=plant))
     assert set(expected.nodes) <= set(S.nodes)
     assert all({"name", "kind"} <= set(data) for _, data in S.nodes(data=True))
+
+
+@pytest.mark.parametrize("plant", ["aerospace", "garment"])
+def test_the_parts_through_a_unit_are_those_of_the_routings_in_force(session, plant):
+    """The report page offers the parts routed through the reporting unit, read without the
+    routings: they must be the parts whose routing in force has an operation there."""
+    plant = _demo_routings(session, plant)
+    on = date.today()
+    views = routings_in_force(session=session, plant=plant, on=on)
+    offered = {}
+    for unit in units_by_code(session=session, plant=plant):
+        parts = parts_through(session=session, plant=plant, unit=unit, on=on)
+        assert parts == sorted(
+            part for part, view in views.items() if any(o.unit == unit for o in view.operations)
+        )
+        offered[unit] = parts
+    assert sum(map(len, offered.values())) > len(views)  # parts pass through several units
 
 
 def test_first_import_creates_the_default_plant_and_reimport_changes_nothing(

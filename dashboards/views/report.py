@@ -24,7 +24,7 @@ from noac.services.problems import (
     add_attachment,
     report_problem,
 )
-from noac.services.routings import routing_versions, routings_in_force
+from noac.services.routings import in_force, parts_through, routing_versions
 
 LAST = "report.last"  # what the last report returned: ref, trace, routing, attachments
 ERROR = "report.error"  # the service's refusal of the last submit
@@ -147,13 +147,13 @@ found_on = right.date_input(
     t("report.found_on"), value=today, max_value=today, key="report.found_on"
 )
 with db() as session:
-    views = routings_in_force(session=session, plant=ctx.plant, on=found_on)
-parts = sorted(p for p, v in views.items() if any(o.unit == found_at for o in v.operations))
+    parts = parts_through(session=session, plant=ctx.plant, unit=found_at, on=found_on)
 if not parts:
     st.info(t("report.no_parts", unit=found_at, day=day(found_on, ctx.lang)))
     st.stop()
 part = left.selectbox(t("report.part"), parts, key="report.part")
-view = views[part]
+with db() as session:
+    view = in_force(routing_versions(session=session, plant=ctx.plant, part=part), found_on)
 operations = {o.op: o for o in view.operations if o.unit == found_at}
 op_options = [*operations, NOT_KNOWN]
 op_labels = {op: f"{op} · {o.category}" for op, o in operations.items()}

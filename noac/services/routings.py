@@ -429,6 +429,24 @@ def routings_in_force(
     return {view.part: view for view in _views(session, versions)}
 
 
+def parts_through(*, session: Session, plant: Plant, unit: str, on: date) -> list[str]:
+    """The codes of the parts whose routing in force on ``on`` has an operation at ``unit``,
+    sorted, read without the routings themselves (a plant has 2,000 of them)."""
+    ids = [row.id for row in _versions_in_force(session, plant, [on], "declared")[on]]
+    if not ids:
+        return []
+    statement = (
+        select(Part.code)
+        .join(RoutingVersion, col(RoutingVersion.part_id) == Part.id)
+        .join(RoutingOperation, col(RoutingOperation.routing_version_id) == RoutingVersion.id)
+        .join(Unit, col(Unit.id) == RoutingOperation.unit_id)
+        .where(col(RoutingVersion.id).in_(ids), Unit.code == unit)
+        .distinct()
+        .order_by(Part.code)
+    )
+    return list(session.exec(statement).all())
+
+
 def plant_supply_graph(*, session: Session, plant: Plant, on: date) -> nx.DiGraph:
     """The unit supply graph of the routings in force on ``on``, with every unit as a node."""
     return plant_supply_graphs(session=session, plant=plant, days=[on])[on]

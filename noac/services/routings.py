@@ -399,6 +399,8 @@ def _versions_in_force(
 ) -> dict[date, list]:
     """Rows of ``_VERSION_COLUMNS`` by day of ``days``: each part's version in force that
     day, the versions read in one query."""
+    if not days:
+        return {}
     statement = (
         select(*_VERSION_COLUMNS)
         .join(RoutingVersion, col(RoutingVersion.part_id) == Part.id)

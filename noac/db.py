@@ -41,7 +41,7 @@ def create_db_engine(url: str | None = None) -> Engine:
 
     SQLite files get their folder created, foreign keys enforced, WAL
     journalling and a busy timeout, on every connection; PostgreSQL sessions
-    work in UTC. On both databases a
+    work in UTC and plan for indexed reads from memory. On both databases a
     write that loses a race for a lock (busy, deadlock) raises ``NoacError``.
     """
     settings = get_settings()
@@ -51,8 +51,11 @@ def create_db_engine(url: str | None = None) -> Engine:
         engine = create_engine(
             url,
             # times are kept in UTC: a parameter given with its zone is stored as the UTC
-            # time whatever the server's zone, like a literal or a COPY (which drop the zone)
-            connect_args={"options": "-c timezone=UTC"},
+            # time whatever the server's zone, like a literal or a COPY (which drop the zone).
+            # A plant's rows are read through indexes from memory or SSD, where a random
+            # read costs about a sequential one: at the default 4 the planner scanned all
+            # 741,744 responsibilities to join one plant's 7,390 problems (78 ms, not 21)
+            connect_args={"options": "-c timezone=UTC -c random_page_cost=1.1"},
             pool_pre_ping=True,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,

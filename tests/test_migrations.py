@@ -94,7 +94,7 @@ def test_postgresql_compresses_decompositions_with_lz4_and_downgrade_restores_de
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_postgresql_stores_times_in_utc_whatever_the_server_s_zone(db_url):
+def test_postgresql_sessions_keep_utc_whatever_the_server_s_zone_and_plan_for_indexes(db_url):
     """A time sent as a parameter is stored as the UTC time, as a literal or a ``COPY``
     stores it: on a server in Shanghai a parameter came out 8 hours later than the others."""
     engine = create_db_engine(db_url)
@@ -107,6 +107,8 @@ def test_postgresql_stores_times_in_utc_whatever_the_server_s_zone(db_url):
         noon = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
         with engine.connect() as connection:
             assert connection.execute(text("SHOW timezone")).scalar() == "UTC"
+            # and they plan one plant's joins through the indexes (docs/PERFORMANCE.md)
+            assert connection.execute(text("SHOW random_page_cost")).scalar() == "1.1"
             stored = connection.execute(text("SELECT CAST(:at AS timestamp)"), {"at": noon})
             assert stored.scalar() == datetime(2026, 3, 1, 12, 0)
     finally:

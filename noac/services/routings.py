@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 import networkx as nx
 from sqlalchemy import insert
@@ -20,6 +21,8 @@ from noac.services.masterdata import ImportSummary, units_by_code
 from noac.tabular import Row, split_list
 from noac.validation import parse_bool
 from routing import Operation, operation_graph, transition_graph, validate_routing
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -384,8 +387,9 @@ def routing_versions(
     return versions[part]
 
 
-def in_force(versions: Sequence[RoutingView], on: date) -> RoutingView | None:
-    """The version in force on ``on``: the newest one whose date has come."""
+def in_force(versions: Sequence[V], on: date) -> V | None:
+    """The version in force on ``on``: the newest one whose date has come. ``versions``:
+    views, or rows of ``_VERSION_COLUMNS``."""
     current = None
     for view in versions:
         if view.effective_from is None or view.effective_from <= on:
@@ -412,15 +416,13 @@ def _versions_in_force(
         )
         .order_by(Part.code, col(RoutingVersion.version))
     )
-    rows = session.exec(statement).all()
-    result = {}
-    for day in days:
-        newest = {}
-        for row in rows:  # by version: the last one whose date has come is in force
-            if row.effective_from is None or row.effective_from <= day:
-                newest[row.code] = row
-        result[day] = list(newest.values())
-    return result
+    by_part: dict[str, list] = defaultdict(list)
+    for row in session.exec(statement):
+        by_part[row.code].append(row)
+    return {
+        day: [row for rows in by_part.values() if (row := in_force(rows, day)) is not None]
+        for day in days
+    }
 
 
 def routings_in_force(

@@ -246,19 +246,28 @@ def test_a_card_runs_alone_until_a_submit_or_a_reload_runs_the_page(app_url, bro
         assert page.get_by_role("slider").first.input_value() == "9"
 
 
-def test_a_card_touched_after_the_idle_limit_signs_out(demo_master, tmp_path, monkeypatch):
+def test_a_card_or_a_dashboard_tab_touched_after_the_idle_limit_signs_out(
+    demo_master, tmp_path, monkeypatch
+):
+    """Both run as fragments, without the page that checks the session: each checks it."""
     path = tmp_path / "demo.db"
     shutil.copy(demo_master, path)
     monkeypatch.setenv("NOAC_SESSION_IDLE_MINUTES", "1")
+    ended = "Your session ended after a minute without activity"
     with served_app(f"sqlite:///{path}") as base, browser_page() as page:
         sign_in(page, base, "aero-assy")
         page.get_by_role("link", name="Score my suppliers").click()
         page.get_by_role("button", name="Submit").first.wait_for(timeout=60_000)
         idle(page)
+        dashboard = page.context.browser.new_page(viewport=page.viewport_size)
+        sign_in(dashboard, base, "exec")
+        dashboard.get_by_role("tab", name="Coefficient ranking").wait_for(timeout=60_000)
+        idle(dashboard)
         page.wait_for_timeout(61_000)
         page.get_by_role("slider").first.focus()
         page.keyboard.press("ArrowRight")
-        page.get_by_text("Your session ended after a minute without activity").wait_for(
-            timeout=30_000
-        )
+        page.get_by_text(ended).wait_for(timeout=30_000)
         assert page.get_by_role("slider").count() == 0
+        dashboard.get_by_role("tab", name="Trends").click()
+        dashboard.get_by_text(ended).wait_for(timeout=30_000)
+        assert dashboard.get_by_role("tab").count() == 0

@@ -8,14 +8,17 @@ import shutil
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import Session
 
 from dashboards import i18n
 from noac.db import create_db_engine
 from noac.demo import DEMO_PASSWORD
-from noac.services.dashboard import Dashboard, executive_dashboard
-from noac.services.periods import working_month
+from noac.services import problems
+from noac.services.dashboard import TILES, Dashboard, executive_dashboard
+from noac.services.periods import month_of, working_month
 from noac.services.plants import resolve_plant
+from noac.services.users import actor_for
 from tests.browser import OUTPUT, browser_page, chromium_path, served_app
 
 # tab -> charts it draws on the demo: ranking, matrix, map, trends, three paretos, ageing,
@@ -179,3 +182,43 @@ def test_a_charts_data_downloads_as_csv_when_asked(app):
         assert [tuple(line.split(",")[:3]) for line in lines[1:]] == [
             (c.supplier, c.customer, c.status) for c in board.matrix.cells
         ]
+
+
+def test_a_tab_clicked_after_a_change_runs_the_whole_page(demo_master, tmp_path):
+    """A click on a tab runs the tabs alone, unless something changed since the page ran:
+    then the whole page runs, so the tiles above the tab show the change too."""
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_master, path)
+    url = f"sqlite:///{path}"
+    today = date.today()
+    with served_app(url) as base, browser_page() as page:
+        sign_in(page, f"{base}/?month={month_of(today)}", "exec")
+        wait_tab(page, "dash.ranking.title", "en")
+        opened = page.locator("[data-testid=stMetricValue]").nth(TILES.index("opened"))
+        before = int(opened.inner_text().replace(",", ""))
+        page.get_by_role("tab", name=i18n.t("dash.trends.title", "en"), exact=True).click()
+        wait_tab(page, "dash.trends.title", "en")
+        expect(opened).to_have_text(i18n.number(before, "en", 0))
+
+        engine = create_db_engine(url)
+        try:
+            with Session(engine) as session:
+                problems.report_problem(
+                    session=session,
+                    plant=resolve_plant(session=session, code="AERO"),
+                    report=problems.ProblemReport(
+                        found_on=today,
+                        found_at="ASSY",
+                        part="BP-100",
+                        op="60",
+                        defect_code="PIT-FACE",
+                        severity="major",
+                        quantity=12,
+                    ),
+                    actor=actor_for(session=session, username="aero-assy"),
+                )
+        finally:
+            engine.dispose()
+        page.get_by_role("tab", name=i18n.t("dash.ranking.title", "en"), exact=True).click()
+        wait_tab(page, "dash.ranking.title", "en")
+        expect(opened).to_have_text(i18n.number(before + 1, "en", 0), timeout=30_000)

@@ -4,22 +4,17 @@ Each page runs under AppTest on a private copy of the demo database; what a
 page did is checked through the service layer with an engine of its own.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlmodel import Session
 
 from dashboards import i18n
-from noac.db import create_db_engine
 from noac.importers import import_file
-from noac.models import Plant
 from noac.services import problems
-from noac.services.plants import resolve_plant
 from noac.services.users import actor_for
 from tests.apptest import page, signed_in, texts
 from tests.conftest import SYSTEM, write_csv
+from tests.demo_plant import report_backing_plate, service
 
 PAGES = [
     ("views/report.py", "aero-assy", "page.report"),
@@ -29,39 +24,6 @@ PAGES = [
     ("views/my_problems.py", "aero-sheet", "page.my_problems"),
     ("views/quality_desk.py", "quality", "page.quality_desk"),
 ]
-
-
-@contextmanager
-def service(url: str) -> Iterator[tuple[Session, Plant]]:
-    """A session of its own on the app's database, and the demo plant AERO."""
-    engine = create_db_engine(url)
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            yield session, resolve_plant(session=session, code="AERO")
-    finally:
-        engine.dispose()
-
-
-def report_backing_plate(url: str) -> str:
-    """ASSY reports pits on the plated face of BP-100 at op 60 (SHEET is proposed)."""
-    with service(url) as (session, plant):
-        problem, result = problems.report_problem(
-            session=session,
-            plant=plant,
-            report=problems.ProblemReport(
-                found_on=date.today(),
-                found_at="ASSY",
-                part="BP-100",
-                op="60",
-                defect_code="PIT-FACE",
-                severity="major",
-                quantity=12,
-                description="pits on the galvanised face",
-            ),
-            actor=actor_for(session=session, username="aero-assy"),
-        )
-    assert result.proposed.unit == "SHEET"
-    return problem.ref
 
 
 def step(url: str, service_step, username: str, ref: str, **values) -> None:

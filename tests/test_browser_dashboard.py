@@ -14,12 +14,11 @@ from sqlmodel import Session
 from dashboards import i18n
 from noac.db import create_db_engine
 from noac.demo import DEMO_PASSWORD
-from noac.services import problems
 from noac.services.dashboard import TILES, Dashboard, executive_dashboard
 from noac.services.periods import month_of, working_month
 from noac.services.plants import resolve_plant
-from noac.services.users import actor_for
 from tests.browser import OUTPUT, browser_page, chromium_path, served_app
+from tests.demo_plant import report_backing_plate
 
 # tab -> charts it draws on the demo: ranking, matrix, map, trends, three paretos, ageing,
 # unit scores and decomposition
@@ -200,25 +199,7 @@ def test_a_tab_clicked_after_a_change_runs_the_whole_page(demo_master, tmp_path)
         wait_tab(page, "dash.trends.title", "en")
         expect(opened).to_have_text(i18n.number(before, "en", 0))
 
-        engine = create_db_engine(url)
-        try:
-            with Session(engine) as session:
-                problems.report_problem(
-                    session=session,
-                    plant=resolve_plant(session=session, code="AERO"),
-                    report=problems.ProblemReport(
-                        found_on=today,
-                        found_at="ASSY",
-                        part="BP-100",
-                        op="60",
-                        defect_code="PIT-FACE",
-                        severity="major",
-                        quantity=12,
-                    ),
-                    actor=actor_for(session=session, username="aero-assy"),
-                )
-        finally:
-            engine.dispose()
+        report_backing_plate(url)  # found today, in the month on show
         page.get_by_role("tab", name=i18n.t("dash.ranking.title", "en"), exact=True).click()
         wait_tab(page, "dash.ranking.title", "en")
         expect(opened).to_have_text(i18n.number(before + 1, "en", 0), timeout=30_000)

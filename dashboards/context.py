@@ -72,6 +72,20 @@ def while_signed_in(action: Callable[P, None]) -> Callable[P, None]:
     return guarded
 
 
+def page_fragment(part: Callable[P, None]) -> Callable[P, None]:
+    """``part`` of a page as a fragment (``st.fragment``), a widget in it running it alone:
+    such a run skips ``app.py``, which ends idle sessions, so when the session ended it runs
+    the whole page instead, which signs the user out."""
+
+    @functools.wraps(part)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> None:
+        if not signed_in():
+            st.rerun(scope="app")
+        part(*args, **kwargs)
+
+    return st.fragment(guarded)
+
+
 def lang() -> str:
     # the settings are read only when the user has not chosen: pages call this per text
     if LANG in st.session_state:

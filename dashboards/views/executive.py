@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import dashboard_charts as charts
-from dashboards.context import db, page_context, plain, signed_in, t
+from dashboards.context import db, page_context, page_fragment, plain, t
 from dashboards.i18n import day, month_label, number
 from noac.services import dashboard
 from noac.services.dashboard import Overview, UnitDetail, data_stamp, unit_detail, window_months
@@ -539,14 +539,12 @@ SECTIONS = {
 }
 
 
-@st.fragment
+@page_fragment
 def _sections() -> None:
     """The tabs, a fragment: a click on a tab, or on a widget in one, runs the open tab
     again, not the sidebar, header and tiles, which the browser would otherwise lay out anew
     at every click. The whole page runs instead when the session ended, after any change
     (the data stamp moved) or on a new day, so a tab is never newer than the tiles above it."""
-    if not signed_in():
-        st.rerun(scope="app")
     with db() as session:
         unchanged = data_stamp(session=session) == stamp and date.today() == data_key[-1]
     if not unchanged:

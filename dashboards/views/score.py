@@ -5,7 +5,15 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboards.context import PageContext, db, page_context, plain, signed_in, t, while_signed_in
+from dashboards.context import (
+    PageContext,
+    db,
+    page_context,
+    page_fragment,
+    plain,
+    t,
+    while_signed_in,
+)
 from dashboards.i18n import day, number
 from noac.errors import NoacError
 from noac.scheme import Criterion, Scheme
@@ -151,13 +159,13 @@ def _status(card: scorecards.Card, lang: str) -> str:
     return t("score.status_new")
 
 
-@st.fragment
+@page_fragment
 def _editable_card(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> None:
     """One supplier's form, a fragment: moving a slider or typing a comment runs this card
     again, not the page with every other card (a unit scoring 46 suppliers waited 1-2 s a
     move). After a submit or a reload, or when the session ended, the whole page runs: it
     reads the saved forms anew and its notice of the missing forms follows."""
-    if st.session_state.get(WHOLE_PAGE) or not signed_in():
+    if st.session_state.get(WHOLE_PAGE):
         st.rerun(scope="app")
     _fill(card, scheme)
     month, supplier = card.month, card.supplier

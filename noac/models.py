@@ -334,7 +334,8 @@ class Score(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    # every read names the plant and the months: the unique index serves them all
+    # every read names the plant and the months: the unique index serves them all. On
+    # PostgreSQL triggers check the three keys once per statement (migration 0010)
     plant_id: int = Field(foreign_key="plant.id")
     month: str = Field(max_length=7)
     rater_unit_id: int = Field(foreign_key="unit.id")

@@ -10,7 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-from noac.db import create_db_engine, downgrade, migrate
+from noac.db import create_db_engine, downgrade, migrate, schema_filter
+from noac.errors import NoacError
 from tests.conftest import snapshot
 
 
@@ -24,7 +25,8 @@ def test_migrations_build_the_schema_from_empty_and_are_idempotent(db_url):
         tables = set(inspect(engine).get_table_names())
         assert {"plant", "unit", "defect_code", "part", "routing_version"} <= tables
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection)
+            compared = schema_filter(connection.dialect.name)
+            context = MigrationContext.configure(connection, opts={"include_object": compared})
             assert compare_metadata(context, SQLModel.metadata) == []
     finally:
         engine.dispose()
@@ -62,6 +64,99 @@ def test_schema_enforces_keys_and_checks(engine):
         except IntegrityError:
             continue
         raise AssertionError(f"the database accepted: {bad}")
+
+
+SCORE = (
+    "INSERT INTO score (plant_id, month, rater_unit_id, ratee_unit_id, criterion, value,"
+    " comment, version, submitted_by, submitted_at)"
+)
+
+
+def _score(plant: int, rater: int, ratee: int, criterion: str = "quality") -> str:
+    return (
+        f"{SCORE} VALUES ({plant}, '2026-01', {rater}, {ratee}, '{criterion}', 3, '', 1, 'x',"
+        " CURRENT_TIMESTAMP)"
+    )
+
+
+def _plant_with_units(connection, code: str, units: int) -> tuple[int, list[int]]:
+    plant = connection.execute(
+        text("INSERT INTO plant (code, name) VALUES (:code, :code) RETURNING id"), {"code": code}
+    ).scalar_one()
+    made = "INSERT INTO unit (plant_id, code, name, kind, categories)"
+    ids = [
+        connection.execute(
+            text(f"{made} VALUES (:plant, :code, :code, 'workshop', '') RETURNING id"),
+            {"plant": plant, "code": f"{code}{n}"},
+        ).scalar_one()
+        for n in range(units)
+    ]
+    return plant, ids
+
+
+def test_a_score_names_an_existing_plant_and_units_which_then_stay(engine):
+    """On PostgreSQL triggers check these once per statement (migration 0010), on SQLite
+    foreign keys: either way a user's scores never name a plant or unit that is gone."""
+    with engine.begin() as connection:
+        plant, (a, b, c) = _plant_with_units(connection, "P", 3)
+        other, _ = _plant_with_units(connection, "Q", 0)
+        connection.execute(text(_score(plant, a, b)))
+        connection.execute(text(_score(other, b, a)))
+    refused = [
+        _score(plant, 9999, b),
+        _score(plant, a, 9999),
+        _score(9999, a, b),
+        # one statement, one of its rows wrong: none is stored
+        f"{SCORE} SELECT {plant}, '2026-02', rater, ratee, 'quality', 3, '', 1, 'x',"
+        f" CURRENT_TIMESTAMP FROM (SELECT {a} AS rater, {b} AS ratee"
+        f" UNION ALL SELECT {b}, {c} UNION ALL SELECT {c}, 9999) AS pairs",
+        f"UPDATE score SET ratee_unit_id = 9999 WHERE rater_unit_id = {a}",
+        f"UPDATE score SET plant_id = 9999 WHERE rater_unit_id = {a}",
+        f"DELETE FROM unit WHERE id = {b}",
+        f"UPDATE unit SET id = 9999 WHERE id = {a}",
+        f"DELETE FROM plant WHERE id = {other}",  # it has no units: only a score names it
+    ]
+    before = snapshot(engine)
+    for statement in refused:
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(statement))
+    assert snapshot(engine) == before
+    with engine.begin() as connection:
+        connection.execute(text(f"UPDATE unit SET name = 'renamed' WHERE id = {b}"))
+        connection.execute(text(f"UPDATE score SET value = 4 WHERE rater_unit_id = {a}"))
+        connection.execute(text(f"DELETE FROM unit WHERE id = {c}"))
+        assert connection.execute(text("SELECT count(*) FROM unit")).scalar() == 2
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_postgresql_holds_a_unit_being_scored_until_the_scores_are_committed(engine):
+    """The units a statement's scores name are locked as a foreign key locks them: a unit
+    can be neither deleted while scores of it are being written nor scored while it is
+    being deleted, and whichever commits second is refused."""
+    with engine.begin() as connection:
+        plant, (a, b, c) = _plant_with_units(connection, "P", 3)
+    with engine.connect() as scoring, engine.connect() as deleting:
+        deleting.execute(text("SET lock_timeout = '300ms'"))
+        scoring.execute(text(_score(plant, a, b)))
+        with pytest.raises(NoacError, match="another change to the same data"):
+            deleting.execute(text(f"DELETE FROM unit WHERE id = {b}"))
+        deleting.rollback()
+        scoring.commit()
+        with pytest.raises(IntegrityError):
+            deleting.execute(text(f"DELETE FROM unit WHERE id = {b}"))
+        deleting.rollback()
+
+        scoring.execute(text("SET lock_timeout = '300ms'"))
+        deleting.execute(text(f"DELETE FROM unit WHERE id = {c}"))
+        with pytest.raises(NoacError, match="another change to the same data"):
+            scoring.execute(text(_score(plant, a, c)))
+        scoring.rollback()
+        deleting.commit()
+        with pytest.raises(IntegrityError):
+            scoring.execute(text(_score(plant, a, c)))
+        scoring.rollback()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM score")).scalar() == 1
 
 
 def test_sqlite_connections_enforce_foreign_keys_and_use_wal(tmp_path):

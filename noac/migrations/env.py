@@ -4,12 +4,11 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import noac.models  # noqa: F401  (registers the tables)
+from noac.db import create_db_engine, schema_filter
 
 target_metadata = SQLModel.metadata
 connection = context.config.attributes.get("connection")
 if connection is None:
-    from noac.db import create_db_engine
-
     connection = create_db_engine().connect()
 
 context.configure(
@@ -17,6 +16,7 @@ context.configure(
     target_metadata=target_metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_object=schema_filter(connection.dialect.name),
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -155,9 +155,17 @@ def _score_csv(rows: list[tuple]) -> bytes:
 
 
 def _delete_scores(session: Session) -> None:
+    """Delete every score; on PostgreSQL vacuum the tables too, so that each run, the
+    import's and the floor's, writes into the same empty table: without it each wrote into
+    a table and an index holding every row the runs before had written and deleted, and
+    each run was slower than the one before (the import 13.9, 16.1, 16.7 s)."""
     session.execute(text("DELETE FROM score_history"))
     session.execute(text("DELETE FROM score"))
     session.commit()
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM score, score_history"))
 
 
 def score_import(session: Session, runs: int, postgres: bool) -> Figure:

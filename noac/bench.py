@@ -169,6 +169,17 @@ def _delete_scores(session: Session) -> None:
 
 
 def score_import(session: Session, runs: int, postgres: bool) -> Figure:
+    closed = session.execute(
+        text(
+            "SELECT p.code, pe.month FROM period pe JOIN plant p ON p.id = pe.plant_id"
+            " WHERE pe.closed_at IS NOT NULL ORDER BY p.code, pe.month"
+        )
+    ).first()
+    if closed:  # the import would refuse its scores once they were deleted
+        raise NoacError(
+            f"the score import deletes and imports every score again, but {closed[1]} is"
+            f" closed in plant {closed[0]}: reopen it first (nothing was changed)"
+        )
     by_plant = _score_rows(session)
     files = {code: _score_csv(rows) for code, rows in by_plant.items()}
     size = sum(map(len, by_plant.values()))

@@ -2,13 +2,16 @@
 
 import json
 
+import pytest
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from noac.cli import app
 from noac.db import create_db_engine
-from noac.generate import SCALES, design_plant, months_of
+from noac.generate import QUALITY, SCALES, design_plant, months_of
+from noac.models import Plant
+from noac.services.coefficients import close_month, reopen_month
 from routing.graph import rework_loops
 
 
@@ -72,3 +75,31 @@ def test_generate_then_bench_on_tiny_data(tmp_path):
         for key in ("size", "median_s", "floor_s", "ratio", "peak_mb"):
             assert isinstance(workload[key], int | float)
         assert workload["size"] > 0
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_the_score_import_bench_leaves_the_scores_it_found_on_postgresql(db_url):
+    """PostgreSQL is measured in place: the import's runs delete and import every score
+    again (vacuuming between runs) and leave them as they were; with a month closed, whose
+    scores the import would refuse once deleted, it changes nothing and says why."""
+    runner = CliRunner()
+    result = runner.invoke(app, ["--db", db_url, "generate", "--scale", "tiny", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    engine = create_db_engine(db_url)
+    scores = "SELECT plant_id, month, rater_unit_id, ratee_unit_id, criterion, value FROM score"
+    with Session(engine) as session:
+        before = sorted(session.execute(text(scores)).all())
+        plant = session.exec(select(Plant)).one()
+        close_month(session=session, plant=plant, month="2025-11", actor=QUALITY)
+    bench = ["--db", db_url, "bench", "--workload", "score-import", "--runs", "2"]
+    result = runner.invoke(app, bench)
+    assert result.exit_code != 0
+    assert "2025-11 is closed in plant" in result.output and "reopen it first" in result.output
+    with Session(engine) as session:
+        assert sorted(session.execute(text(scores)).all()) == before
+        reopen_month(session=session, plant=plant, month="2025-11", reason="bench", actor=QUALITY)
+    result = runner.invoke(app, bench)
+    assert result.exit_code == 0, result.output
+    with Session(engine) as session:
+        assert sorted(session.execute(text(scores)).all()) == before
+    engine.dispose()

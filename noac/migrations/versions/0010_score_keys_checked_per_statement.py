@@ -55,7 +55,7 @@ END $$"""
 
 
 def _kept(table: str, columns: tuple[str, ...]) -> str:
-    named = " OR ".join(f"score.{column} = gone.id" for column in columns)
+    naming = " OR ".join(f"score.{column} = gone.id" for column in columns)
     return f"""
 CREATE FUNCTION score_{table}_kept() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -63,7 +63,7 @@ DECLARE
 BEGIN
   SELECT gone.id INTO named FROM taken AS gone
    WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {table}.id = gone.id)
-     AND EXISTS (SELECT 1 FROM score WHERE {named}) LIMIT 1;
+     AND EXISTS (SELECT 1 FROM score WHERE {naming}) LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION 'update or delete on table "{table}" takes away {table} % which scores name',
       named USING ERRCODE = 'foreign_key_violation';

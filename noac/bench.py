@@ -169,16 +169,16 @@ def _delete_scores(session: Session) -> None:
 
 
 def score_import(session: Session, runs: int, postgres: bool) -> Figure:
-    closed = session.execute(
-        text(
-            "SELECT p.code, pe.month FROM period pe JOIN plant p ON p.id = pe.plant_id"
-            " WHERE pe.closed_at IS NOT NULL ORDER BY p.code, pe.month"
-        )
-    ).first()
+    closed = [
+        (plant.code, month)
+        for plant in session.exec(select(Plant).order_by(Plant.code))
+        for month in sorted(closed_months(session=session, plant=plant))
+    ]
     if closed:  # the import would refuse its scores once they were deleted
+        code, month = closed[0]
         raise NoacError(
-            f"the score import deletes and imports every score again, but {closed[1]} is"
-            f" closed in plant {closed[0]}: reopen it first (nothing was changed)"
+            f"the score import deletes and imports every score again, but {month} is"
+            f" closed in plant {code}: reopen it first (nothing was changed)"
         )
     by_plant = _score_rows(session)
     files = {code: _score_csv(rows) for code, rows in by_plant.items()}

@@ -72,9 +72,9 @@ SCORE = (
 )
 
 
-def _score(plant: int, rater: int, ratee: int, criterion: str = "quality") -> str:
+def _score(plant: int, rater: int, ratee: int) -> str:
     return (
-        f"{SCORE} VALUES ({plant}, '2026-01', {rater}, {ratee}, '{criterion}', 3, '', 1, 'x',"
+        f"{SCORE} VALUES ({plant}, '2026-01', {rater}, {ratee}, 'quality', 3, '', 1, 'x',"
         " CURRENT_TIMESTAMP)"
     )
 

@@ -141,10 +141,23 @@ def _k(value: float | None) -> str:
     return "—" if value is None else f"{value:.4f}"
 
 
+def ranking_label(unit: UnitMonth) -> str:
+    """A ranking bar's axis label: the unit and its K, so every K reads without hovering.
+
+    >>> ranking_label(UnitMonth("2026-03", "MACH", "", None, 90.0, 0.93251, 0, 0, 0, 0, 0, 0, 0, 0))
+    'MACH · 0.933'
+    """
+    return f"{unit.unit} · {unit.coefficient:.3f}"
+
+
 def ranking_figure(ranking: Sequence[UnitMonth], t: Text, lang: str) -> go.Figure:
     """Horizontal bars of K from 1.0, highest on top, coloured by band, with the target
-    line (K = 1.0) and the alert line (K = 0.9); each bar's ``customdata`` is its unit."""
+    line (K = 1.0) and the alert line (K = 0.9); each bar's ``customdata`` is its unit.
+
+    Each K is written in its bar's axis label rather than beside the bar: the browser lays
+    out one text per unit instead of two, a third of the chart's drawing."""
     units = list(reversed(ranking))
+    labels = [ranking_label(u) for u in units]
     figure = go.Figure(
         go.Bar(
             y=[u.unit for u in units],
@@ -152,9 +165,6 @@ def ranking_figure(ranking: Sequence[UnitMonth], t: Text, lang: str) -> go.Figur
             base=1.0,
             orientation="h",
             marker={"color": [BAND_COLOURS[u.band] for u in units]},
-            text=[f"{u.coefficient:.3f}" for u in units],
-            textposition="outside",
-            cliponaxis=False,
             customdata=[u.unit for u in units],
             hovertext=[
                 "<br>".join(
@@ -176,8 +186,8 @@ def ranking_figure(ranking: Sequence[UnitMonth], t: Text, lang: str) -> go.Figur
             name="K",
         )
     )
-    low = min([u.coefficient for u in units] + [RED_BELOW]) - 0.06
-    high = max([u.coefficient for u in units] + [GREEN_FROM]) + 0.06
+    low = min([u.coefficient for u in units] + [RED_BELOW]) - 0.03
+    high = max([u.coefficient for u in units] + [GREEN_FROM]) + 0.03
     for x, colour, key in (
         (GREEN_FROM, "#2e9e5b", "dash.ranking.target"),
         (RED_BELOW, "#d64541", "dash.ranking.alert"),
@@ -192,8 +202,8 @@ def ranking_figure(ranking: Sequence[UnitMonth], t: Text, lang: str) -> go.Figur
         figure,
         max(300, 60 + 26 * len(units)),
         xaxis={"range": [low, high], "title": t("dash.axis.coefficient"), "gridcolor": "#eee"},
-        yaxis={"type": "category"},
-        margin={"l": label_margin([u.unit for u in units])},
+        yaxis={"type": "category", "tickvals": [u.unit for u in units], "ticktext": labels},
+        margin={"l": label_margin(labels)},
         showlegend=False,
         clickmode="event+select",
         dragmode=False,

@@ -144,7 +144,13 @@ def test_clicking_a_ranking_bar_opens_the_unit(app):
         wait_tab(page, "dash.ranking.title", "en")
         assert page.get_by_role("combobox", name="Unit", exact=True).count() == 0
         bars = page.locator(".st-key-dash_ranking .bars .point")
-        assert bars.count() == len(board_of(url).ranking)
+        ranking = board_of(url).ranking
+        assert bars.count() == len(ranking)
+        # every unit's K reads beside its name, highest on top (ticks are drawn bottom up)
+        labels = page.locator(".st-key-dash_ranking .ytick text").evaluate_all(
+            "texts => texts.map(t => t.textContent)"
+        )
+        assert labels[::-1] == [f"{u.unit} · {u.coefficient:.3f}" for u in ranking]
         bar = bars.last  # the bars are drawn bottom up: the last one is the highest K
         bar.scroll_into_view_if_needed()
         box = bar.bounding_box()

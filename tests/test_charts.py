@@ -1,14 +1,16 @@
 """The plant page's supply graph at a plant's size: every edge drawn and on hover, in few
 traces; arrowheads while they stay readable. A part's routing: every edge once, its rework
-and a traced path told apart."""
+and a traced path told apart. The dashboard's ranking: every unit's K in its label."""
 
 from __future__ import annotations
 
 import networkx as nx
 
 from dashboards.charts import ARROWS, supply_graph_figure
+from dashboards.dashboard_charts import ranking_figure
 from dashboards.masterdata_charts import BACKWARD, FORWARD, operation_graph_figure
 from dashboards.routing_chart import EDGE, PATH, routing_figure
+from noac.services.dashboard import UnitMonth
 from routing import Operation, operation_graph
 
 
@@ -82,3 +84,24 @@ def test_a_part_s_operation_graph_draws_its_rework_edge_dashed():
     assert lines["rework"].line.dash == "dash"
     colours = sorted(a.arrowcolor for a in figure.layout.annotations)
     assert colours == sorted([BACKWARD] + [FORWARD] * 4)
+
+
+def test_the_ranking_writes_each_unit_s_k_in_its_label_highest_on_top():
+    ranking = [
+        UnitMonth("2026-03", code, code.title(), 90.0, 85.0, k, 1.0, 2, 0.0, 0, 0, 0, 0, 0.0)
+        for code, k in (("WELD", 1.04251), ("MACH", 0.9), ("PAINT", 0.80049))
+    ]
+    figure = ranking_figure(ranking, lambda key, **values: key, "en")
+    bars = figure.data[0]
+    # plotly draws categories bottom up: the lowest K first
+    assert list(bars.y) == list(bars.customdata) == ["PAINT", "MACH", "WELD"]
+    assert list(figure.layout.yaxis.tickvals) == ["PAINT", "MACH", "WELD"]
+    assert list(figure.layout.yaxis.ticktext) == ["PAINT · 0.800", "MACH · 0.900", "WELD · 1.043"]
+    # bars start at K = 1.0: 0.80049 - 1 to the left, 1.04251 - 1 to the right
+    assert bars.base == 1.0
+    assert [round(x, 5) for x in bars.x] == [-0.19951, -0.1, 0.04251]
+    assert bars.text is None
+    # the axis holds the lowest and highest K with the target and alert lines, and the
+    # labels' margin fits the widest label: 13 characters of 7 pixels and 10 to spare
+    assert figure.layout.xaxis.range == (0.80049 - 0.03, 1.04251 + 0.03)
+    assert figure.layout.margin.l == 13 * 7 + 10

@@ -50,10 +50,10 @@ STRINGS = {
     # ranking
     "dash.ranking.title": ("Coefficient ranking", "系数排名"),
     "dash.ranking.caption": (
-        "Bars start at K = 1.0: green from 1.0, amber from 0.9, red below."
-        " Click a bar to open the unit page.",
-        "条形从 K = 1.0 起：1.0 及以上为绿色，0.9 起为黄色，低于 0.9 为红色。"
-        "点击条形打开单位详情。",
+        "Each unit's K is written after its name. Bars start at K = 1.0: green from 1.0,"
+        " amber from 0.9, red below. Click a bar to open the unit page.",
+        "每个单位的 K 写在其名称后。条形从 K = 1.0 起：1.0 及以上为绿色，0.9 起为黄色，"
+        "低于 0.9 为红色。点击条形打开单位详情。",
     ),
     "dash.ranking.empty": (
         "No forms yet for {month}: there is no ranking to show.",

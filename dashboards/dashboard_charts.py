@@ -157,15 +157,16 @@ def ranking_figure(ranking: Sequence[UnitMonth], t: Text, lang: str) -> go.Figur
     Each K is written in its bar's axis label rather than beside the bar: the browser lays
     out one text per unit instead of two, and draws the chart in about 30 % less time."""
     units = list(reversed(ranking))
+    codes = [u.unit for u in units]
     labels = [ranking_label(u) for u in units]
     figure = go.Figure(
         go.Bar(
-            y=[u.unit for u in units],
+            y=codes,
             x=[u.coefficient - 1.0 for u in units],
             base=1.0,
             orientation="h",
             marker={"color": [BAND_COLOURS[u.band] for u in units]},
-            customdata=[u.unit for u in units],
+            customdata=codes,
             hovertext=[
                 "<br>".join(
                     [
@@ -202,7 +203,7 @@ def ranking_figure(ranking: Sequence[UnitMonth], t: Text, lang: str) -> go.Figur
         figure,
         max(300, 60 + 26 * len(units)),
         xaxis={"range": [low, high], "title": t("dash.axis.coefficient"), "gridcolor": "#eee"},
-        yaxis={"type": "category", "tickvals": [u.unit for u in units], "ticktext": labels},
+        yaxis={"type": "category", "tickvals": codes, "ticktext": labels},
         margin={"l": label_margin(labels)},
         showlegend=False,
         clickmode="event+select",

@@ -25,7 +25,8 @@ KEYS = {  # the referenced table: score's columns that name its rows
     "plant": ("plant_id",),
     "unit": ("rater_unit_id", "ratee_unit_id"),
 }
-STATEMENTS = ("INSERT", "UPDATE")
+STATEMENTS = ("INSERT", "UPDATE")  # on score: the rows they write name existing keys
+TAKING = ("DELETE", "UPDATE")  # on plant and unit: the rows they take are named by no score
 
 
 def _named(columns: tuple[str, ...]) -> str:
@@ -87,7 +88,7 @@ def upgrade() -> None:
         )
     for table, columns in KEYS.items():
         op.execute(_kept(table, columns))
-        for statement in ("DELETE", "UPDATE"):
+        for statement in TAKING:
             op.execute(
                 f"CREATE TRIGGER score_{table}_kept_on_{statement.lower()}"
                 f" AFTER {statement} ON {table} REFERENCING OLD TABLE AS taken"
@@ -99,7 +100,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     for table in KEYS:
-        for statement in ("DELETE", "UPDATE"):
+        for statement in TAKING:
             op.execute(f"DROP TRIGGER score_{table}_kept_on_{statement.lower()} ON {table}")
         op.execute(f"DROP FUNCTION score_{table}_kept()")
     for statement in STATEMENTS:

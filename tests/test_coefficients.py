@@ -8,6 +8,7 @@ SHEET->ASSY 1, QC->ASSY 1. Default scheme: weights .40/.25/.20/.15, scale 0..10,
 import dataclasses
 import json
 import math
+import threading
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -706,6 +707,8 @@ def test_a_file_replacing_a_thousand_scores_keeps_the_history_of_each(tmp_path, 
     assert Counter(scores) == {(9, 2, "quinn"): 1040}
 
 
+# PostgreSQL: writes of scores do not wait for each other, so the version read decides
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_a_file_replacing_scores_changed_meanwhile_is_refused_whole(
     tmp_path, engine, session, plant, monkeypatch
 ):
@@ -731,6 +734,51 @@ def test_a_file_replacing_scores_changed_meanwhile_is_refused_whole(
         )
     session.rollback()
     assert snapshot(engine) == meanwhile["state"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_form_sent_while_a_file_of_scores_is_stored_waits_for_it_on_sqlite(
+    tmp_path, engine, session, plant, monkeypatch
+):
+    """SQLite has one writer at a time, taken before the file is checked: a form sent
+    meanwhile waits for the file and replaces its value afterwards, kept in the history."""
+    import_file(
+        actor=SYSTEM, session=session, kind="scores", path=_every_score(tmp_path / "a.csv", 8)
+    )
+    read = scoring._stored_scores
+    meanwhile: list[threading.Thread] = []
+
+    def submit():
+        with Session(engine) as other:
+            form(other, plant, "2021-01", "ASSY", "QC", 7)
+
+    def a_form_sent_after_reading(*arguments):
+        stored = read(*arguments)
+        if not meanwhile:
+            meanwhile.append(threading.Thread(target=submit))
+            meanwhile[0].start()
+            meanwhile[0].join(1.0)  # it waits for the file's write lock
+            assert meanwhile[0].is_alive()
+        return stored
+
+    monkeypatch.setattr(scoring, "_stored_scores", a_form_sent_after_reading)
+    summary = import_file(
+        actor=QUALITY, session=session, kind="scores", path=_every_score(tmp_path / "b.csv", 9)
+    )
+    meanwhile[0].join()
+    assert (summary.created, summary.updated) == (0, 1040)
+    ids = {code: unit.id for code, unit in units_by_code(session=session, plant=plant).items()}
+    values = session.exec(
+        select(Score.month, Score.rater_unit_id, Score.ratee_unit_id, Score.value, Score.version)
+    ).all()
+    assessed = (ids["ASSY"], ids["QC"])
+    assert Counter((v, n) for m, r, e, v, n in values if (m, r, e) != ("2021-01", *assessed)) == {
+        (9, 2): 1036
+    }
+    assert (
+        sorted((v, n) for m, r, e, v, n in values if (m, r, e) == ("2021-01", *assessed))
+        == [(7, 3)] * 4
+    )
 
 
 def test_scores_reimport_replaces_changed_values_and_keeps_history(tmp_path, session, plant):

@@ -15,7 +15,7 @@ from sqlmodel import Session, func, select
 from noac.errors import NoacError
 from noac.importers import import_file
 from noac.models import ProblemEvent, Score, ScoreHistory
-from noac.services import problems, scoring
+from noac.services import coefficients, problems, scoring
 from noac.services.plants import resolve_plant
 from noac.services.problems import ProblemReport
 from tests.conftest import QUALITY, SYSTEM, supervisor
@@ -151,3 +151,117 @@ def test_concurrent_forms_and_rulings(engine):
                 .where(ProblemEvent.problem_id == problem.id, ProblemEvent.action == "ruled")
             ).one()
             assert rulings == accepted[("rule", ref)] == problem.version - 1
+
+
+# A month closing while a form is submitted: the form is either counted by the close or
+# refused, never stored in the closed month behind its figures. Each test holds one side
+# half-way (the patched step) while the other starts in a thread, then lets it go on: with
+# the months locked, the thread waits for the held side to commit.
+HELD = 1.0  # seconds the held side waits for the thread before going on
+
+
+def _plant_with_a_form(engine):
+    with Session(engine, expire_on_commit=False) as session:
+        for kind, text in (("units", UNITS), ("routings", ROUTINGS)):
+            import_file(
+                actor=SYSTEM, session=session, kind=kind, path=f"{kind}.csv", data=text.encode()
+            )
+        plant = resolve_plant(session=session, code=None)
+        _submit(session, plant, "SHEET", "STORE", 8)
+    return plant
+
+
+def _submit(session, plant, rater, ratee, value):
+    scoring.submit_form(
+        session=session,
+        plant=plant,
+        month=MONTHS[0],
+        rater=rater,
+        ratee=ratee,
+        values=dict.fromkeys(CRITERIA, value),
+        actor=supervisor(plant, rater),
+    )
+
+
+def _close(engine, plant):
+    with Session(engine, expire_on_commit=False) as session:
+        coefficients.close_month(session=session, plant=plant, month=MONTHS[0], actor=QUALITY)
+
+
+def _in_thread(step):
+    """Start ``step`` in a thread; the returned list gets its error, if any, once it ends."""
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            step()
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+def _stored_and_recomputed(engine, plant):
+    with Session(engine) as session:
+        stored = coefficients.month_results(session=session, plant=plant, month=MONTHS[0])
+        now = coefficients.compute_month(session=session, plant=plant, month=MONTHS[0])
+    return (
+        {r.unit: r.coefficient for r in stored.results},
+        {r.unit: r.coefficient for r in now.results},
+    )
+
+
+def test_a_form_under_way_when_the_month_closes_is_counted_by_the_close(engine, monkeypatch):
+    plant = _plant_with_a_form(engine)
+    store = scoring._store
+    closing: list = []
+
+    def store_while_the_month_closes(*args, **kwargs):
+        closing.extend(_in_thread(lambda: _close(engine, plant)))
+        closing[0].join(HELD)
+        return store(*args, **kwargs)
+
+    monkeypatch.setattr(scoring, "_store", store_while_the_month_closes)
+    with Session(engine, expire_on_commit=False) as session:
+        _submit(session, plant, "QC", "SHEET", 9)
+    thread, errors = closing
+    thread.join()
+    assert errors == []
+    stored, recomputed = _stored_and_recomputed(engine, plant)
+    # QC's form for SHEET, all 9 of 10: S = 90, K = 1 + (90 - 85) / 100 = 1.05;
+    # uncounted, SHEET would have no scores and K 1.0
+    assert stored["SHEET"] == recomputed["SHEET"] == 1.05
+    # SHEET's form for STORE, all 8: S = 80, K = 1 + (80 - 85) / 100 = 0.95
+    assert stored["STORE"] == recomputed["STORE"] == 0.95
+
+
+def test_a_form_sent_while_the_month_closes_waits_and_is_refused(engine, monkeypatch):
+    plant = _plant_with_a_form(engine)
+    record_schemes = coefficients.record_schemes
+    submitting: list = []
+
+    def submit():
+        with Session(engine, expire_on_commit=False) as session:
+            _submit(session, plant, "QC", "SHEET", 9)
+
+    def store_while_a_form_arrives(*args, **kwargs):
+        submitting.extend(_in_thread(submit))
+        submitting[0].join(HELD)
+        return record_schemes(*args, **kwargs)
+
+    monkeypatch.setattr(coefficients, "record_schemes", store_while_a_form_arrives)
+    _close(engine, plant)
+    thread, errors = submitting
+    thread.join()
+    closed = f"month: {MONTHS[0]} is closed: scores can no longer change"
+    assert [str(e) for e in errors] == ["; ".join(f"{c}.{closed}" for c in CRITERIA)]
+    stored, recomputed = _stored_and_recomputed(engine, plant)
+    assert stored["SHEET"] == recomputed["SHEET"] == 1.0
+    with Session(engine) as session:
+        pairs = {
+            (f.rater, f.ratee)
+            for f in scoring.forms(session=session, plant=plant, months=[MONTHS[0]])
+        }
+    assert pairs == {("SHEET", "STORE")}

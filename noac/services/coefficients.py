@@ -39,7 +39,7 @@ from noac.services import audit
 from noac.services.access import Actor, require
 from noac.services.bulk import collector_paused
 from noac.services.masterdata import units_by_code
-from noac.services.periods import closed_months, next_month, parse_month
+from noac.services.periods import closed_months, lock_months, next_month, parse_month
 from noac.services.schemes import active_schemes, record_schemes
 from noac.services.scoring import FormScore, form_scores, month_days, months_supply_weights
 
@@ -573,36 +573,37 @@ def close_months(
     _, last_day = month_days(month)
     if last_day >= today:
         raise NoacError(f"{month} is not over yet: it can be closed from {next_month(month)}-01")
-    ids = [plant.id for plant in plants]
-    periods = {
-        period.plant_id: period
-        for period in session.exec(
-            select(Period).where(col(Period.plant_id).in_(ids), Period.month == month)
-        )
-    }
-    closed = [
-        (plant.code, periods[plant.id].closed_by)
-        for plant in plants
-        if plant.id in periods and periods[plant.id].closed_at is not None
-    ]
-    if len(plants) == 1 and closed:
-        raise NoacError(f"{month} is already closed (by {closed[0][1]})")
-    if closed:
-        raise NoacError(
-            f"{month} is already closed in "
-            + ", ".join(f"{code} (by {who})" for code, who in closed)
-            + ": no plant was closed; close the others without them"
-        )
-    schemes = active_schemes(session=session, plants=plants)
-    computations = compute_months(session=session, plants=plants, month=month, schemes=schemes)
-    unit_ids = {
-        (plant_id, code): unit_id
-        for unit_id, plant_id, code in session.connection()
-        .execute(select(Unit.id, Unit.plant_id, Unit.code).where(col(Unit.plant_id).in_(ids)))
-        .all()
-    }
-    now = datetime.now(UTC)
     try:
+        lock_months(session=session, plants=plants, exclusive=True)
+        ids = [plant.id for plant in plants]
+        periods = {
+            period.plant_id: period
+            for period in session.exec(
+                select(Period).where(col(Period.plant_id).in_(ids), Period.month == month)
+            )
+        }
+        closed = [
+            (plant.code, periods[plant.id].closed_by)
+            for plant in plants
+            if plant.id in periods and periods[plant.id].closed_at is not None
+        ]
+        if len(plants) == 1 and closed:
+            raise NoacError(f"{month} is already closed (by {closed[0][1]})")
+        if closed:
+            raise NoacError(
+                f"{month} is already closed in "
+                + ", ".join(f"{code} (by {who})" for code, who in closed)
+                + ": no plant was closed; close the others without them"
+            )
+        schemes = active_schemes(session=session, plants=plants)
+        computations = compute_months(session=session, plants=plants, month=month, schemes=schemes)
+        unit_ids = {
+            (plant_id, code): unit_id
+            for unit_id, plant_id, code in session.connection()
+            .execute(select(Unit.id, Unit.plant_id, Unit.code).where(col(Unit.plant_id).in_(ids)))
+            .all()
+        }
+        now = datetime.now(UTC)
         record_schemes(session=session, plants=plants, schemes=schemes, actor=actor)
         for plant in plants:
             period = periods.setdefault(plant.id, Period(plant_id=plant.id, month=month))
@@ -669,11 +670,13 @@ def reopen_month(*, session: Session, plant: Plant, month: str, reason: str, act
     """Unlock a closed month; closing it again recomputes and stores a new run."""
     require(actor, "reopen-month", plant_id=plant.id)
     parse_month(month)
-    period = _period(session, plant, month)
-    if period is None or period.closed_at is None:
-        raise NoacError(f"{month} is not closed")
     if not reason.strip():
         raise NoacError("reopening a month needs a reason")
+    lock_months(session=session, plants=[plant], exclusive=True)
+    period = _period(session, plant, month)
+    if period is None or period.closed_at is None:
+        session.rollback()
+        raise NoacError(f"{month} is not closed")
     period.closed_at, period.closed_by = None, None
     session.add(period)
     session.add(

@@ -1,8 +1,10 @@
-"""Months of a plant: which are closed, and the first open one."""
+"""Months of a plant: which are closed, the first open one, and the lock that keeps them
+so while a write or a close is under way."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -50,6 +52,34 @@ def closed_months(*, session: Session, plant: Plant) -> set[str]:
         Period.plant_id == plant.id, col(Period.closed_at).is_not(None)
     )
     return set(session.exec(statement))
+
+
+def lock_months(*, session: Session, plants: Sequence[Plant], exclusive: bool = False) -> None:
+    """Keep the months of ``plants`` open or closed as they are until this transaction ends.
+
+    A write that must land in an open month (a score, a handover, a ruling) takes the shared
+    lock before it reads the closed months; closing or reopening a month takes the exclusive
+    one before it reads anything. So a close waits for the writes under way and counts them,
+    and a write that comes during a close waits for it and is then refused: nothing is ever
+    stored in a closed month behind the back of the figures stored for it.
+
+    SQLite has one writer at a time: both take its write lock (``BEGIN IMMEDIATE``) unless
+    this transaction writes already. PostgreSQL: the plants' rows ``FOR SHARE`` (writes,
+    which do not wait for each other) or ``FOR NO KEY UPDATE`` (closes; rows that merely
+    refer to a plant can still be written).
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        if not connection.connection.driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    statement = (
+        select(Plant.id)
+        .where(col(Plant.id).in_([plant.id for plant in plants]))
+        .order_by(col(Plant.id))
+        .with_for_update(read=not exclusive, key_share=exclusive)
+    )
+    connection.execute(statement).all()
 
 
 def first_open_month(*, session: Session, plant: Plant, month: str) -> str:

@@ -47,7 +47,13 @@ from noac.services import audit
 from noac.services.access import Actor, require
 from noac.services.bulk import collector_paused, insert_rows
 from noac.services.masterdata import defect_codes_by_code, units_by_code
-from noac.services.periods import closed_months, first_open_month, month_of, parse_month
+from noac.services.periods import (
+    closed_months,
+    first_open_month,
+    lock_months,
+    month_of,
+    parse_month,
+)
 from noac.services.routings import RoutingView, all_routing_versions, in_force, views_by_id
 from noac.services.scoring import month_days
 from noac.tabular import Row
@@ -376,6 +382,7 @@ def _create_problems(
     Rows are written set-based (one insert per table), so an import of thousands of
     problems costs a few statements.
     """
+    lock_months(session=session, plants=[ctx.plant])
     counted = {
         month: first_open_month(session=session, plant=ctx.plant, month=month)
         for month in {month_of(r.report.found_on) for r in records if r.shares}
@@ -646,6 +653,7 @@ def _settle(
     escapes: Mapping[str, Sequence[Escape]] | None = None,
 ) -> dict:
     """Store the responsible units, their escapes and the month the problem counts in."""
+    lock_months(session=session, plants=[ctx.plant])
     closed = closed_months(session=session, plant=ctx.plant)
     if problem.counted_month in closed:
         raise NoacError(

@@ -14,12 +14,13 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from operator import itemgetter
 
 import orjson
-from sqlalchemy import String, insert, type_coerce
+from sqlalchemy import Engine, String, insert, type_coerce
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError
@@ -184,8 +185,15 @@ def _compute(
     plants: Sequence[Plant],
     months: Sequence[str],
     schemes: Mapping[int, Scheme] | None,
+    *,
+    apart: bool = False,
 ) -> dict[tuple[int, str], MonthComputation]:
-    """Each of ``months`` of each of ``plants``, by (plant id, month)."""
+    """Each of ``months`` of each of ``plants``, by (plant id, month).
+
+    ``apart``: on PostgreSQL, the penalties are read on a second connection while this one
+    reads the rest, the server working on both at once; only for a close, which holds the
+    months (``lock_months``) and has written nothing yet, so both connections read the same.
+    """
     months = sorted({parse_month(month) for month in months})
     if not months:
         return {}
@@ -202,6 +210,12 @@ def _compute(
     for unit in session.connection().execute(statement).all():
         units[unit.plant_id].append(unit)
         codes[unit.id] = unit.code
+    bind = session.get_bind()
+    pending: Future | None = None
+    if apart and isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        pool = ThreadPoolExecutor(1)
+        pending = pool.submit(_penalties_apart, bind, ids, months, schemes, codes)
+        pool.shutdown(wait=False)  # the read goes on; its thread ends with it
     weights = _weights(session, plants, months, codes)
     complete: dict[int, dict[str, list[FormScore]]] = {}
     for plant_id, forms_of_plant in form_scores(
@@ -212,7 +226,10 @@ def _compute(
             complete[plant_id][f.month].append(f)
     blamed = _blamed(session, ids, months, codes)
     history = _history(session, schemes, months, units, complete, blamed)
-    penalties = _penalties(session, ids, months, schemes, codes)
+    if pending is None:
+        penalties = _penalties(session, ids, months, schemes, codes)
+    else:
+        penalties = pending.result()
     computed = {}
     for plant in plants:
         by_month = complete[plant.id]
@@ -534,6 +551,12 @@ def _penalties(session, ids, months, schemes, codes) -> dict[tuple[int, str], di
     return result
 
 
+def _penalties_apart(engine: Engine, ids, months, schemes, codes) -> dict[tuple[int, str], dict]:
+    """``_penalties`` read on a connection of its own."""
+    with Session(engine) as other:
+        return _penalties(other, ids, months, schemes, codes)
+
+
 def _period(session: Session, plant: Plant, month: str) -> Period | None:
     return session.exec(
         select(Period).where(Period.plant_id == plant.id, Period.month == month)
@@ -596,7 +619,8 @@ def close_months(
                 + ": no plant was closed; close the others without them"
             )
         schemes = active_schemes(session=session, plants=plants)
-        computations = compute_months(session=session, plants=plants, month=month, schemes=schemes)
+        computed = _compute(session, plants, [month], schemes, apart=True)
+        computations = [computed[(plant.id, month)] for plant in plants]
         unit_ids = {
             (plant_id, code): unit_id
             for unit_id, plant_id, code in session.connection()

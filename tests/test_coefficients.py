@@ -19,9 +19,9 @@ from sqlmodel import Session, col, insert, select, update
 from noac.errors import ImportRejected, NoacError
 from noac.exports import coefficients_file
 from noac.importers import import_file
-from noac.models import AuditRecord, SchemeVersion, Score, ScoreHistory
+from noac.models import AuditRecord, MonthResult, SchemeVersion, Score, ScoreHistory
 from noac.scheme import DEFAULT_SCHEME
-from noac.services import coefficients, problems, scoring
+from noac.services import bulk, coefficients, problems, scoring
 from noac.services.masterdata import units_by_code
 from noac.services.periods import next_month
 from noac.services.plants import resolve_plant
@@ -83,6 +83,43 @@ def result(computation, unit):
 
 def compute(session, plant, month="2026-03"):
     return coefficients.compute_month(session=session, plant=plant, month=month)
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_close_stored_by_copy_reads_back_as_one_stored_by_statements(
+    session, engine, plant, monkeypatch
+):
+    """A close of 1,000 units or more is written by ``COPY``: here forced for five units."""
+    form(session, plant, "2026-03", "SHEET", "STORE", 8, delivery=10, service=6, handover=5)
+    form(session, plant, "2026-03", "ASSY", "STORE", 10)
+    coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    coefficients.reopen_month(
+        session=session, plant=plant, month="2026-03", reason="stored again", actor=QUALITY
+    )
+    monkeypatch.setattr(bulk, "COPY_FROM", 1)
+    coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    stored = coefficients.month_results(session=session, plant=plant, month="2026-03")
+    assert stored.run == 2
+    # S = (2 * 76.5 + 1 * 100) / 3 = 84.3333; K = 1 + (84.3333 - 85) / 100 = 0.9933
+    assert result(stored, "STORE").coefficient == 0.9933
+    assert result(stored, "ENG").flags == ["no-scores"]
+    with engine.connect() as connection:
+        runs = [
+            sorted(
+                tuple(row)
+                for row in connection.execute(
+                    select(*(c for c in MonthResult.__table__.c if c.name not in SET_BY_RUN)).where(
+                        MonthResult.run == run
+                    )
+                )
+            )
+            for run in (1, 2)
+        ]
+    assert len(runs[0]) == 5
+    assert runs[0] == runs[1]
+
+
+SET_BY_RUN = ("id", "run", "computed_at")
 
 
 def import_defects(session, tmp_path, text):

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from operator import itemgetter
 
 import orjson
-from sqlalchemy import Engine, String, insert, type_coerce
+from sqlalchemy import Engine, String, type_coerce
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError
@@ -38,7 +38,7 @@ from noac.models import (
 from noac.scheme import Scheme
 from noac.services import audit
 from noac.services.access import Actor, require
-from noac.services.bulk import collector_paused
+from noac.services.bulk import collector_paused, insert_rows
 from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, lock_months, next_month, parse_month
 from noac.services.schemes import active_schemes, record_schemes
@@ -636,8 +636,9 @@ def close_months(
             session.add(period)
         session.flush()
         runs = {plant_id: period.runs for plant_id, period in periods.items()}
-        session.connection().execute(  # one executemany, not the ORM's bulk insert
-            insert(MonthResult.__table__),
+        insert_rows(
+            session,
+            MonthResult.__table__,
             [
                 {
                     "plant_id": plant.id,

@@ -36,13 +36,18 @@ FORMS = [("SHEET", "STORE"), ("QC", "SHEET"), ("ASSY", "QC")]
 MONTHS = ("2026-01", "2026-02")
 
 
+def _import_plant(session):
+    """The plant of ``UNITS`` and ``ROUTINGS``, imported."""
+    for kind, text in (("units", UNITS), ("routings", ROUTINGS)):
+        import_file(
+            actor=SYSTEM, session=session, kind=kind, path=f"{kind}.csv", data=text.encode()
+        )
+    return resolve_plant(session=session, code=None)
+
+
 def test_concurrent_forms_and_rulings(engine):
     with Session(engine, expire_on_commit=False) as session:
-        for kind, text in (("units", UNITS), ("routings", ROUTINGS)):
-            import_file(
-                actor=SYSTEM, session=session, kind=kind, path=f"{kind}.csv", data=text.encode()
-            )
-        plant = resolve_plant(session=session, code=None)
+        plant = _import_plant(session)
         refs = [
             problems.report_problem(
                 session=session,
@@ -162,11 +167,7 @@ HELD = 1.0  # seconds the held side waits for the thread before going on
 
 def _plant_with_a_form(engine):
     with Session(engine, expire_on_commit=False) as session:
-        for kind, text in (("units", UNITS), ("routings", ROUTINGS)):
-            import_file(
-                actor=SYSTEM, session=session, kind=kind, path=f"{kind}.csv", data=text.encode()
-            )
-        plant = resolve_plant(session=session, code=None)
+        plant = _import_plant(session)
         _submit(session, plant, "SHEET", "STORE", 8)
     return plant
 

@@ -148,10 +148,11 @@ def compute_months(
     plants: Sequence[Plant],
     month: str,
     schemes: Mapping[int, Scheme] | None = None,
+    apart: bool = False,
 ) -> list[MonthComputation]:
     """``compute_month`` for each of ``plants`` (scheme by plant id, else each plant's own),
-    reading what the month needs of every plant at once."""
-    computed = _compute(session, plants, [month], schemes)
+    reading what the month needs of every plant at once (``apart``: see ``_compute``)."""
+    computed = _compute(session, plants, [month], schemes, apart=apart)
     return [computed[(plant.id, month)] for plant in plants]
 
 
@@ -619,8 +620,9 @@ def close_months(
                 + ": no plant was closed; close the others without them"
             )
         schemes = active_schemes(session=session, plants=plants)
-        computed = _compute(session, plants, [month], schemes, apart=True)
-        computations = [computed[(plant.id, month)] for plant in plants]
+        computations = compute_months(
+            session=session, plants=plants, month=month, schemes=schemes, apart=True
+        )
         unit_ids = {
             (plant_id, code): unit_id
             for unit_id, plant_id, code in session.connection()

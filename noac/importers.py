@@ -15,7 +15,7 @@ from noac.services import audit, masterdata, problems, relations, routings, scor
 from noac.services.access import Actor, require
 from noac.services.bulk import collector_paused
 from noac.services.masterdata import ImportSummary
-from noac.services.periods import closed_months, lock_months
+from noac.services.periods import lock_closed_months
 from noac.services.plants import plant_for_import, resolve_plant
 from noac.tabular import Table, read_table
 
@@ -111,11 +111,10 @@ def _load_scores(ctx: ImportContext, rows: Table, summary: ImportSummary) -> lis
 
 
 def _load_handovers(ctx: ImportContext, rows: Table, summary: ImportSummary) -> list[RowError]:
-    lock_months(session=ctx.session, plants=[ctx.plant])
     records, errors = relations.validate_handover_rows(
         rows,
         masterdata.units_by_code(session=ctx.session, plant=ctx.plant),
-        closed_months(session=ctx.session, plant=ctx.plant),
+        lock_closed_months(session=ctx.session, plant=ctx.plant),
     )
     if not errors:
         relations.apply_handovers(

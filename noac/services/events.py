@@ -48,7 +48,7 @@ from noac.models import (
 from noac.services import audit
 from noac.services.access import Actor, require
 from noac.services.masterdata import ImportSummary, defect_codes_by_code, units_by_code
-from noac.services.periods import closed_months, lock_months, month_of, next_month
+from noac.services.periods import first_open_month, lock_closed_months, month_of
 from noac.services.plants import plant_for_import
 from noac.services.routings import (
     all_routing_versions,
@@ -842,8 +842,7 @@ def _import(
         source="observed",
     )
     errors += plan_errors
-    lock_months(session=session, plants=[plant])
-    closed = closed_months(session=session, plant=plant)
+    closed = lock_closed_months(session=session, plant=plant)
     moves = handovers(orders)
     for month in sorted({m for m, _, _ in moves} & closed):
         errors.append(
@@ -983,19 +982,15 @@ def _settle_traced(session, plant, made, units, now) -> None:
     """Responsibility taken from the trace (mapping ``responsibility = "traced"``): the
     proposed unit answers for the whole problem, its escapes count, and the problem counts
     in its month (or the first open one)."""
-    lock_months(session=session, plants=[plant])
-    closed = closed_months(session=session, plant=plant)
+    closed = lock_closed_months(session=session, plant=plant)
     for problem, result, _ in made:
         best = result.proposed
         if best is None:
             continue
-        month = month_of(problem.found_on)
-        while month in closed:
-            month = next_month(month)
         problem.status = "accepted"
         problem.responsibility_source = "imported"
         problem.responsibility_set_at = now
-        problem.counted_month = month
+        problem.counted_month = first_open_month(closed, month_of(problem.found_on))
         session.add(
             ProblemResponsibility(problem_id=problem.id, unit_id=units[best.unit].id, share=1.0)
         )

@@ -82,9 +82,19 @@ def lock_months(*, session: Session, plants: Sequence[Plant], exclusive: bool = 
     connection.execute(statement).all()
 
 
-def first_open_month(*, session: Session, plant: Plant, month: str) -> str:
-    """``month`` itself if it is open, else the first open month after it."""
-    closed = closed_months(session=session, plant=plant)
+def lock_closed_months(*, session: Session, plant: Plant) -> set[str]:
+    """``closed_months`` for a write that must land in an open month: the months are taken
+    first (``lock_months``), so they stay as read until the write's transaction ends."""
+    lock_months(session=session, plants=[plant])
+    return closed_months(session=session, plant=plant)
+
+
+def first_open_month(closed: set[str], month: str) -> str:
+    """``month`` itself if it is not among ``closed``, else the first open month after it.
+
+    >>> first_open_month({"2026-01", "2026-02"}, "2026-01")
+    '2026-03'
+    """
     while month in closed:
         month = next_month(month)
     return month

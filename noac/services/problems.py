@@ -48,9 +48,8 @@ from noac.services.access import Actor, require
 from noac.services.bulk import collector_paused, insert_rows
 from noac.services.masterdata import defect_codes_by_code, units_by_code
 from noac.services.periods import (
-    closed_months,
     first_open_month,
-    lock_months,
+    lock_closed_months,
     month_of,
     parse_month,
 )
@@ -382,9 +381,9 @@ def _create_problems(
     Rows are written set-based (one insert per table), so an import of thousands of
     problems costs a few statements.
     """
-    lock_months(session=session, plants=[ctx.plant])
+    closed = lock_closed_months(session=session, plant=ctx.plant)
     counted = {
-        month: first_open_month(session=session, plant=ctx.plant, month=month)
+        month: first_open_month(closed, month)
         for month in {month_of(r.report.found_on) for r in records if r.shares}
     }
     rows: list[dict] = []
@@ -653,8 +652,7 @@ def _settle(
     escapes: Mapping[str, Sequence[Escape]] | None = None,
 ) -> dict:
     """Store the responsible units, their escapes and the month the problem counts in."""
-    lock_months(session=session, plants=[ctx.plant])
-    closed = closed_months(session=session, plant=ctx.plant)
+    closed = lock_closed_months(session=session, plant=ctx.plant)
     if problem.counted_month in closed:
         raise NoacError(
             f"problem {problem.ref} counts in {problem.counted_month}, which is closed:"
@@ -676,9 +674,7 @@ def _settle(
         session.add(ProblemEscape(problem_id=problem.id, unit_id=ctx.units[unit].id, op=op))
     problem.responsibility_source = source
     problem.responsibility_set_at = now
-    problem.counted_month = first_open_month(
-        session=session, plant=ctx.plant, month=month_of(problem.found_on)
-    )
+    problem.counted_month = first_open_month(closed, month_of(problem.found_on))
     return _settled_details(shares, stored, problem.counted_month)
 
 

@@ -40,7 +40,7 @@ from noac.services import audit
 from noac.services.access import Actor, require
 from noac.services.bulk import copies, copy_rows
 from noac.services.masterdata import units_by_code
-from noac.services.periods import closed_months, lock_months, parse_month
+from noac.services.periods import lock_closed_months, parse_month
 from noac.services.routings import plant_supply_graphs
 from noac.services.schemes import active_scheme
 from noac.tabular import Table
@@ -165,8 +165,7 @@ class ScoringRules:
         self.units = units_by_code(session=self.session, plant=self.plant)
         self.unit_ids = {code: unit.id for code, unit in self.units.items()}
         self.scheme = active_scheme(session=self.session, plant=self.plant)
-        lock_months(session=self.session, plants=[self.plant])
-        self.closed = closed_months(session=self.session, plant=self.plant)
+        self.closed = lock_closed_months(session=self.session, plant=self.plant)
 
     def _load_weights(self, months: Iterable[str]) -> None:
         missing = [month for month in months if month not in self._weights]

@@ -227,7 +227,8 @@ def test_sections_read_the_problems_on_the_edges_of_their_days(tmp_path, session
 
 def test_exposure_of_a_closed_month_shows_a_problem_closed_since(session, plant):
     """A closed month's exposure lists what the close stored, with each problem as it is now,
-    even one closed since on a day before the month's end."""
+    even one whose closing date was put before the month's end (as a verification could be
+    dated before such dates were refused)."""
     coefficients.close_month(session=session, plant=plant, month=MONTH, actor=QUALITY, today=TODAY)
     store = supervisor(plant, "STORE")
     problems.plan_action(
@@ -247,15 +248,23 @@ def test_exposure_of_a_closed_month_shows_a_problem_closed_since(session, plant)
         effective=True,
         note="lots clean since",
         actor=QUALITY,
-        on=date(2026, 3, 25),
+        on=date(2026, 4, 2),
     )
-    actions = dashboard.actions(session=session, plant=plant, month=MONTH, today=TODAY)
-    assert sorted(a.ref for a in actions.open) == ["B", "D"]
-    assert [(r.ref, r.unit, r.found_on, r.status) for r in actions.exposure] == [
+    exposed = [
         ("A", "SHEET", "2026-03-05", "closed"),
         ("A", "STORE", "2026-03-05", "closed"),
         ("D", "SHEET", "2026-01-10", "closed"),
     ]
+    actions = dashboard.actions(session=session, plant=plant, month=MONTH, today=TODAY)
+    assert sorted(a.ref for a in actions.open) == ["A", "B", "D"]
+    assert [(r.ref, r.unit, r.found_on, r.status) for r in actions.exposure] == exposed
+    problem = problems.get_problem(session=session, plant=plant, ref="A")
+    problem.closed_on = date(2026, 3, 25)
+    session.add(problem)
+    session.commit()
+    actions = dashboard.actions(session=session, plant=plant, month=MONTH, today=TODAY)
+    assert sorted(a.ref for a in actions.open) == ["B", "D"]
+    assert [(r.ref, r.unit, r.found_on, r.status) for r in actions.exposure] == exposed
 
 
 def test_closed_month_reads_the_stored_results_and_the_stamp_moves(session, plant):

@@ -223,6 +223,97 @@ def test_overdue_means_deadline_passed_and_not_closed_by_then(session, plant):
     assert overdue(date(2026, 5, 1)) == [problem.ref]
 
 
+def _ruled_with_action(session, plant, deadline):
+    problem, _ = report(session, plant)
+    problems.rule_problem(
+        session=session,
+        plant=plant,
+        ref=problem.ref,
+        shares="STORE",
+        reason="r",
+        actor=QUALITY,
+        deadline=deadline,
+    )
+    problems.plan_action(
+        session=session,
+        plant=plant,
+        ref=problem.ref,
+        owner="STORE",
+        root_cause="plates stored uncovered",
+        actions="covered racks",
+        actor=supervisor(plant, "STORE"),
+    )
+    return problem.ref
+
+
+def test_only_the_quality_department_moves_a_deadline_later(engine, session, plant):
+    ref = _ruled_with_action(session, plant, date(2026, 4, 30))
+    store = supervisor(plant, "STORE")
+    plan = {"owner": "STORE", "root_cause": "c", "actions": "a"}
+    before = snapshot(engine)
+    with pytest.raises(
+        NoacError,
+        match="deadline of .* is 2026-04-30: only the quality department can move it later"
+        " \\(asked for 2026-05-31\\)",
+    ):
+        problems.plan_action(
+            session=session, plant=plant, ref=ref, actor=store, deadline=date(2026, 5, 31), **plan
+        )
+    assert snapshot(engine) == before
+    problems.plan_action(
+        session=session, plant=plant, ref=ref, actor=store, deadline=date(2026, 4, 15), **plan
+    )
+    assert detail(session, plant, ref).deadline == "2026-04-15"
+    problems.plan_action(
+        session=session, plant=plant, ref=ref, actor=QUALITY, deadline=date(2026, 6, 15), **plan
+    )
+    assert detail(session, plant, ref).deadline == "2026-06-15"
+
+
+def _close(session, plant, *months):
+    for month in months:
+        session.add(
+            Period(plant_id=plant.id, month=month, closed_at=datetime.now(UTC), closed_by="q")
+        )
+    session.commit()
+
+
+def _verify(session, plant, ref, on):
+    problems.verify_problem(
+        session=session, plant=plant, ref=ref, effective=True, note="clean", actor=QUALITY, on=on
+    )
+
+
+def test_a_closing_date_cannot_undo_a_closed_months_overdue(engine, session, plant):
+    ref = _ruled_with_action(session, plant, date(2026, 4, 30))
+    problems.request_verification(
+        session=session, plant=plant, ref=ref, actor=supervisor(plant, "STORE")
+    )
+    _close(session, plant, "2026-04", "2026-05")
+    before = snapshot(engine)
+    # overdue at the end of April (the deadline is its last day) and of May: closed in May,
+    # it would no longer be overdue at the end of May
+    with pytest.raises(
+        NoacError,
+        match="overdue at the end of 2026-05, which is closed: a closing date of 2026-05-20"
+        " would change that month's figures; date it after 2026-05-31, or reopen 2026-05 first",
+    ):
+        _verify(session, plant, ref, date(2026, 5, 20))
+    assert snapshot(engine) == before
+    _verify(session, plant, ref, date(2026, 6, 1))
+    assert detail(session, plant, ref).closed_on == "2026-06-01"
+
+
+def test_a_closing_date_in_a_closed_month_that_changes_nothing_is_kept(session, plant):
+    ref = _ruled_with_action(session, plant, date(2026, 7, 31))
+    problems.request_verification(
+        session=session, plant=plant, ref=ref, actor=supervisor(plant, "STORE")
+    )
+    _close(session, plant, "2026-04", "2026-05")
+    _verify(session, plant, ref, date(2026, 5, 20))
+    assert detail(session, plant, ref).closed_on == "2026-05-20"
+
+
 def test_problems_listed_by_open_status_and_by_unit(session, plant):
     """A unit's problems: found there, proposed to it or with a share of it; open: any
     status but closed."""
@@ -322,19 +413,12 @@ def test_bad_reports_are_refused_and_write_nothing(engine, session, plant, field
 
 def test_ruling_after_the_month_closed_counts_in_the_first_open_month(session, plant):
     problem, _ = report(session, plant)
-    for month in ("2026-03", "2026-04"):
-        session.add(
-            Period(plant_id=plant.id, month=month, closed_at=datetime.now(UTC), closed_by="q")
-        )
-    session.commit()
+    _close(session, plant, "2026-03", "2026-04")
     problems.rule_problem(
         session=session, plant=plant, ref=problem.ref, shares="STORE", reason="r", actor=QUALITY
     )
     assert detail(session, plant, problem.ref).counted_month == "2026-05"
-    session.add(
-        Period(plant_id=plant.id, month="2026-05", closed_at=datetime.now(UTC), closed_by="q")
-    )
-    session.commit()
+    _close(session, plant, "2026-05")
     with pytest.raises(NoacError, match="counts in 2026-05, which is closed"):
         problems.rule_problem(
             session=session, plant=plant, ref=problem.ref, shares="SHEET", reason="r", actor=QUALITY

@@ -186,8 +186,9 @@ STRINGS = {
     "mine.actions": ("Corrective actions", "纠正措施"),
     "mine.deadline": ("Deadline", "完成期限"),
     "mine.deadline_help": (
-        "The deadline set by the ruling, unless you change it.",
-        "默认为裁定时设定的期限。",
+        "The deadline set by the ruling. You may bring it earlier; only the quality"
+        " department can move it later.",
+        "默认为裁定时设定的期限。可以提前；推迟只能由质量部门决定。",
     ),
     "mine.plan": ("Save the corrective action", "保存纠正措施"),
     "mine.planned": (

@@ -946,6 +946,11 @@ def plan_action(
     deadline = deadline or problem.deadline
     if deadline is None:
         raise NoacError("a corrective action needs a deadline")
+    if problem.deadline is not None and deadline > problem.deadline and actor.role != "quality":
+        raise NoacError(
+            f"the deadline of {ref} is {problem.deadline}: only the quality department can"
+            f" move it later (asked for {deadline})"
+        )
     parsed_milestones = _parse_milestones(milestones)
     unit = units_by_code(session=session, plant=plant)[owner]
     action = session.get(CorrectiveAction, problem.id) or CorrectiveAction(
@@ -1020,6 +1025,18 @@ def verify_problem(
     on = on or date.today()
     if on > date.today():
         raise NoacError(f"{on} is in the future")
+    if effective:
+        closed = lock_closed_months(session=session, plant=plant)
+        changed = overdue_months(problem.deadline, None, closed) - overdue_months(
+            problem.deadline, on, closed
+        )
+        if changed:
+            last = max(changed)
+            raise NoacError(
+                f"problem {ref} was overdue at the end of {last}, which is closed: a closing"
+                f" date of {on} would change that month's figures; date it after"
+                f" {month_days(last)[1]}, or reopen {last} first"
+            )
     action = session.get(CorrectiveAction, problem.id)
     assert action is not None
     action.verified_at = _now()
@@ -1034,6 +1051,23 @@ def verify_problem(
         problem.status = "action"
         _event(session, problem, actor, "verified-not-effective", note)
     return _finish(session, problem, actor, "verify", before, note)
+
+
+def overdue_months(deadline: date | None, closed_on: date | None, months: set[str]) -> set[str]:
+    """The ``months`` at whose end a problem was overdue as the close counts it: its deadline
+    on or before the month's last day, and not closed by then.
+
+    >>> months = {"2026-01", "2026-02", "2026-03"}
+    >>> sorted(overdue_months(date(2026, 1, 31), date(2026, 3, 5), months))
+    ['2026-01', '2026-02']
+    """
+    return {
+        month
+        for month in months
+        if deadline is not None
+        and deadline <= (last := month_days(month)[1])
+        and (closed_on is None or closed_on > last)
+    }
 
 
 def is_overdue(deadline: date | None, closed_on: date | None, as_of: date) -> bool:

@@ -203,47 +203,44 @@ def test_full_workflow_dispute_split_ruling_action_verification(session, plant):
         )
 
 
-def test_overdue_means_deadline_passed_and_not_closed_by_then(session, plant):
+def _ruled(session, plant, shares, deadline):
+    """A problem reported and ruled on ``shares`` with ``deadline``; its ref."""
     problem, _ = report(session, plant)
     problems.rule_problem(
         session=session,
         plant=plant,
         ref=problem.ref,
-        shares="SHEET",
+        shares=shares,
         reason="r",
         actor=QUALITY,
-        deadline=date(2026, 4, 30),
+        deadline=deadline,
     )
+    return problem.ref
+
+
+def test_overdue_means_deadline_passed_and_not_closed_by_then(session, plant):
+    ref = _ruled(session, plant, "SHEET", date(2026, 4, 30))
 
     def overdue(as_of):
         found = problems.list_problems(session=session, plant=plant, status="overdue", as_of=as_of)
         return [p.ref for p in found]
 
     assert overdue(date(2026, 4, 30)) == []
-    assert overdue(date(2026, 5, 1)) == [problem.ref]
+    assert overdue(date(2026, 5, 1)) == [ref]
 
 
 def _ruled_with_action(session, plant, deadline):
-    problem, _ = report(session, plant)
-    problems.rule_problem(
-        session=session,
-        plant=plant,
-        ref=problem.ref,
-        shares="STORE",
-        reason="r",
-        actor=QUALITY,
-        deadline=deadline,
-    )
+    ref = _ruled(session, plant, "STORE", deadline)
     problems.plan_action(
         session=session,
         plant=plant,
-        ref=problem.ref,
+        ref=ref,
         owner="STORE",
         root_cause="plates stored uncovered",
         actions="covered racks",
         actor=supervisor(plant, "STORE"),
     )
-    return problem.ref
+    return ref
 
 
 def test_only_the_quality_department_moves_a_deadline_later(engine, session, plant):

@@ -230,6 +230,22 @@ CASES = {
         ),
         "quality_problem",
     ),
+    "move a deadline later": (
+        "move-deadline",
+        "SHEET",
+        lambda s, p: new_problem(s, p, "ruled"),
+        lambda s, p, a, ref: problems.plan_action(
+            session=s,
+            plant=p,
+            ref=ref,
+            owner="SHEET",
+            root_cause="c",
+            actions="a",
+            actor=a,
+            deadline=date(2026, 5, 31),
+        ),
+        "quality_problem",
+    ),
     "request verification": (
         "request-verification",
         "SHEET",

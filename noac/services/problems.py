@@ -946,11 +946,8 @@ def plan_action(
     deadline = deadline or problem.deadline
     if deadline is None:
         raise NoacError("a corrective action needs a deadline")
-    if problem.deadline is not None and deadline > problem.deadline and actor.role != "quality":
-        raise NoacError(
-            f"the deadline of {ref} is {problem.deadline}: only the quality department can"
-            f" move it later (asked for {deadline})"
-        )
+    if problem.deadline is not None and deadline > problem.deadline:
+        require(actor, "move-deadline", plant_id=plant.id)
     parsed_milestones = _parse_milestones(milestones)
     unit = units_by_code(session=session, plant=plant)[owner]
     action = session.get(CorrectiveAction, problem.id) or CorrectiveAction(

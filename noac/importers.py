@@ -90,7 +90,11 @@ def _load_defects(ctx: ImportContext, rows: Table, summary: ImportSummary) -> li
         session=ctx.session, plant=ctx.plant, refs={row["id"] for row in rows}
     )
     records, errors, summary.unchanged = problems.validate_defect_rows(
-        rows, tracing, date.today(), stored
+        rows,
+        tracing,
+        date.today(),
+        stored,
+        lock_closed_months(session=ctx.session, plant=ctx.plant),
     )
     if not errors:
         problems.apply_defect_records(

@@ -10,8 +10,9 @@ from noac.errors import ImportRejected
 from noac.importers import import_file
 from noac.models import Period, ProblemEvent, QualityProblem
 from noac.services import bulk, problems
+from noac.services.coefficients import reopen_month
 from noac.services.plants import resolve_plant
-from tests.conftest import DATA, SYSTEM, snapshot, write_csv
+from tests.conftest import DATA, QUALITY, SYSTEM, snapshot, write_csv
 
 AERO = DATA / "demo" / "aerospace"
 
@@ -118,6 +119,43 @@ def test_imported_history_is_in_order_and_counts_in_the_first_open_month(tmp_pat
     found = problems.problem_detail(session=session, plant=plant, ref="Q-2")
     assert [h["action"] for h in found.history] == ["reported", "traced"]
     assert found.counted_month is None
+
+
+def test_history_overdue_in_a_closed_month_is_refused_until_it_is_reopened(
+    tmp_path, engine, session, plant
+):
+    session.add(Period(plant_id=plant.id, month="2026-03", closed_at=datetime.now(UTC)))
+    session.commit()
+    before = snapshot(engine)
+    path = write_csv(
+        tmp_path / "late.csv",
+        """
+id,date,found_at,part,op,code,severity,qty,description,responsible,deadline,closed_on
+L-1,2026-02-10,ASSY,BP-100,60,PIT-FACE,minor,1,open past a March deadline,STORE,2026-03-20,
+L-2,2026-02-10,ASSY,BP-100,60,PIT-FACE,minor,1,closed in time,STORE,2026-03-20,2026-03-25
+L-3,2026-02-10,ASSY,BP-100,60,PIT-FACE,minor,1,closed after March,STORE,2026-03-31,2026-04-03
+L-4,2026-02-10,ASSY,BP-100,60,PIT-FACE,minor,1,due in April,STORE,2026-04-10,
+L-5,2026-02-10,ASSY,BP-100,60,PIT-FACE,minor,1,nobody responsible yet,,2026-03-20,
+""",
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="defects", path=path)
+    reason = (
+        "the problem would be overdue at the end of 2026-03, which is closed:"
+        " reopen 2026-03 first, or give a deadline after 2026-03-31"
+    )
+    assert [(e.row, e.column, e.reason) for e in excinfo.value.errors] == [
+        (2, "deadline", reason),
+        (4, "deadline", reason),
+    ]
+    assert snapshot(engine) == before
+    reopen_month(session=session, plant=plant, month="2026-03", reason="history", actor=QUALITY)
+    session.commit()
+    assert import_file(actor=SYSTEM, session=session, kind="defects", path=path).created == 5
+    overdue = problems.list_problems(
+        session=session, plant=plant, status="overdue", as_of=date(2026, 4, 1)
+    )
+    assert [p.ref for p in overdue] == ["L-1", "L-3", "L-5"]
 
 
 def test_a_large_file_is_imported_in_bulk_with_every_problem_traced(

@@ -1394,9 +1394,13 @@ class DefectRecord:
 
 @collector_paused()
 def validate_defect_rows(
-    rows: Sequence[Row], ctx: PlantTracing, today: date, stored: Mapping[str, tuple]
+    rows: Sequence[Row],
+    ctx: PlantTracing,
+    today: date,
+    stored: Mapping[str, tuple],
+    closed: set[str],
 ) -> tuple[list[DefectRecord], list[RowError], int]:
-    """Check the rows of a defects file.
+    """Check the rows of a defects file against the plant's ``closed`` months.
 
     Returns the records to create, every error, and how many rows are
     problems already stored with the same values (a re-import).
@@ -1466,6 +1470,15 @@ def validate_defect_rows(
                 row_errors.append(("closed_on", f"{closed_on} is before the date found {found_on}"))
             if not row["responsible"]:
                 row_errors.append(("closed_on", "a closed problem needs its responsible unit(s)"))
+        if shares and (late := overdue_months(dates["deadline"], closed_on, closed)):
+            last = max(late)
+            row_errors.append(
+                (
+                    "deadline",
+                    f"the problem would be overdue at the end of {last}, which is closed:"
+                    f" reopen {last} first, or give a deadline after {month_days(last)[1]}",
+                )
+            )
         if ref in stored and not row_errors:
             if stored[ref] != _identity(report):
                 row_errors.append(

@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import col, select
 
-from noac.errors import ImportRejected
+from noac.errors import ImportRejected, NoacError
 from noac.importers import import_file
 from noac.models import Period, ProblemEvent, QualityProblem
 from noac.services import bulk, problems
 from noac.services.coefficients import reopen_month
 from noac.services.plants import resolve_plant
-from tests.conftest import DATA, QUALITY, SYSTEM, snapshot, write_csv
+from tests.conftest import DATA, QUALITY, SYSTEM, snapshot, supervisor, write_csv
 
 AERO = DATA / "demo" / "aerospace"
 
@@ -156,6 +156,27 @@ L-5,2026-02-10,ASSY,BP-100,60,PIT-FACE,minor,1,nobody responsible yet,,2026-03-2
         session=session, plant=plant, status="overdue", as_of=date(2026, 4, 1)
     )
     assert [p.ref for p in overdue] == ["L-1", "L-3", "L-5"]
+
+
+def test_a_problem_imported_without_responsibility_is_not_settled_overdue_in_a_closed_month(
+    tmp_path, engine, session, plant
+):
+    path = write_csv(
+        tmp_path / "open.csv",
+        """
+id,date,found_at,part,op,code,severity,qty,description,responsible,deadline,closed_on
+L-5,2026-02-10,ASSY,BP-100,60,PIT-FACE,minor,1,nobody responsible yet,,2026-03-20,
+""",
+    )
+    import_file(actor=SYSTEM, session=session, kind="defects", path=path)
+    session.add(Period(plant_id=plant.id, month="2026-03", closed_at=datetime.now(UTC)))
+    session.commit()
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match="would be overdue for SHEET at the end of 2026-03"):
+        problems.accept_problem(
+            session=session, plant=plant, ref="L-5", actor=supervisor(plant, "SHEET")
+        )
+    assert snapshot(engine) == before
 
 
 def test_a_large_file_is_imported_in_bulk_with_every_problem_traced(

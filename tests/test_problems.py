@@ -310,6 +310,75 @@ def test_a_closing_date_in_a_closed_month_that_changes_nothing_is_kept(session, 
     assert detail(session, plant, ref).closed_on == "2026-05-20"
 
 
+def test_no_deadline_makes_a_problem_overdue_in_a_closed_month(engine, session, plant):
+    problem, _ = report(session, plant)
+    _close(session, plant, "2026-03", "2026-04")
+    before = snapshot(engine)
+    with pytest.raises(
+        NoacError,
+        match="would be overdue for STORE at the end of 2026-04 \\(deadline 2026-04-20\\),"
+        " which is closed: give a deadline after 2026-04-30, or reopen 2026-04 first",
+    ):
+        problems.rule_problem(
+            session=session,
+            plant=plant,
+            ref=problem.ref,
+            shares="STORE",
+            reason="r",
+            actor=QUALITY,
+            deadline=date(2026, 4, 20),
+        )
+    assert snapshot(engine) == before
+    problems.rule_problem(
+        session=session,
+        plant=plant,
+        ref=problem.ref,
+        shares="STORE",
+        reason="r",
+        actor=QUALITY,
+        deadline=date(2026, 5, 15),
+    )
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match="at the end of 2026-04 \\(deadline 2026-04-25\\)"):
+        problems.plan_action(
+            session=session,
+            plant=plant,
+            ref=problem.ref,
+            owner="STORE",
+            root_cause="c",
+            actions="a",
+            actor=supervisor(plant, "STORE"),
+            deadline=date(2026, 4, 25),
+        )
+    assert snapshot(engine) == before
+
+
+def test_a_closed_months_overdue_points_stay_with_their_units(engine, session, plant):
+    # counted in March, still open; overdue at the end of April, closed first
+    ref = _ruled(session, plant, "STORE", date(2026, 3, 20))
+    _close(session, plant, "2026-04")
+    before = snapshot(engine)
+    with pytest.raises(
+        NoacError,
+        match="would be overdue for SHEET at the end of 2026-04 \\(deadline 2026-03-20\\)",
+    ):
+        problems.rule_problem(
+            session=session, plant=plant, ref=ref, shares="SHEET", reason="r", actor=QUALITY
+        )
+    assert snapshot(engine) == before
+    # a deadline moved later takes the overdue points away, and holds from then on
+    problems.rule_problem(
+        session=session,
+        plant=plant,
+        ref=ref,
+        shares="SHEET",
+        reason="r",
+        actor=QUALITY,
+        deadline=date(2026, 5, 31),
+    )
+    assert detail(session, plant, ref).responsible == {"SHEET": 1.0}
+
+
 def test_problems_listed_by_open_status_and_by_unit(session, plant):
     """A unit's problems: found there, proposed to it or with a share of it; open: any
     status but closed."""

@@ -649,15 +649,18 @@ def _settle(
     shares: Mapping[str, float],
     source: str,
     now: datetime,
+    deadline: date | None,
     escapes: Mapping[str, Sequence[Escape]] | None = None,
 ) -> dict:
-    """Store the responsible units, their escapes and the month the problem counts in."""
+    """Store the responsible units, their escapes and the month the problem counts in; the
+    problem is to have ``deadline`` from then on."""
     closed = lock_closed_months(session=session, plant=ctx.plant)
     if problem.counted_month in closed:
         raise NoacError(
             f"problem {problem.ref} counts in {problem.counted_month}, which is closed:"
             " reopen that month to change its responsibility"
         )
+    _refuse_closed_overdue(session, problem, closed, shares, deadline)
     if escapes is None:
         escapes = {unit: ctx.unit_escapes(problem, unit) for unit in shares}
     session.exec(
@@ -800,6 +803,7 @@ def accept_problem(
         {unit: 1.0},
         "accepted",
         _now(),
+        problem.deadline,
         escapes={unit: proposed.escapes if proposed else ()},
     )
     problem.status = "accepted"
@@ -893,7 +897,7 @@ def rule_problem(
     if not reason:
         raise NoacError("a ruling needs a reason")
     parsed_milestones = _parse_milestones(milestones)
-    details = _settle(session, ctx, problem, shares, "ruled", _now())
+    details = _settle(session, ctx, problem, shares, "ruled", _now(), deadline or problem.deadline)
     if deadline is not None:
         problem.deadline = deadline
         details["deadline"] = deadline.isoformat()
@@ -948,6 +952,13 @@ def plan_action(
         raise NoacError("a corrective action needs a deadline")
     if problem.deadline is not None and deadline > problem.deadline:
         require(actor, "move-deadline", plant_id=plant.id)
+    _refuse_closed_overdue(
+        session,
+        problem,
+        lock_closed_months(session=session, plant=plant),
+        responsible,
+        deadline,
+    )
     parsed_milestones = _parse_milestones(milestones)
     unit = units_by_code(session=session, plant=plant)[owner]
     action = session.get(CorrectiveAction, problem.id) or CorrectiveAction(
@@ -1048,6 +1059,31 @@ def verify_problem(
         problem.status = "action"
         _event(session, problem, actor, "verified-not-effective", note)
     return _finish(session, problem, actor, "verify", before, note)
+
+
+def _refuse_closed_overdue(
+    session: Session,
+    problem: QualityProblem,
+    closed: set[str],
+    shares: Mapping[str, float],
+    deadline: date | None,
+) -> None:
+    """Refuse a step after which ``problem``, with the responsible ``shares`` and ``deadline``,
+    would be overdue at the end of a ``closed`` month where it was not, or overdue there for
+    other units: that month's figures cannot change until it is reopened. A deadline moved
+    later only takes overdue points away, and holds from then on."""
+    was = responsible_units(session=session, problem=problem)
+    before = overdue_months(problem.deadline, problem.closed_on, closed) if was else set()
+    after = overdue_months(deadline, problem.closed_on, closed) if shares else set()
+    changed = sorted(after - before if dict(shares) == was else after)
+    if changed:
+        months = ", ".join(changed)
+        raise NoacError(
+            f"problem {problem.ref} would be overdue for {', '.join(sorted(shares))} at the end"
+            f" of {months} (deadline {deadline}), {'which is' if len(changed) == 1 else 'all'}"
+            f" closed: give a deadline after {month_days(changed[-1])[1]}, or reopen {months}"
+            " first"
+        )
 
 
 def overdue_months(deadline: date | None, closed_on: date | None, months: set[str]) -> set[str]:

@@ -499,19 +499,22 @@ def problems_report(
             lot=lot,
             ref=ref,
         )
+        evidence = []
         for path in attach or []:
             if not path.is_file():
                 raise NoacError(f"cannot read attachment {path}")
+            evidence.append((path.name, path.read_bytes()))
+            problems.check_attachment(*evidence[-1])
         problem, result = problems.report_problem(
             session=session, plant=the_plant, report=report, actor=_actor(ctx, session)
         )
-        for path in attach or []:
+        for filename, content in evidence:
             problems.add_attachment(
                 session=session,
                 plant=the_plant,
                 ref=problem.ref,
-                filename=path.name,
-                content=path.read_bytes(),
+                filename=filename,
+                content=content,
                 actor=_actor(ctx, session),
             )
         typer.echo(f"reported {problem.ref}")

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from noac.cli import app
-from tests.conftest import DATA, write_csv
+from tests.conftest import DATA, snapshot, write_csv
 
 runner = CliRunner()
 AERO = DATA / "demo" / "aerospace"
@@ -190,3 +190,13 @@ def test_bad_input_is_explained(db, args, message):
     result = noac(db, *args)
     assert result.exit_code == 1
     assert message in result.output
+
+
+def test_a_report_with_evidence_that_cannot_be_kept_stores_nothing(db, engine, tmp_path):
+    empty = tmp_path / "pits.jpg"
+    empty.write_bytes(b"")
+    before = snapshot(engine)
+    args = ("problems", "report", "--found-at", "ASSY", "--part", "BP-100", "--severity", "minor")
+    result = noac(db, *args, "--qty", "1", "--attach", empty, user="ann")
+    assert (result.exit_code, result.output) == (1, "error: attachment 'pits.jpg' is empty\n")
+    assert snapshot(engine) == before

@@ -1108,6 +1108,16 @@ def is_overdue(deadline: date | None, closed_on: date | None, as_of: date) -> bo
     return deadline is not None and deadline < as_of and (closed_on is None or closed_on > as_of)
 
 
+def check_attachment(filename: str, content: bytes) -> None:
+    """Refuse a piece of evidence that cannot be kept: empty, or over the size limit."""
+    if not content:
+        raise NoacError(f"attachment '{filename}' is empty")
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise NoacError(
+            f"attachment '{filename}' is {len(content)} bytes; the limit is {MAX_ATTACHMENT_BYTES}"
+        )
+
+
 @_refuse_conflicts
 def add_attachment(
     *,
@@ -1129,12 +1139,7 @@ def add_attachment(
     if problem.proposed_unit_id:
         involved.add(ctx.unit_codes[problem.proposed_unit_id])
     require(actor, "attach-evidence", plant_id=plant.id, units=tuple(sorted(involved)))
-    if not content:
-        raise NoacError(f"attachment '{filename}' is empty")
-    if len(content) > MAX_ATTACHMENT_BYTES:
-        raise NoacError(
-            f"attachment '{filename}' is {len(content)} bytes; the limit is {MAX_ATTACHMENT_BYTES}"
-        )
+    check_attachment(filename, content)
     attachment = Attachment(
         problem_id=problem.id,
         filename=filename[:255] or "attachment",

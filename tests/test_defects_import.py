@@ -100,6 +100,48 @@ Q-10,2026-03-10,ASSY,BP-100,77,X,bad,1,,,2026-13-01,2026-03-11
     assert snapshot(engine) == before
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("pits,", "pits and dents,"),
+        ("STORE:0.6;SHEET", "STORE"),
+        ("2026-04-30", "2026-04-28"),
+        (",2026-04-20,", ",,"),
+        (",1500", ","),
+    ],
+    ids=["description", "responsible", "deadline", "closed_on", "cost"],
+)
+def test_a_stored_problem_imported_again_with_other_values_is_refused(
+    tmp_path, engine, session, plant, old, new
+):
+    import_file(
+        actor=SYSTEM, session=session, kind="defects", path=write_csv(tmp_path / "ok.csv", GOOD)
+    )
+    before = snapshot(engine)
+    header, first = GOOD.strip().splitlines()[:2]
+    path = write_csv(tmp_path / "changed.csv", f"{header}\n{first.replace(old, new)}")
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="defects", path=path)
+    assert [(e.row, e.column) for e in excinfo.value.errors] == [(2, "id")]
+    assert snapshot(engine) == before
+
+
+def test_the_same_file_is_unchanged_after_the_problems_moved_on(tmp_path, session, plant):
+    path = write_csv(tmp_path / "defects.csv", GOOD)
+    import_file(actor=SYSTEM, session=session, kind="defects", path=path)
+    problems.rule_problem(
+        session=session,
+        plant=plant,
+        ref="Q-3",
+        shares="SURF",
+        reason="plating",
+        actor=QUALITY,
+        deadline=date(2026, 6, 30),
+    )
+    again = import_file(actor=SYSTEM, session=session, kind="defects", path=path)
+    assert (again.created, again.unchanged) == (0, 3)
+
+
 def test_imported_history_is_in_order_and_counts_in_the_first_open_month(tmp_path, session, plant):
     session.add(Period(plant_id=plant.id, month="2026-03", closed_at=datetime.now(UTC)))
     session.commit()

@@ -444,7 +444,13 @@ def _create_problems(
         note, details = explained[id(result)]
         events += [
             _event_row(
-                problem_id, "proposed", actor, "reported", record.report.description, at=now
+                problem_id,
+                "proposed",
+                actor,
+                "reported",
+                record.report.description,
+                {"reported_with": _brought(record.shares, record.deadline, record.closed_on)},
+                at=now,
             ),
             _event_row(problem_id, "proposed", actor, "traced", note, details, at=now),
         ]
@@ -1386,8 +1392,20 @@ def problem_detail(*, session: Session, plant: Plant, ref: str) -> ProblemSummar
     return summary
 
 
-def _identity(report: ProblemReport) -> tuple:
-    """The fields that say whether an imported row is a problem already stored."""
+def _brought(shares: Mapping[str, float], deadline: date | None, closed_on: date | None) -> dict:
+    """The responsibility, deadline and closure a report or an imported row brought, as its
+    "reported" step keeps them: later steps change the problem, not what it came with."""
+    return {
+        "responsible": dict(sorted(shares.items())),
+        "deadline": deadline.isoformat() if deadline else None,
+        "closed_on": closed_on.isoformat() if closed_on else None,
+    }
+
+
+def _identity(record: DefectRecord) -> tuple:
+    """The values that say whether an imported row is a problem already stored: the report's
+    own, and what it brought (``_brought``)."""
+    report = record.report
     return (
         report.found_on,
         report.found_at,
@@ -1396,7 +1414,18 @@ def _identity(report: ProblemReport) -> tuple:
         report.defect_code or None,
         report.severity,
         report.quantity,
+        report.description,
+        report.disposition or None,
+        report.cost,
+        report.lot or None,
+        _brought(record.shares, record.deadline, record.closed_on),
     )
+
+
+def _same_problem(stored: tuple, imported: tuple) -> bool:
+    """Whether an imported row's identity is the stored one's; a problem whose "reported" step
+    kept nothing of what it brought is compared on the report's own values."""
+    return stored == imported if stored[-1] is not None else stored[:-1] == imported[:-1]
 
 
 def stored_identities(*, session: Session, plant: Plant, refs: Collection[str]) -> dict[str, tuple]:
@@ -1412,15 +1441,28 @@ def stored_identities(*, session: Session, plant: Plant, refs: Collection[str]) 
             QualityProblem.defect_code,
             QualityProblem.severity,
             QualityProblem.quantity,
+            QualityProblem.description,
+            QualityProblem.disposition,
+            QualityProblem.cost,
+            QualityProblem.lot,
+            ProblemEvent.details,
         )
         .join(Part, col(Part.id) == QualityProblem.part_id)
         .join(found_at, col(found_at.id) == QualityProblem.found_at_unit_id)
+        .outerjoin(
+            ProblemEvent,
+            (col(ProblemEvent.problem_id) == QualityProblem.id)
+            & (col(ProblemEvent.action) == "reported"),
+        )
         .where(QualityProblem.plant_id == plant.id)
     )
     identities: dict[str, tuple] = {}
     for batch in _batches(sorted(refs)):
-        for ref, *identity in session.exec(statement.where(col(QualityProblem.ref).in_(batch))):
-            identities[ref] = tuple(identity)
+        for ref, *identity, details in session.exec(
+            statement.where(col(QualityProblem.ref).in_(batch))
+        ):
+            brought = json.loads(details).get("reported_with") if details else None
+            identities[ref] = (*identity, brought)
     return identities
 
 
@@ -1520,8 +1562,9 @@ def validate_defect_rows(
                     f" reopen {last} first, or give a deadline after {month_days(last)[1]}",
                 )
             )
+        record = DefectRecord(report, view, shares, dates["deadline"], closed_on)
         if ref in stored and not row_errors:
-            if stored[ref] != _identity(report):
+            if not _same_problem(stored[ref], _identity(record)):
                 row_errors.append(
                     (
                         "id",
@@ -1533,7 +1576,7 @@ def validate_defect_rows(
                 unchanged += 1
                 continue
         errors += [RowError(row.number, column, reason) for column, reason in row_errors]
-        records.append(DefectRecord(report, view, shares, dates["deadline"], closed_on))
+        records.append(record)
     return records, errors, unchanged
 
 

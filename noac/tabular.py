@@ -14,6 +14,7 @@ import openpyxl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
+from openpyxl.utils import get_column_letter
 
 from noac.errors import ImportRejected, RowError
 
@@ -86,7 +87,9 @@ def split_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
 
 
-def _cell_text(value: object) -> str:
+def _cell_text(value: object, number_format: str = "") -> str:
+    """A spreadsheet cell as the text a CSV file would hold: a date formatted without its day
+    (``yyyy-mm``, ``mmm yy``) as the month it shows."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -94,7 +97,11 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+        if value.time() != datetime.min.time():
+            return str(value)
+        if value.day == 1 and "d" not in number_format.lower() and "y" in number_format.lower():
+            return value.strftime("%Y-%m")
+        return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
@@ -104,26 +111,67 @@ def _read_csv(data: bytes, source: str) -> list[list[str]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
         raise ImportRejected(
-            source, [RowError(None, "", f"the file is not UTF-8 text (byte {exc.start})")]
+            source,
+            [
+                RowError(
+                    line,
+                    "",
+                    f"the file is not UTF-8 text (byte {exc.start}): save it as CSV UTF-8",
+                )
+            ],
         ) from None
+    # lines ended by CR LF, LF or a lone CR (older spreadsheet programs) alike
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        return list(csv.reader(io.StringIO(text)))
+        return list(reader)
     except csv.Error as exc:
         raise ImportRejected(
-            source, [RowError(None, "", f"not a readable CSV file: {exc}")]
+            source, [RowError(reader.line_num, "", f"not readable as CSV: {exc}")]
         ) from None
+
+
+def _sheet_cells(data: bytes, data_only: bool) -> list[tuple]:
+    """The cells of the first sheet, row by row: as entered, or with each formula's value
+    as the spreadsheet program last computed it (``data_only``)."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+    try:
+        return list(workbook.worksheets[0].iter_rows())
+    finally:
+        workbook.close()
 
 
 def _read_xlsx(data: bytes, source: str) -> list[tuple[str, ...]]:
+    """The first sheet's rows as text, each cell as the spreadsheet shows it: a formula by
+    its value, refused where the file holds none (saved by a program that computes nothing)."""
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        entered = _sheet_cells(data, data_only=False)
+        formulas = any(cell.data_type == "f" for row in entered for cell in row)
+        shown = _sheet_cells(data, data_only=True) if formulas else entered
     except Exception as exc:  # openpyxl raises many kinds on a broken file
         raise ImportRejected(
             source, [RowError(None, "", f"not a readable XLSX workbook: {exc}")]
         ) from None
-    sheet = workbook.worksheets[0]
-    return [tuple(map(_cell_text, record)) for record in sheet.iter_rows(values_only=True)]
+    records: list[tuple[str, ...]] = []
+    errors: list[RowError] = []
+    for number, (row, values) in enumerate(zip(entered, shown, strict=True), start=1):
+        for position, (cell, value) in enumerate(zip(row, values, strict=True), start=1):
+            if cell.data_type == "f" and value.value is None:
+                errors.append(
+                    RowError(
+                        number,
+                        "",
+                        f"cell {get_column_letter(position)}{number} holds a formula whose value"
+                        " was not saved: open the file in a spreadsheet program and save it",
+                    )
+                )
+        records.append(
+            tuple(_cell_text(c.value, getattr(c, "number_format", "") or "") for c in values)
+        )
+    if errors:
+        raise ImportRejected(source, errors)
+    return records
 
 
 def _plain_columns(body: list[Sequence[str]], width: int) -> list[Sequence[str]] | None:
@@ -245,7 +293,7 @@ def read_table(
             ) from None
     workbook = name.lower().endswith(".xlsx")
     fast = None if workbook else _arrow_columns(data)
-    if fast is not None:
+    if fast is not None and fast[-1][0]:  # a last column without a name: read row by row
         header, errors, columns = _header(tuple(cell[0] for cell in fast), 1, required, optional)
         if not errors:  # the header on row 1 and every row full: no step per row
             rows = len(fast[0]) - 1
@@ -256,6 +304,8 @@ def read_table(
     header_number, header_cells = next(((n, cells) for n, cells in numbered if any(cells)), (0, ()))
     if not header_cells:
         raise ImportRejected(name, [RowError(None, "", "the file is empty (no header row)")])
+    while not header_cells[-1]:  # empty cells after the last column, as some programs write
+        header_cells = header_cells[:-1]
     header, errors, columns = _header(header_cells, header_number, required, optional)
     width = len(header)
     filler = ("",) * (len(columns) - width)

@@ -1,6 +1,8 @@
 """Imports of units, defect codes and routings: atomic, row-numbered, idempotent."""
 
-from datetime import date
+import io
+import zipfile
+from datetime import date, datetime
 
 import openpyxl
 import pytest
@@ -277,18 +279,109 @@ def test_header_problems_are_reported_before_any_row(tmp_path, session):
 
 
 @pytest.mark.parametrize(
-    ("content", "reason"),
+    ("content", "row", "reason"),
     [
-        (b"", "the file is empty (no header row)"),
-        (b"code,name,kind\n\xff\xfe,x,store\n", "the file is not UTF-8 text (byte 15)"),
+        (b"", None, "the file is empty (no header row)"),
+        (
+            b"code,name,kind\n\xff\xfe,x,store\n",
+            2,
+            "the file is not UTF-8 text (byte 15): save it as CSV UTF-8",
+        ),
     ],
 )
-def test_unreadable_files_are_refused(tmp_path, session, content, reason):
+def test_unreadable_files_are_refused(tmp_path, session, content, row, reason):
     path = tmp_path / "units.csv"
     path.write_bytes(content)
     with pytest.raises(ImportRejected) as excinfo:
         import_file(actor=SYSTEM, session=session, kind="units", path=path)
-    assert _errors(excinfo) == [(None, "", reason)]
+    assert _errors(excinfo) == [(row, "", reason)]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"code,name,kind\rA,Alpha,store\rB,Beta,workshop\r",
+        b"code,name,kind,\nA,Alpha,store,\nB,Beta,workshop,\n",
+        b"code,name,kind,,\r\nA,Alpha,store\r\nB,Beta,workshop,,\r\n",
+    ],
+    ids=["lone-cr", "trailing-comma", "empty-header-cells"],
+)
+def test_files_as_other_programs_write_them_are_read(data):
+    table = read_table("units.csv", ("code", "name", "kind"), data=data)
+    assert [(row.number, row["code"], row["kind"]) for row in table] == [
+        (2, "A", "store"),
+        (3, "B", "workshop"),
+    ]
+
+
+def test_a_cell_under_no_column_name_is_refused():
+    data = b"code,name,kind,\nA,Alpha,store,red\n"
+    with pytest.raises(ImportRejected) as excinfo:
+        read_table("units.csv", ("code", "name", "kind"), data=data)
+    assert _errors(excinfo) == [(2, "", "4 cells but the header has 3 columns")]
+
+
+def _workbook(tmp_path, rows, edit=None) -> bytes:
+    """An XLSX file of ``rows`` as openpyxl writes it, its sheet's XML changed by ``edit``."""
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    if edit is None:
+        return path.read_bytes()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = edit(content)
+            target.writestr(item, content)
+    return buffer.getvalue()
+
+
+def test_a_workbook_is_read_as_its_spreadsheet_program_shows_it(tmp_path):
+    rows = [("month", "name", "target"), (datetime(2026, 11, 1), '=UPPER("abc")', "=40*2")]
+
+    def saved_values(xml: bytes) -> bytes:  # the values a spreadsheet program saves
+        xml = xml.replace(b'<c r="B2"><f>', b'<c r="B2" t="str"><f>')
+        xml = xml.replace(b'UPPER("abc")</f><v />', b'UPPER("abc")</f><v>ABC</v>')
+        return xml.replace(b"<f>40*2</f><v />", b"<f>40*2</f><v>80</v>")
+
+    data = _workbook(tmp_path, rows, saved_values)
+    table = read_table("book.xlsx", ("month", "name", "target"), data=data)
+    # the date as the sheet shows it: openpyxl formats a written date yyyy-mm-dd h:mm:ss
+    assert [(row["month"], row["name"], row["target"]) for row in table] == [
+        ("2026-11-01", "ABC", "80")
+    ]
+    workbook = openpyxl.load_workbook(io.BytesIO(_workbook(tmp_path, rows[:1])))
+    workbook.active.append([datetime(2026, 11, 1), "x", 1])
+    workbook.active["A2"].number_format = "yyyy-mm"
+    path = tmp_path / "month.xlsx"
+    workbook.save(path)
+    table = read_table("month.xlsx", ("month", "name", "target"), data=path.read_bytes())
+    assert [row["month"] for row in table] == ["2026-11"]
+
+
+def test_a_formula_without_its_value_or_a_damaged_workbook_is_refused(tmp_path):
+    data = _workbook(tmp_path, [("code", "name", "kind"), ("A", "=B1", "store")])
+    with pytest.raises(ImportRejected) as excinfo:
+        read_table("book.xlsx", ("code", "name", "kind"), data=data)
+    assert _errors(excinfo) == [
+        (
+            2,
+            "",
+            "cell B2 holds a formula whose value was not saved: open the file in a spreadsheet"
+            " program and save it",
+        )
+    ]
+    cut = _workbook(
+        tmp_path, [("code", "name", "kind"), ("A", "Alpha", "store")], lambda x: x[:-40]
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        read_table("book.xlsx", ("code", "name", "kind"), data=cut)
+    ((row, column, reason),) = _errors(excinfo)
+    assert (row, column, reason.split(":")[0]) == (None, "", "not a readable XLSX workbook")
 
 
 def test_bom_and_xlsx_give_the_same_result(tmp_path, session):

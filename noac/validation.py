@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 TRUE_WORDS = {"1", "true", "yes", "y"}
 FALSE_WORDS = {"0", "false", "no", "n", ""}
 
@@ -34,10 +35,16 @@ def parse_bool(value: str) -> bool | None:
 
 
 def parse_number(value: str, low: float, high: float) -> tuple[float | None, str | None]:
-    """Return ``(number, None)`` or ``(None, reason)`` for a cell between low and high."""
+    """Return ``(number, None)`` or ``(None, reason)`` for a cell between low and high.
+
+    >>> parse_number("1_000", 0, 1e6)
+    (None, "'1_000' is not a number")
+    """
     try:
-        number = float(value)
+        number = float(value) if "_" not in value else None
     except ValueError:
+        number = None
+    if number is None:
         return None, f"'{value}' is not a number"
     if not math.isfinite(number) or not low <= number <= high:
         return None, f"{value} is outside {low:g}..{high:g}"
@@ -45,11 +52,18 @@ def parse_number(value: str, low: float, high: float) -> tuple[float | None, str
 
 
 def parse_date(value: str) -> tuple[date | None, str | None]:
-    """Return ``(date, None)`` for ``YYYY-MM-DD`` or ``(None, reason)``."""
+    """Return ``(date, None)`` for ``YYYY-MM-DD`` or ``(None, reason)``; the other ISO forms
+    (``20261103``, ``2026-W45-2``) are refused as the message says.
+
+    >>> parse_date("20261103")
+    (None, "'20261103' is not a date (YYYY-MM-DD)")
+    """
     try:
-        return date.fromisoformat(value), None
+        if DATE_PATTERN.fullmatch(value):
+            return date.fromisoformat(value), None
     except ValueError:
-        return None, f"'{value}' is not a date (YYYY-MM-DD)"
+        pass
+    return None, f"'{value}' is not a date (YYYY-MM-DD)"
 
 
 def check_text(value: str, what: str, limit: int) -> str | None:

@@ -267,6 +267,18 @@ B B,,store,,,ZZ
     assert snapshot(engine)["unit"] == []
 
 
+def test_a_service_relation_listed_twice_is_refused(tmp_path, engine, session, plant_files):
+    _load(session, plant_files)
+    before = snapshot(engine)
+    twice = write_csv(
+        tmp_path / "services.csv", "provider,customer,weight\nQC,ASSY,2\nQC,SHEET,1\nQC,ASSY,3"
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="service-relations", path=twice)
+    assert _errors(excinfo) == [(4, "customer", "the same relation is already in row 2")]
+    assert snapshot(engine) == before
+
+
 def test_header_problems_are_reported_before_any_row(tmp_path, session):
     bad = write_csv(tmp_path / "units.csv", "Code,NAME,colour,code\nA,Alpha,red,A")
     with pytest.raises(ImportRejected) as excinfo:

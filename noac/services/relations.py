@@ -94,8 +94,15 @@ def validate_service_rows(
 ) -> tuple[list[tuple[str, str, float]], list[RowError]]:
     errors: list[RowError] = []
     records = []
+    seen: dict[tuple, int] = {}
     for row in rows:
         row_errors = _unit_errors(row, units, ("provider", "customer"))
+        key = (row["provider"], row["customer"])
+        if key in seen:
+            row_errors.append(
+                RowError(row.number, "customer", f"the same relation is already in row {seen[key]}")
+            )
+        seen.setdefault(key, row.number)
         weight = 1.0
         if row["weight"]:
             weight, reason = parse_number(row["weight"], 0, 1e9)

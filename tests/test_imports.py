@@ -13,7 +13,7 @@ from sqlmodel import select
 from noac import tabular
 from noac.errors import ImportRejected
 from noac.importers import import_file
-from noac.models import Plant, RoutingVersion, Unit
+from noac.models import AuditRecord, Plant, RoutingVersion, Unit
 from noac.services.masterdata import units_by_code
 from noac.services.plants import resolve_plant
 from noac.services.routings import (
@@ -276,6 +276,59 @@ def test_a_service_relation_listed_twice_is_refused(tmp_path, engine, session, p
     with pytest.raises(ImportRejected) as excinfo:
         import_file(actor=SYSTEM, session=session, kind="service-relations", path=twice)
     assert _errors(excinfo) == [(4, "customer", "the same relation is already in row 2")]
+    assert snapshot(engine) == before
+
+
+def test_a_units_parent_is_changed_cleared_and_never_made_circular(
+    tmp_path, engine, session, plant_files
+):
+    _load(session, plant_files)
+
+    def parents_after(parent):
+        text = f"code,name,kind,categories,target,parent\nQC,检验站,inspection,inspection,,{parent}"
+        summary = import_file(
+            actor=SYSTEM, session=session, kind="units", path=write_csv(tmp_path / "u.csv", text)
+        )
+        units = units_by_code(session=session, plant=resolve_plant(session=session, code=None))
+        code_of = {unit.id: code for code, unit in units.items()}
+        return (summary.updated, summary.unchanged), code_of.get(units["QC"].parent_id)
+
+    assert parents_after("ASSY") == ((1, 0), "ASSY")
+    assert parents_after("ASSY") == ((0, 1), "ASSY")
+    assert parents_after("SHEET") == ((1, 0), "SHEET")
+    assert parents_after("") == ((1, 0), None)
+    audited = session.exec(select(AuditRecord).where(AuditRecord.entity == "units")).all()
+    assert len(audited) == 4  # the first import and the three changes
+    header = "code,name,kind,categories,target,parent"
+    before = snapshot(engine)
+    circle = write_csv(
+        tmp_path / "circle.csv",
+        f"{header}\nQC,检验站,inspection,inspection,,ASSY\nASSY,总装分厂,workshop,assembly,,QC",
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="units", path=circle)
+    assert _errors(excinfo) == [
+        (2, "parent", "the parents go round in a circle: QC -> ASSY -> QC"),
+        (3, "parent", "the parents go round in a circle: ASSY -> QC -> ASSY"),
+    ]
+    assert snapshot(engine) == before
+
+
+def test_a_category_the_routings_use_cannot_be_taken_from_its_unit(
+    tmp_path, engine, session, plant_files
+):
+    _load(session, plant_files)
+    before = snapshot(engine)
+    fewer = write_csv(tmp_path / "units.csv", UNITS.replace("cutting;bending", "cutting"))
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="units", path=fewer)
+    assert _errors(excinfo) == [
+        (
+            3,
+            "categories",
+            "'bending' is used by the routing of BP (op 20): import the routings without it first",
+        )
+    ]
     assert snapshot(engine) == before
 
 

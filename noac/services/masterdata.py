@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -64,9 +64,12 @@ def _duplicates(rows: Sequence[Row], column: str) -> list[RowError]:
 
 
 def validate_unit_rows(
-    rows: Sequence[Row], existing: dict[str, Unit]
+    rows: Sequence[Row],
+    existing: dict[str, Unit],
+    in_use: Mapping[tuple[str, str], str] | None = None,
 ) -> tuple[list[dict], list[RowError]]:
-    """Check unit rows; return the cleaned records and every error."""
+    """Check unit rows; return the cleaned records and every error. ``in_use``: for each
+    (unit, category) the newest routings use, where (``part op``)."""
     errors = _duplicates(rows, "code")
     codes = {row["code"] for row in rows} | set(existing)
     records = []
@@ -92,6 +95,16 @@ def validate_unit_rows(
                 errors.append(RowError(row.number, "categories", reason))
         if len(set(categories)) != len(categories):
             errors.append(RowError(row.number, "categories", "a category is listed twice"))
+        errors += [
+            RowError(
+                row.number,
+                "categories",
+                f"'{category}' is used by the routing of {where}: import the routings without"
+                " it first",
+            )
+            for (unit, category), where in sorted((in_use or {}).items())
+            if unit == row["code"] and category not in categories
+        ]
         record["categories"] = ";".join(categories)
         if len(record["categories"]) > 1000:
             errors.append(
@@ -110,7 +123,29 @@ def validate_unit_rows(
             errors.append(RowError(row.number, "parent", "a unit cannot be its own parent"))
         record["parent"] = parent or None
         records.append(record)
+    errors += _parent_cycles(records, existing)
     return records, errors
+
+
+def _parent_cycles(records: Sequence[dict], existing: dict[str, Unit]) -> list[RowError]:
+    """A row whose unit would belong, through its parents, to itself."""
+    code_of = {unit.id: code for code, unit in existing.items()}
+    parents = {code: code_of.get(unit.parent_id) for code, unit in existing.items()}
+    parents |= {record["code"]: record["parent"] for record in records}
+    errors = []
+    for record in records:
+        chain = [record["code"]]
+        while (parent := parents.get(chain[-1])) and parent not in chain:
+            chain.append(parent)
+        if parent == record["code"]:
+            errors.append(
+                RowError(
+                    record["row"],
+                    "parent",
+                    f"the parents go round in a circle: {' -> '.join([*chain, parent])}",
+                )
+            )
+    return errors
 
 
 def apply_units(
@@ -118,6 +153,8 @@ def apply_units(
 ) -> None:
     """Create or update units from validated records (no commit)."""
     existing = units_by_code(session=session, plant=plant)
+    code_of = {unit.id: code for code, unit in existing.items()}
+    created, changed = 0, set()
     for record in records:
         unit = existing.get(record["code"])
         values = {k: record[k] for k in ("name", "kind", "categories", "target")}
@@ -125,19 +162,21 @@ def apply_units(
             unit = Unit(plant_id=plant.id, code=record["code"], **values)
             session.add(unit)
             existing[unit.code] = unit
-            summary.created += 1
-        elif any(getattr(unit, k) != v for k, v in values.items()):
+            created += 1
+        elif (
+            any(getattr(unit, k) != v for k, v in values.items())
+            or code_of.get(unit.parent_id) != record["parent"]
+        ):
             for key, value in values.items():
                 setattr(unit, key, value)
-            summary.updated += 1
-        else:
-            summary.unchanged += 1
+            changed.add(unit.code)
     session.flush()
     for record in records:
         unit = existing[record["code"]]
-        parent_id = existing[record["parent"]].id if record["parent"] else unit.parent_id
-        if parent_id != unit.parent_id:
-            unit.parent_id = parent_id
+        unit.parent_id = existing[record["parent"]].id if record["parent"] else None
+    summary.created += created
+    summary.updated += len(changed)
+    summary.unchanged += len(records) - created - len(changed)
     session.flush()
 
 

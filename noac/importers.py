@@ -81,6 +81,7 @@ def _load_routings(ctx: ImportContext, rows: Table, summary: ImportSummary) -> l
         parts=parts,
         effective=ctx.effective,
         first_row=first_row,
+        closed=lock_closed_months(session=ctx.session, plant=ctx.plant),
     )
     errors += plan_errors
     if not errors:

@@ -2,7 +2,7 @@
 
 import io
 import zipfile
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import openpyxl
 import pytest
@@ -13,7 +13,7 @@ from sqlmodel import select
 from noac import tabular
 from noac.errors import ImportRejected
 from noac.importers import import_file
-from noac.models import AuditRecord, Plant, RoutingVersion, Unit
+from noac.models import AuditRecord, Period, Plant, RoutingVersion, Unit
 from noac.services.masterdata import units_by_code
 from noac.services.plants import resolve_plant
 from noac.services.routings import (
@@ -195,6 +195,38 @@ BP,40,ASSY,,30,0
             " not 2026-05-01",
         )
     ]
+
+
+def test_a_new_routing_version_cannot_take_effect_in_a_closed_month(
+    tmp_path, engine, session, plant_files
+):
+    _load(session, plant_files)
+    plant = resolve_plant(session=session, code=None)
+    for month in ("2026-04", "2026-05"):
+        session.add(Period(plant_id=plant.id, month=month, closed_at=datetime.now(UTC)))
+    session.commit()
+    before = snapshot(engine)
+    changed = write_csv(
+        tmp_path / "v2.csv", ROUTINGS.replace("BP,40,ASSY,,30,0", "BP,40,ASSY,,35,0")
+    )
+
+    def effective(day):
+        return import_file(
+            actor=SYSTEM, session=session, kind="routings", path=changed, effective=day
+        )
+
+    with pytest.raises(ImportRejected) as excinfo:
+        effective(date(2026, 4, 20))
+    assert _errors(excinfo) == [
+        (
+            2,
+            "part",
+            "part BP: a new version from 2026-04-20 would change 2026-05, which is closed:"
+            " take it in force from 2026-06-01, or reopen the months from 2026-04 first",
+        )
+    ]
+    assert snapshot(engine) == before
+    assert effective(date(2026, 6, 1)).updated == 1
 
 
 def test_bad_routing_file_reports_every_row_and_writes_nothing(

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from noac.errors import NoacError, RowError
 from noac.models import OperationLink, Part, Plant, RoutingOperation, RoutingVersion, Unit
 from noac.services.masterdata import ImportSummary, units_by_code
+from noac.services.periods import month_of, next_month
 from noac.tabular import Row, split_list
 from noac.validation import parse_bool
 from routing import Operation, operation_graph, transition_graph, validate_routing
@@ -156,14 +157,19 @@ def plan_routing_versions(
     effective: date,
     first_row: dict[str, int],
     source: str = "declared",
+    closed: Collection[str] = (),
 ) -> tuple[dict[str, date | None], list[RowError]]:
     """Decide which parts need a new version and from when it is in force.
 
     A part's first version is in force from the beginning; a changed part
     gets a new version from ``effective``, which must come after the date of
-    the version it replaces. Parts whose operations did not change are left out.
+    the version it replaces and after the last day of every ``closed`` month (a month's
+    supply relations are those in force on its last day). Parts whose operations did not
+    change are left out.
     """
     latest = _latest_versions(session, plant, source)
+    last_closed = max(closed, default=None)
+    first_open = date.fromisoformat(f"{next_month(last_closed)}-01") if last_closed else None
     plan: dict[str, date | None] = {}
     errors: list[RowError] = []
     for part, operations in parts.items():
@@ -178,6 +184,16 @@ def plan_routing_versions(
                         "part",
                         f"part {part}: the new version must take effect after"
                         f" {current.effective_from} (version {current.version}), not {effective}",
+                    )
+                )
+            elif first_open is not None and effective < first_open:
+                errors.append(
+                    RowError(
+                        first_row[part],
+                        "part",
+                        f"part {part}: a new version from {effective} would change {last_closed},"
+                        f" which is closed: take it in force from {first_open},"
+                        f" or reopen the months from {month_of(effective)} first",
                     )
                 )
             plan[part] = effective

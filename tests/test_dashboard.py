@@ -191,6 +191,25 @@ def test_problems_paretos_actions_and_trends(session, plant):
     assert detail.current.penalty_points == 2.5
 
 
+def test_while_the_month_runs_an_open_problem_is_overdue_once_its_deadline_has_passed(
+    session, plant
+):
+    def states(today):
+        actions = dashboard.actions(session=session, plant=plant, month=MONTH, today=today)
+        return sorted((a.ref, a.state) for a in actions.open), [r.ref for r in actions.exposure]
+
+    # the exposure list previews the month's end (A and D penalised); the open actions' state
+    # is as of the day looked at: A's deadline 03-20, D's 03-31
+    assert states(date(2026, 3, 20)) == (
+        [("A", "due"), ("B", "due"), ("D", "due")],
+        ["A", "A", "D"],
+    )
+    assert states(date(2026, 3, 21)) == (
+        [("A", "overdue"), ("B", "due"), ("D", "due")],
+        ["A", "A", "D"],
+    )
+
+
 EDGES = """
 id,date,found_at,part,op,code,severity,qty,responsible,deadline,closed_on
 E,2026-03-31,ASSY,P1,40,PIT,minor,1,STORE,2026-04-15,

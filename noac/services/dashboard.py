@@ -745,6 +745,9 @@ def _actions(reader: _Reader, month: str) -> Actions:
         col(QualityProblem.found_on) <= cutoff,
         or_(col(QualityProblem.closed_on).is_(None), col(QualityProblem.closed_on) > cutoff),
     )
+    # overdue as the close counts it at the month's end; while the month runs, only once the
+    # deadline has passed by the cut-off day
+    month_over = cutoff == month_days(month)[1]
     by_ref = {p.ref: p for p in listed}
     if missing := overdue - by_ref.keys():  # penalised, but changed since the month closed
         by_ref |= {p.ref: p for p in reader.problems(col(QualityProblem.ref).in_(missing))}
@@ -752,7 +755,8 @@ def _actions(reader: _Reader, month: str) -> Actions:
     for p in listed:
         found = date.fromisoformat(p.found_on)
         age = (cutoff - found).days
-        state = "overdue" if p.ref in overdue else "due" if p.deadline else "no-deadline"
+        passed = p.ref in overdue and (month_over or date.fromisoformat(p.deadline) < cutoff)
+        state = "overdue" if passed else "due" if p.deadline else "no-deadline"
         still_open.append(
             OpenAction(
                 p.ref, p.found_on, age, _bucket(age), p.responsible, p.deadline, p.status, state

@@ -128,6 +128,21 @@ def import_defects(session, tmp_path, text):
     import_file(actor=SYSTEM, session=session, kind="defects", path=path)
 
 
+def test_the_coefficient_is_rounded_half_up_as_by_hand(session, plant, tmp_path):
+    import_defects(
+        session,
+        tmp_path,
+        "id,date,found_at,part,op,code,severity,qty,responsible\n"
+        "X,2026-03-05,ASSY,P1,40,PIT,minor,1,QC:0.375;ASSY\n",
+    )
+    form(session, plant, "2026-03", "ASSY", "QC", 7)
+    qc = result(compute(session, plant), "QC")
+    # F = S = 70; P = 1 (minor) * 0.375; K = 1 + (70 - 85) / 100 - 0.375 / 100 = 0.84625,
+    # 0.8463 to 4 decimals (the float 0.84625 lies just below it: round() gave 0.8462)
+    assert (qc.satisfaction, qc.penalty_points) == (70.0, 0.375)
+    assert qc.coefficient == 0.8463
+
+
 def test_form_score_and_volume_weighted_satisfaction(session, plant):
     # SHEET: 0.40*80 + 0.25*100 + 0.20*60 + 0.15*50 = 76.5; ASSY: all 10 -> 100
     form(session, plant, "2026-03", "SHEET", "STORE", 8, delivery=10, service=6, handover=5)

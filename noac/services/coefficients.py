@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 
 import orjson
@@ -47,6 +48,18 @@ from noac.services.scoring import FormScore, form_scores, month_days, months_sup
 CALIBRATION_WINDOW = 6
 RETALIATION_DROP = 20.0
 UNIFORM_MONTHS = 3
+
+
+def round4(value: float) -> float:
+    """``value`` to 4 decimals, a half away from zero, as by hand or in a spreadsheet: the
+    figure as written (to 10 decimals), not the binary float, decides.
+
+    >>> round4(1 + (85.375 - 85) / 100), round(1 + (85.375 - 85) / 100, 4)
+    (1.0038, 1.0037)
+    >>> round4(-0.00875)
+    -0.0088
+    """
+    return float(Decimal(repr(round(value, 10))).quantize(Decimal("0.0001"), ROUND_HALF_UP))
 
 
 def previous_months(month: str, count: int) -> list[str]:
@@ -320,7 +333,7 @@ def _computation(
         escape = sum(p["points"] for p in parts["escapes"])
         penalty = defect + overdue + escape
         raw = 1 + term - penalty / 100
-        coefficient = round(min(max(raw, scheme.k_min), scheme.k_max), 4)
+        coefficient = round4(min(max(raw, scheme.k_min), scheme.k_max))
         results.append(
             UnitResult(
                 unit=code,
@@ -805,7 +818,7 @@ def export_records(computation: MonthComputation) -> list[dict]:
             if column == "flags":
                 value = ";".join(value)
             elif isinstance(value, float):
-                value = round(value, 4)
+                value = round4(value)
             record[column] = value
         records.append(record)
     return records

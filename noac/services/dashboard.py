@@ -62,6 +62,7 @@ from noac.services.coefficients import (
     UnitResult,
     month_computations,
     previous_months,
+    round4,
 )
 from noac.services.masterdata import units_by_code
 from noac.services.periods import month_of, parse_month
@@ -222,7 +223,7 @@ class MonthView:
 def _unit_month(month: str, result: UnitResult) -> UnitMonth:
     raters = result.decomposition.get("raters", [])
     unclamped = float(result.decomposition.get("unclamped", result.coefficient))
-    clamp = result.coefficient - round(unclamped, 4)
+    clamp = result.coefficient - round4(unclamped)
     return UnitMonth(
         month=month,
         unit=result.unit,

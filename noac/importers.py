@@ -218,8 +218,10 @@ def import_file(
         errors = spec.load(ctx, rows, summary)
         if errors:
             raise ImportRejected(str(path), errors)
-        if summary.created or summary.updated:
-            audit.record(session, actor, "import", kind, Path(path).name, None, asdict(summary))
+        if not (summary.created or summary.updated):  # not even a plant made for the file
+            session.rollback()
+            return summary
+        audit.record(session, actor, "import", kind, Path(path).name, None, asdict(summary))
         session.commit()
     except BaseException:
         session.rollback()

@@ -136,6 +136,14 @@ def test_first_import_creates_the_default_plant_and_reimport_changes_nothing(
     assert snapshot(engine) == before
 
 
+def test_a_file_with_no_rows_changes_nothing_not_even_the_plants(tmp_path, engine, session):
+    before = snapshot(engine)
+    empty = write_csv(tmp_path / "units.csv", "code,name,kind")
+    summary = import_file(actor=SYSTEM, session=session, kind="units", path=empty, plant_code="P")
+    assert (summary.plant, summary.rows, summary.created) == ("P", 0, 0)
+    assert snapshot(engine) == before
+
+
 def test_routing_with_default_category_and_rework_loop_is_stored(session, plant_files):
     _load(session, plant_files)
     plant = resolve_plant(session=session, code=None)

@@ -1,6 +1,7 @@
 """Imports of units, defect codes and routings: atomic, row-numbered, idempotent."""
 
 import io
+import json
 import zipfile
 from datetime import UTC, date, datetime
 
@@ -305,6 +306,34 @@ B B,,store,,,ZZ
     ]
     assert session.exec(select(Plant)).all() == []
     assert snapshot(engine)["unit"] == []
+
+
+def test_an_import_keeps_what_each_changed_record_was_in_its_audit_record(
+    tmp_path, session, plant_files
+):
+    _load(session, plant_files)
+    for quantity in (100, 5):
+        handovers = f"month,from,to,quantity\n2026-10,STORE,SHEET,{quantity}"
+        path = write_csv(tmp_path / "handovers.csv", handovers)
+        import_file(actor=SYSTEM, session=session, kind="handovers", path=path)
+    units = write_csv(tmp_path / "units.csv", UNITS.replace("bending,88", "bending,50"))
+    import_file(actor=SYSTEM, session=session, kind="units", path=units)
+    records = session.exec(select(AuditRecord).order_by(AuditRecord.id)).all()
+    kept = [json.loads(r.after)["changes"] for r in records if r.entity in ("handovers", "units")]
+    sheet = {"name": "钣金分厂", "kind": "workshop", "categories": "cutting;bending"}
+    quantity = {"key": "2026-10 STORE->SHEET", "before": {"quantity": 100.0}}
+    assert kept == [
+        [],  # the units created
+        [],  # the handover created
+        [quantity | {"after": {"quantity": 5.0}}],
+        [
+            {
+                "key": "SHEET",
+                "before": sheet | {"target": 88.0, "parent": None},
+                "after": sheet | {"target": 50.0, "parent": None},
+            }
+        ],
+    ]
 
 
 def test_a_service_relation_listed_twice_is_refused(tmp_path, engine, session, plant_files):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
@@ -17,7 +17,9 @@ HANDLING = "handling"
 
 @dataclass
 class ImportSummary:
-    """What an import did: rows read and records created, changed or left as they were."""
+    """What an import did: rows read and records created, changed or left as they were;
+    ``changes``: what each changed record was and became (kept with the import's audit
+    record; a changed score keeps its old value in the score's own history)."""
 
     kind: str
     plant: str
@@ -25,6 +27,12 @@ class ImportSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    changes: list[dict] = field(default_factory=list)
+
+    def changed(self, key: str, before: dict, after: dict) -> None:
+        """Count one record updated, and keep what it was and became."""
+        self.updated += 1
+        self.changes.append({"key": key, "before": before, "after": after})
 
     def __str__(self) -> str:
         return (
@@ -154,7 +162,7 @@ def apply_units(
     """Create or update units from validated records (no commit)."""
     existing = units_by_code(session=session, plant=plant)
     code_of = {unit.id: code for code, unit in existing.items()}
-    created, changed = 0, set()
+    created, changed = 0, {}
     for record in records:
         unit = existing.get(record["code"])
         values = {k: record[k] for k in ("name", "kind", "categories", "target")}
@@ -163,19 +171,20 @@ def apply_units(
             session.add(unit)
             existing[unit.code] = unit
             created += 1
-        elif (
-            any(getattr(unit, k) != v for k, v in values.items())
-            or code_of.get(unit.parent_id) != record["parent"]
-        ):
-            for key, value in values.items():
-                setattr(unit, key, value)
-            changed.add(unit.code)
+        else:
+            was = {k: getattr(unit, k) for k in values} | {"parent": code_of.get(unit.parent_id)}
+            if was != values | {"parent": record["parent"]}:
+                changed[unit.code] = was
+                for key, value in values.items():
+                    setattr(unit, key, value)
     session.flush()
     for record in records:
         unit = existing[record["code"]]
         unit.parent_id = existing[record["parent"]].id if record["parent"] else None
+        if unit.code in changed:
+            after = {k: record[k] for k in ("name", "kind", "categories", "target", "parent")}
+            summary.changed(unit.code, changed[unit.code], after)
     summary.created += created
-    summary.updated += len(changed)
     summary.unchanged += len(records) - created - len(changed)
     session.flush()
 
@@ -221,8 +230,12 @@ def apply_defect_codes(
             session.add(DefectCode(plant_id=plant.id, **record))
             summary.created += 1
         elif (code.name, code.origins) != (record["name"], record["origins"]):
+            summary.changed(
+                code.code,
+                {"name": code.name, "origins": code.origins},
+                {"name": record["name"], "origins": record["origins"]},
+            )
             code.name, code.origins = record["name"], record["origins"]
-            summary.updated += 1
         else:
             summary.unchanged += 1
     session.flush()

@@ -81,9 +81,13 @@ def apply_handovers(
             )
             summary.created += 1
         elif handover.quantity != quantity:
+            summary.changed(
+                f"{month} {source}->{target}",
+                {"quantity": handover.quantity},
+                {"quantity": quantity},
+            )
             handover.quantity = quantity
             session.add(handover)
-            summary.updated += 1
         else:
             summary.unchanged += 1
     session.flush()
@@ -129,9 +133,11 @@ def apply_service_relations(
             )
             summary.created += 1
         elif relation.weight != weight:
+            summary.changed(
+                f"{provider}->{customer}", {"weight": relation.weight}, {"weight": weight}
+            )
             relation.weight = weight
             session.add(relation)
-            summary.updated += 1
         else:
             summary.unchanged += 1
     session.flush()

@@ -69,6 +69,22 @@ def test_report_traces_and_proposes(session, plant):
     assert shown.history[1]["note"].startswith("proposed: SHEET (op 30, bending)")
 
 
+def test_an_acceptance_keeps_the_escapes_of_the_proposal_accepted(tmp_path, session, plant):
+    problem, _ = report(session, plant)
+    # the catalogue changes after the report: PIT-FACE now traced to handling damage
+    codes = (AERO / "defect_codes.csv").read_text().replace("storage;bending", "handling")
+    path = tmp_path / "codes.csv"
+    path.write_text(codes)
+    import_file(actor=SYSTEM, session=session, kind="defect-codes", path=path, plant_code="AERO")
+    assert problems.trace_problem(session=session, plant=plant, ref=problem.ref).proposed.unit != (
+        "SHEET"
+    )
+    problems.accept_problem(
+        session=session, plant=plant, ref=problem.ref, actor=supervisor(plant, "SHEET")
+    )
+    assert detail(session, plant, problem.ref).escapes == ["QC-SM"]
+
+
 def test_the_routing_in_force_on_the_date_found_is_used(session, plant):
     before, _ = report(session, plant, found_on=date(2026, 5, 31))
     after, _ = report(session, plant, found_on=date(2026, 6, 1))

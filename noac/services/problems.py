@@ -801,7 +801,9 @@ def accept_problem(
     unit = _proposed_unit(ctx, problem)
     require(actor, "answer-problem", plant_id=plant.id, units=(unit,))
     _require_status(problem, ("proposed",), "accepted")
-    proposed = ctx.trace(problem).proposed
+    # the unit's nearest candidate traced now: the proposal itself, unless the routing or the
+    # catalogue changed since the report, and then the unit's escapes as a ruling gives them
+    candidate = next((c for c in ctx.trace(problem).candidates if c.unit == unit), None)
     details = _settle(
         session,
         ctx,
@@ -810,7 +812,7 @@ def accept_problem(
         "accepted",
         _now(),
         problem.deadline,
-        escapes={unit: proposed.escapes if proposed else ()},
+        escapes={unit: candidate.escapes if candidate else ctx.unit_escapes(problem, unit)},
     )
     problem.status = "accepted"
     _event(session, problem, actor, "accepted", "", details)

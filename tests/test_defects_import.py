@@ -75,6 +75,7 @@ Q-1,2026-03-10,ASSY,BP-100,60,PIT-FACE,minor,12,changed severity,,,
 Q-9,2099-01-01,WELD,BP-100,,X,minor,1,,,,
 Q-10,2026-03-10,ASSY,NOPE,,X,minor,one,,STORE:0.5;SHEET:0.3,,
 Q-10,2026-03-10,ASSY,BP-100,77,X,bad,1,,,2026-13-01,2026-03-11
+Q-11,2026-03-10,ASSY,BP-100,60,PIT-FACE,minor,1,,,2026-03-09,
 """,
     )
     with pytest.raises(ImportRejected) as excinfo:
@@ -96,6 +97,7 @@ Q-10,2026-03-10,ASSY,BP-100,77,X,bad,1,,,2026-13-01,2026-03-11
         (5, "id", "'Q-10' already appears in row 4"),
         (5, "op", "part BP-100 (routing version 1) has no operation '77'"),
         (5, "severity", "'bad' is not one of minor, major, critical"),
+        (6, "deadline", "2026-03-09 is before the date found 2026-03-10"),
     ]
     assert snapshot(engine) == before
 

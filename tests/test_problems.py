@@ -369,6 +369,24 @@ def test_no_deadline_makes_a_problem_overdue_in_a_closed_month(engine, session, 
     assert snapshot(engine) == before
 
 
+def test_a_deadline_before_the_date_found_is_refused(engine, session, plant):
+    problem, _ = report(session, plant)  # found 2026-03-10
+    before = snapshot(engine)
+    with pytest.raises(
+        NoacError, match="a deadline of 2026-03-09 is before the date found 2026-03-10"
+    ):
+        problems.rule_problem(
+            session=session,
+            plant=plant,
+            ref=problem.ref,
+            shares="STORE",
+            reason="r",
+            actor=QUALITY,
+            deadline=date(2026, 3, 9),
+        )
+    assert snapshot(engine) == before
+
+
 def test_a_closed_months_overdue_points_stay_with_their_units(engine, session, plant):
     # counted in March, still open; overdue at the end of April, closed first
     ref = _ruled(session, plant, "STORE", date(2026, 3, 20))

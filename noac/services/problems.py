@@ -905,6 +905,7 @@ def rule_problem(
     if not reason:
         raise NoacError("a ruling needs a reason")
     parsed_milestones = _parse_milestones(milestones)
+    _refuse_before_found(problem, deadline)
     details = _settle(session, ctx, problem, shares, "ruled", _now(), deadline or problem.deadline)
     if deadline is not None:
         problem.deadline = deadline
@@ -960,6 +961,7 @@ def plan_action(
         raise NoacError("a corrective action needs a deadline")
     if problem.deadline is not None and deadline > problem.deadline:
         require(actor, "move-deadline", plant_id=plant.id)
+    _refuse_before_found(problem, deadline)
     _refuse_closed_overdue(
         session,
         problem,
@@ -1067,6 +1069,11 @@ def verify_problem(
         problem.status = "action"
         _event(session, problem, actor, "verified-not-effective", note)
     return _finish(session, problem, actor, "verify", before, note)
+
+
+def _refuse_before_found(problem: QualityProblem, deadline: date | None) -> None:
+    if deadline is not None and deadline < problem.found_on:
+        raise NoacError(f"a deadline of {deadline} is before the date found {problem.found_on}")
 
 
 def _refuse_closed_overdue(
@@ -1548,6 +1555,10 @@ def validate_defect_rows(
                 if reason:
                     row_errors.append((column, reason))
         closed_on = dates["closed_on"]
+        if found_on and dates["deadline"] and dates["deadline"] < found_on:
+            row_errors.append(
+                ("deadline", f"{dates['deadline']} is before the date found {found_on}")
+            )
         if closed_on is not None:
             if closed_on > today:
                 row_errors.append(("closed_on", f"{closed_on} is in the future"))

@@ -214,23 +214,26 @@ def test_full_workflow_dispute_split_ruling_action_verification(session, plant):
     ]
     assert shown.corrective_action["root_cause"] == "plates stored uncovered"
     with pytest.raises(NoacError, match="is closed: it cannot be ruled"):
-        problems.rule_problem(
-            session=session, plant=plant, ref=ref, shares="SHEET", reason="r", actor=QUALITY
-        )
+        _rule(session, plant, ref, "SHEET")
 
 
-def _ruled(session, plant, shares, deadline):
-    """A problem reported and ruled on ``shares`` with ``deadline``; its ref."""
-    problem, _ = report(session, plant)
+def _rule(session, plant, ref, shares, deadline=None):
+    """The quality department rules ``ref`` on ``shares``, with ``deadline`` if given."""
     problems.rule_problem(
         session=session,
         plant=plant,
-        ref=problem.ref,
+        ref=ref,
         shares=shares,
         reason="r",
         actor=QUALITY,
         deadline=deadline,
     )
+
+
+def _ruled(session, plant, shares, deadline):
+    """A problem reported and ruled on ``shares`` with ``deadline``; its ref."""
+    problem, _ = report(session, plant)
+    _rule(session, plant, problem.ref, shares, deadline)
     return problem.ref
 
 
@@ -335,25 +338,9 @@ def test_no_deadline_makes_a_problem_overdue_in_a_closed_month(engine, session, 
         match="would be overdue for STORE at the end of 2026-04 \\(deadline 2026-04-20\\),"
         " which is closed: give a deadline after 2026-04-30, or reopen 2026-04 first",
     ):
-        problems.rule_problem(
-            session=session,
-            plant=plant,
-            ref=problem.ref,
-            shares="STORE",
-            reason="r",
-            actor=QUALITY,
-            deadline=date(2026, 4, 20),
-        )
+        _rule(session, plant, problem.ref, "STORE", date(2026, 4, 20))
     assert snapshot(engine) == before
-    problems.rule_problem(
-        session=session,
-        plant=plant,
-        ref=problem.ref,
-        shares="STORE",
-        reason="r",
-        actor=QUALITY,
-        deadline=date(2026, 5, 15),
-    )
+    _rule(session, plant, problem.ref, "STORE", date(2026, 5, 15))
     before = snapshot(engine)
     with pytest.raises(NoacError, match="at the end of 2026-04 \\(deadline 2026-04-25\\)"):
         problems.plan_action(
@@ -375,15 +362,7 @@ def test_a_deadline_before_the_date_found_is_refused(engine, session, plant):
     with pytest.raises(
         NoacError, match="a deadline of 2026-03-09 is before the date found 2026-03-10"
     ):
-        problems.rule_problem(
-            session=session,
-            plant=plant,
-            ref=problem.ref,
-            shares="STORE",
-            reason="r",
-            actor=QUALITY,
-            deadline=date(2026, 3, 9),
-        )
+        _rule(session, plant, problem.ref, "STORE", date(2026, 3, 9))
     assert snapshot(engine) == before
 
 
@@ -396,20 +375,10 @@ def test_a_closed_months_overdue_points_stay_with_their_units(engine, session, p
         NoacError,
         match="would be overdue for SHEET at the end of 2026-04 \\(deadline 2026-03-20\\)",
     ):
-        problems.rule_problem(
-            session=session, plant=plant, ref=ref, shares="SHEET", reason="r", actor=QUALITY
-        )
+        _rule(session, plant, ref, "SHEET")
     assert snapshot(engine) == before
     # a deadline moved later takes the overdue points away, and holds from then on
-    problems.rule_problem(
-        session=session,
-        plant=plant,
-        ref=ref,
-        shares="SHEET",
-        reason="r",
-        actor=QUALITY,
-        deadline=date(2026, 5, 31),
-    )
+    _rule(session, plant, ref, "SHEET", date(2026, 5, 31))
     assert detail(session, plant, ref).responsible == {"SHEET": 1.0}
 
 

@@ -503,8 +503,9 @@ def problems_report(
         for path in attach or []:
             if not path.is_file():
                 raise NoacError(f"cannot read attachment {path}")
-            evidence.append((path.name, path.read_bytes()))
-            problems.check_attachment(*evidence[-1])
+            content = path.read_bytes()
+            problems.check_attachment(path.name, content)
+            evidence.append((path.name, content))
         problem, result = problems.report_problem(
             session=session, plant=the_plant, report=report, actor=_actor(ctx, session)
         )

@@ -74,7 +74,7 @@ def _duplicates(rows: Sequence[Row], column: str) -> list[RowError]:
 def validate_unit_rows(
     rows: Sequence[Row],
     existing: dict[str, Unit],
-    in_use: Mapping[tuple[str, str], str] | None = None,
+    in_use: Mapping[tuple[str, str], str],
 ) -> tuple[list[dict], list[RowError]]:
     """Check unit rows; return the cleaned records and every error. ``in_use``: for each
     (unit, category) the newest routings use, where (``part op``)."""
@@ -110,7 +110,7 @@ def validate_unit_rows(
                 f"'{category}' is used by the routing of {where}: import the routings without"
                 " it first",
             )
-            for (unit, category), where in sorted((in_use or {}).items())
+            for (unit, category), where in sorted(in_use.items())
             if unit == row["code"] and category not in categories
         ]
         record["categories"] = ";".join(categories)

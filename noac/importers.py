@@ -44,12 +44,7 @@ class ImportKind:
 
 def _load_units(ctx: ImportContext, rows: Table, summary: ImportSummary) -> list[RowError]:
     existing = masterdata.units_by_code(session=ctx.session, plant=ctx.plant)
-    in_use: dict[tuple[str, str], str] = {}
-    for part, versions in routings.all_routing_versions(
-        session=ctx.session, plant=ctx.plant
-    ).items():
-        for operation in versions[-1].operations:
-            in_use.setdefault((operation.unit, operation.category), f"{part} (op {operation.op})")
+    in_use = routings.categories_in_use(session=ctx.session, plant=ctx.plant)
     records, errors = masterdata.validate_unit_rows(rows, existing, in_use)
     if not errors:
         masterdata.apply_units(

@@ -149,6 +149,29 @@ def _latest_versions(session: Session, plant: Plant, source: str) -> dict[str, R
     return dict(session.exec(statement).all())
 
 
+def categories_in_use(*, session: Session, plant: Plant) -> dict[tuple[str, str], str]:
+    """Each (unit, category) the newest routing of some part uses, with where: the first
+    such operation, ``PART (op OP)``, by part code and position."""
+    latest = _latest_versions(session, plant, "declared")
+    part_of = {version.id: part for part, version in latest.items()}
+    statement = (
+        select(
+            RoutingOperation.routing_version_id,
+            RoutingOperation.op,
+            Unit.code,
+            RoutingOperation.category,
+        )
+        .join(Unit, col(Unit.id) == RoutingOperation.unit_id)
+        .where(col(RoutingOperation.routing_version_id).in_(part_of))
+        .order_by(col(RoutingOperation.position))
+    )
+    used: dict[tuple[str, str], str] = {}
+    rows = sorted(session.exec(statement).all(), key=lambda row: part_of[row[0]])
+    for version_id, op, unit, category in rows:
+        used.setdefault((unit, category), f"{part_of[version_id]} (op {op})")
+    return used
+
+
 def plan_routing_versions(
     *,
     session: Session,

@@ -137,7 +137,9 @@ def import_(
     plant: PlantOption = None,
     effective: Annotated[
         str | None,
-        typer.Option(help="Routings: date (YYYY-MM-DD) a changed routing takes effect; today."),
+        typer.Option(
+            help="Routings and service relations: date (YYYY-MM-DD) a change takes effect; today."
+        ),
     ] = None,
     map_: Annotated[
         Path | None,

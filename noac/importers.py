@@ -135,9 +135,17 @@ def _load_service_relations(
     records, errors = relations.validate_service_rows(
         rows, masterdata.units_by_code(session=ctx.session, plant=ctx.plant)
     )
+    plan, plan_errors = relations.plan_service_relations(
+        session=ctx.session,
+        plant=ctx.plant,
+        records=records,
+        effective=ctx.effective,
+        closed=lock_closed_months(session=ctx.session, plant=ctx.plant),
+    )
+    errors += plan_errors
     if not errors:
         relations.apply_service_relations(
-            session=ctx.session, plant=ctx.plant, records=records, summary=summary
+            session=ctx.session, plant=ctx.plant, plan=plan, rows=len(records), summary=summary
         )
     return errors
 

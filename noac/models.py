@@ -295,16 +295,24 @@ class SchemeVersion(SQLModel, table=True):
 
 
 class ServiceRelation(SQLModel, table=True):
-    """A functional department serves a unit, which may therefore score it."""
+    """A functional department serves a unit, which may therefore score it, with ``weight``
+    from ``effective_from`` until the pair's next entry.
+
+    A pair's first entry listed while no month was closed has no date: it is in force from the
+    beginning. A month counts the entries in force on its last day.
+    """
 
     __tablename__ = "service_relation"
     __table_args__ = (
+        UniqueConstraint("provider_unit_id", "customer_unit_id", "effective_from"),
         CheckConstraint("weight > 0", name="service_relation_weight"),
         CheckConstraint("provider_unit_id <> customer_unit_id", name="service_relation_not_self"),
     )
 
-    provider_unit_id: int = Field(foreign_key="unit.id", primary_key=True)
-    customer_unit_id: int = Field(foreign_key="unit.id", primary_key=True, index=True)
+    id: int | None = Field(default=None, primary_key=True)
+    provider_unit_id: int = Field(foreign_key="unit.id")
+    customer_unit_id: int = Field(foreign_key="unit.id", index=True)
+    effective_from: date | None = None
     weight: float = 1.0
 
 

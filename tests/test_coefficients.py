@@ -10,7 +10,7 @@ import json
 import math
 import threading
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import openpyxl
 import pytest
@@ -505,6 +505,99 @@ def test_close_locks_the_month_and_reopen_recomputes(session, plant, tmp_path):
     stored = coefficients.month_results(session=session, plant=plant, month="2026-03")
     assert result(stored, "SHEET").coefficient == 0.92 and stored.run == 2
     assert stored.scheme_hash == again.scheme_hash != ""
+
+
+def _relations(session, tmp_path, text, effective=None):
+    path = write_csv(tmp_path / "services.csv", "provider,customer,weight\n" + text)
+    return import_file(
+        actor=SYSTEM, session=session, kind="service-relations", path=path, effective=effective
+    )
+
+
+def _satisfaction(session, plant, month, unit="ENG"):
+    return result(compute(session, plant, month), unit).satisfaction
+
+
+def test_a_changed_service_weight_counts_from_its_date(session, plant, tmp_path):
+    _relations(session, tmp_path, "ENG,ASSY,1\nENG,SHEET,1")
+    for month in ("2026-03", "2026-04"):
+        form(session, plant, month, "ASSY", "ENG", 10)
+        form(session, plant, month, "SHEET", "ENG", 5)
+    summary = _relations(session, tmp_path, "ENG,ASSY,3\nENG,SHEET,1", date(2026, 4, 15))
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 1, 1)
+    assert summary.changes == [
+        {
+            "key": "ENG->ASSY",
+            "before": {"weight": 1.0, "effective_from": None},
+            "after": {"weight": 3.0, "effective_from": date(2026, 4, 15)},
+        }
+    ]
+    # the weights in force on the month's last day: 2026-03 (1 * 100 + 1 * 50) / 2 = 75;
+    # 2026-04 (3 * 100 + 1 * 50) / 4 = 87.5
+    assert _satisfaction(session, plant, "2026-03") == 75
+    assert _satisfaction(session, plant, "2026-04") == 87.5
+    assert scoring.supply_weights(session=session, plant=plant, month="2026-04") == {
+        **scoring.supply_weights(session=session, plant=plant, month="2026-03"),
+        ("ENG", "ASSY"): 3.0,
+    }
+
+
+def test_a_closed_month_keeps_its_service_weights_when_closed_again(
+    engine, session, plant, tmp_path
+):
+    _relations(session, tmp_path, "ENG,ASSY,1\nENG,SHEET,1")
+    form(session, plant, "2026-03", "ASSY", "ENG", 10)
+    form(session, plant, "2026-03", "SHEET", "ENG", 5)
+    closed = coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    # S = 75, target 85 -> K = 1 + (75 - 85) / 100 = 0.90
+    assert result(closed, "ENG").coefficient == 0.9
+    before = snapshot(engine)
+    with pytest.raises(ImportRejected) as excinfo:
+        _relations(session, tmp_path, "ENG,ASSY,3\nENG,QC,2", date(2026, 3, 20))
+    reason = (
+        "from 2026-03-20 would change 2026-03, which is closed: take it in force from 2026-04-01,"
+        " or reopen the months from 2026-03 first"
+    )
+    assert [(e.row, e.column, e.reason) for e in excinfo.value.errors] == [
+        (2, "weight", f"ENG->ASSY: a weight {reason}"),
+        (3, "weight", f"ENG->QC: a weight {reason}"),
+    ]
+    assert snapshot(engine) == before
+    _relations(session, tmp_path, "ENG,ASSY,3\nENG,QC,2", date(2026, 4, 1))
+    assert ("ENG", "QC") not in scoring.supply_weights(
+        session=session, plant=plant, month="2026-03"
+    )
+    assert scoring.supply_weights(session=session, plant=plant, month="2026-04")[("ENG", "QC")] == 2
+    coefficients.reopen_month(
+        session=session, plant=plant, month="2026-03", reason="late form", actor=QUALITY
+    )
+    again = coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    assert result(again, "ENG").satisfaction == 75 and result(again, "ENG").coefficient == 0.9
+
+
+def test_a_service_weight_changes_on_or_after_its_newest_date(engine, session, plant, tmp_path):
+    _relations(session, tmp_path, "ENG,ASSY,1")
+    _relations(session, tmp_path, "ENG,ASSY,3", date(2026, 5, 1))
+    before = snapshot(engine)
+    with pytest.raises(ImportRejected) as excinfo:
+        _relations(session, tmp_path, "ENG,ASSY,4", date(2026, 4, 30))
+    assert [(e.row, e.column, e.reason) for e in excinfo.value.errors] == [
+        (
+            2,
+            "weight",
+            "ENG->ASSY: the new weight must take effect on or after 2026-05-01, when its weight 3"
+            " took effect, not 2026-04-30",
+        )
+    ]
+    assert snapshot(engine) == before
+    summary = _relations(session, tmp_path, "ENG,ASSY,4", date(2026, 5, 1))
+    assert summary.changes[0]["before"] == {"weight": 3.0, "effective_from": date(2026, 5, 1)}
+    assert len(snapshot(engine)["service_relation"]) == 2  # the entry of 2026-05-01 replaced
+    weights = {
+        month: scoring.supply_weights(session=session, plant=plant, month=month)[("ENG", "ASSY")]
+        for month in ("2026-04", "2026-05")
+    }
+    assert weights == {"2026-04": 1.0, "2026-05": 4.0}
 
 
 def test_close_months_closes_every_plant_in_one_transaction(tmp_path, engine, session, plant):

@@ -170,6 +170,43 @@ def test_sqlite_connections_enforce_foreign_keys_and_use_wal(tmp_path):
         engine.dispose()
 
 
+def test_service_relations_stored_before_their_dates_stay_in_force_from_the_beginning(db_url):
+    engine = create_db_engine(db_url)
+    relations = "SELECT provider_unit_id, customer_unit_id, weight FROM service_relation"
+    try:
+        migrate(engine, "0010")
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO plant (id, code, name) VALUES (1, 'P', 'p')"))
+            for unit in (1, 2, 3):
+                connection.execute(
+                    text(
+                        "INSERT INTO unit (id, plant_id, code, name, kind, categories)"
+                        f" VALUES ({unit}, 1, 'U{unit}', 'u', 'department', '')"
+                    )
+                )
+            connection.execute(text("INSERT INTO service_relation VALUES (1, 2, 2.5), (1, 3, 1)"))
+        migrate(engine)
+        dated = (
+            "SELECT provider_unit_id, customer_unit_id, weight, effective_from"
+            " FROM service_relation ORDER BY customer_unit_id"
+        )
+        with engine.begin() as connection:
+            assert connection.execute(text(dated)).all() == [(1, 2, 2.5, None), (1, 3, 1.0, None)]
+            connection.execute(
+                text(
+                    "INSERT INTO service_relation"
+                    " (provider_unit_id, customer_unit_id, weight, effective_from)"
+                    " VALUES (1, 2, 4, '2026-05-01')"
+                )
+            )
+        downgrade(engine, "0010")
+        with engine.connect() as connection:
+            kept = connection.execute(text(f"{relations} ORDER BY customer_unit_id")).all()
+        assert kept == [(1, 2, 4.0), (1, 3, 1.0)]  # each pair's newest entry
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_postgresql_compresses_decompositions_with_lz4_and_downgrade_restores_default(db_url):
     engine = create_db_engine(db_url)

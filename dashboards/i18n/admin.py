@@ -195,9 +195,14 @@ STRINGS = {
     ),
     "md.import_file": ("CSV or XLSX file", "CSV 或 XLSX 文件"),
     "md.import_effective": ("Effective from", "生效日期"),
-    "md.import_effective_help": (
+    "md.import_effective_help.routings": (
         "Changed parts get a new routing version in force from this date.",
         "有变化的零件将生成自该日期起生效的新工艺路线版本。",
+    ),
+    "md.import_effective_help.service-relations": (
+        "Changed weights, and relations listed for the first time once a month is closed, are in"
+        " force from this date.",
+        "变更的权重，以及有月份关账后首次列出的服务关系，自该日期起生效。",
     ),
     "md.import_button": ("Import", "导入"),
     "md.import_no_file": ("Choose a file first.", "请先选择文件。"),

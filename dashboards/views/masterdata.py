@@ -170,9 +170,9 @@ with tab_import:
     )
     uploaded = st.file_uploader(t("md.import_file"), type=["csv", "xlsx"], key="md_import_file")
     effective = None
-    if kind == "routings":
+    if kind in ("routings", "service-relations"):
         effective = st.date_input(t("md.import_effective"), value=today, key="md_import_effective")
-        st.caption(t("md.import_effective_help"))
+        st.caption(t(f"md.import_effective_help.{kind}"))
     if st.button(t("md.import_button"), key="md_import_submit", type="primary"):
         if uploaded is None:
             st.warning(t("md.import_no_file"))

@@ -4,7 +4,7 @@ so while a write or a close is under way."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -45,6 +45,27 @@ def next_month(month: str) -> str:
     """
     year, number = int(month[:4]), int(month[5:])
     return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+
+
+def changes_closed_month(effective: date, closed: Collection[str]) -> str | None:
+    """Why something in force from ``effective`` would change one of the ``closed`` months (a
+    month counts the routings and service relations in force on its last day), or None.
+
+    >>> changes_closed_month(date(2026, 4, 20), {"2026-03", "2026-04"}).split(": ")[0]
+    'from 2026-04-20 would change 2026-04, which is closed'
+    >>> changes_closed_month(date(2026, 5, 1), {"2026-04"}) is None
+    True
+    """
+    last_closed = max(closed, default=None)
+    if last_closed is None:
+        return None
+    first_open = date.fromisoformat(f"{next_month(last_closed)}-01")
+    if effective >= first_open:
+        return None
+    return (
+        f"from {effective} would change {last_closed}, which is closed: take it in force from"
+        f" {first_open}, or reopen the months from {month_of(effective)} first"
+    )
 
 
 def closed_months(*, session: Session, plant: Plant) -> set[str]:

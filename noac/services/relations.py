@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date
 
 import networkx as nx
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from noac.errors import NoacError, RowError
 from noac.models import Handover, Plant, ServiceRelation, Unit
-from noac.services.masterdata import ImportSummary
-from noac.services.periods import parse_month
+from noac.services.masterdata import ImportSummary, units_by_code
+from noac.services.periods import changes_closed_month, parse_month
 from noac.tabular import Row
 from noac.validation import parse_number
 
@@ -95,7 +97,8 @@ def apply_handovers(
 
 def validate_service_rows(
     rows: Sequence[Row], units: dict[str, Unit]
-) -> tuple[list[tuple[str, str, float]], list[RowError]]:
+) -> tuple[list[tuple[int, str, str, float]], list[RowError]]:
+    """Each row as ``(row number, provider, customer, weight)``, or why it is wrong."""
     errors: list[RowError] = []
     records = []
     seen: dict[tuple, int] = {}
@@ -116,31 +119,129 @@ def validate_service_rows(
                 )
         errors += row_errors
         if not row_errors:
-            records.append((row["provider"], row["customer"], weight))
+            records.append((row.number, row["provider"], row["customer"], weight))
     return records, errors
 
 
-def apply_service_relations(
-    *, session: Session, plant: Plant, records: Sequence[tuple], summary: ImportSummary
-) -> None:
-    units = {u.code: u for u in session.exec(select(Unit).where(Unit.plant_id == plant.id))}
-    for provider, customer, weight in records:
-        key = (units[provider].id, units[customer].id)
-        relation = session.get(ServiceRelation, key)
-        if relation is None:
-            session.add(
-                ServiceRelation(provider_unit_id=key[0], customer_unit_id=key[1], weight=weight)
+def _in_order(entries: Iterable[ServiceRelation]) -> list[ServiceRelation]:
+    """Entries oldest first: the one in force from the beginning, then by date."""
+    return sorted(entries, key=lambda e: (e.effective_from is not None, e.effective_from))
+
+
+def _entries(session: Session, plant: Plant) -> dict[tuple[int, int], list[ServiceRelation]]:
+    """The stored entries of each pair of units of ``plant``, oldest first."""
+    stored = session.exec(
+        select(ServiceRelation)
+        .join(Unit, col(Unit.id) == ServiceRelation.provider_unit_id)
+        .where(Unit.plant_id == plant.id)
+    )
+    pairs: dict[tuple[int, int], list[ServiceRelation]] = defaultdict(list)
+    for entry in _in_order(stored):
+        pairs[(entry.provider_unit_id, entry.customer_unit_id)].append(entry)
+    return pairs
+
+
+def plan_service_relations(
+    *,
+    session: Session,
+    plant: Plant,
+    records: Sequence[tuple[int, str, str, float]],
+    effective: date,
+    closed: Collection[str],
+) -> tuple[list[tuple[str, str, float, date | None]], list[RowError]]:
+    """Decide which relations need an entry and from when it is in force.
+
+    A pair listed for the first time is in force from the beginning while no month is closed,
+    otherwise from ``effective``; a changed weight is in force from ``effective``, which must
+    not come before the pair's newest entry (on its date, it replaces that entry). Neither may
+    change a ``closed`` month: a month counts the relations in force on its last day. Pairs
+    whose weight did not change are left out.
+    """
+    units = units_by_code(session=session, plant=plant)
+    stored = _entries(session, plant)
+    plan: list[tuple[str, str, float, date | None]] = []
+    errors: list[RowError] = []
+    for number, provider, customer, weight in records:
+        entries = stored.get((units[provider].id, units[customer].id), [])
+        newest = entries[-1] if entries else None
+        if newest is not None and newest.weight == weight:
+            continue
+        since = newest.effective_from if newest is not None else None
+        if newest is None and not closed:
+            plan.append((provider, customer, weight, None))
+        elif since is not None and effective < since:
+            errors.append(
+                RowError(
+                    number,
+                    "weight",
+                    f"{provider}->{customer}: the new weight must take effect on or after"
+                    f" {since}, when its weight {newest.weight:g} took effect, not {effective}",
+                )
             )
-            summary.created += 1
-        elif relation.weight != weight:
-            summary.changed(
-                f"{provider}->{customer}", {"weight": relation.weight}, {"weight": weight}
-            )
-            relation.weight = weight
-            session.add(relation)
+        elif reason := changes_closed_month(effective, closed):
+            errors.append(RowError(number, "weight", f"{provider}->{customer}: a weight {reason}"))
         else:
-            summary.unchanged += 1
+            plan.append((provider, customer, weight, effective))
+    return plan, errors
+
+
+def apply_service_relations(
+    *,
+    session: Session,
+    plant: Plant,
+    plan: Sequence[tuple[str, str, float, date | None]],
+    rows: int,
+    summary: ImportSummary,
+) -> None:
+    """Write the planned entries of ``rows`` listed relations (no commit)."""
+    units = units_by_code(session=session, plant=plant)
+    stored = _entries(session, plant)
+    summary.unchanged += rows - len(plan)
+    for provider, customer, weight, effective in plan:
+        key = (units[provider].id, units[customer].id)
+        entries = stored.get(key, [])
+        if not entries:
+            summary.created += 1
+        else:
+            newest = entries[-1]
+            summary.changed(
+                f"{provider}->{customer}",
+                _entry_state(newest),
+                {"weight": weight, "effective_from": effective},
+            )
+            if newest.effective_from == effective:  # replaced on the day it takes effect
+                newest.weight = weight
+                session.add(newest)
+                continue
+        session.add(
+            ServiceRelation(
+                provider_unit_id=key[0],
+                customer_unit_id=key[1],
+                effective_from=effective,
+                weight=weight,
+            )
+        )
     session.flush()
+
+
+def _entry_state(entry: ServiceRelation) -> dict:
+    return {"weight": entry.weight, "effective_from": entry.effective_from}
+
+
+def service_weights(
+    *, session: Session, plant: Plant, days: Iterable[date]
+) -> dict[date, dict[tuple[str, str], float]]:
+    """The service relations in force on each of ``days``: ``(provider, customer) -> weight``."""
+    codes = {unit.id: code for code, unit in units_by_code(session=session, plant=plant).items()}
+    stored = _entries(session, plant)
+    result: dict[date, dict[tuple[str, str], float]] = {}
+    for day in days:
+        weights = result[day] = {}
+        for (provider, customer), entries in stored.items():
+            in_force = [e for e in entries if e.effective_from is None or e.effective_from <= day]
+            if in_force:
+                weights[(codes[provider], codes[customer])] = in_force[-1].weight
+    return result
 
 
 def handover_graph(*, session: Session, plant: Plant, month: str) -> nx.DiGraph:

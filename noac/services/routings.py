@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from noac.errors import NoacError, RowError
 from noac.models import OperationLink, Part, Plant, RoutingOperation, RoutingVersion, Unit
 from noac.services.masterdata import ImportSummary, units_by_code
-from noac.services.periods import month_of, next_month
+from noac.services.periods import changes_closed_month
 from noac.tabular import Row, split_list
 from noac.validation import parse_bool
 from routing import Operation, operation_graph, transition_graph, validate_routing
@@ -191,8 +191,6 @@ def plan_routing_versions(
     change are left out.
     """
     latest = _latest_versions(session, plant, source)
-    last_closed = max(closed, default=None)
-    first_open = date.fromisoformat(f"{next_month(last_closed)}-01") if last_closed else None
     plan: dict[str, date | None] = {}
     errors: list[RowError] = []
     for part, operations in parts.items():
@@ -209,15 +207,9 @@ def plan_routing_versions(
                         f" {current.effective_from} (version {current.version}), not {effective}",
                     )
                 )
-            elif first_open is not None and effective < first_open:
+            elif reason := changes_closed_month(effective, closed):
                 errors.append(
-                    RowError(
-                        first_row[part],
-                        "part",
-                        f"part {part}: a new version from {effective} would change {last_closed},"
-                        f" which is closed: take it in force from {first_open},"
-                        f" or reopen the months from {month_of(effective)} first",
-                    )
+                    RowError(first_row[part], "part", f"part {part}: a new version {reason}")
                 )
             plan[part] = effective
     return plan, errors

@@ -3,8 +3,8 @@
 A rater unit may score a ratee in a month only if the ratee supplied it that
 month: the handovers recorded for the month decide when there are any;
 otherwise an edge ratee -> rater of the supply graph of the routings in force
-at the end of the month, or a service relation the plant listed for a
-functional department.
+at the end of the month, or a service relation in force then that the plant
+listed for a functional department.
 """
 
 from __future__ import annotations
@@ -34,13 +34,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError, RowError
-from noac.models import Handover, Plant, Score, ScoreHistory, ServiceRelation, Unit
+from noac.models import Handover, Plant, Score, ScoreHistory, Unit
 from noac.scheme import Scheme
 from noac.services import audit
 from noac.services.access import Actor, require
 from noac.services.bulk import copies, copy_rows
 from noac.services.masterdata import units_by_code
 from noac.services.periods import lock_closed_months, parse_month
+from noac.services.relations import service_weights
 from noac.services.routings import plant_supply_graphs
 from noac.services.schemes import active_scheme
 from noac.tabular import Table
@@ -78,19 +79,14 @@ def months_supply_weights(
     without_handovers = [month for month, weights in result.items() if not weights]
     if not without_handovers:
         return result
-    relations = session.exec(
-        select(ServiceRelation)
-        .join(Unit, col(Unit.id) == ServiceRelation.provider_unit_id)
-        .where(Unit.plant_id == plant.id)
-    ).all()
     last_days = {month: month_days(month)[1] for month in without_handovers}
     graphs = plant_supply_graphs(session=session, plant=plant, days=set(last_days.values()))
+    services = service_weights(session=session, plant=plant, days=set(last_days.values()))
     for month, last in last_days.items():
         S = graphs[last]
         weights = result[month] = {(u, v): float(d["weight"]) for u, v, d in S.edges(data=True)}
-        for relation in relations:
-            key = (codes[relation.provider_unit_id], codes[relation.customer_unit_id])
-            weights[key] = weights.get(key, 0.0) + relation.weight
+        for key, weight in services[last].items():
+            weights[key] = weights.get(key, 0.0) + weight
     return result
 
 

@@ -55,6 +55,8 @@ def _login_page() -> None:
     minutes = get_settings().session_idle_minutes
     if st.session_state.pop("expired", False):
         st.info(t("login.expired_one") if minutes == 1 else t("login.expired", minutes=minutes))
+    if st.session_state.pop("account_changed", False):
+        st.warning(t("login.account_changed"))
     if get_settings().auth == "oidc":
         _oidc_login()
         return

@@ -17,7 +17,9 @@ from sqlmodel import Session
 
 from dashboards import i18n
 from noac.db import create_db_engine
+from noac.errors import NoacError
 from noac.models import Plant
+from noac.services import users
 from noac.services.access import Actor
 from noac.settings import get_settings
 
@@ -46,7 +48,8 @@ def db() -> Iterator[Session]:
 
 
 def signed_in() -> bool:
-    """Whether a user is signed in and active; ends idle sessions."""
+    """Whether a user is signed in and active; ends idle sessions, and those of a user
+    disabled or changed since signing in (read again on every run)."""
     if ACTOR not in st.session_state:
         return False
     idle = timedelta(minutes=get_settings().session_idle_minutes)
@@ -54,6 +57,16 @@ def signed_in() -> bool:
     if now - st.session_state.get(LAST_SEEN, now) > idle:
         del st.session_state[ACTOR]
         st.session_state["expired"] = True
+        return False
+    actor = st.session_state[ACTOR]
+    try:
+        with db() as session:
+            current = users.actor_for(session=session, username=actor.username)
+    except NoacError:
+        current = None
+    if current != actor:
+        del st.session_state[ACTOR]
+        st.session_state["account_changed"] = True
         return False
     st.session_state[LAST_SEEN] = now
     return True

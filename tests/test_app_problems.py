@@ -10,7 +10,7 @@ import pytest
 
 from dashboards import i18n
 from noac.importers import import_file
-from noac.services import problems
+from noac.services import problems, users
 from noac.services.users import actor_for
 from tests.apptest import page, signed_in, texts
 from tests.conftest import SYSTEM, write_csv
@@ -168,6 +168,19 @@ def test_a_step_after_the_idle_limit_changes_nothing_and_signs_out(demo_url):
     assert not at.exception
     assert detail(demo_url, ref).status == "proposed"
     assert at.title[0].value == "Sign in"
+
+
+def test_a_step_by_a_user_disabled_since_signing_in_changes_nothing_and_signs_out(demo_url):
+    ref = report_backing_plate(demo_url)
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    at.selectbox(key="mine.answer.pick").select(ref).run()
+    with service(demo_url) as (session, _):
+        users.disable_user(session=session, actor=SYSTEM, username="aero-sheet")
+    at.button(key="mine.accept").click().run()
+    assert not at.exception
+    assert detail(demo_url, ref).status == "proposed"
+    assert at.title[0].value == "Sign in"
+    assert "Your account was disabled or changed since you signed in" in at.warning[0].value
 
 
 def test_a_report_after_the_idle_limit_stores_nothing(demo_url):

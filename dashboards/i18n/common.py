@@ -19,6 +19,10 @@ STRINGS = {
         "Your session ended after a minute without activity: sign in again.",
         "超过 1 分钟未操作，会话已结束：请重新登录。",
     ),
+    "login.account_changed": (
+        "Your account was disabled or changed since you signed in: sign in again.",
+        "您的账号在登录后已被停用或更改：请重新登录。",
+    ),
     "logout": ("Sign out", "退出登录"),
     "sidebar.plant": ("Plant", "工厂"),
     "sidebar.month": ("Month", "月份"),

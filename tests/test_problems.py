@@ -1,5 +1,6 @@
 """The quality-problem workflow through the service layer, on both databases."""
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -8,7 +9,7 @@ from sqlmodel import Session, select
 from noac.db import create_db_engine
 from noac.errors import NoacError
 from noac.importers import import_file
-from noac.models import Attachment, Period
+from noac.models import Attachment, AuditRecord, Period
 from noac.services import problems
 from noac.services.plants import resolve_plant
 from noac.services.problems import ProblemReport
@@ -235,6 +236,93 @@ def _ruled(session, plant, shares, deadline):
     problem, _ = report(session, plant)
     _rule(session, plant, problem.ref, shares, deadline)
     return problem.ref
+
+
+def test_a_supervisor_enters_and_revises_only_his_own_units_corrective_action(
+    engine, session, plant
+):
+    ref = report(session, plant)[0].ref
+    problems.rule_problem(
+        session=session,
+        plant=plant,
+        ref=ref,
+        shares="STORE:0.5;SHEET",
+        actor=QUALITY,
+        reason="both",
+        deadline=date(2026, 4, 30),
+    )
+
+    def plan(actor, owner, text):
+        problems.plan_action(
+            session=session,
+            plant=plant,
+            ref=ref,
+            owner=owner,
+            actor=actor,
+            root_cause=text,
+            actions=text,
+        )
+
+    store, sheet = supervisor(plant, "STORE"), supervisor(plant, "SHEET")
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match=r"\(supervisor of SHEET\) may not .* for STORE"):
+        plan(sheet, "STORE", "written by SHEET")
+    assert snapshot(engine) == before
+    plan(store, "STORE", "plates stored uncovered")
+    before = snapshot(engine)
+    for owner in ("STORE", "SHEET"):  # STORE's action: neither overwritten nor taken over
+        with pytest.raises(NoacError, match=r"\(supervisor of SHEET\) may not .* for STORE"):
+            plan(sheet, owner, "written by SHEET")
+    assert snapshot(engine) == before
+    plan(QUALITY, "SHEET", "the quality department gives it to SHEET")
+    plan(sheet, "SHEET", "bending marks the plates")
+    records = session.exec(
+        select(AuditRecord).where(AuditRecord.action == "plan-action").order_by(AuditRecord.id)
+    ).all()
+    entered = [
+        (json.loads(r.before)["corrective_action"], json.loads(r.after)["corrective_action"])
+        for r in records
+    ]
+    action = {"milestones": []}
+    assert entered == [
+        (
+            None,
+            action
+            | {
+                "owner": "STORE",
+                "root_cause": "plates stored uncovered",
+                "actions": "plates stored uncovered",
+            },
+        ),
+        (
+            action
+            | {
+                "owner": "STORE",
+                "root_cause": "plates stored uncovered",
+                "actions": "plates stored uncovered",
+            },
+            action
+            | {
+                "owner": "SHEET",
+                "root_cause": "the quality department gives it to SHEET",
+                "actions": "the quality department gives it to SHEET",
+            },
+        ),
+        (
+            action
+            | {
+                "owner": "SHEET",
+                "root_cause": "the quality department gives it to SHEET",
+                "actions": "the quality department gives it to SHEET",
+            },
+            action
+            | {
+                "owner": "SHEET",
+                "root_cause": "bending marks the plates",
+                "actions": "bending marks the plates",
+            },
+        ),
+    ]
 
 
 def test_overdue_means_deadline_passed_and_not_closed_by_then(session, plant):

@@ -689,12 +689,20 @@ def _settle(
 
 def _state(session: Session, problem: QualityProblem) -> dict:
     """What an audit record shows of a problem before and after a step."""
+    action = session.get(CorrectiveAction, problem.id)
     return {
         "status": problem.status,
         "responsible": responsible_units(session=session, problem=problem),
         "counted_month": problem.counted_month,
         "deadline": problem.deadline,
         "closed_on": problem.closed_on,
+        "corrective_action": action
+        and {
+            "owner": session.get(Unit, action.owner_unit_id).code,
+            "root_cause": action.root_cause,
+            "actions": action.actions,
+            "milestones": json.loads(problem.milestones),
+        },
         "version": problem.version,
     }
 
@@ -953,6 +961,10 @@ def plan_action(
             f"the owner of the corrective action must be a responsible unit of {ref}"
             f" ({', '.join(responsible)}), not {owner}"
         )
+    require(actor, "plan-action", units=(owner,))  # a supervisor enters his own unit's action
+    entered = before["corrective_action"]
+    if entered and entered["owner"] != owner:
+        require(actor, "plan-action", units=(entered["owner"],))  # and revises only his own
     root_cause, actions = _note(root_cause, "the root cause"), _note(actions, "the actions")
     if not root_cause or not actions:
         raise NoacError("a corrective action needs a root cause and the actions taken")

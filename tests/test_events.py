@@ -10,14 +10,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from noac.cli import app
 from noac.db import create_db_engine, migrate
 from noac.errors import ImportRejected, NoacError
-from noac.models import Handover, ProblemEvent, QualityProblem, Unit
+from noac.importers import import_file
+from noac.models import AuditRecord, Handover, ProblemEvent, QualityProblem, Unit
 from noac.services import problems
 from noac.services.access import Actor
 from noac.services.events import import_events, load_mapping
@@ -157,6 +158,19 @@ def test_rework_loop_is_kept_in_the_observed_routing(session, tmp_path, mapping)
     (problem,) = session.exec(select(QualityProblem))
     assert problem.quantity == 2 and problem.proposed_unit_id == units["TM"]
     assert problem.ref == "O1/r4" and problem.op == "TM Q.C." and problem.defect_code is None
+
+
+def test_a_handover_quantity_replaced_by_a_log_is_kept_in_the_audit_record(
+    session, tmp_path, mapping
+):
+    _import(session, tmp_path, mapping, REWORK_LOG)
+    corrected = write_csv(tmp_path / "handovers.csv", "month,from,to,quantity\n2024-03,TM,QC,500")
+    import_file(actor=SYSTEM, session=session, kind="handovers", path=corrected, plant_code="P")
+    summary = _import(session, tmp_path, mapping, REWORK_LOG)
+    replaced = [{"key": "2024-03 TM->QC", "before": {"quantity": 500.0}, "after": {"quantity": 12}}]
+    assert summary.changes == replaced
+    record = session.exec(select(AuditRecord).order_by(col(AuditRecord.id).desc())).first()
+    assert (record.entity, json.loads(record.after)["changes"]) == ("events", replaced)
 
 
 def test_two_orders_of_a_part_with_different_paths(session, tmp_path, mapping):

@@ -398,6 +398,7 @@ class EventsSummary:
     routings_unchanged: int = 0
     handovers: int = 0
     handover_months: list[str] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)  # each handover quantity replaced
     problems: int = 0
     problems_unchanged: int = 0
     rejected_parts: int = 0
@@ -888,6 +889,13 @@ def _import(
                 )
             )
         elif handover.quantity != quantity:
+            summary.changes.append(
+                {
+                    "key": f"{month} {source}->{target}",
+                    "before": {"quantity": handover.quantity},
+                    "after": {"quantity": quantity},
+                }
+            )
             handover.quantity = quantity
             session.add(handover)
     summary.handovers = len(moves)

@@ -115,6 +115,11 @@ def test_reset_password_lifts_the_lock(session, plant):
     assert (
         users.authenticate(session=session, username="ann", password="a new secret").unit == "ASSY"
     )
+    (reset,) = [
+        r for r in audit_trail(session=session, actor=SYSTEM) if r.action == "reset-password"
+    ]
+    assert reset.before["locked_until"] is not None  # the lock it lifted
+    assert reset.after == {"failed_logins": 0, "locked_until": None}
 
 
 @pytest.mark.parametrize(
@@ -126,6 +131,7 @@ def test_reset_password_lifts_the_lock(session, plant):
         ({"unit": "MOON"}, "unknown unit 'MOON' in plant AERO"),
         ({"password": "short"}, "a password needs at least 8 characters"),
         ({"name": "bad name"}, "username 'bad name' must be"),
+        ({"name": "system"}, "'system' names the local administrator in the audit trail"),
     ],
 )
 def test_bad_accounts_are_refused(session, plant, fields, message):

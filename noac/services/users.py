@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from noac.errors import NoacError
 from noac.models import ROLES, UNIT_ROLES, Plant, Unit, User
 from noac.services import audit
-from noac.services.access import Actor, require
+from noac.services.access import SYSTEM, Actor, require
 from noac.validation import check_code, check_text
 
 MAX_FAILED_LOGINS = 5
@@ -99,6 +99,10 @@ def add_user(
     errors = []
     if reason := check_code(username, "username"):
         errors.append(reason)
+    elif username == SYSTEM.username:
+        errors.append(
+            f"'{username}' names the local administrator in the audit trail: choose another"
+        )
     elif session.exec(select(User).where(User.username == username)).first():
         errors.append(f"user '{username}' already exists")
     if role not in ROLES:
@@ -164,10 +168,12 @@ def reset_password(*, session: Session, actor: Actor, username: str, password: s
     require(actor, "manage-users")
     user = _get(session, username)
     _check_password(password)
+    before = {"failed_logins": user.failed_logins, "locked_until": user.locked_until}
     user.password_hash = _hasher.hash(password)
     user.failed_logins, user.locked_until = 0, None
     session.add(user)
-    audit.record(session, actor, "reset-password", "user", username)
+    after = {"failed_logins": 0, "locked_until": None}
+    audit.record(session, actor, "reset-password", "user", username, before, after)
     session.commit()
 
 

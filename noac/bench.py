@@ -40,7 +40,7 @@ from sqlmodel import Session, select
 
 from noac.db import create_db_engine
 from noac.errors import NoacError
-from noac.generate import QUALITY
+from noac.generate import QUALITY, refuse_users_work
 from noac.importers import import_file
 from noac.models import Plant, Score
 from noac.services.coefficients import close_months, reopen_month
@@ -384,6 +384,7 @@ def run(url: str, runs: int = 3, workloads: Sequence[str] = WORKLOADS) -> dict:
     figures = []
     try:
         with Session(engine, expire_on_commit=False) as session:
+            refuse_users_work(session, "noac bench runs")
             if "score-import" in workloads:
                 figures.append(score_import(session, runs, postgres))
                 # planner statistics after the deletes and re-inserts, as autovacuum would give

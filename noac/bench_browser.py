@@ -42,13 +42,13 @@ from noac.app_server import APP, served
 from noac.bench import Figure
 from noac.db import create_db_engine
 from noac.errors import NoacError
+from noac.generate import BENCH_EXECUTIVE
 from noac.models import User
 from noac.services import users
 from noac.services.access import SYSTEM
 
 ROOT = Path(__file__).resolve().parent.parent
 BARE_PAGE = ROOT / "benchmarks" / "bare_page.py"
-USERNAME = "bench-executive"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # the charts of the tab on show (a tab left keeps its charts, hidden, until the run ends)
 SHOWN = "[data-testid=stMain] [role=tabpanel]:not([hidden]) .js-plotly-plot"
@@ -107,18 +107,18 @@ def _executive(url: str) -> str:
     engine = create_db_engine(url)
     try:
         with Session(engine) as session:
-            if session.exec(select(User).where(User.username == USERNAME)).first() is None:
+            if session.exec(select(User).where(User.username == BENCH_EXECUTIVE)).first() is None:
                 users.add_user(
                     session=session,
                     actor=SYSTEM,
-                    username=USERNAME,
+                    username=BENCH_EXECUTIVE,
                     display_name="bench executive",
                     role="executive",
                     password=password,
                 )
             else:
                 users.reset_password(
-                    session=session, actor=SYSTEM, username=USERNAME, password=password
+                    session=session, actor=SYSTEM, username=BENCH_EXECUTIVE, password=password
                 )
     finally:
         engine.dispose()
@@ -174,7 +174,7 @@ def _dashboard(
     data read; and the number of charts of the page as opened."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{base}/?month={month}")
-    page.get_by_role("textbox", name="Username").fill(USERNAME)
+    page.get_by_role("textbox", name="Username").fill(BENCH_EXECUTIVE)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     tabs = page.get_by_role("tab")

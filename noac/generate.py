@@ -19,11 +19,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from noac.db import create_db_engine, migrate
+from noac.errors import NoacError
 from noac.importers import import_file
-from noac.models import Plant
+from noac.models import AuditRecord, Plant
 from noac.services import problems
 from noac.services.access import SYSTEM, Actor
 from noac.services.masterdata import units_by_code
@@ -34,6 +35,7 @@ from noac.services.scoring import ScoringRules, month_days
 LAST_MONTH = date(2025, 12, 1)
 CRITERIA = ("quality", "delivery", "service", "handover")
 QUALITY = Actor("generator-quality", "quality", display_name="synthetic quality department")
+BENCH_EXECUTIVE = "bench-executive"  # the account the bench's dashboard workload signs in with
 
 # (process categories a workshop of the family may list)
 FAMILIES = (
@@ -360,6 +362,23 @@ def _workflow(session: Session, plant: Plant, refs: list[str]) -> int:
     return moved
 
 
+def refuse_users_work(session: Session, doing: str) -> None:
+    """Refuse ``doing`` in a database where anyone but the generator and the bench acted: the
+    synthetic data would mix with a plant's own, and the bench deletes and imports again every
+    score and reopens months."""
+    synthetic = (SYSTEM.username, QUALITY.username, BENCH_EXECUTIVE)
+    actor = session.exec(
+        select(AuditRecord.actor)
+        .where(col(AuditRecord.actor).not_in(synthetic), ~col(AuditRecord.actor).startswith("gen-"))
+        .limit(1)
+    ).first()
+    if actor is not None:
+        raise NoacError(
+            f"this database holds work by {actor}: {doing} only in a database of its own, empty"
+            " or made by noac generate"
+        )
+
+
 def generate(url: str, scale_name: str, seed: int) -> Iterator[str]:
     """Build the data set of ``scale_name`` at ``url``, yielding a line of progress per step."""
     scale = SCALES[scale_name]
@@ -369,6 +388,7 @@ def generate(url: str, scale_name: str, seed: int) -> Iterator[str]:
     try:
         migrate(engine)
         with Session(engine, expire_on_commit=False) as session:
+            refuse_users_work(session, "noac generate writes synthetic plants")
             for number in range(1, scale.plants + 1):
                 started = time.perf_counter()
                 code = f"G{number:02d}" if scale.plants > 1 else "SYN"

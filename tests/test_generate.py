@@ -13,6 +13,7 @@ from noac.generate import QUALITY, SCALES, design_plant, months_of
 from noac.models import Plant
 from noac.services.coefficients import close_month, reopen_month
 from routing.graph import rework_loops
+from tests.conftest import snapshot
 
 
 def test_the_design_has_assemblies_and_rework_loops():
@@ -102,4 +103,19 @@ def test_the_score_import_bench_leaves_the_scores_it_found_on_postgresql(db_url)
     assert result.exit_code == 0, result.output
     with Session(engine) as session:
         assert sorted(session.execute(text(scores)).all()) == before
+    engine.dispose()
+
+
+def test_generate_and_bench_refuse_a_database_where_users_worked(demo_url):
+    """The bench deletes and imports again every score and reopens months; the generator
+    adds synthetic plants: neither touches a plant's own data."""
+    engine = create_db_engine(demo_url)
+    before = snapshot(engine)
+    runner = CliRunner()
+    for command in (["generate", "--scale", "tiny"], ["bench", "--runs", "1"]):
+        result = runner.invoke(app, ["--db", demo_url, *command])
+        assert result.exit_code == 1
+        assert "this database holds work by " in result.output
+        assert "only in a database of its own, empty or made by noac generate" in result.output
+    assert snapshot(engine) == before
     engine.dispose()

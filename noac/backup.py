@@ -17,12 +17,17 @@ import subprocess
 from contextlib import closing
 from pathlib import Path
 
+from sqlalchemy import inspect
 from sqlalchemy.engine import URL, make_url
+from sqlmodel import Session
 
+from noac.db import create_db_engine
 from noac.errors import NoacError
+from noac.services import audit
+from noac.services.access import Actor, require
 from noac.settings import get_settings
 
-__all__ = ["backup", "restore"]
+__all__ = ["backup", "restore", "restore_recorded"]
 
 
 def backup(url: str, target: Path) -> None:
@@ -151,6 +156,46 @@ def restore(url: str, source: Path) -> None:
         parsed,
         f"restore of {_display(parsed)} from {source}",
     )
+
+
+def restore_recorded(url: str, source: Path, actor: Actor) -> None:
+    """:func:`restore`, then record in the restored database's audit trail who restored
+    ``source`` over what: how far the replaced database's trail went (records, last id and
+    time), which the restore takes away, and how far the restored one goes."""
+    require(actor, "restore-backup")
+    replaced = _trail_end(url)
+    restore(url, source)
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as session:
+            restored = audit.trail_end(session)
+            audit.record(
+                session,
+                actor,
+                "restore",
+                "database",
+                Path(source).name,
+                {"audit_trail": replaced},
+                {"audit_trail": restored},
+            )
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def _trail_end(url: str) -> dict | None:
+    """``audit.trail_end`` of the database at ``url``; None where there is none yet."""
+    parsed = make_url(url)
+    if _backend(parsed) == "sqlite" and not _sqlite_file(parsed).is_file():
+        return None  # an engine would create the file
+    engine = create_db_engine(url)
+    try:
+        if not inspect(engine).has_table("audit_record"):
+            return None
+        with Session(engine) as session:
+            return audit.trail_end(session)
+    finally:
+        engine.dispose()
 
 
 def _backend(url: URL) -> str:

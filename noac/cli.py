@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from noac import app_server, exports
 from noac import demo as demo_data
-from noac.backup import backup, restore
+from noac.backup import backup, restore_recorded
 from noac.db import check_schema, create_db_engine, migrate
 from noac.errors import NoacError
 from noac.importers import KINDS, import_file
@@ -899,9 +899,14 @@ def backup_command(
 def restore_command(
     ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A backup made by noac backup.")]
 ) -> None:
-    """Restore FILE over the database: everything written since the backup is lost."""
+    """Restore FILE over the database: everything written since the backup is lost; the
+    restored audit trail records the restore and how far the replaced one went."""
     with _user_errors():
-        restore(_url(ctx), file)
+        actor = SYSTEM
+        if ctx.obj["as"]:
+            with _session(ctx) as session:
+                actor = _actor(ctx, session)
+        restore_recorded(_url(ctx), file, actor)
     typer.echo(f"restored from {file}")
 
 

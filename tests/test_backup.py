@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
 
 from noac.backup import backup, restore
+from noac.cli import app
 from noac.db import create_db_engine, migrate
 from noac.demo import build
 from noac.errors import NoacError
@@ -67,6 +71,56 @@ def test_restore_brings_back_the_backed_up_demo(db_url, tmp_path):
     assert sorted(restored) == sorted(original)
     for table, rows in original.items():
         assert restored[table] == rows, f"table {table} differs after the restore"
+
+
+def _trail(url: str) -> list[tuple]:
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                text("SELECT id, actor, action, entity_id, before, after FROM audit_record")
+            ).all()
+    finally:
+        engine.dispose()
+
+
+def test_a_restore_is_recorded_with_how_far_the_replaced_trail_went(db_url, tmp_path):
+    _small_database(db_url)
+    target = tmp_path / "noac.backup"
+    _execute(
+        db_url,
+        "INSERT INTO audit_record (at, actor, action, entity, entity_id, before, after, reason)"
+        " VALUES ('2026-11-02 08:00:00', 'quinn', 'close', 'month', 'P1/2026-10', '', '', '')",
+    )
+    backup(db_url, target)
+    original = _snapshot(db_url)
+    _execute(
+        db_url,
+        "INSERT INTO audit_record (at, actor, action, entity, entity_id, before, after, reason)"
+        " VALUES ('2026-11-03 09:30:00', 'quinn', 'reopen', 'month', 'P1/2026-10', '', '', 'x')",
+        "INSERT INTO plant (code, name) VALUES ('ZZZ', 'Not in the backup')",
+        "INSERT INTO app_user (username, display_name, role, password_hash, created_at, active,"
+        " failed_logins) VALUES ('quality', 'Q', 'quality', 'x', '2026-11-01 08:00:00', TRUE, 0)",
+    )
+    runner = CliRunner()
+    before = _snapshot(db_url)
+    refused = runner.invoke(app, ["--db", db_url, "--as", "quality", "restore", str(target)])
+    assert refused.exit_code == 1
+    assert "quality (quality) may not restore a backup over the database" in refused.output
+    assert _snapshot(db_url) == before
+    result = runner.invoke(app, ["--db", db_url, "restore", str(target)])
+    assert result.exit_code == 0, result.output
+    restored = _snapshot(db_url)
+    assert {t: rows for t, rows in restored.items() if t != "audit_record"} == {
+        t: rows for t, rows in original.items() if t != "audit_record"
+    }
+    *kept, (_, actor, action, entity_id, replaced, now) = _trail(db_url)
+    assert [row[:4] for row in kept] == [(1, "quinn", "close", "P1/2026-10")]
+    assert (actor, action, entity_id) == ("system", "restore", "noac.backup")
+    # the replaced trail went to the reopening, which the restore took away
+    assert json.loads(replaced)["audit_trail"]["records"] == 2
+    assert json.loads(replaced)["audit_trail"]["last_at"].startswith("2026-11-03 09:30:00")
+    assert json.loads(now)["audit_trail"]["records"] == 1
 
 
 def test_backup_refuses_an_existing_target(db_url, tmp_path):

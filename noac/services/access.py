@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "close-month": ("quality",),
     "reopen-month": ("quality",),
     "read-audit": ("quality", "admin"),
+    "restore-backup": ("admin",),
 }
 
 DESCRIPTIONS = {
@@ -55,6 +56,7 @@ DESCRIPTIONS = {
     "close-month": "close a month",
     "reopen-month": "reopen a month",
     "read-audit": "read the audit trail",
+    "restore-backup": "restore a backup over the database",
 }
 
 

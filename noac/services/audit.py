@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from noac.models import AuditRecord
 from noac.services.access import Actor, require
@@ -35,6 +35,14 @@ def record(
             reason=reason,
         )
     )
+
+
+def trail_end(session: Session) -> dict:
+    """How far the audit trail goes: its number of records, the last one's id and time."""
+    records, last_id, last_at = session.exec(
+        select(func.count(), func.max(AuditRecord.id), func.max(AuditRecord.at))
+    ).one()
+    return {"records": records, "last_id": last_id, "last_at": last_at}
 
 
 @dataclass

@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from dashboards.waterfall import is_clamped, waterfall_steps
 from noac.db import create_db_engine
-from noac.models import Plant
+from noac.models import Plant, ServiceRelation
 from noac.services.coefficients import UnitResult, close_month, month_results
 from noac.services.masterdata import list_units
 from noac.services.periods import closed_months, month_of, recent_months
@@ -171,6 +171,22 @@ def test_good_units_file_is_imported(demo_url):
     assert not at.exception
     assert "2 created" in texts(at)
     assert "NEWB" in frame_with(at, "parent")["code"].tolist()
+
+
+def test_a_service_relation_is_imported_in_force_from_the_date_chosen(demo_url):
+    at = page(signed_in(demo_url, "admin"), "views/masterdata.py")
+    at.selectbox(key="md_import_kind").select("service-relations").run()
+    first_day = date.today().replace(day=1)
+    at.date_input(key="md_import_effective").set_value(first_day).run()
+    relations = b"provider,customer,weight\nENG,ASSY,2\n"
+    at.file_uploader(key="md_import_file").set_value(("eng.csv", relations, "text/csv")).run()
+    at.button(key="md_import_submit").click().run()
+    assert not at.exception
+    assert "1 created" in texts(at)
+    with fresh(demo_url) as (session, plant):
+        assert closed_months(session=session, plant=plant)  # so not from the beginning
+        (entry,) = session.exec(select(ServiceRelation)).all()
+    assert (entry.effective_from, entry.weight) == (first_day, 2.0)
 
 
 def test_routings_tab_draws_the_chosen_version(demo_url):

@@ -7,7 +7,8 @@ import re
 from datetime import date
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
-DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+WHOLE_PATTERN = re.compile(r"-?[0-9]+")
 TRUE_WORDS = {"1", "true", "yes", "y"}
 FALSE_WORDS = {"0", "false", "no", "n", ""}
 
@@ -34,14 +35,25 @@ def parse_bool(value: str) -> bool | None:
     return None
 
 
+def parse_whole(value: str) -> int | None:
+    """The whole number written in ``value`` with the digits 0-9, or None.
+
+    >>> [parse_whole(text) for text in ("9", "-2", "1_0", "+9", "９", "9.0")]
+    [9, -2, None, None, None, None]
+    """
+    return int(value) if WHOLE_PATTERN.fullmatch(value) else None
+
+
 def parse_number(value: str, low: float, high: float) -> tuple[float | None, str | None]:
     """Return ``(number, None)`` or ``(None, reason)`` for a cell between low and high.
 
     >>> parse_number("1_000", 0, 1e6)
     (None, "'1_000' is not a number")
+    >>> parse_number("٣", 0, 10)
+    (None, "'٣' is not a number")
     """
     try:
-        number = float(value) if "_" not in value else None
+        number = float(value) if "_" not in value and value.isascii() else None
     except ValueError:
         number = None
     if number is None:

@@ -45,7 +45,7 @@ from noac.services.relations import service_weights
 from noac.services.routings import plant_supply_graphs
 from noac.services.schemes import active_scheme
 from noac.tabular import Table
-from noac.validation import check_text
+from noac.validation import check_text, parse_whole
 
 MAX_COMMENT = 2000
 
@@ -582,10 +582,7 @@ def validate_score_rows(rows: Table, rules: ScoringRules) -> tuple[ScoreColumns,
         rows.numbers, cells, strict=True
     ):
         if value_text not in numbers:
-            try:
-                numbers[value_text] = int(value_text)
-            except ValueError:
-                numbers[value_text] = None
+            numbers[value_text] = parse_whole(value_text)
         value = numbers[value_text]
         if value is None:
             errors.append(RowError(number, "value", f"'{value_text}' is not a whole number"))
@@ -628,12 +625,9 @@ def _accepted_at_once(columns: Sequence[Sequence[str]], rules: ScoringRules) -> 
     months, raters, ratees, criteria, texts, comments = columns
     if not months:
         return ScoreColumns.of((), rules.unit_ids)
-    numbers = {}
-    for value_text in set(texts):
-        try:
-            numbers[value_text] = int(value_text)
-        except ValueError:
-            return None
+    numbers = {value_text: parse_whole(value_text) for value_text in set(texts)}
+    if None in numbers.values():
+        return None
     values = list(map(numbers.__getitem__, texts))
     (month_at, month_of), (rater_at, rater_of), (ratee_at, ratee_of), (criterion_at, kinds) = map(
         _factorized, (months, raters, ratees, criteria)

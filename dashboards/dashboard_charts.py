@@ -142,12 +142,13 @@ def _k(value: float | None) -> str:
 
 
 def ranking_label(unit: UnitMonth) -> str:
-    """A ranking bar's axis label: the unit and its K, so every K reads without hovering.
+    """A ranking bar's axis label: the unit and its K as stored (4 decimals), so every K reads
+    without hovering, as on the map.
 
-    >>> ranking_label(UnitMonth("2026-03", "MACH", "", None, 90.0, 0.93251, 0, 0, 0, 0, 0, 0, 0, 0))
-    'MACH · 0.933'
+    >>> ranking_label(UnitMonth("2026-03", "MACH", "", None, 90.0, 0.9325, 0, 0, 0, 0, 0, 0, 0, 0))
+    'MACH · 0.9325'
     """
-    return f"{unit.unit} · {unit.coefficient:.3f}"
+    return f"{unit.unit} · {_k(unit.coefficient)}"
 
 
 def ranking_figure(ranking: Sequence[UnitMonth], t: Text, lang: str) -> go.Figure:
@@ -315,7 +316,7 @@ def supply_map_figure(data: SupplyMap, t: Text, lang: str) -> go.Figure:
             {
                 "x": x,
                 "y": y,
-                "text": f"<b>{n.unit}</b> {_k(n.coefficient)[:5]}",
+                "text": f"<b>{n.unit}</b> {_k(n.coefficient)}",
                 "showarrow": False,
                 "yshift": 19 if round(x) % 2 == 0 else -19,
                 "font": {"size": 11, "color": "#222"},

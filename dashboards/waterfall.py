@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import plotly.graph_objects as go
 
-from noac.services.coefficients import UnitResult
+from noac.services.coefficients import UnitResult, round4
 
 STEPS = ("start", "satisfaction", "defect", "overdue", "escape", "clamp", "coefficient")
 
@@ -22,7 +22,7 @@ def unclamped(result: UnitResult) -> float:
 
 def is_clamped(result: UnitResult) -> bool:
     """Whether the clamp to [k_min, k_max] changed K (beyond its rounding to 4 decimals)."""
-    return abs(result.coefficient - round(unclamped(result), 4)) > 1e-9
+    return abs(result.coefficient - round4(unclamped(result))) > 1e-9
 
 
 def waterfall_steps(result: UnitResult) -> list[tuple[str, str, float]]:

@@ -141,6 +141,11 @@ def test_waterfall_steps_add_up_to_k():
     unclamped = UnitResult("A", "", 90.0, 1, 85.0, 0.05, 0, 0, 0, 0, 1.05, [], {"unclamped": 1.05})
     assert not is_clamped(unclamped)
     assert "clamp" not in [s for s, _, _ in waterfall_steps(unclamped)]
+    # 0.98625 rounds half away from zero to 0.9863 (binary rounding gives 0.9862): no clamp
+    halfway = UnitResult(
+        "S", "", None, 0, 85.0, 0, 0, 1.375, 0, 1.375, 0.9863, [], {"unclamped": 0.98625}
+    )
+    assert not is_clamped(halfway)
 
 
 BAD_UNITS = b"code,name,kind\nNEWA,New unit A,workshop\nNEWB,New unit B,factory\n"

@@ -89,19 +89,24 @@ def test_a_part_s_operation_graph_draws_its_rework_edge_dashed():
 def test_the_ranking_writes_each_unit_s_k_in_its_label_highest_on_top():
     ranking = [
         UnitMonth("2026-03", code, code.title(), 90.0, 85.0, k, 1.0, 2, 0.0, 0, 0, 0, 0, 0.0)
-        for code, k in (("WELD", 1.04251), ("MACH", 0.9), ("PAINT", 0.80049))
+        for code, k in (("WELD", 1.0425), ("MACH", 0.9), ("PAINT", 0.8005))
     ]
     figure = ranking_figure(ranking, lambda key, **values: key, "en")
     bars = figure.data[0]
     # plotly draws categories bottom up: the lowest K first
     assert list(bars.y) == list(bars.customdata) == ["PAINT", "MACH", "WELD"]
     assert list(figure.layout.yaxis.tickvals) == ["PAINT", "MACH", "WELD"]
-    assert list(figure.layout.yaxis.ticktext) == ["PAINT · 0.800", "MACH · 0.900", "WELD · 1.043"]
-    # bars start at K = 1.0: 0.80049 - 1 to the left, 1.04251 - 1 to the right
+    # K as stored, to 4 decimals: the map writes the same
+    assert list(figure.layout.yaxis.ticktext) == [
+        "PAINT · 0.8005",
+        "MACH · 0.9000",
+        "WELD · 1.0425",
+    ]
+    # bars start at K = 1.0: 0.8005 - 1 to the left, 1.0425 - 1 to the right
     assert bars.base == 1.0
-    assert [round(x, 5) for x in bars.x] == [-0.19951, -0.1, 0.04251]
+    assert [round(x, 5) for x in bars.x] == [-0.1995, -0.1, 0.0425]
     assert bars.text is None
     # the axis holds the lowest and highest K with the target and alert lines, and the
     # labels' margin fits the widest label: 13 characters of 7 pixels and 10 to spare
-    assert figure.layout.xaxis.range == (0.80049 - 0.03, 1.04251 + 0.03)
-    assert figure.layout.margin.l == 13 * 7 + 10
+    assert figure.layout.xaxis.range == (0.8005 - 0.03, 1.0425 + 0.03)
+    assert figure.layout.margin.l == 14 * 7 + 10

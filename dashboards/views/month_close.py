@@ -9,7 +9,13 @@ from dashboards.context import db, page_context, plain, t
 from dashboards.waterfall import is_clamped, unclamped, waterfall_figure
 from noac.errors import NoacError
 from noac.exports import coefficients_file
-from noac.services.coefficients import close_month, compute_month, month_results, reopen_month
+from noac.services.coefficients import (
+    close_month,
+    compute_month,
+    month_results,
+    reopen_month,
+    round4,
+)
 from noac.services.periods import closed_months
 
 FLASH = "close_flash"
@@ -190,7 +196,11 @@ if by_unit:
         )
     if is_clamped(result):
         st.warning(
-            t("close.clamped", raw=f"{unclamped(result):.4f}", k=f"{result.coefficient:.4f}")
+            t(
+                "close.clamped",
+                raw=f"{round4(unclamped(result)):.4f}",
+                k=f"{result.coefficient:.4f}",
+            )
         )
     raters = result.decomposition.get("raters", [])
     if raters:

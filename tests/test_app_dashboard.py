@@ -14,7 +14,7 @@ from noac.importers import import_file
 from noac.services import dashboard, users
 from noac.services.coefficients import close_month
 from noac.services.periods import closed_months, recent_months
-from noac.services.plants import resolve_plant
+from noac.services.plants import resolve_plant, save_plant
 from tests.apptest import page, signed_in, texts
 from tests.conftest import QUALITY, SYSTEM, write_csv
 
@@ -141,6 +141,29 @@ def test_a_month_without_data_is_explained(demo_url):
         "dash.map.title": 1,
         "dash.unit.title": 1,
     }
+
+
+def test_a_plant_without_units_yet(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    engine = create_db_engine(url)
+    migrate(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        save_plant(session=session, code="NEW", name="New plant", actor=SYSTEM)
+        users.add_user(
+            session=session,
+            actor=SYSTEM,
+            username="boss",
+            display_name="Boss",
+            role="executive",
+            password="a long enough password",
+        )
+    engine.dispose()
+    monkeypatch.setenv("NOAC_DATABASE_URL", url)
+    at = page(signed_in(url, "boss", "en"), SCRIPT)
+    assert not at.exception
+    shown, charts = every_tab(at, "en", plant="NEW")
+    assert i18n.t("dash.unit.no_units", "en") in shown
+    assert sum(charts.values()) == 0
 
 
 def test_a_one_unit_plant(tmp_path, monkeypatch):

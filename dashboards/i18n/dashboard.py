@@ -203,6 +203,10 @@ STRINGS = {
         "{unit}: scores by customer and criterion, {month}",
         "{unit}：{month} 各下道顾客分项评分",
     ),
+    "dash.unit.no_units": (
+        "This plant has no units yet: import its units on the master-data page.",
+        "该工厂尚无单位：请在基础数据页导入单位。",
+    ),
     "dash.unit.no_customers": (
         "No unit was a customer of {unit} in {month}: nobody owed it a form.",
         "{month} 没有单位是 {unit} 的下道顾客：无人需要给它评分。",

@@ -411,6 +411,9 @@ def _actions() -> None:
 def _unit_page() -> None:
     """One unit: scores by customer, decomposition over the months, problems."""
     st.subheader(t("dash.unit.title"), anchor="unit")
+    if not codes:
+        st.info(t("dash.unit.no_units"))
+        return
     default_unit = board.ranking[-1].unit if board.has_data and board.ranking else min(codes)
     if st.session_state.get(UNIT_KEY) not in codes:
         st.session_state[UNIT_KEY] = default_unit

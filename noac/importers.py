@@ -111,7 +111,11 @@ def _load_scores(ctx: ImportContext, rows: Table, summary: ImportSummary) -> lis
     scores, errors = scoring.validate_score_rows(rows, rules)
     if not errors:
         summary.created, summary.updated, summary.unchanged = scoring.store_score_entries(
-            session=ctx.session, rules=rules, scores=scores, actor=ctx.actor
+            session=ctx.session,
+            rules=rules,
+            scores=scores,
+            actor=ctx.actor,
+            keep_comments="comment" in rows.absent,
         )
     return errors
 

@@ -49,11 +49,17 @@ class Table(Sequence[Row]):
     """
 
     def __init__(
-        self, numbers: list[int], data: Sequence[Sequence[str]], columns: Mapping[str, int]
+        self,
+        numbers: list[int],
+        data: Sequence[Sequence[str]],
+        columns: Mapping[str, int],
+        width: int,
     ) -> None:
         self.numbers = numbers
         self._data = data
         self._columns = columns
+        self.absent = frozenset(name for name, at in columns.items() if at >= width)
+        """The optional columns the file lacks (their cells read as empty)."""
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -298,7 +304,8 @@ def read_table(
         if not errors:  # the header on row 1 and every row full: no step per row
             rows = len(fast[0]) - 1
             filler = [("",) * rows] * (len(columns) - len(header))
-            return Table(list(range(2, rows + 2)), [cells[1:] for cells in fast] + filler, columns)
+            data = [cells[1:] for cells in fast] + filler
+            return Table(list(range(2, rows + 2)), data, columns, len(header))
     records = _read_xlsx(data, name) if workbook else _read_csv(data, name)
     numbered = ((n, tuple(map(str.strip, cells))) for n, cells in enumerate(records, start=1))
     header_number, header_cells = next(((n, cells) for n, cells in numbered if any(cells)), (0, ()))
@@ -314,7 +321,7 @@ def read_table(
     plain = None if errors or nul_possible else _plain_columns(body, width)
     if plain is not None:  # every row full and of the header's width: no step per row
         numbers = list(range(header_number + 1, header_number + 1 + len(body)))
-        return Table(numbers, plain + [("",) * len(body)] * len(filler), columns)
+        return Table(numbers, plain + [("",) * len(body)] * len(filler), columns, width)
     numbers: list[int] = []
     kept: list[tuple[str, ...]] = []
     for number, cells in numbered:
@@ -336,4 +343,4 @@ def read_table(
         kept.append(cells + filler)
     if errors:
         raise ImportRejected(name, errors)
-    return Table(numbers, list(zip(*kept, strict=True)) or [()] * len(columns), columns)
+    return Table(numbers, list(zip(*kept, strict=True)) or [()] * len(columns), columns, width)

@@ -433,6 +433,35 @@ def test_refused_scores_write_nothing(engine, session, plant, rater, ratee, valu
     assert snapshot(engine) == before
 
 
+def test_a_scores_file_without_comments_keeps_the_stored_ones(tmp_path, session, plant):
+    scoring.submit_form(
+        session=session,
+        plant=plant,
+        month="2026-03",
+        rater="ASSY",
+        ratee="STORE",
+        values=dict.fromkeys(CRITERIA, 8),
+        comments={"quality": "burrs, see NCR-12"},
+        actor=supervisor(plant, "ASSY"),
+    )
+
+    def imported(header, *rows):
+        text = "\n".join((header, *(f"2026-03,ASSY,STORE,{row}" for row in rows)))
+        summary = import_file(
+            actor=SYSTEM, session=session, kind="scores", path=write_csv(tmp_path / "s.csv", text)
+        )
+        (stored,) = scoring.forms(session=session, plant=plant, months=["2026-03"])
+        return (summary.updated, summary.unchanged), stored.values["quality"], stored.comments
+
+    header = "month,rater,ratee,criterion,value"
+    rows = [f"{c},8" for c in CRITERIA]
+    kept = {"quality": "burrs, see NCR-12"}
+    assert imported(header, *rows) == ((0, 4), 8, kept)
+    assert imported(header, "quality,9") == ((1, 0), 9, kept)
+    # a comment column says what the comments are: here, none
+    assert imported(header + ",comment", "quality,9,") == ((1, 0), 9, {})
+
+
 def test_low_value_needs_a_comment(engine, session, plant):
     before = snapshot(engine)
     with pytest.raises(NoacError, match="a value below 6 needs a comment"):

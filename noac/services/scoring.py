@@ -367,8 +367,10 @@ def _store(
     scores: ScoreColumns,
     actor: Actor,
     expected_versions: Mapping[str, int] | None = None,
+    keep_comments: bool = False,
 ) -> tuple[int, int, int]:
-    """Insert or replace scores, keeping replaced values in the history (no commit).
+    """Insert or replace scores, keeping replaced values in the history (no commit); with
+    ``keep_comments`` (a file without comments), a stored score keeps its comment.
 
     ``expected_versions`` gives, per criterion, the version the user saw (0:
     no score yet). The stored scores are read at once and the new ones inserted
@@ -407,7 +409,10 @@ def _store(
                 raise _stale_score(entry, score[4:] if score else None)
             if score is None:
                 new.append((month, rater_id, ratee_id, criterion, value, comment))
-            elif (score.value, score.comment) == (value, comment):
+                continue
+            if keep_comments:
+                comment = score.comment
+            if (score.value, score.comment) == (value, comment):
                 unchanged += 1
             else:
                 replaced.append((ScoreEntry(month, rater, ratee, criterion, value, comment), score))
@@ -684,9 +689,14 @@ def _accepted_at_once(columns: Sequence[Sequence[str]], rules: ScoringRules) -> 
 
 
 def store_score_entries(
-    *, session: Session, rules: ScoringRules, scores: ScoreColumns, actor: Actor
+    *,
+    session: Session,
+    rules: ScoringRules,
+    scores: ScoreColumns,
+    actor: Actor,
+    keep_comments: bool = False,
 ) -> tuple[int, int, int]:
-    return _store(session, rules, scores, actor)
+    return _store(session, rules, scores, actor, keep_comments=keep_comments)
 
 
 @dataclass

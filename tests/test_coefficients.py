@@ -21,7 +21,7 @@ from noac.exports import coefficients_file
 from noac.importers import import_file
 from noac.models import AuditRecord, MonthResult, SchemeVersion, Score, ScoreHistory
 from noac.scheme import DEFAULT_SCHEME
-from noac.services import bulk, coefficients, problems, scoring
+from noac.services import bulk, coefficients, dashboard, problems, scorecards, scoring
 from noac.services.masterdata import units_by_code
 from noac.services.periods import next_month
 from noac.services.plants import resolve_plant
@@ -627,6 +627,43 @@ def test_a_service_weight_changes_on_or_after_its_newest_date(engine, session, p
         for month in ("2026-04", "2026-05")
     }
     assert weights == {"2026-04": 1.0, "2026-05": 4.0}
+
+
+def test_a_closed_month_reads_its_forms_with_the_scheme_it_was_closed_with(
+    tmp_path, session, plant
+):
+    for month in ("2026-02", "2026-03"):
+        form(session, plant, month, "SHEET", "STORE", 10, quality=2)
+        form(session, plant, month, "ASSY", "STORE", 10)
+    coefficients.close_month(session=session, plant=plant, month="2026-02", actor=QUALITY)
+    reweighted = tmp_path / "reweighted.toml"
+    reweighted.write_text(DEFAULT_SCHEME.read_text().replace("weight = 0.40", "weight = 4.0"))
+    set_scheme(session=session, plant=plant, path=reweighted, actor=SYSTEM)
+
+    def sheet_form(month):
+        """SHEET's form for STORE on the feedback page, the score page, the matrix and the
+        unit page."""
+        received = scorecards.received_forms(
+            session=session, plant=plant, unit="STORE", months=[month]
+        )
+        cards = scorecards.rater_cards(session=session, plant=plant, month=month, rater="SHEET")
+        cells = dashboard.matrix(session=session, plant=plant, month=month).cells
+        detail = dashboard.unit_detail(session=session, plant=plant, month=month, unit="STORE")
+        return (
+            {f.customer: f.score for f in received}["SHEET"],
+            {c.supplier: c.score for c in cards}["STORE"],
+            {(c.customer, c.supplier): c.form for c in cells}[("SHEET", "STORE")],
+            {s.customer: s.form for s in detail.scores}["SHEET"],
+        )
+
+    # closed with .40/.25/.20/.15: F = 0.40 * 20 + 0.60 * 100 = 68, as its close stored it
+    stored = result(
+        coefficients.month_results(session=session, plant=plant, month="2026-02"), "STORE"
+    )
+    assert {r["rater"]: r["form"] for r in stored.decomposition["raters"]}["SHEET"] == 68
+    assert sheet_form("2026-02") == (68, 68, 68, 68)
+    # the open month with the scheme in force: (4.0 * 20 + 0.60 * 100) / 4.6 = 30.4348
+    assert sheet_form("2026-03") == pytest.approx((140 / 4.6,) * 4)
 
 
 def test_close_months_closes_every_plant_in_one_transaction(tmp_path, engine, session, plant):

@@ -20,7 +20,7 @@ from noac.scheme import Criterion, Scheme
 from noac.services import scorecards, scoring
 from noac.services.coefficients import previous_months
 from noac.services.periods import closed_months
-from noac.services.schemes import active_scheme
+from noac.services.schemes import month_schemes
 from noac.settings import get_settings
 
 WHOLE_PAGE = "score.whole_page"  # set by a card's submit or reload: run the page, not the card
@@ -280,7 +280,7 @@ if not unit:
 
 previous = previous_months(ctx.month, 1)[0]
 with db() as session:
-    scheme = active_scheme(session=session, plant=ctx.plant)
+    scheme = month_schemes(session=session, plant=ctx.plant, months=[ctx.month])[ctx.month]
     closed = ctx.month in closed_months(session=session, plant=ctx.plant)
     both = scorecards.months_rater_cards(
         session=session, plant=ctx.plant, months=[previous, ctx.month], rater=unit, scheme=scheme

@@ -67,7 +67,7 @@ from noac.services.coefficients import (
 from noac.services.masterdata import units_by_code
 from noac.services.periods import month_of, parse_month
 from noac.services.problems import ProblemSummary, problems_where
-from noac.services.schemes import active_scheme
+from noac.services.schemes import active_scheme, month_schemes
 from noac.services.scoring import forms, month_days, supply_weights
 from routing.layout import flow_layers
 
@@ -853,6 +853,7 @@ def _unit_detail(reader: _Reader, month: str, unit: str, count: int) -> UnitDeta
     if unit not in reader.units:
         raise NoacError(f"unknown unit '{unit}'")
     weights = supply_weights(session=reader.session, plant=reader.plant, month=month)
+    scheme = month_schemes(session=reader.session, plant=reader.plant, months=[month])[month]
     sent = {
         f.rater: f
         for f in forms(session=reader.session, plant=reader.plant, months=[month])
@@ -893,7 +894,7 @@ def _unit_detail(reader: _Reader, month: str, unit: str, count: int) -> UnitDeta
         closed=reader.month(month).closed,
         criteria=[
             CriterionInfo(c.code, c.name_en, c.name_zh, c.min, c.max, c.weight)
-            for c in reader.scheme.criteria
+            for c in scheme.criteria
         ],
         scores=scores,
         problems=problems,

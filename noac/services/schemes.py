@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError
-from noac.models import Plant, SchemeVersion
+from noac.models import MonthResult, Period, Plant, SchemeVersion
 from noac.scheme import Scheme, load_scheme_file
 from noac.services import audit
 from noac.services.access import Actor, require
@@ -46,6 +46,32 @@ def active_schemes(*, session: Session, plants: Sequence[Plant]) -> dict[int, Sc
 def active_scheme(*, session: Session, plant: Plant) -> Scheme:
     """The newest scheme the plant set, else the default shipped in data/scheme.toml."""
     return active_schemes(session=session, plants=[plant])[plant.id]
+
+
+def month_schemes(*, session: Session, plant: Plant, months: Collection[str]) -> dict[str, Scheme]:
+    """The scheme each of ``months`` is read with: a closed month's as its latest close stored
+    it, the plant's active one for an open month (a scheme set applies to the months closed
+    from then on)."""
+    latest_run = (Period.plant_id == MonthResult.plant_id) & (Period.month == MonthResult.month)
+    stored = dict(
+        session.exec(
+            select(MonthResult.month, MonthResult.scheme_hash)
+            .join(Period, latest_run & (Period.runs == MonthResult.run))
+            .where(
+                MonthResult.plant_id == plant.id,
+                col(MonthResult.month).in_(list(months)),
+                col(Period.closed_at).is_not(None),
+            )
+            .distinct()
+        ).all()
+    )
+    active = active_scheme(session=session, plant=plant)
+    parsed = {active.content_hash: active}
+    for content_hash in set(stored.values()) - parsed.keys():
+        parsed[content_hash] = scheme_by_hash(
+            session=session, plant=plant, content_hash=content_hash
+        )
+    return {month: parsed[stored.get(month, active.content_hash)] for month in months}
 
 
 def scheme_by_hash(*, session: Session, plant: Plant, content_hash: str) -> Scheme:

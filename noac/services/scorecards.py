@@ -19,7 +19,7 @@ from noac.scheme import Scheme
 from noac.services.coefficients import month_computations, previous_months
 from noac.services.masterdata import units_by_code
 from noac.services.periods import next_month, parse_month
-from noac.services.schemes import active_scheme
+from noac.services.schemes import month_schemes
 from noac.services.scoring import forms, months_supply_weights, supply_weights
 
 
@@ -97,7 +97,8 @@ def rater_cards(
     rater
         The scoring (customer) unit's code.
     scheme
-        The scheme the values are read with; the plant's active one by default.
+        The scheme the values are read with; by default the month's own (a closed month's as
+        stored, the active one for an open month).
     """
     return months_rater_cards(
         session=session, plant=plant, months=[month], rater=rater, scheme=scheme
@@ -113,7 +114,10 @@ def months_rater_cards(
     scheme: Scheme | None = None,
 ) -> dict[str, list[Card]]:
     """``rater_cards`` of each of ``months``, by month, their weights and forms read at once."""
-    scheme = scheme or active_scheme(session=session, plant=plant)
+    if scheme is None:
+        schemes = month_schemes(session=session, plant=plant, months=months)
+    else:
+        schemes = dict.fromkeys(months, scheme)
     units = units_by_code(session=session, plant=plant)
     weights = months_supply_weights(session=session, plant=plant, months=months)
     given = {
@@ -137,7 +141,7 @@ def months_rater_cards(
                     weight=weight,
                     values=dict(form.values) if form else {},
                     comments=dict(form.comments) if form else {},
-                    versions={c.code: versions.get(c.code, 0) for c in scheme.criteria},
+                    versions={c.code: versions.get(c.code, 0) for c in schemes[month].criteria},
                     complete=bool(form and form.complete),
                     score=form.score if form else None,
                 )
@@ -162,7 +166,7 @@ def received_forms(
     """Every form ``unit`` received in ``months``, by month then customer.
 
     ``weight`` is the customer's supply weight of that month (0 if the pair no
-    longer supplies); form scores use the active scheme.
+    longer supplies); form scores use each month's scheme (``schemes.month_schemes``).
     """
     units = units_by_code(session=session, plant=plant)
     received = [f for f in forms(session=session, plant=plant, months=months) if f.ratee == unit]

@@ -43,7 +43,7 @@ from noac.services.masterdata import units_by_code
 from noac.services.periods import lock_closed_months, parse_month
 from noac.services.relations import service_weights
 from noac.services.routings import plant_supply_graphs
-from noac.services.schemes import active_scheme
+from noac.services.schemes import active_scheme, month_schemes
 from noac.tabular import Table
 from noac.validation import check_text, parse_whole
 
@@ -874,9 +874,22 @@ def _restricted(
 def forms(
     *, session: Session, plant: Plant, months: Sequence[str], scheme: Scheme | None = None
 ) -> list[Form]:
-    """Every form (rater, ratee) of the given months, complete or not."""
-    scheme = scheme or active_scheme(session=session, plant=plant)
-    return plants_forms(session=session, schemes={plant.id: scheme}, months=months)[plant.id]
+    """Every form (rater, ratee) of the given months, complete or not, sorted by month, rater
+    and ratee: scored with ``scheme``, else each month with its own (``month_schemes``)."""
+    if scheme is not None:
+        return plants_forms(session=session, schemes={plant.id: scheme}, months=months)[plant.id]
+    by_scheme: dict[str, list[str]] = defaultdict(list)
+    schemes = month_schemes(session=session, plant=plant, months=months)
+    for month, its in schemes.items():
+        by_scheme[its.content_hash].append(month)
+    found = [
+        form
+        for group in by_scheme.values()
+        for form in plants_forms(
+            session=session, schemes={plant.id: schemes[group[0]]}, months=group
+        )[plant.id]
+    ]
+    return sorted(found, key=lambda f: (f.month, f.rater, f.ratee))
 
 
 def plants_forms(

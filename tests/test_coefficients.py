@@ -666,6 +666,28 @@ def test_a_closed_month_reads_its_forms_with_the_scheme_it_was_closed_with(
     assert sheet_form("2026-03") == pytest.approx((140 / 4.6,) * 4)
 
 
+def test_a_scale_that_leaves_out_scores_of_open_months_is_refused(tmp_path, engine, session, plant):
+    form(session, plant, "2026-02", "ASSY", "STORE", 9)
+    coefficients.close_month(session=session, plant=plant, month="2026-02", actor=QUALITY)
+    form(session, plant, "2026-03", "ASSY", "STORE", 9, quality=2)
+    form(session, plant, "2026-04", "ASSY", "STORE", 9)
+    scheme = DEFAULT_SCHEME.read_text()
+    narrowed = tmp_path / "narrowed.toml"
+    narrowed.write_text(scheme.replace("min = 0\nmax = 10", "min = 1\nmax = 5", 1))  # quality
+    before = snapshot(engine)
+    with pytest.raises(NoacError) as refused:
+        set_scheme(session=session, plant=plant, path=narrowed, actor=SYSTEM)
+    # read on 1..5, April's 9 would count as 100 * (9 - 1) / 4 = 200; March's 2 fits, and
+    # February is closed with the scale it had
+    message = str(refused.value)
+    assert "leave out scores already given in open months" in message
+    assert "quality in 2026-04 (9..9)" in message
+    assert "2026-03" not in message and "2026-02" not in message
+    assert snapshot(engine) == before
+    narrowed.write_text(scheme.replace("min = 0\nmax = 10", "min = 0\nmax = 9", 1))
+    set_scheme(session=session, plant=plant, path=narrowed, actor=SYSTEM)  # 2 and 9 still fit
+
+
 def test_close_months_closes_every_plant_in_one_transaction(tmp_path, engine, session, plant):
     for kind, text in (("units", UNITS), ("routings", ROUTINGS), ("defect-codes", CODES)):
         import_file(

@@ -11,10 +11,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError
-from noac.models import MonthResult, Period, Plant, SchemeVersion
+from noac.models import MonthResult, Period, Plant, SchemeVersion, Score
 from noac.scheme import Scheme, load_scheme_file
 from noac.services import audit
 from noac.services.access import Actor, require
+from noac.services.periods import lock_closed_months
 
 
 def _newest(session: Session, plant_ids: Collection[int]) -> dict[int, tuple[str, str]]:
@@ -116,10 +117,37 @@ def record_schemes(
         session.flush()
 
 
+def _refuse_rescaling(session: Session, plant: Plant, scheme: Scheme) -> None:
+    """Refuse ``scheme`` when scores of the open months lie outside its scales: the open months
+    are read with the scheme in force, so a 9 given on 0..10 would count as 9 on 1..5."""
+    closed = lock_closed_months(session=session, plant=plant)
+    spread = session.exec(
+        select(Score.criterion, Score.month, func.min(Score.value), func.max(Score.value))
+        .where(Score.plant_id == plant.id, col(Score.month).not_in(closed))
+        .group_by(Score.criterion, Score.month)
+        .order_by(Score.criterion, Score.month)
+    ).all()
+    scales = {c.code: c for c in scheme.criteria}
+    outside = [
+        f"{criterion} in {month} ({low}..{high})"
+        for criterion, month, low, high in spread
+        if criterion in scales and not scales[criterion].min <= low <= high <= scales[criterion].max
+    ]
+    if outside:
+        session.rollback()  # the months taken by the lock
+        raise NoacError(
+            "the scheme's scales leave out scores already given in open months, which would be"
+            f" read on the new scale: {', '.join(outside)}; the scales are "
+            + ", ".join(f"{c.code} {c.min}..{c.max}" for c in scheme.criteria)
+            + ". Change a scale once the months scored on the old one are closed"
+        )
+
+
 def set_scheme(*, session: Session, plant: Plant, path: str | Path, actor: Actor) -> Scheme:
     """Put the scheme in ``path`` in force for the months closed from now on."""
     require(actor, "set-scheme")
     scheme = load_scheme_file(path)
+    _refuse_rescaling(session, plant, scheme)
     before = active_scheme(session=session, plant=plant).content_hash
     record_schemes(session=session, plants=[plant], schemes={plant.id: scheme}, actor=actor)
     audit.record(

@@ -117,6 +117,9 @@ def _load_scores(ctx: ImportContext, rows: Table, summary: ImportSummary) -> lis
             actor=ctx.actor,
             keep_comments="comment" in rows.absent,
         )
+        summary.notes += scoring.incomplete_forms(
+            session=ctx.session, plant=ctx.plant, scheme=rules.scheme, scores=scores
+        )
     return errors
 
 
@@ -129,6 +132,9 @@ def _load_handovers(ctx: ImportContext, rows: Table, summary: ImportSummary) -> 
     if not errors:
         relations.apply_handovers(
             session=ctx.session, plant=ctx.plant, records=records, summary=summary
+        )
+        summary.notes += scoring.uncounted_forms(
+            session=ctx.session, plant=ctx.plant, months={month for month, *_ in records}
         )
     return errors
 

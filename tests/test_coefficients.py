@@ -462,6 +462,29 @@ def test_a_scores_file_without_comments_keeps_the_stored_ones(tmp_path, session,
     assert imported(header + ",comment", "quality,9,") == ((1, 0), 9, {})
 
 
+def test_an_import_names_the_forms_that_do_not_count(tmp_path, session, plant):
+    def imported(kind, text):
+        path = write_csv(tmp_path / f"{kind}.csv", text)
+        return import_file(actor=SYSTEM, session=session, kind=kind, path=path)
+
+    header = "month,rater,ratee,criterion,value"
+    three = "\n".join(f"2026-03,ASSY,STORE,{c},8" for c in CRITERIA[:3])
+    summary = imported("scores", f"{header}\n{three}\n2026-03,SHEET,STORE,quality,9")
+    assert summary.notes == [
+        "form 2026-03 ASSY -> STORE does not count until it is complete: no value for handover",
+        "form 2026-03 SHEET -> STORE does not count until it is complete: no value for"
+        " delivery, service, handover",
+    ]
+    assert "\n  form 2026-03 ASSY -> STORE does not count" in str(summary)
+    assert imported("scores", f"{header}\n2026-03,ASSY,STORE,handover,8").notes == []
+    # handovers recorded afterwards: STORE handed over to SHEET only, so ASSY's form is out
+    summary = imported("handovers", "month,from,to,quantity\n2026-03,STORE,SHEET,40")
+    assert summary.notes == [
+        "form 2026-03 ASSY -> STORE no longer counts: STORE did not supply ASSY in 2026-03"
+    ]
+    assert result(compute(session, plant), "STORE").raters == 0  # SHEET's form is incomplete
+
+
 def test_low_value_needs_a_comment(engine, session, plant):
     before = snapshot(engine)
     with pytest.raises(NoacError, match="a value below 6 needs a comment"):

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import i18n
-from dashboards.context import db, page_context, t
+from dashboards.context import db, page_context, plain, t
 from dashboards.masterdata_charts import operation_graph_figure
 from noac.errors import ImportRejected, NoacError
 from noac.importers import KINDS, import_file
@@ -205,7 +205,8 @@ with tab_import:
                         created=summary.created,
                         updated=summary.updated,
                         unchanged=summary.unchanged,
-                    ),
+                    )
+                    + "".join(f"\n\n{plain(note)}" for note in summary.notes),
                 )
 
 # --- users ---------------------------------------------------------------------------

@@ -19,7 +19,8 @@ HANDLING = "handling"
 class ImportSummary:
     """What an import did: rows read and records created, changed or left as they were;
     ``changes``: what each changed record was and became (kept with the import's audit
-    record; a changed score keeps its old value in the score's own history)."""
+    record; a changed score keeps its old value in the score's own history); ``notes``: what
+    the importing user should know of the result, such as forms that do not count."""
 
     kind: str
     plant: str
@@ -28,6 +29,7 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     changes: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def changed(self, key: str, before: dict, after: dict) -> None:
         """Count one record updated, and keep what it was and became."""
@@ -35,9 +37,12 @@ class ImportSummary:
         self.changes.append({"key": key, "before": before, "after": after})
 
     def __str__(self) -> str:
-        return (
-            f"{self.kind} into plant {self.plant}: {self.rows} rows, {self.created} created,"
-            f" {self.updated} updated, {self.unchanged} unchanged"
+        return "\n  ".join(
+            [
+                f"{self.kind} into plant {self.plant}: {self.rows} rows, {self.created} created,"
+                f" {self.updated} updated, {self.unchanged} unchanged",
+                *self.notes,
+            ]
         )
 
 

@@ -10,7 +10,7 @@ listed for a functional department.
 from __future__ import annotations
 
 import calendar
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -890,6 +890,38 @@ def forms(
         )[plant.id]
     ]
     return sorted(found, key=lambda f: (f.month, f.rater, f.ratee))
+
+
+def incomplete_forms(
+    *, session: Session, plant: Plant, scheme: Scheme, scores: ScoreColumns
+) -> list[str]:
+    """The forms ``scores`` gave values to that still lack a criterion of ``scheme`` (they
+    count only once complete), each as a note for the user."""
+    criteria = len(scheme.criteria)
+    given = Counter(zip(scores.months, scores.raters, scores.ratees, strict=True))
+    short = {form for form, values in given.items() if values < criteria}
+    if not short:
+        return []
+    stored = forms(session=session, plant=plant, months=sorted({m for m, _, _ in short}))
+    return [
+        f"form {f.month} {f.rater} -> {f.ratee} does not count until it is complete: no value"
+        f" for {', '.join(c.code for c in scheme.criteria if c.code not in f.values)}"
+        for f in stored
+        if (f.month, f.rater, f.ratee) in short and not f.complete
+    ]
+
+
+def uncounted_forms(*, session: Session, plant: Plant, months: Iterable[str]) -> list[str]:
+    """The forms of ``months`` from a rater its ratee did not supply that month (after
+    handovers recorded later, say), which no longer count, each as a note for the user."""
+    months = sorted(set(months))
+    weights = months_supply_weights(session=session, plant=plant, months=months)
+    return [
+        f"form {f.month} {f.rater} -> {f.ratee} no longer counts: {f.ratee} did not supply"
+        f" {f.rater} in {f.month}"
+        for f in forms(session=session, plant=plant, months=months)
+        if (f.ratee, f.rater) not in weights[f.month]
+    ]
 
 
 def plants_forms(

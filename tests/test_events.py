@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
 from sqlmodel import Session, col, select
-from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from noac.cli import app
@@ -19,12 +18,12 @@ from noac.db import create_db_engine, migrate
 from noac.errors import ImportRejected, NoacError
 from noac.importers import import_file
 from noac.models import AuditRecord, Handover, ProblemEvent, QualityProblem, Unit
-from noac.services import problems
-from noac.services.access import Actor
+from noac.services import problems, users
 from noac.services.events import import_events, load_mapping
 from noac.services.plants import resolve_plant
 from noac.services.routings import routing_versions
-from tests.conftest import DATA, QUALITY, ROOT, SYSTEM, snapshot, write_csv
+from tests.apptest import page, signed_in
+from tests.conftest import DATA, QUALITY, SYSTEM, snapshot, write_csv
 
 LEVY = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "levy2014"
 
@@ -349,14 +348,17 @@ def test_the_app_shows_observed_routings_and_handovers(tmp_path, mapping, monkey
     migrate(engine)
     with Session(engine) as session:
         _import(session, tmp_path, mapping, TWO_PATHS_LOG)
+        users.add_user(
+            session=session,
+            actor=SYSTEM,
+            username="admin",
+            display_name="Admin",
+            role="admin",
+            password="a long enough password",
+        )
     engine.dispose()
     monkeypatch.setenv("NOAC_DATABASE_URL", url)
-    at = AppTest.from_file(str(ROOT / "dashboards" / "app.py"), default_timeout=90)
-    at.session_state["actor"] = Actor("admin", "admin")
-    at.session_state["last_seen"] = datetime.now(UTC)
-    at.session_state["month"] = "2024-03"
-    at.run()
-    at.switch_page("views/plant.py").run()
+    at = page(signed_in(url, "admin", query={"month": "2024-03"}), "views/plant.py")
     assert not at.exception
     assert "Handed over this month" in [h.value for h in at.subheader]
     assert len(at.get("plotly_chart")) == 1  # no declared routing: only the handovers

@@ -7,15 +7,19 @@ SURF.
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlmodel import Session
 
 from noac.db import create_db_engine
+from noac.scheme import DEFAULT_SCHEME
 from noac.services import scoring
 from noac.services.coefficients import previous_months
 from noac.services.periods import month_of
 from noac.services.plants import resolve_plant
+from noac.services.schemes import set_scheme
 from noac.services.users import actor_for
 from tests.apptest import page, signed_in, texts
+from tests.conftest import SYSTEM
 
 CRITERIA = ("quality", "delivery", "service", "handover")
 CURRENT = month_of(date.today())
@@ -201,6 +205,26 @@ def test_feedback_page_with_data(demo_url):
     customers = {f.rater for f in stored_forms_of_ratee(demo_url, OPEN, "SHEET")}
     table = at.dataframe[0].value
     assert set(table["code"]) == customers
+
+
+def test_feedback_page_shows_what_each_form_counts_as_when_calibrated(demo_url, tmp_path):
+    zscore = tmp_path / "scheme.toml"
+    zscore.write_text(
+        DEFAULT_SCHEME.read_text().replace('calibration = "none"', 'calibration = "zscore"')
+    )
+    engine = create_db_engine(demo_url)
+    with Session(engine) as session:
+        plant = resolve_plant(session=session, code="AERO")
+        set_scheme(session=session, plant=plant, path=zscore, actor=SYSTEM)
+    engine.dispose()
+    at = page(signed_in(demo_url, "aero-sheet"), "views/feedback.py")
+    assert not at.exception
+    table = at.dataframe[0].value
+    counted = table.dropna(subset=["counted as (calibrated)"])
+    assert len(counted) > 0
+    weighted = (counted["supply weight"] * counted["counted as (calibrated)"]).sum()
+    shown = float(at.metric[0].value)  # S, to one decimal
+    assert shown == pytest.approx(weighted / counted["supply weight"].sum(), abs=0.1)
 
 
 def stored_forms_of_ratee(url, month, ratee):

@@ -5,14 +5,17 @@ Supply weights (operation transitions): STORE->SHEET 2, STORE->ASSY 1, SHEET->QC
 SHEET->ASSY 1, QC->ASSY 1. Default scheme: weights .40/.25/.20/.15, scale 0..10, target 85.
 """
 
+import math
 from datetime import date
 
 import pytest
 
 from noac.errors import NoacError
 from noac.importers import import_file
+from noac.scheme import DEFAULT_SCHEME
 from noac.services import coefficients, scorecards, scoring
 from noac.services.plants import resolve_plant
+from noac.services.schemes import set_scheme
 from tests.conftest import QUALITY, SYSTEM, supervisor, write_csv
 
 UNITS = """
@@ -130,6 +133,32 @@ def test_the_missing_forms_are_the_incomplete_ones(tmp_path, session, plant):
     qc = missing[0]
     assert (qc.values, qc.complete, qc.score) == ({"quality": 9}, False, None)
     assert qc.versions == {"quality": 1, "delivery": 0, "service": 0, "handover": 0}
+
+
+def test_received_forms_say_what_the_satisfaction_counts_of_each(tmp_path, session, plant):
+    scheme = tmp_path / "scheme.toml"
+    scheme.write_text(
+        DEFAULT_SCHEME.read_text().replace('calibration = "none"', 'calibration = "zscore"')
+    )
+    set_scheme(session=session, plant=plant, path=scheme, actor=SYSTEM)
+    for month, value in (("2026-01", 6), ("2026-02", 7), ("2026-03", 8)):
+        submit(session, plant, month, "SHEET", "STORE", dict.fromkeys(CRITERIA, value))
+        submit(session, plant, month, "ASSY", "STORE", dict.fromkeys(CRITERIA, 10))
+    received = scorecards.received_forms(
+        session=session, plant=plant, unit="STORE", months=["2026-03"]
+    )
+    # window forms 60, 70, 80 (SHEET) and 100 three times (ASSY): M = 85,
+    # SD = sqrt(1550 / 6); SHEET's 80 counts as 85 + (80 - 70) / sqrt(200 / 3) * SD; ASSY
+    # has no spread and keeps its 100
+    sheet = 85 + (80 - 70) / math.sqrt(200 / 3) * math.sqrt(1550 / 6)
+    assert {f.customer: (f.weight, f.score, f.used) for f in received} == {
+        "ASSY": (1.0, 100.0, 100.0),
+        "SHEET": (2.0, 80.0, pytest.approx(sheet)),
+    }
+    (now,) = scorecards.satisfaction_trend(
+        session=session, plant=plant, unit="STORE", months=["2026-03"]
+    )
+    assert now.satisfaction == pytest.approx((2 * sheet + 100) / 3)
 
 
 def test_received_forms_and_satisfaction(session, plant):

@@ -122,11 +122,17 @@ STRINGS = {
         " more than a rare one.",
         "各评分表得分按向各顾客的供货量加权：主要顾客的权重大于偶尔供货的顾客。",
     ),
+    "feedback.satisfaction_help_calibrated": (
+        "The form scores, each calibrated against its customer's own habits of scoring (the"
+        " 'counted as' column), weighted by what you supplied each customer.",
+        "各评分表得分先按该顾客自身的评分习惯校准（“计入值”一列），再按向各顾客的供货量加权。",
+    ),
     "feedback.target": ("Target", "目标"),
     "feedback.forms": ("Complete forms", "完整评分表"),
     "feedback.pending": ("Not scored completely yet by: {units}.", "尚未完整评分的单位：{units}。"),
     "feedback.by_customer": ("Scores per customer, {month}", "各下道单位的评分（{month}）"),
     "feedback.col_weight": ("supply weight", "供需权重"),
+    "feedback.col_used": ("counted as (calibrated)", "计入值（校准后）"),
     "feedback.comments": ("Comments", "评语"),
     "feedback.no_comments": ("No customer left a comment.", "没有下道单位留下评语。"),
     "feedback.trend": ("Trend over 12 months", "近 12 个月趋势"),

@@ -8,7 +8,8 @@ from dashboards.context import db, page_context, plain, t
 from dashboards.i18n import number
 from noac.errors import NoacError
 from noac.services import scorecards
-from noac.services.schemes import active_scheme
+from noac.services.coefficients import month_computations
+from noac.services.schemes import month_schemes
 
 ctx = page_context()
 unit = ctx.actor.unit
@@ -20,15 +21,16 @@ if not unit:
 months = scorecards.trend_months(ctx.month)
 try:
     with db() as session:
-        scheme = active_scheme(session=session, plant=ctx.plant)
+        scheme = month_schemes(session=session, plant=ctx.plant, months=[ctx.month])[ctx.month]
+        computed = month_computations(session=session, plant=ctx.plant, months=months)
         received = scorecards.received_forms(
-            session=session, plant=ctx.plant, unit=unit, months=months
+            session=session, plant=ctx.plant, unit=unit, months=months, computations=computed
         )
         customers = scorecards.customer_weights(
             session=session, plant=ctx.plant, month=ctx.month, unit=unit
         )
         trend = scorecards.satisfaction_trend(
-            session=session, plant=ctx.plant, unit=unit, months=months
+            session=session, plant=ctx.plant, unit=unit, months=months, computations=computed
         )
 except NoacError as error:
     st.error(str(error))
@@ -54,13 +56,16 @@ if not this_month:
         st.caption(t("feedback.no_customers", unit=unit, month=ctx.month))
 else:
     left, middle, right = st.columns(3)
+    calibrated = scheme.calibration == "zscore"
     left.metric(
         t("feedback.satisfaction"),
         number(now.satisfaction if now else None, ctx.lang, 1),
-        help=t("feedback.satisfaction_help"),
+        help=t(
+            "feedback.satisfaction_help_calibrated" if calibrated else "feedback.satisfaction_help"
+        ),
     )
     middle.metric(t("feedback.target"), number(now.target if now else None, ctx.lang, 1))
-    done = {f.customer for f in this_month if f.complete}
+    done = {f.customer for f in this_month if f.complete and f.customer in customers}
     right.metric(t("feedback.forms"), f"{len(done)} / {len(customers)}")
     pending = sorted(set(customers) - done)
     if pending:
@@ -76,6 +81,8 @@ else:
         for criterion in scheme.criteria:
             row[_name(criterion.code)] = form.values.get(criterion.code)
         row[t("score.col_form")] = round(form.score, 1) if form.score is not None else None
+        if calibrated:
+            row[t("feedback.col_used")] = round(form.used, 1) if form.used is not None else None
         table.append(row)
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     remarks = [

@@ -8,7 +8,7 @@ rules themselves stay there.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from noac.models import Plant
 from noac.scheme import Scheme
-from noac.services.coefficients import month_computations, previous_months
+from noac.services.coefficients import MonthComputation, month_computations, previous_months
 from noac.services.masterdata import units_by_code
 from noac.services.periods import next_month, parse_month
 from noac.services.schemes import month_schemes
@@ -45,7 +45,8 @@ class Card:
 
 @dataclass
 class ReceivedForm:
-    """A form a customer gave a unit in a month."""
+    """A form a customer gave a unit in a month; ``used``: what the unit's satisfaction S
+    counts of it (the form score, calibrated where the scheme says so; None: not counted)."""
 
     month: str
     customer: str
@@ -55,6 +56,7 @@ class ReceivedForm:
     comments: dict[str, str]
     complete: bool
     score: float | None
+    used: float | None = None
 
 
 @dataclass
@@ -161,18 +163,33 @@ def customer_weights(*, session: Session, plant: Plant, month: str, unit: str) -
 
 
 def received_forms(
-    *, session: Session, plant: Plant, unit: str, months: Sequence[str]
+    *,
+    session: Session,
+    plant: Plant,
+    unit: str,
+    months: Sequence[str],
+    computations: Mapping[str, MonthComputation] | None = None,
 ) -> list[ReceivedForm]:
     """Every form ``unit`` received in ``months``, by month then customer.
 
     ``weight`` is the customer's supply weight of that month (0 if the pair no
-    longer supplies); form scores use each month's scheme (``schemes.month_schemes``).
+    longer supplies); form scores use each month's scheme (``schemes.month_schemes``);
+    ``used`` comes from the months' ``computations`` (``month_computations``, read when not
+    given).
     """
     units = units_by_code(session=session, plant=plant)
     received = [f for f in forms(session=session, plant=plant, months=months) if f.ratee == unit]
-    weights = months_supply_weights(
-        session=session, plant=plant, months=sorted({f.month for f in received})
-    )
+    with_forms = sorted({f.month for f in received})
+    weights = months_supply_weights(session=session, plant=plant, months=with_forms)
+    if computations is None:
+        computations = month_computations(session=session, plant=plant, months=with_forms)
+    used = {
+        (month, rater["rater"]): rater["used"]
+        for month in with_forms
+        for result in computations[month].results
+        if result.unit == unit
+        for rater in result.decomposition["raters"]
+    }
     return [
         ReceivedForm(
             month=f.month,
@@ -183,17 +200,24 @@ def received_forms(
             comments=dict(f.comments),
             complete=f.complete,
             score=f.score,
+            used=used.get((f.month, f.rater)),
         )
         for f in received
     ]
 
 
 def satisfaction_trend(
-    *, session: Session, plant: Plant, unit: str, months: Sequence[str]
+    *,
+    session: Session,
+    plant: Plant,
+    unit: str,
+    months: Sequence[str],
+    computations: Mapping[str, MonthComputation] | None = None,
 ) -> list[MonthSatisfaction]:
     """The satisfaction S and target of ``unit`` per month: as stored for a closed month,
-    computed from the scores stored now for an open one (see docs/COEFFICIENT.md)."""
-    computed = month_computations(session=session, plant=plant, months=months)
+    computed from the scores stored now for an open one (see docs/COEFFICIENT.md); from
+    ``computations`` of ``months`` where given."""
+    computed = computations or month_computations(session=session, plant=plant, months=months)
     trend = []
     for month in months:
         computation = computed[month]

@@ -70,19 +70,24 @@ def _load_routings(ctx: ImportContext, rows: Table, summary: ImportSummary) -> l
     first_row: dict[str, int] = {}
     for row in rows:
         first_row.setdefault(row["part"], row.number)
+    closed = lock_closed_months(session=ctx.session, plant=ctx.plant)
     plan, plan_errors = routings.plan_routing_versions(
         session=ctx.session,
         plant=ctx.plant,
         parts=parts,
         effective=ctx.effective,
         first_row=first_row,
-        closed=lock_closed_months(session=ctx.session, plant=ctx.plant),
+        closed=closed,
     )
     errors += plan_errors
     if not errors:
         routings.apply_routings(
             session=ctx.session, plant=ctx.plant, parts=parts, plan=plan, summary=summary
         )
+        if summary.updated:  # a changed part's new version may leave a form without supplier
+            summary.notes += scoring.uncounted_forms_since(
+                session=ctx.session, plant=ctx.plant, since=ctx.effective, closed=closed
+            )
     return errors
 
 

@@ -471,18 +471,33 @@ def test_an_import_names_the_forms_that_do_not_count(tmp_path, session, plant):
     three = "\n".join(f"2026-03,ASSY,STORE,{c},8" for c in CRITERIA[:3])
     summary = imported("scores", f"{header}\n{three}\n2026-03,SHEET,STORE,quality,9")
     assert summary.notes == [
-        "form 2026-03 ASSY -> STORE does not count until it is complete: no value for handover",
-        "form 2026-03 SHEET -> STORE does not count until it is complete: no value for"
-        " delivery, service, handover",
+        "the form of ASSY for STORE in 2026-03 does not count until it is complete: no value"
+        " for handover",
+        "the form of SHEET for STORE in 2026-03 does not count until it is complete: no value"
+        " for delivery, service, handover",
     ]
-    assert "\n  form 2026-03 ASSY -> STORE does not count" in str(summary)
+    assert "\n  the form of ASSY for STORE in 2026-03 does not count" in str(summary)
     assert imported("scores", f"{header}\n2026-03,ASSY,STORE,handover,8").notes == []
     # handovers recorded afterwards: STORE handed over to SHEET only, so ASSY's form is out
     summary = imported("handovers", "month,from,to,quantity\n2026-03,STORE,SHEET,40")
     assert summary.notes == [
-        "form 2026-03 ASSY -> STORE no longer counts: STORE did not supply ASSY in 2026-03"
+        "the form of ASSY for STORE in 2026-03 no longer counts: STORE did not supply ASSY"
+        " that month"
     ]
     assert result(compute(session, plant), "STORE").raters == 0  # SHEET's form is incomplete
+    # a routing changed from 2026-04-15: P1 leaves out QC, which SHEET then no longer supplies
+    form(session, plant, "2026-04", "QC", "SHEET", 9)
+    p1 = "part,op,unit,category,after,inspection\nP1,10,STORE,,,0\nP1,20,SHEET,bending,10,0\n"
+    summary = import_file(
+        actor=SYSTEM,
+        session=session,
+        kind="routings",
+        path=write_csv(tmp_path / "p1.csv", p1 + "P1,40,ASSY,,20,0"),
+        effective=date(2026, 4, 15),
+    )
+    assert summary.notes == [
+        "the form of QC for SHEET in 2026-04 no longer counts: SHEET did not supply QC that month"
+    ]
 
 
 def test_low_value_needs_a_comment(engine, session, plant):

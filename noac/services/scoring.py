@@ -40,7 +40,7 @@ from noac.services import audit
 from noac.services.access import Actor, require
 from noac.services.bulk import copies, copy_rows
 from noac.services.masterdata import units_by_code
-from noac.services.periods import lock_closed_months, parse_month
+from noac.services.periods import lock_closed_months, month_of, parse_month
 from noac.services.relations import service_weights
 from noac.services.routings import plant_supply_graphs
 from noac.services.schemes import active_scheme, month_schemes
@@ -904,8 +904,8 @@ def incomplete_forms(
         return []
     stored = forms(session=session, plant=plant, months=sorted({m for m, _, _ in short}))
     return [
-        f"form {f.month} {f.rater} -> {f.ratee} does not count until it is complete: no value"
-        f" for {', '.join(c.code for c in scheme.criteria if c.code not in f.values)}"
+        f"the form of {f.rater} for {f.ratee} in {f.month} does not count until it is complete:"
+        f" no value for {', '.join(c.code for c in scheme.criteria if c.code not in f.values)}"
         for f in stored
         if (f.month, f.rater, f.ratee) in short and not f.complete
     ]
@@ -917,11 +917,24 @@ def uncounted_forms(*, session: Session, plant: Plant, months: Iterable[str]) ->
     months = sorted(set(months))
     weights = months_supply_weights(session=session, plant=plant, months=months)
     return [
-        f"form {f.month} {f.rater} -> {f.ratee} no longer counts: {f.ratee} did not supply"
-        f" {f.rater} in {f.month}"
+        f"the form of {f.rater} for {f.ratee} in {f.month} no longer counts: {f.ratee} did not"
+        f" supply {f.rater} that month"
         for f in forms(session=session, plant=plant, months=months)
         if (f.ratee, f.rater) not in weights[f.month]
     ]
+
+
+def uncounted_forms_since(
+    *, session: Session, plant: Plant, since: date, closed: Collection[str]
+) -> list[str]:
+    """``uncounted_forms`` of the open months from ``since`` on that hold scores (after a
+    routing changed from ``since``, say)."""
+    scored = session.exec(
+        select(Score.month)
+        .where(Score.plant_id == plant.id, Score.month >= month_of(since))
+        .distinct()
+    )
+    return uncounted_forms(session=session, plant=plant, months=set(scored) - set(closed))
 
 
 def plants_forms(

@@ -157,7 +157,7 @@ def import_(
                     path=file,
                     mapping_path=map_,
                     plant_code=plant,
-                    actor=_actor(ctx, session, local_admin=True),
+                    actor=_actor(ctx, session),  # it writes history: a named user
                     progress=lambda stage: bar.update(1),
                 )
             typer.echo(str(summary))

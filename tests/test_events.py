@@ -284,13 +284,27 @@ def test_cli_imports_events_and_prints_the_summary(tmp_path, mapping):
     engine.dispose()
     log = write_csv(tmp_path / "log.csv", TWO_PATHS_LOG)
     runner = CliRunner()
-    result = runner.invoke(
-        app, ["--db", url, "import", "events", str(log), "--map", str(mapping), "--plant", "P"]
-    )
+    command = ["import", "events", str(log), "--map", str(mapping), "--plant", "P"]
+    # it writes handovers and problems: like any history, in a named user's name
+    unnamed = runner.invoke(app, ["--db", url, *command])
+    assert unnamed.exit_code == 1 and "name the user acting with --as USER" in unnamed.output
+    add = [
+        "users",
+        "add",
+        "ada",
+        "--role",
+        "admin",
+        "--name",
+        "Ada",
+        "--password",
+        "long enough pw",
+    ]
+    assert runner.invoke(app, ["--db", url, *add]).exit_code == 0
+    result = runner.invoke(app, ["--db", url, "--as", "ada", *command])
     assert result.exit_code == 0, result.output
     assert "orders: 2 in the file, 2 with production rows" in result.output
     assert "problems: 2 created" in result.output
-    missing = runner.invoke(app, ["--db", url, "import", "events", str(log)])
+    missing = runner.invoke(app, ["--db", url, "--as", "ada", "import", "events", str(log)])
     assert missing.exit_code == 1 and "--map" in missing.output
 
 

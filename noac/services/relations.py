@@ -206,7 +206,7 @@ def apply_service_relations(
             newest = entries[-1]
             summary.changed(
                 f"{provider}->{customer}",
-                _entry_state(newest),
+                {"weight": newest.weight, "effective_from": newest.effective_from},
                 {"weight": weight, "effective_from": effective},
             )
             if newest.effective_from == effective:  # replaced on the day it takes effect
@@ -222,10 +222,6 @@ def apply_service_relations(
             )
         )
     session.flush()
-
-
-def _entry_state(entry: ServiceRelation) -> dict:
-    return {"weight": entry.weight, "effective_from": entry.effective_from}
 
 
 def service_weights(

@@ -287,3 +287,55 @@ def test_overdue_problems_are_highlighted(demo_url):
     at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
     at.radio(key="desk.queue").set_value("overdue").run()
     assert "Overdue: the deadline was" in texts(at)
+
+
+TODAY = date.today()
+
+
+def test_a_plan_form_takes_a_change_made_meanwhile_and_keeps_what_was_typed(demo_url):
+    ref = report_backing_plate(demo_url)
+    ten, forty = TODAY + timedelta(days=10), TODAY + timedelta(days=40)
+    rule = {"shares": "SHEET", "reason": "r1", "deadline": ten}
+    step(demo_url, problems.rule_problem, "quality", ref, **rule)
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    at.selectbox(key="mine.plan.pick").select(ref).run()
+    assert at.date_input(key="mine.deadline").value == ten
+    # meanwhile the quality department gives SHEET thirty more days
+    step(demo_url, problems.rule_problem, "quality", ref, **rule | {"deadline": forty})
+    at.text_area(key="mine.root_cause").input("fixture worn").run()
+    assert at.date_input(key="mine.deadline").value == forty
+    assert at.text_area(key="mine.root_cause").value == "fixture worn"
+    at.text_area(key="mine.actions").input("fixture replaced")
+    at.button(key="mine.plan").click().run()
+    stored = detail(demo_url, ref)
+    assert (stored.deadline, stored.corrective_action["root_cause"]) == (
+        forty.isoformat(),
+        "fixture worn",
+    )
+
+
+def test_the_desk_takes_a_change_made_meanwhile_and_keeps_an_even_split_of_three(demo_url):
+    ref = report_backing_plate(demo_url)
+    step(
+        demo_url,
+        problems.rule_problem,
+        "quality",
+        ref,
+        shares="STORE;SHEET;SURF",
+        reason="all three",
+        deadline=TODAY + timedelta(days=40),
+    )
+    at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
+    at.radio(key="desk.queue").set_value("open").run()
+    at.selectbox(key="desk.pick").select(ref).run()
+    # SHEET brings the deadline earlier while the desk is open
+    week = TODAY + timedelta(days=7)
+    plan = {"owner": "SHEET", "root_cause": "rc", "actions": "a", "deadline": week}
+    step(demo_url, problems.plan_action, "aero-sheet", ref, **plan)
+    at.text_area(key="desk.rule_reason").input("escape point QC-SM noted").run()
+    assert at.date_input(key="desk.rule_deadline").value == week
+    at.button(key="desk.rule").click().run()
+    assert not at.error
+    stored = detail(demo_url, ref)
+    assert stored.deadline == week.isoformat()
+    assert stored.responsible == pytest.approx({"STORE": 1 / 3, "SHEET": 1 / 3, "SURF": 1 / 3})

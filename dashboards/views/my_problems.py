@@ -30,18 +30,24 @@ from noac.services.problems import (
 FLASH = "mine.flash"  # (section, kind, text) of the last step
 
 
-def _form_defaults(section: str, p: ProblemSummary) -> dict[str, object]:
-    """What a group's form shows for problem ``p`` before the supervisor types anything."""
-    if section == "answer":
-        return {"mine.dispute_reason": ""}
+def _from_problem(section: str, p: ProblemSummary) -> dict[str, object]:
+    """What a group's form takes from problem ``p``."""
     if section == "plan":
         return {
-            "mine.root_cause": "",
-            "mine.actions": "",
             "mine.deadline": date.fromisoformat(p.deadline) if p.deadline else None,
             "mine.milestones": "\n".join(f"{m['due']}: {m['text']}" for m in p.milestones),
         }
-    return {"mine.verify_note": ""}
+    return {}
+
+
+def _form_defaults(section: str, p: ProblemSummary) -> dict[str, object]:
+    """What a group's form shows for problem ``p`` before the supervisor types anything."""
+    typed = {
+        "answer": {"mine.dispute_reason": ""},
+        "plan": {"mine.root_cause": "", "mine.actions": ""},
+        "progress": {"mine.verify_note": ""},
+    }
+    return typed[section] | _from_problem(section, p)
 
 
 def _step(section: str, done: str, service, ref: str, version: int, **values) -> None:
@@ -116,8 +122,10 @@ def _table(rows: list[ProblemSummary], lang: str) -> None:
     st.dataframe(styled, hide_index=True, width="stretch")
 
 
-def _pick(section: str, rows: list[ProblemSummary]) -> ProblemSummary:
-    """The problem chosen in a group; its forms start afresh when another one is chosen."""
+def _pick(section: str, rows: list[ProblemSummary]) -> tuple[ProblemSummary, int]:
+    """The problem chosen in a group and its version now. Its forms start afresh when another
+    one is chosen; when it changed meanwhile, what they took from it is read again and what
+    the supervisor typed stays, so a click never sends values of an earlier version."""
     by_ref = {p.ref: p for p in rows}
     labels = {r: problem_label(p) for r, p in by_ref.items()}
     ref = st.selectbox(
@@ -126,12 +134,17 @@ def _pick(section: str, rows: list[ProblemSummary]) -> ProblemSummary:
         format_func=lambda r: labels.get(r, str(r)),
         key=f"mine.{section}.pick",
     )
+    with db() as session:
+        version = get_problem(session=session, plant=page_context().plant, ref=ref).version
     shown = f"mine.{section}.shown"
-    if st.session_state.get(shown) != ref:
-        # values set, not deleted, so that the browser's widgets show them too
+    seen = st.session_state.get(shown)
+    # values set, not deleted, so that the browser's widgets show them too
+    if seen is None or seen[0] != ref:
         st.session_state.update(_form_defaults(section, by_ref[ref]))
-        st.session_state[shown] = ref
-    return by_ref[ref]
+    elif seen[1] != version:
+        st.session_state.update(_from_problem(section, by_ref[ref]))
+    st.session_state[shown] = (ref, version)
+    return by_ref[ref], version
 
 
 def _describe(p: ProblemSummary, lang: str) -> None:
@@ -192,9 +205,8 @@ if not to_answer:
     st.caption(t("mine.nothing"))
 else:
     _table(to_answer, ctx.lang)
-    chosen = _pick("answer", to_answer)
+    chosen, version = _pick("answer", to_answer)
     with db() as session:
-        version = get_problem(session=session, plant=ctx.plant, ref=chosen.ref).version
         trace = trace_problem(session=session, plant=ctx.plant, ref=chosen.ref)
     _describe(chosen, ctx.lang)
     if trace.proposed is not None:
@@ -226,9 +238,7 @@ if not to_plan:
     st.caption(t("mine.nothing"))
 else:
     _table(to_plan, ctx.lang)
-    chosen = _pick("plan", to_plan)
-    with db() as session:
-        version = get_problem(session=session, plant=ctx.plant, ref=chosen.ref).version
+    chosen, version = _pick("plan", to_plan)
     _describe(chosen, ctx.lang)
     if len(chosen.responsible) > 1:
         shares = ", ".join(
@@ -256,9 +266,8 @@ if not in_progress:
     st.caption(t("mine.nothing"))
 else:
     _table(in_progress, ctx.lang)
-    chosen = _pick("progress", in_progress)
+    chosen, version = _pick("progress", in_progress)
     with db() as session:
-        version = get_problem(session=session, plant=ctx.plant, ref=chosen.ref).version
         action = problem_detail(session=session, plant=ctx.plant, ref=chosen.ref)
     _describe(chosen, ctx.lang)
     if action.corrective_action:

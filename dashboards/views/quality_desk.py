@@ -33,20 +33,27 @@ from noac.services.routings import routing_versions
 FLASH = "desk.flash"  # (where, kind, text) of the last step
 QUEUES = ("rule", "overdue", "verification", "open")
 SHARE = "desk.share."
-SHOWN = "desk.shown"  # the problem the forms were filled for
+SHOWN = "desk.shown"  # the problem and its version the forms were filled for
 
 
-def _form_defaults(p: ProblemSummary, candidates: list[str]) -> dict[str, object]:
-    """What the forms show for problem ``p`` before the user types anything: the ruling
-    starts from the current responsibility, or else the proposal of the trace."""
+def _from_problem(p: ProblemSummary, candidates: list[str]) -> dict[str, object]:
+    """What the forms take from problem ``p``: the ruling starts from the current
+    responsibility (its shares as stored, so an even split of three still sums to 1), or
+    else the proposal of the trace."""
     picked = list(p.responsible) or candidates[:1]
     return {
         "desk.trace_candidate": 0,
         "desk.rule_units": picked,
-        **{SHARE + u: round(p.responsible.get(u, 1 / len(picked)), 2) for u in picked},
-        "desk.rule_reason": "",
+        **{SHARE + u: p.responsible.get(u, 1 / len(picked)) for u in picked},
         "desk.rule_deadline": date.fromisoformat(p.deadline) if p.deadline else None,
         "desk.rule_milestones": "\n".join(f"{m['due']}: {m['text']}" for m in p.milestones),
+    }
+
+
+def _form_defaults(p: ProblemSummary, candidates: list[str]) -> dict[str, object]:
+    """What the forms show for problem ``p`` before the user types anything."""
+    return _from_problem(p, candidates) | {
+        "desk.rule_reason": "",
         "desk.verify_effective": True,
         "desk.verify_on": date.today(),
         "desk.verify_note": "",
@@ -297,12 +304,14 @@ with db() as session:
     views = routing_versions(session=session, plant=ctx.plant, part=detail.part)
 version = problem.version
 view = next(v for v in views if v.version_id == problem.routing_version_id)
-if st.session_state.get(SHOWN) != ref:  # another problem: its forms start afresh
-    # values set, not deleted, so that the browser's widgets show them too
-    st.session_state.update(
-        _form_defaults(detail, list(dict.fromkeys(c.unit for c in result.candidates)))
-    )
-    st.session_state[SHOWN] = ref
+candidates = list(dict.fromkeys(c.unit for c in result.candidates))
+seen = st.session_state.get(SHOWN)
+# values set, not deleted, so that the browser's widgets show them too
+if seen is None or seen[0] != ref:  # another problem: its forms start afresh
+    st.session_state.update(_form_defaults(detail, candidates))
+elif seen[1] != version:  # changed meanwhile: what came from it is read again, typed text stays
+    st.session_state.update(_from_problem(detail, candidates))
+st.session_state[SHOWN] = (ref, version)
 
 st.divider()
 st.subheader(f"{detail.ref} · {detail.part} · {t(f'status.{detail.status}')}")

@@ -454,6 +454,27 @@ def test_a_deadline_before_the_date_found_is_refused(engine, session, plant):
     assert snapshot(engine) == before
 
 
+def test_a_closing_date_before_the_date_found_is_refused(engine, session, plant):
+    ref = _ruled_with_action(session, plant, date(2026, 4, 30))  # found 2026-03-10
+    problems.request_verification(
+        session=session, plant=plant, ref=ref, actor=supervisor(plant, "STORE")
+    )
+    before = snapshot(engine)
+    with pytest.raises(
+        NoacError, match="a closing date of 2026-03-09 is before the date found 2026-03-10"
+    ):
+        problems.verify_problem(
+            session=session,
+            plant=plant,
+            ref=ref,
+            effective=True,
+            note="checked",
+            actor=QUALITY,
+            on=date(2026, 3, 9),
+        )
+    assert snapshot(engine) == before
+
+
 def test_a_closed_months_overdue_points_stay_with_their_units(engine, session, plant):
     # counted in March, still open; overdue at the end of April, closed first
     ref = _ruled(session, plant, "STORE", date(2026, 3, 20))

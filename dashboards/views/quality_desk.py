@@ -243,7 +243,12 @@ def _verify_form(p: ProblemSummary, version: int) -> None:
         horizontal=True,
         key="desk.verify_effective",
     )
-    st.date_input(t("desk.verify_on"), max_value=date.today(), key="desk.verify_on")
+    st.date_input(
+        t("desk.verify_on"),
+        min_value=date.fromisoformat(p.found_on),
+        max_value=date.today(),
+        key="desk.verify_on",
+    )
     st.text_area(t("desk.verify_note"), max_chars=2000, key="desk.verify_note")
     st.button(
         t("desk.verify_submit"),

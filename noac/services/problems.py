@@ -1055,6 +1055,8 @@ def verify_problem(
     on = on or date.today()
     if on > date.today():
         raise NoacError(f"{on} is in the future")
+    if on < problem.found_on:
+        raise NoacError(f"a closing date of {on} is before the date found {problem.found_on}")
     if effective:
         closed = lock_closed_months(session=session, plant=plant)
         changed = overdue_months(problem.deadline, None, closed) - overdue_months(

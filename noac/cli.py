@@ -391,7 +391,7 @@ def assign(
             reason=reason,
             actor=_actor(ctx, session),
             deadline=_date(deadline, "--deadline"),
-            milestones=milestone or [],
+            milestones=milestone,  # none given: the milestones stay as they are
         )
         detail = problems.problem_detail(session=session, plant=the_plant, ref=problem.ref)
         shares = ", ".join(f"{u} {s:g}" for u, s in detail.responsible.items())
@@ -582,7 +582,7 @@ def problems_action(
             actions=actions,
             actor=_actor(ctx, session),
             deadline=_date(deadline, "--deadline"),
-            milestones=milestone or [],
+            milestones=milestone,  # none given: the milestones stay as they are
         )
         typer.echo(f"{problem.ref}: corrective action due {problem.deadline}")
 

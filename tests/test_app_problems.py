@@ -339,3 +339,18 @@ def test_the_desk_takes_a_change_made_meanwhile_and_keeps_an_even_split_of_three
     stored = detail(demo_url, ref)
     assert stored.deadline == week.isoformat()
     assert stored.responsible == pytest.approx({"STORE": 1 / 3, "SHEET": 1 / 3, "SURF": 1 / 3})
+
+
+def test_milestones_emptied_on_the_desk_are_removed(demo_url):
+    ref = report_backing_plate(demo_url)
+    due = TODAY + timedelta(days=5)
+    rule = {"shares": "SHEET", "reason": "r1", "deadline": TODAY + timedelta(days=30)}
+    step(demo_url, problems.rule_problem, "quality", ref, **rule, milestones=[f"{due}:drawing"])
+    at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
+    at.radio(key="desk.queue").set_value("open").run()
+    at.selectbox(key="desk.pick").select(ref).run()
+    at.text_area(key="desk.rule_milestones").input("")
+    at.text_area(key="desk.rule_reason").input("the drawing was never the issue")
+    at.button(key="desk.rule").click().run()
+    assert not at.error
+    assert detail(demo_url, ref).milestones == []

@@ -454,6 +454,28 @@ def test_a_deadline_before_the_date_found_is_refused(engine, session, plant):
     assert snapshot(engine) == before
 
 
+def test_milestones_given_replace_the_earlier_ones_even_by_none(session, plant):
+    ref = _ruled(session, plant, "STORE", date(2026, 4, 30))
+
+    def milestones_after(step, **values):
+        step(session=session, plant=plant, ref=ref, **values)
+        return [m["text"] for m in detail(session, plant, ref).milestones]
+
+    rule = {"shares": "STORE", "reason": "r", "actor": QUALITY}
+    assert milestones_after(
+        problems.rule_problem, **rule, milestones=["2026-04-10:drawing updated"]
+    ) == ["drawing updated"]
+    assert milestones_after(problems.rule_problem, **rule) == ["drawing updated"]  # kept
+    assert milestones_after(problems.rule_problem, **rule, milestones=[]) == []
+    action = {"owner": "STORE", "root_cause": "c", "actions": "a"}
+    store = supervisor(plant, "STORE")
+    assert milestones_after(
+        problems.plan_action, **action, actor=store, milestones=["2026-04-20:racks covered"]
+    ) == ["racks covered"]
+    assert milestones_after(problems.plan_action, **action, actor=store) == ["racks covered"]
+    assert milestones_after(problems.plan_action, **action, actor=store, milestones=[]) == []
+
+
 def test_a_closing_date_before_the_date_found_is_refused(engine, session, plant):
     ref = _ruled_with_action(session, plant, date(2026, 4, 30))  # found 2026-03-10
     problems.request_verification(

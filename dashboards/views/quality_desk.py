@@ -87,7 +87,9 @@ def _rule(ref: str, version: int) -> None:
         shares={unit: float(state.get(SHARE + unit) or 0) for unit in units},
         reason=state.get("desk.rule_reason", ""),
         deadline=state.get("desk.rule_deadline"),
-        milestones=[line for line in state.get("desk.rule_milestones", "").splitlines() if line],
+        milestones=[
+            line for line in state.get("desk.rule_milestones", "").splitlines() if line.strip()
+        ],
     )
 
 

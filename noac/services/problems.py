@@ -885,7 +885,7 @@ def rule_problem(
     reason: str,
     actor: Actor,
     deadline: date | None = None,
-    milestones: Sequence[Milestone | str] = (),
+    milestones: Sequence[Milestone | str] | None = None,
     expected_version: int | None = None,
 ) -> QualityProblem:
     """The quality department rules the responsible units and their shares.
@@ -893,7 +893,8 @@ def rule_problem(
     ``shares`` is a mapping, or text ``UNIT[:share];...`` (missing shares split
     what is left equally). A ruling may split responsibility, may come after
     a dispute or overrule an acceptance, and may set the deadline and
-    milestones of the corrective action.
+    milestones of the corrective action (``milestones`` given, even none, replace the
+    earlier ones; None keeps them).
     """
     require(actor, "rule-problem", plant_id=plant.id)
     problem, before = _open(session, plant, ref, expected_version)
@@ -912,13 +913,13 @@ def rule_problem(
     reason = _note(reason, "the reason")
     if not reason:
         raise NoacError("a ruling needs a reason")
-    parsed_milestones = _parse_milestones(milestones)
+    parsed_milestones = None if milestones is None else _parse_milestones(milestones)
     _refuse_before_found(problem, deadline)
     details = _settle(session, ctx, problem, shares, "ruled", _now(), deadline or problem.deadline)
     if deadline is not None:
         problem.deadline = deadline
         details["deadline"] = deadline.isoformat()
-    if parsed_milestones:
+    if parsed_milestones is not None:  # given, even empty: they replace the earlier ones
         problem.milestones = json.dumps(parsed_milestones, ensure_ascii=False)
         details["milestones"] = parsed_milestones
     if problem.status in ("proposed", "accepted", "disputed", "ruled"):
@@ -948,7 +949,7 @@ def plan_action(
     actions: str,
     actor: Actor,
     deadline: date | None = None,
-    milestones: Sequence[Milestone | str] = (),
+    milestones: Sequence[Milestone | str] | None = None,
     expected_version: int | None = None,
 ) -> QualityProblem:
     """The responsible unit enters root cause and corrective action (again, to revise it)."""
@@ -981,7 +982,7 @@ def plan_action(
         responsible,
         deadline,
     )
-    parsed_milestones = _parse_milestones(milestones)
+    parsed_milestones = None if milestones is None else _parse_milestones(milestones)
     unit = units_by_code(session=session, plant=plant)[owner]
     action = session.get(CorrectiveAction, problem.id) or CorrectiveAction(
         problem_id=problem.id, owner_unit_id=unit.id, root_cause="", actions="", planned_at=_now()
@@ -992,7 +993,7 @@ def plan_action(
     action.planned_at = _now()
     session.add(action)
     problem.deadline = deadline
-    if parsed_milestones:
+    if parsed_milestones is not None:  # given, even empty: they replace the earlier ones
         problem.milestones = json.dumps(parsed_milestones, ensure_ascii=False)
     problem.status = "action"
     _event(

@@ -150,7 +150,7 @@ def test_clicking_a_ranking_bar_opens_the_unit(app):
         labels = page.locator(".st-key-dash_ranking .ytick text").evaluate_all(
             "texts => texts.map(t => t.textContent)"
         )
-        assert labels[::-1] == [f"{u.unit} · {u.coefficient:.3f}" for u in ranking]
+        assert labels[::-1] == [f"{u.unit} · {u.coefficient:.4f}" for u in ranking]
         bar = bars.last  # the bars are drawn bottom up: the last one is the highest K
         bar.scroll_into_view_if_needed()
         box = bar.bounding_box()

@@ -8,9 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.context import db, page_context, t, while_signed_in
+from dashboards.i18n import number
 from dashboards.routing_chart import LABELS, trace_figure
 from noac.errors import NoacError
-from noac.services.problems import ProblemSummary
+from noac.services.problems import ProblemSummary, evidence_file
 from noac.services.routings import RoutingView
 from routing.trace import TraceResult
 
@@ -97,6 +98,49 @@ def run_step(
         return
     st.session_state[flash] = ("top", "success", t(done, ref=ref))
     st.session_state.pop(reset, None)
+
+
+def file_size(size: int, lang: str) -> str:
+    """A file's size as people read it.
+
+    >>> [file_size(n, "en") for n in (12, 2560, 3 * 1024 * 1024)]
+    ['12 B', '2.5 KB', '3.0 MB']
+    """
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            return f"{number(size / scale, lang, 1)} {unit}"
+    return f"{size} B"
+
+
+def show_evidence(detail: ProblemSummary, key: str) -> None:
+    """The evidence kept with the problem, each file to download (read when clicked)."""
+    if not detail.evidence:
+        st.caption(t("prob.evidence.none"))
+        return
+    plant = page_context().plant
+    for item in detail.evidence:
+
+        def content(evidence_id: int = item["id"]) -> bytes:
+            with db() as session:
+                return evidence_file(
+                    session=session, plant=plant, ref=detail.ref, evidence_id=evidence_id
+                ).content
+
+        st.download_button(
+            t(
+                "prob.evidence.item",
+                name=item["filename"],
+                size=file_size(item["size"], page_context().lang),
+                by=item["uploaded_by"],
+                at=item["uploaded_at"].replace("T", " "),
+            ),
+            content,
+            file_name=item["filename"],
+            mime=item["content_type"],
+            key=f"{key}.evidence.{item['id']}",
+            on_click="ignore",
+            icon=":material/attach_file:",
+        )
 
 
 def problem_label(p: ProblemSummary) -> str:

@@ -354,3 +354,27 @@ def test_milestones_emptied_on_the_desk_are_removed(demo_url):
     at.button(key="desk.rule").click().run()
     assert not at.error
     assert detail(demo_url, ref).milestones == []
+
+
+def test_evidence_is_offered_for_download_on_the_desk_and_to_the_supervisor(demo_url):
+    ref = report_backing_plate(demo_url)
+    step(
+        demo_url,
+        problems.add_attachment,
+        "aero-assy",
+        ref,
+        filename="pits.jpg",
+        content=b"\xff\xd8 a photo",
+        content_type="image/jpeg",
+    )
+
+    def offered(at) -> list[str]:
+        return [b.proto.label for b in at.get("download_button")]
+
+    at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
+    at.radio(key="desk.queue").set_value("open").run()
+    at.selectbox(key="desk.pick").select(ref).run()
+    assert any(label.startswith("pits.jpg · 10 B · aero-assy") for label in offered(at))
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    at.selectbox(key="mine.answer.pick").select(ref).run()
+    assert any(label.startswith("pits.jpg") for label in offered(at))

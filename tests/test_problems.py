@@ -663,6 +663,38 @@ def test_evidence_is_kept_in_the_database_across_restarts(db_url, session, plant
         other.dispose()
 
 
+def test_evidence_is_listed_with_its_problem_and_read_back(engine, session, plant):
+    problem, _ = report(session, plant)
+    other, _ = report(session, plant)
+
+    def attach(filename, content):
+        problems.add_attachment(
+            session=session,
+            plant=plant,
+            ref=problem.ref,
+            filename=filename,
+            content=content,
+            content_type="image/jpeg",
+            actor=QUALITY,
+        )
+
+    photo = bytes(range(256)) * 10
+    attach("pits.jpg", photo)
+    (item,) = detail(session, plant, problem.ref).evidence
+    assert (item["filename"], item["size"], item["uploaded_by"]) == ("pits.jpg", 2560, "quinn")
+    kept = problems.evidence_file(
+        session=session, plant=plant, ref=problem.ref, evidence_id=item["id"]
+    )
+    assert kept.content == photo
+    with pytest.raises(NoacError, match=f"problem {other.ref} has no evidence {item['id']}"):
+        problems.evidence_file(session=session, plant=plant, ref=other.ref, evidence_id=item["id"])
+    before = snapshot(engine)
+    long_name = "measurement-report-" + "x" * 250 + ".pdf"  # 273 characters
+    with pytest.raises(NoacError, match="has a name of 273 characters; the limit is 255"):
+        attach(long_name, photo)
+    assert snapshot(engine) == before
+
+
 def test_tracing_every_problem_at_once_gives_each_its_own_trace(session, plant):
     reports = [
         {},

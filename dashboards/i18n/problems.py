@@ -12,6 +12,12 @@ STRINGS = {
     "prob.quantity": ("qty {quantity}", "数量 {quantity}"),
     "prob.deadline": ("Deadline of the corrective action: {deadline}", "整改期限：{deadline}"),
     "prob.milestones": ("Milestones", "节点计划"),
+    "prob.evidence.title": ("Evidence", "证据"),
+    "prob.evidence.none": ("No evidence is kept with this problem.", "此问题没有附带证据。"),
+    "prob.evidence.item": (
+        "{name} · {size} · {by}, {at}",
+        "{name} · {size} · {by}，{at}",
+    ),
     "prob.milestones_help": (
         "One per line: YYYY-MM-DD: what is due, e.g. 2026-03-20: face marking on the drawing",
         "每行一个：YYYY-MM-DD: 节点内容，例如 2026-03-20: 图纸标注镀面",
@@ -233,6 +239,7 @@ STRINGS = {
     "desk.tab.trace": ("Trace", "追溯"),
     "desk.tab.history": ("History", "处理记录"),
     "desk.tab.action": ("Corrective action", "纠正措施"),
+    "desk.tab.evidence": ("Evidence", "证据"),
     "desk.no_action": ("No corrective action entered yet.", "尚未填写纠正措施。"),
     "desk.verified_by": ("Verified by {who}:", "验证人 {who}："),
     "desk.rule": ("Ruling", "责任裁定"),

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboards.context import db, page_context, plain, t
 from dashboards.i18n import day, number
-from dashboards.problem_widgets import problem_label, run_step
+from dashboards.problem_widgets import problem_label, run_step, show_evidence
 from noac.services.problems import (
     ProblemSummary,
     accept_problem,
@@ -147,6 +147,13 @@ def _pick(section: str, rows: list[ProblemSummary]) -> tuple[ProblemSummary, int
     return by_ref[ref], version
 
 
+def _evidence(section: str, ref: str) -> None:
+    with st.expander(t("prob.evidence.title")), db() as session:
+        show_evidence(
+            problem_detail(session=session, plant=page_context().plant, ref=ref), f"mine.{section}"
+        )
+
+
 def _describe(p: ProblemSummary, lang: str) -> None:
     st.markdown(
         t(
@@ -209,6 +216,7 @@ else:
     with db() as session:
         trace = trace_problem(session=session, plant=ctx.plant, ref=chosen.ref)
     _describe(chosen, ctx.lang)
+    _evidence("answer", chosen.ref)
     if trace.proposed is not None:
         best = trace.proposed
         st.markdown(
@@ -240,6 +248,7 @@ else:
     _table(to_plan, ctx.lang)
     chosen, version = _pick("plan", to_plan)
     _describe(chosen, ctx.lang)
+    _evidence("plan", chosen.ref)
     if len(chosen.responsible) > 1:
         shares = ", ".join(
             f"{u} {number(s * 100, ctx.lang, 0)}%" for u, s in chosen.responsible.items()
@@ -270,6 +279,7 @@ else:
     with db() as session:
         action = problem_detail(session=session, plant=ctx.plant, ref=chosen.ref)
     _describe(chosen, ctx.lang)
+    _evidence("progress", chosen.ref)
     if action.corrective_action:
         corrective = action.corrective_action
         st.markdown(t("prob.action.owner", owner=corrective["owner"] or "—"))

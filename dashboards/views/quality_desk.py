@@ -16,7 +16,7 @@ import streamlit as st
 from dashboards import i18n
 from dashboards.context import db, page_context, plain, t
 from dashboards.i18n import day, number
-from dashboards.problem_widgets import problem_label, run_step, show_trace
+from dashboards.problem_widgets import problem_label, run_step, show_evidence, show_trace
 from noac.services.masterdata import list_units
 from noac.services.problems import (
     OPEN,
@@ -358,8 +358,8 @@ for milestone in detail.milestones:
     due = day(date.fromisoformat(milestone["due"]), ctx.lang)
     st.markdown("- " + plain(f"{due}: {milestone['text']}"))
 
-trace_tab, history_tab, action_tab = st.tabs(
-    [t("desk.tab.trace"), t("desk.tab.history"), t("desk.tab.action")]
+trace_tab, history_tab, action_tab, evidence_tab = st.tabs(
+    [t("desk.tab.trace"), t("desk.tab.history"), t("desk.tab.action"), t("desk.tab.evidence")]
 )
 with trace_tab:
     show_trace(result, view, "desk", st.caption)
@@ -367,6 +367,8 @@ with history_tab:
     _history(detail)
 with action_tab:
     _corrective_action(detail)
+with evidence_tab:
+    show_evidence(detail, "desk")
 
 if detail.status != "closed":
     _rule_form(detail, version, units)

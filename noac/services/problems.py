@@ -66,6 +66,7 @@ MAX_MILESTONES = 20
 GENERATED_REF = re.compile(r"[0-9]{6}")
 LOOKUP_BATCH = 10_000  # values per IN list, well under the databases' limits on parameters
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_FILENAME = 255  # characters of an attachment's name
 OVERDUE = "overdue"
 OPEN = "open"  # every status but closed
 
@@ -1139,7 +1140,13 @@ def is_overdue(deadline: date | None, closed_on: date | None, as_of: date) -> bo
 
 
 def check_attachment(filename: str, content: bytes) -> None:
-    """Refuse a piece of evidence that cannot be kept: empty, or over the size limit."""
+    """Refuse a piece of evidence that cannot be kept: empty, over the size limit, or a name
+    longer than the 255 characters kept."""
+    if len(filename) > MAX_FILENAME:
+        raise NoacError(
+            f"attachment '{filename[:40]}…' has a name of {len(filename)} characters; the limit"
+            f" is {MAX_FILENAME}: rename the file"
+        )
     if not content:
         raise NoacError(f"attachment '{filename}' is empty")
     if len(content) > MAX_ATTACHMENT_BYTES:
@@ -1172,7 +1179,7 @@ def add_attachment(
     check_attachment(filename, content)
     attachment = Attachment(
         problem_id=problem.id,
-        filename=filename[:255] or "attachment",
+        filename=filename or "attachment",
         content_type=content_type[:100],
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
@@ -1220,6 +1227,7 @@ class ProblemSummary:
     history: list[dict] = field(default_factory=list)
     corrective_action: dict | None = None
     milestones: list[dict] = field(default_factory=list)
+    evidence: list[dict] = field(default_factory=list)
 
 
 _LISTED = (
@@ -1413,7 +1421,39 @@ def problem_detail(*, session: Session, plant: Plant, ref: str) -> ProblemSummar
             "verified_by": action.verified_by,
             "verification_note": action.verification_note,
         }
+    kept = session.exec(
+        select(
+            Attachment.id,
+            Attachment.filename,
+            Attachment.content_type,
+            Attachment.size,
+            Attachment.uploaded_at,
+            Attachment.uploaded_by,
+        )
+        .where(Attachment.problem_id == problem.id)
+        .order_by(col(Attachment.id))
+    )
+    summary.evidence = [
+        {
+            "id": id_,
+            "filename": filename,
+            "content_type": content_type,
+            "size": size,
+            "uploaded_at": uploaded_at.isoformat(timespec="seconds"),
+            "uploaded_by": uploaded_by,
+        }
+        for id_, filename, content_type, size, uploaded_at, uploaded_by in kept
+    ]
     return summary
+
+
+def evidence_file(*, session: Session, plant: Plant, ref: str, evidence_id: int) -> Attachment:
+    """A piece of evidence of problem ``ref`` (``ProblemSummary.evidence``), with its content."""
+    problem = get_problem(session=session, plant=plant, ref=ref)
+    attachment = session.get(Attachment, evidence_id)
+    if attachment is None or attachment.problem_id != problem.id:
+        raise NoacError(f"problem {ref} has no evidence {evidence_id}")
+    return attachment
 
 
 def _brought(shares: Mapping[str, float], deadline: date | None, closed_on: date | None) -> dict:

@@ -462,6 +462,32 @@ def problems_show(
         typer.echo(json.dumps(asdict(detail), ensure_ascii=False, indent=2))
 
 
+@problems_app.command("evidence")
+def problems_evidence(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID")],
+    evidence_id: Annotated[
+        int, typer.Argument(metavar="EVIDENCE", help="Its id, as `problems show` lists it.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The file to write (never overwritten).")
+    ],
+    plant: PlantOption = None,
+) -> None:
+    """Write a piece of evidence kept with a problem to a file."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant)
+        kept = problems.evidence_file(
+            session=session, plant=the_plant, ref=ref, evidence_id=evidence_id
+        )
+        try:
+            with output.open("xb") as file:
+                file.write(kept.content)
+        except FileExistsError:
+            raise NoacError(f"{output} already exists: choose another name") from None
+    typer.echo(f"{kept.filename} ({kept.size} bytes) written to {output}")
+
+
 @problems_app.command("report")
 def problems_report(
     ctx: typer.Context,

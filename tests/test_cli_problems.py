@@ -138,6 +138,13 @@ def test_report_trace_rule_act_verify_from_the_cli(db, tmp_path):
     }
     assert shown["closed_on"] == "2026-04-25"
     assert shown["milestones"] == [{"due": "2026-04-10", "text": "racks covered"}]
+    (evidence,) = shown["evidence"]
+    assert (evidence["filename"], evidence["size"]) == ("pits.jpg", 6)
+    saved = tmp_path / "saved.jpg"
+    args = ("problems", "evidence", "QP-1", evidence["id"], "-o", saved)
+    assert noac(db, *args).output == f"pits.jpg (6 bytes) written to {saved}\n"
+    assert saved.read_bytes() == b"\xff\xd8jpeg"
+    assert noac(db, *args).output == f"error: {saved} already exists: choose another name\n"
 
 
 def test_problems_list_filters(db, tmp_path):

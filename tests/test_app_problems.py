@@ -77,6 +77,8 @@ def test_report_the_backing_plate_proposes_sheet_metal(demo_url):
     assert r"pits on the \*\*galvanised\*\* face" in shown  # user text shown plain
     assert len(at.get("plotly_chart")) == 1
     assert at.text_area(key="report.description").value == ""  # a fresh form
+    fresh = [at.selectbox(key=f"report.{k}").value for k in ("part", "code", "severity")]
+    assert fresh == ["BP-100", None, "minor"]  # nothing of the last report's judgement
 
     with service(demo_url) as (session, plant):
         (reported,) = [
@@ -89,6 +91,24 @@ def test_report_the_backing_plate_proposes_sheet_metal(demo_url):
         assert (reported.disposition, reported.cost, reported.lot) == ("concession", 4800, "L-2291")
         history = problems.problem_detail(session=session, plant=plant, ref=reported.ref).history
     assert [e["action"] for e in history] == ["reported", "traced", "attachment-added"]
+
+
+def test_evidence_that_cannot_be_kept_refuses_the_report_and_keeps_the_form(demo_url):
+    with service(demo_url) as (session, plant):
+        before = len(problems.list_problems(session=session, plant=plant))
+    at = page(signed_in(demo_url, "aero-assy"), "views/report.py")
+    at.selectbox(key="report.part").select("BP-100").run()
+    at.selectbox(key="report.code").select("PIT-FACE").run()
+    at.text_area(key="report.description").input("pits again")
+    files = [("scan.pdf", b"", "application/pdf"), ("photo.jpg", b"x", "image/jpeg")]
+    at.file_uploader[0].set_value(files)
+    at.button(key="report.submit").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["attachment 'scan.pdf' is empty"]
+    assert at.text_area(key="report.description").value == "pits again"
+    assert [f.name for f in at.file_uploader[0].value] == ["scan.pdf", "photo.jpg"]
+    with service(demo_url) as (session, plant):
+        assert len(problems.list_problems(session=session, plant=plant)) == before
 
 
 def test_inspector_reports_for_his_unit_and_quality_for_any(demo_url):

@@ -22,6 +22,7 @@ from noac.services.problems import (
     MAX_ATTACHMENT_BYTES,
     ProblemReport,
     add_attachment,
+    check_attachment,
     report_problem,
 )
 from noac.services.routings import in_force, parts_through, routing_versions
@@ -34,7 +35,9 @@ NOT_KNOWN = ""
 
 @while_signed_in
 def _submit(found_at: str) -> None:
-    """Send the form to the service; attach the evidence once the problem exists."""
+    """Send the form to the service; attach the evidence once the problem exists. Evidence
+    that cannot be kept refuses the whole report first, as on the command line, and the
+    form keeps everything, files included."""
     ctx = page_context()
     state = st.session_state
     code = state.get("report.code")
@@ -55,6 +58,8 @@ def _submit(found_at: str) -> None:
     files = state.get(f"report.evidence.{state.get(UPLOADS, 0)}") or []
     attached, refused = [], []
     try:
+        for upload in files:
+            check_attachment(upload.name, upload.getvalue())
         with db() as session:
             problem, result = report_problem(
                 session=session, plant=ctx.plant, report=report, actor=ctx.actor
@@ -102,8 +107,11 @@ def _submit(found_at: str) -> None:
         "attached": attached,
         "refused": refused,
     }
-    # a fresh form for the next report: the same unit, date and part, nothing else
+    # a fresh form for the next report: the same unit, date, part and operation, nothing else
     # (values set here, not deleted, so the browser's widgets show them too)
+    state["report.code"] = None
+    state["report.severity"] = SEVERITIES[0]
+    state["report.disposition"] = NOT_KNOWN
     state["report.description"] = ""
     state["report.lot"] = ""
     state["report.quantity"] = 1

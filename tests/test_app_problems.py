@@ -398,3 +398,26 @@ def test_evidence_is_offered_for_download_on_the_desk_and_to_the_supervisor(demo
     at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
     at.selectbox(key="mine.answer.pick").select(ref).run()
     assert any(label.startswith("pits.jpg") for label in offered(at))
+
+
+def test_a_supervisor_revises_an_action_found_not_effective(demo_url):
+    ref = report_backing_plate(demo_url)
+    step(demo_url, problems.accept_problem, "aero-sheet", ref)
+    plan = {"owner": "SHEET", "root_cause": "rc", "actions": "a1"}
+    step(demo_url, problems.plan_action, "aero-sheet", ref, **plan, deadline=TODAY + timedelta(30))
+    step(demo_url, problems.request_verification, "aero-sheet", ref)
+    step(demo_url, problems.verify_problem, "quality", ref, effective=False, note="pits again")
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    at.selectbox(key="mine.progress.pick").select(ref).run()
+    assert at.text_area(key="mine.revise.root_cause").value == "rc"
+    at.text_area(key="mine.revise.root_cause").input("rc2: the real cause")
+    at.text_area(key="mine.revise.actions").input("a2")
+    at.button(key="mine.revise").click().run()
+    assert not at.exception and not at.error
+    stored = detail(demo_url, ref)
+    assert stored.status == "action"
+    assert (stored.corrective_action["root_cause"], stored.corrective_action["actions"]) == (
+        "rc2: the real cause",
+        "a2",
+    )
+    assert stored.deadline == (TODAY + timedelta(30)).isoformat()  # kept

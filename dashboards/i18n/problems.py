@@ -205,6 +205,11 @@ STRINGS = {
         "The last verification found the action not effective:",
         "上次验证认为措施无效：",
     ),
+    "mine.revise": ("Revise the corrective action", "修订纠正措施"),
+    "mine.revise_help": (
+        "Change the root cause and the actions before asking for verification again.",
+        "再次申请验证前，修改根本原因和纠正措施。",
+    ),
     "mine.verify_note": ("Note for the verification (optional)", "验证申请说明（可选）"),
     "mine.request_verification": ("Action done: ask for verification", "措施已完成：申请验证"),
     "mine.verification_asked": (

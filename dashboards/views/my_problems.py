@@ -79,6 +79,20 @@ def _plan(ref: str, version: int, unit: str) -> None:
     )
 
 
+def _revise(ref: str, version: int, unit: str) -> None:
+    state = st.session_state
+    _step(
+        "progress",
+        "mine.planned",
+        plan_action,
+        ref,
+        version,
+        owner=unit,
+        root_cause=state.get("mine.revise.root_cause", ""),
+        actions=state.get("mine.revise.actions", ""),
+    )
+
+
 def _ask_verification(ref: str, version: int) -> None:
     note = st.session_state.get("mine.verify_note", "")
     _step("progress", "mine.verification_asked", request_verification, ref, version, note=note)
@@ -287,6 +301,21 @@ else:
         st.markdown(f"**{t('prob.action.actions')}** " + plain(corrective["actions"]))
         if corrective["verification_note"]:
             st.warning(t("mine.not_effective") + " " + plain(corrective["verification_note"]))
+        if corrective["owner"] == unit:
+            if st.session_state.get("mine.revise.for") != (chosen.ref, version):
+                st.session_state["mine.revise.root_cause"] = corrective["root_cause"]
+                st.session_state["mine.revise.actions"] = corrective["actions"]
+                st.session_state["mine.revise.for"] = (chosen.ref, version)
+            with st.expander(t("mine.revise"), expanded=bool(corrective["verification_note"])):
+                st.caption(t("mine.revise_help"))
+                st.text_area(t("mine.root_cause"), max_chars=4000, key="mine.revise.root_cause")
+                st.text_area(t("mine.actions"), max_chars=4000, key="mine.revise.actions")
+                st.button(
+                    t("mine.plan"),
+                    key="mine.revise",
+                    on_click=_revise,
+                    args=(chosen.ref, version, unit),
+                )
     st.text_area(t("mine.verify_note"), max_chars=2000, key="mine.verify_note")
     st.button(
         t("mine.request_verification"),

@@ -7,13 +7,15 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboards.context import db, page_context, t, while_signed_in
+from dashboards.context import db, page_context, plain, t, while_signed_in
 from dashboards.i18n import number
 from dashboards.routing_chart import LABELS, trace_figure
 from noac.errors import NoacError
 from noac.services.problems import ProblemSummary, evidence_file
 from noac.services.routings import RoutingView
 from routing.trace import TraceResult
+
+TYPED = ("reason", "note", "root_cause", "actions")  # a step's values a user wrote
 
 
 def show_trace(result: TraceResult, view: RoutingView, key: str, heading: Callable) -> None:
@@ -80,7 +82,9 @@ def run_step(
     signed in (``while_signed_in``).
 
     What came of it is kept under ``flash`` as ``(where, kind, text)`` for the page to
-    show; after a success the forms kept under ``reset`` start afresh.
+    show; after a success the forms kept under ``reset`` start afresh. A refusal repeats
+    the text the user typed, which the form may no longer show (the problem changed meanwhile
+    and left the group), so that it can be copied.
     """
     ctx = page_context()
     try:
@@ -94,7 +98,9 @@ def run_step(
                 **values,
             )
     except NoacError as error:
-        st.session_state[flash] = (where, "error", str(error))
+        typed = [v.strip() for k, v in values.items() if k in TYPED and v and v.strip()]
+        kept = "".join(f"\n\n{t('prob.typed')} {plain(text)}" for text in typed)
+        st.session_state[flash] = (where, "error", str(error) + kept)
         return
     st.session_state[flash] = ("top", "success", t(done, ref=ref))
     st.session_state.pop(reset, None)

@@ -421,3 +421,17 @@ def test_a_supervisor_revises_an_action_found_not_effective(demo_url):
         "a2",
     )
     assert stored.deadline == (TODAY + timedelta(30)).isoformat()  # kept
+
+
+def test_a_refused_step_repeats_the_text_the_form_no_longer_shows(demo_url):
+    ref = report_backing_plate(demo_url)
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    at.selectbox(key="mine.answer.pick").select(ref).run()
+    reason = "the blanks arrived pitted from the store"
+    at.text_area(key="mine.dispute_reason").input(reason)
+    # meanwhile the quality department rules: the problem leaves the group to answer
+    step(demo_url, problems.rule_problem, "quality", ref, shares="SHEET", reason="r")
+    at.button(key="mine.dispute").click().run()
+    (refused,) = [e.value for e in at.error]
+    assert "since you loaded it" in refused
+    assert refused.endswith(f"What you wrote: {reason}")

@@ -12,6 +12,7 @@ STRINGS = {
     "prob.quantity": ("qty {quantity}", "数量 {quantity}"),
     "prob.deadline": ("Deadline of the corrective action: {deadline}", "整改期限：{deadline}"),
     "prob.milestones": ("Milestones", "节点计划"),
+    "prob.typed": ("What you wrote:", "您填写的内容："),
     "prob.evidence.title": ("Evidence", "证据"),
     "prob.evidence.none": ("No evidence is kept with this problem.", "此问题没有附带证据。"),
     "prob.evidence.item": (

@@ -42,10 +42,9 @@ from noac.app_server import APP, served
 from noac.bench import Figure
 from noac.db import create_db_engine
 from noac.errors import NoacError
-from noac.generate import BENCH_EXECUTIVE
+from noac.generate import ADMIN, BENCH_EXECUTIVE
 from noac.models import User
 from noac.services import users
-from noac.services.access import SYSTEM
 
 ROOT = Path(__file__).resolve().parent.parent
 BARE_PAGE = ROOT / "benchmarks" / "bare_page.py"
@@ -110,7 +109,7 @@ def _executive(url: str) -> str:
             if session.exec(select(User).where(User.username == BENCH_EXECUTIVE)).first() is None:
                 users.add_user(
                     session=session,
-                    actor=SYSTEM,
+                    actor=ADMIN,
                     username=BENCH_EXECUTIVE,
                     display_name="bench executive",
                     role="executive",
@@ -118,7 +117,7 @@ def _executive(url: str) -> str:
                 )
             else:
                 users.reset_password(
-                    session=session, actor=SYSTEM, username=BENCH_EXECUTIVE, password=password
+                    session=session, actor=ADMIN, username=BENCH_EXECUTIVE, password=password
                 )
     finally:
         engine.dispose()

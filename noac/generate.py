@@ -26,7 +26,7 @@ from noac.errors import NoacError
 from noac.importers import import_file
 from noac.models import AuditRecord, Plant
 from noac.services import problems
-from noac.services.access import SYSTEM, Actor
+from noac.services.access import Actor
 from noac.services.masterdata import units_by_code
 from noac.services.plants import save_plant
 from noac.services.scoring import ScoringRules, month_days
@@ -34,6 +34,7 @@ from noac.services.scoring import ScoringRules, month_days
 # The last generated month; fixed so that a seed gives the same data set on any day.
 LAST_MONTH = date(2025, 12, 1)
 CRITERIA = ("quality", "delivery", "service", "handover")
+ADMIN = Actor("generator-admin", "admin", display_name="synthetic administrator")
 QUALITY = Actor("generator-quality", "quality", display_name="synthetic quality department")
 BENCH_EXECUTIVE = "bench-executive"  # the account the bench's dashboard workload signs in with
 
@@ -366,7 +367,7 @@ def refuse_users_work(session: Session, doing: str) -> None:
     """Refuse ``doing`` in a database where anyone but the generator and the bench acted: the
     synthetic data would mix with a plant's own, and the bench deletes and imports again every
     score and reopens months."""
-    synthetic = (SYSTEM.username, QUALITY.username, BENCH_EXECUTIVE)
+    synthetic = (ADMIN.username, QUALITY.username, BENCH_EXECUTIVE)
     actor = session.exec(
         select(AuditRecord.actor)
         .where(col(AuditRecord.actor).not_in(synthetic), ~col(AuditRecord.actor).startswith("gen-"))
@@ -402,9 +403,9 @@ def _plant(
     session: Session, code: str, scale: Scale, months: list[date], rng: random.Random
 ) -> Iterator[str]:
     d = design_plant(code, scale, rng)
-    plant = save_plant(session=session, code=code, name=f"synthetic plant {code}", actor=SYSTEM)
+    plant = save_plant(session=session, code=code, name=f"synthetic plant {code}", actor=ADMIN)
 
-    def load(kind: str, data: bytes, actor: Actor = SYSTEM, effective: date | None = None):
+    def load(kind: str, data: bytes, actor: Actor = ADMIN, effective: date | None = None):
         return import_file(
             session=session,
             kind=kind,

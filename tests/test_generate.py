@@ -13,7 +13,7 @@ from noac.generate import QUALITY, SCALES, design_plant, months_of
 from noac.models import Plant
 from noac.services.coefficients import close_month, reopen_month
 from routing.graph import rework_loops
-from tests.conftest import snapshot
+from tests.conftest import snapshot, write_csv
 
 
 def test_the_design_has_assemblies_and_rework_loops():
@@ -119,3 +119,14 @@ def test_generate_and_bench_refuse_a_database_where_users_worked(demo_url):
         assert "only in a database of its own, empty or made by noac generate" in result.output
     assert snapshot(engine) == before
     engine.dispose()
+
+
+def test_generate_refuses_a_plant_the_local_administrator_set_up(tmp_path):
+    url = f"sqlite:///{tmp_path / 'main.db'}"
+    runner = CliRunner()
+    units = write_csv(tmp_path / "units.csv", "code,name,kind\nSTORE,Store,store\n")
+    assert runner.invoke(app, ["--db", url, "init"]).exit_code == 0
+    assert runner.invoke(app, ["--db", url, "import", "units", str(units)]).exit_code == 0
+    result = runner.invoke(app, ["--db", url, "generate", "--scale", "tiny"])
+    assert result.exit_code == 1
+    assert "this database holds work by system" in result.output

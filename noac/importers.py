@@ -85,8 +85,10 @@ def _load_routings(ctx: ImportContext, rows: Table, summary: ImportSummary) -> l
             session=ctx.session, plant=ctx.plant, parts=parts, plan=plan, summary=summary
         )
         if summary.updated:  # a changed part's new version may leave a form without supplier
-            summary.notes += scoring.uncounted_forms_since(
-                session=ctx.session, plant=ctx.plant, since=ctx.effective, closed=closed
+            summary.note(
+                scoring.uncounted_forms_since(
+                    session=ctx.session, plant=ctx.plant, since=ctx.effective, closed=closed
+                )
             )
     return errors
 
@@ -122,8 +124,10 @@ def _load_scores(ctx: ImportContext, rows: Table, summary: ImportSummary) -> lis
             actor=ctx.actor,
             keep_comments="comment" in rows.absent,
         )
-        summary.notes += scoring.incomplete_forms(
-            session=ctx.session, plant=ctx.plant, scheme=rules.scheme, scores=scores
+        summary.note(
+            scoring.incomplete_forms(
+                session=ctx.session, plant=ctx.plant, scheme=rules.scheme, scores=scores
+            )
         )
     return errors
 
@@ -138,8 +142,10 @@ def _load_handovers(ctx: ImportContext, rows: Table, summary: ImportSummary) -> 
         relations.apply_handovers(
             session=ctx.session, plant=ctx.plant, records=records, summary=summary
         )
-        summary.notes += scoring.uncounted_forms(
-            session=ctx.session, plant=ctx.plant, months={month for month, *_ in records}
+        summary.note(
+            scoring.uncounted_forms(
+                session=ctx.session, plant=ctx.plant, months={month for month, *_ in records}
+            )
         )
     return errors
 

@@ -13,6 +13,7 @@ from noac.tabular import Row, split_list
 from noac.validation import check_code, parse_number
 
 HANDLING = "handling"
+MAX_NOTES = 20  # lines of notes an import keeps
 
 
 @dataclass
@@ -30,6 +31,14 @@ class ImportSummary:
     unchanged: int = 0
     changes: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def note(self, notes: Sequence[str]) -> None:
+        """Keep ``notes`` for the user (and the audit record): at most ``MAX_NOTES`` lines,
+        the last saying how many more there were."""
+        kept = [*self.notes, *notes]
+        if len(kept) > MAX_NOTES:
+            kept = [*kept[: MAX_NOTES - 1], f"… and {len(kept) - MAX_NOTES + 1} more like these"]
+        self.notes = kept
 
     def changed(self, key: str, before: dict, after: dict) -> None:
         """Count one record updated, and keep what it was and became."""

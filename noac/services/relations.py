@@ -164,9 +164,9 @@ def plan_service_relations(
     for number, provider, customer, weight in records:
         entries = stored.get((units[provider].id, units[customer].id), [])
         newest = entries[-1] if entries else None
-        if newest is not None and newest.weight == weight:
-            continue
         since = newest.effective_from if newest is not None else None
+        if newest is not None and newest.weight == weight and (since is None or effective >= since):
+            continue  # in force already
         if newest is None and not closed:
             plan.append((provider, customer, weight, None))
         elif since is not None and effective < since:

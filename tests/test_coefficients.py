@@ -729,8 +729,17 @@ def test_a_scale_that_leaves_out_scores_of_open_months_is_refused(tmp_path, engi
     assert "quality in 2026-04 (9..9)" in message
     assert "2026-03" not in message and "2026-02" not in message
     assert snapshot(engine) == before
+    form(session, plant, "2026-05", "ASSY", "STORE", 10)
+    coefficients.close_month(session=session, plant=plant, month="2026-05", actor=QUALITY)
     narrowed.write_text(scheme.replace("min = 0\nmax = 10", "min = 0\nmax = 9", 1))
     set_scheme(session=session, plant=plant, path=narrowed, actor=SYSTEM)  # 2 and 9 still fit
+    # nor is a month closed with a 10 reopened to have it read on 0..9
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match=r"2026-05 was scored on other scales .*quality in 2026-05"):
+        coefficients.reopen_month(
+            session=session, plant=plant, month="2026-05", reason="late form", actor=QUALITY
+        )
+    assert snapshot(engine) == before
 
 
 def test_close_months_closes_every_plant_in_one_transaction(tmp_path, engine, session, plant):

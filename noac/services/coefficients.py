@@ -34,6 +34,7 @@ from noac.models import (
     ProblemEscape,
     ProblemResponsibility,
     QualityProblem,
+    Score,
     Unit,
 )
 from noac.scheme import Scheme
@@ -42,7 +43,7 @@ from noac.services.access import Actor, require
 from noac.services.bulk import collector_paused, insert_rows
 from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, lock_months, next_month, parse_month
-from noac.services.schemes import active_schemes, record_schemes
+from noac.services.schemes import active_schemes, record_schemes, scores_outside
 from noac.services.scoring import FormScore, form_scores, month_days, months_supply_weights
 
 CALIBRATION_WINDOW = 6
@@ -717,6 +718,14 @@ def reopen_month(*, session: Session, plant: Plant, month: str, reason: str, act
     if period is None or period.closed_at is None:
         session.rollback()
         raise NoacError(f"{month} is not closed")
+    scheme = active_schemes(session=session, plants=[plant])[plant.id]
+    if outside := scores_outside(session, plant, scheme, Score.month == month):
+        session.rollback()
+        raise NoacError(
+            f"{month} was scored on other scales than the scheme in force"
+            f" ({', '.join(outside)}): reopened, its scores would be read on the new ones;"
+            " it stays closed with the figures its close stored"
+        )
     period.closed_at, period.closed_by = None, None
     session.add(period)
     session.add(

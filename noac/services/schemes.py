@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError
@@ -117,22 +117,30 @@ def record_schemes(
         session.flush()
 
 
-def _refuse_rescaling(session: Session, plant: Plant, scheme: Scheme) -> None:
-    """Refuse ``scheme`` when scores of the open months lie outside its scales: the open months
-    are read with the scheme in force, so a 9 given on 0..10 would count as 9 on 1..5."""
-    closed = lock_closed_months(session=session, plant=plant)
+def scores_outside(
+    session: Session, plant: Plant, scheme: Scheme, months: ColumnElement[bool]
+) -> list[str]:
+    """Each criterion and month (of those ``months`` selects) whose scores lie outside the
+    scales of ``scheme``, as ``quality in 2026-03 (9..9)``."""
     spread = session.exec(
         select(Score.criterion, Score.month, func.min(Score.value), func.max(Score.value))
-        .where(Score.plant_id == plant.id, col(Score.month).not_in(closed))
+        .where(Score.plant_id == plant.id, months)
         .group_by(Score.criterion, Score.month)
         .order_by(Score.criterion, Score.month)
     ).all()
     scales = {c.code: c for c in scheme.criteria}
-    outside = [
+    return [
         f"{criterion} in {month} ({low}..{high})"
         for criterion, month, low, high in spread
         if criterion in scales and not scales[criterion].min <= low <= high <= scales[criterion].max
     ]
+
+
+def _refuse_rescaling(session: Session, plant: Plant, scheme: Scheme) -> None:
+    """Refuse ``scheme`` when scores of the open months lie outside its scales: the open months
+    are read with the scheme in force, so a 9 given on 0..10 would count as 9 on 1..5."""
+    closed = lock_closed_months(session=session, plant=plant)
+    outside = scores_outside(session, plant, scheme, col(Score.month).not_in(closed))
     if outside:
         session.rollback()  # the months taken by the lock
         raise NoacError(

@@ -435,3 +435,18 @@ def test_a_refused_step_repeats_the_text_the_form_no_longer_shows(demo_url):
     (refused,) = [e.value for e in at.error]
     assert "since you loaded it" in refused
     assert refused.endswith(f"What you wrote: {reason}")
+
+
+def test_the_revise_form_keeps_what_was_typed_when_the_problem_changes(demo_url):
+    ref = report_backing_plate(demo_url)
+    step(demo_url, problems.accept_problem, "aero-sheet", ref)
+    plan = {"owner": "SHEET", "root_cause": "rc", "actions": "a1"}
+    step(demo_url, problems.plan_action, "aero-sheet", ref, **plan, deadline=TODAY + timedelta(30))
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    at.selectbox(key="mine.progress.pick").select(ref).run()
+    at.text_area(key="mine.revise.root_cause").input("rc2: the real cause").run()
+    # meanwhile the quality department moves the deadline
+    later = {"shares": "SHEET", "reason": "more time", "deadline": TODAY + timedelta(60)}
+    step(demo_url, problems.rule_problem, "quality", ref, **later)
+    at.text_area(key="mine.verify_note").input("done").run()
+    assert at.text_area(key="mine.revise.root_cause").value == "rc2: the real cause"

@@ -302,10 +302,16 @@ else:
         if corrective["verification_note"]:
             st.warning(t("mine.not_effective") + " " + plain(corrective["verification_note"]))
         if corrective["owner"] == unit:
-            if st.session_state.get("mine.revise.for") != (chosen.ref, version):
-                st.session_state["mine.revise.root_cause"] = corrective["root_cause"]
-                st.session_state["mine.revise.actions"] = corrective["actions"]
-                st.session_state["mine.revise.for"] = (chosen.ref, version)
+            # filled from the stored action for another problem, or when the action changed
+            # meanwhile and nothing was typed over the text filled before
+            state, fields = st.session_state, ("root_cause", "actions")
+            filled = state.get("mine.revise.for")
+            typed = filled is not None and any(
+                state.get(f"mine.revise.{f}") != filled[2][f] for f in fields
+            )
+            if filled is None or filled[0] != chosen.ref or (filled[1] != version and not typed):
+                state.update({f"mine.revise.{f}": corrective[f] for f in fields})
+                state["mine.revise.for"] = (chosen.ref, version, {f: corrective[f] for f in fields})
             with st.expander(t("mine.revise"), expanded=bool(corrective["verification_note"])):
                 st.caption(t("mine.revise_help"))
                 st.text_area(t("mine.root_cause"), max_chars=4000, key="mine.revise.root_cause")

@@ -143,12 +143,14 @@ def test_a_month_without_data_is_explained(demo_url):
     }
 
 
-def test_a_plant_without_units_yet(tmp_path, monkeypatch):
+def boss_on_a_new_plant(tmp_path, monkeypatch, setup, lang: str):
+    """The dashboard, signed in as an executive, of a new database that ``setup(session)``
+    filled; the app reads that database."""
     url = f"sqlite:///{tmp_path / 'new.db'}"
     engine = create_db_engine(url)
     migrate(engine)
     with Session(engine, expire_on_commit=False) as session:
-        save_plant(session=session, code="NEW", name="New plant", actor=SYSTEM)
+        setup(session)
         users.add_user(
             session=session,
             actor=SYSTEM,
@@ -159,7 +161,14 @@ def test_a_plant_without_units_yet(tmp_path, monkeypatch):
         )
     engine.dispose()
     monkeypatch.setenv("NOAC_DATABASE_URL", url)
-    at = page(signed_in(url, "boss", "en"), SCRIPT)
+    return page(signed_in(url, "boss", lang), SCRIPT)
+
+
+def test_a_plant_without_units_yet(tmp_path, monkeypatch):
+    def setup(session):
+        save_plant(session=session, code="NEW", name="New plant", actor=SYSTEM)
+
+    at = boss_on_a_new_plant(tmp_path, monkeypatch, setup, "en")
     assert not at.exception
     shown, charts = every_tab(at, "en", plant="NEW")
     assert i18n.t("dash.unit.no_units", "en") in shown
@@ -167,27 +176,15 @@ def test_a_plant_without_units_yet(tmp_path, monkeypatch):
 
 
 def test_a_one_unit_plant(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'solo.db'}"
-    engine = create_db_engine(url)
-    migrate(engine)
-    with Session(engine, expire_on_commit=False) as session:
+    def setup(session):
         for kind, text in (
             ("units", "code,name,kind,categories,target\nSOLO,Only unit,workshop,assembly,\n"),
             ("routings", "part,op,unit,category,after,inspection\nP1,10,SOLO,assembly,,0\n"),
         ):
             path = write_csv(tmp_path / f"{kind}.csv", text)
             import_file(actor=SYSTEM, session=session, kind=kind, path=path)
-        users.add_user(
-            session=session,
-            actor=SYSTEM,
-            username="boss",
-            display_name="Boss",
-            role="executive",
-            password="a long enough password",
-        )
-    engine.dispose()
-    monkeypatch.setenv("NOAC_DATABASE_URL", url)
-    at = page(signed_in(url, "boss", "zh"), SCRIPT)
+
+    at = boss_on_a_new_plant(tmp_path, monkeypatch, setup, "zh")
     assert not at.exception
     label = i18n.month_label(at.session_state["month"], "zh")
     shown, charts = every_tab(at, "zh", plant="MAIN")

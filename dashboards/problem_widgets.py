@@ -123,20 +123,20 @@ def show_evidence(detail: ProblemSummary, key: str) -> None:
     if not detail.evidence:
         st.caption(t("prob.evidence.none"))
         return
-    plant = page_context().plant
+    ctx = page_context()
     for item in detail.evidence:
 
         def content(evidence_id: int = item["id"]) -> bytes:
             with db() as session:
                 return evidence_file(
-                    session=session, plant=plant, ref=detail.ref, evidence_id=evidence_id
+                    session=session, plant=ctx.plant, ref=detail.ref, evidence_id=evidence_id
                 ).content
 
         st.download_button(
             t(
                 "prob.evidence.item",
                 name=item["filename"],
-                size=file_size(item["size"], page_context().lang),
+                size=file_size(item["size"], ctx.lang),
                 by=item["uploaded_by"],
                 at=item["uploaded_at"].replace("T", " "),
             ),

@@ -161,6 +161,26 @@ def _pick(section: str, rows: list[ProblemSummary]) -> tuple[ProblemSummary, int
     return by_ref[ref], version
 
 
+def _revise_form(ref: str, version: int, unit: str, corrective: dict) -> None:
+    """The unit's own corrective action to revise while in progress, open at once after a
+    verification found it not effective."""
+    # filled from the stored action for another problem, or when the action changed
+    # meanwhile and nothing was typed over the text filled before
+    state, fields = st.session_state, ("root_cause", "actions")
+    filled = state.get("mine.revise.for")
+    typed = filled is not None and any(
+        state.get(f"mine.revise.{f}") != filled[2][f] for f in fields
+    )
+    if filled is None or filled[0] != ref or (filled[1] != version and not typed):
+        state.update({f"mine.revise.{f}": corrective[f] for f in fields})
+        state["mine.revise.for"] = (ref, version, {f: corrective[f] for f in fields})
+    with st.expander(t("mine.revise"), expanded=bool(corrective["verification_note"])):
+        st.caption(t("mine.revise_help"))
+        st.text_area(t("mine.root_cause"), max_chars=4000, key="mine.revise.root_cause")
+        st.text_area(t("mine.actions"), max_chars=4000, key="mine.revise.actions")
+        st.button(t("mine.plan"), key="mine.revise", on_click=_revise, args=(ref, version, unit))
+
+
 def _evidence(section: str, ref: str) -> None:
     with st.expander(t("prob.evidence.title")), db() as session:
         show_evidence(
@@ -302,26 +322,7 @@ else:
         if corrective["verification_note"]:
             st.warning(t("mine.not_effective") + " " + plain(corrective["verification_note"]))
         if corrective["owner"] == unit:
-            # filled from the stored action for another problem, or when the action changed
-            # meanwhile and nothing was typed over the text filled before
-            state, fields = st.session_state, ("root_cause", "actions")
-            filled = state.get("mine.revise.for")
-            typed = filled is not None and any(
-                state.get(f"mine.revise.{f}") != filled[2][f] for f in fields
-            )
-            if filled is None or filled[0] != chosen.ref or (filled[1] != version and not typed):
-                state.update({f"mine.revise.{f}": corrective[f] for f in fields})
-                state["mine.revise.for"] = (chosen.ref, version, {f: corrective[f] for f in fields})
-            with st.expander(t("mine.revise"), expanded=bool(corrective["verification_note"])):
-                st.caption(t("mine.revise_help"))
-                st.text_area(t("mine.root_cause"), max_chars=4000, key="mine.revise.root_cause")
-                st.text_area(t("mine.actions"), max_chars=4000, key="mine.revise.actions")
-                st.button(
-                    t("mine.plan"),
-                    key="mine.revise",
-                    on_click=_revise,
-                    args=(chosen.ref, version, unit),
-                )
+            _revise_form(chosen.ref, version, unit, corrective)
     st.text_area(t("mine.verify_note"), max_chars=2000, key="mine.verify_note")
     st.button(
         t("mine.request_verification"),

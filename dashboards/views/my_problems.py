@@ -181,11 +181,9 @@ def _revise_form(ref: str, version: int, unit: str, corrective: dict) -> None:
         st.button(t("mine.plan"), key="mine.revise", on_click=_revise, args=(ref, version, unit))
 
 
-def _evidence(section: str, ref: str) -> None:
-    with st.expander(t("prob.evidence.title")), db() as session:
-        show_evidence(
-            problem_detail(session=session, plant=page_context().plant, ref=ref), f"mine.{section}"
-        )
+def _evidence(section: str, detail: ProblemSummary) -> None:
+    with st.expander(t("prob.evidence.title")):
+        show_evidence(detail, f"mine.{section}")
 
 
 def _describe(p: ProblemSummary, lang: str) -> None:
@@ -249,8 +247,9 @@ else:
     chosen, version = _pick("answer", to_answer)
     with db() as session:
         trace = trace_problem(session=session, plant=ctx.plant, ref=chosen.ref)
+        detail = problem_detail(session=session, plant=ctx.plant, ref=chosen.ref)
     _describe(chosen, ctx.lang)
-    _evidence("answer", chosen.ref)
+    _evidence("answer", detail)
     if trace.proposed is not None:
         best = trace.proposed
         st.markdown(
@@ -281,8 +280,10 @@ if not to_plan:
 else:
     _table(to_plan, ctx.lang)
     chosen, version = _pick("plan", to_plan)
+    with db() as session:
+        detail = problem_detail(session=session, plant=ctx.plant, ref=chosen.ref)
     _describe(chosen, ctx.lang)
-    _evidence("plan", chosen.ref)
+    _evidence("plan", detail)
     if len(chosen.responsible) > 1:
         shares = ", ".join(
             f"{u} {number(s * 100, ctx.lang, 0)}%" for u, s in chosen.responsible.items()
@@ -313,7 +314,7 @@ else:
     with db() as session:
         action = problem_detail(session=session, plant=ctx.plant, ref=chosen.ref)
     _describe(chosen, ctx.lang)
-    _evidence("progress", chosen.ref)
+    _evidence("progress", action)
     if action.corrective_action:
         corrective = action.corrective_action
         st.markdown(t("prob.action.owner", owner=corrective["owner"] or "—"))

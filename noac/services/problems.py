@@ -1434,15 +1434,8 @@ def problem_detail(*, session: Session, plant: Plant, ref: str) -> ProblemSummar
         .order_by(col(Attachment.id))
     )
     summary.evidence = [
-        {
-            "id": id_,
-            "filename": filename,
-            "content_type": content_type,
-            "size": size,
-            "uploaded_at": uploaded_at.isoformat(timespec="seconds"),
-            "uploaded_by": uploaded_by,
-        }
-        for id_, filename, content_type, size, uploaded_at, uploaded_by in kept
+        row._asdict() | {"uploaded_at": row.uploaded_at.isoformat(timespec="seconds")}
+        for row in kept
     ]
     return summary
 

@@ -21,13 +21,14 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
-from noac.db import create_db_engine
+from noac.db import check_schema, create_db_engine
 from noac.errors import NoacError
 from noac.services import audit
 from noac.services.access import Actor, require
+from noac.services.users import actor_for
 from noac.settings import get_settings
 
-__all__ = ["backup", "restore", "restore_recorded"]
+__all__ = ["backup", "restore", "restore_recorded", "restoring_user"]
 
 
 def backup(url: str, target: Path) -> None:
@@ -179,6 +180,31 @@ def restore_recorded(url: str, source: Path, actor: Actor) -> None:
                 {"audit_trail": restored},
             )
             session.commit()
+    finally:
+        engine.dispose()
+
+
+def restoring_user(url: str, username: str) -> Actor:
+    """The user ``username`` of the database at ``url``, about to restore a backup over it.
+
+    A database that does not exist yet, or not at the current schema, has no users to read:
+    a restore over it is the local administrator's (``noac restore`` without ``--as``).
+    """
+    parsed = make_url(url)
+    cannot = (
+        f"{_display(parsed)} holds no NOAC database at the current schema, so its users cannot"
+        " be read: a restore over it is done by the local administrator (leave out --as)"
+    )
+    if _backend(parsed) == "sqlite" and not _sqlite_file(parsed).is_file():
+        raise NoacError(cannot)  # an engine would create the file
+    engine = create_db_engine(url)
+    try:
+        try:
+            check_schema(engine)
+        except NoacError:
+            raise NoacError(cannot) from None
+        with Session(engine) as session:
+            return actor_for(session=session, username=username)
     finally:
         engine.dispose()
 

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from noac import app_server, exports
 from noac import demo as demo_data
-from noac.backup import backup, restore_recorded
+from noac.backup import backup, restore_recorded, restoring_user
 from noac.db import check_schema, create_db_engine, migrate
 from noac.errors import NoacError
 from noac.importers import KINDS, import_file
@@ -928,10 +928,7 @@ def restore_command(
     """Restore FILE over the database: everything written since the backup is lost; the
     restored audit trail records the restore and how far the replaced one went."""
     with _user_errors():
-        actor = SYSTEM
-        if ctx.obj["as"]:
-            with _session(ctx) as session:
-                actor = _actor(ctx, session)
+        actor = restoring_user(_url(ctx), ctx.obj["as"]) if ctx.obj["as"] else SYSTEM
         restore_recorded(_url(ctx), file, actor)
     typer.echo(f"restored from {file}")
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from noac.backup import backup, restore
 from noac.cli import app
-from noac.db import create_db_engine, migrate
+from noac.db import create_db_engine, downgrade, migrate
 from noac.demo import build
 from noac.errors import NoacError
 from tests.conftest import snapshot
@@ -219,3 +219,33 @@ def test_missing_postgresql_client_tools_are_named(tool, tmp_path, monkeypatch):
 def test_unsupported_database_is_refused(tmp_path):
     with pytest.raises(NoacError, match="SQLite and PostgreSQL"):
         backup("mysql://user@localhost/noac", tmp_path / "noac.backup")
+
+
+@pytest.mark.parametrize("target", ["new", "old schema"])
+def test_a_restore_with_as_where_no_user_can_be_read_names_the_local_administrator(
+    target, tmp_path
+):
+    source = f"sqlite:///{tmp_path / 'noac.db'}"
+    _small_database(source)
+    backup_file = tmp_path / "noac.backup"
+    backup(source, backup_file)
+    replaced = tmp_path / "replaced.db"
+    url = f"sqlite:///{replaced}"
+    if target == "old schema":
+        _small_database(url)
+        engine = create_db_engine(url)
+        try:
+            downgrade(engine, "0010")
+        finally:
+            engine.dispose()
+        before = _snapshot(url)
+
+    refused = CliRunner().invoke(app, ["--db", url, "--as", "admin", "restore", str(backup_file)])
+
+    assert refused.exit_code == 1
+    assert "its users cannot be read" in refused.output
+    assert "leave out --as" in refused.output
+    if target == "new":
+        assert not replaced.exists()
+    else:
+        assert _snapshot(url) == before

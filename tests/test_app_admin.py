@@ -12,7 +12,9 @@ from sqlmodel import Session, select
 
 from dashboards.waterfall import is_clamped, waterfall_steps
 from noac.db import create_db_engine
-from noac.models import Plant, ServiceRelation
+from noac.models import AuditRecord, Plant, ServiceRelation
+from noac.services import audit
+from noac.services.access import SYSTEM
 from noac.services.coefficients import UnitResult, close_month, month_results
 from noac.services.masterdata import list_units
 from noac.services.periods import closed_months, month_of, recent_months
@@ -274,3 +276,55 @@ def test_audit_page_shows_the_close_record(demo_url):
     )
     after = json.loads(at.json[0].value)  # the newest record is chosen; nothing before it
     assert after["coefficients"] == {r.unit: r.coefficient for r in closed.results}
+
+
+def test_audit_page_shows_a_bare_value_as_json(demo_url):
+    # a plant's record holds its name alone, a JSON string, which st.json would read as JSON
+    # text and fail to parse in the browser
+    at = page(signed_in(demo_url, "admin"), "views/audit.py")
+    at.selectbox(key="audit_entity").select("plant").run()
+    assert not at.exception
+    assert frame_with(at, "action").iloc[0]["entity"] == "plant"
+    assert json.loads(at.json[0].value) == "服装厂 Garment plant"  # the newest, GARM
+
+
+def test_audit_page_offers_every_entity_the_trail_holds(demo_url):
+    with fresh(demo_url) as (session, _):
+        audit.record(session, SYSTEM, "restore", "database", "noac.backup")
+        session.commit()
+    at = page(signed_in(demo_url, "admin"), "views/audit.py")
+    options = at.selectbox(key="audit_entity").options
+    assert {"database", "month", "plant", "quality_problem", "routings"} <= set(options)
+    at.selectbox(key="audit_entity").select("database").run()
+    assert list(frame_with(at, "action")["action"]) == ["restore"]
+
+
+def test_audit_page_reaches_records_older_than_its_first_page(demo_url):
+    with fresh(demo_url) as (session, _):
+        oldest = session.exec(
+            select(AuditRecord)
+            .where(AuditRecord.entity == "quality_problem")
+            .order_by(AuditRecord.id)
+        ).first()
+        total = len(
+            session.exec(
+                select(AuditRecord.id).where(AuditRecord.entity == "quality_problem")
+            ).all()
+        )
+    assert total > 1000  # the demo's history: more than one page
+    at = page(signed_in(demo_url, "quality"), "views/audit.py")
+    at.selectbox(key="audit_entity").select("quality_problem").run()
+    at.date_input(key="audit_since").set_value(oldest.at.date()).run()
+    assert len(frame_with(at, "action")) == 1000
+    assert at.number_input(key="audit_page").max == 2
+    at.number_input(key="audit_page").set_value(2).run()
+    assert not at.exception
+    older = frame_with(at, "action")
+    assert len(older) == total - 1000
+    assert tuple(older.iloc[-1][["id", "action"]]) == (oldest.entity_id, oldest.action)
+    assert f"Records 1001–{total} of {total}" in texts(at)
+    # fewer records match another entity: the page comes back to the only one there is
+    at.selectbox(key="audit_entity").select("month").run()
+    assert not at.exception
+    assert at.number_input(key="audit_page").value == 1
+    assert set(frame_with(at, "action")["entity"]) == {"month"}

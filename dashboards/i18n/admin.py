@@ -282,9 +282,10 @@ STRINGS = {
     "audit.entity": ("Entity", "对象类型"),
     "audit.all": ("all", "全部"),
     "audit.since": ("Since", "起始日期"),
-    "audit.truncated": (
-        "Showing the newest {limit} records: narrow the filters to see older ones.",
-        "仅显示最新的 {limit} 条记录：请缩小筛选范围查看更早的记录。",
+    "audit.page": ("Page (of {pages})", "页码（共 {pages} 页）"),
+    "audit.paged": (
+        "Records {first}–{last} of {total}, newest first: older ones are on the next pages.",
+        "第 {first}–{last} 条，共 {total} 条，最新的在前：更早的记录在后面的页。",
     ),
     "audit.none": ("No record matches the filters.", "没有符合条件的记录。"),
     "audit.col.when": ("when (UTC)", "时间（UTC）"),

@@ -1,18 +1,16 @@
 """The audit trail (quality department, administrator): who changed what, when and
 why, with each record's state before and after."""
 
+import json
 from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
 from dashboards.context import db, page_context, t
-from noac.importers import KINDS
-from noac.services.audit import audit_trail
+from noac.services.audit import audit_count, audit_entities, audit_trail
 
 LIMIT = 1000
-# the entity kinds the services record; imports are recorded under their kind
-ENTITIES = ("month", "quality_problem", "form", "user", "scheme", "plant", *KINDS)
 
 
 def when(moment: str) -> str:
@@ -20,27 +18,46 @@ def when(moment: str) -> str:
     return moment.replace("T", " ").removesuffix("+00:00")
 
 
+def shown(value: object) -> str:
+    """A record's state as JSON text (``st.json`` reads a bare string as JSON text)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 ctx = page_context()
 st.header(t("audit.title"))
 st.caption(t("audit.caption"))
-left, right = st.columns(2)
+with db() as session:
+    entities = audit_entities(session=session, actor=ctx.actor)
+left, middle, right = st.columns(3)
 entity = left.selectbox(
     t("audit.entity"),
-    ["", *sorted(ENTITIES)],
+    ["", *entities],
     format_func=lambda e: e or t("audit.all"),
     key="audit_entity",
 )
-since = right.date_input(
+since = middle.date_input(
     t("audit.since"), value=date.today() - timedelta(days=30), key="audit_since"
 )
-
+with db() as session:
+    total = audit_count(session=session, actor=ctx.actor, entity=entity or None, since=since)
+pages = max(1, -(-total // LIMIT))
+if st.session_state.get("audit_page", 1) > pages:  # the filters now match fewer records
+    st.session_state["audit_page"] = pages
+number = right.number_input(
+    t("audit.page", pages=pages), min_value=1, max_value=pages, key="audit_page"
+)
 with db() as session:
     records = audit_trail(
-        session=session, actor=ctx.actor, entity=entity or None, since=since, limit=LIMIT + 1
+        session=session,
+        actor=ctx.actor,
+        entity=entity or None,
+        since=since,
+        limit=LIMIT,
+        offset=(number - 1) * LIMIT,
     )
-if len(records) > LIMIT:
-    records = records[:LIMIT]
-    st.caption(t("audit.truncated", limit=LIMIT))
+if pages > 1 and records:
+    first = (number - 1) * LIMIT + 1
+    st.caption(t("audit.paged", first=first, last=first + len(records) - 1, total=total))
 
 if not records:
     st.info(t("audit.none"))
@@ -81,10 +98,10 @@ else:
         if record.before is None:
             st.caption(t("audit.empty"))
         else:
-            st.json(record.before, expanded=2)
+            st.json(shown(record.before), expanded=2)
     with after_column:
         st.markdown(t("audit.after"))
         if record.after is None:
             st.caption(t("audit.empty"))
         else:
-            st.json(record.after, expanded=2)
+            st.json(shown(record.after), expanded=2)

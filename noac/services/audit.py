@@ -57,6 +57,17 @@ class AuditEntry:
     reason: str
 
 
+def _matching(statement, entity: str | None, since: date | None):
+    """``statement`` narrowed to one entity kind and to records since a date (UTC)."""
+    if entity:
+        statement = statement.where(AuditRecord.entity == entity)
+    if since:
+        statement = statement.where(
+            AuditRecord.at >= datetime(since.year, since.month, since.day, tzinfo=UTC)
+        )
+    return statement
+
+
 def audit_trail(
     *,
     session: Session,
@@ -64,18 +75,16 @@ def audit_trail(
     entity: str | None = None,
     since: date | None = None,
     limit: int | None = None,
+    offset: int = 0,
 ) -> list[AuditEntry]:
-    """Audit records, newest first, optionally of one entity kind and since a date."""
+    """Audit records, newest first, optionally of one entity kind and since a date; at most
+    ``limit`` of them after skipping the newest ``offset``."""
     require(actor, "read-audit")
-    statement = select(AuditRecord).order_by(col(AuditRecord.id).desc())
-    if entity:
-        statement = statement.where(AuditRecord.entity == entity)
-    if since:
-        statement = statement.where(
-            AuditRecord.at >= datetime(since.year, since.month, since.day, tzinfo=UTC)
-        )
+    statement = _matching(select(AuditRecord), entity, since).order_by(col(AuditRecord.id).desc())
     if limit:
         statement = statement.limit(limit)
+    if offset:
+        statement = statement.offset(offset)
     return [
         AuditEntry(
             at=r.at.isoformat(timespec="seconds"),
@@ -89,3 +98,21 @@ def audit_trail(
         )
         for r in session.exec(statement)
     ]
+
+
+def audit_count(
+    *, session: Session, actor: Actor, entity: str | None = None, since: date | None = None
+) -> int:
+    """How many records :func:`audit_trail` lists with the same filters and no limit."""
+    require(actor, "read-audit")
+    return session.exec(
+        _matching(select(func.count()).select_from(AuditRecord), entity, since)
+    ).one()
+
+
+def audit_entities(*, session: Session, actor: Actor) -> list[str]:
+    """The entity kinds the trail holds records of, sorted."""
+    require(actor, "read-audit")
+    return list(
+        session.exec(select(AuditRecord.entity).distinct().order_by(AuditRecord.entity)).all()
+    )

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from noac.db import create_db_engine, migrate
 from noac.demo import build
+from noac.scheme import DEFAULT_SCHEME
 from noac.services.access import SYSTEM, Actor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +99,19 @@ def snapshot(engine: Engine) -> dict[str, list[tuple]]:
 
 def write_csv(path: Path, text_: str) -> Path:
     path.write_text(text_.strip() + "\n", encoding="utf-8")
+    return path
+
+
+def scheme_with_a_criterion(folder: Path) -> Path:
+    """The default scheme with a fifth criterion, "documents" (0..10, weight 0.10), as a file
+    in ``folder``: forms scored on the four before it are incomplete under it."""
+    path = folder / "scheme-with-documents.toml"
+    path.write_text(
+        DEFAULT_SCHEME.read_text(encoding="utf-8")
+        + '\n[[criteria]]\ncode = "documents"\nname_en = "Documents"\nname_zh = "文件"\n'
+        + "weight = 0.10\nmin = 0\nmax = 10\n",
+        encoding="utf-8",
+    )
     return path
 
 

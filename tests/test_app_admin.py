@@ -12,17 +12,24 @@ from sqlmodel import Session, select
 
 from dashboards.waterfall import is_clamped, waterfall_steps
 from noac.db import create_db_engine
-from noac.models import AuditRecord, Plant, ServiceRelation
+from noac.models import AuditRecord, Plant, ServiceRelation, Unit
 from noac.services import audit
 from noac.services.access import SYSTEM
-from noac.services.coefficients import UnitResult, close_month, month_results
+from noac.services.coefficients import (
+    UnitResult,
+    close_month,
+    compute_month,
+    month_results,
+    reopen_month,
+)
 from noac.services.masterdata import list_units
 from noac.services.periods import closed_months, month_of, recent_months
 from noac.services.plants import resolve_plant
 from noac.services.routings import all_routing_versions
-from noac.services.schemes import active_scheme
+from noac.services.schemes import active_scheme, set_scheme
 from noac.services.users import actor_for, list_users
 from tests.apptest import page, signed_in, texts
+from tests.conftest import QUALITY, scheme_with_a_criterion
 
 PAGES = [
     ("quality", "views/month_close.py", "Month close", "月度关账"),
@@ -65,7 +72,7 @@ def test_close_the_open_month_through_the_page(demo_url):
     assert at.button(key="close_submit").disabled
     assert not at.get("download_button")
 
-    at.checkbox(key="close_confirm").check().run()
+    at.checkbox(key=f"close_confirm_AERO_{month}").check().run()
     at.button(key="close_submit").click().run()
 
     assert not at.exception
@@ -87,7 +94,7 @@ def test_a_month_not_over_yet_is_refused_with_the_service_message(demo_url):
     at = page(signed_in(demo_url, "quality"), "views/month_close.py")
     current = month_of(date.today())
     at.sidebar.selectbox(key="month").select(current).run()
-    at.checkbox(key="close_confirm").check().run()
+    at.checkbox(key=f"close_confirm_AERO_{current}").check().run()
     at.button(key="close_submit").click().run()
     assert any("is not over yet" in e.value for e in at.error)
     with fresh(demo_url) as (session, plant):
@@ -328,3 +335,66 @@ def test_audit_page_reaches_records_older_than_its_first_page(demo_url):
     assert not at.exception
     assert at.number_input(key="audit_page").value == 1
     assert set(frame_with(at, "action")["entity"]) == {"month"}
+
+
+def metric(at, label: str) -> int:
+    return int(next(m.value for m in at.metric if m.label == label))
+
+
+def test_a_closed_months_completeness_is_that_of_the_scheme_it_was_closed_with(demo_url, tmp_path):
+    with fresh(demo_url) as (session, plant):
+        month = max(closed_months(session=session, plant=plant))
+        stored = month_results(session=session, plant=plant, month=month)
+        extended = scheme_with_a_criterion(tmp_path)
+        set_scheme(session=session, plant=plant, path=extended, actor=SYSTEM)
+    assert not [r.unit for r in stored.results if "missing-forms" in r.flags]
+
+    at = page(signed_in(demo_url, "quality"), "views/month_close.py")
+    at.sidebar.selectbox(key="month").select(month).run()
+
+    assert not at.exception
+    # every form of the month was in on its four criteria; the fifth came after the close
+    assert metric(at, "Forms missing") == 0
+    assert metric(at, "Forms submitted") == metric(at, "Forms owed") > 0
+    assert "Every form owed this month is in." in texts(at)
+
+
+def test_the_close_confirmation_is_for_the_month_shown(demo_url):
+    with fresh(demo_url) as (session, plant):
+        other = max(closed_months(session=session, plant=plant))
+        reopen_month(session=session, plant=plant, month=other, reason="check", actor=QUALITY)
+    at = page(signed_in(demo_url, "quality"), "views/month_close.py")
+    shown = at.session_state["month"]
+    at.checkbox(key=f"close_confirm_AERO_{shown}").check().run()
+    assert not at.button(key="close_submit").disabled
+
+    at.sidebar.selectbox(key="month").select(other).run()
+
+    assert not at.checkbox(key=f"close_confirm_AERO_{other}").value
+    assert at.button(key="close_submit").disabled
+
+
+def test_a_units_target_is_shown_as_stored(demo_url):
+    with fresh(demo_url) as (session, plant):
+        month = recent_months(date.today(), 2)[1]
+        assert month not in closed_months(session=session, plant=plant)
+        unit = session.exec(
+            select(Unit).where(Unit.plant_id == plant.id, Unit.code == "ASSY")
+        ).one()
+        unit.target = 82.25
+        session.add(unit)
+        session.commit()
+        result = next(
+            r
+            for r in compute_month(session=session, plant=plant, month=month).results
+            if r.unit == "ASSY"
+        )
+    at = page(signed_in(demo_url, "quality"), "views/month_close.py")
+    at.sidebar.selectbox(key="month").select(month).run()
+    at.selectbox(key="close_unit").select("ASSY").run()
+
+    assert frame_with(at, "K").set_index("unit").loc["ASSY", "target"] == 82.25
+    # alpha x (S - target) / 100 with the target the term was computed with (alpha 1.0)
+    term = 1.0 * (result.satisfaction - 82.25) / 100
+    caption = next(c.value for c in at.caption if "Satisfaction term" in c.value)
+    assert f"target 82.25) / 100 = {term:+.4f}" in caption

@@ -17,6 +17,7 @@ from noac.services.coefficients import (
     round4,
 )
 from noac.services.periods import closed_months
+from noac.services.schemes import month_schemes
 
 FLASH = "close_flash"
 
@@ -34,9 +35,16 @@ def num(value: float | None, digits: int = 2) -> str:
     return i18n.number(value, ctx.lang, digits)
 
 
+def target_text(value: float) -> str:
+    """A target as stored (any number from 0 to 100), without trailing zeros."""
+    return f"{round4(value):g}"
+
+
 with db() as session:
     closed = ctx.month in closed_months(session=session, plant=ctx.plant)
-    preview = compute_month(session=session, plant=ctx.plant, month=ctx.month)
+    # a closed month's completeness is that of the scheme its close stored
+    scheme = month_schemes(session=session, plant=ctx.plant, months=[ctx.month])[ctx.month]
+    preview = compute_month(session=session, plant=ctx.plant, month=ctx.month, scheme=scheme)
     computation = preview
     if closed:
         computation = month_results(session=session, plant=ctx.plant, month=ctx.month)
@@ -116,7 +124,7 @@ st.dataframe(
                 t("col.name"): r.unit_name,
                 t("close.col.satisfaction"): r.satisfaction,
                 t("close.col.raters"): r.raters,
-                t("close.col.target"): r.target,
+                t("close.col.target"): round4(r.target),
                 t("close.col.term"): r.satisfaction_term,
                 t("close.col.defect"): r.defect_points,
                 t("close.col.overdue"): r.overdue_points,
@@ -133,7 +141,7 @@ st.dataframe(
     height="content",
     column_config={
         t("close.col.satisfaction"): st.column_config.NumberColumn(format="%.2f"),
-        t("close.col.target"): st.column_config.NumberColumn(format="%.1f"),
+        t("close.col.target"): st.column_config.NumberColumn(format="plain"),
         t("close.col.term"): st.column_config.NumberColumn(format="%+.4f"),
         t("close.col.defect"): st.column_config.NumberColumn(format="%.2f"),
         t("close.col.overdue"): st.column_config.NumberColumn(format="%.2f"),
@@ -190,7 +198,7 @@ if by_unit:
             t(
                 "close.term_formula",
                 satisfaction=num(result.satisfaction),
-                target=num(result.target, 1),
+                target=target_text(result.target),
                 term=f"{result.satisfaction_term:+.4f}",
             )
         )
@@ -250,7 +258,10 @@ if by_unit:
 if not closed:
     st.subheader(t("close.close_heading"))
     st.caption(t("close.close_caption"))
-    confirmed = st.checkbox(t("close.confirm", month=month), key="close_confirm")
+    # keyed by the month: a box ticked for one month is not ticked for the next one shown
+    confirmed = st.checkbox(
+        t("close.confirm", month=month), key=f"close_confirm_{ctx.plant.code}_{ctx.month}"
+    )
     if st.button(
         t("close.close_button", month=month),
         key="close_submit",

@@ -26,7 +26,14 @@ from noac.services.masterdata import units_by_code
 from noac.services.periods import next_month
 from noac.services.plants import resolve_plant
 from noac.services.schemes import set_scheme
-from tests.conftest import QUALITY, SYSTEM, snapshot, supervisor, write_csv
+from tests.conftest import (
+    QUALITY,
+    SYSTEM,
+    scheme_with_a_criterion,
+    snapshot,
+    supervisor,
+    write_csv,
+)
 
 UNITS = """
 code,name,kind,categories,target
@@ -709,6 +716,53 @@ def test_a_closed_month_reads_its_forms_with_the_scheme_it_was_closed_with(
     assert sheet_form("2026-02") == (68, 68, 68, 68)
     # the open month with the scheme in force: (4.0 * 20 + 0.60 * 100) / 4.6 = 30.4348
     assert sheet_form("2026-03") == pytest.approx((140 / 4.6,) * 4)
+
+
+def test_the_flags_read_closed_months_with_the_scheme_they_were_closed_with(
+    tmp_path, session, plant
+):
+    for month in ("2026-01", "2026-02"):
+        form(session, plant, month, "ASSY", "SHEET", 9)
+    import_defects(
+        session,
+        tmp_path,
+        "id,date,found_at,part,op,code,severity,qty,responsible\n"
+        "R,2026-02-10,SHEET,P1,20,PIT,minor,1,ASSY",
+    )
+    for month in ("2026-01", "2026-02"):
+        coefficients.close_month(session=session, plant=plant, month=month, actor=QUALITY)
+    # a fifth criterion from March: January's and February's forms lack it, yet they were
+    # complete when their months were closed
+    set_scheme(session=session, plant=plant, path=scheme_with_a_criterion(tmp_path), actor=SYSTEM)
+    form(session, plant, "2026-03", "ASSY", "SHEET", 7, documents=7)  # 70 <= 90 - 20
+    assert result(compute(session, plant), "SHEET").satisfaction == pytest.approx(70)
+    assert "retaliation-suspect" in result(compute(session, plant), "ASSY").flags
+
+
+def test_calibration_reads_closed_months_with_the_scheme_they_were_closed_with(
+    tmp_path, session, plant
+):
+    zscore = tmp_path / "zscore.toml"
+    zscore.write_text(
+        DEFAULT_SCHEME.read_text().replace('calibration = "none"', 'calibration = "zscore"')
+    )
+    set_scheme(session=session, plant=plant, path=zscore, actor=SYSTEM)
+    for month, value in (("2026-01", 6), ("2026-02", 7)):
+        form(session, plant, month, "SHEET", "STORE", value)
+        form(session, plant, month, "ASSY", "STORE", 10)
+        coefficients.close_month(session=session, plant=plant, month=month, actor=QUALITY)
+    extended = scheme_with_a_criterion(tmp_path).read_text()
+    zscore.write_text(extended.replace('calibration = "none"', 'calibration = "zscore"'))
+    set_scheme(session=session, plant=plant, path=zscore, actor=SYSTEM)
+    form(session, plant, "2026-03", "SHEET", "STORE", 8, documents=8)
+    form(session, plant, "2026-03", "ASSY", "STORE", 10, documents=10)
+    computation = compute(session, plant)
+    # as in test_zscore_calibration: forms 60, 70 (closed) and 80 of SHEET, 100 of ASSY
+    plant_sd = math.sqrt(1550 / 6)
+    sheet_form = 85 + (80 - 70) / math.sqrt(200 / 3) * plant_sd
+    store = result(computation, "STORE")
+    assert store.decomposition["raters"][1]["used"] == pytest.approx(sheet_form)
+    assert "uncalibrated" not in result(computation, "SHEET").flags
 
 
 def test_a_scale_that_leaves_out_scores_of_open_months_is_refused(tmp_path, engine, session, plant):

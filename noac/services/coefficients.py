@@ -43,7 +43,12 @@ from noac.services.access import Actor, require
 from noac.services.bulk import collector_paused, insert_rows
 from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, lock_months, next_month, parse_month
-from noac.services.schemes import active_schemes, record_schemes, scores_outside
+from noac.services.schemes import (
+    active_schemes,
+    closed_with_other_schemes,
+    record_schemes,
+    scores_outside,
+)
 from noac.services.scoring import FormScore, form_scores, month_days, months_supply_weights
 
 CALIBRATION_WINDOW = 6
@@ -441,14 +446,36 @@ def _history(session, schemes, months, units, complete, blamed) -> dict[int, lis
     before = sorted(
         {m for month in months for m in previous_months(month, CALIBRATION_WINDOW)} - set(months)
     )
-    loaded: dict[int, list[FormScore]] = {}
-    if calibrating and before:
-        loaded |= form_scores(session=session, schemes=calibrating, months=before)
-    if (raters or pairs) and before:
-        loaded |= form_scores(
-            session=session, schemes=others, months=before, raters=raters, pairs=pairs
-        )
-    return {plant_id: loaded.get(plant_id, []) for plant_id in schemes}
+    if not before:
+        return {plant_id: [] for plant_id in schemes}
+
+    def read(read_with: Mapping[int, Scheme], months_read: list[str]) -> dict[int, list]:
+        """The forms of ``months_read`` as above, scored with ``read_with`` (by plant id)."""
+        loaded: dict[int, list[FormScore]] = {}
+        every = {p: scheme for p, scheme in read_with.items() if p in calibrating}
+        some = {p: scheme for p, scheme in read_with.items() if p not in calibrating}
+        if every:
+            loaded |= form_scores(session=session, schemes=every, months=months_read)
+        if some and (raters or pairs):
+            loaded |= form_scores(
+                session=session, schemes=some, months=months_read, raters=raters, pairs=pairs
+            )
+        return loaded
+
+    # a closed month's forms are those of the scheme its close stored (docs/COEFFICIENT.md)
+    closed_with = closed_with_other_schemes(session=session, schemes=schemes, months=before)
+    loaded = read(schemes, before)
+    history = {
+        plant_id: [f for f in loaded.get(plant_id, []) if (plant_id, f.month) not in closed_with]
+        for plant_id in schemes
+    }
+    stored: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for (plant_id, month), scheme in sorted(closed_with.items()):
+        stored[(plant_id, scheme.content_hash)].append(month)
+    for (plant_id, _), months_read in stored.items():
+        scheme = closed_with[(plant_id, months_read[0])]
+        history[plant_id] += read({plant_id: scheme}, months_read).get(plant_id, [])
+    return history
 
 
 def _uniform_flags(complete: list[FormScore], month: str, flags) -> None:

@@ -49,23 +49,32 @@ def active_scheme(*, session: Session, plant: Plant) -> Scheme:
     return active_schemes(session=session, plants=[plant])[plant.id]
 
 
+def _closed_hashes(
+    session: Session, plant_ids: Collection[int], months: Collection[str]
+) -> dict[tuple[int, str], str]:
+    """The hash of the scheme each closed one of ``months`` of ``plant_ids`` was closed with
+    (its latest close), by (plant id, month)."""
+    latest_run = (Period.plant_id == MonthResult.plant_id) & (Period.month == MonthResult.month)
+    statement = (
+        select(MonthResult.plant_id, MonthResult.month, MonthResult.scheme_hash)
+        .join(Period, latest_run & (Period.runs == MonthResult.run))
+        .where(
+            col(MonthResult.plant_id).in_(list(plant_ids)),
+            col(MonthResult.month).in_(list(months)),
+            col(Period.closed_at).is_not(None),
+        )
+        .distinct()
+    )
+    return {(plant_id, month): hash_ for plant_id, month, hash_ in session.exec(statement).all()}
+
+
 def month_schemes(*, session: Session, plant: Plant, months: Collection[str]) -> dict[str, Scheme]:
     """The scheme each of ``months`` is read with: a closed month's as its latest close stored
     it, the plant's active one for an open month (a scheme set applies to the months closed
     from then on)."""
-    latest_run = (Period.plant_id == MonthResult.plant_id) & (Period.month == MonthResult.month)
-    stored = dict(
-        session.exec(
-            select(MonthResult.month, MonthResult.scheme_hash)
-            .join(Period, latest_run & (Period.runs == MonthResult.run))
-            .where(
-                MonthResult.plant_id == plant.id,
-                col(MonthResult.month).in_(list(months)),
-                col(Period.closed_at).is_not(None),
-            )
-            .distinct()
-        ).all()
-    )
+    stored = {
+        month: hash_ for (_, month), hash_ in _closed_hashes(session, [plant.id], months).items()
+    }
     active = active_scheme(session=session, plant=plant)
     parsed = {active.content_hash: active}
     for content_hash in set(stored.values()) - parsed.keys():
@@ -75,15 +84,39 @@ def month_schemes(*, session: Session, plant: Plant, months: Collection[str]) ->
     return {month: parsed[stored.get(month, active.content_hash)] for month in months}
 
 
-def scheme_by_hash(*, session: Session, plant: Plant, content_hash: str) -> Scheme:
-    stored = session.exec(
-        select(SchemeVersion).where(
-            SchemeVersion.plant_id == plant.id, SchemeVersion.content_hash == content_hash
+def closed_with_other_schemes(
+    *, session: Session, schemes: Mapping[int, Scheme], months: Collection[str]
+) -> dict[tuple[int, str], Scheme]:
+    """The closed ones of ``months`` of the plants of ``schemes`` (by plant id) whose close
+    stored a scheme other than the plant's there, with that scheme, by (plant id, month)."""
+    other = {
+        key: hash_
+        for key, hash_ in _closed_hashes(session, schemes, months).items()
+        if hash_ != schemes[key[0]].content_hash
+    }
+    parsed = {
+        (plant_id, hash_): _stored_scheme(session, plant_id, hash_)
+        for plant_id, hash_ in {(plant_id, hash_) for (plant_id, _), hash_ in other.items()}
+    }
+    return {
+        (plant_id, month): parsed[(plant_id, hash_)] for (plant_id, month), hash_ in other.items()
+    }
+
+
+def _stored_scheme(session: Session, plant_id: int, content_hash: str) -> Scheme | None:
+    content = session.exec(
+        select(SchemeVersion.content).where(
+            SchemeVersion.plant_id == plant_id, SchemeVersion.content_hash == content_hash
         )
     ).first()
+    return None if content is None else Scheme.model_validate(json.loads(content))
+
+
+def scheme_by_hash(*, session: Session, plant: Plant, content_hash: str) -> Scheme:
+    stored = _stored_scheme(session, plant.id, content_hash)
     if stored is None:
         raise NoacError(f"plant {plant.code} has no scheme {content_hash[:12]}")
-    return Scheme.model_validate(json.loads(stored.content))
+    return stored
 
 
 def record_schemes(

@@ -77,7 +77,8 @@ class Part(SQLModel, table=True):
 class RoutingVersion(SQLModel, table=True):
     """One version of a part's routing, in force from ``effective_from``.
 
-    The first declared version has no date: it is in force from the beginning.
+    A first declared version imported while no month was closed has no date: it is in force
+    from the beginning.
     """
 
     __tablename__ = "routing_version"

@@ -238,6 +238,40 @@ def test_a_new_routing_version_cannot_take_effect_in_a_closed_month(
     assert effective(date(2026, 6, 1)).updated == 1
 
 
+def test_a_new_part_takes_effect_after_the_closed_months(tmp_path, engine, session, plant_files):
+    _load(session, plant_files)
+    plant = resolve_plant(session=session, code=None)
+    for month in ("2026-04", "2026-05"):
+        session.add(Period(plant_id=plant.id, month=month, closed_at=datetime.now(UTC)))
+    session.commit()
+    may = plant_supply_graph(session=session, plant=plant, on=date(2026, 5, 31))
+    before = snapshot(engine)
+    new = write_csv(tmp_path / "new.csv", "part,op,unit,after\nNP,10,STORE,\nNP,20,ASSY,10\n")
+
+    def effective(day):
+        return import_file(actor=SYSTEM, session=session, kind="routings", path=new, effective=day)
+
+    with pytest.raises(ImportRejected) as excinfo:
+        effective(date(2026, 5, 20))
+    assert _errors(excinfo) == [
+        (
+            2,
+            "part",
+            "part NP: a first version from 2026-05-20 would change 2026-05, which is closed:"
+            " take it in force from 2026-06-01, or reopen the months from 2026-05 first",
+        )
+    ]
+    assert snapshot(engine) == before
+    assert effective(date(2026, 6, 1)).created == 1
+    (version,) = routing_versions(session=session, plant=plant, part="NP")
+    assert version.effective_from == date(2026, 6, 1)
+    # the closed months keep the supply relations they were closed with
+    kept = plant_supply_graph(session=session, plant=plant, on=date(2026, 5, 31))
+    assert sorted(kept.edges(data="weight")) == sorted(may.edges(data="weight"))
+    june = plant_supply_graph(session=session, plant=plant, on=date(2026, 6, 1))
+    assert june["STORE"]["ASSY"]["weight"] == 1
+
+
 def test_bad_routing_file_reports_every_row_and_writes_nothing(
     tmp_path, engine, session, plant_files
 ):

@@ -184,11 +184,11 @@ def plan_routing_versions(
 ) -> tuple[dict[str, date | None], list[RowError]]:
     """Decide which parts need a new version and from when it is in force.
 
-    A part's first version is in force from the beginning; a changed part
-    gets a new version from ``effective``, which must come after the date of
-    the version it replaces and after the last day of every ``closed`` month (a month's
-    supply relations are those in force on its last day). Parts whose operations did not
-    change are left out.
+    A part's first version is in force from the beginning while no month is closed,
+    otherwise from ``effective``; a changed part gets a new version from ``effective``,
+    which must come after the date of the version it replaces. Neither may come before the
+    end of a ``closed`` month (a month's supply relations are those in force on its last
+    day). Parts whose operations did not change are left out.
     """
     latest = _latest_versions(session, plant, source)
     plan: dict[str, date | None] = {}
@@ -196,7 +196,11 @@ def plan_routing_versions(
     for part, operations in parts.items():
         current = latest.get(part)
         if current is None:
-            plan[part] = None
+            if reason := changes_closed_month(effective, closed):
+                errors.append(
+                    RowError(first_row[part], "part", f"part {part}: a first version {reason}")
+                )
+            plan[part] = effective if closed else None
         elif current.content_hash != content_hash(operations):
             if current.effective_from is not None and effective <= current.effective_from:
                 errors.append(

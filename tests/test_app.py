@@ -1,5 +1,6 @@
 """The app's frame: sign-in, sidebar, pages per role, language; the plant page."""
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -95,3 +96,39 @@ def test_a_month_imported_meanwhile_is_offered_at_the_next_click(demo_url, tmp_p
         engine.dispose()
     at.run()
     assert "2019-06" in at.sidebar.selectbox(key="month").options
+
+
+def _hovered(chart) -> list[str]:
+    """What hovering each edge of a supply graph figure shows."""
+    figure = json.loads(chart.proto.spec)
+    return [
+        text for trace in figure["data"] if trace["name"] == "supply" for text in trace["hovertext"]
+    ]
+
+
+def test_the_plant_page_draws_the_services_in_force(demo_url, tmp_path):
+    at = signed_in(demo_url, "exec")
+    month = at.session_state["month"]
+    engine = create_db_engine(demo_url)
+    try:
+        with Session(engine) as session:
+            import_file(
+                actor=SYSTEM,
+                session=session,
+                kind="service-relations",
+                path=write_csv(tmp_path / "s.csv", "provider,customer,weight\nENG,ASSY,2"),
+                plant_code="AERO",
+                effective=date.fromisoformat(f"{month}-01"),
+            )
+    finally:
+        engine.dispose()
+    at = page(at, "views/plant.py")
+    assert not at.exception
+    assert "Services in force this month" in texts(at)
+    supply, services = at.get("plotly_chart")
+    assert _hovered(services) == ["ENG → ASSY<br>weight: 2"]
+    assert not [text for text in _hovered(supply) if text.startswith("ENG → ASSY")]
+    # the month before, the relation was not in force yet
+    at.sidebar.selectbox(key="month").select(recent_months(date.today())[2]).run()
+    assert "Services in force this month" not in texts(at)
+    assert len(at.get("plotly_chart")) == 1

@@ -57,9 +57,16 @@ STRINGS = {
         "箭头从上道单位指向其内部顾客（下道单位）；箭头越粗，工序交接越多。",
     ),
     "plant.no_routing": (
-        "No routing is in force in this month, so no unit supplies another yet.",
-        "本月没有生效的工艺路线，因此还没有供需关系。",
+        "No routing is in force in this month, so no unit supplies another along a routing.",
+        "本月没有生效的工艺路线，因此没有沿工艺路线的供需关系。",
     ),
+    "plant.services": ("Services in force this month", "本月生效的服务关系"),
+    "plant.services_caption": (
+        "Functional departments and the units they serve: each unit served scores its"
+        " department this month, and the relation's weight is added to its form's weight.",
+        "职能部门及其服务的单位：每个被服务单位本月评价为其服务的部门，该服务关系的权重计入其评价的权重。",
+    ),
+    "plant.weight": ("weight", "权重"),
     "plant.units": ("Units", "单位"),
     "plant.handovers": ("Handed over this month", "本月交接"),
     "plant.handovers_caption": (

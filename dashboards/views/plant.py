@@ -6,15 +6,17 @@ import streamlit as st
 from dashboards.charts import supply_graph_figure
 from dashboards.context import db, page_context, t
 from noac.services.masterdata import list_units
-from noac.services.relations import handover_graph
+from noac.services.relations import handover_graph, service_graph
 from noac.services.routings import plant_supply_graph
 from noac.services.scoring import month_days
 
 ctx = page_context()
 with db() as session:
     units = list_units(session=session, plant=ctx.plant)
-    S = plant_supply_graph(session=session, plant=ctx.plant, on=month_days(ctx.month)[1])
+    last_day = month_days(ctx.month)[1]
+    S = plant_supply_graph(session=session, plant=ctx.plant, on=last_day)
     handed = handover_graph(session=session, plant=ctx.plant, month=ctx.month)
+    served = service_graph(session=session, plant=ctx.plant, day=last_day)
 
 st.header(ctx.plant.name)
 st.subheader(t("plant.supply_graph"))
@@ -23,6 +25,15 @@ if S.number_of_edges():
     st.plotly_chart(supply_graph_figure(S), width="stretch")
 else:
     st.info(t("plant.no_routing"))
+# a month's handovers, where it has any, decide who scores whom instead of both graphs above
+if served.number_of_edges() and not handed.number_of_edges():
+    st.subheader(t("plant.services"))
+    st.caption(t("plant.services_caption"))
+    st.plotly_chart(
+        supply_graph_figure(served, weight_label=t("plant.weight")),
+        width="stretch",
+        key="services",
+    )
 if handed.number_of_edges():
     st.subheader(t("plant.handovers"))
     st.caption(t("plant.handovers_caption"))

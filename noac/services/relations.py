@@ -240,6 +240,20 @@ def service_weights(
     return result
 
 
+def service_graph(*, session: Session, plant: Plant, day: date) -> nx.DiGraph:
+    """The service relations in force on ``day``: each provider and customer a node, each
+    relation an edge weighted as it counts in a form's weight (no edge: none in force)."""
+    units = units_by_code(session=session, plant=plant)
+    G = nx.DiGraph()
+    for (provider, customer), weight in service_weights(session=session, plant=plant, days=[day])[
+        day
+    ].items():
+        for code in (provider, customer):
+            G.add_node(code, name=units[code].name, kind=units[code].kind)
+        G.add_edge(provider, customer, weight=weight)
+    return G
+
+
 def handover_graph(*, session: Session, plant: Plant, month: str) -> nx.DiGraph:
     """The units and what they handed over to each other in ``month`` (no edge: none recorded)."""
     units = {u.id: u for u in session.exec(select(Unit).where(Unit.plant_id == plant.id))}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -168,6 +168,10 @@ def test_a_handover_quantity_replaced_by_a_log_is_kept_in_the_audit_record(
     summary = _import(session, tmp_path, mapping, REWORK_LOG)
     replaced = [{"key": "2024-03 TM->QC", "before": {"quantity": 500.0}, "after": {"quantity": 12}}]
     assert summary.changes == replaced
+    # the user who entered 500 is told
+    assert "months 2024-03; 1 stored quantity replaced:\n    2024-03 TM->QC: 500 -> 12\n" in str(
+        summary
+    )
     record = session.exec(select(AuditRecord).order_by(col(AuditRecord.id).desc())).first()
     assert (record.entity, json.loads(record.after)["changes"]) == ("events", replaced)
 
@@ -265,6 +269,62 @@ def test_bad_cells_and_bad_mappings_name_the_value(session, tmp_path, mapping):
         load_mapping(text=MAPPING.replace('part = "part"\n', ""))
     with pytest.raises(ImportRejected, match="kind 'shop' is not one of"):
         load_mapping(text=MAPPING.replace('kind = "store"', 'kind = "shop"'))
+
+
+@pytest.mark.parametrize(
+    ("table", "wrong", "where", "reason"),
+    [
+        ("production", 'report_typ = "D"', "production.report_typ", "unknown field"),
+        ("problems", 'severty = "critical"', "problems.severty", "unknown field"),
+        ("problems", 'disposition = "scarp"', "problems.disposition", "'scarp' is not one of"),
+        ("problems", f'code = "{"X" * 41}"', "problems.code", "longer than 40 characters"),
+        ("units.TM", 'categroy = "x"', "units.TM.categroy", "unknown field"),
+    ],
+)
+def test_a_mistyped_mapping_key_or_value_is_named(table, wrong, where, reason):
+    # a misspelt report_type would make setup rows production rows, a misspelt severity
+    # would leave every problem minor: nothing is read past such a key
+    text = MAPPING.replace('[production]\nreport_type = "D"\n', "")
+    if table == "units.TM":
+        text = text.replace(
+            'category = "turning-milling"', f'category = "turning-milling"\n{wrong}'
+        )
+    else:
+        text += f"\n[{table}]\n{wrong}\n"
+    with pytest.raises(ImportRejected) as excinfo:
+        load_mapping(text=text)
+    (error,) = excinfo.value.errors
+    assert error.column == where and reason in error.reason
+
+
+def test_times_quantities_and_codes_that_cannot_be_read_are_named(engine, tmp_path):
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(
+        MAPPING.replace('report_type = "type"', 'report_type = "type"\ncode = "code"')
+    )
+    future = date.today() + timedelta(days=1)
+    rows = [
+        "A,Gear,Turning,Machine 4 - Turning & Milling,2024-03-01 08:00,,5,0,0,D,",
+        "A,Gear,Grinding,Machine 10 - Grinding,2024-03-01T10:00:00+01:00,,5,0,0,D,",
+        'A,Gear,Grinding,Machine 10 - Grinding,2024-03-01 11:00,,"1.000,0",0,0,D,',
+        "A,Gear,Grinding,Machine 10 - Grinding,2024-03-01 13:00,,１２,0,0,D,",
+        f"A,Gear,Final Q.C.,Quality Check 1,{future} 08:00,,3,2,0,D,{'X' * 41}",
+        'A,Gear,Final Q.C.,Quality Check 1,2024-03-02 08:00,,"1,234.5",0,0,D,',
+    ]
+    log = f"{HEADER},code\n" + "\n".join(rows) + "\n"
+    before = snapshot(engine)
+    with Session(engine) as session, pytest.raises(ImportRejected) as excinfo:
+        _import(session, tmp_path, mapping, log)
+    reasons = {(e.row, e.column): e.reason for e in excinfo.value.errors}
+    assert reasons == {
+        (3, "start"): "2024-03-01 10:00:00+01:00 has a UTC offset, the earlier times none:"
+        " give every time the same way",
+        (4, "done"): "'1.000,0' is not a quantity (a number from 0 such as 12, 12.5 or 1,234.5)",
+        (5, "done"): "'１２' is not a quantity (a number from 0 such as 12, 12.5 or 1,234.5)",
+        (6, "start"): f"{future} is in the future",
+        (6, "code"): "the defect code is longer than 40 characters",
+    }
+    assert snapshot(engine) == before
 
 
 def test_events_need_the_master_data_permission(session, tmp_path, mapping):

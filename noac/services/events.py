@@ -34,6 +34,7 @@ from sqlmodel import Session, col, select
 
 from noac.errors import ImportRejected, NoacError, RowError
 from noac.models import (
+    DISPOSITIONS,
     SEVERITIES,
     UNIT_KINDS,
     Handover,
@@ -57,13 +58,16 @@ from noac.services.routings import (
     plan_routing_versions,
 )
 from noac.tabular import Row, read_table
-from noac.validation import check_code
+from noac.validation import check_code, check_text
 from routing import Operation, validate_routing
 from routing.trace import Tracer, TraceResult
 
 COLUMNS_REQUIRED = ("order", "part", "activity", "resource", "start", "done", "rejected")
 COLUMNS_OPTIONAL = ("end", "review", "rework", "report_type", "code")
 MAX_OP = 40
+MAX_CODE = 40
+MAX_LISTED = 20  # replaced quantities the summary lists one by one
+UNIT_KEYS = ("name", "kind", "category", "categories")
 MAX_REF = 40
 MAX_PART = 80
 MAX_QUANTITY = 1_000_000_000
@@ -157,6 +161,17 @@ def _pattern(table: dict, key: str, where: str, source: str) -> re.Pattern | Non
         raise _fail(source, where, reason) from None
 
 
+def _table(data: dict, name: str, keys: Sequence[str], source: str) -> dict:
+    """The optional table ``name`` of a mapping, holding none but ``keys``."""
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise _fail(source, name, f"must be a table ([{name}])")
+    for key in table:
+        if key not in keys:
+            raise _fail(source, f"{name}.{key}", f"unknown field (expected: {', '.join(keys)})")
+    return table
+
+
 def load_mapping(path: str | Path | None = None, *, text: str | None = None) -> Mapping:
     """Read and check a mapping file (TOML); see ``docs/EVENTS.md``.
 
@@ -194,21 +209,34 @@ def load_mapping(path: str | Path | None = None, *, text: str | None = None) -> 
     for key in COLUMNS_REQUIRED:
         if key not in columns:
             raise _fail(source, f"columns.{key}", "required field is missing")
-    production = data.get("production", {})
+    production = _table(data, "production", ("report_type", "timestamp_format"), source)
     production_value = _text(production, "report_type", "production.report_type", source)
     if production_value is not None and "report_type" not in columns:
         raise _fail(
             source, "production.report_type", "needs columns.report_type to name the column"
         )
     timestamp_format = _text(production, "timestamp_format", "production.timestamp_format", source)
-    problems_table = data.get("problems", {})
+    problems_table = _table(
+        data, "problems", ("severity", "code", "disposition", "responsibility"), source
+    )
     severity = _text(problems_table, "severity", "problems.severity", source) or "minor"
     if severity not in SEVERITIES:
         raise _fail(
             source, "problems.severity", f"'{severity}' is not one of {', '.join(SEVERITIES)}"
         )
-    code = problems_table.get("code", "") or ""
-    disposition = problems_table.get("disposition") or None
+    code = problems_table.get("code", "")
+    if not isinstance(code, str):
+        raise _fail(source, "problems.code", f"'code' must be a text, not {code!r}")
+    if reason := check_text(code.strip(), "the code", MAX_CODE):
+        raise _fail(source, "problems.code", reason)
+    code = code.strip()
+    disposition = _text(problems_table, "disposition", "problems.disposition", source) or None
+    if disposition is not None and disposition not in DISPOSITIONS:
+        raise _fail(
+            source,
+            "problems.disposition",
+            f"'{disposition}' is not one of {', '.join(DISPOSITIONS)}",
+        )
     settle = problems_table.get("responsibility", "proposed")
     if settle not in ("proposed", "traced"):
         raise _fail(
@@ -226,6 +254,11 @@ def load_mapping(path: str | Path | None = None, *, text: str | None = None) -> 
             raise _fail(source, where, reason)
         if not isinstance(spec, dict):
             raise _fail(source, where, "must be a table with name, kind and category")
+        for key in spec:
+            if key not in UNIT_KEYS:
+                raise _fail(
+                    source, f"{where}.{key}", f"unknown field (expected: {', '.join(UNIT_KEYS)})"
+                )
         kind = _text(spec, "kind", where, source, required=True) or ""
         if kind not in UNIT_KINDS:
             raise _fail(source, where, f"kind '{kind}' is not one of {', '.join(UNIT_KINDS)}")
@@ -363,11 +396,36 @@ def _timestamp(value: str, fmt: str | None) -> datetime:
     return datetime.fromisoformat(value)
 
 
+# ASCII digits with an optional decimal point; thousands commas only where a decimal point
+# follows them (``1,234.5``): ``1,234`` and ``1.000,0`` could be read either way
+QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?|[0-9]{1,3}(,[0-9]{3})+\.[0-9]+")
+
+
+def _time_refused(moment: datetime, zoned: bool | None, today: date) -> str | None:
+    """Why a time read from the log cannot be used (given whether the times read before it
+    have a UTC offset, and today's date), or None."""
+    if zoned is not None and (moment.tzinfo is not None) != zoned:
+        return (
+            f"{moment.isoformat(sep=' ')} "
+            + (
+                "has a UTC offset, the earlier times none"
+                if not zoned
+                else "has no UTC offset, the earlier times one"
+            )
+            + ": give every time the same way"
+        )
+    if moment.date() > today:
+        return f"{moment.date()} is in the future"
+    return None
+
+
 def _quantity(value: str) -> float:
     if not value:
         return 0.0
-    number = float(value.replace(",", "")) if value.count(",") and "." in value else float(value)
-    if not (0 <= number <= MAX_QUANTITY):
+    if not QUANTITY.fullmatch(value):
+        raise ValueError(value)
+    number = float(value.replace(",", ""))
+    if number > MAX_QUANTITY:
         raise ValueError(value)
     return number
 
@@ -417,7 +475,22 @@ class EventsSummary:
             f"  units: {self.units} ({len(self.units_created)} created"
             + (f": {', '.join(self.units_created)})" if self.units_created else ")"),
             f"  handovers: {self.handovers} (month, from unit, to unit) quantities, months"
-            f" {', '.join(self.handover_months) or '-'}",
+            f" {', '.join(self.handover_months) or '-'}"
+            + (
+                f"; {len(self.changes)} stored"
+                f" {'quantity' if len(self.changes) == 1 else 'quantities'} replaced:"
+                if self.changes
+                else ""
+            ),
+            *(
+                f"    {c['key']}: {c['before']['quantity']:g} -> {c['after']['quantity']:g}"
+                for c in self.changes[:MAX_LISTED]
+            ),
+            *(
+                [f"    ... and {len(self.changes) - MAX_LISTED} more (in the audit trail)"]
+                if len(self.changes) > MAX_LISTED
+                else []
+            ),
             f"  problems: {self.problems} created, {self.problems_unchanged} already imported"
             f" ({self.rejected_parts} rejected parts); {self.traced} traced to a unit",
         ]
@@ -473,6 +546,8 @@ def read_events(path: str | Path, mapping: Mapping, *, data: bytes | None = None
 
     orders: set[str] = set()
     seen_units: dict[str, set[str]] = defaultdict(set)
+    zoned: bool | None = None  # whether the log's first time read has a UTC offset
+    today = date.today()
     for row in rows:
         order, part = value(row, "order"), value(row, "part")
         activity, resource = value(row, "activity"), value(row, "resource")
@@ -508,6 +583,9 @@ def read_events(path: str | Path, mapping: Mapping, *, data: bytes | None = None
                 )
             )
             bad = True
+        if reason := check_text(value(row, "code"), "the defect code", MAX_CODE):
+            errors.append(RowError(row.number, column["code"], reason))
+            bad = True
         quantities = {}
         for key in ("done", "rejected", "review"):
             try:
@@ -517,7 +595,8 @@ def read_events(path: str | Path, mapping: Mapping, *, data: bytes | None = None
                     RowError(
                         row.number,
                         column[key],
-                        f"'{value(row, key)}' is not a quantity (a number from 0)",
+                        f"'{value(row, key)}' is not a quantity (a number from 0 such as 12,"
+                        " 12.5 or 1,234.5)",
                     )
                 )
                 bad = True
@@ -530,36 +609,27 @@ def read_events(path: str | Path, mapping: Mapping, *, data: bytes | None = None
                 )
             )
             bad = True
-        start_text, end_text = value(row, "start"), value(row, "end")
-        start = end = None
-        if start_text:
+        times: dict[str, datetime | None] = {"start": None, "end": None}
+        for key in times:
+            text = value(row, key)
+            if not text:
+                continue
             try:
-                start = _timestamp(start_text, mapping.timestamp_format)
+                moment = times[key] = _timestamp(text, mapping.timestamp_format)
             except ValueError:
-                errors.append(
-                    RowError(
-                        row.number,
-                        column["start"],
-                        f"'{start_text}' is not a time"
-                        f" ({mapping.timestamp_format or 'ISO 8601, e.g. 2012-01-29 23:24'})",
-                    )
+                reason = (
+                    f"'{text}' is not a time"
+                    f" ({mapping.timestamp_format or 'ISO 8601, e.g. 2012-01-29 23:24'})"
                 )
-                bad = True
-        if end_text:
-            try:
-                end = _timestamp(end_text, mapping.timestamp_format)
-            except ValueError:
-                errors.append(
-                    RowError(
-                        row.number,
-                        column["end"],
-                        f"'{end_text}' is not a time"
-                        f" ({mapping.timestamp_format or 'ISO 8601, e.g. 2012-01-29 23:24'})",
-                    )
-                )
+            else:
+                reason = _time_refused(moment, zoned, today)
+                zoned = moment.tzinfo is not None if zoned is None else zoned
+            if reason:
+                errors.append(RowError(row.number, column[key], reason))
                 bad = True
         if bad:
             continue
+        start, end = times["start"], times["end"]
         if start is None:
             rejected = int(quantities["rejected"])
             reason = NO_START_REASON + (" (rows with rejects among them)" if rejected else "")

@@ -242,6 +242,21 @@ def test_a_second_log_adds_an_observed_version_only_when_the_graph_changed(
     assert new.routing_version_id == versions[1].version_id
 
 
+def test_an_earlier_log_imported_again_after_a_later_one_changes_nothing(
+    session, tmp_path, mapping
+):
+    first = _import(session, tmp_path, mapping, REWORK_LOG)
+    may = REWORK_LOG.replace("2024-03-0", "2024-05-0").replace("O1,", "O2,")
+    may += "O2,Shaft,Grinding,Machine 10 - Grinding,2024-05-03 08:00,,3,0,0,D\n"
+    assert _import(session, tmp_path, mapping, may).routings_updated == 1
+    again = _import(session, tmp_path, mapping, REWORK_LOG)  # March once more
+    assert (again.routings_created, again.routings_updated, again.routings_unchanged) == (0, 0, 1)
+    assert (again.problems, again.problems_unchanged, again.changes) == (0, first.problems, [])
+    plant = resolve_plant(session=session, code="P")
+    versions = routing_versions(session=session, plant=plant, part="Shaft", source="observed")
+    assert [(v.version, v.effective_from) for v in versions] == [(1, None), (2, date(2024, 5, 1))]
+
+
 def test_an_unmapped_value_is_named_and_nothing_is_written(engine, tmp_path, mapping):
     bad = TWO_PATHS_LOG + "C,Gear,Lapping,Machine 1 - Lapping,2024-03-01 08:00,,1,0,0,D\n"
     before = snapshot(engine)

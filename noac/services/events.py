@@ -54,6 +54,7 @@ from noac.services.plants import plant_for_import
 from noac.services.routings import (
     all_routing_versions,
     apply_routings,
+    content_hash,
     in_force,
     plan_routing_versions,
 )
@@ -904,10 +905,22 @@ def _import(
                 continue  # an observed graph may have no starting operation (docs/EVENTS.md)
             errors.append(RowError(first_row[part], part_col, f"part {part}: {issue.message}"))
     first_day = min(e.start for e in events).date().replace(day=1) if events else date.today()
+    # a part whose graph is the one in force when the log begins is unchanged, even where a
+    # later log has dated a newer version (that earlier log imported again)
+    stored = all_routing_versions(
+        session=session, plant=plant, source="observed", parts=list(parts)
+    )
+    in_force_then = {part: in_force(views, first_day) for part, views in stored.items()}
+    changed = {
+        part: operations
+        for part, operations in parts.items()
+        if (view := in_force_then.get(part)) is None
+        or content_hash(view.operations) != content_hash(operations)
+    }
     plan, plan_errors = plan_routing_versions(
         session=session,
         plant=plant,
-        parts=parts,
+        parts=changed,
         effective=first_day,
         first_row=first_row,
         source="observed",

@@ -13,6 +13,7 @@ __all__ = [
     "RoutingIssue",
     "operation_graph",
     "rework_loops",
+    "sequence_graph",
     "supply_graph",
     "validate_routing",
 ]
@@ -149,6 +150,34 @@ def validate_routing(
             )
         )
     return issues
+
+
+def sequence_graph(steps: Iterable[Operation]) -> nx.DiGraph:
+    """Return the path graph of the operations one order went through, in their order.
+
+    Nodes are as in :func:`operation_graph` (``after`` is not read); an edge ``a -> b``
+    means the order went from ``a`` to ``b``. Rework loops are kept, a step repeating the
+    operation before it adds nothing.
+
+    >>> G = sequence_graph([
+    ...     Operation("10", "MACH", "machining"),
+    ...     Operation("20", "QC", "inspection", inspection=True),
+    ...     Operation("10", "MACH", "machining"),
+    ...     Operation("10", "MACH", "machining"),
+    ...     Operation("20", "QC", "inspection", inspection=True),
+    ... ])
+    >>> sorted(G.edges), G.nodes["20"]["inspection"]
+    ([('10', '20'), ('20', '10')], True)
+    """
+    G = nx.DiGraph()
+    previous = None
+    for step in steps:
+        if step.op not in G:
+            G.add_node(step.op, unit=step.unit, category=step.category, inspection=step.inspection)
+        if previous is not None and previous != step.op:
+            G.add_edge(previous, step.op)
+        previous = step.op
+    return G
 
 
 def operation_graph(operations: Iterable[Operation]) -> nx.DiGraph:

@@ -205,6 +205,48 @@ def test_two_orders_of_a_part_with_different_paths(session, tmp_path, mapping):
     assert details["candidates"][0]["unit"] == "TM"
 
 
+INSPECTED_ON_ONE_PATH_LOG = f"""
+{HEADER}
+A,Shaft,Turning,Machine 4 - Turning & Milling,2024-03-01 08:00,2024-03-01 09:00,5,0,0,D
+A,Shaft,TM Q.C.,Quality Check 1,2024-03-01 10:00,2024-03-01 11:00,5,0,0,D
+A,Shaft,Grinding,Machine 10 - Grinding,2024-03-01 12:00,2024-03-01 13:00,5,0,0,D
+A,Shaft,Final Q.C.,Quality Check 1,2024-03-01 14:00,2024-03-01 15:00,4,1,0,D
+B,Shaft,Turning,Machine 4 - Turning & Milling,2024-03-05 08:00,2024-03-05 09:00,5,0,0,D
+B,Shaft,Grinding,Machine 10 - Grinding,2024-03-05 10:00,2024-03-05 11:00,5,0,0,D
+B,Shaft,Final Q.C.,Quality Check 1,2024-03-05 12:00,2024-03-05 13:00,4,1,0,D
+"""
+
+
+def test_an_imported_problem_is_traced_again_on_its_orders_path(session, tmp_path, mapping):
+    _import(session, tmp_path, mapping, TWO_PATHS_LOG)
+    plant = resolve_plant(session=session, code="P")
+    # on the part's merged graph GRIND and TM are both next to Final Q.C. (GRIND first by
+    # code); order B went grind -> turn -> Final Q.C., as the import traced it
+    again = problems.trace_problem(session=session, plant=plant, ref="B/r7")
+    assert [(c.unit, c.distance) for c in again.candidates] == [("TM", 1)]
+    assert problems.trace_problem(session=session, plant=plant, ref="A/r4").proposed.unit == (
+        "GRIND"
+    )
+
+
+def test_a_ruling_on_an_imported_problem_records_the_escapes_of_its_orders_path(
+    session, tmp_path, mapping
+):
+    _import(session, tmp_path, mapping, INSPECTED_ON_ONE_PATH_LOG)
+    plant = resolve_plant(session=session, code="P")
+    for ref in ("A/r5", "B/r8"):
+        problems.rule_problem(
+            session=session, plant=plant, ref=ref, shares="TM", reason="turning", actor=QUALITY
+        )
+    escapes = {
+        ref: problems.problem_detail(session=session, plant=plant, ref=ref).escapes
+        for ref in ("A/r5", "B/r8")
+    }
+    # order A passed TM Q.C. after turning; order B went from turning straight to grinding,
+    # though the part's merged graph has both paths
+    assert escapes == {"A/r5": ["QC"], "B/r8": []}
+
+
 def test_an_xlsx_log_with_date_cells(session, tmp_path, mapping):
     workbook = openpyxl.Workbook()
     sheet = workbook.active

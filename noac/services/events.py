@@ -60,7 +60,7 @@ from noac.services.routings import (
 )
 from noac.tabular import Row, read_table
 from noac.validation import check_code, check_text
-from routing import Operation, validate_routing
+from routing import Operation, sequence_graph, validate_routing
 from routing.trace import Tracer, TraceResult
 
 COLUMNS_REQUIRED = ("order", "part", "activity", "resource", "start", "done", "rejected")
@@ -717,16 +717,10 @@ def observed_operations(
 
 def order_graph(events: Sequence[Event], op_ids: dict[tuple[str, str, str], str]) -> nx.DiGraph:
     """The path graph of an order's production rows (rework loops kept, self-steps dropped)."""
-    G = nx.DiGraph()
-    previous = None
-    for e in events:
-        op = op_ids[(e.part, e.unit, e.op_name)]
-        if op not in G:
-            G.add_node(op, unit=e.unit, category=e.category, inspection=e.inspection)
-        if previous is not None and previous != op:
-            G.add_edge(previous, op)
-        previous = op
-    return G
+    return sequence_graph(
+        Operation(op_ids[(e.part, e.unit, e.op_name)], e.unit, e.category, inspection=e.inspection)
+        for e in events
+    )
 
 
 def handovers(orders: dict[str, list[Event]]) -> dict[tuple[str, str, str], float]:

@@ -17,7 +17,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import NamedTuple, TypeVar
@@ -57,7 +57,8 @@ from noac.services.routings import RoutingView, all_routing_versions, in_force, 
 from noac.services.scoring import month_days
 from noac.tabular import Row
 from noac.validation import check_text, parse_date, parse_number
-from routing.trace import Escape, Tracer, TraceResult
+from routing import sequence_graph
+from routing.trace import Escape, Graph, Tracer, TraceResult
 
 T = TypeVar("T")
 SHARE_TOLERANCE = 1e-6
@@ -216,13 +217,45 @@ class PlantTracing:
                 )
         return view, errors
 
+    def _graph(self, view: RoutingView, steps: tuple[str, ...] | None) -> tuple[Hashable, Graph]:
+        """The tracer's key and graph of ``view``, or of the path an order took on it
+        (``steps``, its operation ids in their order)."""
+        if steps is None:
+            return view.version_id, view.operations
+        operations = {o.op: o for o in view.operations}
+        return (view.version_id, steps), sequence_graph(operations[op] for op in steps)
+
+    def order_steps(self, refs: Collection[str]) -> dict[str, tuple[str, ...]]:
+        """The operations each of the problems ``refs`` that were read from a production log
+        went through up to where it was found, as its import traced it (docs/EVENTS.md)."""
+        steps: dict[str, tuple[str, ...]] = {}
+        for batch in _batches(sorted(refs)):
+            statement = (
+                select(QualityProblem.ref, ProblemEvent.details)
+                .join(ProblemEvent, col(ProblemEvent.problem_id) == QualityProblem.id)
+                .where(
+                    QualityProblem.plant_id == self.plant.id,
+                    col(QualityProblem.ref).in_(batch),
+                    ProblemEvent.action == "traced",
+                )
+            )
+            for ref, details in self.session.exec(statement):
+                if sequence := json.loads(details).get("order_sequence"):
+                    steps[ref] = tuple(sequence)
+        return steps
+
     def trace_at(
-        self, view: RoutingView, found_at: str, op: str | None, code: str | None
+        self,
+        view: RoutingView,
+        found_at: str,
+        op: str | None,
+        code: str | None,
+        steps: tuple[str, ...] | None = None,
     ) -> TraceResult:
-        """Trace a defect ``code`` found at unit ``found_at`` (operation ``op``) on ``view``."""
+        """Trace a defect ``code`` found at unit ``found_at`` (operation ``op``) on ``view``,
+        or on the path an order took on it (``steps``)."""
         return self.tracer.trace(
-            view.version_id,
-            view.operations,
+            *self._graph(view, steps),
             self.found_ops(view, found_at, op),
             self.origins(code),
         )
@@ -232,30 +265,51 @@ class PlantTracing:
 
     @collector_paused()
     def trace_many(self, problems: Sequence[ProblemTraceRow | QualityProblem]) -> list[TraceResult]:
-        """Trace many problems (stored ones, or rows of ``problem_trace_rows``) in order."""
-        self.load_versions({p.routing_version_id for p in problems})
+        """Trace many problems (stored ones, or rows of ``problem_trace_rows``) in order: a
+        problem read from a production log on the path its order took (docs/EVENTS.md)."""
+        ids = {p.routing_version_id for p in problems}
+        self.load_versions(ids)
         views, units = self._views, self.unit_codes
+        observed = {i for i in ids if views[i].source == "observed"}
+        steps = (
+            self.order_steps([p.ref for p in problems if p.routing_version_id in observed])
+            if observed
+            else {}
+        )
         return [
             self.trace_at(
-                views[p.routing_version_id], units[p.found_at_unit_id], p.op, p.defect_code
+                views[p.routing_version_id],
+                units[p.found_at_unit_id],
+                p.op,
+                p.defect_code,
+                steps.get(p.ref) if steps else None,
             )
             for p in problems
         ]
 
     def escapes_at(
-        self, view: RoutingView, found_at: str, op: str | None, unit: str
+        self,
+        view: RoutingView,
+        found_at: str,
+        op: str | None,
+        unit: str,
+        steps: tuple[str, ...] | None = None,
     ) -> tuple[Escape, ...]:
-        """The escapes of ``unit`` made responsible for a defect found at ``found_at``."""
+        """The escapes of ``unit`` made responsible for a defect found at ``found_at``, on
+        ``view`` or on the path an order took on it (``steps``)."""
         return self.tracer.unit_escapes(
-            view.version_id, view.operations, self.found_ops(view, found_at, op), unit
+            *self._graph(view, steps), self.found_ops(view, found_at, op), unit
         )
 
     def unit_escapes(self, problem: QualityProblem, unit: str) -> tuple[Escape, ...]:
+        view = self.view(problem.routing_version_id)
+        steps = self.order_steps([problem.ref]) if view.source == "observed" else {}
         return self.escapes_at(
-            self.view(problem.routing_version_id),
+            view,
             self.unit_codes[problem.found_at_unit_id],
             problem.op,
             unit,
+            steps.get(problem.ref),
         )
 
 

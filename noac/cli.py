@@ -64,7 +64,11 @@ def main(
     ] = None,
     as_: Annotated[
         str | None,
-        typer.Option("--as", help="The user acting; init, demo and master data need none."),
+        typer.Option(
+            "--as",
+            help="The user acting; without it the local administrator acts, where allowed"
+            " (init, demo, master data, users, scheme set, restore).",
+        ),
     ] = None,
 ) -> None:
     ctx.obj = {"db": db, "as": as_}
@@ -101,6 +105,17 @@ def _user_errors() -> Iterator[None]:
     except NoacError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write ``data`` into the new file ``path``: an existing file is never overwritten."""
+    try:
+        with path.open("xb") as file:
+            file.write(data)
+    except FileExistsError:
+        raise NoacError(f"{path} already exists: choose another name") from None
+    except OSError as error:
+        raise NoacError(f"cannot write {path}: {error.strerror}") from None
 
 
 def _date(text: str | None, option: str) -> date | None:
@@ -151,6 +166,8 @@ def import_(
     """Import a file of units, routings, defect codes, ... or a production event log."""
     with _user_errors(), _session(ctx) as session:
         if kind == "events":
+            if effective is not None:
+                raise NoacError("--effective is not for events: a log's changes take its dates")
             with typer.progressbar(length=5, label="importing events", file=sys.stderr) as bar:
                 summary = events.import_events(
                     session=session,
@@ -480,11 +497,7 @@ def problems_evidence(
         kept = problems.evidence_file(
             session=session, plant=the_plant, ref=ref, evidence_id=evidence_id
         )
-        try:
-            with output.open("xb") as file:
-                file.write(kept.content)
-        except FileExistsError:
-            raise NoacError(f"{output} already exists: choose another name") from None
+        _write_new(output, kept.content)
     typer.echo(f"{kept.filename} ({kept.size} bytes) written to {output}")
 
 
@@ -698,7 +711,11 @@ def close(
     ctx: typer.Context,
     month: Annotated[str, typer.Argument(help="YYYY-MM")],
     preview: Annotated[
-        bool, typer.Option("--preview", help="Show completeness and coefficients, lock nothing.")
+        bool,
+        typer.Option(
+            "--preview",
+            help="Show completeness and coefficients (a closed month's stored ones), lock nothing.",
+        ),
     ] = False,
     plant: PlantOption = None,
     all_plants: Annotated[
@@ -718,7 +735,7 @@ def close(
         else:
             plants = [resolve_plant(session=session, code=plant)]
         if preview:
-            computations = coefficients.compute_months(
+            computations = coefficients.close_reports(
                 session=session, plants=plants, month=parse_month(month)
             )
         else:
@@ -763,7 +780,9 @@ def export_coefficients(
     ctx: typer.Context,
     month: Annotated[str, typer.Argument(help="YYYY-MM (a closed month)")],
     format_: Annotated[str, typer.Option("--format", help="csv, xlsx or json.")] = "csv",
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (never overwritten).")
+    ] = None,
     plant: PlantOption = None,
 ) -> None:
     """Export a closed month's coefficients with their decomposition."""
@@ -776,7 +795,7 @@ def export_coefficients(
                 raise NoacError("an XLSX export needs -o FILE")
             typer.echo(data.decode("utf-8"), nl=False)
         else:
-            output.write_bytes(data)
+            _write_new(output, data)
             typer.echo(f"wrote {output}")
 
 
@@ -879,7 +898,9 @@ def audit_command(
         str | None, typer.Option(help="Only this kind: quality_problem, form, month, user, ...")
     ] = None,
     since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many records, newest first.")] = 200,
+    limit: Annotated[
+        int, typer.Option(min=0, help="At most this many records, newest first (0: all).")
+    ] = 200,
     json_: JsonOption = False,
 ) -> None:
     """Show the audit trail (quality department and administrators)."""
@@ -958,7 +979,7 @@ def generate_command(
 def bench_command(
     ctx: typer.Context,
     scale: ScaleOption = "plant",
-    runs: Annotated[int, typer.Option("--runs", help="Timed runs per workload.")] = 3,
+    runs: Annotated[int, typer.Option("--runs", min=1, help="Timed runs per workload.")] = 3,
     workload: Annotated[
         list[str] | None,
         typer.Option(
@@ -992,5 +1013,6 @@ def bench_command(
             for line in generate(url, scale, 1):
                 typer.echo(line, err=True)
         report = bench.run(url, runs=runs, workloads=workload or bench.WORKLOADS)
-        report["scale"] = scale
+        # the data measured: --scale applies only to a database it generates
+        report["scale"] = scale if empty else "the database's own data (not generated)"
     typer.echo(json.dumps(report, indent=2) if json_ else bench.format_report(report))

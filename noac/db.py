@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, create_engine
 
 from noac.errors import NoacError
@@ -46,7 +47,18 @@ def create_db_engine(url: str | None = None) -> Engine:
     """
     settings = get_settings()
     url = url or settings.database_url
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise NoacError(
+            "the database URL (--db or NOAC_DATABASE_URL) is not one: give sqlite:///FILE or"
+            " postgresql+psycopg://USER@HOST:PORT/DATABASE"
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise NoacError(
+            f"{parsed.render_as_string(hide_password=True)}: NOAC works on SQLite and PostgreSQL"
+            " databases only"
+        )
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(
             url,

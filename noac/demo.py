@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from noac.db import create_db_engine, migrate
+from noac.errors import NoacError
 from noac.importers import import_file
 from noac.models import Plant
 from noac.services import problems, users
@@ -91,12 +93,25 @@ def history_months(today: date, count: int = 12) -> list[date]:
 
 
 def _remove_demo_file(url: str) -> None:
-    """Start the default demo SQLite file afresh; any other database is only added to."""
+    """Start the default demo SQLite file afresh; any other database must hold no plant yet."""
     parsed = make_url(url)
     if url != get_settings().demo_database_url or parsed.get_backend_name() != "sqlite":
         return
     for suffix in ("", "-wal", "-shm"):
         Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
+
+
+def _refuse_plants(engine: Engine) -> None:
+    """The demo is built into a new database: one that holds plants is left as it is."""
+    if not inspect(engine).has_table("plant"):
+        return
+    with engine.connect() as connection:
+        codes = connection.execute(text("SELECT code FROM plant ORDER BY code")).scalars().all()
+    if codes:
+        raise NoacError(
+            f"{engine.url.render_as_string(hide_password=True)} already holds plants"
+            f" ({', '.join(codes)}): the demo is built into a new database"
+        )
 
 
 def build(url: str, today: date | None = None) -> Iterator[str]:
@@ -106,6 +121,7 @@ def build(url: str, today: date | None = None) -> Iterator[str]:
     _remove_demo_file(url)
     engine = create_db_engine(url)
     try:
+        _refuse_plants(engine)
         migrate(engine)
         with Session(engine, expire_on_commit=False) as session:
             for code, name, folder in PLANTS:

@@ -40,6 +40,7 @@ class ImportKind:
     optional: tuple[str, ...]
     load: Callable[[ImportContext, Table, ImportSummary], list[RowError]]
     permission: str = "import-master-data"
+    dated: bool = False  # its changes take effect from a date (``effective``)
 
 
 def _load_units(ctx: ImportContext, rows: Table, summary: ImportSummary) -> list[RowError]:
@@ -174,7 +175,7 @@ def _load_service_relations(
 KINDS: dict[str, ImportKind] = {
     "units": ImportKind(("code", "name", "kind"), ("categories", "target", "parent"), _load_units),
     "routings": ImportKind(
-        ("part", "op", "unit"), ("category", "after", "inspection"), _load_routings
+        ("part", "op", "unit"), ("category", "after", "inspection"), _load_routings, dated=True
     ),
     "defect-codes": ImportKind(("code", "name"), ("origins",), _load_defect_codes),
     "defects": ImportKind(
@@ -202,7 +203,9 @@ KINDS: dict[str, ImportKind] = {
     "handovers": ImportKind(
         ("month", "from", "to", "quantity"), (), _load_handovers, "import-history"
     ),
-    "service-relations": ImportKind(("provider", "customer"), ("weight",), _load_service_relations),
+    "service-relations": ImportKind(
+        ("provider", "customer"), ("weight",), _load_service_relations, dated=True
+    ),
 }
 
 
@@ -231,6 +234,12 @@ def import_file(
             str(path), [RowError(None, "", f"unknown kind '{kind}' (one of {', '.join(KINDS)})")]
         )
     require(actor, spec.permission)
+    if effective is not None and not spec.dated:
+        dated = ", ".join(name for name, other in KINDS.items() if other.dated)
+        raise ImportRejected(
+            str(path),
+            [RowError(None, "", f"{kind} take no effective date (only {dated} do)")],
+        )
     rows = read_table(path, spec.required, spec.optional, data=data)
     try:
         if spec.permission == "import-master-data":

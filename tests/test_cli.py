@@ -7,9 +7,10 @@ import pytest
 from typer.testing import CliRunner
 
 from noac.cli import app
+from noac.db import create_db_engine
 from noac.demo import history_months
 from noac.services.periods import month_of
-from tests.conftest import DATA, write_csv
+from tests.conftest import DATA, snapshot, write_csv
 
 runner = CliRunner()
 AERO = DATA / "demo" / "aerospace"
@@ -17,6 +18,14 @@ AERO = DATA / "demo" / "aerospace"
 
 def noac(db_url, *args):
     return runner.invoke(app, ["--db", db_url, *map(str, args)])
+
+
+def snapshot_of(url: str) -> dict:
+    engine = create_db_engine(url)
+    try:
+        return snapshot(engine)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -93,6 +102,44 @@ def test_bad_file_exits_1_with_row_numbers(aero_db, tmp_path):
 def test_unknown_plant_and_part_are_explained(aero_db):
     assert "unknown plant 'NOPE'" in noac(aero_db, "units", "list", "--plant", "NOPE").output
     assert "no routing for part 'ZZ'" in noac(aero_db, "routing", "show", "ZZ").output
+
+
+def test_an_effective_date_is_refused_where_it_would_be_ignored(aero_db, tmp_path):
+    before = snapshot_of(aero_db)
+    result = noac(aero_db, "import", "units", AERO / "units.csv", "--effective", "2020-01-01")
+    assert result.exit_code == 1
+    assert "units take no effective date (only routings, service-relations do)" in result.output
+    log = write_csv(tmp_path / "log.csv", "order,part\n")
+    result = noac(aero_db, "import", "events", log, "--map", "m.toml", "--effective", "2020-01-01")
+    assert result.exit_code == 1
+    assert result.output == "error: --effective is not for events: a log's changes take its dates\n"
+    assert snapshot_of(aero_db) == before
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not-a-url", "the database URL (--db or NOAC_DATABASE_URL) is not one"),
+        ("mysql://user@localhost/noac", "NOAC works on SQLite and PostgreSQL databases only"),
+    ],
+)
+def test_a_database_url_that_cannot_be_used_is_named(url, message):
+    result = noac(url, "units", "list")
+    assert result.exit_code == 1 and result.output.startswith("error: ")
+    assert message in result.output
+
+
+def test_bench_needs_a_run(tmp_path):
+    result = noac(f"sqlite:///{tmp_path / 'b.db'}", "bench", "--runs", "0")
+    assert result.exit_code == 2 and "Input should be greater than or equal to 1" in result.output
+
+
+def test_the_demo_is_not_built_into_a_database_that_holds_plants(aero_db):
+    before = snapshot_of(aero_db)
+    result = noac(aero_db, "demo", "--no-serve")
+    assert result.exit_code == 1
+    assert "already holds plants (AERO): the demo is built into a new database" in result.output
+    assert snapshot_of(aero_db) == before
 
 
 def test_demo_builds_both_plants(tmp_path):

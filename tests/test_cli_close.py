@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from noac.cli import app
-from tests.conftest import DATA, write_csv
+from tests.conftest import DATA, scheme_with_a_criterion, write_csv
 
 runner = CliRunner()
 AERO = DATA / "demo" / "aerospace"
@@ -65,6 +65,43 @@ def test_close_export_reopen(db, tmp_path):
     assert noac(db, "reopen", "2026-03", "--reason", "late forms").exit_code == 0
     assert "is not closed: close it first" in noac(db, "export", "coefficients", "2026-03").output
     assert "closed (run 2)" in noac(db, "close", "2026-03").output
+
+
+def test_a_closed_months_preview_shows_its_stored_coefficients(db, tmp_path):
+    closed = noac(db, "close", "2026-03")
+    completeness = next(line for line in closed.output.splitlines() if "forms submitted" in line)
+    stored = noac(db, "export", "coefficients", "2026-03", "--format", "json").output
+    surf = {r["unit"]: r for r in json.loads(stored)["coefficients"]}["SURF"]
+    extended = runner.invoke(
+        app, ["--db", db, "scheme", "set", str(scheme_with_a_criterion(tmp_path))]
+    )
+    assert extended.exit_code == 0, extended.output
+
+    preview = noac(db, "close", "2026-03", "--preview")
+
+    assert preview.exit_code == 0, preview.output
+    assert "2026-03 closed (run 1)" in preview.output and "still open" not in preview.output
+    # ASSY's form for SURF was complete on the scheme the month was closed with
+    assert completeness.startswith("2026-03: 1 of ") and completeness in preview.output
+    (surf_line,) = [
+        line
+        for line in preview.output.splitlines()
+        if line.split()[:1] == ["SURF"] and "owes" not in line
+    ]
+    assert f"{surf['coefficient']:.4f}" in surf_line and "85.00" in surf_line
+
+
+def test_export_never_overwrites_a_file_and_names_a_missing_folder(db, tmp_path):
+    assert noac(db, "close", "2026-03").exit_code == 0
+    kept = tmp_path / "k.csv"
+    kept.write_text("kept\n", encoding="utf-8")
+    refused = noac(db, "export", "coefficients", "2026-03", "-o", kept)
+    assert refused.exit_code == 1 and f"error: {kept} already exists" in refused.output
+    assert kept.read_text(encoding="utf-8") == "kept\n"
+    nowhere = tmp_path / "missing" / "k.csv"
+    refused = noac(db, "export", "coefficients", "2026-03", "-o", nowhere)
+    assert refused.exit_code == 1
+    assert refused.output == f"error: cannot write {nowhere}: No such file or directory\n"
 
 
 def test_scheme_show_and_set(db, tmp_path):

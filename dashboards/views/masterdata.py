@@ -170,7 +170,7 @@ with tab_import:
     )
     uploaded = st.file_uploader(t("md.import_file"), type=["csv", "xlsx"], key="md_import_file")
     effective = None
-    if kind in ("routings", "service-relations"):
+    if spec.dated:
         effective = st.date_input(t("md.import_effective"), value=today, key="md_import_effective")
         st.caption(t(f"md.import_effective_help.{kind}"))
     if st.button(t("md.import_button"), key="md_import_submit", type="primary"):

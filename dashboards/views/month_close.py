@@ -9,15 +9,8 @@ from dashboards.context import db, page_context, plain, t
 from dashboards.waterfall import is_clamped, unclamped, waterfall_figure
 from noac.errors import NoacError
 from noac.exports import coefficients_file
-from noac.services.coefficients import (
-    close_month,
-    compute_month,
-    month_results,
-    reopen_month,
-    round4,
-)
+from noac.services.coefficients import close_month, close_reports, reopen_month, round4
 from noac.services.periods import closed_months
-from noac.services.schemes import month_schemes
 
 FLASH = "close_flash"
 
@@ -42,14 +35,9 @@ def target_text(value: float) -> str:
 
 with db() as session:
     closed = ctx.month in closed_months(session=session, plant=ctx.plant)
-    # a closed month's completeness is that of the scheme its close stored
-    scheme = month_schemes(session=session, plant=ctx.plant, months=[ctx.month])[ctx.month]
-    preview = compute_month(session=session, plant=ctx.plant, month=ctx.month, scheme=scheme)
-    computation = preview
-    if closed:
-        computation = month_results(session=session, plant=ctx.plant, month=ctx.month)
+    (computation,) = close_reports(session=session, plants=[ctx.plant], month=ctx.month)
 
-names = {r.unit: r.unit_name for r in preview.results}
+names = {r.unit: r.unit_name for r in computation.results}
 st.header(t("close.title", month=month))
 if message := st.session_state.pop(FLASH, None):
     st.success(message)
@@ -60,7 +48,7 @@ else:
 
 # --- completeness: forms owed and the reminders list --------------------------------
 st.subheader(t("close.completeness"))
-owed, missing = preview.forms_owed, preview.forms_missing
+owed, missing = computation.forms_owed, computation.forms_missing
 left, middle, right = st.columns(3)
 left.metric(t("close.forms_owed"), owed)
 middle.metric(t("close.forms_submitted"), owed - missing)
@@ -69,7 +57,7 @@ if owed:
     st.progress((owed - missing) / owed)
 if not owed:
     st.info(t("close.nothing_owed"))
-elif not preview.missing:
+elif not computation.missing:
     st.success(t("close.all_forms_in"))
 else:
     st.markdown(t("close.reminders"))
@@ -84,7 +72,7 @@ else:
                         f"{s} {names.get(s, '')}".strip() for s in suppliers
                     ),
                 }
-                for rater, suppliers in sorted(preview.missing.items())
+                for rater, suppliers in sorted(computation.missing.items())
             ]
         ),
         hide_index=True,

@@ -15,7 +15,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
@@ -46,6 +46,7 @@ from noac.services.periods import closed_months, lock_months, next_month, parse_
 from noac.services.schemes import (
     active_schemes,
     closed_with_other_schemes,
+    month_schemes,
     record_schemes,
     scores_outside,
 )
@@ -183,6 +184,28 @@ def compute_window(
     schemes = {plant.id: scheme} if scheme is not None else None
     computed = _compute(session, [plant], months, schemes)
     return {month: computed[(plant.id, month)] for month in months}
+
+
+def close_reports(
+    *, session: Session, plants: Sequence[Plant], month: str
+) -> list[MonthComputation]:
+    """``month`` of each of ``plants`` as its close reports it: an open month computed now
+    (a preview, the open plants read at once); a closed month's stored results, with its
+    completeness read with the scheme its close stored."""
+    closed = {plant.id for plant in plants if month in closed_months(session=session, plant=plant)}
+    still_open = [plant for plant in plants if plant.id not in closed]
+    opened = compute_months(session=session, plants=still_open, month=month) if still_open else []
+    previews = {computation.plant: computation for computation in opened}
+    reports = []
+    for plant in plants:
+        if plant.id not in closed:
+            reports.append(previews[plant.code])
+            continue
+        scheme = month_schemes(session=session, plant=plant, months=[month])[month]
+        forms = compute_month(session=session, plant=plant, month=month, scheme=scheme)
+        stored = month_results(session=session, plant=plant, month=month)
+        reports.append(replace(stored, owed=forms.owed, missing=forms.missing))
+    return reports
 
 
 def month_computations(

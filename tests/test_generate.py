@@ -60,7 +60,7 @@ def test_generate_then_bench_on_tiny_data(tmp_path):
     names = [w["workload"] for w in report["workloads"]]
     # the dashboard as opened, then each of its six other tabs, then the page as opened after
     # a change, in the system Chromium
-    assert names[:4] == ["score-import", "close-month", "trace", "dashboard"]
+    assert names[:4] == ["trace", "score-import", "close-month", "dashboard"]
     assert len(names) == 17 and all(name.startswith("dashboard:") for name in names[4:10])
     assert names[10] == "dashboard after a change"
     # the page as opened and the bare page clicked three times a round, each tab once

@@ -79,21 +79,26 @@ def test_a_link_opens_the_month_it_names(demo_url):
     assert signed_in(demo_url, "exec", query={"month": "1999-01"}).session_state["month"] == usual
 
 
-def test_a_month_imported_meanwhile_is_offered_at_the_next_click(demo_url, tmp_path):
-    at = signed_in(demo_url, "exec")
-    assert "2019-06" not in at.sidebar.selectbox(key="month").options
-    engine = create_db_engine(demo_url)
+def import_into_aero(url: str, path, kind: str, **options) -> None:
+    """Import a file into the demo's AERO plant behind the app's back, as another user would."""
+    engine = create_db_engine(url)
     try:
         with Session(engine) as session:
             import_file(
-                actor=SYSTEM,
-                session=session,
-                kind="handovers",
-                path=write_csv(tmp_path / "h.csv", "month,from,to,quantity\n2019-06,STORE,SHEET,5"),
-                plant_code="AERO",
+                actor=SYSTEM, session=session, kind=kind, path=path, plant_code="AERO", **options
             )
     finally:
         engine.dispose()
+
+
+def test_a_month_imported_meanwhile_is_offered_at_the_next_click(demo_url, tmp_path):
+    at = signed_in(demo_url, "exec")
+    assert "2019-06" not in at.sidebar.selectbox(key="month").options
+    import_into_aero(
+        demo_url,
+        write_csv(tmp_path / "h.csv", "month,from,to,quantity\n2019-06,STORE,SHEET,5"),
+        "handovers",
+    )
     at.run()
     assert "2019-06" in at.sidebar.selectbox(key="month").options
 
@@ -109,19 +114,10 @@ def _hovered(chart) -> list[str]:
 def test_the_plant_page_draws_the_services_in_force(demo_url, tmp_path):
     at = signed_in(demo_url, "exec")
     month = at.session_state["month"]
-    engine = create_db_engine(demo_url)
-    try:
-        with Session(engine) as session:
-            import_file(
-                actor=SYSTEM,
-                session=session,
-                kind="service-relations",
-                path=write_csv(tmp_path / "s.csv", "provider,customer,weight\nENG,ASSY,2"),
-                plant_code="AERO",
-                effective=date.fromisoformat(f"{month}-01"),
-            )
-    finally:
-        engine.dispose()
+    relations = write_csv(tmp_path / "s.csv", "provider,customer,weight\nENG,ASSY,2")
+    import_into_aero(
+        demo_url, relations, "service-relations", effective=date.fromisoformat(f"{month}-01")
+    )
     at = page(at, "views/plant.py")
     assert not at.exception
     assert "Services in force this month" in texts(at)

@@ -370,16 +370,21 @@ def test_uniform_scores_flag_needs_three_months_of_maximums(session, plant):
     assert "uniform-scores" not in result(computation, "SHEET").flags
 
 
-def test_retaliation_suspect(tmp_path, session, plant):
+def ninety_then_blamed(session, plant, tmp_path) -> None:
+    """ASSY scores SHEET 90 in January and February; SHEET reports a problem in February that
+    the quality department puts on ASSY."""
     for month in ("2026-01", "2026-02"):
         form(session, plant, month, "ASSY", "SHEET", 9)
-    # SHEET reported a problem in February that the quality department put on ASSY
     import_defects(
         session,
         tmp_path,
         "id,date,found_at,part,op,code,severity,qty,responsible\n"
         "R,2026-02-10,SHEET,P1,20,PIT,minor,1,ASSY",
     )
+
+
+def test_retaliation_suspect(tmp_path, session, plant):
+    ninety_then_blamed(session, plant, tmp_path)
     form(session, plant, "2026-03", "ASSY", "SHEET", 7)  # 70 <= 90 - 20
     computation = compute(session, plant)
     assert "retaliation-suspect" in result(computation, "ASSY").flags
@@ -721,14 +726,7 @@ def test_a_closed_month_reads_its_forms_with_the_scheme_it_was_closed_with(
 def test_the_flags_read_closed_months_with_the_scheme_they_were_closed_with(
     tmp_path, session, plant
 ):
-    for month in ("2026-01", "2026-02"):
-        form(session, plant, month, "ASSY", "SHEET", 9)
-    import_defects(
-        session,
-        tmp_path,
-        "id,date,found_at,part,op,code,severity,qty,responsible\n"
-        "R,2026-02-10,SHEET,P1,20,PIT,minor,1,ASSY",
-    )
+    ninety_then_blamed(session, plant, tmp_path)
     for month in ("2026-01", "2026-02"):
         coefficients.close_month(session=session, plant=plant, month=month, actor=QUALITY)
     # a fifth criterion from March: January's and February's forms lack it, yet they were

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from noac.db import check_schema, create_db_engine
@@ -201,7 +202,7 @@ def restoring_user(url: str, username: str) -> Actor:
     try:
         try:
             check_schema(engine)
-        except NoacError:
+        except (NoacError, OperationalError):  # not migrated, or no such database
             raise NoacError(cannot) from None
         with Session(engine) as session:
             return actor_for(session=session, username=username)

@@ -10,6 +10,7 @@ Workloads (see docs/PERFORMANCE.md):
 3. ``trace``: every problem traced with one ``PlantTracing`` per plant, against loading the
    same problem rows.
 
+They run in the order 3, 1, 2: the import's rewriting of every score slowed a trace after it.
 Each workload runs ``runs`` times (median reported), plus one run under ``tracemalloc`` for
 the peak of Python allocations. The state a run changes is put back before the next run
 (scores deleted and re-imported, the closed month reopened), so every run does the same work.

@@ -24,7 +24,7 @@ from noac.tabular import Table, read_table
 class ImportContext:
     session: Session
     plant: Plant
-    effective: date
+    effective: date | None  # from when dated changes take effect; None: not given
     actor: Actor
 
 
@@ -88,7 +88,10 @@ def _load_routings(ctx: ImportContext, rows: Table, summary: ImportSummary) -> l
         if summary.updated:  # a changed part's new version may leave a form without supplier
             summary.note(
                 scoring.uncounted_forms_since(
-                    session=ctx.session, plant=ctx.plant, since=ctx.effective, closed=closed
+                    session=ctx.session,
+                    plant=ctx.plant,
+                    since=ctx.effective or date.today(),
+                    closed=closed,
                 )
             )
     return errors
@@ -247,7 +250,7 @@ def import_file(
         else:
             plant = resolve_plant(session=session, code=plant_code)
         summary = ImportSummary(kind=kind, plant=plant.code, rows=len(rows))
-        ctx = ImportContext(session, plant, effective or date.today(), actor)
+        ctx = ImportContext(session, plant, effective, actor)
         errors = spec.load(ctx, rows, summary)
         if errors:
             raise ImportRejected(str(path), errors)

@@ -14,6 +14,7 @@ __all__ = [
     "operation_graph",
     "rework_loops",
     "sequence_graph",
+    "sequence_operations",
     "supply_graph",
     "validate_routing",
 ]
@@ -152,32 +153,50 @@ def validate_routing(
     return issues
 
 
-def sequence_graph(steps: Iterable[Operation]) -> nx.DiGraph:
-    """Return the path graph of the operations one order went through, in their order.
+def sequence_operations(steps: Iterable[Operation]) -> list[Operation]:
+    """Return the operations one order went through as a routing of their own.
 
-    Nodes are as in :func:`operation_graph` (``after`` is not read); an edge ``a -> b``
-    means the order went from ``a`` to ``b``. Rework loops are kept, a step repeating the
-    operation before it adds nothing.
+    Each operation comes once, in the order of its first visit, ``after`` the operations the
+    order came to it from (``after`` of ``steps`` is not read). Rework loops are kept, a step
+    repeating the operation before it adds nothing.
+
+    >>> [(o.op, o.after) for o in sequence_operations([
+    ...     Operation("10", "MACH", "machining"),
+    ...     Operation("20", "QC", "inspection", inspection=True),
+    ...     Operation("10", "MACH", "machining"),
+    ...     Operation("10", "MACH", "machining"),
+    ...     Operation("20", "QC", "inspection", inspection=True),
+    ... ])]
+    [('10', ('20',)), ('20', ('10',))]
+    """
+    first: dict[str, Operation] = {}
+    came_from: dict[str, set[str]] = {}
+    previous = None
+    for step in steps:
+        first.setdefault(step.op, step)
+        came_from.setdefault(step.op, set())
+        if previous is not None and previous != step.op:
+            came_from[step.op].add(previous)
+        previous = step.op
+    return [
+        Operation(op, o.unit, o.category, tuple(sorted(came_from[op])), o.inspection)
+        for op, o in first.items()
+    ]
+
+
+def sequence_graph(steps: Iterable[Operation]) -> nx.DiGraph:
+    """Return the path graph of the operations one order went through, in their order
+    (:func:`sequence_operations` as a graph).
 
     >>> G = sequence_graph([
     ...     Operation("10", "MACH", "machining"),
     ...     Operation("20", "QC", "inspection", inspection=True),
     ...     Operation("10", "MACH", "machining"),
-    ...     Operation("10", "MACH", "machining"),
-    ...     Operation("20", "QC", "inspection", inspection=True),
     ... ])
     >>> sorted(G.edges), G.nodes["20"]["inspection"]
     ([('10', '20'), ('20', '10')], True)
     """
-    G = nx.DiGraph()
-    previous = None
-    for step in steps:
-        if step.op not in G:
-            G.add_node(step.op, unit=step.unit, category=step.category, inspection=step.inspection)
-        if previous is not None and previous != step.op:
-            G.add_edge(previous, step.op)
-        previous = step.op
-    return G
+    return operation_graph(sequence_operations(steps))
 
 
 def operation_graph(operations: Iterable[Operation]) -> nx.DiGraph:

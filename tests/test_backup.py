@@ -14,7 +14,7 @@ from noac.cli import app
 from noac.db import create_db_engine, downgrade, migrate
 from noac.demo import build
 from noac.errors import NoacError
-from tests.conftest import snapshot
+from tests.conftest import POSTGRES_URL, snapshot
 
 
 def _snapshot(url: str) -> dict[str, list[tuple]]:
@@ -249,3 +249,16 @@ def test_a_restore_with_as_where_no_user_can_be_read_names_the_local_administrat
         assert not replaced.exists()
     else:
         assert _snapshot(url) == before
+
+
+def test_a_restore_with_as_onto_a_missing_postgresql_database_names_the_local_administrator(
+    tmp_path,
+):
+    missing = make_url(POSTGRES_URL).set(database="noac_no_such_database").render_as_string(False)
+    backup_file = tmp_path / "noac.backup"
+    backup_file.write_bytes(b"")
+    refused = CliRunner().invoke(
+        app, ["--db", missing, "--as", "admin", "restore", str(backup_file)]
+    )
+    assert refused.exit_code == 1
+    assert "its users cannot be read" in refused.output and "leave out --as" in refused.output

@@ -299,6 +299,37 @@ def test_an_earlier_log_imported_again_after_a_later_one_changes_nothing(
     assert [(v.version, v.effective_from) for v in versions] == [(1, None), (2, date(2024, 5, 1))]
 
 
+def test_a_problem_of_a_log_imported_after_a_later_one_is_linked_to_its_graph(
+    session, tmp_path, mapping
+):
+    march = f"""
+{HEADER}
+O1,Gear,Turning,Machine 4 - Turning & Milling,2024-03-01 08:00,2024-03-01 09:00,5,0,0,D
+O1,Gear,Grinding,Machine 10 - Grinding,2024-03-01 10:00,2024-03-01 11:00,5,0,0,D
+O1,Gear,Final Q.C.,Quality Check 1,2024-03-01 12:00,2024-03-01 13:00,5,0,0,D
+"""
+    may = f"""
+{HEADER}
+O2,Gear,Turning,Machine 4 - Turning & Milling,2024-05-06 08:00,2024-05-06 09:00,5,0,0,D
+O2,Gear,Final Q.C.,Quality Check 1,2024-05-06 12:00,2024-05-06 13:00,5,0,0,D
+"""
+    # a longer export of March's graph: its order O3 reaches Final Q.C. in May
+    longer = march + (
+        "O3,Gear,Turning,Machine 4 - Turning & Milling,2024-04-29 08:00,,5,0,0,D\n"
+        "O3,Gear,Grinding,Machine 10 - Grinding,2024-04-30 10:00,,5,0,0,D\n"
+        "O3,Gear,Final Q.C.,Quality Check 1,2024-05-02 12:00,2024-05-02 13:00,4,1,0,D\n"
+    )
+    _import(session, tmp_path, mapping, march)
+    _import(session, tmp_path, mapping, may)  # Gear without grinding from 2024-05-01
+    _import(session, tmp_path, mapping, longer)
+    plant = resolve_plant(session=session, code="P")
+    first, _ = routing_versions(session=session, plant=plant, part="Gear", source="observed")
+    problem = session.exec(select(QualityProblem).where(QualityProblem.ref == "O3/r7")).one()
+    assert problem.routing_version_id == first.version_id  # the graph O3 went through
+    again = problems.trace_problem(session=session, plant=plant, ref="O3/r7")
+    assert again.proposed.unit == "GRIND"
+
+
 def test_an_unmapped_value_is_named_and_nothing_is_written(engine, tmp_path, mapping):
     bad = TWO_PATHS_LOG + "C,Gear,Lapping,Machine 1 - Lapping,2024-03-01 08:00,,1,0,0,D\n"
     before = snapshot(engine)
@@ -473,7 +504,8 @@ def test_the_levy_log_imports_end_to_end(tmp_path):
     engine.dispose()
 
 
-def test_the_app_shows_observed_routings_and_handovers(tmp_path, mapping, monkeypatch):
+def two_paths_app(tmp_path, mapping, monkeypatch, role: str) -> str:
+    """A database holding TWO_PATHS_LOG and a user named after ``role``, configured for the app."""
     url = f"sqlite:///{tmp_path / 'app.db'}"
     engine = create_db_engine(url)
     migrate(engine)
@@ -482,13 +514,18 @@ def test_the_app_shows_observed_routings_and_handovers(tmp_path, mapping, monkey
         users.add_user(
             session=session,
             actor=SYSTEM,
-            username="admin",
-            display_name="Admin",
-            role="admin",
+            username=role,
+            display_name=role.title(),
+            role=role,
             password="a long enough password",
         )
     engine.dispose()
     monkeypatch.setenv("NOAC_DATABASE_URL", url)
+    return url
+
+
+def test_the_app_shows_observed_routings_and_handovers(tmp_path, mapping, monkeypatch):
+    url = two_paths_app(tmp_path, mapping, monkeypatch, "admin")
     at = page(signed_in(url, "admin", query={"month": "2024-03"}), "views/plant.py")
     assert not at.exception
     assert "Handed over this month" in [h.value for h in at.subheader]
@@ -497,6 +534,22 @@ def test_the_app_shows_observed_routings_and_handovers(tmp_path, mapping, monkey
     at.radio(key="md_source").set_value("observed").run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 1  # the observed operation graph
+
+
+def test_the_quality_desk_shows_an_imported_problem_on_its_orders_path(
+    tmp_path, mapping, monkeypatch
+):
+    url = two_paths_app(tmp_path, mapping, monkeypatch, "quality")
+    at = page(signed_in(url, "quality"), "views/quality_desk.py")
+    at.radio(key="desk.queue").set_value("open").run()
+    at.selectbox(key="desk.pick").select("B/r7").run()
+    assert not at.exception
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    # order B's path grind -> turn -> Final Q.C., not the part's merged graph of four edges
+    labels = next(trace for trace in figure["data"] if trace["name"] == "labels")
+    assert labels["text"] == ["grind · GRIND", "turn-mill · TM", "Final Q.C. · QC"]
+    lines = [trace for trace in figure["data"] if trace.get("mode") == "lines"]
+    assert sum(trace["x"].count(None) for trace in lines) == 2  # the merged graph has four
 
 
 def test_progress_is_reported_stage_by_stage(session, tmp_path, mapping):

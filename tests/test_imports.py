@@ -17,6 +17,7 @@ from noac.importers import import_file
 from noac.models import AuditRecord, Period, Plant, RoutingVersion, Unit
 from noac.services.masterdata import units_by_code
 from noac.services.plants import resolve_plant
+from noac.services.relations import service_weights
 from noac.services.routings import (
     in_force,
     parts_through,
@@ -270,6 +271,26 @@ def test_a_new_part_takes_effect_after_the_closed_months(tmp_path, engine, sessi
     assert sorted(kept.edges(data="weight")) == sorted(may.edges(data="weight"))
     june = plant_supply_graph(session=session, plant=plant, on=date(2026, 6, 1))
     assert june["STORE"]["ASSY"]["weight"] == 1
+
+
+def test_a_new_part_without_a_date_takes_effect_when_the_open_months_begin(
+    tmp_path, session, plant_files
+):
+    _load(session, plant_files)
+    plant = resolve_plant(session=session, code=None)
+    session.add(Period(plant_id=plant.id, month="2026-05", closed_at=datetime.now(UTC)))
+    session.commit()
+    new = write_csv(tmp_path / "new.csv", "part,op,unit,after\nNP,10,STORE,\nNP,20,ASSY,10\n")
+    import_file(actor=SYSTEM, session=session, kind="routings", path=new)
+    (version,) = routing_versions(session=session, plant=plant, part="NP")
+    # not today: a defect found on it since June, the first open month, can be reported
+    assert version.effective_from == date(2026, 6, 1)
+    relations = write_csv(tmp_path / "s.csv", "provider,customer,weight\nSTORE,ASSY,2\n")
+    import_file(actor=SYSTEM, session=session, kind="service-relations", path=relations)
+    weights = service_weights(
+        session=session, plant=plant, days=[date(2026, 5, 31), date(2026, 6, 1)]
+    )
+    assert weights == {date(2026, 5, 31): {}, date(2026, 6, 1): {("STORE", "ASSY"): 2.0}}
 
 
 def test_bad_routing_file_reports_every_row_and_writes_nothing(

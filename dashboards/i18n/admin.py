@@ -196,8 +196,9 @@ STRINGS = {
     "md.import_file": ("CSV or XLSX file", "CSV 或 XLSX 文件"),
     "md.import_effective": ("Effective from", "生效日期"),
     "md.import_effective_help.routings": (
-        "Changed parts get a new routing version in force from this date.",
-        "有变化的零件将生成自该日期起生效的新工艺路线版本。",
+        "Changed parts get a new routing version in force from this date, and so do new parts"
+        " once a month is closed.",
+        "有变化的零件将生成自该日期起生效的新工艺路线版本；有月份关账后，新零件的首个版本也自该日期起生效。",
     ),
     "md.import_effective_help.service-relations": (
         "Changed weights, and relations listed for the first time once a month is closed, are in"

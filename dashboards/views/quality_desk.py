@@ -26,9 +26,9 @@ from noac.services.problems import (
     problem_detail,
     rule_problem,
     trace_problem,
+    traced_routing,
     verify_problem,
 )
-from noac.services.routings import routing_versions
 
 FLASH = "desk.flash"  # (where, kind, text) of the last step
 QUEUES = ("rule", "overdue", "verification", "open")
@@ -308,9 +308,8 @@ with db() as session:
     problem = get_problem(session=session, plant=ctx.plant, ref=ref)
     detail = problem_detail(session=session, plant=ctx.plant, ref=ref)
     result = trace_problem(session=session, plant=ctx.plant, ref=ref)
-    views = routing_versions(session=session, plant=ctx.plant, part=detail.part)
+    view = traced_routing(session=session, plant=ctx.plant, ref=ref)
 version = problem.version
-view = next(v for v in views if v.version_id == problem.routing_version_id)
 candidates = list(dict.fromkeys(c.unit for c in result.candidates))
 seen = st.session_state.get(SHOWN)
 # values set, not deleted, so that the browser's widgets show them too

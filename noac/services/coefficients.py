@@ -485,19 +485,22 @@ def _history(session, schemes, months, units, complete, blamed) -> dict[int, lis
             )
         return loaded
 
-    # a closed month's forms are those of the scheme its close stored (docs/COEFFICIENT.md)
+    # a closed month's forms are those of the scheme its close stored (docs/COEFFICIENT.md):
+    # each plant's months are read in groups of the same scheme, the plants whose groups
+    # cover the same months at once (one read in all while no scheme changed)
     closed_with = closed_with_other_schemes(session=session, schemes=schemes, months=before)
-    loaded = read(schemes, before)
-    history = {
-        plant_id: [f for f in loaded.get(plant_id, []) if (plant_id, f.month) not in closed_with]
-        for plant_id in schemes
-    }
-    stored: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for (plant_id, month), scheme in sorted(closed_with.items()):
-        stored[(plant_id, scheme.content_hash)].append(month)
-    for (plant_id, _), months_read in stored.items():
-        scheme = closed_with[(plant_id, months_read[0])]
-        history[plant_id] += read({plant_id: scheme}, months_read).get(plant_id, [])
+    reads: dict[tuple[str, ...], dict[int, Scheme]] = defaultdict(dict)
+    for plant_id, scheme in schemes.items():
+        by_scheme: dict[str, tuple[Scheme, list[str]]] = {}
+        for month in before:
+            read_with = closed_with.get((plant_id, month), scheme)
+            by_scheme.setdefault(read_with.content_hash, (read_with, []))[1].append(month)
+        for read_with, months_read in by_scheme.values():
+            reads[tuple(months_read)][plant_id] = read_with
+    history: dict[int, list[FormScore]] = {plant_id: [] for plant_id in schemes}
+    for months_read, read_with in reads.items():
+        for plant_id, forms in read(read_with, list(months_read)).items():
+            history[plant_id] += forms
     return history
 
 

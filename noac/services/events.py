@@ -980,7 +980,7 @@ def _import(
     session.flush()
 
     step("problems")
-    _problems(session, plant, mapping, orders, op_ids, summary, actor, units)
+    _problems(session, plant, mapping, orders, op_ids, summary, actor, units, parts)
 
 
 def _problems(
@@ -992,8 +992,16 @@ def _problems(
     summary: EventsSummary,
     actor: Actor,
     units: dict[str, Unit],
+    parts: dict[str, list[Operation]],
 ) -> None:
     versions = all_routing_versions(session=session, plant=plant, source="observed")
+    # a problem is linked to the version of its log's graph: with logs imported out of order,
+    # the version in force on the day found may be a later log's
+    graph_hash = {part: content_hash(operations) for part, operations in parts.items()}
+    of_the_log = {
+        part: [v for v in views if content_hash(v.operations) == graph_hash.get(part)]
+        for part, views in versions.items()
+    }
     part_ids = {p.code: p.id for p in session.exec(select(Part).where(Part.plant_id == plant.id))}
     stored = set(
         session.exec(select(QualityProblem.ref).where(QualityProblem.plant_id == plant.id))
@@ -1015,7 +1023,9 @@ def _problems(
             found = op_ids[(e.part, e.unit, e.op_name)]
             entry = codes.get(e.code)
             result = tracer.trace(ref, G, [found], entry.origin_list if entry else [])
-            view = in_force(versions[e.part], e.found_on)
+            view = in_force(of_the_log[e.part], e.found_on) or in_force(
+                versions[e.part], e.found_on
+            )
             assert view is not None and view.version_id is not None
             description = (
                 f"{e.rejected} rejected at {e.activity} ({e.resource}), order {order},"

@@ -47,6 +47,16 @@ def next_month(month: str) -> str:
     return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
 
 
+def first_open_day(closed: Collection[str]) -> date | None:
+    """The first day after the last of the ``closed`` months; None when none is closed.
+
+    >>> first_open_day({"2026-03", "2026-04"}), first_open_day(())
+    (datetime.date(2026, 5, 1), None)
+    """
+    last_closed = max(closed, default=None)
+    return None if last_closed is None else date.fromisoformat(f"{next_month(last_closed)}-01")
+
+
 def changes_closed_month(effective: date, closed: Collection[str]) -> str | None:
     """Why something in force from ``effective`` would change one of the ``closed`` months (a
     month counts the routings and service relations in force on its last day), or None.
@@ -56,12 +66,10 @@ def changes_closed_month(effective: date, closed: Collection[str]) -> str | None
     >>> changes_closed_month(date(2026, 5, 1), {"2026-04"}) is None
     True
     """
-    last_closed = max(closed, default=None)
-    if last_closed is None:
+    first_open = first_open_day(closed)
+    if first_open is None or effective >= first_open:
         return None
-    first_open = date.fromisoformat(f"{next_month(last_closed)}-01")
-    if effective >= first_open:
-        return None
+    last_closed = max(closed)
     return (
         f"from {effective} would change {last_closed}, which is closed: take it in force from"
         f" {first_open}, or reopen the months from {month_of(effective)} first"

@@ -18,7 +18,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import NamedTuple, TypeVar
 
@@ -57,7 +57,7 @@ from noac.services.routings import RoutingView, all_routing_versions, in_force, 
 from noac.services.scoring import month_days
 from noac.tabular import Row
 from noac.validation import check_text, parse_date, parse_number
-from routing import sequence_graph
+from routing import sequence_operations
 from routing.trace import Escape, Graph, Tracer, TraceResult
 
 T = TypeVar("T")
@@ -223,7 +223,17 @@ class PlantTracing:
         if steps is None:
             return view.version_id, view.operations
         operations = {o.op: o for o in view.operations}
-        return (view.version_id, steps), sequence_graph(operations[op] for op in steps)
+        if not operations.keys() >= set(steps):  # a path kept on another version of the part
+            return view.version_id, view.operations
+        return (view.version_id, steps), sequence_operations(operations[op] for op in steps)
+
+    def traced_view(self, problem: QualityProblem) -> RoutingView:
+        """The routing ``problem`` is traced on: its routing version, or for a problem read
+        from a production log the path its order took on it."""
+        view = self.view(problem.routing_version_id)
+        steps = self.order_steps([problem.ref]) if view.source == "observed" else {}
+        _, operations = self._graph(view, steps.get(problem.ref))
+        return replace(view, operations=tuple(operations))
 
     def order_steps(self, refs: Collection[str]) -> dict[str, tuple[str, ...]]:
         """The operations each of the problems ``refs`` that were read from a production log
@@ -658,6 +668,12 @@ def trace_problem(*, session: Session, plant: Plant, ref: str) -> TraceResult:
     """The ranked candidates of a problem, with paths and escapes."""
     problem = get_problem(session=session, plant=plant, ref=ref)
     return PlantTracing(session=session, plant=plant).trace(problem)
+
+
+def traced_routing(*, session: Session, plant: Plant, ref: str) -> RoutingView:
+    """The routing a problem is traced on (``PlantTracing.traced_view``)."""
+    problem = get_problem(session=session, plant=plant, ref=ref)
+    return PlantTracing(session=session, plant=plant).traced_view(problem)
 
 
 class ProblemTraceRow(NamedTuple):

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from noac.errors import NoacError, RowError
 from noac.models import Handover, Plant, ServiceRelation, Unit
 from noac.services.masterdata import ImportSummary, units_by_code
-from noac.services.periods import changes_closed_month, parse_month
+from noac.services.periods import changes_closed_month, first_open_day, parse_month
 from noac.tabular import Row
 from noac.validation import parse_number
 
@@ -146,16 +146,17 @@ def plan_service_relations(
     session: Session,
     plant: Plant,
     records: Sequence[tuple[int, str, str, float]],
-    effective: date,
+    effective: date | None,
     closed: Collection[str],
 ) -> tuple[list[tuple[str, str, float, date | None]], list[RowError]]:
     """Decide which relations need an entry and from when it is in force.
 
     A pair listed for the first time is in force from the beginning while no month is closed,
-    otherwise from ``effective``; a changed weight is in force from ``effective``, which must
-    not come before the pair's newest entry (on its date, it replaces that entry). Neither may
-    change a ``closed`` month: a month counts the relations in force on its last day. Pairs
-    whose weight did not change are left out.
+    otherwise from ``effective`` (default: the first day after the closed months); a changed
+    weight is in force from ``effective`` (default: today), which must not come before the
+    pair's newest entry (on its date, it replaces that entry). Neither may change a
+    ``closed`` month: a month counts the relations in force on its last day. Pairs whose
+    weight did not change are left out.
     """
     units = units_by_code(session=session, plant=plant)
     stored = _entries(session, plant)
@@ -165,23 +166,25 @@ def plan_service_relations(
         entries = stored.get((units[provider].id, units[customer].id), [])
         newest = entries[-1] if entries else None
         since = newest.effective_from if newest is not None else None
-        if newest is not None and newest.weight == weight and (since is None or effective >= since):
+        first = first_open_day(closed) if newest is None else None
+        day = effective or first or date.today()
+        if newest is not None and newest.weight == weight and (since is None or day >= since):
             continue  # in force already
         if newest is None and not closed:
             plan.append((provider, customer, weight, None))
-        elif since is not None and effective < since:
+        elif since is not None and day < since:
             errors.append(
                 RowError(
                     number,
                     "weight",
                     f"{provider}->{customer}: the new weight must take effect on or after"
-                    f" {since}, when its weight {newest.weight:g} took effect, not {effective}",
+                    f" {since}, when its weight {newest.weight:g} took effect, not {day}",
                 )
             )
-        elif reason := changes_closed_month(effective, closed):
+        elif reason := changes_closed_month(day, closed):
             errors.append(RowError(number, "weight", f"{provider}->{customer}: a weight {reason}"))
         else:
-            plan.append((provider, customer, weight, effective))
+            plan.append((provider, customer, weight, day))
     return plan, errors
 
 

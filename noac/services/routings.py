@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from noac.errors import NoacError, RowError
 from noac.models import OperationLink, Part, Plant, RoutingOperation, RoutingVersion, Unit
 from noac.services.masterdata import ImportSummary, units_by_code
-from noac.services.periods import changes_closed_month
+from noac.services.periods import changes_closed_month, first_open_day
 from noac.tabular import Row, split_list
 from noac.validation import parse_bool
 from routing import Operation, operation_graph, transition_graph, validate_routing
@@ -177,7 +177,7 @@ def plan_routing_versions(
     session: Session,
     plant: Plant,
     parts: dict[str, list[Operation]],
-    effective: date,
+    effective: date | None,
     first_row: dict[str, int],
     source: str = "declared",
     closed: Collection[str] = (),
@@ -185,37 +185,41 @@ def plan_routing_versions(
     """Decide which parts need a new version and from when it is in force.
 
     A part's first version is in force from the beginning while no month is closed,
-    otherwise from ``effective``; a changed part gets a new version from ``effective``,
-    which must come after the date of the version it replaces. Neither may come before the
-    end of a ``closed`` month (a month's supply relations are those in force on its last
-    day). Parts whose operations did not change are left out.
+    otherwise from ``effective`` (default: the first day after the closed months); a
+    changed part gets a new version from ``effective`` (default: today), which must come
+    after the date of the version it replaces. Neither may come before the end of a
+    ``closed`` month (a month's supply relations are those in force on its last day). Parts
+    whose operations did not change are left out.
     """
+    first_from = effective or first_open_day(closed)
+    changed_from = effective or date.today()
     latest = _latest_versions(session, plant, source)
     plan: dict[str, date | None] = {}
     errors: list[RowError] = []
     for part, operations in parts.items():
         current = latest.get(part)
         if current is None:
-            if reason := changes_closed_month(effective, closed):
+            if first_from is not None and (reason := changes_closed_month(first_from, closed)):
                 errors.append(
                     RowError(first_row[part], "part", f"part {part}: a first version {reason}")
                 )
-            plan[part] = effective if closed else None
+            plan[part] = first_from if closed else None
         elif current.content_hash != content_hash(operations):
-            if current.effective_from is not None and effective <= current.effective_from:
+            if current.effective_from is not None and changed_from <= current.effective_from:
                 errors.append(
                     RowError(
                         first_row[part],
                         "part",
                         f"part {part}: the new version must take effect after"
-                        f" {current.effective_from} (version {current.version}), not {effective}",
+                        f" {current.effective_from} (version {current.version}),"
+                        f" not {changed_from}",
                     )
                 )
-            elif reason := changes_closed_month(effective, closed):
+            elif reason := changes_closed_month(changed_from, closed):
                 errors.append(
                     RowError(first_row[part], "part", f"part {part}: a new version {reason}")
                 )
-            plan[part] = effective
+            plan[part] = changed_from
     return plan, errors
 
 

@@ -69,6 +69,16 @@ MAX_OP = 40
 MAX_CODE = 40
 MAX_LISTED = 20  # replaced quantities the summary lists one by one
 UNIT_KEYS = ("name", "kind", "category", "categories")
+RULE_KEYS = (
+    "unit",
+    "activity",
+    "resource",
+    "activity_is",
+    "resource_is",
+    "op",
+    "category",
+    "inspection",
+)
 MAX_REF = 40
 MAX_PART = 80
 MAX_QUANTITY = 1_000_000_000
@@ -162,14 +172,19 @@ def _pattern(table: dict, key: str, where: str, source: str) -> re.Pattern | Non
         raise _fail(source, where, reason) from None
 
 
+def _only(table: dict, keys: Sequence[str], where: str, source: str) -> None:
+    """Refuse a key of the mapping's ``table`` (at ``where``) that is not one of ``keys``."""
+    for key in table:
+        if key not in keys:
+            raise _fail(source, f"{where}.{key}", f"unknown field (expected: {', '.join(keys)})")
+
+
 def _table(data: dict, name: str, keys: Sequence[str], source: str) -> dict:
     """The optional table ``name`` of a mapping, holding none but ``keys``."""
     table = data.get(name, {})
     if not isinstance(table, dict):
         raise _fail(source, name, f"must be a table ([{name}])")
-    for key in table:
-        if key not in keys:
-            raise _fail(source, f"{name}.{key}", f"unknown field (expected: {', '.join(keys)})")
+    _only(table, keys, name, source)
     return table
 
 
@@ -198,14 +213,9 @@ def load_mapping(path: str | Path | None = None, *, text: str | None = None) -> 
     columns_table = data.get("columns")
     if not isinstance(columns_table, dict):
         raise _fail(source, "columns", "the [columns] table is missing")
+    _only(columns_table, (*COLUMNS_REQUIRED, *COLUMNS_OPTIONAL), "columns", source)
     columns: dict[str, str] = {}
     for key in columns_table:
-        if key not in (*COLUMNS_REQUIRED, *COLUMNS_OPTIONAL):
-            raise _fail(
-                source,
-                f"columns.{key}",
-                f"unknown field (expected: {', '.join((*COLUMNS_REQUIRED, *COLUMNS_OPTIONAL))})",
-            )
         columns[key] = _text(columns_table, key, f"columns.{key}", source) or ""
     for key in COLUMNS_REQUIRED:
         if key not in columns:
@@ -255,11 +265,7 @@ def load_mapping(path: str | Path | None = None, *, text: str | None = None) -> 
             raise _fail(source, where, reason)
         if not isinstance(spec, dict):
             raise _fail(source, where, "must be a table with name, kind and category")
-        for key in spec:
-            if key not in UNIT_KEYS:
-                raise _fail(
-                    source, f"{where}.{key}", f"unknown field (expected: {', '.join(UNIT_KEYS)})"
-                )
+        _only(spec, UNIT_KEYS, where, source)
         kind = _text(spec, "kind", where, source, required=True) or ""
         if kind not in UNIT_KINDS:
             raise _fail(source, where, f"kind '{kind}' is not one of {', '.join(UNIT_KINDS)}")
@@ -282,18 +288,7 @@ def load_mapping(path: str | Path | None = None, *, text: str | None = None) -> 
         unit = _text(spec, "unit", where, source, required=True) or ""
         if unit not in units:
             raise _fail(source, where, f"unit '{unit}' is not defined in [units]")
-        for key in spec:
-            if key not in {
-                "unit",
-                "activity",
-                "resource",
-                "activity_is",
-                "resource_is",
-                "op",
-                "category",
-                "inspection",
-            }:
-                raise _fail(source, f"{where}.{key}", "unknown field")
+        _only(spec, RULE_KEYS, where, source)
         rule = Rule(
             index=index,
             unit=unit,

@@ -160,14 +160,15 @@ def plan_service_relations(
     """
     units = units_by_code(session=session, plant=plant)
     stored = _entries(session, plant)
+    first_from = effective or first_open_day(closed) or date.today()
+    changed_from = effective or date.today()
     plan: list[tuple[str, str, float, date | None]] = []
     errors: list[RowError] = []
     for number, provider, customer, weight in records:
         entries = stored.get((units[provider].id, units[customer].id), [])
         newest = entries[-1] if entries else None
         since = newest.effective_from if newest is not None else None
-        first = first_open_day(closed) if newest is None else None
-        day = effective or first or date.today()
+        day = first_from if newest is None else changed_from
         if newest is not None and newest.weight == weight and (since is None or day >= since):
             continue  # in force already
         if newest is None and not closed:
@@ -247,10 +248,9 @@ def service_graph(*, session: Session, plant: Plant, day: date) -> nx.DiGraph:
     """The service relations in force on ``day``: each provider and customer a node, each
     relation an edge weighted as it counts in a form's weight (no edge: none in force)."""
     units = units_by_code(session=session, plant=plant)
+    weights = service_weights(session=session, plant=plant, days=[day])[day]
     G = nx.DiGraph()
-    for (provider, customer), weight in service_weights(session=session, plant=plant, days=[day])[
-        day
-    ].items():
+    for (provider, customer), weight in weights.items():
         for code in (provider, customer):
             G.add_node(code, name=units[code].name, kind=units[code].kind)
         G.add_edge(provider, customer, weight=weight)

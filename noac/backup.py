@@ -22,7 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from noac.db import check_schema, create_db_engine
+from noac.db import check_schema, create_db_engine, sqlite_file
 from noac.errors import NoacError
 from noac.services import audit
 from noac.services.access import Actor, require
@@ -240,9 +240,10 @@ def _display(url: URL) -> str:
 
 
 def _sqlite_file(url: URL) -> Path:
-    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+    file = sqlite_file(url)
+    if file is None:
         raise NoacError(f"{_display(url)} does not name a SQLite database file")
-    return Path(url.database).expanduser()
+    return file
 
 
 def _sqlite_connect(path: Path, mode: str) -> sqlite3.Connection:

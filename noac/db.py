@@ -14,7 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, create_engine
 
@@ -40,8 +40,8 @@ def _refuse_conflicts(context: ExceptionContext) -> None:
 def create_db_engine(url: str | None = None) -> Engine:
     """Return an engine for ``url`` (default: the configured database).
 
-    SQLite files get their folder created, foreign keys enforced, WAL
-    journalling and a busy timeout, on every connection; PostgreSQL sessions
+    SQLite files get foreign keys enforced, WAL journalling and a busy timeout, on every
+    connection (:func:`migrate` creates a new file's folder); PostgreSQL sessions
     work in UTC and plan for indexed reads from memory. On both databases a
     write that loses a race for a lock (busy, deadlock) raises ``NoacError``.
     """
@@ -74,8 +74,6 @@ def create_db_engine(url: str | None = None) -> Engine:
         )
         event.listen(engine, "handle_error", _refuse_conflicts)
         return engine
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
         connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
@@ -123,8 +121,20 @@ def _run_alembic(engine: Engine, step, revision: str) -> None:
         step(config, revision)
 
 
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite database ``url``; None for other databases, memory and URIs."""
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    return None if database.startswith("file:") else Path(database).expanduser()
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database to ``revision``; running it again changes nothing."""
+    """Upgrade the database to ``revision``, creating a new SQLite file and its folder;
+    running it again changes nothing."""
+    file = sqlite_file(engine.url)
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
     _run_alembic(engine, command.upgrade, revision)
 
 
@@ -141,7 +151,14 @@ def _head() -> str | None:
 
 
 def check_schema(engine: Engine) -> None:
-    """Refuse to work on a database that is not migrated to the current schema."""
+    """Refuse to work on a database that is not migrated to the current schema, and on a
+    SQLite file that does not exist (before connecting, which would create it)."""
+    file = sqlite_file(engine.url)
+    if file is not None and not file.is_file():
+        raise NoacError(
+            f"the database file {file} does not exist: check --db or NOAC_DATABASE_URL, or"
+            " create it with `noac init`"
+        )
     head = _head()
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()

@@ -62,9 +62,19 @@ def test_language_switch_changes_the_texts(demo_url):
 
 
 def test_uninitialised_database_is_explained(tmp_path, monkeypatch):
-    monkeypatch.setenv("NOAC_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
-    at = signed_in(f"sqlite:///{tmp_path / 'empty.db'}", None)
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    create_db_engine(url).connect().close()
+    monkeypatch.setenv("NOAC_DATABASE_URL", url)
+    at = signed_in(url, None)
     assert "run `noac init` first" in at.error[0].value
+
+
+def test_a_missing_database_file_is_named_and_not_created(tmp_path, monkeypatch):
+    missing = tmp_path / "noac.db"
+    monkeypatch.setenv("NOAC_DATABASE_URL", f"sqlite:///{missing}")
+    at = signed_in(f"sqlite:///{missing}", None)
+    assert f"the database file {missing} does not exist" in at.error[0].value
+    assert not missing.exists()
 
 
 def test_a_link_opens_the_month_it_names(demo_url):

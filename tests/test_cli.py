@@ -48,9 +48,30 @@ def test_init_twice_is_harmless(db_url):
 
 
 def test_commands_refuse_an_uninitialised_database(db_url):
+    if db_url.startswith("sqlite"):
+        create_db_engine(db_url).connect().close()  # an empty file, as another program leaves
     result = noac(db_url, "units", "list")
     assert result.exit_code == 1
     assert "run `noac init` first" in result.output
+
+
+@pytest.mark.parametrize(
+    "command", [["units", "list"], ["audit"], ["serve"], ["close", "2025-01", "--preview"]]
+)
+def test_a_mistyped_sqlite_path_is_named_and_nothing_is_created(tmp_path, command):
+    typo = tmp_path / "plnat" / "noac.db"
+    result = noac(f"sqlite:///{typo}", *command)
+    assert result.exit_code == 1
+    assert f"the database file {typo} does not exist" in result.output
+    assert "noac init" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_creates_a_new_file_and_its_folder(tmp_path):
+    new = tmp_path / "plant" / "noac.db"
+    assert noac(f"sqlite:///{new}", "init").exit_code == 0
+    assert new.is_file()
+    assert noac(f"sqlite:///{new}", "users", "list").output == "(none)\n"
 
 
 def test_import_prints_a_summary_and_reimport_changes_nothing(aero_db):

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from noac.db import create_db_engine, migrate
+from noac.db import create_db_engine, migrate, sqlite_file
 from noac.errors import NoacError
 from noac.importers import import_file
 from noac.models import Plant
@@ -103,6 +103,9 @@ def _remove_demo_file(url: str) -> None:
 
 def _refuse_plants(engine: Engine) -> None:
     """The demo is built into a new database: one that holds plants is left as it is."""
+    file = sqlite_file(engine.url)
+    if file is not None and not file.exists():
+        return  # a new file, made with its folder by the migration
     if not inspect(engine).has_table("plant"):
         return
     with engine.connect() as connection:

@@ -164,7 +164,7 @@ def test_the_demo_is_not_built_into_a_database_that_holds_plants(aero_db):
 
 
 def test_demo_builds_both_plants(tmp_path):
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    url = f"sqlite:///{tmp_path / 'new' / 'demo.db'}"  # a folder made by the demo
     result = runner.invoke(app, ["--db", url, "demo", "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "routings into plant GARM" in result.output

@@ -793,7 +793,7 @@ def export_coefficients(
         if output is None:
             if format_ == "xlsx":
                 raise NoacError("an XLSX export needs -o FILE")
-            typer.echo(data.decode("utf-8"), nl=False)
+            typer.echo(data.decode("utf-8-sig"), nl=False)
         else:
             _write_new(output, data)
             typer.echo(f"wrote {output}")

@@ -25,7 +25,8 @@ def _inert(value: object) -> object:
 
 
 def coefficients_file(computation: MonthComputation, format_: str) -> bytes:
-    """The coefficient export of a closed month as bytes in ``format_``."""
+    """The coefficient export of a closed month as bytes in ``format_``: a CSV file in UTF-8
+    with a byte order mark, so Excel reads the units' Chinese names."""
     records = export_records(computation)
     if format_ == "json":
         payload = {
@@ -41,7 +42,7 @@ def coefficients_file(computation: MonthComputation, format_: str) -> bytes:
         columns=list(EXPORT_COLUMNS),
     )
     if format_ == "csv":
-        return frame.to_csv(index=False).encode("utf-8")
+        return frame.to_csv(index=False).encode("utf-8-sig")
     if format_ == "xlsx":
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:

@@ -1,5 +1,6 @@
 """Closing, reopening and exporting a month from the command line."""
 
+import codecs
 import csv
 import io
 import json
@@ -102,6 +103,20 @@ def test_export_never_overwrites_a_file_and_names_a_missing_folder(db, tmp_path)
     refused = noac(db, "export", "coefficients", "2026-03", "-o", nowhere)
     assert refused.exit_code == 1
     assert refused.output == f"error: cannot write {nowhere}: No such file or directory\n"
+
+
+def test_a_csv_export_opens_in_excel_with_the_units_chinese_names(db, tmp_path):
+    """Excel reads a CSV file as UTF-8 only when it starts with a byte order mark; without
+    one the plant's Chinese unit names come out garbled."""
+    assert noac(db, "close", "2026-03").exit_code == 0
+    out = tmp_path / "k.csv"
+    assert noac(db, "export", "coefficients", "2026-03", "-o", out).exit_code == 0
+    data = out.read_bytes()
+    assert data.startswith(codecs.BOM_UTF8)
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert {r["unit"]: r["unit_name"] for r in rows}["SHEET"] == "钣金分厂"
+    # on the terminal the same text, without the mark
+    assert noac(db, "export", "coefficients", "2026-03").output == data.decode("utf-8-sig")
 
 
 def test_scheme_show_and_set(db, tmp_path):

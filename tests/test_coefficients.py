@@ -1294,7 +1294,7 @@ def test_export_columns_and_formats(session, plant):
     form(session, plant, "2026-03", "ASSY", "SHEET", 9)
     coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
     stored = coefficients.month_results(session=session, plant=plant, month="2026-03")
-    csv_text = coefficients_file(stored, "csv").decode()
+    csv_text = coefficients_file(stored, "csv").decode("utf-8-sig")
     assert csv_text.splitlines()[0] == (
         "unit,unit_name,satisfaction,raters,target,satisfaction_term,defect_points,"
         "overdue_points,escape_points,penalty_points,coefficient,flags"

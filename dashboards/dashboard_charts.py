@@ -17,7 +17,7 @@ from plotly.colors import qualitative, sample_colorscale
 from plotly.subplots import make_subplots
 
 from dashboards.charts import ARROWS, arrowhead
-from dashboards.i18n import number
+from dashboards.i18n import flag_text, number
 from noac.services.dashboard import (
     GREEN_FROM,
     RED_BELOW,
@@ -180,7 +180,7 @@ def ranking_figure(ranking: Sequence[UnitMonth], t: Text, lang: str) -> go.Figur
                         ),
                         t("dash.hover.penalty", value=number(u.penalty_points, lang, 2)),
                     ]
-                    + ([", ".join(u.flags)] if u.flags else [])
+                    + ([", ".join(flag_text(f, "name", lang) for f in u.flags)] if u.flags else [])
                 )
                 for u in units
             ],

@@ -4,8 +4,11 @@ and a traced path told apart. The dashboard's ranking: every unit's K in its lab
 
 from __future__ import annotations
 
+from functools import partial
+
 import networkx as nx
 
+from dashboards import i18n
 from dashboards.charts import ARROWS, supply_graph_figure
 from dashboards.dashboard_charts import ranking_figure
 from dashboards.masterdata_charts import BACKWARD, FORWARD, operation_graph_figure
@@ -110,3 +113,11 @@ def test_the_ranking_writes_each_unit_s_k_in_its_label_highest_on_top():
     # labels' margin fits the widest label: 13 characters of 7 pixels and 10 to spare
     assert figure.layout.xaxis.range == (0.8005 - 0.03, 1.0425 + 0.03)
     assert figure.layout.margin.l == 14 * 7 + 10
+
+
+def test_a_ranking_bar_names_its_unit_s_flags_in_the_reader_s_language():
+    weld = ("2026-03", "WELD", "焊接分厂", None, 85.0, 1.0, 0.0, 0, 0.0, 0, 0, 0, 0, 0.0)
+    flagged = UnitMonth(*weld, flags=["missing-forms", "no-scores"])
+    figure = ranking_figure([flagged], partial(i18n.t, lang="zh"), "zh")
+    # the month close page's names of the flags, not their codes
+    assert figure.data[0].hovertext[0].endswith("<br>缺交评价表, 无评分")

@@ -39,6 +39,17 @@ def t(key: str, lang: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def flag_text(code: str, part: str, lang: str) -> str:
+    """A coefficient flag's name (``part="name"``) or meaning (``"help"``) in ``lang``;
+    an unknown flag as stored.
+
+    >>> flag_text("no-scores", "name", "zh"), flag_text("odd", "name", "zh")
+    ('无评分', 'odd')
+    """
+    key = f"close.flag.{code}.{part}"
+    return t(key, lang) if key in STRINGS else code
+
+
 def number(value: float | None, lang: str, digits: int = 2) -> str:
     """A number for people: thousands separated; an empty value shown as a dash.
 

@@ -18,12 +18,6 @@ ctx = page_context()
 month = i18n.month_label(ctx.month, ctx.lang)
 
 
-def flag_text(code: str, part: str) -> str:
-    """A flag's name (``part="name"``) or meaning (``"help"``); unknown flags as stored."""
-    key = f"close.flag.{code}.{part}"
-    return t(key) if key in i18n.STRINGS else code
-
-
 def num(value: float | None, digits: int = 2) -> str:
     return i18n.number(value, ctx.lang, digits)
 
@@ -85,8 +79,8 @@ flag_rows = [
     {
         t("close.col.unit"): r.unit,
         t("col.name"): r.unit_name,
-        t("close.col.flag"): flag_text(flag, "name"),
-        t("close.col.meaning"): flag_text(flag, "help"),
+        t("close.col.flag"): i18n.flag_text(flag, "name", ctx.lang),
+        t("close.col.meaning"): i18n.flag_text(flag, "help", ctx.lang),
         t("close.col.notes"): "; ".join(r.decomposition.get("notes", [])),
     }
     for r in computation.results
@@ -119,7 +113,9 @@ st.dataframe(
                 t("close.col.escape"): r.escape_points,
                 t("close.col.penalty"): r.penalty_points,
                 K: r.coefficient,
-                t("close.col.flags"): ", ".join(flag_text(f, "name") for f in r.flags),
+                t("close.col.flags"): ", ".join(
+                    i18n.flag_text(f, "name", ctx.lang) for f in r.flags
+                ),
             }
             for r in computation.results
         ]

@@ -349,3 +349,17 @@ def test_demo_tiles_and_ranking_equal_the_services_and_the_export(demo_url):
                 assert len(board.trends.months) == 12 and board.trends.points
     finally:
         engine.dispose()
+
+
+def test_the_ranking_csv_shows_the_figures_of_the_coefficient_export():
+    """S = (5 · 76.5 + 11 · 80) / 16 = 78.90625 (handed-over quantities 5 and 11): both files
+    round it half away from zero, as by hand (Python's round gives 78.9062)."""
+    figures = ("SHEET", "钣金分厂", 78.90625, 2, 85.0, -0.0609375, 0, 0, 0.15625, 0.15625, 0.9375)
+    result = coefficients.UnitResult(*figures)
+    computation = coefficients.MonthComputation("MAIN", MONTH, "", [result], {}, {})
+    (exported,) = coefficients.export_records(computation)
+    (ranked,) = dashboard.ranking_rows([dashboard._unit_month(MONTH, result)])
+    assert (ranked["satisfaction"], ranked["penalty_points"]) == (78.9063, 0.1563)
+    assert {k: ranked[k] for k in ("satisfaction", "penalty_points", "coefficient")} == {
+        k: exported[k] for k in ("satisfaction", "penalty_points", "coefficient")
+    }

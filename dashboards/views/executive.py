@@ -178,21 +178,7 @@ def _ranking() -> None:
             selection_mode="points",
         )
         _csv(
-            lambda: [
-                {
-                    "rank": i + 1,
-                    "unit": u.unit,
-                    "unit_name": u.unit_name,
-                    "coefficient": u.coefficient,
-                    "band": u.band,
-                    "satisfaction": None if u.satisfaction is None else round(u.satisfaction, 4),
-                    "target": u.target,
-                    "volume": u.volume,
-                    "penalty_points": round(u.penalty_points, 4),
-                    "flags": ";".join(u.flags),
-                }
-                for i, u in enumerate(board.ranking)
-            ],
+            lambda: dashboard.ranking_rows(board.ranking),
             "ranking",
         )
     else:

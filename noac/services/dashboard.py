@@ -360,6 +360,31 @@ def _ranking(view: MonthView) -> list[UnitMonth]:
     return sorted(view.units, key=lambda u: (-u.coefficient, u.unit))
 
 
+def ranking_rows(ranking: list[UnitMonth]) -> list[dict]:
+    """The ranking's rows for its CSV, its numbers rounded as the coefficient export rounds
+    them (``round4``, a half away from zero), so both files show the same figures.
+
+    >>> unit = UnitMonth("2026-03", "SHEET", "", 78.90625, 85.0, 0.9391, 16.0, 2, 0, 0, 0, 0, 0, 0)
+    >>> ranking_rows([unit])[0]["satisfaction"]
+    78.9063
+    """
+    return [
+        {
+            "rank": i + 1,
+            "unit": u.unit,
+            "unit_name": u.unit_name,
+            "coefficient": u.coefficient,
+            "band": u.band,
+            "satisfaction": None if u.satisfaction is None else round4(u.satisfaction),
+            "target": u.target,
+            "volume": u.volume,
+            "penalty_points": round4(u.penalty_points),
+            "flags": ";".join(u.flags),
+        }
+        for i, u in enumerate(ranking)
+    ]
+
+
 # --- 3. the routing as a map -------------------------------------------------------------
 
 

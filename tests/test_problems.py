@@ -4,12 +4,12 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from noac.db import create_db_engine
 from noac.errors import NoacError
 from noac.importers import import_file
-from noac.models import Attachment, AuditRecord, Period
+from noac.models import Attachment, AuditRecord, Period, ProblemEvent
 from noac.services import problems
 from noac.services.plants import resolve_plant
 from noac.services.problems import ProblemReport
@@ -348,6 +348,46 @@ def _ruled_with_action(session, plant, deadline):
         actor=supervisor(plant, "STORE"),
     )
     return ref
+
+
+def test_a_ruling_that_leaves_out_the_actions_owner_sends_the_problem_back_to_be_planned(
+    session, plant
+):
+    ref = _ruled_with_action(session, plant, date(2026, 4, 30))
+    store, sheet = supervisor(plant, "STORE"), supervisor(plant, "SHEET")
+    problems.request_verification(session=session, plant=plant, ref=ref, actor=store)
+    _rule(session, plant, ref, "STORE:0.5;SHEET")  # STORE keeps its share: its action stays
+    assert detail(session, plant, ref).status == "verification"
+    _rule(session, plant, ref, "SHEET")
+    shown = detail(session, plant, ref)
+    assert (shown.status, shown.responsible, shown.corrective_action) == (
+        "ruled",
+        {"SHEET": 1.0},
+        None,
+    )
+    with pytest.raises(NoacError, match="is ruled: it cannot be sent for verification"):
+        problems.request_verification(session=session, plant=plant, ref=ref, actor=sheet)
+    problems.plan_action(
+        session=session,
+        plant=plant,
+        ref=ref,
+        owner="SHEET",
+        root_cause="bending marks the plates",
+        actions="bend with the pitted face inside",
+        actor=sheet,
+    )
+    assert detail(session, plant, ref).corrective_action["owner"] == "SHEET"
+    ruled = session.exec(
+        select(ProblemEvent)
+        .where(ProblemEvent.action == "ruled")
+        .order_by(col(ProblemEvent.id).desc())
+    ).first()
+    assert json.loads(ruled.details)["withdrawn_action"] == {
+        "owner": "STORE",
+        "root_cause": "plates stored uncovered",
+        "actions": "covered racks",
+        "milestones": [],
+    }
 
 
 def test_only_the_quality_department_moves_a_deadline_later(engine, session, plant):

@@ -993,7 +993,12 @@ def rule_problem(
     if parsed_milestones is not None:  # given, even empty: they replace the earlier ones
         problem.milestones = json.dumps(parsed_milestones, ensure_ascii=False)
         details["milestones"] = parsed_milestones
-    if problem.status in ("proposed", "accepted", "disputed", "ruled"):
+    action = session.get(CorrectiveAction, problem.id)
+    withdrawn = action is not None and ctx.unit_codes[action.owner_unit_id] not in shares
+    if withdrawn:  # its owner is no longer responsible: the units ruled enter their own
+        session.delete(action)
+        details["withdrawn_action"] = before["corrective_action"]
+    if withdrawn or problem.status in ("proposed", "accepted", "disputed", "ruled"):
         problem.status = "ruled"
     _event(session, problem, actor, "ruled", reason.strip(), details)
     return _finish(session, problem, actor, "rule", before, reason)

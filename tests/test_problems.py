@@ -610,6 +610,9 @@ def test_problems_listed_by_open_status_and_by_unit(session, plant):
         ("MOON", "unknown unit\\(s\\): MOON"),
         ("STORE;STORE", "unit 'STORE' is named twice"),
         ("STORE:-1", "share of STORE: -1 is outside 0..1"),
+        # as the quality desk sends them: a unit picked and left at 0, a share not a number
+        ({"STORE": 1.0, "SHEET": 0.0}, "share of SHEET: a share must be above 0"),
+        ({"STORE": float("nan")}, "share of STORE: a share must be above 0"),
     ],
 )
 def test_bad_rulings_are_refused_and_write_nothing(engine, session, plant, shares, message):

@@ -978,8 +978,10 @@ def rule_problem(
     unknown = [u for u in shares if u not in ctx.units]
     if unknown:
         raise NoacError(f"unknown unit(s): {', '.join(unknown)}")
+    if not_above := [u for u, s in shares.items() if not s > 0]:  # NaN is not above 0 either
+        raise NoacError("; ".join(f"share of {u}: a share must be above 0" for u in not_above))
     total = sum(shares.values())
-    if abs(total - 1) > SHARE_TOLERANCE or any(s <= 0 for s in shares.values()):
+    if abs(total - 1) > SHARE_TOLERANCE:
         raise NoacError(f"shares must be above 0 and sum to 1, not {total:g}")
     reason = _note(reason, "the reason")
     if not reason:

@@ -325,6 +325,28 @@ def test_a_supervisor_enters_and_revises_only_his_own_units_corrective_action(
     ]
 
 
+def test_only_the_owner_of_the_corrective_action_reports_it_done(engine, session, plant):
+    ref = _ruled(session, plant, "STORE:0.5;SHEET", date(2026, 4, 30))
+    store, sheet = supervisor(plant, "STORE"), supervisor(plant, "SHEET")
+    problems.plan_action(
+        session=session,
+        plant=plant,
+        ref=ref,
+        owner="STORE",
+        root_cause="plates stored uncovered",
+        actions="covered racks",
+        actor=store,
+    )
+    before = snapshot(engine)
+    with pytest.raises(
+        NoacError, match=r"sup-sheet \(supervisor of SHEET\) may not ask for verification for STORE"
+    ):
+        problems.request_verification(session=session, plant=plant, ref=ref, actor=sheet)
+    assert snapshot(engine) == before
+    problems.request_verification(session=session, plant=plant, ref=ref, actor=store)
+    assert detail(session, plant, ref).status == "verification"
+
+
 def test_overdue_means_deadline_passed_and_not_closed_by_then(session, plant):
     ref = _ruled(session, plant, "SHEET", date(2026, 4, 30))
 

@@ -300,6 +300,23 @@ def test_corrective_action_verification_and_closing(demo_url):
     assert closed.corrective_action["verification_note"] == "two lots without pits"
 
 
+def test_only_the_owner_of_a_shared_problems_action_is_offered_to_report_it_done(demo_url):
+    ref = report_backing_plate(demo_url)
+    rule = {"shares": "STORE:0.5;SHEET", "reason": "both", "deadline": TODAY + timedelta(30)}
+    step(demo_url, problems.rule_problem, "quality", ref, **rule)
+    plan = {"owner": "STORE", "root_cause": "plates stored uncovered", "actions": "racks"}
+    step(demo_url, problems.plan_action, "aero-store", ref, **plan)
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    at.selectbox(key="mine.progress.pick").select(ref).run()
+    assert "plates stored uncovered" in texts(at)
+    assert "STORE asks for verification once it is done" in " ".join(c.value for c in at.caption)
+    assert not [b for b in at.button if b.key == "mine.request_verification"]
+    at = page(signed_in(demo_url, "aero-store"), "views/my_problems.py")
+    at.selectbox(key="mine.progress.pick").select(ref).run()
+    at.button(key="mine.request_verification").click().run()
+    assert detail(demo_url, ref).status == "verification"
+
+
 def test_overdue_problems_are_highlighted(demo_url):
     at = page(signed_in(demo_url, "aero-heat"), "views/my_problems.py")
     overdue = at.get("metric")[3]

@@ -213,6 +213,10 @@ STRINGS = {
     ),
     "mine.verify_note": ("Note for the verification (optional)", "验证申请说明（可选）"),
     "mine.request_verification": ("Action done: ask for verification", "措施已完成：申请验证"),
+    "mine.owner_asks": (
+        "The action is {owner}'s: {owner} asks for verification once it is done.",
+        "该措施由 {owner} 负责：完成后由 {owner} 申请验证。",
+    ),
     "mine.verification_asked": (
         "Verification of {ref} asked from the quality department.",
         "已向质量部门申请验证问题 {ref}。",

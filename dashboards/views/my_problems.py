@@ -322,16 +322,18 @@ else:
         st.markdown(f"**{t('prob.action.actions')}** " + plain(corrective["actions"]))
         if corrective["verification_note"]:
             st.warning(t("mine.not_effective") + " " + plain(corrective["verification_note"]))
-        if corrective["owner"] == unit:
+        if corrective["owner"] == unit:  # only the owner revises it and reports it done
             _revise_form(chosen.ref, version, unit, corrective)
-    st.text_area(t("mine.verify_note"), max_chars=2000, key="mine.verify_note")
-    st.button(
-        t("mine.request_verification"),
-        type="primary",
-        key="mine.request_verification",
-        on_click=_ask_verification,
-        args=(chosen.ref, version),
-    )
+            st.text_area(t("mine.verify_note"), max_chars=2000, key="mine.verify_note")
+            st.button(
+                t("mine.request_verification"),
+                type="primary",
+                key="mine.request_verification",
+                on_click=_ask_verification,
+                args=(chosen.ref, version),
+            )
+        else:
+            st.caption(t("mine.owner_asks", owner=corrective["owner"]))
 _flash("progress")  # also when the problem has left the group
 
 st.subheader(t("mine.rest_count", count=len(rest)))

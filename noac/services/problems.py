@@ -1105,6 +1105,8 @@ def request_verification(
     responsible = responsible_units(session=session, problem=problem)
     require(actor, "request-verification", plant_id=plant.id, units=tuple(responsible))
     _require_status(problem, ("action",), "sent for verification")
+    # a supervisor reports only his own unit's action done
+    require(actor, "request-verification", units=(before["corrective_action"]["owner"],))
     note = _note(note, "the note")
     problem.status = "verification"
     _event(session, problem, actor, "verification-requested", note)

@@ -474,6 +474,29 @@ def test_a_scores_file_without_comments_keeps_the_stored_ones(tmp_path, session,
     assert imported(header + ",comment", "quality,9,") == ((1, 0), 9, {})
 
 
+def test_a_scores_file_without_comments_may_keep_a_low_value_whose_comment_is_stored(
+    tmp_path, engine, session, plant
+):
+    form(session, plant, "2026-03", "ASSY", "STORE", 8, quality=3)  # commented "why"
+
+    def imported(*rows):
+        text = "\n".join(("month,rater,ratee,criterion,value", *rows))
+        path = write_csv(tmp_path / "s.csv", text)
+        return import_file(actor=SYSTEM, session=session, kind="scores", path=path)
+
+    summary = imported("2026-03,ASSY,STORE,quality,3", "2026-03,ASSY,STORE,delivery,9")
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 1, 1)
+    summary = imported("2026-03,ASSY,STORE,quality,4")
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 1, 0)
+    (stored,) = scoring.forms(session=session, plant=plant, months=["2026-03"])
+    assert stored.values["quality"] == 4 and stored.comments == {"quality": "why"}
+    # a low value without a stored comment still needs one
+    before = snapshot(engine)
+    with pytest.raises(ImportRejected, match="row 2, column 'comment': a value below 6 needs"):
+        imported("2026-03,ASSY,STORE,service,2")
+    assert snapshot(engine) == before
+
+
 def test_an_import_names_the_forms_that_do_not_count(tmp_path, session, plant):
     def imported(kind, text):
         path = write_csv(tmp_path / f"{kind}.csv", text)

@@ -126,7 +126,6 @@ def _load_scores(ctx: ImportContext, rows: Table, summary: ImportSummary) -> lis
             rules=rules,
             scores=scores,
             actor=ctx.actor,
-            keep_comments="comment" in rows.absent,
         )
         summary.note(
             scoring.incomplete_forms(

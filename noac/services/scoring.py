@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from itertools import compress
+from itertools import compress, repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -367,10 +367,8 @@ def _store(
     scores: ScoreColumns,
     actor: Actor,
     expected_versions: Mapping[str, int] | None = None,
-    keep_comments: bool = False,
 ) -> tuple[int, int, int]:
-    """Insert or replace scores, keeping replaced values in the history (no commit); with
-    ``keep_comments`` (a file without comments), a stored score keeps its comment.
+    """Insert or replace scores, keeping replaced values in the history (no commit).
 
     ``expected_versions`` gives, per criterion, the version the user saw (0:
     no score yet). The stored scores are read at once and the new ones inserted
@@ -410,8 +408,6 @@ def _store(
             if score is None:
                 new.append((month, rater_id, ratee_id, criterion, value, comment))
                 continue
-            if keep_comments:
-                comment = score.comment
             if (score.value, score.comment) == (value, comment):
                 unchanged += 1
             else:
@@ -563,18 +559,42 @@ def submit_form(
 SCORE_COLUMNS = ("month", "rater", "ratee", "criterion", "value", "comment")
 
 
+def _stored_comments(rules: ScoringRules, keys: Sequence[Sequence[str]]) -> tuple[str, ...]:
+    """The comment stored for the score of each row (``keys``: the columns month, rater,
+    ratee and criterion), "" where there is none."""
+    months, raters, ratees, criteria = keys
+    codes = {unit.id: code for code, unit in rules.units.items()}
+    statement = select(
+        Score.month, Score.rater_unit_id, Score.ratee_unit_id, Score.criterion, Score.comment
+    ).where(
+        Score.plant_id == rules.plant.id,
+        col(Score.month).in_(sorted(set(months))),
+        Score.comment != "",
+    )
+    stored = {
+        (month, codes[rater], codes[ratee], criterion): comment
+        for month, rater, ratee, criterion, comment in rules.session.connection().execute(statement)
+    }
+    return tuple(map(stored.get, zip(*keys, strict=True), repeat("")))
+
+
 def validate_score_rows(rows: Table, rules: ScoringRules) -> tuple[ScoreColumns, list[RowError]]:
     """Check the rows of a scores file.
 
-    The file is first checked column by column (``_accepted_at_once``); when any row may
-    break a rule, every row is checked in turn: a row passing the lookups built for the whole
-    file (``ScoringRules.allowed``, the scales, the comment rule) is accepted at once, any
-    other gets its reasons from ``ScoringRules.check``.
+    A file without a comment column leaves the stored comments as they are: its rows are
+    checked and stored with them. The file is first checked column by column
+    (``_accepted_at_once``); when any row may break a rule, every row is checked in turn: a
+    row passing the lookups built for the whole file (``ScoringRules.allowed``, the scales,
+    the comment rule) is accepted at once, any other gets its reasons from
+    ``ScoringRules.check``.
     """
-    accepted = _accepted_at_once(rows.columns(SCORE_COLUMNS), rules)
+    columns = rows.columns(SCORE_COLUMNS)
+    if "comment" in rows.absent:
+        columns[-1] = _stored_comments(rules, columns[:4])
+    accepted = _accepted_at_once(columns, rules)
     if accepted is not None:
         return accepted, []
-    cells = rows.cells(SCORE_COLUMNS)
+    cells = list(zip(*columns, strict=True))
     errors: list[RowError] = []
     entries: list[ScoreValues] = []
     first: dict[tuple[str, str, str, str], int] = {}
@@ -694,9 +714,8 @@ def store_score_entries(
     rules: ScoringRules,
     scores: ScoreColumns,
     actor: Actor,
-    keep_comments: bool = False,
 ) -> tuple[int, int, int]:
-    return _store(session, rules, scores, actor, keep_comments=keep_comments)
+    return _store(session, rules, scores, actor)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from noac.services.plants import resolve_plant
 from noac.services.schemes import set_scheme
 from noac.services.users import actor_for
 from tests.apptest import page, signed_in, texts
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, scheme_with_a_criterion
 
 CRITERIA = ("quality", "delivery", "service", "handover")
 CURRENT = month_of(date.today())
@@ -176,6 +176,27 @@ def test_a_closed_month_is_read_only(demo_url):
     assert f"{CLOSED} is closed" in texts(at)
     assert not at.slider and not at.text_area
     assert len(at.dataframe) == 5 + 1
+
+
+def test_last_month_closed_is_shown_with_the_scheme_its_close_stored(demo_url, tmp_path):
+    """A criterion added since: the month before, closed with four, keeps its forms whole."""
+    engine = create_db_engine(demo_url)
+    with Session(engine) as session:
+        plant = resolve_plant(session=session, code="AERO")
+        set_scheme(
+            session=session, plant=plant, path=scheme_with_a_criterion(tmp_path), actor=SYSTEM
+        )
+    engine.dispose()
+    at = score_page(demo_url)
+    assert not at.exception
+    assert at.slider(key=f"score-{OPEN}-STORE-documents")  # the open month has five
+    table = at.dataframe[0].value
+    assert "Documents" not in table.columns
+    stored = stored_forms(demo_url, CLOSED)
+    assert dict(zip(table["code"], table["form score"], strict=True)) == {
+        ratee: round(form.score, 1) for ratee, form in stored.items()
+    }
+    assert set(table["status"]) == {"submitted"}
 
 
 def test_a_unit_without_suppliers_is_explained(demo_url):

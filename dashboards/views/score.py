@@ -280,11 +280,12 @@ if not unit:
 
 previous = previous_months(ctx.month, 1)[0]
 with db() as session:
-    scheme = month_schemes(session=session, plant=ctx.plant, months=[ctx.month])[ctx.month]
+    schemes = month_schemes(session=session, plant=ctx.plant, months=[previous, ctx.month])
     closed = ctx.month in closed_months(session=session, plant=ctx.plant)
     both = scorecards.months_rater_cards(
-        session=session, plant=ctx.plant, months=[previous, ctx.month], rater=unit, scheme=scheme
+        session=session, plant=ctx.plant, months=[previous, ctx.month], rater=unit
     )
+scheme = schemes[ctx.month]
 cards, before = both[ctx.month], both[previous]
 missing = scorecards.incomplete(cards)
 
@@ -315,6 +316,8 @@ else:
 
 st.subheader(t("score.previous", month=previous))
 if any(card.values for card in before):
-    st.dataframe(_values_table(before, scheme, ctx.lang), hide_index=True, width="stretch")
+    st.dataframe(
+        _values_table(before, schemes[previous], ctx.lang), hide_index=True, width="stretch"
+    )
 else:
     st.info(t("score.previous_none", unit=unit, month=previous))

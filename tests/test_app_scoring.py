@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session
 
 from noac.db import create_db_engine
+from noac.importers import import_file
 from noac.scheme import DEFAULT_SCHEME
 from noac.services import scoring
 from noac.services.coefficients import previous_months
@@ -197,6 +198,23 @@ def test_last_month_closed_is_shown_with_the_scheme_its_close_stored(demo_url, t
         ratee: round(form.score, 1) for ratee, form in stored.items()
     }
     assert set(table["status"]) == {"submitted"}
+
+
+def test_a_card_shows_its_handed_over_quantity_in_full(demo_url):
+    engine = create_db_engine(demo_url)
+    with Session(engine) as session:
+        import_file(
+            session=session,
+            kind="handovers",
+            path="handovers.csv",
+            plant_code="AERO",
+            actor=SYSTEM,
+            data=f"month,from,to,quantity\n{CURRENT},STORE,ASSY,1234567\n".encode(),
+        )
+    engine.dispose()
+    at = score_page(demo_url, month=CURRENT)
+    assert not at.exception
+    assert "supply weight 1,234,567 · not submitted yet" in texts(at)
 
 
 def test_a_unit_without_suppliers_is_explained(demo_url):

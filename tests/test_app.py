@@ -10,6 +10,7 @@ from noac.db import create_db_engine
 from noac.demo import DEMO_PASSWORD
 from noac.importers import import_file
 from noac.services.periods import recent_months
+from noac.services.users import reset_password
 from tests.apptest import page, signed_in, texts
 from tests.conftest import SYSTEM, write_csv
 
@@ -43,6 +44,20 @@ def test_a_session_idle_past_the_limit_signs_in_again(demo_url):
     at.run()
     assert at.title[0].value == "Sign in"
     assert "session ended after 30 minutes without activity" in texts(at)
+    assert "actor" not in at.session_state
+
+
+def test_a_password_reset_ends_the_sessions_signed_in_with_the_old_one(demo_url):
+    at = signed_in(demo_url, "exec")
+    engine = create_db_engine(demo_url)
+    try:
+        with Session(engine) as session:
+            reset_password(session=session, actor=SYSTEM, username="exec", password="a new secret")
+    finally:
+        engine.dispose()
+    at.run()
+    assert at.title[0].value == "Sign in"
+    assert "Your account was disabled or changed since you signed in" in texts(at)
     assert "actor" not in at.session_state
 
 

@@ -122,6 +122,15 @@ def test_reset_password_lifts_the_lock(session, plant):
     assert reset.after == {"failed_logins": 0, "locked_until": None}
 
 
+def test_a_password_reset_changes_the_identity_a_session_holds(session, plant):
+    add(session, plant)
+    before = users.authenticate(session=session, username="ann", password="correct horse")
+    users.reset_password(session=session, actor=SYSTEM, username="ann", password="a new secret")
+    after = users.actor_for(session=session, username="ann")
+    assert after != before
+    assert after == users.authenticate(session=session, username="ann", password="a new secret")
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [

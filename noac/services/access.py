@@ -10,7 +10,7 @@ plant and for their unit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from noac.errors import NoacError
 
@@ -62,13 +62,18 @@ DESCRIPTIONS = {
 
 @dataclass(frozen=True)
 class Actor:
-    """The person acting: their role, and for unit-bound roles the unit and its plant."""
+    """The person acting: their role, and for unit-bound roles the unit and its plant.
+
+    ``credential`` stands for the password the identity was read with (a digest of its
+    hash, ``users.actor_for``): a new password changes it, so a session signed in before
+    the change holds an identity no longer current and ends."""
 
     username: str
     role: str
     unit: str | None = None
     plant_id: int | None = None
     display_name: str = ""
+    credential: str = field(default="", repr=False)
 
     @property
     def unit_bound(self) -> bool:

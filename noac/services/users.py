@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -75,6 +76,7 @@ def actor_for(*, session: Session, username: str) -> Actor:
         unit=info.unit,
         plant_id=unit.plant_id if unit else None,
         display_name=user.display_name,
+        credential=hashlib.sha256(user.password_hash.encode()).hexdigest(),
     )
 
 

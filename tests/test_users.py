@@ -13,7 +13,7 @@ from noac.models import User
 from noac.services import users
 from noac.services.audit import audit_trail
 from noac.services.plants import resolve_plant
-from tests.conftest import DATA, QUALITY, SYSTEM
+from tests.conftest import DATA, QUALITY, SYSTEM, snapshot
 
 AERO = DATA / "demo" / "aerospace"
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -147,6 +147,22 @@ def test_bad_accounts_are_refused(session, plant, fields, message):
     with pytest.raises(NoacError, match=message):
         add(session, plant, **fields)
     assert session.exec(select(User)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Ann", "user 'ann' already exists: usernames differing only in case are the same"),
+        ("ANN", "user 'ann' already exists: usernames differing only in case are the same"),
+        ("System", "'System' names the local administrator in the audit trail"),
+    ],
+)
+def test_a_username_differing_only_in_case_is_refused(engine, session, plant, name, message):
+    add(session, plant)
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match=message):
+        add(session, plant, name=name)
+    assert snapshot(engine) == before
 
 
 def test_users_cli(db_url):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from noac.errors import NoacError
 from noac.models import ROLES, UNIT_ROLES, Plant, Unit, User
@@ -101,12 +101,17 @@ def add_user(
     errors = []
     if reason := check_code(username, "username"):
         errors.append(reason)
-    elif username == SYSTEM.username:
+    elif username.lower() == SYSTEM.username:
         errors.append(
             f"'{username}' names the local administrator in the audit trail: choose another"
         )
-    elif session.exec(select(User).where(User.username == username)).first():
-        errors.append(f"user '{username}' already exists")
+    elif taken := session.exec(
+        select(User.username).where(func.lower(User.username) == username.lower())
+    ).first():
+        errors.append(
+            f"user '{taken}' already exists"
+            + ("" if taken == username else ": usernames differing only in case are the same")
+        )
     if role not in ROLES:
         errors.append(f"role '{role}' is not one of {', '.join(ROLES)}")
     unit_row = None

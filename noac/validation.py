@@ -6,7 +6,7 @@ import math
 import re
 from datetime import date
 
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
+CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}")
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 WHOLE_PATTERN = re.compile(r"-?[0-9]+")
 TRUE_WORDS = {"1", "true", "yes", "y"}
@@ -14,10 +14,14 @@ FALSE_WORDS = {"0", "false", "no", "n", ""}
 
 
 def check_code(value: str, what: str = "code") -> str | None:
-    """Return why ``value`` is not a valid code, or None."""
+    """Return why ``value`` is not a valid code, or None.
+
+    >>> check_code("ASSY\\n", "unit")
+    "unit 'ASSY\\n' must be 1-40 letters, digits, '.', '_' or '-', starting with a letter or digit"
+    """
     if not value:
         return f"{what} is empty"
-    if not CODE_PATTERN.match(value):
+    if not CODE_PATTERN.fullmatch(value):
         return (
             f"{what} '{value}' must be 1-40 letters, digits, '.', '_' or '-',"
             " starting with a letter or digit"

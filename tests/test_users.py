@@ -140,6 +140,7 @@ def test_a_password_reset_changes_the_identity_a_session_holds(session, plant):
         ({"unit": "MOON"}, "unknown unit 'MOON' in plant AERO"),
         ({"password": "short"}, "a password needs at least 8 characters"),
         ({"name": "bad name"}, "username 'bad name' must be"),
+        ({"name": "ann\n"}, "username 'ann\n' must be"),
         ({"name": "system"}, "'system' names the local administrator in the audit trail"),
     ],
 )

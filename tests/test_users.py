@@ -106,6 +106,15 @@ def test_unknown_and_disabled_users_get_the_same_answer(session, plant):
         users.actor_for(session=session, username="ann")
 
 
+def test_a_disabled_user_is_not_disabled_again(engine, session, plant):
+    add(session, plant)
+    users.disable_user(session=session, actor=SYSTEM, username="ann")
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match="^user 'ann' is already disabled$"):
+        users.disable_user(session=session, actor=SYSTEM, username="ann")
+    assert snapshot(engine) == before
+
+
 def test_reset_password_lifts_the_lock(session, plant):
     add(session, plant)
     for _ in range(5):

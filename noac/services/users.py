@@ -163,6 +163,8 @@ def disable_user(*, session: Session, actor: Actor, username: str) -> None:
     user = _get(session, username)
     if username == actor.username:
         raise NoacError("you cannot disable your own account")
+    if not user.active:
+        raise NoacError(f"user '{username}' is already disabled")
     before = _info(session, user).__dict__
     user.active = False
     session.add(user)

@@ -13,7 +13,18 @@ import streamlit as st
 from sqlmodel import Session
 
 from dashboards import i18n
-from dashboards.context import ACTOR, LANG, LAST_SEEN, MONTH, db, engine, lang, signed_in, t
+from dashboards.context import (
+    ACTOR,
+    LANG,
+    LAST_SEEN,
+    MONTH,
+    db,
+    engine,
+    lang,
+    plain,
+    signed_in,
+    t,
+)
 from noac.db import check_schema
 from noac.errors import NoacError
 from noac.models import Plant
@@ -137,7 +148,8 @@ def _sidebar(today: date) -> bool:
         help=t("sidebar.closed_help"),
     )
     role = t(f"role.{actor.role}") + (f" · {actor.unit}" if actor.unit else "")
-    st.sidebar.caption(t("sidebar.signed_in", name=actor.display_name or actor.username, role=role))
+    name = plain(actor.display_name or actor.username)
+    st.sidebar.caption(t("sidebar.signed_in", name=name, role=role))
     st.sidebar.button(t("logout"), on_click=_logout)
     return True
 

@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
+from dashboards.context import plain
 from noac.db import create_db_engine
 from noac.demo import DEMO_PASSWORD
 from noac.importers import import_file
 from noac.services.periods import recent_months
-from noac.services.users import reset_password
+from noac.services.users import add_user, reset_password
 from tests.apptest import page, signed_in, texts
 from tests.conftest import SYSTEM, write_csv
 
@@ -59,6 +60,26 @@ def test_a_password_reset_ends_the_sessions_signed_in_with_the_old_one(demo_url)
     assert at.title[0].value == "Sign in"
     assert "Your account was disabled or changed since you signed in" in texts(at)
     assert "actor" not in at.session_state
+
+
+def test_a_display_name_is_shown_as_written_not_as_markdown(demo_url):
+    name = "**Boss** [mail](https://example.com) 质量部"
+    engine = create_db_engine(demo_url)
+    try:
+        with Session(engine) as session:
+            add_user(
+                session=session,
+                actor=SYSTEM,
+                username="boss",
+                display_name=name,
+                role="executive",
+                password="long enough",
+            )
+    finally:
+        engine.dispose()
+    at = signed_in(demo_url, "boss")
+    (caption,) = [c.value for c in at.sidebar.caption if "Signed in as" in c.value]
+    assert caption == f"Signed in as {plain(name)} (executive)"
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_USERS))

@@ -115,6 +115,16 @@ def test_a_disabled_user_is_not_disabled_again(engine, session, plant):
     assert snapshot(engine) == before
 
 
+def test_the_last_active_administrator_is_not_disabled(engine, session, plant):
+    add(session, plant, name="root", role="admin", unit=None)
+    add(session, plant, name="root2", role="admin", unit=None)
+    users.disable_user(session=session, actor=SYSTEM, username="root2")
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match="^user 'root' is the last active administrator"):
+        users.disable_user(session=session, actor=SYSTEM, username="root")
+    assert snapshot(engine) == before
+
+
 def test_reset_password_lifts_the_lock(session, plant):
     add(session, plant)
     for _ in range(5):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from noac.errors import NoacError
 from noac.models import ROLES, UNIT_ROLES, Plant, Unit, User
@@ -165,6 +165,16 @@ def disable_user(*, session: Session, actor: Actor, username: str) -> None:
         raise NoacError("you cannot disable your own account")
     if not user.active:
         raise NoacError(f"user '{username}' is already disabled")
+    if user.role == "admin":
+        # the active administrators locked: two disabling each other cannot both pass
+        admins = session.exec(
+            select(User.username).where(User.role == "admin", col(User.active)).with_for_update()
+        ).all()
+        if admins == [username]:
+            raise NoacError(
+                f"user '{username}' is the last active administrator: add another before"
+                " disabling this one"
+            )
     before = _info(session, user).__dict__
     user.active = False
     session.add(user)

@@ -397,6 +397,7 @@ class MonthResult(SQLModel, table=True):
     month: str = Field(max_length=7, index=True)
     run: int
     unit_id: int = Field(foreign_key="unit.id", index=True)
+    unit_name: str = Field(max_length=200)  # as the close read it: a renamed unit keeps it here
     satisfaction: float | None = None
     raters: int
     target: float

@@ -1313,6 +1313,20 @@ def test_scores_files_with_bom_any_column_order_or_xlsx(tmp_path, session, plant
     assert forms[("ASSY", "SHEET")].comments == {"quality": "dents"}
 
 
+def test_a_closed_month_keeps_the_unit_names_its_close_read(session, plant, tmp_path):
+    form(session, plant, "2026-03", "ASSY", "SHEET", 9)
+    coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    renamed = UNITS.replace("SHEET,Sheet metal,", "SHEET,Sheet metal and welding,")
+    import_file(
+        actor=SYSTEM, session=session, kind="units", path=write_csv(tmp_path / "u.csv", renamed)
+    )
+    stored = coefficients.month_results(session=session, plant=plant, month="2026-03")
+    assert {r.unit: r.unit_name for r in stored.results}["SHEET"] == "Sheet metal"
+    assert "SHEET,Sheet metal,90.0," in coefficients_file(stored, "csv").decode("utf-8-sig")
+    preview = coefficients.compute_month(session=session, plant=plant, month="2026-04")
+    assert {r.unit: r.unit_name for r in preview.results}["SHEET"] == "Sheet metal and welding"
+
+
 def test_export_columns_and_formats(session, plant):
     form(session, plant, "2026-03", "ASSY", "SHEET", 9)
     coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)

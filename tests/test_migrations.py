@@ -207,6 +207,37 @@ def test_service_relations_stored_before_their_dates_stay_in_force_from_the_begi
         engine.dispose()
 
 
+def test_months_closed_before_names_were_stored_keep_the_names_of_the_upgrade(db_url):
+    engine = create_db_engine(db_url)
+    try:
+        migrate(engine, "0011")
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO plant (id, code, name) VALUES (1, 'P', 'p')"))
+            connection.execute(
+                text(
+                    "INSERT INTO unit (id, plant_id, code, name, kind, categories)"
+                    " VALUES (7, 1, 'SHEET', '钣金分厂', 'workshop', '')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO month_result (plant_id, month, run, unit_id, raters, target,"
+                    " satisfaction_term, defect_points, overdue_points, escape_points,"
+                    " penalty_points, coefficient, flags, decomposition, scheme_hash, computed_at)"
+                    " VALUES (1, '2026-03', 1, 7, 0, 85, 0, 0, 0, 0, 0, 1, '', '{}', 'h',"
+                    " '2026-04-01 00:00:00')"
+                )
+            )
+        migrate(engine)
+        with engine.connect() as connection:
+            names = connection.execute(text("SELECT unit_name FROM month_result")).scalars()
+            assert list(names) == ["钣金分厂"]
+        downgrade(engine, "0011")
+        assert "unit_name" not in {c["name"] for c in inspect(engine).get_columns("month_result")}
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_postgresql_compresses_decompositions_with_lz4_and_downgrade_restores_default(db_url):
     engine = create_db_engine(db_url)

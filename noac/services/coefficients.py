@@ -714,6 +714,7 @@ def close_months(
                     "month": month,
                     "run": runs[plant.id],
                     "unit_id": unit_ids[(plant.id, r.unit)],
+                    "unit_name": r.unit_name,
                     "satisfaction": r.satisfaction,
                     "raters": r.raters,
                     "target": r.target,
@@ -804,14 +805,14 @@ def reopen_month(*, session: Session, plant: Plant, month: str, reason: str, act
 
 
 def month_results(*, session: Session, plant: Plant, month: str) -> MonthComputation:
-    """The stored coefficients of a closed month (its latest close)."""
+    """The stored coefficients of a closed month (its latest close), each unit under the name
+    its close read."""
     parse_month(month)
     if month not in closed_months(session=session, plant=plant):
         raise NoacError(f"{month} is not closed: close it first (noac close {month})")
     period = _period(session, plant, month)
     assert period is not None
-    units = units_by_code(session=session, plant=plant)
-    names = {u.id: (c, u.name) for c, u in units.items()}
+    codes = {u.id: c for c, u in units_by_code(session=session, plant=plant).items()}
     rows = session.exec(
         select(MonthResult).where(
             MonthResult.plant_id == plant.id,
@@ -822,8 +823,8 @@ def month_results(*, session: Session, plant: Plant, month: str) -> MonthComputa
     results = sorted(
         (
             UnitResult(
-                unit=names[r.unit_id][0],
-                unit_name=names[r.unit_id][1],
+                unit=codes[r.unit_id],
+                unit_name=r.unit_name,
                 satisfaction=r.satisfaction,
                 raters=r.raters,
                 target=r.target,

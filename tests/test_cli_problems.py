@@ -142,6 +142,8 @@ def test_report_trace_rule_act_verify_from_the_cli(db, tmp_path):
     assert (evidence["filename"], evidence["size"]) == ("pits.jpg", 6)
     saved = tmp_path / "saved.jpg"
     args = ("problems", "evidence", "QP-1", evidence["id"], "-o", saved)
+    assert noac(db, *args, user=None).output == "error: name the user acting with --as USER\n"
+    assert not saved.exists()
     assert noac(db, *args).output == f"pits.jpg (6 bytes) written to {saved}\n"
     assert saved.read_bytes() == b"\xff\xd8jpeg"
     assert noac(db, *args).output == f"error: {saved} already exists: choose another name\n"

@@ -11,6 +11,7 @@ from noac.errors import NoacError
 from noac.importers import import_file
 from noac.models import Attachment, AuditRecord, Period, ProblemEvent
 from noac.services import problems
+from noac.services.access import Actor
 from noac.services.plants import resolve_plant
 from noac.services.problems import ProblemReport
 from tests.conftest import DATA, QUALITY, SYSTEM, snapshot, supervisor
@@ -748,16 +749,49 @@ def test_evidence_is_listed_with_its_problem_and_read_back(engine, session, plan
     (item,) = detail(session, plant, problem.ref).evidence
     assert (item["filename"], item["size"], item["uploaded_by"]) == ("pits.jpg", 2560, "quinn")
     kept = problems.evidence_file(
-        session=session, plant=plant, ref=problem.ref, evidence_id=item["id"]
+        session=session, plant=plant, ref=problem.ref, evidence_id=item["id"], actor=QUALITY
     )
     assert kept.content == photo
     with pytest.raises(NoacError, match=f"problem {other.ref} has no evidence {item['id']}"):
-        problems.evidence_file(session=session, plant=plant, ref=other.ref, evidence_id=item["id"])
+        problems.evidence_file(
+            session=session, plant=plant, ref=other.ref, evidence_id=item["id"], actor=QUALITY
+        )
     before = snapshot(engine)
     long_name = "measurement-report-" + "x" * 250 + ".pdf"  # 273 characters
     with pytest.raises(NoacError, match="has a name of 273 characters; the limit is 255"):
         attach(long_name, photo)
     assert snapshot(engine) == before
+
+
+def test_evidence_is_read_by_the_quality_department_and_the_units_concerned(session, plant):
+    problem, _ = report(session, plant)  # found at ASSY, SHEET proposed
+    photo = b"\xff\xd8 a photo"
+    problems.add_attachment(
+        session=session,
+        plant=plant,
+        ref=problem.ref,
+        filename="pits.jpg",
+        content=photo,
+        actor=QUALITY,
+    )
+    (item,) = detail(session, plant, problem.ref).evidence
+
+    def read(actor):
+        return problems.evidence_file(
+            session=session, plant=plant, ref=problem.ref, evidence_id=item["id"], actor=actor
+        ).content
+
+    assert read(QUALITY) == photo
+    assert read(supervisor(plant, "ASSY")) == read(supervisor(plant, "SHEET")) == photo
+    with pytest.raises(NoacError, match=r"sup-weld \(supervisor of WELD\) may not read the"):
+        read(supervisor(plant, "WELD"))
+    for outsider in (
+        supervisor(plant, "ASSY", role="inspector"),
+        Actor("eve", "executive"),
+        SYSTEM,
+    ):
+        with pytest.raises(NoacError, match=f"{outsider.username} \\({outsider.role}\\) may not"):
+            read(outsider)
 
 
 def test_tracing_every_problem_at_once_gives_each_its_own_trace(session, plant):

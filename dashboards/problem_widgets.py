@@ -129,7 +129,11 @@ def show_evidence(detail: ProblemSummary, key: str) -> None:
         def content(evidence_id: int = item["id"]) -> bytes:
             with db() as session:
                 return evidence_file(
-                    session=session, plant=ctx.plant, ref=detail.ref, evidence_id=evidence_id
+                    session=session,
+                    plant=ctx.plant,
+                    ref=detail.ref,
+                    evidence_id=evidence_id,
+                    actor=ctx.actor,
                 ).content
 
         st.download_button(

@@ -491,11 +491,16 @@ def problems_evidence(
     ],
     plant: PlantOption = None,
 ) -> None:
-    """Write a piece of evidence kept with a problem to a file."""
+    """Write a piece of evidence kept with a problem to a file (quality department, and the
+    supervisors of the units the problem concerns)."""
     with _user_errors(), _session(ctx) as session:
         the_plant = resolve_plant(session=session, code=plant)
         kept = problems.evidence_file(
-            session=session, plant=the_plant, ref=ref, evidence_id=evidence_id
+            session=session,
+            plant=the_plant,
+            ref=ref,
+            evidence_id=evidence_id,
+            actor=_actor(ctx, session),
         )
         _write_new(output, kept.content)
     typer.echo(f"{kept.filename} ({kept.size} bytes) written to {output}")

@@ -284,8 +284,13 @@ CASES = {
 
 
 def test_every_permission_is_walked():
-    # reading the trail: test_audit_trail_is_for_quality_and_admin; a restore: test_backup.py
-    walked = {case[0] for case in CASES.values()} | {"read-audit", "restore-backup"}
+    # reading the trail: test_audit_trail_is_for_quality_and_admin; a restore: test_backup.py;
+    # reading evidence: test_evidence_is_read_by_the_quality_department_and_the_units_concerned
+    walked = {case[0] for case in CASES.values()} | {
+        "read-audit",
+        "restore-backup",
+        "read-evidence",
+    }
     assert walked == set(PERMISSIONS)
 
 

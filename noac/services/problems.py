@@ -1234,6 +1234,19 @@ def check_attachment(filename: str, content: bytes) -> None:
         )
 
 
+def _units_concerned(session: Session, plant: Plant, problem: QualityProblem) -> tuple[str, ...]:
+    """The units a problem concerns, as a supervisor's list of problems finds it: the unit
+    that found it, the proposed unit and the responsible units."""
+    codes = PlantTracing(session=session, plant=plant).unit_codes
+    concerned = {
+        codes[problem.found_at_unit_id],
+        *responsible_units(session=session, problem=problem),
+    }
+    if problem.proposed_unit_id:
+        concerned.add(codes[problem.proposed_unit_id])
+    return tuple(sorted(concerned))
+
+
 @_refuse_conflicts
 def add_attachment(
     *,
@@ -1247,14 +1260,9 @@ def add_attachment(
 ) -> Attachment:
     """Keep a piece of evidence with the problem, in the database."""
     problem, before = _open(session, plant, ref, None)
-    ctx = PlantTracing(session=session, plant=plant)
-    involved = {
-        ctx.unit_codes[problem.found_at_unit_id],
-        *responsible_units(session=session, problem=problem),
-    }
-    if problem.proposed_unit_id:
-        involved.add(ctx.unit_codes[problem.proposed_unit_id])
-    require(actor, "attach-evidence", plant_id=plant.id, units=tuple(sorted(involved)))
+    require(
+        actor, "attach-evidence", plant_id=plant.id, units=_units_concerned(session, plant, problem)
+    )
     check_attachment(filename, content)
     attachment = Attachment(
         problem_id=problem.id,
@@ -1519,9 +1527,15 @@ def problem_detail(*, session: Session, plant: Plant, ref: str) -> ProblemSummar
     return summary
 
 
-def evidence_file(*, session: Session, plant: Plant, ref: str, evidence_id: int) -> Attachment:
-    """A piece of evidence of problem ``ref`` (``ProblemSummary.evidence``), with its content."""
+def evidence_file(
+    *, session: Session, plant: Plant, ref: str, evidence_id: int, actor: Actor
+) -> Attachment:
+    """A piece of evidence of problem ``ref`` (``ProblemSummary.evidence``), with its content,
+    for the quality department and the supervisors of the units the problem concerns."""
     problem = get_problem(session=session, plant=plant, ref=ref)
+    require(
+        actor, "read-evidence", plant_id=plant.id, units=_units_concerned(session, plant, problem)
+    )
     attachment = session.get(Attachment, evidence_id)
     if attachment is None or attachment.problem_id != problem.id:
         raise NoacError(f"problem {ref} has no evidence {evidence_id}")

@@ -435,6 +435,7 @@ def test_a_window_of_months_computes_each_month_as_compute_month(tmp_path, sessi
         ("STORE", "SHEET", {}, "SHEET did not supply STORE in 2026-03, so STORE cannot score it"),
         ("SHEET", "SHEET", {}, "a unit cannot score itself"),
         ("SHEET", "STORE", {"quality": 11}, "11 is outside the scale 0..10 of quality"),
+        ("SHEET", "STORE", {"delivery": 9.5}, "^delivery.value: '9.5' is not a whole number$"),
         ("SHEET", "MOON", {}, "unknown unit 'MOON'"),
     ],
 )

@@ -137,6 +137,12 @@ class ScoreColumns(NamedTuple):
         )
 
 
+def _not_whole(value: object) -> str:
+    """Why a value that is not a whole number is refused, a file's cell '9.5' as a form's 9.5:
+    the scales hold whole numbers only."""
+    return f"'{value}' is not a whole number"
+
+
 def _is_month(text: str) -> bool:
     try:
         parse_month(text)
@@ -235,7 +241,9 @@ class ScoringRules:
         if criterion is None:
             codes = ", ".join(c.code for c in self.scheme.criteria)
             errors.append(("criterion", f"unknown criterion '{entry.criterion}' (one of {codes})"))
-        elif not criterion.min <= entry.value <= criterion.max:
+        if parse_whole(str(entry.value)) is None:
+            errors.append(("value", _not_whole(entry.value)))
+        elif criterion is not None and not criterion.min <= entry.value <= criterion.max:
             errors.append(
                 (
                     "value",
@@ -610,7 +618,7 @@ def validate_score_rows(rows: Table, rules: ScoringRules) -> tuple[ScoreColumns,
             numbers[value_text] = parse_whole(value_text)
         value = numbers[value_text]
         if value is None:
-            errors.append(RowError(number, "value", f"'{value_text}' is not a whole number"))
+            errors.append(RowError(number, "value", _not_whole(value_text)))
             continue
         first_number = first.setdefault((month, rater, ratee, criterion), number)
         if first_number != number:

@@ -567,6 +567,39 @@ def test_low_value_needs_a_comment(engine, session, plant):
     assert snapshot(engine) == before
 
 
+def test_a_month_not_begun_cannot_be_scored(tmp_path, engine, session, plant):
+    def submit(today):
+        return scoring.submit_form(
+            session=session,
+            plant=plant,
+            month="2026-04",
+            rater="SHEET",
+            ratee="STORE",
+            values=dict.fromkeys(CRITERIA, 8),
+            actor=supervisor(plant, "SHEET"),
+            today=today,
+        )
+
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match="2026-04 has not begun: it can be scored from 2026-04-01"):
+        submit(date(2026, 3, 31))
+    path = write_csv(
+        tmp_path / "scores.csv",
+        "month,rater,ratee,criterion,value\n2026-03,SHEET,STORE,quality,8\n"
+        "2099-01,SHEET,STORE,quality,8",
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="scores", path=path)
+    [error] = excinfo.value.errors
+    assert (error.row, error.column, error.reason) == (
+        3,
+        "month",
+        "2099-01 has not begun: it can be scored from 2099-01-01",
+    )
+    assert snapshot(engine) == before
+    assert submit(date(2026, 4, 1)) == (4, 0, 0)  # the month running is scored as it runs
+
+
 def test_resubmitting_replaces_and_keeps_history(session, plant):
     form(session, plant, "2026-03", "SHEET", "STORE", 8)
     form(session, plant, "2026-03", "SHEET", "STORE", 6)

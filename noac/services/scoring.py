@@ -153,10 +153,12 @@ def _is_month(text: str) -> bool:
 
 @dataclass
 class ScoringRules:
-    """What a score is checked against: units, scheme, closed months and supply weights."""
+    """What a score is checked against: units, scheme, closed months, supply weights and
+    ``today``, whose month is the last that can be scored."""
 
     session: Session
     plant: Plant
+    today: date = field(default_factory=date.today)
     units: dict[str, Unit] = field(init=False)
     unit_ids: dict[str, int] = field(init=False)
     scheme: Scheme = field(init=False)
@@ -168,6 +170,7 @@ class ScoringRules:
         self.unit_ids = {code: unit.id for code, unit in self.units.items()}
         self.scheme = active_scheme(session=self.session, plant=self.plant)
         self.closed = lock_closed_months(session=self.session, plant=self.plant)
+        self.current = month_of(self.today)
 
     def _load_weights(self, months: Iterable[str]) -> None:
         missing = [month for month in months if month not in self._weights]
@@ -182,12 +185,14 @@ class ScoringRules:
 
     def allowed(self, months: Iterable[str]) -> dict[tuple[str, int], frozenset[int]]:
         """Per ``(month, ratee id)`` of ``months``, the ids of the raters ``check`` lets score
-        it: an open month, two different units of the plant, the ratee supplied the rater that
-        month (``rater_id in allowed.get((month, ratee_id), ())``). The handovers come as one
-        row per month and supplier, its customers in one text (a plant's tens of thousands of
-        handovers in a few thousand rows, and as many sets); only a month without any goes
-        through ``months_supply_weights``."""
-        open_months = sorted(m for m in set(months) if m not in self.closed and _is_month(m))
+        it: an open month that has begun, two different units of the plant, the ratee supplied
+        the rater that month (``rater_id in allowed.get((month, ratee_id), ())``). The handovers
+        come as one row per month and supplier, its customers in one text (a plant's tens of
+        thousands of handovers in a few thousand rows, and as many sets); only a month without
+        any goes through ``months_supply_weights``."""
+        open_months = sorted(
+            m for m in set(months) if m not in self.closed and _is_month(m) and m <= self.current
+        )
         handed = (
             select(
                 Handover.month,
@@ -224,6 +229,10 @@ class ScoringRules:
             return [("month", str(error))]
         if entry.month in self.closed:
             errors.append(("month", f"{entry.month} is closed: scores can no longer change"))
+        if entry.month > self.current:
+            errors.append(
+                ("month", f"{entry.month} has not begun: it can be scored from {entry.month}-01")
+            )
         for column, unit in (("rater", entry.rater), ("ratee", entry.ratee)):
             if unit not in self.units:
                 errors.append((column, f"unknown unit '{unit}' in plant {self.plant.code}"))
@@ -510,6 +519,7 @@ def submit_form(
     actor: Actor,
     comments: Mapping[str, str] | None = None,
     expected_versions: Mapping[str, int] | None = None,
+    today: date | None = None,
 ) -> tuple[int, int, int]:
     """Submit a rater's form for one ratee: one value per criterion of the scheme.
 
@@ -524,7 +534,7 @@ def submit_form(
         Naming every refused field; nothing is written.
     """
     require(actor, "submit-scores", plant_id=plant.id, units=(rater,))
-    rules = ScoringRules(session, plant)
+    rules = ScoringRules(session, plant, today or date.today())
     comments = comments or {}
     missing = [c.code for c in rules.scheme.criteria if c.code not in values]
     errors = [("criterion", f"the form has no value for {code}") for code in missing]

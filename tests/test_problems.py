@@ -71,6 +71,19 @@ def test_report_traces_and_proposes(session, plant):
     assert shown.history[1]["note"].startswith("proposed: SHEET (op 30, bending)")
 
 
+def test_severity_and_disposition_are_read_whatever_their_case(tmp_path, session, plant):
+    problem, _ = report(session, plant, severity="Major", disposition="Use-As-Is")
+    assert (problem.severity, problem.disposition) == ("major", "use-as-is")
+    path = tmp_path / "defects.csv"
+    path.write_text(
+        "id,date,found_at,part,severity,qty,disposition\n"
+        "Q-1,2026-03-10,ASSY,BP-100,CRITICAL,1,Scrap\n"
+    )
+    import_file(actor=QUALITY, session=session, kind="defects", path=path, plant_code="AERO")
+    imported = problems.get_problem(session=session, plant=plant, ref="Q-1")
+    assert (imported.severity, imported.disposition) == ("critical", "scrap")
+
+
 def test_an_acceptance_keeps_the_escapes_of_the_proposal_accepted(tmp_path, session, plant):
     problem, _ = report(session, plant)
     # the catalogue changes after the report: PIT-FACE now traced to handling damage

@@ -93,6 +93,13 @@ class ProblemReport:
     lot: str | None = None
     ref: str | None = None
 
+    def __post_init__(self) -> None:
+        """Severity and disposition are words of a list, read whatever their case ("Major" is
+        major) by every way a problem comes in: the page, the command line, an import."""
+        self.severity = self.severity.lower()
+        if self.disposition is not None:
+            self.disposition = self.disposition.lower()
+
 
 @dataclass
 class Milestone:
@@ -1668,12 +1675,12 @@ def validate_defect_rows(
             found_on=found_on or today,
             found_at=row["found_at"],
             part=row["part"],
-            severity=row["severity"].lower(),
+            severity=row["severity"],
             quantity=int(quantity) if quantity and quantity.is_integer() else 1,
             op=row["op"] or None,
             defect_code=row["code"] or None,
             description=row["description"],
-            disposition=row["disposition"].lower() or None,
+            disposition=row["disposition"] or None,
             cost=cost,
             lot=row["lot"] or None,
             ref=ref,

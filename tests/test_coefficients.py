@@ -625,6 +625,21 @@ def test_stale_form_is_refused_with_who_changed_it(session, plant):
         )
 
 
+def test_a_reason_of_the_whole_form_is_said_once(engine, session, plant):
+    coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    before = snapshot(engine)
+    with pytest.raises(NoacError) as refused:
+        form(session, plant, "2026-03", "SHEET", "STORE", 8, delivery=11)
+    assert str(refused.value) == (
+        "form.month: 2026-03 is closed: scores can no longer change;"
+        " delivery.value: 11 is outside the scale 0..10 of delivery"
+    )
+    with pytest.raises(NoacError) as refused:
+        form(session, plant, "2026-04", "SHEET", "SHEET", 8)
+    assert str(refused.value) == "form.ratee: a unit cannot score itself"
+    assert snapshot(engine) == before
+
+
 def test_close_locks_the_month_and_reopen_recomputes(session, plant, tmp_path):
     form(session, plant, "2026-03", "ASSY", "SHEET", 9)
     closed = coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)

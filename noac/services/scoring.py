@@ -508,6 +508,11 @@ def _replace_scores(
         raise _stale_score(entry, tuple(changed))
 
 
+FORM_FIELDS = ("month", "rater", "ratee")
+"""The fields every criterion of a form shares: a reason about one is the whole form's, said
+once (``form.month: ...``); the others are said per criterion (``quality.value: ...``)."""
+
+
 def submit_form(
     *,
     session: Session,
@@ -543,7 +548,10 @@ def submit_form(
         for criterion, value in values.items()
     ]
     for entry in entries:
-        errors += [(f"{entry.criterion}.{name}", reason) for name, reason in rules.check(entry)]
+        errors += [
+            (f"{'form' if name in FORM_FIELDS else entry.criterion}.{name}", reason)
+            for name, reason in rules.check(entry)
+        ]
     if errors:
         session.rollback()
         unique = list(dict.fromkeys(f"{name}: {reason}" for name, reason in errors))

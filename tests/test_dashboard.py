@@ -14,12 +14,15 @@ closed 03-02, cost 200; D 2026-01-10 minor, SHEET, deadline 03-31, closed 04-01.
 found at ASSY on P1, so QC let them through (escape).
 """
 
+import csv
+import io
 from datetime import date
 
 import pytest
 from sqlmodel import Session
 
 from noac.db import create_db_engine
+from noac.exports import csv_file
 from noac.importers import import_file
 from noac.services import coefficients, dashboard, problems, scoring
 from noac.services.periods import closed_months, working_month
@@ -363,3 +366,26 @@ def test_the_ranking_csv_shows_the_figures_of_the_coefficient_export():
     assert {k: ranked[k] for k in ("satisfaction", "penalty_points", "coefficient")} == {
         k: exported[k] for k in ("satisfaction", "penalty_points", "coefficient")
     }
+
+
+def test_a_dashboard_csv_keeps_text_a_spreadsheet_would_run_as_text_and_numbers_as_numbers():
+    """A unit named "=HYPERLINK(...)" (or any text starting with =, +, -, @, a tab or a CR) is
+    written with a leading apostrophe, as in the coefficient export, and a CR inside a cell
+    does not start a row of its own; -0.5 stays a number."""
+    name = '=HYPERLINK("http://evil.example","open")'
+    unit = dashboard.UnitMonth(MONTH, "SHEET", name, 78.9, 85.0, 0.9391, 16.0, 2, 0, 0, 0, 0, 0, 0)
+    ranked = dashboard.ranking_rows([unit])
+    texts = ["+1", "-1", "@SUM(A1)", "\tcmd", "\rcmd", "WELD\r=cmd"]
+    other = [{"text": text, "clamp": -0.5} for text in texts]
+    lines = csv_file(ranked).decode("utf-8-sig").splitlines()
+    assert lines[1].startswith('1,SHEET,"\'=HYPERLINK(""http://evil.example"",""open"")",0.9391')
+    rows = list(csv.DictReader(io.StringIO(csv_file(other).decode("utf-8-sig"), newline="")))
+    assert [r["text"] for r in rows] == [
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "'\tcmd",
+        "'\rcmd",
+        "WELD\r=cmd",
+    ]
+    assert {r["clamp"] for r in rows} == {"-0.5"}

@@ -25,6 +25,7 @@ import streamlit as st
 from dashboards import dashboard_charts as charts
 from dashboards.context import db, page_context, page_fragment, plain, t
 from dashboards.i18n import day, month_label, number
+from noac.exports import csv_file
 from noac.services import dashboard
 from noac.services.dashboard import Overview, UnitDetail, data_stamp, unit_detail, window_months
 from noac.settings import get_settings
@@ -54,11 +55,12 @@ def _data(name: str, compute: Callable[..., object], **arguments):
 
 
 def _csv(rows: Callable[[], list[dict]], name: str) -> None:
-    """A download button for a chart's data as CSV (UTF-8 with BOM, so Excel reads Chinese),
-    made from ``rows`` when the button is clicked, not at every run."""
+    """A download button for a chart's data as CSV (``noac.exports.csv_file``: Excel reads
+    its Chinese, and a cell such as a unit named "=HYPERLINK(...)" stays text), made from
+    ``rows`` when the button is clicked, not at every run."""
     st.download_button(
         t("dash.download_csv"),
-        lambda: pd.DataFrame(rows()).to_csv(index=False).encode("utf-8-sig"),
+        lambda: csv_file(rows()),
         file_name=f"noac-{ctx.plant.code}-{ctx.month}-{name}.csv",
         mime="text/csv",
         key=f"dash_csv_{name}",

@@ -389,3 +389,48 @@ def test_a_dashboard_csv_keeps_text_a_spreadsheet_would_run_as_text_and_numbers_
         "WELD\r=cmd",
     ]
     assert {r["clamp"] for r in rows} == {"-0.5"}
+
+
+def test_the_trends_and_unit_csvs_show_figures_rounded_as_the_coefficient_export(session, plant):
+    """STORE's S = 253/3 and its satisfaction term (84.3333 - 85) / 100: the CSVs write 84.3333
+    and -0.0067, not 84.33333333333333 and -0.006666666666666714."""
+    board = dashboard.executive_dashboard(session=session, plant=plant, month=MONTH, today=TODAY)
+    (march,) = [r for r in dashboard.trend_rows(board.trends, ["STORE"]) if r["month"] == MONTH]
+    assert (march["satisfaction"], march["coefficient"], march["closed"]) == (
+        84.3333,
+        0.9683,
+        False,
+    )
+    detail = dashboard.unit_detail(session=session, plant=plant, month=MONTH, unit="STORE")
+    decomposition = dashboard.decomposition_rows(detail)[-1]
+    assert decomposition == {
+        "month": MONTH,
+        "satisfaction": 84.3333,
+        "satisfaction_term": -0.0067,
+        "defect_points": 1.5,
+        "overdue_points": 1.0,
+        "escape_points": 0.0,
+        "clamp": 0.0,
+        "coefficient": 0.9683,
+    }
+    exported = coefficients.export_records(
+        coefficients.compute_month(session=session, plant=plant, month=MONTH)
+    )
+    store = next(r for r in exported if r["unit"] == "STORE")
+    assert {k: store[k] for k in decomposition if k not in ("month", "clamp")} == {
+        k: v for k, v in decomposition.items() if k not in ("month", "clamp")
+    }
+    assert dashboard.unit_score_rows(detail)[1]["form"] == 76.5
+    every = (
+        dashboard.matrix_rows(board.matrix),
+        dashboard.map_rows(board.supply_map),
+        dashboard.pareto_rows(board.paretos),
+        dashboard.open_action_rows(board.actions),
+        dashboard.exposure_rows(board.actions),
+        dashboard.unit_problem_rows(detail),
+    )
+    assert all(rows and csv_file(rows) for rows in every)
+    assert {r["problem"]: r["responsible"] for r in dashboard.unit_problem_rows(detail)} == {
+        "A": "SHEET:0.5;STORE:0.5",
+        "C": "STORE:1",
+    }

@@ -197,7 +197,7 @@ def _matrix() -> None:
             st.info(t("dash.matrix.no_forms", month=month))
         with st.container(key="dash_matrix_scroll"):
             _chart("matrix", partial(charts.matrix_figure, matrix, t, lang))
-        _csv(lambda: [vars(c) for c in matrix.cells], "matrix")
+        _csv(lambda: dashboard.matrix_rows(matrix), "matrix")
     else:
         st.info(t("dash.matrix.empty", month=month))
 
@@ -215,7 +215,7 @@ def _supply_map() -> None:
                 on_select=lambda: _pick("dash_map", codes),
                 selection_mode="points",
             )
-        _csv(lambda: [vars(e) for e in supply_map.edges], "map")
+        _csv(lambda: dashboard.map_rows(supply_map), "map")
     else:
         st.info(t("dash.map.empty", month=month))
 
@@ -245,21 +245,7 @@ def _trends() -> None:
                 partial(charts.trends_figure, trends, chosen, names, t, lang),
                 *chosen,
             )
-            _csv(
-                lambda: [
-                    {
-                        "unit": p.unit,
-                        "month": p.month,
-                        "closed": p.closed,
-                        "satisfaction": p.satisfaction,
-                        "coefficient": p.coefficient,
-                        "actions_closed": ";".join(p.actions_closed),
-                    }
-                    for p in trends.points
-                    if p.unit in chosen
-                ],
-                "trends",
-            )
+            _csv(lambda: dashboard.trend_rows(trends, chosen), "trends")
         else:
             st.info(t("dash.trends.choose"))
     else:
@@ -328,14 +314,7 @@ def _paretos() -> None:
                     st.info(t("dash.pareto.no_cost_here", period=period))
                 else:
                     st.info(t("dash.pareto.no_escape", period=period))
-        _csv(
-            lambda: [
-                {"dimension": p.dimension, "key": b.key, "count": b.count, "cost": b.cost}
-                for p in (paretos.by_responsible, paretos.by_defect_code, paretos.by_escape)
-                for b in p.bars
-            ],
-            f"pareto-{scope}",
-        )
+        _csv(lambda: dashboard.pareto_rows(paretos), f"pareto-{scope}")
 
 
 def _actions() -> None:
@@ -350,21 +329,7 @@ def _actions() -> None:
         st.markdown(f"**{t('dash.actions.ageing', day=cutoff)}**")
         if actions.open:
             _chart("ageing", partial(charts.ageing_figure, actions, t, lang))
-            _csv(
-                lambda: [
-                    {
-                        "problem": a.ref,
-                        "found_on": a.found_on,
-                        "age_days": a.age_days,
-                        "state": a.state,
-                        "status": a.status,
-                        "deadline": a.deadline,
-                        "responsible": ";".join(f"{u}:{s:g}" for u, s in a.responsible.items()),
-                    }
-                    for a in actions.open
-                ],
-                "open-actions",
-            )
+            _csv(lambda: dashboard.open_action_rows(actions), "open-actions")
         else:
             st.info(t("dash.actions.none_open", day=cutoff))
     with right:
@@ -388,10 +353,7 @@ def _actions() -> None:
             st.dataframe(
                 frame, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(frame))
             )
-            _csv(
-                lambda: [vars(r) for r in actions.exposure],
-                "exposure",
-            )
+            _csv(lambda: dashboard.exposure_rows(actions), "exposure")
         else:
             st.info(t("dash.actions.none_overdue", month=month))
 
@@ -433,13 +395,7 @@ def _unit_page() -> None:
         st.markdown(f"**{t('dash.unit.scores', unit=unit, month=month)}**")
         if detail.scores:
             _chart("unit_scores", partial(charts.unit_scores_figure, detail, t, lang), unit)
-            _csv(
-                lambda: [
-                    {"customer": s.customer, "volume": s.volume, "form": s.form, **s.values}
-                    for s in detail.scores
-                ],
-                f"unit-{unit}-scores",
-            )
+            _csv(lambda: dashboard.unit_score_rows(detail), f"unit-{unit}-scores")
         else:
             st.info(t("dash.unit.no_customers", unit=unit, month=month))
     with right:
@@ -450,22 +406,7 @@ def _unit_page() -> None:
                 partial(charts.decomposition_figure, detail.history, t, lang),
                 unit,
             )
-            _csv(
-                lambda: [
-                    {
-                        "month": h.month,
-                        "satisfaction": h.satisfaction,
-                        "satisfaction_term": h.satisfaction_term,
-                        "defect_points": h.defect_points,
-                        "overdue_points": h.overdue_points,
-                        "escape_points": h.escape_points,
-                        "clamp": h.clamp,
-                        "coefficient": h.coefficient,
-                    }
-                    for h in detail.history
-                ],
-                f"unit-{unit}-decomposition",
-            )
+            _csv(lambda: dashboard.decomposition_rows(detail), f"unit-{unit}-decomposition")
         else:
             st.info(t("dash.unit.no_history", unit=unit, first=first, last=last))
     st.markdown(f"**{t('dash.unit.problems', unit=unit, first=first, last=last)}**")
@@ -494,25 +435,7 @@ def _unit_page() -> None:
             width="stretch",
             height=min(420, 38 + 35 * len(detail.problems)),
         )
-        _csv(
-            lambda: [
-                {
-                    "problem": p.ref,
-                    "found_on": p.found_on,
-                    "found_at": p.found_at,
-                    "defect_code": p.defect_code,
-                    "severity": p.severity,
-                    "responsible": ";".join(f"{u}:{s:g}" for u, s in p.responsible.items()),
-                    "escapes": ";".join(p.escapes),
-                    "status": p.status,
-                    "deadline": p.deadline,
-                    "closed_on": p.closed_on,
-                    "cost": p.cost,
-                }
-                for p in detail.problems
-            ],
-            f"unit-{unit}-problems",
-        )
+        _csv(lambda: dashboard.unit_problem_rows(detail), f"unit-{unit}-problems")
     else:
         st.info(t("dash.unit.no_problems", unit=unit, first=first, last=last))
 

@@ -243,6 +243,25 @@ def _unit_month(month: str, result: UnitResult) -> UnitMonth:
     )
 
 
+def csv_row(row: dict) -> dict:
+    """``row`` for a chart's CSV: its floats rounded as the coefficient export rounds them
+    (``round4``, a half away from zero), so a file shows 81.0067, not 81.00666666666667.
+
+    >>> csv_row({"unit": "QC", "term": -0.006666666666666714, "raters": 2, "closed": True})
+    {'unit': 'QC', 'term': -0.0067, 'raters': 2, 'closed': True}
+    """
+    return {k: round4(v) if isinstance(v, float) else v for k, v in row.items()}
+
+
+def _shares(responsible: dict[str, float]) -> str:
+    """Responsible units and their shares in one cell.
+
+    >>> _shares({"STORE": 1 / 3, "SHEET": 2 / 3})
+    'STORE:0.3333;SHEET:0.6667'
+    """
+    return ";".join(f"{u}:{round4(s):g}" for u, s in responsible.items())
+
+
 def _days(months: list[str]) -> tuple[date, date]:
     """The first and the last day of ``months``."""
     return month_days(min(months))[0], month_days(max(months))[1]
@@ -369,18 +388,20 @@ def ranking_rows(ranking: list[UnitMonth]) -> list[dict]:
     78.9063
     """
     return [
-        {
-            "rank": i + 1,
-            "unit": u.unit,
-            "unit_name": u.unit_name,
-            "coefficient": u.coefficient,
-            "band": u.band,
-            "satisfaction": None if u.satisfaction is None else round4(u.satisfaction),
-            "target": u.target,
-            "volume": u.volume,
-            "penalty_points": round4(u.penalty_points),
-            "flags": ";".join(u.flags),
-        }
+        csv_row(
+            {
+                "rank": i + 1,
+                "unit": u.unit,
+                "unit_name": u.unit_name,
+                "coefficient": u.coefficient,
+                "band": u.band,
+                "satisfaction": u.satisfaction,
+                "target": u.target,
+                "volume": u.volume,
+                "penalty_points": u.penalty_points,
+                "flags": ";".join(u.flags),
+            }
+        )
         for i, u in enumerate(ranking)
     ]
 
@@ -447,6 +468,11 @@ def _layers(reader: _Reader, edges: list[MapEdge]) -> dict[str, int]:
     graph.add_nodes_from(reader.units)
     graph.add_edges_from((e.supplier, e.customer, {"weight": e.volume}) for e in edges)
     return flow_layers(graph)
+
+
+def map_rows(supply_map: SupplyMap) -> list[dict]:
+    """The map's rows for its CSV: who supplied whom, the volume and the form score."""
+    return [csv_row(vars(e)) for e in supply_map.edges]
 
 
 def supply_map(*, session: Session, plant: Plant, month: str) -> SupplyMap:
@@ -518,6 +544,11 @@ def _order(reader: _Reader, pairs: set[tuple[str, str]]) -> list[str]:
     edges = [MapEdge(s, c, 1.0, None) for s, c in pairs]
     layers = _layers(reader, edges)
     return sorted(reader.units, key=lambda u: (layers[u], u))
+
+
+def matrix_rows(matrix: Matrix) -> list[dict]:
+    """The matrix's rows for its CSV: each cell's status and form score."""
+    return [csv_row(vars(c)) for c in matrix.cells]
 
 
 def matrix(*, session: Session, plant: Plant, month: str) -> Matrix:
@@ -600,6 +631,24 @@ def _trends(reader: _Reader, month: str, count: int) -> Trends:
             for u in view.units
         ]
     return Trends(months=months, points=points)
+
+
+def trend_rows(trends: Trends, units: list[str]) -> list[dict]:
+    """The trends' rows of ``units`` for their CSV."""
+    return [
+        csv_row(
+            {
+                "unit": p.unit,
+                "month": p.month,
+                "closed": p.closed,
+                "satisfaction": p.satisfaction,
+                "coefficient": p.coefficient,
+                "actions_closed": ";".join(p.actions_closed),
+            }
+        )
+        for p in trends.points
+        if p.unit in units
+    ]
 
 
 def trends(*, session: Session, plant: Plant, month: str, count: int = WINDOW) -> Trends:
@@ -696,6 +745,15 @@ def _paretos(reader: _Reader, months: list[str]) -> Paretos:
         by_defect_code=pareto("defect_code"),
         by_escape=pareto("escape"),
     )
+
+
+def pareto_rows(paretos: Paretos) -> list[dict]:
+    """The paretos' rows for their CSV: every bar of the three dimensions."""
+    return [
+        csv_row({"dimension": p.dimension, "key": b.key, "count": b.count, "cost": b.cost})
+        for p in (paretos.by_responsible, paretos.by_defect_code, paretos.by_escape)
+        for b in p.bars
+    ]
 
 
 def paretos(*, session: Session, plant: Plant, months: list[str]) -> Paretos:
@@ -812,6 +870,29 @@ def _actions(reader: _Reader, month: str) -> Actions:
     return Actions(cutoff=cutoff, preview=not view.closed, open=still_open, exposure=exposure)
 
 
+def open_action_rows(actions: Actions) -> list[dict]:
+    """The open corrective actions' rows for their CSV."""
+    return [
+        csv_row(
+            {
+                "problem": a.ref,
+                "found_on": a.found_on,
+                "age_days": a.age_days,
+                "state": a.state,
+                "status": a.status,
+                "deadline": a.deadline,
+                "responsible": _shares(a.responsible),
+            }
+        )
+        for a in actions.open
+    ]
+
+
+def exposure_rows(actions: Actions) -> list[dict]:
+    """The exposure list's rows for its CSV."""
+    return [csv_row(vars(r)) for r in actions.exposure]
+
+
 def actions(*, session: Session, plant: Plant, month: str, today: date | None = None) -> Actions:
     """Open corrective actions with their age, and the month's exposure list.
 
@@ -925,6 +1006,55 @@ def _unit_detail(reader: _Reader, month: str, unit: str, count: int) -> UnitDeta
         problems=problems,
         history=history,
     )
+
+
+def unit_score_rows(detail: UnitDetail) -> list[dict]:
+    """The unit's customers' forms for their CSV: volume, form score and each criterion."""
+    return [
+        csv_row({"customer": s.customer, "volume": s.volume, "form": s.form, **s.values})
+        for s in detail.scores
+    ]
+
+
+def decomposition_rows(detail: UnitDetail) -> list[dict]:
+    """The unit's coefficient month by month for its CSV, with what made it."""
+    return [
+        csv_row(
+            {
+                "month": h.month,
+                "satisfaction": h.satisfaction,
+                "satisfaction_term": h.satisfaction_term,
+                "defect_points": h.defect_points,
+                "overdue_points": h.overdue_points,
+                "escape_points": h.escape_points,
+                "clamp": h.clamp,
+                "coefficient": h.coefficient,
+            }
+        )
+        for h in detail.history
+    ]
+
+
+def unit_problem_rows(detail: UnitDetail) -> list[dict]:
+    """The problems of the unit's page for their CSV."""
+    return [
+        csv_row(
+            {
+                "problem": p.ref,
+                "found_on": p.found_on,
+                "found_at": p.found_at,
+                "defect_code": p.defect_code,
+                "severity": p.severity,
+                "responsible": _shares(p.responsible),
+                "escapes": ";".join(p.escapes),
+                "status": p.status,
+                "deadline": p.deadline,
+                "closed_on": p.closed_on,
+                "cost": p.cost,
+            }
+        )
+        for p in detail.problems
+    ]
 
 
 def unit_detail(

@@ -9,11 +9,11 @@ from functools import partial
 import networkx as nx
 
 from dashboards import i18n
-from dashboards.charts import ARROWS, supply_graph_figure
-from dashboards.dashboard_charts import ranking_figure
+from dashboards.charts import ARROWS, feedback_trend_figure, supply_graph_figure
+from dashboards.dashboard_charts import month_tick, ranking_figure, trends_figure
 from dashboards.masterdata_charts import BACKWARD, FORWARD, operation_graph_figure
 from dashboards.routing_chart import EDGE, PATH, routing_figure
-from noac.services.dashboard import UnitMonth
+from noac.services.dashboard import TrendPoint, Trends, UnitMonth
 from routing import Operation, operation_graph
 
 
@@ -121,3 +121,60 @@ def test_a_ranking_bar_names_its_unit_s_flags_in_the_reader_s_language():
     figure = ranking_figure([flagged], partial(i18n.t, lang="zh"), "zh")
     # the month close page's names of the flags, not their codes
     assert figure.data[0].hovertext[0].endswith("<br>缺交评价表, 无评分")
+
+
+def _line(figure, name: str, index: int = 0) -> tuple:
+    """The ``index``-th line named ``name``: its solid trace, its dotted (provisional) one and
+    its markers."""
+    traces = [trace for trace in figure.data if trace.name == name]
+    solid, dotted, markers = traces[3 * index : 3 * index + 3]
+    assert (solid.mode, dotted.mode, markers.mode) == ("lines", "lines", "markers")
+    assert dotted.line.dash == "dot" and dotted.line.color == solid.line.color
+    return solid, dotted, markers
+
+
+def test_an_open_month_is_drawn_provisional_in_the_dashboard_s_trends():
+    """March is still open (a preview computed now): its marker hollow, the segment from
+    February dotted, its hover says so; January and February are closed."""
+    points = [
+        TrendPoint("WELD", month, s, k, closed)
+        for month, s, k, closed in (
+            ("2026-01", 80.0, 0.95, True),
+            ("2026-02", 84.0, 0.99, True),
+            ("2026-03", 86.0, 1.01, False),
+        )
+    ]
+    data = Trends(["2026-01", "2026-02", "2026-03"], points)
+    for lang, provisional in (("en", "open, provisional"), ("zh", "未结账，暂定")):
+        figure = trends_figure(
+            data, ["WELD"], {"WELD": "Welding"}, partial(i18n.t, lang=lang), lang
+        )
+        ticks = [month_tick(p.month, lang) for p in points]
+        satisfaction, coefficient = _line(figure, "WELD", 0), _line(figure, "WELD", 1)
+        for solid, dotted, markers in (satisfaction, coefficient):
+            assert list(solid.x) == ticks[:2] and list(dotted.x) == ticks[1:]
+            assert list(markers.marker.symbol) == ["circle", "circle", "circle-open"]
+            assert [provisional in text for text in markers.hovertext] == [False, False, True]
+        assert coefficient[2].hovertext[2] == f"WELD Welding<br>{ticks[2]}: 1.0100<br>{provisional}"
+
+
+def test_an_open_month_is_drawn_provisional_in_the_feedback_trend():
+    """February and April closed, March with no form from ASSY, May open."""
+    months = ["2026-02", "2026-03", "2026-04", "2026-05"]
+    figure = feedback_trend_figure(
+        months,
+        [True, True, True, False],
+        {"ASSY": {"2026-02": 70.0, "2026-04": 75.0, "2026-05": 90.0}},
+        {"2026-02": 70.0, "2026-03": 72.0, "2026-04": 75.0, "2026-05": 90.0},
+        dict.fromkeys(months, 85.0),
+        partial(i18n.t, lang="zh"),
+        "zh",
+    )
+    solid, dotted, markers = _line(figure, "ASSY")
+    # no line across March, which has no form; April to May dotted
+    assert list(solid.x) == [None] and list(dotted.x) == ["2026-04", "2026-05"]
+    assert list(markers.marker.symbol) == ["circle", "circle", "circle", "circle-open"]
+    assert markers.hovertext[-1] == "ASSY<br>2026-05: 90.0<br>未结账，暂定"
+    solid, dotted, _ = _line(figure, i18n.t("feedback.satisfaction", "zh"))
+    assert solid.line.dash == "dash" and list(solid.x) == months[:3]
+    assert list(dotted.x) == months[2:]

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 
 import networkx as nx
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
+from dashboards.i18n import number
 from routing.layout import flow_positions
 
 EDGE = "#8aa1b8"
 ARROWS = 120  # edges up to which each gets an arrowhead (here and on the dashboard's map)
+UNIT_COLOURS = qualitative.Plotly + qualitative.Safe
 
 
 def arrowhead(
@@ -35,6 +39,148 @@ def arrowhead(
         "standoff": standoff,
         "text": "",
     }
+
+
+def _segments(
+    x: Sequence[str], y: Sequence[float | None], closed: Sequence[bool]
+) -> tuple[tuple[list, list], tuple[list, list]]:
+    """The line's segments between two closed months (solid) and those reaching an open
+    month (dotted), each as x and y lists broken by None; a month without a value breaks both.
+
+    >>> _segments(["Jan", "Feb", "Mar"], [1.0, 2.0, 3.0], [True, True, False])
+    ((['Jan', 'Feb'], [1.0, 2.0]), (['Feb', 'Mar'], [2.0, 3.0]))
+    >>> _segments(["Jan", "Feb", "Mar", "Apr"], [1.0, 2.0, None, 4.0], [True, False, True, True])
+    (([], []), (['Jan', 'Feb'], [1.0, 2.0]))
+    """
+    solid: tuple[list, list] = ([], [])
+    dotted: tuple[list, list] = ([], [])
+    for i in range(len(x) - 1):
+        if y[i] is None or y[i + 1] is None:
+            continue
+        xs, ys = solid if closed[i] and closed[i + 1] else dotted
+        if not xs or xs[-1] != x[i]:
+            if xs:
+                xs.append(None)
+                ys.append(None)
+            xs.append(x[i])
+            ys.append(y[i])
+        xs.append(x[i + 1])
+        ys.append(y[i + 1])
+    return solid, dotted
+
+
+def month_line(
+    x: Sequence[str],
+    y: Sequence[float | None],
+    closed: Sequence[bool],
+    hover: Sequence[str],
+    provisional: str,
+    line: dict,
+    name: str,
+    legendgroup: str | None = None,
+    showlegend: bool = True,
+) -> list[go.Scatter]:
+    """A line over months that tells an open month (a preview, computed now) from the closed
+    ones: solid between closed months, dotted along a segment reaching an open month, whose
+    marker is hollow and whose ``hover`` text ends with ``provisional``. Three traces: the
+    solid line (with the legend entry), the dotted one and the markers with the hover."""
+    colour = line.get("color")
+    solid, dotted = _segments(x, y, closed)
+    group = legendgroup or name
+    return [
+        go.Scatter(
+            x=solid[0] or [None],
+            y=solid[1] or [None],
+            mode="lines",
+            line=line,
+            name=name,
+            legendgroup=group,
+            showlegend=showlegend,
+            hoverinfo="skip",
+        ),
+        go.Scatter(
+            x=dotted[0],
+            y=dotted[1],
+            mode="lines",
+            line=line | {"dash": "dot"},
+            name=name,
+            legendgroup=group,
+            showlegend=False,
+            hoverinfo="skip",
+        ),
+        go.Scatter(
+            x=list(x),
+            y=list(y),
+            mode="markers",
+            marker={
+                "symbol": ["circle" if c else "circle-open" for c in closed],
+                "size": 8,
+                "color": colour,
+                "line": {"width": 2, "color": colour},
+            },
+            name=name,
+            legendgroup=group,
+            showlegend=False,
+            hovertext=[
+                text if c else f"{text}<br>{provisional}"
+                for text, c in zip(hover, closed, strict=True)
+            ],
+            hoverinfo="text",
+        ),
+    ]
+
+
+def feedback_trend_figure(
+    months: Sequence[str],
+    closed: Sequence[bool],
+    customers: dict[str, dict[str, float]],
+    satisfaction: dict[str, float | None],
+    targets: dict[str, float],
+    t: Callable[..., str],
+    lang: str,
+) -> go.Figure:
+    """The feedback page's trend: each customer's form score per month (``customers``), the
+    unit's satisfaction (dashed) and its target (dotted) over ``months``; an open month
+    (``closed`` False) drawn as provisional (``month_line``)."""
+    figure = go.Figure()
+    series = [
+        (customer, scores, {"color": UNIT_COLOURS[i % len(UNIT_COLOURS)], "width": 2})
+        for i, (customer, scores) in enumerate(sorted(customers.items()))
+    ]
+    if any(value is not None for value in satisfaction.values()):
+        line = {"width": 4, "color": "#1f2d3d", "dash": "dash"}
+        series.append((t("feedback.satisfaction"), satisfaction, line))
+    for name, values, line in series:
+        y = [values.get(m) for m in months]
+        figure.add_traces(
+            month_line(
+                months,
+                y,
+                closed,
+                [f"{name}<br>{m}: {number(v, lang, 1)}" for m, v in zip(months, y, strict=True)],
+                t("chart.provisional"),
+                line,
+                name,
+            )
+        )
+    if targets:
+        figure.add_trace(
+            go.Scatter(
+                x=list(months),
+                y=[targets.get(m) for m in months],
+                mode="lines",
+                name=t("feedback.target"),
+                line={"width": 1, "color": "#c0392b", "dash": "dot"},
+            )
+        )
+    figure.update_layout(
+        xaxis={"type": "category", "title": t("sidebar.month")},
+        yaxis={"range": [0, 105], "title": t("feedback.axis_score")},
+        legend={"orientation": "h", "x": 0, "y": 1.12},
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        height=420,
+    )
+    return figure
 
 
 def supply_graph_figure(S: nx.DiGraph, weight_label: str = "transitions") -> go.Figure:

@@ -13,10 +13,10 @@ from functools import cache
 
 import networkx as nx
 import plotly.graph_objects as go
-from plotly.colors import qualitative, sample_colorscale
+from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
-from dashboards.charts import ARROWS, arrowhead
+from dashboards.charts import ARROWS, UNIT_COLOURS, arrowhead, month_line
 from dashboards.i18n import flag_text, number
 from noac.services.dashboard import (
     GREEN_FROM,
@@ -40,7 +40,6 @@ SCORE_SCALE = "RdYlGn"
 SCORE_RANGE = (40.0, 100.0)
 STATE_COLOURS = {"overdue": "#d64541", "due": "#f0a830", "no-deadline": "#8aa1b8"}
 FONT = "Source Sans Pro, Noto Sans CJK SC, sans-serif"
-UNIT_COLOURS = qualitative.Plotly + qualitative.Safe
 
 
 def chart_config(name: str) -> dict:
@@ -458,7 +457,8 @@ def trends_figure(
     data: Trends, units: Sequence[str], names: dict[str, str], t: Text, lang: str
 ) -> go.Figure:
     """S (top) and K (bottom) per chosen unit over the window; a star marks a month in
-    which a corrective action of the unit was closed, its problems listed on hover."""
+    which a corrective action of the unit was closed, its problems listed on hover. An open
+    month is a preview: its marker hollow, its segment dotted, its hover says so."""
     figure = make_subplots(
         rows=2,
         cols=1,
@@ -475,21 +475,22 @@ def trends_figure(
             (1, [p.satisfaction for p in points], 1),
             (2, [p.coefficient for p in points], 4),
         ):
-            figure.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=values,
-                    mode="lines+markers",
-                    line={"color": colour, "width": 2},
-                    name=unit,
-                    legendgroup=unit,
+            figure.add_traces(
+                month_line(
+                    x,
+                    values,
+                    [p.closed for p in points],
+                    [
+                        f"{unit} {names.get(unit, '')}<br>{tick}: {number(value, lang, digits)}"
+                        for tick, value in zip(x, values, strict=True)
+                    ],
+                    t("chart.provisional"),
+                    {"color": colour, "width": 2},
+                    unit,
                     showlegend=row == 1,
-                    hovertemplate=f"{unit} {names.get(unit, '')}<br>%{{x}}: %{{y:.{digits}f}}"
-                    "<extra></extra>",
-                    connectgaps=False,
                 ),
-                row=row,
-                col=1,
+                rows=row,
+                cols=1,
             )
             marked = [(p, v) for p, v in zip(points, values, strict=True) if p.actions_closed]
             if marked:

@@ -1,6 +1,7 @@
 """Texts shared by the whole app: sign-in, sidebar, navigation, roles, statuses."""
 
 STRINGS = {
+    "chart.provisional": ("open, provisional", "未结账，暂定"),
     "app.title": ("NOAC · next operation as customer", "NOAC · 下道工序即顾客"),
     "login.title": ("Sign in", "登录"),
     "login.username": ("Username", "用户名"),

@@ -105,8 +105,10 @@ STRINGS = {
     ),
     "dash.trends.caption": (
         "Satisfaction (top) and coefficient (bottom) over twelve months. A star marks a month"
-        " in which a corrective action of the unit was closed: look at the months after it.",
-        "近十二个月的满意度（上）与系数（下）。星号表示该单位在当月关闭了纠正措施：请看其后几个月的变化。",
+        " in which a corrective action of the unit was closed: look at the months after it."
+        " A hollow marker on a dotted segment is a month still open: provisional.",
+        "近十二个月的满意度（上）与系数（下）。星号表示该单位在当月关闭了纠正措施：请看其后几个月的变化。"
+        "空心点与点线表示尚未结账的月份：数字暂定。",
     ),
     "dash.trends.choose": ("Choose at least one unit.", "请至少选择一个单位。"),
     "dash.trends.empty": (

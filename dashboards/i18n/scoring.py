@@ -142,8 +142,10 @@ STRINGS = {
     ),
     "feedback.trend_caption": (
         "One line per customer (its form score); the dashed line is the volume-weighted"
-        " satisfaction that enters the quality coefficient, the dotted one the target.",
-        "每条线代表一个下道单位的评分表得分；虚线为计入质量考核系数的加权满意度，点线为目标。",
+        " satisfaction that enters the quality coefficient, the thin red dotted one the target."
+        " A hollow marker is a month still open: provisional, its segment dotted.",
+        "每条线代表一个下道单位的评分表得分；虚线为计入质量考核系数的加权满意度，红色细点线为目标。"
+        "空心点表示尚未结账的月份：数字暂定，其线段为点线。",
     ),
     "feedback.axis_score": ("score (0–100)", "得分（0–100）"),
 }

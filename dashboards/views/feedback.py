@@ -1,9 +1,9 @@
 """Feedback to my unit (supervisor): what the unit's customers scored it, and the trend."""
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
+from dashboards.charts import feedback_trend_figure
 from dashboards.context import db, page_context, plain, t
 from dashboards.i18n import number
 from noac.errors import NoacError
@@ -105,46 +105,17 @@ complete = [f for f in received if f.complete]
 if not complete:
     st.info(t("feedback.no_trend", unit=unit, first=months[0], last=months[-1]))
 else:
-    figure = go.Figure()
-    for customer in sorted({f.customer for f in complete}):
-        scores = {f.month: f.score for f in complete if f.customer == customer}
-        figure.add_trace(
-            go.Scatter(
-                x=months,
-                y=[scores.get(m) for m in months],
-                mode="lines+markers",
-                name=customer,
-                connectgaps=False,
-            )
-        )
-    satisfaction = {m.month: m.satisfaction for m in trend}
-    if any(value is not None for value in satisfaction.values()):
-        figure.add_trace(
-            go.Scatter(
-                x=months,
-                y=[satisfaction.get(m) for m in months],
-                mode="lines+markers",
-                name=t("feedback.satisfaction"),
-                line={"width": 4, "color": "#1f2d3d", "dash": "dash"},
-            )
-        )
-    targets = {m.month: m.target for m in trend}
-    if targets:
-        figure.add_trace(
-            go.Scatter(
-                x=months,
-                y=[targets.get(m) for m in months],
-                mode="lines",
-                name=t("feedback.target"),
-                line={"width": 1, "color": "#c0392b", "dash": "dot"},
-            )
-        )
-    figure.update_layout(
-        xaxis={"type": "category", "title": t("sidebar.month")},
-        yaxis={"range": [0, 105], "title": t("feedback.axis_score")},
-        legend={"orientation": "h", "x": 0, "y": 1.12},
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        height=420,
+    customer_scores: dict[str, dict[str, float]] = {}
+    for f in complete:
+        customer_scores.setdefault(f.customer, {})[f.month] = f.score
+    figure = feedback_trend_figure(
+        months,
+        [computed[m].closed for m in months],
+        customer_scores,
+        {m.month: m.satisfaction for m in trend},
+        {m.month: m.target for m in trend},
+        t,
+        ctx.lang,
     )
     st.plotly_chart(figure, width="stretch")
     st.caption(t("feedback.trend_caption"))

@@ -178,3 +178,14 @@ def test_an_open_month_is_drawn_provisional_in_the_feedback_trend():
     solid, dotted, _ = _line(figure, i18n.t("feedback.satisfaction", "zh"))
     assert solid.line.dash == "dash" and list(solid.x) == months[:3]
     assert list(dotted.x) == months[2:]
+
+
+def test_the_supply_graph_writes_a_large_quantity_in_full():
+    """1,234,567 pieces handed over, not 1.23457e+06; a service relation's weight 2.5 as 2.50."""
+    G = nx.DiGraph([("STORE", "SHEET", {"weight": 1234567}), ("ENG", "ASSY", {"weight": 2.5})])
+    figure = supply_graph_figure(G, weight_label="quantity", lang="en")
+    hover = next(trace for trace in figure.data if trace.name == "supply")
+    assert list(hover.hovertext) == [
+        "STORE → SHEET<br>quantity: 1,234,567",
+        "ENG → ASSY<br>quantity: 2.50",
+    ]

@@ -9,7 +9,7 @@ import networkx as nx
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from dashboards.i18n import number
+from dashboards.i18n import number, quantity
 from routing.layout import flow_positions
 
 EDGE = "#8aa1b8"
@@ -183,11 +183,14 @@ def feedback_trend_figure(
     return figure
 
 
-def supply_graph_figure(S: nx.DiGraph, weight_label: str = "transitions") -> go.Figure:
+def supply_graph_figure(
+    S: nx.DiGraph, weight_label: str = "transitions", lang: str = "en"
+) -> go.Figure:
     """Draw the unit supply graph upstream (left) to downstream (right).
 
     Edge width grows with the number of operation transitions; hovering an
-    edge's midpoint shows the weight and the parts behind it. Each edge has an
+    edge's midpoint shows the weight (written in full, ``i18n.quantity``) and the parts
+    behind it. Each edge has an
     arrowhead up to ``ARROWS`` edges; beyond, the upstream-left layout tells the
     direction.
 
@@ -213,7 +216,7 @@ def supply_graph_figure(S: nx.DiGraph, weight_label: str = "transitions") -> go.
         arrows.append(arrowhead((x0, y0), (x1, y1), EDGE, width=1, standoff=14))
         mid_x.append((x0 + x1) / 2)
         mid_y.append((y0 + y1) / 2)
-        text = f"{u} → {v}<br>{weight_label}: {data['weight']:g}"
+        text = f"{u} → {v}<br>{weight_label}: {quantity(data['weight'], lang)}"
         if data.get("parts"):
             text += "<br>parts: " + ", ".join(data["parts"][:8])
             text += " …" if len(data["parts"]) > 8 else ""

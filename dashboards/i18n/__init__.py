@@ -61,6 +61,16 @@ def number(value: float | None, lang: str, digits: int = 2) -> str:
     return f"{value:,.{digits}f}"
 
 
+def quantity(value: float, lang: str) -> str:
+    """A supply weight in full: an operation count or a quantity handed over (1,234,567, not
+    1.23457e+06), with decimals only where it has them.
+
+    >>> quantity(1234567.0, "en"), quantity(2.5, "zh")
+    ('1,234,567', '2.50')
+    """
+    return number(value, lang, 0 if float(value).is_integer() else 2)
+
+
 def day(value: date | None, lang: str) -> str:
     """A date as people of each language write it.
 

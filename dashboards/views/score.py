@@ -14,7 +14,7 @@ from dashboards.context import (
     t,
     while_signed_in,
 )
-from dashboards.i18n import day, number
+from dashboards.i18n import day, number, quantity
 from noac.errors import NoacError
 from noac.scheme import Criterion, Scheme
 from noac.services import scorecards, scoring
@@ -151,12 +151,6 @@ def _submit(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> None:
     )
 
 
-def _weight(card: scorecards.Card, lang: str) -> str:
-    """The supply weight in full: an operation count or a quantity handed over (1,234,567,
-    not 1.23457e+06), with decimals only where it has them."""
-    return number(card.weight, lang, 0 if card.weight.is_integer() else 2)
-
-
 def _status(card: scorecards.Card, lang: str) -> str:
     if card.complete:
         return t("score.status_submitted", score=number(card.score, lang, 1))
@@ -178,7 +172,7 @@ def _editable_card(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> N
     with st.container(border=True):
         st.subheader(f"{supplier} · {plain(card.supplier_name)}", anchor=False)
         st.caption(
-            t("score.card_caption", weight=_weight(card, ctx.lang))
+            t("score.card_caption", weight=quantity(card.weight, ctx.lang))
             + " · "
             + _status(card, ctx.lang)
         )
@@ -260,7 +254,7 @@ def _closed_card(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> Non
     with st.container(border=True):
         st.subheader(f"{card.supplier} · {plain(card.supplier_name)}", anchor=False)
         st.caption(
-            t("score.card_caption", weight=_weight(card, ctx.lang))
+            t("score.card_caption", weight=quantity(card.weight, ctx.lang))
             + " · "
             + _status(card, ctx.lang)
         )

@@ -27,3 +27,21 @@ def test_every_text_the_app_asks_for_exists():
     for path in (ROOT / "dashboards").rglob("*.py"):
         used |= set(KEY_USE.findall(path.read_text(encoding="utf-8")))
     assert sorted(used - set(i18n.STRINGS)) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "shown"),
+    [
+        (88.25, 1, "88.3"),
+        (6.25, 1, "6.3"),
+        (-0.125, 2, "-0.13"),
+        (0.84625, 4, "0.8463"),
+        (1234567.5, 0, "1,234,568"),
+        (2.5, 0, "3"),
+        (12345.678, 2, "12,345.68"),
+    ],
+)
+def test_a_number_is_rounded_a_half_away_from_zero_as_k_and_the_exports(value, digits, shown):
+    """As by hand, a spreadsheet, K and the exports (``round4``): Python's format would show
+    88.2 for 88.25 and -0.12 for -0.125 (a half to even, or the binary float below it)."""
+    assert i18n.number(value, "en", digits) == i18n.number(value, "zh", digits) == shown

@@ -11,6 +11,8 @@ import importlib
 import pkgutil
 from datetime import date
 
+from noac.services.coefficients import round_half_up
+
 LANGUAGES = {"en": "English", "zh": "中文"}
 
 
@@ -51,14 +53,15 @@ def flag_text(code: str, part: str, lang: str) -> str:
 
 
 def number(value: float | None, lang: str, digits: int = 2) -> str:
-    """A number for people: thousands separated; an empty value shown as a dash.
+    """A number for people: thousands separated, rounded a half away from zero as K and the
+    exports are (``round_half_up``); an empty value shown as a dash.
 
-    >>> number(12345.678, "en"), number(None, "zh")
-    ('12,345.68', '—')
+    >>> number(12345.678, "en"), number(88.25, "en", 1), number(-0.125, "zh"), number(None, "zh")
+    ('12,345.68', '88.3', '-0.13', '—')
     """
     if value is None:
         return "—"
-    return f"{value:,.{digits}f}"
+    return f"{round_half_up(value, digits):,.{digits}f}"
 
 
 def quantity(value: float, lang: str) -> str:

@@ -57,16 +57,28 @@ RETALIATION_DROP = 20.0
 UNIFORM_MONTHS = 3
 
 
+def round_half_up(value: float, digits: int) -> float:
+    """``value`` to ``digits`` decimals, a half away from zero, as by hand or in a
+    spreadsheet: the figure as written (to 10 decimals), not the binary float, decides.
+
+    >>> round_half_up(88.25, 1), round(88.25, 1), round_half_up(-0.125, 2)
+    (88.3, 88.2, -0.13)
+    """
+    return float(
+        Decimal(repr(round(value, 10))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+    )
+
+
 def round4(value: float) -> float:
-    """``value`` to 4 decimals, a half away from zero, as by hand or in a spreadsheet: the
-    figure as written (to 10 decimals), not the binary float, decides.
+    """``value`` to 4 decimals, a half away from zero (``round_half_up``): K and the
+    exports' numbers.
 
     >>> round4(1 + (85.375 - 85) / 100), round(1 + (85.375 - 85) / 100, 4)
     (1.0038, 1.0037)
     >>> round4(-0.00875)
     -0.0088
     """
-    return float(Decimal(repr(round(value, 10))).quantize(Decimal("0.0001"), ROUND_HALF_UP))
+    return round_half_up(value, 4)
 
 
 def previous_months(month: str, count: int) -> list[str]:

@@ -881,6 +881,16 @@ def users_disable(ctx: typer.Context, username: Annotated[str, typer.Argument()]
         typer.echo(f"disabled {username}")
 
 
+@users_app.command("enable")
+def users_enable(ctx: typer.Context, username: Annotated[str, typer.Argument()]) -> None:
+    """Enable a disabled user again: they sign in and act under the same name."""
+    with _user_errors(), _session(ctx) as session:
+        users.enable_user(
+            session=session, actor=_actor(ctx, session, local_admin=True), username=username
+        )
+        typer.echo(f"enabled {username}")
+
+
 @users_app.command("reset-password")
 def users_reset_password(
     ctx: typer.Context, username: Annotated[str, typer.Argument()], password: PasswordOption

@@ -90,6 +90,21 @@ def new_problem(session, plant, *steps):
     return ref
 
 
+def disabled_user(session) -> str:
+    """The name of a new executive's account, disabled."""
+    name = f"u{next(serial)}"
+    users.add_user(
+        session=session,
+        actor=SYSTEM,
+        username=name,
+        display_name="U",
+        role="executive",
+        password="long-enough",
+    )
+    users.disable_user(session=session, actor=SYSTEM, username=name)
+    return name
+
+
 def month():
     """A different past month for each call, so closes do not collide."""
     n = next(serial)
@@ -145,6 +160,13 @@ CASES = {
             role="executive",
             password="long-enough",
         ),
+        "user",
+    ),
+    "enable user": (
+        "manage-users",
+        "SHEET",
+        lambda s, p: disabled_user(s),
+        lambda s, p, a, name: users.enable_user(session=s, actor=a, username=name),
         "user",
     ),
     "save plant": (

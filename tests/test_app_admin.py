@@ -27,7 +27,7 @@ from noac.services.periods import closed_months, month_of, recent_months
 from noac.services.plants import resolve_plant
 from noac.services.routings import all_routing_versions
 from noac.services.schemes import active_scheme, set_scheme
-from noac.services.users import actor_for, list_users
+from noac.services.users import actor_for, disable_user, list_users
 from tests.apptest import page, signed_in, texts
 from tests.conftest import QUALITY, scheme_with_a_criterion
 
@@ -261,6 +261,23 @@ def test_admin_adds_disables_and_resets_users(demo_url):
     with fresh(demo_url) as (session, _):
         users = {u.username: u for u in list_users(session=session, actor=admin)}
     assert not users["assy-2"].active
+
+
+def test_admin_enables_a_disabled_supervisor_again(demo_url):
+    with fresh(demo_url) as (session, _):
+        disable_user(session=session, actor=SYSTEM, username="aero-assy")
+    at = page(signed_in(demo_url, "admin"), "views/masterdata.py")
+    assert at.selectbox(key="md_enable_who").options == ["aero-assy"]
+    assert "aero-assy" not in at.selectbox(key="md_disable_who").options
+
+    at.button(key="md_enable_submit").click().run()
+    assert not at.exception and not at.error
+    assert "User aero-assy enabled again." in texts(at)
+    assert at.selectbox(key="md_enable_who").options == []
+    with fresh(demo_url) as (session, _):
+        assert actor_for(session=session, username="aero-assy").unit == "ASSY"
+        (record,) = audit.audit_trail(session=session, actor=SYSTEM, entity="user", limit=1)
+    assert (record.actor, record.action, record.entity_id) == ("admin", "enable", "aero-assy")
 
 
 def test_audit_page_shows_the_close_record(demo_url):

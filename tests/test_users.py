@@ -115,6 +115,31 @@ def test_a_disabled_user_is_not_disabled_again(engine, session, plant):
     assert snapshot(engine) == before
 
 
+def test_a_disabled_user_is_enabled_again_under_the_same_name(session, plant):
+    add(session, plant)
+    signed_in = users.actor_for(session=session, username="ann")
+    users.disable_user(session=session, actor=SYSTEM, username="ann")
+    users.enable_user(session=session, actor=SYSTEM, username="ann")
+    assert users.actor_for(session=session, username="ann") == signed_in
+    assert users.authenticate(session=session, username="ann", password="correct horse").unit == (
+        "ASSY"
+    )
+    (enabled,) = [r for r in audit_trail(session=session, actor=SYSTEM) if r.action == "enable"]
+    assert (enabled.actor, enabled.entity, enabled.entity_id) == ("system", "user", "ann")
+    assert (enabled.before["active"], enabled.after["active"]) == (False, True)
+    assert enabled.after["unit"] == "ASSY"
+
+
+def test_an_active_user_is_not_enabled(engine, session, plant):
+    add(session, plant)
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match="^user 'ann' is already active$"):
+        users.enable_user(session=session, actor=SYSTEM, username="ann")
+    with pytest.raises(NoacError, match="^unknown user 'bob'$"):
+        users.enable_user(session=session, actor=SYSTEM, username="bob")
+    assert snapshot(engine) == before
+
+
 def test_the_last_active_administrator_is_not_disabled(engine, session, plant):
     add(session, plant, name="root", role="admin", unit=None)
     add(session, plant, name="root2", role="admin", unit=None)
@@ -219,3 +244,8 @@ def test_users_cli(db_url):
     assert "user 'ann' is disabled" in noac("audit", user="ann").output
     assert noac("audit", user="root").exit_code == 0
     assert "disable" in noac("audit", "--entity", "user", user="root").output
+    enabled = noac("users", "enable", "ann", user="root")
+    assert (enabled.exit_code, enabled.output) == (0, "enabled ann\n")
+    assert "ann (supervisor) may not read the audit trail" in noac("audit", user="ann").output
+    again = noac("users", "enable", "ann", user="root")
+    assert again.exit_code == 1 and "user 'ann' is already active" in again.output

@@ -235,6 +235,14 @@ STRINGS = {
     "md.disable_user": ("**Disable a user**", "**停用用户**"),
     "md.disable_button": ("Disable", "停用"),
     "md.user_disabled": ("User {username} disabled.", "已停用用户 {username}。"),
+    "md.enable_user": ("**Enable a user again**", "**重新启用用户**"),
+    "md.enable_help": (
+        "A disabled account signs in again with its username, role, unit and password,"
+        " and keeps its audit trail.",
+        "已停用的账户以原用户名、角色、单位和密码重新登录，审计记录保持不变。",
+    ),
+    "md.enable_button": ("Enable", "启用"),
+    "md.user_enabled": ("User {username} enabled again.", "已重新启用用户 {username}。"),
     "md.reset_password": ("**Reset a password**", "**重置密码**"),
     "md.new_password": ("New password", "新密码"),
     "md.reset_button": ("Reset password", "重置密码"),

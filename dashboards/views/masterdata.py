@@ -15,7 +15,13 @@ from noac.models import ROLES
 from noac.services.masterdata import list_units
 from noac.services.routings import in_force, routed_parts, routing_versions
 from noac.services.schemes import active_scheme
-from noac.services.users import add_user, disable_user, list_users, reset_password
+from noac.services.users import (
+    add_user,
+    disable_user,
+    enable_user,
+    list_users,
+    reset_password,
+)
 
 ctx = page_context()
 today = date.today()
@@ -292,6 +298,23 @@ with tab_users:
                 st.error(str(error))
             else:
                 done("users", t("md.user_disabled", username=who))
+        st.markdown(t("md.enable_user"))
+        with st.form("md_enable_user"):
+            whom = st.selectbox(
+                t("md.col.username"),
+                [a.username for a in accounts if not a.active],
+                key="md_enable_who",
+                help=t("md.enable_help"),
+            )
+            enable = st.form_submit_button(t("md.enable_button"), key="md_enable_submit")
+        if enable and whom:
+            try:
+                with db() as session:
+                    enable_user(session=session, actor=ctx.actor, username=whom)
+            except NoacError as error:
+                st.error(str(error))
+            else:
+                done("users", t("md.user_enabled", username=whom))
     with reset_column:
         st.markdown(t("md.reset_password"))
         with st.form("md_reset_password"):

@@ -182,6 +182,19 @@ def disable_user(*, session: Session, actor: Actor, username: str) -> None:
     session.commit()
 
 
+def enable_user(*, session: Session, actor: Actor, username: str) -> None:
+    """Let a disabled account sign in and act again, under the same name and audit trail."""
+    require(actor, "manage-users")
+    user = _get(session, username)
+    if user.active:
+        raise NoacError(f"user '{username}' is already active")
+    before = _info(session, user).__dict__
+    user.active = True
+    session.add(user)
+    audit.record(session, actor, "enable", "user", username, before, _info(session, user).__dict__)
+    session.commit()
+
+
 def reset_password(*, session: Session, actor: Actor, username: str, password: str) -> None:
     """Set a new password and lift any sign-in lock."""
     require(actor, "manage-users")

@@ -166,6 +166,18 @@ def test_reset_password_lifts_the_lock(session, plant):
     assert reset.after == {"failed_logins": 0, "locked_until": None}
 
 
+@pytest.mark.parametrize("password", [" " * 8, "\u3000" * 10, " \t \r\n   "])
+def test_a_reset_to_a_blank_password_is_refused(engine, session, plant, password):
+    add(session, plant)
+    before = snapshot(engine)
+    with pytest.raises(
+        NoacError,
+        match="^a password made only of spaces or other blank characters is refused: use letters",
+    ):
+        users.reset_password(session=session, actor=SYSTEM, username="ann", password=password)
+    assert snapshot(engine) == before
+
+
 def test_a_password_reset_changes_the_identity_a_session_holds(session, plant):
     add(session, plant)
     before = users.authenticate(session=session, username="ann", password="correct horse")
@@ -183,6 +195,8 @@ def test_a_password_reset_changes_the_identity_a_session_holds(session, plant):
         ({"role": "boss", "unit": None}, "role 'boss' is not one of"),
         ({"unit": "MOON"}, "unknown unit 'MOON' in plant AERO"),
         ({"password": "short"}, "a password needs at least 8 characters"),
+        ({"password": " " * 12}, "a password made only of spaces or other blank characters"),
+        ({"password": " \t\u3000\n" * 3}, "a password made only of spaces or other blank"),
         ({"name": "bad name"}, "username 'bad name' must be"),
         ({"name": "ann\n"}, "username 'ann\n' must be"),
         ({"name": "system"}, "'system' names the local administrator in the audit trail"),

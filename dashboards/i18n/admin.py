@@ -229,7 +229,10 @@ STRINGS = {
         "单位负责人和检验员必须属于本工厂的某个单位；其他角色不属于单位。",
     ),
     "md.password": ("Password", "密码"),
-    "md.password_help": ("At least 8 characters.", "至少 8 个字符。"),
+    "md.password_help": (
+        "At least 8 characters, not only spaces.",
+        "至少 8 个字符，不能全是空格。",
+    ),
     "md.add_user_button": ("Add user", "添加用户"),
     "md.user_added": ("User {username} added.", "已添加用户 {username}。"),
     "md.disable_user": ("**Disable a user**", "**停用用户**"),

@@ -83,6 +83,11 @@ def actor_for(*, session: Session, username: str) -> Actor:
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise NoacError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if not password.strip():
+        raise NoacError(
+            "a password made only of spaces or other blank characters is refused:"
+            " use letters, digits or signs"
+        )
 
 
 def add_user(

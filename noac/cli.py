@@ -891,6 +891,28 @@ def users_enable(ctx: typer.Context, username: Annotated[str, typer.Argument()])
         typer.echo(f"enabled {username}")
 
 
+@users_app.command("set-role")
+def users_set_role(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[str, typer.Option(help="supervisor, inspector, quality, executive or admin.")],
+    unit: Annotated[str | None, typer.Option(help="Unit of a supervisor or inspector.")] = None,
+    plant: PlantOption = None,
+) -> None:
+    """Give a user another role or unit; their open sessions in the app end."""
+    with _user_errors(), _session(ctx) as session:
+        the_plant = resolve_plant(session=session, code=plant) if unit else None
+        info = users.change_role(
+            session=session,
+            actor=_actor(ctx, session, local_admin=True),
+            username=username,
+            role=role,
+            plant=the_plant,
+            unit=unit,
+        )
+        typer.echo(f"{info.username} is now {info.role}{' of ' + info.unit if info.unit else ''}")
+
+
 @users_app.command("reset-password")
 def users_reset_password(
     ctx: typer.Context, username: Annotated[str, typer.Argument()], password: PasswordOption

@@ -90,8 +90,8 @@ def new_problem(session, plant, *steps):
     return ref
 
 
-def disabled_user(session) -> str:
-    """The name of a new executive's account, disabled."""
+def new_account(session, *, disabled: bool = False) -> str:
+    """The name of a new executive's account, disabled or not."""
     name = f"u{next(serial)}"
     users.add_user(
         session=session,
@@ -101,7 +101,8 @@ def disabled_user(session) -> str:
         role="executive",
         password="long-enough",
     )
-    users.disable_user(session=session, actor=SYSTEM, username=name)
+    if disabled:
+        users.disable_user(session=session, actor=SYSTEM, username=name)
     return name
 
 
@@ -165,8 +166,15 @@ CASES = {
     "enable user": (
         "manage-users",
         "SHEET",
-        lambda s, p: disabled_user(s),
+        lambda s, p: new_account(s, disabled=True),
         lambda s, p, a, name: users.enable_user(session=s, actor=a, username=name),
+        "user",
+    ),
+    "change role": (
+        "manage-users",
+        "SHEET",
+        lambda s, p: new_account(s),
+        lambda s, p, a, name: users.change_role(session=s, actor=a, username=name, role="quality"),
         "user",
     ),
     "save plant": (

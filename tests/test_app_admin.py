@@ -280,6 +280,31 @@ def test_admin_enables_a_disabled_supervisor_again(demo_url):
     assert (record.actor, record.action, record.entity_id) == ("admin", "enable", "aero-assy")
 
 
+def test_admin_moves_a_supervisor_to_another_unit_and_their_session_ends(demo_url):
+    supervisor = page(signed_in(demo_url, "aero-assy"), "views/score.py")
+    at = page(signed_in(demo_url, "admin"), "views/masterdata.py")
+    assert "admin" not in at.selectbox(key="md_role_who").options
+    at.selectbox(key="md_role_who").select("aero-assy")
+    at.selectbox(key="md_role_role").select("supervisor")
+    at.button(key="md_role_submit").click().run()
+    assert [e.value for e in at.error] == [
+        "a supervisor belongs to a unit: give the plant and the unit"
+    ]
+
+    at.selectbox(key="md_role_unit").select("SHEET")
+    at.button(key="md_role_submit").click().run()
+    assert not at.exception and not at.error
+    assert "User aero-assy is now supervisor · SHEET" in texts(at)
+    with fresh(demo_url) as (session, _):
+        assert actor_for(session=session, username="aero-assy").unit == "SHEET"
+        (record,) = audit.audit_trail(session=session, actor=SYSTEM, entity="user", limit=1)
+    assert (record.actor, record.action, record.after["unit"]) == ("admin", "change-role", "SHEET")
+
+    supervisor.run()
+    assert "Your account was disabled or changed since you signed in" in texts(supervisor)
+    assert "actor" not in supervisor.session_state
+
+
 def test_audit_page_shows_the_close_record(demo_url):
     month = recent_months(date.today(), 2)[1]
     with fresh(demo_url) as (session, plant):

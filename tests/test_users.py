@@ -150,6 +150,69 @@ def test_the_last_active_administrator_is_not_disabled(engine, session, plant):
     assert snapshot(engine) == before
 
 
+def test_a_supervisor_moves_to_another_unit_and_their_sessions_end(session, plant):
+    add(session, plant)
+    signed_in = users.actor_for(session=session, username="ann")
+    moved = users.change_role(
+        session=session, actor=SYSTEM, username="ann", role="supervisor", plant=plant, unit="SHEET"
+    )
+    assert (moved.role, moved.plant, moved.unit) == ("supervisor", "AERO", "SHEET")
+    now = users.actor_for(session=session, username="ann")
+    assert now != signed_in and (now.unit, now.plant_id) == ("SHEET", plant.id)
+    (record,) = audit_trail(session=session, actor=SYSTEM, entity="user", limit=1)
+    assert (record.action, record.entity_id) == ("change-role", "ann")
+    assert (record.before["unit"], record.after["unit"]) == ("ASSY", "SHEET")
+    quality = users.change_role(session=session, actor=SYSTEM, username="ann", role="quality")
+    assert (quality.role, quality.unit) == ("quality", None)
+    assert users.actor_for(session=session, username="ann").unit_bound is False
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"role": "supervisor"}, "^a supervisor belongs to a unit: give the plant and the unit$"),
+        ({"role": "inspector", "unit": "MOON"}, "^unknown unit 'MOON' in plant AERO$"),
+        ({"role": "quality", "unit": "ASSY"}, "^a quality is not bound to a unit$"),
+        ({"role": "boss"}, "^role 'boss' is not one of supervisor, inspector"),
+        (
+            {"role": "supervisor", "unit": "ASSY"},
+            "^user 'ann' is supervisor of ASSY already: nothing to change$",
+        ),
+        ({"username": "bob", "role": "quality"}, "^unknown user 'bob'$"),
+        ({"username": "root", "role": "quality"}, "^user 'root' is the last active administrator"),
+    ],
+)
+def test_bad_role_changes_are_refused(engine, session, plant, fields, message):
+    add(session, plant)
+    add(session, plant, name="root", role="admin", unit=None)
+    fields = {"username": "ann", "plant": plant if fields.get("unit") else None, **fields}
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match=message):
+        users.change_role(session=session, actor=SYSTEM, **fields)
+    assert snapshot(engine) == before
+
+
+def test_an_administrator_does_not_change_their_own_role(engine, session, plant):
+    add(session, plant, name="root", role="admin", unit=None)
+    add(session, plant, name="root2", role="admin", unit=None)
+    root = users.actor_for(session=session, username="root")
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match="^you cannot change your own role"):
+        users.change_role(session=session, actor=root, username="root", role="executive")
+    assert snapshot(engine) == before
+    users.change_role(session=session, actor=root, username="root2", role="executive")
+    assert users.actor_for(session=session, username="root2").role == "executive"
+
+
+def test_a_disabled_administrator_is_given_another_role(session, plant):
+    add(session, plant, name="root", role="admin", unit=None)
+    add(session, plant, name="root2", role="admin", unit=None)
+    users.disable_user(session=session, actor=SYSTEM, username="root2")
+    users.change_role(session=session, actor=SYSTEM, username="root2", role="executive")
+    listed = {u.username: u for u in users.list_users(session=session, actor=SYSTEM)}
+    assert (listed["root2"].role, listed["root2"].active) == ("executive", False)
+
+
 def test_reset_password_lifts_the_lock(session, plant):
     add(session, plant)
     for _ in range(5):
@@ -263,3 +326,7 @@ def test_users_cli(db_url):
     assert "ann (supervisor) may not read the audit trail" in noac("audit", user="ann").output
     again = noac("users", "enable", "ann", user="root")
     assert again.exit_code == 1 and "user 'ann' is already active" in again.output
+    moved = noac("users", "set-role", "ann", "--role", "inspector", "--unit", "QC-SM", user="root")
+    assert (moved.exit_code, moved.output) == (0, "ann is now inspector of QC-SM\n")
+    unbound = noac("users", "set-role", "ann", "--role", "supervisor", user="root")
+    assert unbound.exit_code == 1 and "a supervisor belongs to a unit" in unbound.output

@@ -246,6 +246,12 @@ STRINGS = {
     ),
     "md.enable_button": ("Enable", "启用"),
     "md.user_enabled": ("User {username} enabled again.", "已重新启用用户 {username}。"),
+    "md.change_role": ("**Change a role or unit**", "**变更角色或单位**"),
+    "md.change_role_button": ("Change role", "变更角色"),
+    "md.role_changed": (
+        "User {username} is now {role}; the sessions they had open have ended.",
+        "用户 {username} 现为 {role}；其已登录的会话已结束。",
+    ),
     "md.reset_password": ("**Reset a password**", "**重置密码**"),
     "md.new_password": ("New password", "新密码"),
     "md.reset_button": ("Reset password", "重置密码"),

@@ -17,6 +17,7 @@ from noac.services.routings import in_force, routed_parts, routing_versions
 from noac.services.schemes import active_scheme
 from noac.services.users import (
     add_user,
+    change_role,
     disable_user,
     enable_user,
     list_users,
@@ -235,6 +236,13 @@ with tab_users:
         hide_index=True,
         width="stretch",
     )
+    unit_choices = ["", *(u.code for u in units)]
+
+    def unit_label(code: str) -> str:
+        return (
+            f"{code} · {next(u.name for u in units if u.code == code)}" if code else t("md.no_unit")
+        )
+
     st.markdown(t("md.add_user"))
     with st.form("md_add_user"):
         left, right = st.columns(2)
@@ -248,10 +256,8 @@ with tab_users:
         )
         unit = right.selectbox(
             t("md.col.unit"),
-            ["", *(u.code for u in units)],
-            format_func=lambda c: (
-                f"{c} · {next(u.name for u in units if u.code == c)}" if c else t("md.no_unit")
-            ),
+            unit_choices,
+            format_func=unit_label,
             key="md_user_unit",
             help=t("md.unit_help"),
         )
@@ -338,6 +344,48 @@ with tab_users:
                 st.error(str(error))
             else:
                 done("users", t("md.password_reset", username=whose), "md_reset_password_new")
+
+    st.markdown(t("md.change_role"))
+    with st.form("md_change_role"):
+        left, middle, right = st.columns(3)
+        whose_role = left.selectbox(
+            t("md.col.username"),
+            [a.username for a in accounts if a.username != ctx.actor.username],
+            key="md_role_who",
+        )
+        new_role = middle.selectbox(
+            t("md.col.role"), ROLES, format_func=lambda r: t(f"role.{r}"), key="md_role_role"
+        )
+        new_unit = right.selectbox(
+            t("md.col.unit"),
+            unit_choices,
+            format_func=unit_label,
+            key="md_role_unit",
+            help=t("md.unit_help"),
+        )
+        change = st.form_submit_button(t("md.change_role_button"), key="md_role_submit")
+    if change and whose_role:
+        try:
+            with db() as session:
+                changed = change_role(
+                    session=session,
+                    actor=ctx.actor,
+                    username=whose_role,
+                    role=new_role,
+                    plant=ctx.plant,
+                    unit=new_unit or None,
+                )
+        except NoacError as error:
+            st.error(str(error))
+        else:
+            done(
+                "users",
+                t(
+                    "md.role_changed",
+                    username=changed.username,
+                    role=t(f"role.{changed.role}") + (f" · {changed.unit}" if changed.unit else ""),
+                ),
+            )
 
 # --- scheme --------------------------------------------------------------------------
 with tab_scheme:

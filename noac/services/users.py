@@ -90,6 +90,41 @@ def _check_password(password: str) -> None:
         )
 
 
+def _role_unit(
+    session: Session, role: str, plant: Plant | None, unit: str | None, errors: list[str]
+) -> Unit | None:
+    """The unit a ``role`` is given with: one of ``plant`` for a supervisor or inspector,
+    none for the others; what is wrong goes to ``errors``."""
+    if role not in ROLES:
+        errors.append(f"role '{role}' is not one of {', '.join(ROLES)}")
+    if role not in UNIT_ROLES:
+        if unit:
+            errors.append(f"a {role} is not bound to a unit")
+        return None
+    if plant is None or not unit:
+        errors.append(f"a {role} belongs to a unit: give the plant and the unit")
+        return None
+    unit_row = session.exec(
+        select(Unit).where(Unit.plant_id == plant.id, Unit.code == unit)
+    ).first()
+    if unit_row is None:
+        errors.append(f"unknown unit '{unit}' in plant {plant.code}")
+    return unit_row
+
+
+def _refuse_last_admin(session: Session, username: str, change: str) -> None:
+    """Refuse a ``change`` ("disabling this one") of ``username``, the last active administrator.
+
+    The active administrators are locked: two such changes at once cannot both pass."""
+    admins = session.exec(
+        select(User.username).where(User.role == "admin", col(User.active)).with_for_update()
+    ).all()
+    if admins == [username]:
+        raise NoacError(
+            f"user '{username}' is the last active administrator: add another before {change}"
+        )
+
+
 def add_user(
     *,
     session: Session,
@@ -117,20 +152,7 @@ def add_user(
             f"user '{taken}' already exists"
             + ("" if taken == username else ": usernames differing only in case are the same")
         )
-    if role not in ROLES:
-        errors.append(f"role '{role}' is not one of {', '.join(ROLES)}")
-    unit_row = None
-    if role in UNIT_ROLES:
-        if plant is None or not unit:
-            errors.append(f"a {role} belongs to a unit: give the plant and the unit")
-        else:
-            unit_row = session.exec(
-                select(Unit).where(Unit.plant_id == plant.id, Unit.code == unit)
-            ).first()
-            if unit_row is None:
-                errors.append(f"unknown unit '{unit}' in plant {plant.code}")
-    elif unit:
-        errors.append(f"a {role} is not bound to a unit")
+    unit_row = _role_unit(session, role, plant, unit, errors)
     if not display_name.strip():
         errors.append("the display name is empty")
     elif reason := check_text(display_name, "the display name", 200):
@@ -171,15 +193,7 @@ def disable_user(*, session: Session, actor: Actor, username: str) -> None:
     if not user.active:
         raise NoacError(f"user '{username}' is already disabled")
     if user.role == "admin":
-        # the active administrators locked: two disabling each other cannot both pass
-        admins = session.exec(
-            select(User.username).where(User.role == "admin", col(User.active)).with_for_update()
-        ).all()
-        if admins == [username]:
-            raise NoacError(
-                f"user '{username}' is the last active administrator: add another before"
-                " disabling this one"
-            )
+        _refuse_last_admin(session, username, "disabling this one")
     before = _info(session, user).__dict__
     user.active = False
     session.add(user)
@@ -198,6 +212,44 @@ def enable_user(*, session: Session, actor: Actor, username: str) -> None:
     session.add(user)
     audit.record(session, actor, "enable", "user", username, before, _info(session, user).__dict__)
     session.commit()
+
+
+def change_role(
+    *,
+    session: Session,
+    actor: Actor,
+    username: str,
+    role: str,
+    plant: Plant | None = None,
+    unit: str | None = None,
+) -> UserInfo:
+    """Give an account another role or unit (a supervisor moving to another workshop).
+
+    Its open sessions end: the identity they hold is no longer current."""
+    require(actor, "manage-users")
+    user = _get(session, username)
+    if username == actor.username:
+        raise NoacError("you cannot change your own role: another administrator can")
+    errors: list[str] = []
+    unit_row = _role_unit(session, role, plant, unit, errors)
+    if errors:
+        raise NoacError("; ".join(errors))
+    before = _info(session, user)
+    unit_id = unit_row.id if unit_row else None
+    if (user.role, user.unit_id) == (role, unit_id):
+        raise NoacError(
+            f"user '{username}' is {role}"
+            + (f" of {before.unit}" if unit_id else "")
+            + " already: nothing to change"
+        )
+    if user.active and user.role == "admin" and role != "admin":
+        _refuse_last_admin(session, username, "giving this one another role")
+    user.role, user.unit_id = role, unit_id
+    session.add(user)
+    after = _info(session, user)
+    audit.record(session, actor, "change-role", "user", username, before.__dict__, after.__dict__)
+    session.commit()
+    return after
 
 
 def reset_password(*, session: Session, actor: Actor, username: str, password: str) -> None:

@@ -340,17 +340,8 @@ def test_a_supervisor_enters_and_revises_only_his_own_units_corrective_action(
 
 
 def test_only_the_owner_of_the_corrective_action_reports_it_done(engine, session, plant):
-    ref = _ruled(session, plant, "STORE:0.5;SHEET", date(2026, 4, 30))
+    ref = _ruled_with_action(session, plant, date(2026, 4, 30), "STORE:0.5;SHEET")
     store, sheet = supervisor(plant, "STORE"), supervisor(plant, "SHEET")
-    problems.plan_action(
-        session=session,
-        plant=plant,
-        ref=ref,
-        owner="STORE",
-        root_cause="plates stored uncovered",
-        actions="covered racks",
-        actor=store,
-    )
     before = snapshot(engine)
     with pytest.raises(
         NoacError, match=r"sup-sheet \(supervisor of SHEET\) may not ask for verification for STORE"
@@ -372,8 +363,9 @@ def test_overdue_means_deadline_passed_and_not_closed_by_then(session, plant):
     assert overdue(date(2026, 5, 1)) == [ref]
 
 
-def _ruled_with_action(session, plant, deadline):
-    ref = _ruled(session, plant, "STORE", deadline)
+def _ruled_with_action(session, plant, deadline, shares="STORE"):
+    """A problem ruled on ``shares`` whose corrective action STORE has entered."""
+    ref = _ruled(session, plant, shares, deadline)
     problems.plan_action(
         session=session,
         plant=plant,

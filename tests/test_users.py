@@ -56,6 +56,32 @@ def test_passwords_are_argon2_hashes_and_sign_in_returns_the_actor(session, plan
     )
 
 
+def test_a_username_is_signed_in_whatever_its_case_and_the_spaces_around_it(session, plant):
+    add(session, plant, name="ann")
+    add(session, plant, name="Quality.Lead", role="quality", unit=None)
+    for typed, meant in (("Ann", "ann"), (" ann ", "ann"), ("quality.lead", "Quality.Lead")):
+        actor = users.authenticate(session=session, username=typed, password="correct horse")
+        assert actor.username == meant
+    trail = audit_trail(session=session, actor=QUALITY, entity="user")
+    assert {(r.actor, r.entity_id) for r in trail if r.action == "login"} == {
+        ("ann", "ann"),
+        ("Quality.Lead", "Quality.Lead"),
+    }
+    with pytest.raises(NoacError, match="wrong username or password"):
+        users.authenticate(session=session, username="Ann", password="Correct horse")
+    assert session.exec(select(User).where(User.username == "ann")).one().failed_logins == 1
+
+
+def test_an_older_database_holding_two_spellings_signs_in_only_the_one_typed(session, plant):
+    add(session, plant, name="ann")
+    add(session, plant, name="bob")
+    session.exec(select(User).where(User.username == "bob")).one().username = "Ann"
+    session.commit()  # two spellings, as a database made before they were one name may hold
+    assert users.authenticate(session=session, username="Ann", password="correct horse").unit
+    with pytest.raises(NoacError, match="wrong username or password"):
+        users.authenticate(session=session, username="ANN", password="correct horse")
+
+
 def test_five_failures_lock_the_account_for_five_minutes(session, plant):
     add(session, plant)
     for attempt in range(5):

@@ -266,6 +266,17 @@ def reset_password(*, session: Session, actor: Actor, username: str, password: s
     session.commit()
 
 
+def _signing_in(session: Session, typed: str) -> User | None:
+    """The account a sign-in names: the username as typed, spaces around it left out, else
+    the one account whose username differs from it only in case ("Quality" for quality)."""
+    name = typed.strip()
+    user = session.exec(select(User).where(User.username == name)).first()
+    if user is not None:
+        return user
+    alike = session.exec(select(User).where(func.lower(User.username) == name.lower())).all()
+    return alike[0] if len(alike) == 1 else None
+
+
 def authenticate(
     *, session: Session, username: str, password: str, now: datetime | None = None
 ) -> Actor:
@@ -278,9 +289,10 @@ def authenticate(
     """
     now = now or _now()
     refused = NoacError("wrong username or password")
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = _signing_in(session, username)
     if user is None or not user.active:
         raise refused
+    username = user.username
     locked_until = _aware(user.locked_until)
     if locked_until is not None and locked_until > now:
         minutes = max(1, round((locked_until - now).total_seconds() / 60))

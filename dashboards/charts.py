@@ -184,13 +184,14 @@ def feedback_trend_figure(
 
 
 def supply_graph_figure(
-    S: nx.DiGraph, weight_label: str = "transitions", lang: str = "en"
+    S: nx.DiGraph, t: Callable[..., str], lang: str, weight_label: str | None = None
 ) -> go.Figure:
     """Draw the unit supply graph upstream (left) to downstream (right).
 
     Edge width grows with the number of operation transitions; hovering an
-    edge's midpoint shows the weight (written in full, ``i18n.quantity``) and the parts
-    behind it. Each edge has an
+    edge's midpoint shows the weight (named ``weight_label``, operation transitions unless
+    told, written in full: ``i18n.quantity``) and the parts behind it, hovering a unit its
+    name and kind, in the language of ``t``. Each edge has an
     arrowhead up to ``ARROWS`` edges; beyond, the upstream-left layout tells the
     direction.
 
@@ -199,10 +200,11 @@ def supply_graph_figure(
     whole figure each time, which took minutes for a plant of 60 units and 1,700 edges.
 
     >>> G = nx.DiGraph([("A", "B", {"weight": 2}), ("B", "C", {"weight": 1})])
-    >>> figure = supply_graph_figure(G)
+    >>> figure = supply_graph_figure(G, lambda key, **values: key, "en")
     >>> [trace.name for trace in figure.data], len(figure.layout.annotations)
     (['edges', 'edges', 'supply', 'units'], 2)
     """
+    label = weight_label or t("plant.transitions")
     positions = flow_positions(S)
     heaviest = max((d["weight"] for *_, d in S.edges(data=True)), default=1)
     lines: dict[float, tuple[list, list]] = defaultdict(lambda: ([], []))
@@ -216,10 +218,12 @@ def supply_graph_figure(
         arrows.append(arrowhead((x0, y0), (x1, y1), EDGE, width=1, standoff=14))
         mid_x.append((x0 + x1) / 2)
         mid_y.append((y0 + y1) / 2)
-        text = f"{u} → {v}<br>{weight_label}: {quantity(data['weight'], lang)}"
+        text = f"{u} → {v}<br>" + t(
+            "plant.hover.weight", label=label, value=quantity(data["weight"], lang)
+        )
         if data.get("parts"):
-            text += "<br>parts: " + ", ".join(data["parts"][:8])
-            text += " …" if len(data["parts"]) > 8 else ""
+            parts = ", ".join(data["parts"][:8]) + (" …" if len(data["parts"]) > 8 else "")
+            text += "<br>" + t("plant.hover.parts", parts=parts)
         mid_text.append(text)
     traces: list[dict] = [
         {
@@ -248,6 +252,7 @@ def supply_graph_figure(
         }
     )
     nodes = list(S.nodes(data=True))
+    kinds = {n: t(f"unit.kind.{d['kind']}") if "kind" in d else "" for n, d in nodes}
     traces.append(
         {
             "type": "scatter",
@@ -257,7 +262,7 @@ def supply_graph_figure(
             "text": [n for n, _ in nodes],
             "textposition": "top center",
             "marker": {"size": 22, "color": "#2f6f9f", "line": {"width": 1, "color": "white"}},
-            "hovertext": [f"{n} {d.get('name', '')}<br>{d.get('kind', '')}" for n, d in nodes],
+            "hovertext": [f"{n} {d.get('name', '')}<br>{kinds[n]}" for n, d in nodes],
             "hoverinfo": "text",
             "showlegend": False,
             "name": "units",

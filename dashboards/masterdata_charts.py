@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import networkx as nx
 import plotly.graph_objects as go
 from plotly.colors import qualitative
@@ -74,12 +76,14 @@ def backward_edges(G: nx.DiGraph, positions: dict[str, tuple[float, float]]) -> 
     return {(u, v) for u, v in G.edges if positions[v][0] <= positions[u][0]}
 
 
-def operation_graph_figure(G: nx.DiGraph, *, inspection_label: str = "inspection") -> go.Figure:
+def operation_graph_figure(G: nx.DiGraph, t: Callable[..., str]) -> go.Figure:
     """Draw one routing version's operation graph upstream (left) to downstream (right).
 
     Nodes are operations (``op`` with its unit), coloured by unit; inspection
-    operations are diamonds; rework (loop-back) edges are dashed and orange.
+    operations are diamonds, named so on hover in the language of ``t``; rework
+    (loop-back) edges are dashed and orange.
     """
+    inspection_label = t("md.inspection")
     positions = ordered_positions(G)
     back = backward_edges(G, positions)
     # forward and rework edges each share a trace and the figure is built once: a trace and

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboards.context import db, page_context, plain, t, while_signed_in
 from dashboards.i18n import number
-from dashboards.routing_chart import LABELS, trace_figure
+from dashboards.routing_chart import trace_figure
 from noac.errors import NoacError
 from noac.services.problems import ProblemSummary, evidence_file
 from noac.services.routings import RoutingView
@@ -66,9 +66,8 @@ def show_trace(result: TraceResult, view: RoutingView, key: str, heading: Callab
             format_func=lambda i: f"{result.candidates[i].unit} · op {result.candidates[i].op}",
             key=f"{key}.trace_candidate",
         )
-    labels = {name: t(f"prob.chart.{name}") for name in LABELS}
     st.plotly_chart(
-        trace_figure(view.graph(), result, candidate=chosen, labels=labels),
+        trace_figure(view.graph(), result, t, candidate=chosen),
         width="stretch",
         key=f"{key}.chart",
     )

@@ -4,13 +4,13 @@ Operations run upstream (left) to downstream (right), laid out by
 ``routing.layout.flow_positions``; each node reads "op · unit". A trace adds
 the path from a candidate operation to where the defect was found (thick,
 coloured edges), the candidates, the found operation and the escapes (the
-inspections that let the defect through). Texts of the legend come from the
-page, in the user's language.
+inspections that let the defect through). Texts of the legend are in the
+language of the page's ``t``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import networkx as nx
 import plotly.graph_objects as go
@@ -26,15 +26,6 @@ INSPECTION = "#6c8a3c"
 CANDIDATE = "#f2b366"
 FOUND = "#7b3fa0"
 ESCAPE = "#c62828"
-
-LABELS = {
-    "operation": "operation",
-    "inspection": "inspection",
-    "path": "path of the defect",
-    "candidate": "possible origin",
-    "found": "found here",
-    "escape": "escape: inspection that let it through",
-}
 
 
 def _bend(x0: float, y0: float, x1: float, y1: float, lift: float) -> tuple[list, list]:
@@ -78,12 +69,12 @@ def _markers(
 
 def routing_figure(
     G: nx.DiGraph,
+    t: Callable[..., str],
     *,
     path: Sequence[str] = (),
     found_ops: Iterable[str] = (),
     candidates: Iterable[str] = (),
     escapes: Iterable[str] = (),
-    labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Draw the operation graph ``G`` of one part, with a trace on it.
 
@@ -92,14 +83,14 @@ def routing_figure(
     G : networkx.DiGraph
         Operation graph (``RoutingView.graph()``): nodes are operation ids with
         attributes ``unit``, ``category`` and ``inspection``.
+    t : callable
+        The page's text function: the legend in the user's language.
     path : sequence of str
         Operations from the chosen candidate to the found operation; its edges
         are drawn thick and coloured.
     found_ops, candidates, escapes : iterable of str
         Operations marked as where the defect was found, as possible origins,
         and as escapes (inspections that let the defect through).
-    labels : mapping, optional
-        Legend texts by ``LABELS`` key, in the user's language.
 
     Examples
     --------
@@ -109,13 +100,15 @@ def routing_figure(
     ...     Operation("20", "QC", "inspection", ("10",), inspection=True),
     ...     Operation("30", "ASSY", "assembly", ("20",)),
     ... ])
-    >>> figure = routing_figure(G, path=["10", "20", "30"], found_ops=["30"], escapes=["20"])
+    >>> from dashboards.i18n import t
+    >>> figure = routing_figure(
+    ...     G, lambda key: t(key, "en"), path=["10", "20", "30"], found_ops=["30"], escapes=["20"]
+    ... )
     >>> [trace.name for trace in figure.data if trace.showlegend][:4]
     ['path of the defect', 'operation', 'inspection', 'found here']
     >>> list(figure.data[-1].text)
     ['10 · STORE', '20 · QC', '30 · ASSY']
     """
-    names = LABELS | dict(labels or {})
     positions = flow_positions(G) if G.number_of_nodes() else {}
     on_path = set(zip(path, path[1:], strict=False))
     # edges of one style share a trace and the figure is built once: a trace and an
@@ -167,7 +160,7 @@ def routing_figure(
                 "mode": "lines",
                 "line": {"width": 6, "color": PATH},
                 "hoverinfo": "skip",
-                "name": names["path"],
+                "name": t("prob.chart.path"),
                 "showlegend": True,
             }
         )
@@ -176,14 +169,14 @@ def routing_figure(
         G,
         positions,
         [n for n in G if n not in inspections],
-        names["operation"],
+        t("prob.chart.operation"),
         {"size": 20, "color": OPERATION, "line": {"width": 1, "color": "white"}},
     )
     traces += _markers(
         G,
         positions,
         [n for n in G if n in inspections],
-        names["inspection"],
+        t("prob.chart.inspection"),
         {
             "size": 20,
             "symbol": "square",
@@ -195,21 +188,21 @@ def routing_figure(
         G,
         positions,
         candidates,
-        names["candidate"],
+        t("prob.chart.candidate"),
         {"size": 30, "symbol": "circle-open", "color": CANDIDATE, "line": {"width": 3}},
     )
     traces += _markers(
         G,
         positions,
         found_ops,
-        names["found"],
+        t("prob.chart.found"),
         {"size": 34, "symbol": "star-open", "color": FOUND, "line": {"width": 3}},
     )
     traces += _markers(
         G,
         positions,
         escapes,
-        names["escape"],
+        t("prob.chart.escape"),
         {"size": 34, "symbol": "x-thin-open", "color": ESCAPE, "line": {"width": 4}},
     )
     nodes = list(G)
@@ -247,20 +240,16 @@ def routing_figure(
 
 
 def trace_figure(
-    G: nx.DiGraph,
-    result: TraceResult,
-    *,
-    candidate: int = 0,
-    labels: Mapping[str, str] | None = None,
+    G: nx.DiGraph, result: TraceResult, t: Callable[..., str], *, candidate: int = 0
 ) -> go.Figure:
     """Draw ``G`` with a trace: the path and escapes of candidate number ``candidate``
     (the proposal by default), every candidate and the found operations marked."""
     chosen = result.candidates[candidate] if result.candidates else None
     return routing_figure(
         G,
+        t,
         path=chosen.path if chosen else (),
         found_ops=result.found_ops,
         candidates=[c.op for c in result.candidates],
         escapes=[e.op for e in chosen.escapes] if chosen else (),
-        labels=labels,
     )

@@ -16,6 +16,8 @@ from dashboards.routing_chart import EDGE, PATH, routing_figure
 from noac.services.dashboard import TrendPoint, Trends, UnitMonth
 from routing import Operation, operation_graph
 
+EN = partial(i18n.t, lang="en")
+
 
 def plant_graph(units: int, reach: int) -> nx.DiGraph:
     """Each unit supplies the ``reach`` units after it, with weights 1 to 17."""
@@ -30,7 +32,7 @@ def plant_graph(units: int, reach: int) -> nx.DiGraph:
 def test_a_plant_sized_supply_graph_shows_every_edge_in_a_trace_per_width():
     G = plant_graph(60, 30)
     assert G.number_of_edges() == 1335
-    figure = supply_graph_figure(G)
+    figure = supply_graph_figure(G, EN, "en")
     hover = next(trace for trace in figure.data if trace.name == "supply")
     assert len(hover.hovertext) == 1335
     # U03 → U05: weight 3 * 5 % 17 + 1 = 16 transitions
@@ -46,7 +48,7 @@ def test_a_plant_sized_supply_graph_shows_every_edge_in_a_trace_per_width():
 def test_a_small_supply_graph_has_an_arrowhead_per_edge():
     G = plant_graph(12, 20)
     assert G.number_of_edges() == 66 <= ARROWS
-    figure = supply_graph_figure(G)
+    figure = supply_graph_figure(G, EN, "en")
     heads = {(a.ax, a.ay, a.x, a.y) for a in figure.layout.annotations}
     assert len(heads) == 66
 
@@ -65,7 +67,7 @@ def _edges(trace) -> int:
 
 
 def test_a_traced_routing_draws_each_edge_once_and_the_path_thick():
-    figure = routing_figure(operation_graph(REWORK), path=["20", "30", "40"], escapes=["30"])
+    figure = routing_figure(operation_graph(REWORK), EN, path=["20", "30", "40"], escapes=["30"])
     by_name = {}
     for trace in figure.data:
         by_name.setdefault(trace.name, []).append(trace)
@@ -81,7 +83,7 @@ def test_a_traced_routing_draws_each_edge_once_and_the_path_thick():
 
 
 def test_a_part_s_operation_graph_draws_its_rework_edge_dashed():
-    figure = operation_graph_figure(operation_graph(REWORK))
+    figure = operation_graph_figure(operation_graph(REWORK), EN)
     lines = {trace.name: trace for trace in figure.data if trace.mode == "lines"}
     assert (_edges(lines["edges"]), _edges(lines["rework"])) == (4, 1)
     assert lines["rework"].line.dash == "dash"
@@ -183,9 +185,35 @@ def test_an_open_month_is_drawn_provisional_in_the_feedback_trend():
 def test_the_supply_graph_writes_a_large_quantity_in_full():
     """1,234,567 pieces handed over, not 1.23457e+06; a service relation's weight 2.5 as 2.50."""
     G = nx.DiGraph([("STORE", "SHEET", {"weight": 1234567}), ("ENG", "ASSY", {"weight": 2.5})])
-    figure = supply_graph_figure(G, weight_label="quantity", lang="en")
+    figure = supply_graph_figure(G, EN, "en", weight_label="quantity")
     hover = next(trace for trace in figure.data if trace.name == "supply")
     assert list(hover.hovertext) == [
         "STORE → SHEET<br>quantity: 1,234,567",
         "ENG → ASSY<br>quantity: 2.50",
     ]
+
+
+def test_a_chinese_reader_reads_the_supply_graph_in_chinese():
+    """The hover of an edge names its measure and its parts, a unit's its kind, in Chinese."""
+    G = nx.DiGraph([("STORE", "SHEET", {"weight": 3, "parts": ["P1", "P2"]})])
+    G.add_node("STORE", name="Store", kind="store")
+    G.add_node("SHEET", name="Sheet metal", kind="workshop")
+    zh = partial(i18n.t, lang="zh")
+    figure = supply_graph_figure(G, zh, "zh")
+    hover = next(trace for trace in figure.data if trace.name == "supply")
+    assert list(hover.hovertext) == ["STORE → SHEET<br>工序交接：3<br>零件：P1, P2"]
+    units = next(trace for trace in figure.data if trace.name == "units")
+    assert list(units.hovertext) == ["STORE Store<br>仓库", "SHEET Sheet metal<br>车间"]
+    figure = supply_graph_figure(G, zh, "zh", weight_label=zh("plant.quantity"))
+    hover = next(trace for trace in figure.data if trace.name == "supply")
+    assert hover.hovertext[0].startswith("STORE → SHEET<br>数量：3<br>")
+
+
+def test_the_routing_and_operation_graphs_name_their_markers_in_chinese():
+    zh = partial(i18n.t, lang="zh")
+    figure = routing_figure(operation_graph(REWORK), zh, path=["20", "30", "40"], escapes=["30"])
+    legend = {trace.name for trace in figure.data if trace.showlegend}
+    assert legend == {"缺陷路径", "工序", "检验工序", "漏检：放过缺陷的检验"}
+    figure = operation_graph_figure(operation_graph(REWORK), zh)
+    (qc,) = [text for trace in figure.data for text in trace.hovertext or () if "30 · QC" in text]
+    assert qc.endswith("<br>检验")

@@ -6,6 +6,7 @@ import string
 import pytest
 
 from dashboards import i18n
+from noac.models import UNIT_KINDS
 from tests.conftest import ROOT
 
 KEY_USE = re.compile(r"""\bt\(\s*["']([a-z0-9_.-]+)["']""")
@@ -45,3 +46,13 @@ def test_a_number_is_rounded_a_half_away_from_zero_as_k_and_the_exports(value, d
     """As by hand, a spreadsheet, K and the exports (``round4``): Python's format would show
     88.2 for 88.25 and -0.12 for -0.125 (a half to even, or the binary float below it)."""
     assert i18n.number(value, "en", digits) == i18n.number(value, "zh", digits) == shown
+
+
+def test_every_kind_of_unit_has_a_name():
+    """The plant page names a unit's kind in the reader's language (``unit.kind.<kind>``)."""
+    assert [i18n.t(f"unit.kind.{kind}", "zh") for kind in UNIT_KINDS] == [
+        "车间",
+        "检验",
+        "仓库",
+        "职能部门",
+    ]

@@ -140,7 +140,7 @@ with tab_routings:
         )
         view = by_number[number]
         st.plotly_chart(
-            operation_graph_figure(view.graph(), inspection_label=t("md.inspection")),
+            operation_graph_figure(view.graph(), t),
             width="stretch",
             key="md_operation_graph",
         )

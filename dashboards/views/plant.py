@@ -22,7 +22,7 @@ st.header(ctx.plant.name)
 st.subheader(t("plant.supply_graph"))
 st.caption(t("plant.supply_caption"))
 if S.number_of_edges():
-    st.plotly_chart(supply_graph_figure(S, lang=ctx.lang), width="stretch")
+    st.plotly_chart(supply_graph_figure(S, t, ctx.lang), width="stretch")
 else:
     st.info(t("plant.no_routing"))
 # a month's handovers, where it has any, decide who scores whom instead of both graphs above
@@ -30,7 +30,7 @@ if served.number_of_edges() and not handed.number_of_edges():
     st.subheader(t("plant.services"))
     st.caption(t("plant.services_caption"))
     st.plotly_chart(
-        supply_graph_figure(served, weight_label=t("plant.weight"), lang=ctx.lang),
+        supply_graph_figure(served, t, ctx.lang, weight_label=t("plant.weight")),
         width="stretch",
         key="services",
     )
@@ -38,7 +38,7 @@ if handed.number_of_edges():
     st.subheader(t("plant.handovers"))
     st.caption(t("plant.handovers_caption"))
     st.plotly_chart(
-        supply_graph_figure(handed, weight_label=t("plant.quantity"), lang=ctx.lang),
+        supply_graph_figure(handed, t, ctx.lang, weight_label=t("plant.quantity")),
         width="stretch",
         key="handovers",
     )
@@ -49,7 +49,7 @@ st.dataframe(
             {
                 t("col.code"): u.code,
                 t("col.name"): u.name,
-                t("col.kind"): u.kind,
+                t("col.kind"): t(f"unit.kind.{u.kind}"),
                 t("col.categories"): u.categories.replace(";", ", "),
                 t("col.target"): u.target,
             }

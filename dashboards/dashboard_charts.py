@@ -17,7 +17,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from dashboards.charts import ARROWS, UNIT_COLOURS, arrowhead, month_line
-from dashboards.i18n import flag_text, number
+from dashboards.i18n import flag_text, number, signed
 from noac.services.dashboard import (
     GREEN_FROM,
     RED_BELOW,
@@ -394,7 +394,7 @@ def matrix_figure(data: Matrix, t: Text, lang: str) -> go.Figure:
         pair = t("dash.hover.pair", supplier=cell.supplier, customer=cell.customer)
         if cell.status == "scored":
             scores[i][j] = cell.form
-            labels[i][j] = f"{cell.form:.0f}"
+            labels[i][j] = number(cell.form, lang, 0)
             hover[i][j] = f"{pair}<br>" + t("dash.hover.form", value=number(cell.form, lang, 1))
         else:
             missing[i][j] = 1
@@ -646,7 +646,7 @@ def unit_scores_figure(detail: UnitDetail, t: Text, lang: str) -> go.Figure:
                 + (f"<br>{comment[:120]}" if comment else "")
             )
         z_row.append(s.form)
-        text_row.append("" if s.form is None else f"{s.form:.1f}")
+        text_row.append("" if s.form is None else number(s.form, lang, 1))
         hover_row.append(
             f"{s.customer} {s.customer_name}<br>"
             + (
@@ -727,18 +727,24 @@ def decomposition_figure(history: Sequence[UnitMonth], t: Text, lang: str) -> go
                 y=values,
                 name=t(key),
                 marker={"color": colour},
-                hovertemplate="%{x}: %{y:+.4f}<extra>%{fullData.name}</extra>",
+                hovertext=[
+                    f"{tick}: {signed(v, lang, 4)}" for tick, v in zip(x, values, strict=True)
+                ],
+                hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>",
             )
         )
     figure.add_trace(
         go.Scatter(
             x=x,
             y=[h.coefficient - 1.0 for h in history],
-            customdata=[h.coefficient for h in history],
             mode="lines+markers",
             line={"color": "#222", "width": 2},
             name="K",
-            hovertemplate="%{x}: K %{customdata:.4f}<extra></extra>",
+            hovertext=[
+                f"{tick}: K {number(h.coefficient, lang, 4)}"
+                for tick, h in zip(x, history, strict=True)
+            ],
+            hoverinfo="text",
         )
     )
     stacked = [
@@ -759,7 +765,7 @@ def decomposition_figure(history: Sequence[UnitMonth], t: Text, lang: str) -> go
         yaxis={
             "title": t("dash.axis.coefficient"),
             "tickvals": ticks,
-            "ticktext": [f"{1 + v:.2f}" for v in ticks],
+            "ticktext": [number(1 + v, lang, 2) for v in ticks],
             "gridcolor": "#eee",
         },
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 import plotly.graph_objects as go
 
+from dashboards.i18n import number, signed
 from noac.services.coefficients import UnitResult, round4
 
 STEPS = ("start", "satisfaction", "defect", "overdue", "escape", "clamp", "coefficient")
@@ -49,8 +50,9 @@ def waterfall_steps(result: UnitResult) -> list[tuple[str, str, float]]:
     return steps
 
 
-def waterfall_figure(result: UnitResult, labels: Mapping[str, str]) -> go.Figure:
-    """Draw ``waterfall_steps``; ``labels`` names each step (keys of ``STEPS``) for the axis."""
+def waterfall_figure(result: UnitResult, labels: Mapping[str, str], lang: str) -> go.Figure:
+    """Draw ``waterfall_steps``; ``labels`` names each step (keys of ``STEPS``) for the axis;
+    each value written to 4 decimals as K is (``i18n.number``), a step with its sign."""
     steps = waterfall_steps(result)
     running, levels = 0.0, []
     for _, measure, value in steps:
@@ -59,7 +61,8 @@ def waterfall_figure(result: UnitResult, labels: Mapping[str, str]) -> go.Figure
             running = value
         levels.append(running)
     texts = [
-        f"{value:.4f}" if measure != "relative" else f"{value:+.4f}" for _, measure, value in steps
+        signed(value, lang, 4) if measure == "relative" else number(value, lang, 4)
+        for _, measure, value in steps
     ]
     figure = go.Figure(
         go.Waterfall(

@@ -10,10 +10,28 @@ import networkx as nx
 
 from dashboards import i18n
 from dashboards.charts import ARROWS, feedback_trend_figure, supply_graph_figure
-from dashboards.dashboard_charts import month_tick, ranking_figure, trends_figure
+from dashboards.dashboard_charts import (
+    decomposition_figure,
+    matrix_figure,
+    month_tick,
+    ranking_figure,
+    trends_figure,
+    unit_scores_figure,
+)
 from dashboards.masterdata_charts import BACKWARD, FORWARD, operation_graph_figure
 from dashboards.routing_chart import EDGE, PATH, routing_figure
-from noac.services.dashboard import TrendPoint, Trends, UnitMonth
+from dashboards.waterfall import waterfall_figure
+from noac.services.coefficients import UnitResult
+from noac.services.dashboard import (
+    CriterionInfo,
+    CustomerScores,
+    Matrix,
+    MatrixCell,
+    TrendPoint,
+    Trends,
+    UnitDetail,
+    UnitMonth,
+)
 from routing import Operation, operation_graph
 
 EN = partial(i18n.t, lang="en")
@@ -217,3 +235,39 @@ def test_the_routing_and_operation_graphs_name_their_markers_in_chinese():
     figure = operation_graph_figure(operation_graph(REWORK), zh)
     (qc,) = [text for trace in figure.data for text in trace.hovertext or () if "30 · QC" in text]
     assert qc.endswith("<br>检验")
+
+
+def test_the_waterfall_writes_its_steps_rounded_a_half_away_from_zero():
+    """1.125 defect points take -0.01125 from K: -0.0113 as K and the exports round it
+    (Python's format gives -0.0112, the binary float being just below the half)."""
+    result = UnitResult("HEAT", "", None, 0, 85.0, 0.0, 1.125, 0, 0, 1.125, 0.9888)
+    figure = waterfall_figure(result, {}, "en")
+    assert list(figure.data[0].text) == [
+        "1.0000",
+        "+0.0000",
+        "-0.0113",
+        "+0.0000",
+        "+0.0000",
+        "0.9888",
+    ]
+
+
+def test_the_unit_page_s_form_scores_and_the_matrix_round_a_half_away_from_zero():
+    """A form score of 88.25 reads 88.3 in the unit's scores (Python's format: 88.2), and
+    a matrix cell of 72.5 reads 73 (Python's format: 72)."""
+    criterion = CriterionInfo("Q", "quality", "质量", 0, 10, 1.0)
+    scores = CustomerScores("ASSY", "Assembly", 10.0, 88.25, {"Q": 8}, {})
+    detail = UnitDetail("WELD", "Welding", "2026-03", True, [criterion], [scores], [], [])
+    figure = unit_scores_figure(detail, EN, "en")
+    assert list(figure.data[0].text[0]) == ["8", "88.3"]
+    matrix = Matrix(["WELD"], ["ASSY"], [MatrixCell("WELD", "ASSY", "scored", 72.5)])
+    assert matrix_figure(matrix, EN, "en").data[0].text[0][0] == "73"
+
+
+def test_the_decomposition_hover_rounds_a_half_away_from_zero():
+    """1.125 defect points: -0.0113 on hover, as the waterfall and the exports write it."""
+    march = UnitMonth("2026-03", "WELD", "", 85.0, 85.0, 0.9888, 1.0, 1, 0.0, 1.125, 0, 0, 1.125, 0)
+    figure = decomposition_figure([march], EN, "en")
+    defects, k = figure.data
+    assert list(defects.hovertext) == [f"{month_tick('2026-03', 'en')}: -0.0113"]
+    assert list(k.hovertext) == [f"{month_tick('2026-03', 'en')}: K 0.9888"]

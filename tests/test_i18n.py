@@ -56,3 +56,20 @@ def test_every_kind_of_unit_has_a_name():
         "仓库",
         "职能部门",
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "shown"),
+    [
+        (0.125, 2, "+0.13"),
+        (-0.125, 2, "-0.13"),
+        (1234.5, 0, "+1,235"),
+        (0.0, 4, "+0.0000"),
+        (-0.00001, 4, "+0.0000"),
+    ],
+)
+def test_a_change_is_signed_and_rounded_a_half_away_from_zero(value, digits, shown):
+    """A delta or a step of K reads with its sign, rounded as ``number`` rounds (Python's
+    format would show +0.12 for 0.125); a change that rounds to nothing reads +0, not -0."""
+    assert i18n.signed(value, "en", digits) == i18n.signed(value, "zh", digits) == shown
+    assert i18n.number(-0.001, "en") == "0.00"

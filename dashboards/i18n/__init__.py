@@ -61,7 +61,18 @@ def number(value: float | None, lang: str, digits: int = 2) -> str:
     """
     if value is None:
         return "—"
-    return f"{round_half_up(value, digits):,.{digits}f}"
+    return f"{round_half_up(value, digits) + 0.0:,.{digits}f}"  # + 0.0: no "-0.00"
+
+
+def signed(value: float | None, lang: str, digits: int = 2) -> str:
+    """A change (a delta, a step of K) as ``number`` writes it, with its sign; one that rounds
+    to nothing with a plus.
+
+    >>> signed(0.125, "en"), signed(-0.125, "zh"), signed(0.0, "en", 4), signed(None, "en")
+    ('+0.13', '-0.13', '+0.0000', '—')
+    """
+    shown = number(value, lang, digits)
+    return shown if value is None or shown.startswith("-") else f"+{shown}"
 
 
 def quantity(value: float, lang: str) -> str:

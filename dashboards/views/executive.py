@@ -24,9 +24,10 @@ import streamlit as st
 
 from dashboards import dashboard_charts as charts
 from dashboards.context import db, page_context, page_fragment, plain, t
-from dashboards.i18n import day, month_label, number
+from dashboards.i18n import day, month_label, number, signed
 from noac.exports import csv_file
 from noac.services import dashboard
+from noac.services.coefficients import round_half_up
 from noac.services.dashboard import Overview, UnitDetail, data_stamp, unit_detail, window_months
 from noac.settings import get_settings
 
@@ -156,7 +157,7 @@ for tile in board.tiles:
     delta = tile.delta
     shown = None
     if delta is not None:
-        shown = 0 if round(delta, digits) == 0 else f"{delta:+,.{digits}f}"
+        shown = 0 if round_half_up(delta, digits) == 0 else signed(delta, lang, digits)
     tiles.metric(
         label,
         number(tile.value, lang, digits),
@@ -379,7 +380,9 @@ def _unit_page() -> None:
     if current is not None:
         rank = next((i + 1 for i, u in enumerate(board.ranking) if u.unit == unit), None)
         figures = st.columns(5)
-        figures[0].metric(t("dash.unit.coefficient"), f"{current.coefficient:.4f}", border=True)
+        figures[0].metric(
+            t("dash.unit.coefficient"), number(current.coefficient, lang, 4), border=True
+        )
         figures[1].metric(
             t("dash.unit.satisfaction"), number(current.satisfaction, lang, 1), border=True
         )

@@ -8,7 +8,7 @@ from dashboards.context import db, page_context, plain, t
 from dashboards.i18n import number
 from noac.errors import NoacError
 from noac.services import scorecards
-from noac.services.coefficients import month_computations
+from noac.services.coefficients import month_computations, round_half_up
 from noac.services.schemes import month_schemes
 
 ctx = page_context()
@@ -80,9 +80,11 @@ else:
         }
         for criterion in scheme.criteria:
             row[_name(criterion.code)] = form.values.get(criterion.code)
-        row[t("score.col_form")] = round(form.score, 1) if form.score is not None else None
+        row[t("score.col_form")] = round_half_up(form.score, 1) if form.score is not None else None
         if calibrated:
-            row[t("feedback.col_used")] = round(form.used, 1) if form.used is not None else None
+            row[t("feedback.col_used")] = (
+                round_half_up(form.used, 1) if form.used is not None else None
+            )
         table.append(row)
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
     remarks = [

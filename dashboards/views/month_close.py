@@ -174,7 +174,9 @@ if by_unit:
         "clamp": t("close.step.clamp"),
         "coefficient": t("close.step.coefficient"),
     }
-    st.plotly_chart(waterfall_figure(result, labels), width="stretch", key="close_waterfall")
+    st.plotly_chart(
+        waterfall_figure(result, labels, ctx.lang), width="stretch", key="close_waterfall"
+    )
     if result.satisfaction is None:
         st.caption(t("close.no_satisfaction"))
     else:
@@ -183,15 +185,15 @@ if by_unit:
                 "close.term_formula",
                 satisfaction=num(result.satisfaction),
                 target=target_text(result.target),
-                term=f"{result.satisfaction_term:+.4f}",
+                term=i18n.signed(result.satisfaction_term, ctx.lang, 4),
             )
         )
     if is_clamped(result):
         st.warning(
             t(
                 "close.clamped",
-                raw=f"{round4(unclamped(result)):.4f}",
-                k=f"{result.coefficient:.4f}",
+                raw=num(unclamped(result), 4),
+                k=num(result.coefficient, 4),
             )
         )
     raters = result.decomposition.get("raters", [])

@@ -18,7 +18,7 @@ from dashboards.i18n import day, number, quantity
 from noac.errors import NoacError
 from noac.scheme import Criterion, Scheme
 from noac.services import scorecards, scoring
-from noac.services.coefficients import previous_months
+from noac.services.coefficients import previous_months, round_half_up
 from noac.services.periods import closed_months
 from noac.services.schemes import month_schemes
 from noac.settings import get_settings
@@ -238,7 +238,7 @@ def _values_table(cards: list[scorecards.Card], scheme: Scheme, lang: str) -> pd
         row = {t("col.code"): card.supplier, t("col.name"): card.supplier_name}
         for criterion in scheme.criteria:
             row[_name(criterion, lang)] = card.values.get(criterion.code)
-        row[t("score.col_form")] = round(card.score, 1) if card.score is not None else None
+        row[t("score.col_form")] = round_half_up(card.score, 1) if card.score is not None else None
         row[t("score.col_status")] = t(
             "score.status_done"
             if card.complete

@@ -144,7 +144,9 @@ def ranking_label(unit: UnitMonth) -> str:
     """A ranking bar's axis label: the unit and its K as stored (4 decimals), so every K reads
     without hovering, as on the map.
 
-    >>> ranking_label(UnitMonth("2026-03", "MACH", "", None, 90.0, 0.9325, 0, 0, 0, 0, 0, 0, 0, 0))
+    >>> ranking_label(
+    ...     UnitMonth("2026-03", "MACH", "", None, 90.0, 0.9325, 0, 0, 0, 0, 0, 0, 0, 0, True)
+    ... )
     'MACH · 0.9325'
     """
     return f"{unit.unit} · {_k(unit.coefficient)}"
@@ -708,8 +710,12 @@ def unit_scores_figure(detail: UnitDetail, t: Text, lang: str) -> go.Figure:
 
 def decomposition_figure(history: Sequence[UnitMonth], t: Text, lang: str) -> go.Figure:
     """What moved K away from 1.0 month by month: the satisfaction term and the penalties
-    (points / 100) stacked around the 1.0 line, with K itself as a line; the axis reads K."""
+    (points / 100) stacked around the 1.0 line, with K itself as a line; the axis reads K.
+    An open month is a preview, as in the trends (``month_line``): K's marker hollow, its
+    segment dotted, its bars paler, its hovers say so."""
     x = [month_tick(h.month, lang) for h in history]
+    closed = [h.closed for h in history]
+    provisional = t("chart.provisional")
     parts = (
         ("dash.decomposition.satisfaction", [h.satisfaction_term for h in history], "#2f6f9f"),
         ("dash.decomposition.defects", [-h.defect_points / 100 for h in history], "#d64541"),
@@ -726,25 +732,26 @@ def decomposition_figure(history: Sequence[UnitMonth], t: Text, lang: str) -> go
                 x=x,
                 y=values,
                 name=t(key),
-                marker={"color": colour},
+                marker={"color": colour, "opacity": [1.0 if c else 0.45 for c in closed]},
                 hovertext=[
-                    f"{tick}: {signed(v, lang, 4)}" for tick, v in zip(x, values, strict=True)
+                    f"{tick}: {signed(v, lang, 4)}" + ("" if c else f"<br>{provisional}")
+                    for tick, v, c in zip(x, values, closed, strict=True)
                 ],
                 hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>",
             )
         )
-    figure.add_trace(
-        go.Scatter(
-            x=x,
-            y=[h.coefficient - 1.0 for h in history],
-            mode="lines+markers",
-            line={"color": "#222", "width": 2},
-            name="K",
-            hovertext=[
+    figure.add_traces(
+        month_line(
+            x,
+            [h.coefficient - 1.0 for h in history],
+            closed,
+            [
                 f"{tick}: K {number(h.coefficient, lang, 4)}"
                 for tick, h in zip(x, history, strict=True)
             ],
-            hoverinfo="text",
+            provisional,
+            {"color": "#222", "width": 2},
+            "K",
         )
     )
     stacked = [

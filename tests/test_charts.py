@@ -111,7 +111,7 @@ def test_a_part_s_operation_graph_draws_its_rework_edge_dashed():
 
 def test_the_ranking_writes_each_unit_s_k_in_its_label_highest_on_top():
     ranking = [
-        UnitMonth("2026-03", code, code.title(), 90.0, 85.0, k, 1.0, 2, 0.0, 0, 0, 0, 0, 0.0)
+        UnitMonth("2026-03", code, code.title(), 90.0, 85.0, k, 1.0, 2, 0.0, 0, 0, 0, 0, 0.0, True)
         for code, k in (("WELD", 1.0425), ("MACH", 0.9), ("PAINT", 0.8005))
     ]
     figure = ranking_figure(ranking, lambda key, **values: key, "en")
@@ -136,7 +136,7 @@ def test_the_ranking_writes_each_unit_s_k_in_its_label_highest_on_top():
 
 
 def test_a_ranking_bar_names_its_unit_s_flags_in_the_reader_s_language():
-    weld = ("2026-03", "WELD", "焊接分厂", None, 85.0, 1.0, 0.0, 0, 0.0, 0, 0, 0, 0, 0.0)
+    weld = ("2026-03", "WELD", "焊接分厂", None, 85.0, 1.0, 0.0, 0, 0.0, 0, 0, 0, 0, 0.0, True)
     flagged = UnitMonth(*weld, flags=["missing-forms", "no-scores"])
     figure = ranking_figure([flagged], partial(i18n.t, lang="zh"), "zh")
     # the month close page's names of the flags, not their codes
@@ -266,8 +266,36 @@ def test_the_unit_page_s_form_scores_and_the_matrix_round_a_half_away_from_zero(
 
 def test_the_decomposition_hover_rounds_a_half_away_from_zero():
     """1.125 defect points: -0.0113 on hover, as the waterfall and the exports write it."""
-    march = UnitMonth("2026-03", "WELD", "", 85.0, 85.0, 0.9888, 1.0, 1, 0.0, 1.125, 0, 0, 1.125, 0)
+    march = UnitMonth(
+        "2026-03", "WELD", "", 85.0, 85.0, 0.9888, 1.0, 1, 0.0, 1.125, 0, 0, 1.125, 0, True
+    )
     figure = decomposition_figure([march], EN, "en")
-    defects, k = figure.data
+    defects = figure.data[0]
+    *_, k = _line(figure, "K")
     assert list(defects.hovertext) == [f"{month_tick('2026-03', 'en')}: -0.0113"]
     assert list(k.hovertext) == [f"{month_tick('2026-03', 'en')}: K 0.9888"]
+
+
+def test_an_open_month_is_drawn_provisional_in_the_unit_s_decomposition():
+    """January and February closed, March open (a preview computed now): K's marker in March
+    hollow, the segment from February dotted, its hover and its bars' say so, as in the
+    trends."""
+    history = [
+        UnitMonth(month, "WELD", "", 85.0, 85.0, k, 1.0, 1, 0.0, points, 0, 0, points, 0, closed)
+        for month, k, points, closed in (
+            ("2026-01", 0.98, 2.0, True),
+            ("2026-02", 0.97, 3.0, True),
+            ("2026-03", 0.96, 4.0, False),
+        )
+    ]
+    for lang, provisional in (("en", "open, provisional"), ("zh", "未结账，暂定")):
+        figure = decomposition_figure(history, partial(i18n.t, lang=lang), lang)
+        ticks = [month_tick(h.month, lang) for h in history]
+        solid, dotted, markers = _line(figure, "K")
+        assert list(solid.x) == ticks[:2] and list(dotted.x) == ticks[1:]
+        assert list(markers.marker.symbol) == ["circle", "circle", "circle-open"]
+        assert markers.hovertext[2] == f"{ticks[2]}: K 0.9600<br>{provisional}"
+        assert [provisional in text for text in markers.hovertext] == [False, False, True]
+        defects = figure.data[0]
+        assert defects.name == i18n.t("dash.decomposition.defects", lang)
+        assert [provisional in text for text in defects.hovertext] == [False, False, True]

@@ -361,7 +361,7 @@ def test_the_ranking_csv_shows_the_figures_of_the_coefficient_export():
     result = coefficients.UnitResult(*figures)
     computation = coefficients.MonthComputation("MAIN", MONTH, "", [result], {}, {})
     (exported,) = coefficients.export_records(computation)
-    (ranked,) = dashboard.ranking_rows([dashboard._unit_month(MONTH, result)])
+    (ranked,) = dashboard.ranking_rows([dashboard._unit_month(MONTH, True, result)])
     assert (ranked["satisfaction"], ranked["penalty_points"]) == (78.9063, 0.1563)
     assert {k: ranked[k] for k in ("satisfaction", "penalty_points", "coefficient")} == {
         k: exported[k] for k in ("satisfaction", "penalty_points", "coefficient")
@@ -373,7 +373,9 @@ def test_a_dashboard_csv_keeps_text_a_spreadsheet_would_run_as_text_and_numbers_
     written with a leading apostrophe, as in the coefficient export, and a CR inside a cell
     does not start a row of its own; -0.5 stays a number."""
     name = '=HYPERLINK("http://evil.example","open")'
-    unit = dashboard.UnitMonth(MONTH, "SHEET", name, 78.9, 85.0, 0.9391, 16.0, 2, 0, 0, 0, 0, 0, 0)
+    unit = dashboard.UnitMonth(
+        MONTH, "SHEET", name, 78.9, 85.0, 0.9391, 16.0, 2, 0, 0, 0, 0, 0, 0, True
+    )
     ranked = dashboard.ranking_rows([unit])
     texts = ["+1", "-1", "@SUM(A1)", "\tcmd", "\rcmd", "WELD\r=cmd"]
     other = [{"text": text, "clamp": -0.5} for text in texts]
@@ -405,6 +407,7 @@ def test_the_trends_and_unit_csvs_show_figures_rounded_as_the_coefficient_export
     decomposition = dashboard.decomposition_rows(detail)[-1]
     assert decomposition == {
         "month": MONTH,
+        "closed": False,
         "satisfaction": 84.3333,
         "satisfaction_term": -0.0067,
         "defect_points": 1.5,
@@ -417,9 +420,8 @@ def test_the_trends_and_unit_csvs_show_figures_rounded_as_the_coefficient_export
         coefficients.compute_month(session=session, plant=plant, month=MONTH)
     )
     store = next(r for r in exported if r["unit"] == "STORE")
-    assert {k: store[k] for k in decomposition if k not in ("month", "clamp")} == {
-        k: v for k, v in decomposition.items() if k not in ("month", "clamp")
-    }
+    shared = [k for k in decomposition if k not in ("month", "closed", "clamp")]
+    assert {k: store[k] for k in shared} == {k: decomposition[k] for k in shared}
     assert dashboard.unit_score_rows(detail)[1]["form"] == 76.5
     every = (
         dashboard.matrix_rows(board.matrix),

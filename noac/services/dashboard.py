@@ -141,6 +141,7 @@ class UnitMonth:
     escape_points: float
     penalty_points: float
     clamp: float
+    closed: bool  # False: an open month, computed now (a preview)
     flags: list[str] = field(default_factory=list)
 
     @property
@@ -220,7 +221,7 @@ class MonthView:
         return sorted({row["problem"] for row in self.overdue})
 
 
-def _unit_month(month: str, result: UnitResult) -> UnitMonth:
+def _unit_month(month: str, closed: bool, result: UnitResult) -> UnitMonth:
     raters = result.decomposition.get("raters", [])
     unclamped = float(result.decomposition.get("unclamped", result.coefficient))
     clamp = result.coefficient - round4(unclamped)
@@ -239,6 +240,7 @@ def _unit_month(month: str, result: UnitResult) -> UnitMonth:
         escape_points=result.escape_points,
         penalty_points=result.penalty_points,
         clamp=round(clamp, 4) if abs(clamp) > 1e-9 else 0.0,
+        closed=closed,
         flags=list(result.flags),
     )
 
@@ -290,7 +292,7 @@ class _Reader:
                 month=m,
                 closed=computation.closed,
                 run=computation.run,
-                units=[_unit_month(m, r) for r in computation.results],
+                units=[_unit_month(m, computation.closed, r) for r in computation.results],
                 overdue=[
                     {"unit": r.unit, "unit_name": r.unit_name, **row}
                     for r in computation.results
@@ -383,7 +385,9 @@ def ranking_rows(ranking: list[UnitMonth]) -> list[dict]:
     """The ranking's rows for its CSV, its numbers rounded as the coefficient export rounds
     them (``round4``, a half away from zero), so both files show the same figures.
 
-    >>> unit = UnitMonth("2026-03", "SHEET", "", 78.90625, 85.0, 0.9391, 16.0, 2, 0, 0, 0, 0, 0, 0)
+    >>> unit = UnitMonth(
+    ...     "2026-03", "SHEET", "", 78.90625, 85.0, 0.9391, 16.0, 2, 0, 0, 0, 0, 0, 0, True
+    ... )
     >>> ranking_rows([unit])[0]["satisfaction"]
     78.9063
     """
@@ -1017,11 +1021,13 @@ def unit_score_rows(detail: UnitDetail) -> list[dict]:
 
 
 def decomposition_rows(detail: UnitDetail) -> list[dict]:
-    """The unit's coefficient month by month for its CSV, with what made it."""
+    """The unit's coefficient month by month for its CSV, with what made it; ``closed``
+    False: an open month, computed now."""
     return [
         csv_row(
             {
                 "month": h.month,
+                "closed": h.closed,
                 "satisfaction": h.satisfaction,
                 "satisfaction_term": h.satisfaction_term,
                 "defect_points": h.defect_points,

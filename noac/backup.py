@@ -162,8 +162,8 @@ def restore(url: str, source: Path) -> None:
 
 def restore_recorded(url: str, source: Path, actor: Actor) -> None:
     """:func:`restore`, then record in the restored database's audit trail who restored
-    ``source`` over what: how far the replaced database's trail went (records, last id and
-    time), which the restore takes away, and how far the restored one goes."""
+    ``source`` over what: how far the replaced database's trail went (records, last id, time
+    and head), which the restore takes away, and how far the restored one goes."""
     require(actor, "restore-backup")
     replaced = _trail_end(url)
     restore(url, source)

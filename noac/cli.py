@@ -25,7 +25,7 @@ from noac.errors import NoacError
 from noac.importers import KINDS, import_file
 from noac.services import coefficients, events, problems, users
 from noac.services.access import SYSTEM, Actor
-from noac.services.audit import audit_trail
+from noac.services.audit import audit_trail, verify_trail
 from noac.services.masterdata import list_units
 from noac.services.periods import parse_month
 from noac.services.plants import list_plants, resolve_plant
@@ -105,6 +105,11 @@ def _user_errors() -> Iterator[None]:
     except NoacError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
+
+
+def _head(chain: str) -> str:
+    """The audit trail's head as printed: its first 16 hex digits, which a reader compares."""
+    return chain[:16] or "none (no record yet)"
 
 
 def _write_new(path: Path, data: bytes) -> None:
@@ -928,7 +933,11 @@ def users_reset_password(
         typer.echo(f"new password set for {username}")
 
 
-@app.command("audit")
+audit_app = typer.Typer(help="The audit trail (quality department and administrators).")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.callback(invoke_without_command=True)
 def audit_command(
     ctx: typer.Context,
     entity: Annotated[
@@ -940,7 +949,10 @@ def audit_command(
     ] = 200,
     json_: JsonOption = False,
 ) -> None:
-    """Show the audit trail (quality department and administrators)."""
+    """Show the audit trail (quality department and administrators); `noac audit verify`
+    checks it."""
+    if ctx.invoked_subcommand:
+        return
     with _user_errors(), _session(ctx) as session:
         entries = audit_trail(
             session=session,
@@ -967,6 +979,24 @@ def audit_command(
                 ]
             )
         )
+
+
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context) -> None:
+    """Check that no audit record was changed or taken out since it was written."""
+    with _user_errors(), _session(ctx) as session:
+        check = verify_trail(session=session, actor=_actor(ctx, session))
+        if check.reason == "changed":
+            raise NoacError(
+                f"the audit trail does not verify: record {check.broken_id} was changed after"
+                " it was written"
+            )
+        if check.reason == "missing":
+            raise NoacError(
+                f"the audit trail does not verify: record {check.broken_id} does not follow"
+                f" record {check.previous_id}, records between them are missing"
+            )
+    typer.echo(f"the audit trail verifies: {check.records} records, head {_head(check.head)}")
 
 
 @app.command("backup")

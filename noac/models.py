@@ -442,7 +442,8 @@ class User(SQLModel, table=True):
 
 
 class AuditRecord(SQLModel, table=True):
-    """Append-only trail: one record for every change, written with the change itself."""
+    """Append-only trail: one record for every change, written with the change itself;
+    ``chain`` links each record to the one before it (``noac.services.audit.chain_of``)."""
 
     __tablename__ = "audit_record"
 
@@ -455,3 +456,4 @@ class AuditRecord(SQLModel, table=True):
     before: str = Field(default="null", max_length=1_000_000)
     after: str = Field(default="null", max_length=1_000_000)
     reason: str = Field(default="", max_length=4000)
+    chain: str = Field(max_length=64)

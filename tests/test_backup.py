@@ -89,15 +89,17 @@ def test_a_restore_is_recorded_with_how_far_the_replaced_trail_went(db_url, tmp_
     target = tmp_path / "noac.backup"
     _execute(
         db_url,
-        "INSERT INTO audit_record (at, actor, action, entity, entity_id, before, after, reason)"
-        " VALUES ('2026-11-02 08:00:00', 'quinn', 'close', 'month', 'P1/2026-10', '', '', '')",
+        "INSERT INTO audit_record (at, actor, action, entity, entity_id, before, after, reason,"
+        " chain) VALUES ('2026-11-02 08:00:00', 'quinn', 'close', 'month', 'P1/2026-10', '', '',"
+        " '', 'c1')",
     )
     backup(db_url, target)
     original = _snapshot(db_url)
     _execute(
         db_url,
-        "INSERT INTO audit_record (at, actor, action, entity, entity_id, before, after, reason)"
-        " VALUES ('2026-11-03 09:30:00', 'quinn', 'reopen', 'month', 'P1/2026-10', '', '', 'x')",
+        "INSERT INTO audit_record (at, actor, action, entity, entity_id, before, after, reason,"
+        " chain) VALUES ('2026-11-03 09:30:00', 'quinn', 'reopen', 'month', 'P1/2026-10', '', '',"
+        " 'x', 'c2')",
         "INSERT INTO plant (code, name) VALUES ('ZZZ', 'Not in the backup')",
         "INSERT INTO app_user (username, display_name, role, password_hash, created_at, active,"
         " failed_logins) VALUES ('quality', 'Q', 'quality', 'x', '2026-11-01 08:00:00', TRUE, 0)",
@@ -120,7 +122,9 @@ def test_a_restore_is_recorded_with_how_far_the_replaced_trail_went(db_url, tmp_
     # the replaced trail went to the reopening, which the restore took away
     assert json.loads(replaced)["audit_trail"]["records"] == 2
     assert json.loads(replaced)["audit_trail"]["last_at"].startswith("2026-11-03 09:30:00")
+    assert json.loads(replaced)["audit_trail"]["head"] == "c2"
     assert json.loads(now)["audit_trail"]["records"] == 1
+    assert json.loads(now)["audit_trail"]["head"] == "c1"
 
 
 def test_backup_refuses_an_existing_target(db_url, tmp_path):

@@ -10,12 +10,13 @@ import threading
 from collections import Counter
 from datetime import date
 
+import pytest
 from sqlmodel import Session, func, select
 
 from noac.errors import NoacError
 from noac.importers import import_file
 from noac.models import ProblemEvent, Score, ScoreHistory
-from noac.services import coefficients, problems, scoring
+from noac.services import audit, coefficients, problems, scoring
 from noac.services.plants import resolve_plant
 from noac.services.problems import ProblemReport
 from tests.conftest import QUALITY, SYSTEM, supervisor
@@ -266,3 +267,28 @@ def test_a_form_sent_while_the_month_closes_waits_and_is_refused(engine, monkeyp
             for f in scoring.forms(session=session, plant=plant, months=[MONTHS[0]])
         }
     assert pairs == {("SHEET", "STORE")}
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_changes_recorded_at_once_leave_one_unbroken_audit_trail(engine):
+    """Two supervisors send their forms at the same moments, which take no lock from each
+    other: their records are chained in one line (each waits for the trail's lock), not
+    forked from the same previous record."""
+    with Session(engine, expire_on_commit=False) as session:
+        plant = _import_plant(session)
+    start = threading.Barrier(2)
+
+    def send(rater, ratee):
+        with Session(engine, expire_on_commit=False) as session:
+            start.wait()
+            for n in range(20):
+                _submit(session, plant, rater, ratee, 7 + n % 4)
+
+    senders = [_in_thread(lambda form=form: send(*form)) for form in FORMS[:2]]
+    for thread, _ in senders:
+        thread.join()
+    assert [errors for _, errors in senders] == [[], []]
+    with Session(engine) as session:
+        check = audit.verify_trail(session=session, actor=QUALITY)
+    assert (check.broken_id, check.reason) == (None, None)
+    assert check.records == 2 + 40  # the imports of units and routings, then the forms

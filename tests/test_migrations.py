@@ -8,10 +8,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel, col, select
 
 from noac.db import create_db_engine, downgrade, migrate, schema_filter
 from noac.errors import NoacError
+from noac.models import AuditRecord
+from noac.services import audit
+from noac.services.access import SYSTEM
 from tests.conftest import snapshot
 
 
@@ -234,6 +237,36 @@ def test_months_closed_before_names_were_stored_keep_the_names_of_the_upgrade(db
             assert list(names) == ["钣金分厂"]
         downgrade(engine, "0011")
         assert "unit_name" not in {c["name"] for c in inspect(engine).get_columns("month_result")}
+    finally:
+        engine.dispose()
+
+
+def test_records_written_before_the_chain_are_chained_at_the_upgrade_and_verify(db_url):
+    engine = create_db_engine(db_url)
+    try:
+        migrate(engine, "0012")
+        with engine.begin() as connection:
+            for n, at in enumerate(("2026-11-02 08:00:00", "2026-11-02 08:00:00.250000", None)):
+                connection.execute(
+                    text(
+                        "INSERT INTO audit_record (at, actor, action, entity, entity_id,"
+                        " before, after, reason) VALUES (:at, 'quinn', 'rule', 'quality_problem',"
+                        " :ref, 'null', :after, '')"
+                    ),
+                    {
+                        "at": at or datetime(2026, 11, 3, 9, 30, 0, 1, tzinfo=UTC),
+                        "ref": f"Q-{n}",
+                        "after": '{"responsible": {"钣金": 1.0}}',
+                    },
+                )
+        migrate(engine)
+        with Session(engine) as session:
+            check = audit.verify_trail(session=session, actor=SYSTEM)
+            chains = session.exec(select(AuditRecord.chain).order_by(col(AuditRecord.id))).all()
+        assert (check.verifies, check.records, check.head) == (True, 3, chains[-1])
+        assert len(set(chains)) == 3
+        downgrade(engine, "0012")
+        assert "chain" not in {c["name"] for c in inspect(engine).get_columns("audit_record")}
     finally:
         engine.dispose()
 

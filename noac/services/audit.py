@@ -1,15 +1,30 @@
-"""The audit trail: written in the same transaction as the change it records."""
+"""The audit trail: written in the same transaction as the change it records.
+
+Each record carries ``chain``, a SHA-256 over the chain of the record before it and its own
+content (:func:`chain_of`), so a record changed or taken out of the trail afterwards is found
+by :func:`verify_trail`; the head (the last record's chain) written down outside the database
+(a close's record and report, a restore's record) anchors the trail up to it.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from sqlalchemy import Connection, Row
 from sqlmodel import Session, col, func, select
 
 from noac.models import AuditRecord
 from noac.services.access import Actor, require
+
+_LAST = select(AuditRecord.id, AuditRecord.chain).order_by(col(AuditRecord.id).desc()).limit(1)
+_NEXT_ID = func.nextval(func.pg_get_serial_sequence(AuditRecord.__tablename__, "id"))
+
+# any fixed number: the key of PostgreSQL's advisory lock that orders the trail's writers
+_TRAIL_LOCK = 0x6E6F6163  # "noac"
 
 
 def record(
@@ -22,27 +37,142 @@ def record(
     after: object = None,
     reason: str = "",
 ) -> None:
-    """Add one audit record to the session (the caller commits it with the change)."""
-    session.add(
-        AuditRecord(
-            at=datetime.now(UTC),
-            actor=actor.username,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=json.dumps(before, ensure_ascii=False, default=str, sort_keys=True),
-            after=json.dumps(after, ensure_ascii=False, default=str, sort_keys=True),
-            reason=reason,
-        )
+    """Add one audit record to the session, chained to the one before it, and flush it (the
+    caller commits it with the change).
+
+    The record needs its id and the previous chain before it is inserted (``chain`` is NOT
+    NULL): this transaction first becomes the trail's one writer (:func:`_hold_trail`), then
+    one statement reads the previous chain and, on PostgreSQL, draws the id from the
+    sequence; on SQLite the id follows the last one. Records of one transaction chain one
+    after another.
+    """
+    connection = session.connection()
+    _hold_trail(connection)
+    if connection.dialect.name == "postgresql":
+        new_id, previous = session.exec(
+            select(_NEXT_ID, _LAST.with_only_columns(AuditRecord.chain).scalar_subquery())
+        ).one()
+    else:
+        last_id, previous = session.exec(_LAST).first() or (0, "")
+        new_id = last_id + 1
+    entry = AuditRecord(
+        id=new_id,
+        at=datetime.now(UTC),
+        actor=actor.username,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=json.dumps(before, ensure_ascii=False, default=str, sort_keys=True),
+        after=json.dumps(after, ensure_ascii=False, default=str, sort_keys=True),
+        reason=reason,
     )
+    entry.chain = chain_of(previous or "", entry)
+    session.add(entry)
+    session.flush()
+
+
+def _hold_trail(connection: Connection) -> None:
+    """Make this transaction the only one adding audit records until it ends, so records are
+    numbered and chained in one line. PostgreSQL: a transaction-level advisory lock; SQLite:
+    its one write lock (``BEGIN IMMEDIATE``) unless this transaction writes already."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_TRAIL_LOCK})")
+    elif not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def chain_of(previous: str, entry: AuditRecord | Row) -> str:
+    """The chain of ``entry`` (a record, or a row of its columns) after a record whose chain
+    is ``previous`` ("" for the first): the SHA-256 of the previous chain and the record's
+    content as one JSON array, its time as naive UTC with microseconds however the driver
+    returns it. Writing and verifying both use it, and so did the migration that chained the
+    records written before (0013): it never changes."""
+    at = entry.at.astimezone(UTC).replace(tzinfo=None) if entry.at.tzinfo else entry.at
+    content = [
+        previous,
+        entry.id,
+        at.isoformat(timespec="microseconds"),
+        entry.actor,
+        entry.action,
+        entry.entity,
+        entry.entity_id,
+        entry.before,
+        entry.after,
+        entry.reason,
+    ]
+    text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def head(session: Session) -> str:
+    """The chain of the trail's last record ("" for an empty trail), held as the last until
+    this transaction ends: the records it adds next follow this one."""
+    _hold_trail(session.connection())
+    return _head(session)
+
+
+def _head(session: Session) -> str:
+    last = session.exec(_LAST).first()
+    return last.chain if last else ""
 
 
 def trail_end(session: Session) -> dict:
-    """How far the audit trail goes: its number of records, the last one's id and time."""
+    """How far the audit trail goes: its number of records, the last one's id, time and
+    chain (its head)."""
     records, last_id, last_at = session.exec(
         select(func.count(), func.max(AuditRecord.id), func.max(AuditRecord.at))
     ).one()
-    return {"records": records, "last_id": last_id, "last_at": last_at}
+    return {"records": records, "last_id": last_id, "last_at": last_at, "head": _head(session)}
+
+
+BATCH = 2000  # records verified per read
+
+
+@dataclass
+class TrailCheck:
+    """What :func:`verify_trail` found: the records read, the head (the last record's chain)
+    and the first record that does not verify (None when all do), with why: ``changed``
+    (its chain does not match its content and the record before it) or ``missing`` (its
+    chain does not follow from the record before it, ``previous_id``, and ids between them
+    are not in the trail: records were taken out). A changed record right after ids
+    PostgreSQL left unused (a change that was refused after drawing its record's id) reads
+    as ``missing`` too; either way the record is named."""
+
+    records: int
+    head: str
+    broken_id: int | None = None
+    reason: str | None = None
+    previous_id: int = 0
+
+    @property
+    def verifies(self) -> bool:
+        return self.broken_id is None
+
+
+def verify_trail(*, session: Session, actor: Actor) -> TrailCheck:
+    """Check every record's chain in id order, reading the trail in batches."""
+    require(actor, "read-audit")
+    check = TrailCheck(records=0, head="")
+    last_id = 0
+    for entry in _in_order(session):
+        if check.verifies and entry.chain != chain_of(check.head, entry):
+            check.broken_id, check.previous_id = entry.id, last_id
+            check.reason = "changed" if entry.id == last_id + 1 else "missing"
+        check.records += 1
+        check.head, last_id = entry.chain, entry.id
+    return check
+
+
+def _in_order(session: Session) -> Iterator[Row]:
+    """Every audit record's columns in id order, read ``BATCH`` records at a time."""
+    columns = select(*AuditRecord.__table__.columns).order_by(col(AuditRecord.id)).limit(BATCH)
+    after = 0
+    while True:
+        batch = session.exec(columns.where(AuditRecord.id > after)).all()
+        yield from batch
+        if len(batch) < BATCH:
+            return
+        after = batch[-1].id
 
 
 @dataclass

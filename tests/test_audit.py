@@ -1,0 +1,115 @@
+"""The audit trail is tamper-evident: each record is chained to the one before it, so a record
+changed or taken out afterwards is named by the check."""
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+from typer.testing import CliRunner
+
+from noac.cli import app
+from noac.errors import NoacError
+from noac.importers import import_file
+from noac.models import AuditRecord
+from noac.services import audit, users
+from noac.services.plants import resolve_plant
+from tests.conftest import DATA, QUALITY, SYSTEM, supervisor
+
+AERO = DATA / "demo" / "aerospace"
+
+
+@pytest.fixture
+def trail(engine):
+    """A few ordinary changes: the plant's units and routings imported, two users added;
+    returns their records' ids in order."""
+    with Session(engine, expire_on_commit=False) as session:
+        for kind, file in (("units", "units.csv"), ("routings", "routings.csv")):
+            import_file(
+                actor=SYSTEM, session=session, kind=kind, path=AERO / file, plant_code="AERO"
+            )
+        for name in ("ann", "bob"):
+            users.add_user(
+                session=session,
+                actor=SYSTEM,
+                username=name,
+                display_name=name.title(),
+                role="quality",
+                password="correct horse",
+            )
+        return session.exec(select(AuditRecord.id).order_by(col(AuditRecord.id))).all()
+
+
+def _check(engine) -> audit.TrailCheck:
+    with Session(engine) as session:
+        return audit.verify_trail(session=session, actor=QUALITY)
+
+
+def _execute(engine, statement: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(text(statement))
+
+
+def test_a_trail_of_ordinary_changes_verifies_up_to_its_head(engine, trail):
+    check = _check(engine)
+    assert (check.verifies, check.broken_id, check.reason) == (True, None, None)
+    assert check.records == len(trail) == 4
+    with Session(engine) as session:
+        last = session.get(AuditRecord, trail[-1])
+        assert check.head == last.chain == audit.trail_end(session)["head"]
+    assert len(check.head) == 64 and int(check.head, 16) >= 0
+
+
+def test_records_of_one_transaction_chain_one_after_another(engine, trail):
+    with Session(engine) as session:
+        before = audit.head(session)
+        for n in range(3):
+            audit.record(session, SYSTEM, "note", "database", n)
+        session.commit()
+    check = _check(engine)
+    assert check.verifies and check.records == len(trail) + 3
+    with Session(engine) as session:
+        chains = session.exec(select(AuditRecord.chain).order_by(col(AuditRecord.id))).all()
+    assert chains[len(trail) - 1] == before
+    assert len(set(chains)) == len(chains)
+
+
+def test_a_record_changed_afterwards_is_named(engine, trail):
+    changed = trail[1]
+    _execute(engine, f"UPDATE audit_record SET after = '{{\"rows\": 0}}' WHERE id = {changed}")
+    check = _check(engine)
+    assert (check.broken_id, check.reason) == (changed, "changed")
+    assert check.records == len(trail)
+
+
+def test_a_record_taken_out_names_the_record_after_it(engine, trail):
+    _execute(engine, f"DELETE FROM audit_record WHERE id = {trail[1]}")
+    check = _check(engine)
+    assert (check.broken_id, check.reason, check.previous_id) == (trail[2], "missing", trail[0])
+    assert check.records == len(trail) - 1
+
+
+def test_verifying_the_trail_is_for_quality_and_admin(engine, trail):
+    with Session(engine) as session:
+        plant = resolve_plant(session=session, code="AERO")
+        with pytest.raises(NoacError, match="may not read the audit trail"):
+            audit.verify_trail(session=session, actor=supervisor(plant, "ASSY"))
+
+
+def test_noac_audit_verify_prints_the_head_or_names_the_record_that_fails(db_url, engine, trail):
+    runner = CliRunner()
+    verified = runner.invoke(app, ["--db", db_url, "--as", "ann", "audit", "verify"])
+    head = _check(engine).head
+    assert verified.exit_code == 0, verified.output
+    assert verified.output == f"the audit trail verifies: 4 records, head {head[:16]}\n"
+    listed = runner.invoke(app, ["--db", db_url, "--as", "ann", "audit", "--entity", "user"])
+    assert listed.exit_code == 0 and "bob" in listed.output
+    _execute(engine, f"UPDATE audit_record SET reason = 'none' WHERE id = {trail[2]}")
+    changed = runner.invoke(app, ["--db", db_url, "--as", "ann", "audit", "verify"])
+    assert changed.exit_code == 1
+    assert f"record {trail[2]} was changed after it was written" in changed.output
+    _execute(engine, f"DELETE FROM audit_record WHERE id IN ({trail[1]}, {trail[2]})")
+    missing = runner.invoke(app, ["--db", db_url, "--as", "ann", "audit", "verify"])
+    assert missing.exit_code == 1
+    assert (
+        f"record {trail[3]} does not follow record {trail[0]}, records between them are missing"
+        in missing.output
+    )

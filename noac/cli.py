@@ -767,6 +767,8 @@ def close(
             _print_completeness(computation)
             _print_computation(computation)
             typer.echo(state)
+        if not preview:
+            typer.echo(f"audit trail head: {_head(computations[0].audit_head)}")
 
 
 @app.command()

@@ -4,6 +4,7 @@ import codecs
 import csv
 import io
 import json
+import re
 
 import openpyxl
 import pytest
@@ -139,6 +140,27 @@ def test_scheme_show_and_set(db, tmp_path):
     )
 
 
+def _verified(db) -> tuple[int, str]:
+    """``noac audit verify``'s records and head, the trail verifying."""
+    verified = noac(db, "audit", "verify")
+    assert verified.exit_code == 0, verified.output
+    records, head = re.fullmatch(
+        r"the audit trail verifies: (\d+) records, head ([0-9a-f]{16})\n", verified.output
+    ).groups()
+    return int(records), head
+
+
+def test_a_close_prints_and_records_the_audit_trail_head_before_it(db):
+    records, head = _verified(db)
+    closed = noac(db, "close", "2026-03")
+    assert closed.exit_code == 0, closed.output
+    assert closed.output.splitlines()[-1] == f"audit trail head: {head}"
+    (record,) = json.loads(noac(db, "audit", "--entity", "month", "--json").output)
+    assert len(record["after"]["audit_head"]) == 64
+    assert record["after"]["audit_head"].startswith(head)
+    assert _verified(db)[0] == records + 1
+
+
 def test_close_all_plants_at_once_or_none(db):
     for kind, file in (("units", "units.csv"), ("routings", "routings.csv")):
         imported = runner.invoke(
@@ -155,10 +177,12 @@ def test_close_all_plants_at_once_or_none(db):
     assert refused.exit_code == 1
     assert "2026-03 is already closed in WEST (by quinn): no plant was closed" in refused.output
     assert noac(db, "reopen", "2026-03", "--plant", "WEST", "--reason", "redo").exit_code == 0
+    _, head = _verified(db)
     closed = noac(db, "close", "2026-03", "--all-plants")
     assert closed.exit_code == 0, closed.output
     lines = closed.output.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["MAIN", "WEST"]
+    assert [line.split(":")[0] for line in lines] == ["MAIN", "WEST", "audit trail head"]
+    assert lines[2] == f"audit trail head: {head}"  # one head before both plants' records
     assert "2026-03 closed (run 1)" in lines[0] and "2026-03 closed (run 2)" in lines[1]
     rows = list(
         csv.DictReader(

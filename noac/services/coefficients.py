@@ -126,6 +126,7 @@ class MonthComputation:
     missing: dict[str, list[str]]
     closed: bool = False
     run: int = 0
+    audit_head: str = ""  # a close: the chain of the last audit record before its own
 
     @property
     def forms_owed(self) -> int:
@@ -665,7 +666,9 @@ def close_months(
     """``close_month`` of ``month`` for each of ``plants`` in one transaction.
 
     Refused as a whole, closing nothing, if the month is not over yet or already closed in
-    any of them. One audit record per plant closed.
+    any of them. One audit record per plant closed; each names the audit trail's head before
+    them (``audit_head``), which the close's report prints, so a report kept outside the
+    database vouches for the trail up to the close.
     """
     if not plants:
         raise NoacError("no plant to close")
@@ -745,6 +748,7 @@ def close_months(
                 for r in computation.results
             ],
         )
+        trail_head = audit.head(session)  # the close's records follow it
         for plant, computation in zip(plants, computations, strict=True):
             session.add(
                 PeriodEvent(
@@ -762,6 +766,7 @@ def close_months(
                     "run": runs[plant.id],
                     "scheme": computation.scheme_hash,
                     "coefficients": {r.unit: r.coefficient for r in computation.results},
+                    "audit_head": trail_head,
                 },
             )
         session.commit()
@@ -770,6 +775,7 @@ def close_months(
         raise
     for plant, computation in zip(plants, computations, strict=True):
         computation.closed, computation.run = True, runs[plant.id]
+        computation.audit_head = trail_head
     return computations
 
 

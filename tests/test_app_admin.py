@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
 from dashboards.waterfall import is_clamped, waterfall_steps
 from noac.db import create_db_engine
@@ -440,3 +440,21 @@ def test_a_units_target_is_shown_as_stored(demo_url):
     term = 1.0 * (result.satisfaction - 82.25) / 100
     caption = next(c.value for c in at.caption if "Satisfaction term" in c.value)
     assert f"target 82.25) / 100 = {term:+.4f}" in caption
+
+
+def test_audit_page_verifies_the_trail_and_names_a_changed_record(demo_url):
+    with fresh(demo_url) as (session, _):
+        ids = session.exec(select(AuditRecord.id).order_by(AuditRecord.id)).all()
+        head = audit.trail_end(session)["head"]
+    at = page(signed_in(demo_url, "quality"), "views/audit.py")
+    assert not at.success and not at.error
+    at.button(key="audit_verify").click().run()
+    assert not at.exception
+    verified = f"The audit trail verifies: {len(ids)} records, head `{head[:16]}`."
+    assert [s.value for s in at.success] == [verified]
+    with fresh(demo_url) as (session, _):
+        session.exec(update(AuditRecord).where(AuditRecord.id == ids[1]).values(reason="x"))
+        session.commit()
+    at.button(key="audit_verify").click().run()
+    changed = f"The audit trail does not verify: record {ids[1]} was changed after it was written."
+    assert [e.value for e in at.error] == [changed] and not at.success

@@ -318,4 +318,23 @@ STRINGS = {
     "audit.before": ("**Before**", "**修改前**"),
     "audit.after": ("**After**", "**修改后**"),
     "audit.empty": ("nothing", "无"),
+    "audit.verify": ("Verify the trail", "校验审计记录"),
+    "audit.verify_help": (
+        "Each record is chained to the one before it: checks that none was changed or taken"
+        " out since it was written.",
+        "每条记录都与前一条链接：校验写入后没有记录被修改或删除。",
+    ),
+    "audit.verified": (
+        "The audit trail verifies: {records} records, head `{head}`.",
+        "审计记录校验通过：共 {records} 条，链头 `{head}`。",
+    ),
+    "audit.changed": (
+        "The audit trail does not verify: record {id} was changed after it was written.",
+        "审计记录校验未通过：第 {id} 条记录在写入后被修改过。",
+    ),
+    "audit.missing": (
+        "The audit trail does not verify: record {id} does not follow record {previous},"
+        " records between them are missing.",
+        "审计记录校验未通过：第 {id} 条记录与第 {previous} 条记录不衔接，两者之间的记录缺失。",
+    ),
 }

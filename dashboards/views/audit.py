@@ -1,5 +1,5 @@
 """The audit trail (quality department, administrator): who changed what, when and
-why, with each record's state before and after."""
+why, with each record's state before and after; a button verifies the trail's chain."""
 
 import json
 from datetime import date, timedelta
@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.context import db, page_context, t
-from noac.services.audit import audit_count, audit_entities, audit_trail
+from noac.services.audit import audit_count, audit_entities, audit_trail, verify_trail
 
 LIMIT = 1000
 
@@ -26,6 +26,15 @@ def shown(value: object) -> str:
 ctx = page_context()
 st.header(t("audit.title"))
 st.caption(t("audit.caption"))
+if st.button(t("audit.verify"), help=t("audit.verify_help"), key="audit_verify"):
+    with db() as session:
+        check = verify_trail(session=session, actor=ctx.actor)
+    if check.verifies:
+        st.success(t("audit.verified", records=check.records, head=check.head[:16]))
+    elif check.reason == "changed":
+        st.error(t("audit.changed", id=check.broken_id))
+    else:
+        st.error(t("audit.missing", id=check.broken_id, previous=check.previous_id))
 with db() as session:
     entities = audit_entities(session=session, actor=ctx.actor)
 left, middle, right = st.columns(3)

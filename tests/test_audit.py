@@ -63,9 +63,10 @@ def test_records_of_one_transaction_chain_one_after_another(engine, trail):
         before = audit.head(session)
         for n in range(3):
             audit.record(session, SYSTEM, "note", "database", n)
+        audit.record_all(session, SYSTEM, "note", "database", [(n, None, n) for n in (3, 4)])
         session.commit()
     check = _check(engine)
-    assert check.verifies and check.records == len(trail) + 3
+    assert check.verifies and check.records == len(trail) + 5
     with Session(engine) as session:
         chains = session.exec(select(AuditRecord.chain).order_by(col(AuditRecord.id))).all()
     assert chains[len(trail) - 1] == before

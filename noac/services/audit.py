@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -38,36 +38,54 @@ def record(
     reason: str = "",
 ) -> None:
     """Add one audit record to the session, chained to the one before it, and flush it (the
-    caller commits it with the change).
+    caller commits it with the change): :func:`record_all` of one."""
+    record_all(session, actor, action, entity, [(entity_id, before, after)], reason)
 
-    The record needs its id and the previous chain before it is inserted (``chain`` is NOT
+
+def record_all(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    changes: Sequence[tuple[object, object, object]],
+    reason: str = "",
+) -> None:
+    """Add an audit record of ``action`` on each of ``changes`` (entity id, before, after),
+    chained one after another after the trail's last record, and flush them.
+
+    A record needs its id and the previous chain before it is inserted (``chain`` is NOT
     NULL): this transaction first becomes the trail's one writer (:func:`_hold_trail`), then
-    one statement reads the previous chain and, on PostgreSQL, draws the id from the
-    sequence; on SQLite the id follows the last one. Records of one transaction chain one
-    after another.
+    one statement reads the previous chain and, on PostgreSQL, draws the ids from the
+    sequence; on SQLite the ids follow the last one. A close of 30 plants writes its 30
+    records at once: one at a time, they took 40-86 ms of its 0.63-0.95 s on PostgreSQL.
     """
     connection = session.connection()
     _hold_trail(connection)
     if connection.dialect.name == "postgresql":
-        new_id, previous = session.exec(
-            select(_NEXT_ID, _LAST.with_only_columns(AuditRecord.chain).scalar_subquery())
-        ).one()
+        rows = session.exec(
+            select(
+                _NEXT_ID, _LAST.with_only_columns(AuditRecord.chain).scalar_subquery()
+            ).select_from(func.generate_series(1, len(changes)))
+        ).all()
+        ids, previous = sorted(row[0] for row in rows), rows[0][1] if rows else ""
     else:
         last_id, previous = session.exec(_LAST).first() or (0, "")
-        new_id = last_id + 1
-    entry = AuditRecord(
-        id=new_id,
-        at=datetime.now(UTC),
-        actor=actor.username,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        before=json.dumps(before, ensure_ascii=False, default=str, sort_keys=True),
-        after=json.dumps(after, ensure_ascii=False, default=str, sort_keys=True),
-        reason=reason,
-    )
-    entry.chain = chain_of(previous or "", entry)
-    session.add(entry)
+        ids = [last_id + n for n in range(1, len(changes) + 1)]
+    at = datetime.now(UTC)
+    for new_id, (entity_id, before, after) in zip(ids, changes, strict=True):
+        entry = AuditRecord(
+            id=new_id,
+            at=at,
+            actor=actor.username,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=json.dumps(before, ensure_ascii=False, default=str, sort_keys=True),
+            after=json.dumps(after, ensure_ascii=False, default=str, sort_keys=True),
+            reason=reason,
+        )
+        entry.chain = previous = chain_of(previous or "", entry)
+        session.add(entry)
     session.flush()
 
 

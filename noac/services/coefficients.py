@@ -748,27 +748,32 @@ def close_months(
                 for r in computation.results
             ],
         )
+        session.add_all(
+            PeriodEvent(
+                period_id=periods[plant.id].id, at=now, actor=actor.username, action="close"
+            )
+            for plant in plants
+        )
         trail_head = audit.head(session)  # the close's records follow it
-        for plant, computation in zip(plants, computations, strict=True):
-            session.add(
-                PeriodEvent(
-                    period_id=periods[plant.id].id, at=now, actor=actor.username, action="close"
+        audit.record_all(
+            session,
+            actor,
+            "close",
+            "month",
+            [
+                (
+                    f"{plant.code}/{month}",
+                    None,
+                    {
+                        "run": runs[plant.id],
+                        "scheme": computation.scheme_hash,
+                        "coefficients": {r.unit: r.coefficient for r in computation.results},
+                        "audit_head": trail_head,
+                    },
                 )
-            )
-            audit.record(
-                session,
-                actor,
-                "close",
-                "month",
-                f"{plant.code}/{month}",
-                None,
-                {
-                    "run": runs[plant.id],
-                    "scheme": computation.scheme_hash,
-                    "coefficients": {r.unit: r.coefficient for r in computation.results},
-                    "audit_head": trail_head,
-                },
-            )
+                for plant, computation in zip(plants, computations, strict=True)
+            ],
+        )
         session.commit()
     except BaseException:
         session.rollback()

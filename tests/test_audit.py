@@ -60,16 +60,17 @@ def test_a_trail_of_ordinary_changes_verifies_up_to_its_head(engine, trail):
 
 def test_records_of_one_transaction_chain_one_after_another(engine, trail):
     with Session(engine) as session:
-        before = audit.head(session)
+        before = audit.trail_end(session)["head"]
         for n in range(3):
             audit.record(session, SYSTEM, "note", "database", n)
-        audit.record_all(session, SYSTEM, "note", "database", [(n, None, n) for n in (3, 4)])
+        head = audit.record_all(session, SYSTEM, "note", "database", [(n, None, n) for n in (3, 4)])
         session.commit()
     check = _check(engine)
     assert check.verifies and check.records == len(trail) + 5
     with Session(engine) as session:
         chains = session.exec(select(AuditRecord.chain).order_by(col(AuditRecord.id))).all()
     assert chains[len(trail) - 1] == before
+    assert chains[-1] == head == check.head
     assert len(set(chains)) == len(chains)
 
 

@@ -150,15 +150,13 @@ def _verified(db) -> tuple[int, str]:
     return int(records), head
 
 
-def test_a_close_prints_and_records_the_audit_trail_head_before_it(db):
-    records, head = _verified(db)
+def test_a_close_prints_the_audit_trail_head_after_it(db):
+    records, before = _verified(db)
     closed = noac(db, "close", "2026-03")
     assert closed.exit_code == 0, closed.output
-    assert closed.output.splitlines()[-1] == f"audit trail head: {head}"
-    (record,) = json.loads(noac(db, "audit", "--entity", "month", "--json").output)
-    assert len(record["after"]["audit_head"]) == 64
-    assert record["after"]["audit_head"].startswith(head)
-    assert _verified(db)[0] == records + 1
+    after = _verified(db)
+    assert after[0] == records + 1 and after[1] != before  # the close's own record is the head
+    assert closed.output.splitlines()[-1] == f"audit trail head: {after[1]}"
 
 
 def test_close_all_plants_at_once_or_none(db):
@@ -177,12 +175,13 @@ def test_close_all_plants_at_once_or_none(db):
     assert refused.exit_code == 1
     assert "2026-03 is already closed in WEST (by quinn): no plant was closed" in refused.output
     assert noac(db, "reopen", "2026-03", "--plant", "WEST", "--reason", "redo").exit_code == 0
-    _, head = _verified(db)
+    records, _ = _verified(db)
     closed = noac(db, "close", "2026-03", "--all-plants")
     assert closed.exit_code == 0, closed.output
     lines = closed.output.splitlines()
     assert [line.split(":")[0] for line in lines] == ["MAIN", "WEST", "audit trail head"]
-    assert lines[2] == f"audit trail head: {head}"  # one head before both plants' records
+    after, head = _verified(db)  # the two plants' records, chained one after the other
+    assert after == records + 2 and lines[2] == f"audit trail head: {head}"
     assert "2026-03 closed (run 1)" in lines[0] and "2026-03 closed (run 2)" in lines[1]
     rows = list(
         csv.DictReader(

@@ -36,10 +36,10 @@ def record(
     before: object = None,
     after: object = None,
     reason: str = "",
-) -> None:
+) -> str:
     """Add one audit record to the session, chained to the one before it, and flush it (the
-    caller commits it with the change): :func:`record_all` of one."""
-    record_all(session, actor, action, entity, [(entity_id, before, after)], reason)
+    caller commits it with the change): :func:`record_all` of one. Returns its chain."""
+    return record_all(session, actor, action, entity, [(entity_id, before, after)], reason)
 
 
 def record_all(
@@ -49,9 +49,10 @@ def record_all(
     entity: str,
     changes: Sequence[tuple[object, object, object]],
     reason: str = "",
-) -> None:
+) -> str:
     """Add an audit record of ``action`` on each of ``changes`` (entity id, before, after),
-    chained one after another after the trail's last record, and flush them.
+    chained one after another after the trail's last record, and flush them. Returns the
+    chain of the last: the trail's head once the transaction commits.
 
     A record needs its id and the previous chain before it is inserted (``chain`` is NOT
     NULL): this transaction first becomes the trail's one writer (:func:`_hold_trail`), then
@@ -87,6 +88,7 @@ def record_all(
         entry.chain = previous = chain_of(previous or "", entry)
         session.add(entry)
     session.flush()
+    return previous
 
 
 def _hold_trail(connection: Connection) -> None:
@@ -120,13 +122,6 @@ def chain_of(previous: str, entry: AuditRecord | Row) -> str:
     ]
     text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def head(session: Session) -> str:
-    """The chain of the trail's last record ("" for an empty trail), held as the last until
-    this transaction ends: the records it adds next follow this one."""
-    _hold_trail(session.connection())
-    return _head(session)
 
 
 def _head(session: Session) -> str:

@@ -126,7 +126,7 @@ class MonthComputation:
     missing: dict[str, list[str]]
     closed: bool = False
     run: int = 0
-    audit_head: str = ""  # a close: the chain of the last audit record before its own
+    audit_head: str = ""  # a close: the trail's head after it, its own last record's chain
 
     @property
     def forms_owed(self) -> int:
@@ -666,9 +666,9 @@ def close_months(
     """``close_month`` of ``month`` for each of ``plants`` in one transaction.
 
     Refused as a whole, closing nothing, if the month is not over yet or already closed in
-    any of them. One audit record per plant closed; each names the audit trail's head before
-    them (``audit_head``), which the close's report prints, so a report kept outside the
-    database vouches for the trail up to the close.
+    any of them. One audit record per plant closed, written at once; the chain of the last is
+    the audit trail's head after the close (``audit_head``), which the close's report prints:
+    a report kept outside the database vouches for the trail up to and with the close.
     """
     if not plants:
         raise NoacError("no plant to close")
@@ -754,8 +754,7 @@ def close_months(
             )
             for plant in plants
         )
-        trail_head = audit.head(session)  # the close's records follow it
-        audit.record_all(
+        trail_head = audit.record_all(
             session,
             actor,
             "close",
@@ -768,7 +767,6 @@ def close_months(
                         "run": runs[plant.id],
                         "scheme": computation.scheme_hash,
                         "coefficients": {r.unit: r.coefficient for r in computation.results},
-                        "audit_head": trail_head,
                     },
                 )
                 for plant, computation in zip(plants, computations, strict=True)

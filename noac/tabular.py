@@ -83,10 +83,6 @@ class Table(Sequence[Row]):
         """The cells of each of ``names`` (required or optional columns), top to bottom."""
         return [self._data[self._columns[name]] for name in names]
 
-    def cells(self, names: Sequence[str]) -> list[tuple[str, ...]]:
-        """The cells of ``names`` in every row, as tuples in the order of ``names``."""
-        return list(zip(*self.columns(names), strict=True))
-
 
 def split_list(value: str) -> list[str]:
     """Split a ``;``-separated cell into its non-empty, stripped items."""

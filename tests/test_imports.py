@@ -605,7 +605,7 @@ def test_a_table_numbers_its_rows_and_reads_columns_at_once():
         (5, "y", "B", ""),
     ]
     assert (table[-1].number, [row.number for row in table[:1]]) == (5, [3])
-    assert table.cells(("kind", "code")) == [("", "x"), ("", "y")]
+    assert [list(column) for column in table.columns(("kind", "code"))] == [["", ""], ["x", "y"]]
     # every row full (read column by column) or one of spaces, skipped as blank: a cell's
     # edge spaces stripped, inner ones kept
     for blank, last in (("", 4), (" , \r\n", 5)):

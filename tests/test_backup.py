@@ -266,3 +266,28 @@ def test_a_restore_with_as_onto_a_missing_postgresql_database_names_the_local_ad
     )
     assert refused.exit_code == 1
     assert "its users cannot be read" in refused.output and "leave out --as" in refused.output
+
+
+def test_a_restore_onto_a_database_at_an_older_schema_records_how_far_its_trail_went(
+    db_url, tmp_path
+):
+    _small_database(db_url)
+    backup_file = tmp_path / "noac.backup"
+    backup(db_url, backup_file)
+    engine = create_db_engine(db_url)
+    try:
+        downgrade(engine, "0012")
+    finally:
+        engine.dispose()
+    _execute(
+        db_url,
+        "INSERT INTO audit_record (at, actor, action, entity, entity_id, before, after, reason)"
+        " VALUES ('2026-11-02 08:00:00', 'quinn', 'close', 'month', 'P1/2026-10', '', '', '')",
+    )
+
+    result = CliRunner().invoke(app, ["--db", db_url, "restore", str(backup_file)])
+
+    assert result.exit_code == 0, result.output
+    *_, (_, actor, action, _, replaced, _) = _trail(db_url)
+    assert (actor, action) == ("system", "restore")
+    assert json.loads(replaced)["audit_trail"]["records"] == 1

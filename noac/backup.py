@@ -217,10 +217,12 @@ def _trail_end(url: str) -> dict | None:
         return None  # an engine would create the file
     engine = create_db_engine(url)
     try:
-        if not inspect(engine).has_table("audit_record"):
+        inspector = inspect(engine)
+        if not inspector.has_table("audit_record"):
             return None
+        columns = {column["name"] for column in inspector.get_columns("audit_record")}
         with Session(engine) as session:
-            return audit.trail_end(session)
+            return audit.trail_end(session, chained="chain" in columns)
     finally:
         engine.dispose()
 

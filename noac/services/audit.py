@@ -129,13 +129,15 @@ def _head(session: Session) -> str:
     return last.chain if last else ""
 
 
-def trail_end(session: Session) -> dict:
+def trail_end(session: Session, *, chained: bool = True) -> dict:
     """How far the audit trail goes: its number of records, the last one's id, time and
-    chain (its head)."""
+    chain (its head; None for a trail from before its records were chained, ``chained``
+    False: a database at a schema before migration 0013)."""
     records, last_id, last_at = session.exec(
         select(func.count(), func.max(AuditRecord.id), func.max(AuditRecord.at))
     ).one()
-    return {"records": records, "last_id": last_id, "last_at": last_at, "head": _head(session)}
+    head = _head(session) if chained else None
+    return {"records": records, "last_id": last_id, "last_at": last_at, "head": head}
 
 
 BATCH = 2000  # records verified per read

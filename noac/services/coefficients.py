@@ -63,10 +63,12 @@ def round_half_up(value: float, digits: int) -> float:
 
     >>> round_half_up(88.25, 1), round(88.25, 1), round_half_up(-0.125, 2)
     (88.3, 88.2, -0.13)
+    >>> import numpy as np  # a pandas cell is a numpy number
+    >>> round_half_up(np.float64(88.25), 1), round_half_up(np.int64(3), 1)
+    (88.3, 3.0)
     """
-    return float(
-        Decimal(repr(round(value, 10))).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
-    )
+    written = repr(float(round(value, 10)))
+    return float(Decimal(written).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP))
 
 
 def round4(value: float) -> float:

@@ -993,6 +993,11 @@ def audit_verify(ctx: typer.Context) -> None:
                 f"the audit trail does not verify: record {check.broken_id} was changed after"
                 " it was written"
             )
+        if check.reason == "missing" and not check.previous_id:
+            raise NoacError(
+                f"the audit trail does not verify: record {check.broken_id} does not start"
+                " the trail, records before it are missing"
+            )
         if check.reason == "missing":
             raise NoacError(
                 f"the audit trail does not verify: record {check.broken_id} does not follow"

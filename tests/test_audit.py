@@ -115,3 +115,9 @@ def test_noac_audit_verify_prints_the_head_or_names_the_record_that_fails(db_url
         f"record {trail[3]} does not follow record {trail[0]}, records between them are missing"
         in missing.output
     )
+    _execute(engine, f"DELETE FROM audit_record WHERE id = {trail[0]}")
+    first = runner.invoke(app, ["--db", db_url, "--as", "ann", "audit", "verify"])
+    assert first.exit_code == 1
+    assert f"record {trail[3]} does not start the trail, records before it are missing" in (
+        first.output
+    )

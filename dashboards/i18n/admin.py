@@ -332,6 +332,11 @@ STRINGS = {
         "The audit trail does not verify: record {id} was changed after it was written.",
         "审计记录校验未通过：第 {id} 条记录在写入后被修改过。",
     ),
+    "audit.missing_first": (
+        "The audit trail does not verify: record {id} does not start the trail, records before"
+        " it are missing.",
+        "审计记录校验未通过：第 {id} 条记录不是审计记录的开头，它之前的记录缺失。",
+    ),
     "audit.missing": (
         "The audit trail does not verify: record {id} does not follow record {previous},"
         " records between them are missing.",

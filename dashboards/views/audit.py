@@ -33,6 +33,8 @@ if st.button(t("audit.verify"), help=t("audit.verify_help"), key="audit_verify")
         st.success(t("audit.verified", records=check.records, head=check.head[:16]))
     elif check.reason == "changed":
         st.error(t("audit.changed", id=check.broken_id))
+    elif not check.previous_id:
+        st.error(t("audit.missing_first", id=check.broken_id))
     else:
         st.error(t("audit.missing", id=check.broken_id, previous=check.previous_id))
 with db() as session:

@@ -1244,7 +1244,7 @@ def check_attachment(filename: str, content: bytes) -> None:
 def _units_concerned(session: Session, plant: Plant, problem: QualityProblem) -> tuple[str, ...]:
     """The units a problem concerns, as a supervisor's list of problems finds it: the unit
     that found it, the proposed unit and the responsible units."""
-    codes = PlantTracing(session=session, plant=plant).unit_codes
+    codes = {unit.id: code for code, unit in units_by_code(session=session, plant=plant).items()}
     concerned = {
         codes[problem.found_at_unit_id],
         *responsible_units(session=session, problem=problem),

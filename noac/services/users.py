@@ -50,6 +50,12 @@ def _get(session: Session, username: str) -> User:
     return user
 
 
+def _same_name(username: str):
+    """The condition matching the accounts whose username differs from ``username`` at most
+    in case: one name, for adding an account and for signing in."""
+    return func.lower(User.username) == username.lower()
+
+
 def _info(session: Session, user: User) -> UserInfo:
     unit = session.get(Unit, user.unit_id) if user.unit_id else None
     plant = session.get(Plant, unit.plant_id) if unit else None
@@ -145,9 +151,7 @@ def add_user(
         errors.append(
             f"'{username}' names the local administrator in the audit trail: choose another"
         )
-    elif taken := session.exec(
-        select(User.username).where(func.lower(User.username) == username.lower())
-    ).first():
+    elif taken := session.exec(select(User.username).where(_same_name(username))).first():
         errors.append(
             f"user '{taken}' already exists"
             + ("" if taken == username else ": usernames differing only in case are the same")
@@ -194,11 +198,7 @@ def disable_user(*, session: Session, actor: Actor, username: str) -> None:
         raise NoacError(f"user '{username}' is already disabled")
     if user.role == "admin":
         _refuse_last_admin(session, username, "disabling this one")
-    before = _info(session, user).__dict__
-    user.active = False
-    session.add(user)
-    audit.record(session, actor, "disable", "user", username, before, _info(session, user).__dict__)
-    session.commit()
+    _set_active(session, actor, user, False)
 
 
 def enable_user(*, session: Session, actor: Actor, username: str) -> None:
@@ -207,10 +207,17 @@ def enable_user(*, session: Session, actor: Actor, username: str) -> None:
     user = _get(session, username)
     if user.active:
         raise NoacError(f"user '{username}' is already active")
+    _set_active(session, actor, user, True)
+
+
+def _set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
+    """Enable or disable ``user``, with its audit record, and commit."""
     before = _info(session, user).__dict__
-    user.active = True
+    user.active = active
     session.add(user)
-    audit.record(session, actor, "enable", "user", username, before, _info(session, user).__dict__)
+    action = "enable" if active else "disable"
+    after = _info(session, user).__dict__
+    audit.record(session, actor, action, "user", user.username, before, after)
     session.commit()
 
 
@@ -273,7 +280,7 @@ def _signing_in(session: Session, typed: str) -> User | None:
     user = session.exec(select(User).where(User.username == name)).first()
     if user is not None:
         return user
-    alike = session.exec(select(User).where(func.lower(User.username) == name.lower())).all()
+    alike = session.exec(select(User).where(_same_name(name))).all()
     return alike[0] if len(alike) == 1 else None
 
 

@@ -135,15 +135,9 @@ def restore(url: str, source: Path) -> None:
         _sqlite_restore(source, _sqlite_file(parsed))
         return
     pg_restore = _tool("pg_restore")
-    # Read the archive's table of contents first: a file that is not a pg_dump
-    # archive is refused before the database is touched.
-    listing = subprocess.run(
-        [pg_restore, "--list", str(source)], capture_output=True, text=True, check=False
-    )
-    if listing.returncode != 0:
+    if _pg_schema_version(pg_restore, source) is None:
         raise NoacError(
-            f"{source} is not a PostgreSQL backup written by `noac` (pg_dump custom format):"
-            f" {listing.stderr.strip()}"
+            f"{source} is a PostgreSQL backup but not a NOAC backup (no schema version)"
         )
     _run(
         [
@@ -301,6 +295,31 @@ def _sqlite_restore(source: Path, database: Path) -> None:
                 f"restore of {database} from {source} failed: {error}"
                 " (is NOAC still using the database?)"
             ) from error
+
+
+def _pg_schema_version(pg_restore: str, source: Path) -> str | None:
+    """The schema version the pg_dump archive ``source`` holds, read before the database is
+    touched; None for an archive without one ("" for an empty version table).
+
+    Raises NoacError for a file that is not a pg_dump archive in the custom format.
+    """
+    result = subprocess.run(
+        [pg_restore, "--data-only", "--table=alembic_version", "--file=-", str(source)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise NoacError(
+            f"{source} is not a PostgreSQL backup written by `noac` (pg_dump custom format):"
+            f" {result.stderr.strip()}"
+        )
+    lines = result.stdout.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("COPY ") and "alembic_version" in line:
+            version = lines[number + 1]
+            return "" if version == "\\." else version
+    return None
 
 
 def _tool(name: str) -> str:

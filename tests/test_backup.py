@@ -193,16 +193,17 @@ def test_sqlite_backup_refuses_a_missing_database(tmp_path):
     assert not (tmp_path / "missing.db").exists()
 
 
-def test_sqlite_restore_refuses_a_sqlite_file_that_is_not_noac(tmp_path):
-    url = f"sqlite:///{tmp_path / 'noac.db'}"
-    before = _small_database(url)
-    other = tmp_path / "other.db"
-    _execute(f"sqlite:///{other}", "CREATE TABLE thing (id INTEGER PRIMARY KEY)")
+def test_restore_refuses_a_backup_of_a_database_that_is_not_noac(db_url, tmp_path):
+    other = tmp_path / "other.backup"
+    _execute(db_url, "CREATE TABLE thing (id INTEGER PRIMARY KEY)")
+    backup(db_url, other)
+    _execute(db_url, "DROP TABLE thing")
+    before = _small_database(db_url)
 
-    with pytest.raises(NoacError, match="not a NOAC backup"):
-        restore(url, other)
+    with pytest.raises(NoacError, match="but not a NOAC backup"):
+        restore(db_url, other)
 
-    assert _snapshot(url) == before
+    assert _snapshot(db_url) == before
 
 
 @pytest.mark.parametrize("tool", ["pg_dump", "pg_restore"])

@@ -22,7 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from noac.db import check_schema, create_db_engine, sqlite_file
+from noac.db import check_schema, create_db_engine, schema_head, sqlite_file
 from noac.errors import NoacError
 from noac.services import audit
 from noac.services.access import Actor, require
@@ -113,9 +113,10 @@ def restore(url: str, source: Path) -> None:
     Raises
     ------
     NoacError
-        If ``source`` does not exist or is not a backup of the right kind, the
-        SQLite database is ``source`` itself, ``pg_restore`` is not installed
-        or fails, or the database is neither SQLite nor PostgreSQL. The
+        If ``source`` does not exist, is not a backup of the right kind or holds
+        another schema than this NOAC's, the SQLite database is ``source``
+        itself, ``pg_restore`` is not installed or fails, or the database is
+        neither SQLite nor PostgreSQL. The
         database is left unchanged then: ``source`` is checked before anything
         is written, a SQLite copy happens in one transaction and
         ``pg_restore`` runs in a single transaction.
@@ -135,10 +136,12 @@ def restore(url: str, source: Path) -> None:
         _sqlite_restore(source, _sqlite_file(parsed))
         return
     pg_restore = _tool("pg_restore")
-    if _pg_schema_version(pg_restore, source) is None:
+    version = _pg_schema_version(pg_restore, source)
+    if version is None:
         raise NoacError(
             f"{source} is a PostgreSQL backup but not a NOAC backup (no schema version)"
         )
+    _refuse_other_schema(source, version)
     _run(
         [
             pg_restore,
@@ -286,6 +289,8 @@ def _sqlite_restore(source: Path, database: Path) -> None:
             raise NoacError(
                 f"{source} is a SQLite database but not a NOAC backup (no schema version)"
             )
+        version = src.execute("SELECT version_num FROM alembic_version").fetchone()
+        _refuse_other_schema(source, version[0] if version else "")
         try:
             mode = "rw" if database.exists() else "rwc"
             with closing(_sqlite_connect(database, mode)) as dst:
@@ -295,6 +300,18 @@ def _sqlite_restore(source: Path, database: Path) -> None:
                 f"restore of {database} from {source} failed: {error}"
                 " (is NOAC still using the database?)"
             ) from error
+
+
+def _refuse_other_schema(source: Path, version: str) -> None:
+    """Refuse a backup whose schema this NOAC does not work at: once restored, it could
+    neither record its restore nor be read."""
+    head = schema_head()
+    if version != head:
+        found = version or "none"
+        raise NoacError(
+            f"{source} is a backup of a NOAC database at schema {found}, this NOAC works at"
+            f" schema {head}: restore it with a NOAC release at schema {found}"
+        )
 
 
 def _pg_schema_version(pg_restore: str, source: Path) -> str | None:

@@ -144,7 +144,7 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 @cache
-def _head() -> str | None:
+def schema_head() -> str | None:
     """The newest migration: read from the migration scripts once per process (the app
     checks the schema on every run; reading the scripts took 17 ms of each)."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -159,7 +159,7 @@ def check_schema(engine: Engine) -> None:
             f"the database file {file} does not exist: check --db or NOAC_DATABASE_URL, or"
             " create it with `noac init`"
         )
-    head = _head()
+    head = schema_head()
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
     if current != head:

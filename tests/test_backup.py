@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from noac.backup import backup, restore
 from noac.cli import app
-from noac.db import create_db_engine, downgrade, migrate
+from noac.db import create_db_engine, downgrade, migrate, schema_head
 from noac.demo import build
 from noac.errors import NoacError
 from tests.conftest import POSTGRES_URL, snapshot
@@ -292,3 +292,23 @@ def test_a_restore_onto_a_database_at_an_older_schema_records_how_far_its_trail_
     *_, (_, actor, action, _, replaced, _) = _trail(db_url)
     assert (actor, action) == ("system", "restore")
     assert json.loads(replaced)["audit_trail"]["records"] == 1
+
+
+def test_a_backup_of_another_schema_is_refused_naming_both_schemas(db_url, tmp_path):
+    _small_database(db_url)
+    old = tmp_path / "old.backup"
+    engine = create_db_engine(db_url)
+    try:
+        downgrade(engine, "0012")
+        backup(db_url, old)
+        migrate(engine)
+    finally:
+        engine.dispose()
+    before = _snapshot(db_url)
+
+    refused = CliRunner().invoke(app, ["--db", db_url, "restore", str(old)])
+
+    assert refused.exit_code == 1
+    assert f"{old} is a backup of a NOAC database at schema 0012" in refused.output
+    assert f"this NOAC works at schema {schema_head()}" in refused.output
+    assert _snapshot(db_url) == before

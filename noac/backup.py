@@ -214,7 +214,10 @@ def _trail_end(url: str) -> dict | None:
         return None  # an engine would create the file
     engine = create_db_engine(url)
     try:
-        inspector = inspect(engine)
+        try:
+            inspector = inspect(engine)
+        except OperationalError as error:  # no such database, or the server refused
+            raise NoacError(f"cannot restore into {_display(parsed)}: {error.orig}") from None
         if not inspector.has_table("audit_record"):
             return None
         columns = {column["name"] for column in inspector.get_columns("audit_record")}

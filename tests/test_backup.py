@@ -269,6 +269,18 @@ def test_a_restore_with_as_onto_a_missing_postgresql_database_names_the_local_ad
     assert "its users cannot be read" in refused.output and "leave out --as" in refused.output
 
 
+def test_a_restore_onto_a_missing_postgresql_database_names_it(tmp_path):
+    missing = make_url(POSTGRES_URL).set(database="noac_no_such_database").render_as_string(False)
+    backup_file = tmp_path / "noac.backup"
+    backup_file.write_bytes(b"")
+
+    refused = CliRunner().invoke(app, ["--db", missing, "restore", str(backup_file)])
+
+    assert refused.exit_code == 1
+    assert "error: cannot restore into" in refused.output
+    assert 'database "noac_no_such_database" does not exist' in refused.output
+
+
 def test_a_restore_onto_a_database_at_an_older_schema_records_how_far_its_trail_went(
     db_url, tmp_path
 ):

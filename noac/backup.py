@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
 from noac.db import check_schema, create_db_engine, schema_head, sqlite_file
@@ -115,8 +115,8 @@ def restore(url: str, source: Path) -> None:
     NoacError
         If ``source`` does not exist, is not a backup of the right kind or holds
         another schema than this NOAC's, the SQLite database is ``source``
-        itself, ``pg_restore`` is not installed or fails, or the database is
-        neither SQLite nor PostgreSQL. The
+        itself or too damaged for SQLite to write over, ``pg_restore`` is not
+        installed or fails, or the database is neither SQLite nor PostgreSQL. The
         database is left unchanged then: ``source`` is checked before anything
         is written, a SQLite copy happens in one transaction and
         ``pg_restore`` runs in a single transaction.
@@ -208,21 +208,23 @@ def restoring_user(url: str, username: str) -> Actor:
 
 
 def _trail_end(url: str) -> dict | None:
-    """``audit.trail_end`` of the database at ``url``; None where there is none yet."""
+    """``audit.trail_end`` of the database at ``url``; None where there is none yet, and
+    ``{"unreadable": why}`` for a damaged database, which the restore replaces."""
     parsed = make_url(url)
     if _backend(parsed) == "sqlite" and not _sqlite_file(parsed).is_file():
         return None  # an engine would create the file
     engine = create_db_engine(url)
     try:
-        try:
-            inspector = inspect(engine)
-        except OperationalError as error:  # no such database, or the server refused
-            raise NoacError(f"cannot restore into {_display(parsed)}: {error.orig}") from None
+        inspector = inspect(engine)
         if not inspector.has_table("audit_record"):
             return None
         columns = {column["name"] for column in inspector.get_columns("audit_record")}
         with Session(engine) as session:
             return audit.trail_end(session, chained="chain" in columns)
+    except OperationalError as error:  # no such database, or the server refused
+        raise NoacError(f"cannot restore into {_display(parsed)}: {error.orig}") from None
+    except DatabaseError as error:
+        return {"unreadable": str(error.orig)}
     finally:
         engine.dispose()
 
@@ -299,6 +301,11 @@ def _sqlite_restore(source: Path, database: Path) -> None:
             with closing(_sqlite_connect(database, mode)) as dst:
                 src.backup(dst)
         except sqlite3.Error as error:
+            if error.sqlite_errorname in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+                raise NoacError(
+                    f"cannot restore into {database}: it is damaged ({error}); move it aside,"
+                    " then restore again"
+                ) from error
             raise NoacError(
                 f"restore of {database} from {source} failed: {error}"
                 " (is NOAC still using the database?)"

@@ -324,3 +324,38 @@ def test_a_backup_of_another_schema_is_refused_naming_both_schemas(db_url, tmp_p
     assert f"{old} is a backup of a NOAC database at schema 0012" in refused.output
     assert f"this NOAC works at schema {schema_head()}" in refused.output
     assert _snapshot(db_url) == before
+
+
+def _damage(database, at: int) -> None:
+    """Overwrite 8 KiB of ``database`` from byte ``at`` with garbage, as a failing disk would."""
+    with database.open("r+b") as file:
+        file.seek(at)
+        file.write(b"\xff" * 8192)
+
+
+@pytest.mark.parametrize("damage", ["header", "pages"])
+def test_a_damaged_sqlite_database_is_restored_over_or_named_with_what_to_do(damage, tmp_path):
+    database = tmp_path / "noac.db"
+    url = f"sqlite:///{database}"
+    _small_database(url)
+    backup_file = tmp_path / "noac.backup"
+    backup(url, backup_file)
+    original = _snapshot(url)
+    _execute(url, "INSERT INTO plant (code, name) VALUES ('ZZZ', 'Not in the backup')")
+    _damage(database, 0 if damage == "header" else 100)
+
+    result = CliRunner().invoke(app, ["--db", url, "restore", str(backup_file)])
+
+    if damage == "header":  # SQLite cannot write over a file it does not recognise
+        assert result.exit_code == 1
+        assert f"cannot restore into {database}: it is damaged (file is not a database)" in (
+            result.output
+        )
+        assert "move it aside, then restore again" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    restored = _snapshot(url)
+    assert restored["plant"] == original["plant"]
+    *_, (_, actor, action, _, replaced, _) = _trail(url)
+    assert (actor, action) == ("system", "restore")
+    assert json.loads(replaced)["audit_trail"] == {"unreadable": "database disk image is malformed"}

@@ -203,6 +203,11 @@ def restoring_user(url: str, username: str) -> Actor:
             raise NoacError(cannot) from None
         with Session(engine) as session:
             return actor_for(session=session, username=username)
+    except DatabaseError as error:
+        raise NoacError(
+            f"{_display(parsed)} is damaged ({error.orig}), so its users cannot be read: a"
+            " restore over it is done by the local administrator (leave out --as)"
+        ) from None
     finally:
         engine.dispose()
 

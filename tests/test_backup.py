@@ -359,3 +359,20 @@ def test_a_damaged_sqlite_database_is_restored_over_or_named_with_what_to_do(dam
     *_, (_, actor, action, _, replaced, _) = _trail(url)
     assert (actor, action) == ("system", "restore")
     assert json.loads(replaced)["audit_trail"] == {"unreadable": "database disk image is malformed"}
+
+
+def test_a_restore_with_as_over_a_damaged_database_names_the_local_administrator(tmp_path):
+    database = tmp_path / "noac.db"
+    url = f"sqlite:///{database}"
+    _small_database(url)
+    backup_file = tmp_path / "noac.backup"
+    backup(url, backup_file)
+    _damage(database, 100)
+    damaged = database.read_bytes()
+
+    refused = CliRunner().invoke(app, ["--db", url, "--as", "admin", "restore", str(backup_file)])
+
+    assert refused.exit_code == 1
+    assert f"{url} is damaged (database disk image is malformed)" in refused.output
+    assert "its users cannot be read" in refused.output and "leave out --as" in refused.output
+    assert database.read_bytes() == damaged

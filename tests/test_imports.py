@@ -438,6 +438,35 @@ def test_a_units_parent_is_changed_cleared_and_never_made_circular(
     assert snapshot(engine) == before
 
 
+def test_a_units_file_without_an_optional_column_keeps_what_the_units_hold_there(
+    tmp_path, engine, session, plant_files
+):
+    """Renaming units with a file of their code, name and kind alone must not take their
+    categories, targets or parents: a column the file lacks keeps the stored values, as the
+    scores file's comment column does."""
+    _load(session, plant_files)
+    header = "code,name,kind,categories,target,parent"
+    qc = write_csv(tmp_path / "qc.csv", f"{header}\nQC,检验站,inspection,inspection,,ASSY")
+    import_file(actor=SYSTEM, session=session, kind="units", path=qc)
+    renames = write_csv(
+        tmp_path / "renames.csv",
+        "code,name,kind\nSHEET,钣金车间,workshop\nQC,检验站,inspection\nNEW,新单位,store",
+    )
+    summary = import_file(actor=SYSTEM, session=session, kind="units", path=renames)
+    assert (summary.created, summary.updated, summary.unchanged) == (1, 1, 1)
+    units = units_by_code(session=session, plant=resolve_plant(session=session, code=None))
+    sheet, qc, new = units["SHEET"], units["QC"], units["NEW"]
+    assert (sheet.name, sheet.categories, sheet.target) == ("钣金车间", "cutting;bending", 88)
+    assert qc.parent_id == units["ASSY"].id
+    assert (new.categories, new.target, new.parent_id) == ("", None, None)
+    # the first units file again, which has no parent column: SHEET's name back, QC's parent
+    # kept
+    again = import_file(actor=SYSTEM, session=session, kind="units", path=plant_files[0])
+    assert (again.updated, again.unchanged) == (1, 3)
+    session.refresh(qc)
+    assert qc.parent_id == units["ASSY"].id
+
+
 def test_a_category_the_routings_use_cannot_be_taken_from_its_unit(
     tmp_path, engine, session, plant_files
 ):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
 from noac.errors import RowError
 from noac.models import UNIT_KINDS, DefectCode, Plant, Unit
-from noac.tabular import Row, split_list
+from noac.tabular import Row, Table, split_list
 from noac.validation import check_code, parse_number
 
 HANDLING = "handling"
@@ -85,17 +85,36 @@ def _duplicates(rows: Sequence[Row], column: str) -> list[RowError]:
     return errors
 
 
+def _with_stored_cells(row: Row, absent: Collection[str], unit: Unit, parents: Mapping) -> Row:
+    """``row`` with the cells of the optional columns its file lacks read from ``unit`` as
+    stored (``parents``: each unit's code by id), as a units file holds them."""
+    stored = {
+        "categories": unit.categories,
+        "target": "" if unit.target is None else repr(unit.target),
+        "parent": parents.get(unit.parent_id, ""),
+    }
+    cells = list(row.cells)
+    for column in absent:
+        cells[row.columns[column]] = stored[column]
+    return Row(row.number, tuple(cells), row.columns)
+
+
 def validate_unit_rows(
-    rows: Sequence[Row],
+    rows: Table,
     existing: dict[str, Unit],
     in_use: Mapping[tuple[str, str], str],
 ) -> tuple[list[dict], list[RowError]]:
     """Check unit rows; return the cleaned records and every error. ``in_use``: for each
-    (unit, category) the newest routings use, where (``part op``)."""
+    (unit, category) the newest routings use, where (``part op``). An optional column the
+    file lacks keeps what a unit already stored holds there (a file of codes, names and kinds
+    renames units)."""
     errors = _duplicates(rows, "code")
     codes = {row["code"] for row in rows} | set(existing)
+    code_of = {unit.id: code for code, unit in existing.items()}
     records = []
     for row in rows:
+        if rows.absent and (unit := existing.get(row["code"])):
+            row = _with_stored_cells(row, rows.absent, unit, code_of)
         record: dict = {"row": row.number, "code": row["code"], "name": row["name"]}
         if reason := check_code(row["code"], "unit code"):
             errors.append(RowError(row.number, "code", reason))

@@ -403,6 +403,33 @@ def test_a_service_relation_listed_twice_is_refused(tmp_path, engine, session, p
     assert snapshot(engine) == before
 
 
+def test_a_weight_planned_from_a_later_date_is_left_alone_by_the_same_file_again(
+    tmp_path, engine, session, plant_files
+):
+    """A weight set from a coming date is the weight the file lists: importing the file again
+    without a date changes nothing, as it does for a routing version planned ahead."""
+    _load(session, plant_files)
+    path = tmp_path / "services.csv"
+    import_file(
+        actor=SYSTEM,
+        session=session,
+        kind="service-relations",
+        path=write_csv(path, "provider,customer,weight\nQC,ASSY,2"),
+    )
+    planned = date(date.today().year + 1, 1, 1)
+    write_csv(path, "provider,customer,weight\nQC,ASSY,3")
+    import_file(
+        actor=SYSTEM, session=session, kind="service-relations", path=path, effective=planned
+    )
+    before = snapshot(engine)
+    again = import_file(actor=SYSTEM, session=session, kind="service-relations", path=path)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    assert snapshot(engine) == before
+    plant = resolve_plant(session=session, code=None)
+    weights = service_weights(session=session, plant=plant, days=[date.today(), planned])
+    assert weights == {date.today(): {("QC", "ASSY"): 2.0}, planned: {("QC", "ASSY"): 3.0}}
+
+
 def test_a_units_parent_is_changed_cleared_and_never_made_circular(
     tmp_path, engine, session, plant_files
 ):

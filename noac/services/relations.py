@@ -156,7 +156,7 @@ def plan_service_relations(
     weight is in force from ``effective`` (default: today), which must not come before the
     pair's newest entry (on its date, it replaces that entry). Neither may change a
     ``closed`` month: a month counts the relations in force on its last day. Pairs whose
-    weight did not change are left out.
+    weight did not change are left out, unless ``effective`` asks for it before its date.
     """
     units = units_by_code(session=session, plant=plant)
     stored = _entries(session, plant)
@@ -169,8 +169,12 @@ def plan_service_relations(
         newest = entries[-1] if entries else None
         since = newest.effective_from if newest is not None else None
         day = first_from if newest is None else changed_from
-        if newest is not None and newest.weight == weight and (since is None or day >= since):
-            continue  # in force already
+        if (
+            newest is not None
+            and newest.weight == weight
+            and (effective is None or since is None or day >= since)
+        ):
+            continue  # in force already, or from the date it was given (no other date asked)
         if newest is None and not closed:
             plan.append((provider, customer, weight, None))
         elif since is not None and day < since:

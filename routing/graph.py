@@ -150,7 +150,43 @@ def validate_routing(
                 "the part has no starting operation (every operation has a predecessor)",
             )
         )
+    elif not any(issue.column in {"op", "after"} for issue in issues):
+        unreached = _unreached(operations)
+        if unreached:
+            issues.append(
+                RoutingIssue(
+                    part,
+                    None,
+                    "after",
+                    "these operations are not reached from any starting operation:"
+                    f" {', '.join(operations[i].op for i in unreached)} (name in after the"
+                    " operation each loop is entered from)",
+                    unreached[0],
+                )
+            )
     return issues
+
+
+def _unreached(operations: Sequence[Operation]) -> list[int]:
+    """The positions of the operations no starting operation leads to (a loop entered from
+    nowhere).
+
+    >>> _unreached([Operation("10", "A", "a"), Operation("20", "B", "b", ("30",)),
+    ...             Operation("30", "B", "b", ("20",))])
+    [1, 2]
+    """
+    feeds: dict[str, list[str]] = {}
+    for operation in operations:
+        for predecessor in operation.after:
+            feeds.setdefault(predecessor, []).append(operation.op)
+    reached = {operation.op for operation in operations if not operation.after}
+    waiting = list(reached)
+    while waiting:
+        for fed in feeds.get(waiting.pop(), ()):
+            if fed not in reached:
+                reached.add(fed)
+                waiting.append(fed)
+    return [i for i, operation in enumerate(operations) if operation.op not in reached]
 
 
 def sequence_operations(steps: Iterable[Operation]) -> list[Operation]:

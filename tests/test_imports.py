@@ -308,6 +308,10 @@ NEW,30,SHEET,welding,20,maybe
 NEW,30,QC,,25,1
 LOOP,10,SHEET,cutting,20,0
 LOOP,20,QC,,10,1
+ISLE,10,STORE,,,0
+ISLE,20,SHEET,cutting,30,0
+ISLE,30,QC,,20,1
+ISLE,40,ASSY,,30,0
 """,
     )
     with pytest.raises(ImportRejected) as excinfo:
@@ -328,8 +332,14 @@ LOOP,20,QC,,10,1
             "after",
             "part LOOP: the part has no starting operation (every operation has a predecessor)",
         ),
+        (
+            9,
+            "after",
+            "part ISLE: these operations are not reached from any starting operation:"
+            " 20, 30, 40 (name in after the operation each loop is entered from)",
+        ),
     ]
-    assert "6 error(s), nothing was imported" in str(excinfo.value)
+    assert "7 error(s), nothing was imported" in str(excinfo.value)
     assert snapshot(engine) == before
 
 

@@ -98,6 +98,17 @@ def test_layers_break_a_loop_of_equal_weights_where_the_search_meets_it_again():
             "the part has no starting operation (every operation has a predecessor)",
         ),
         (
+            [
+                Operation("10", "STORE", "storage"),
+                Operation("20", "MACH", "turning", ("30",)),
+                Operation("30", "QC", "inspection", ("20",)),
+                Operation("40", "ASSY", "assembly", ("10", "30")),
+            ],
+            "after",
+            "these operations are not reached from any starting operation: 20, 30"
+            " (name in after the operation each loop is entered from)",
+        ),
+        (
             [Operation("10", "MACH", "welding")],
             "category",
             "unit 'MACH' does not perform category 'welding' (it performs: turning, milling)",

@@ -891,7 +891,7 @@ def _import(
     for part, operations in parts.items():
         for issue in validate_routing(part, operations, unit_categories):
             if issue.op is None and issue.column == "after":
-                continue  # an observed graph may have no starting operation (docs/EVENTS.md)
+                continue  # an observed graph needs no starting operation (docs/EVENTS.md)
             errors.append(RowError(first_row[part], part_col, f"part {part}: {issue.message}"))
     first_day = min(e.start for e in events).date().replace(day=1) if events else date.today()
     # a part whose graph is the one in force when the log begins is unchanged, even where a

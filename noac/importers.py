@@ -57,7 +57,8 @@ def _load_units(ctx: ImportContext, rows: Table, summary: ImportSummary) -> list
 def _load_defect_codes(ctx: ImportContext, rows: Table, summary: ImportSummary) -> list[RowError]:
     units = masterdata.units_by_code(session=ctx.session, plant=ctx.plant).values()
     categories = {category for unit in units for category in unit.category_list}
-    records, errors = masterdata.validate_defect_code_rows(rows, categories)
+    existing = masterdata.defect_codes_by_code(session=ctx.session, plant=ctx.plant)
+    records, errors = masterdata.validate_defect_code_rows(rows, categories, existing)
     if not errors:
         masterdata.apply_defect_codes(
             session=ctx.session, plant=ctx.plant, records=records, summary=summary

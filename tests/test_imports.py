@@ -15,7 +15,7 @@ from noac import tabular
 from noac.errors import ImportRejected
 from noac.importers import import_file
 from noac.models import AuditRecord, Period, Plant, RoutingVersion, Unit
-from noac.services.masterdata import units_by_code
+from noac.services.masterdata import defect_codes_by_code, units_by_code
 from noac.services.plants import resolve_plant
 from noac.services.relations import service_weights
 from noac.services.routings import (
@@ -755,3 +755,28 @@ def test_defect_code_origins_must_be_known_categories_or_handling(tmp_path, sess
         (4, "origins", "'painting' is neither 'handling' nor a category any unit performs")
     ]
     assert session.exec(select(RoutingVersion)).all()  # earlier imports untouched
+
+
+def test_a_defect_codes_file_without_origins_renames_codes_and_keeps_their_origins(
+    tmp_path, session, plant_files
+):
+    """The origins decide where a problem is traced to: a file of codes and names renames
+    the codes without taking their origins (an empty cell still clears them)."""
+    _load(session, plant_files)
+    path = tmp_path / "codes.csv"
+    write_csv(path, "code,name,origins\nCORR,corrosion,storage\nSCR,scratch,handling")
+    import_file(actor=SYSTEM, session=session, kind="defect-codes", path=path)
+    write_csv(path, "code,name\nCORR,corrosion pits\nSCR,scratch\nNEW,new")
+    summary = import_file(actor=SYSTEM, session=session, kind="defect-codes", path=path)
+    assert (summary.created, summary.updated, summary.unchanged) == (1, 1, 1)
+    plant = resolve_plant(session=session, code=None)
+    codes = defect_codes_by_code(session=session, plant=plant)
+    assert {code: (c.name, c.origins) for code, c in codes.items()} == {
+        "CORR": ("corrosion pits", "storage"),
+        "NEW": ("new", ""),
+        "SCR": ("scratch", "handling"),
+    }
+    write_csv(path, "code,name,origins\nCORR,corrosion pits,")
+    import_file(actor=SYSTEM, session=session, kind="defect-codes", path=path)
+    session.refresh(codes["CORR"])
+    assert codes["CORR"].origins == ""

@@ -85,18 +85,22 @@ def _duplicates(rows: Sequence[Row], column: str) -> list[RowError]:
     return errors
 
 
-def _with_stored_cells(row: Row, absent: Collection[str], unit: Unit, parents: Mapping) -> Row:
-    """``row`` with the cells of the optional columns its file lacks read from ``unit`` as
-    stored (``parents``: each unit's code by id), as a units file holds them."""
-    stored = {
-        "categories": unit.categories,
-        "target": "" if unit.target is None else repr(unit.target),
-        "parent": parents.get(unit.parent_id, ""),
-    }
+def _with_stored(row: Row, absent: Collection[str], stored: Mapping[str, str]) -> Row:
+    """``row`` with the cells of the optional columns its file lacks taken from ``stored``:
+    what the record already stored holds there, as a file holds it."""
     cells = list(row.cells)
     for column in absent:
         cells[row.columns[column]] = stored[column]
     return Row(row.number, tuple(cells), row.columns)
+
+
+def _unit_cells(unit: Unit, parents: Mapping[int, str]) -> dict[str, str]:
+    """The optional cells of a stored unit (``parents``: each unit's code by id)."""
+    return {
+        "categories": unit.categories,
+        "target": "" if unit.target is None else repr(unit.target),
+        "parent": parents.get(unit.parent_id, ""),
+    }
 
 
 def validate_unit_rows(
@@ -114,7 +118,7 @@ def validate_unit_rows(
     records = []
     for row in rows:
         if rows.absent and (unit := existing.get(row["code"])):
-            row = _with_stored_cells(row, rows.absent, unit, code_of)
+            row = _with_stored(row, rows.absent, _unit_cells(unit, code_of))
         record: dict = {"row": row.number, "code": row["code"], "name": row["name"]}
         if reason := check_code(row["code"], "unit code"):
             errors.append(RowError(row.number, "code", reason))
@@ -223,12 +227,15 @@ def apply_units(
 
 
 def validate_defect_code_rows(
-    rows: Sequence[Row], known_categories: set[str]
+    rows: Table, known_categories: set[str], existing: dict[str, DefectCode]
 ) -> tuple[list[dict], list[RowError]]:
-    """Check defect-code rows against the categories the plant's units perform."""
+    """Check defect-code rows against the categories the plant's units perform. A file
+    without the origins column keeps the origins of the codes already stored."""
     errors = _duplicates(rows, "code")
     records = []
     for row in rows:
+        if "origins" in rows.absent and (code := existing.get(row["code"])):
+            row = _with_stored(row, rows.absent, {"origins": code.origins})
         if reason := check_code(row["code"], "defect code"):
             errors.append(RowError(row.number, "code", reason))
         if not row["name"]:

@@ -440,6 +440,25 @@ def test_a_weight_planned_from_a_later_date_is_left_alone_by_the_same_file_again
     assert weights == {date.today(): {("QC", "ASSY"): 2.0}, planned: {("QC", "ASSY"): 3.0}}
 
 
+def test_a_service_relations_file_without_weights_keeps_the_weights_of_listed_pairs(
+    tmp_path, engine, session, plant_files
+):
+    """Listing which units a department serves, without weights, adds the new pairs at the
+    default weight 1 and leaves the weights of the pairs already stored as they are."""
+    _load(session, plant_files)
+    path = tmp_path / "services.csv"
+    write_csv(path, "provider,customer,weight\nQC,ASSY,3")
+    import_file(actor=SYSTEM, session=session, kind="service-relations", path=path)
+    write_csv(path, "provider,customer\nQC,ASSY\nQC,SHEET")
+    summary = import_file(actor=SYSTEM, session=session, kind="service-relations", path=path)
+    assert (summary.created, summary.updated, summary.unchanged) == (1, 0, 1)
+    plant = resolve_plant(session=session, code=None)
+    today = date.today()
+    assert service_weights(session=session, plant=plant, days=[today]) == {
+        today: {("QC", "ASSY"): 3.0, ("QC", "SHEET"): 1.0}
+    }
+
+
 def test_a_units_parent_is_changed_cleared_and_never_made_circular(
     tmp_path, engine, session, plant_files
 ):

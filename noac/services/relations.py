@@ -13,7 +13,7 @@ from noac.errors import NoacError, RowError
 from noac.models import Handover, Plant, ServiceRelation, Unit
 from noac.services.masterdata import ImportSummary, units_by_code
 from noac.services.periods import changes_closed_month, first_open_day, parse_month
-from noac.tabular import Row
+from noac.tabular import Row, Table
 from noac.validation import parse_number
 
 
@@ -96,9 +96,10 @@ def apply_handovers(
 
 
 def validate_service_rows(
-    rows: Sequence[Row], units: dict[str, Unit]
-) -> tuple[list[tuple[int, str, str, float]], list[RowError]]:
-    """Each row as ``(row number, provider, customer, weight)``, or why it is wrong."""
+    rows: Table, units: dict[str, Unit]
+) -> tuple[list[tuple[int, str, str, float | None]], list[RowError]]:
+    """Each row as ``(row number, provider, customer, weight)``, or why it is wrong; the
+    weight is None when the file has no weight column."""
     errors: list[RowError] = []
     records = []
     seen: dict[tuple, int] = {}
@@ -110,7 +111,7 @@ def validate_service_rows(
                 RowError(row.number, "customer", f"the same relation is already in row {seen[key]}")
             )
         seen.setdefault(key, row.number)
-        weight = 1.0
+        weight = None if "weight" in rows.absent else 1.0
         if row["weight"]:
             weight, reason = parse_number(row["weight"], 0, 1e9)
             if reason or not weight:
@@ -145,7 +146,7 @@ def plan_service_relations(
     *,
     session: Session,
     plant: Plant,
-    records: Sequence[tuple[int, str, str, float]],
+    records: Sequence[tuple[int, str, str, float | None]],
     effective: date | None,
     closed: Collection[str],
 ) -> tuple[list[tuple[str, str, float, date | None]], list[RowError]]:
@@ -156,7 +157,8 @@ def plan_service_relations(
     weight is in force from ``effective`` (default: today), which must not come before the
     pair's newest entry (on its date, it replaces that entry). Neither may change a
     ``closed`` month: a month counts the relations in force on its last day. Pairs whose
-    weight did not change are left out, unless ``effective`` asks for it before its date.
+    weight did not change are left out, unless ``effective`` asks for it before its date; a
+    record without a weight keeps the pair's own (a new pair weighs 1).
     """
     units = units_by_code(session=session, plant=plant)
     stored = _entries(session, plant)
@@ -167,6 +169,8 @@ def plan_service_relations(
     for number, provider, customer, weight in records:
         entries = stored.get((units[provider].id, units[customer].id), [])
         newest = entries[-1] if entries else None
+        if weight is None:
+            weight = 1.0 if newest is None else newest.weight
         since = newest.effective_from if newest is not None else None
         day = first_from if newest is None else changed_from
         if (

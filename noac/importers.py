@@ -15,7 +15,7 @@ from noac.services import audit, masterdata, problems, relations, routings, scor
 from noac.services.access import Actor, require
 from noac.services.bulk import collector_paused
 from noac.services.masterdata import ImportSummary
-from noac.services.periods import lock_closed_months
+from noac.services.periods import lock_closed_months, month_of
 from noac.services.plants import plant_for_import, resolve_plant
 from noac.tabular import Table, read_table
 
@@ -141,6 +141,7 @@ def _load_handovers(ctx: ImportContext, rows: Table, summary: ImportSummary) -> 
         rows,
         masterdata.units_by_code(session=ctx.session, plant=ctx.plant),
         lock_closed_months(session=ctx.session, plant=ctx.plant),
+        month_of(date.today()),
     )
     if not errors:
         relations.apply_handovers(

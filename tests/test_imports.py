@@ -16,6 +16,7 @@ from noac.errors import ImportRejected
 from noac.importers import import_file
 from noac.models import AuditRecord, Period, Plant, RoutingVersion, Unit
 from noac.services.masterdata import defect_codes_by_code, units_by_code
+from noac.services.periods import month_of, next_month
 from noac.services.plants import resolve_plant
 from noac.services.relations import service_weights
 from noac.services.routings import (
@@ -399,6 +400,26 @@ def test_an_import_keeps_what_each_changed_record_was_in_its_audit_record(
             }
         ],
     ]
+
+
+def test_handovers_of_a_month_not_begun_are_refused(tmp_path, engine, session, plant_files):
+    """What was handed over is known once the month runs, as scores are: a month typed wrong
+    (2062 for 2026) must not decide who may score whom in it."""
+    _load(session, plant_files)
+    current, coming = month_of(date.today()), next_month(month_of(date.today()))
+    before = snapshot(engine)
+    path = write_csv(
+        tmp_path / "handovers.csv",
+        f"month,from,to,quantity\n{current},STORE,SHEET,5\n{coming},STORE,SHEET,5",
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="handovers", path=path)
+    assert _errors(excinfo) == [
+        (3, "month", f"{coming} has not begun: its handovers can be recorded from {coming}-01")
+    ]
+    assert snapshot(engine) == before
+    write_csv(path, f"month,from,to,quantity\n{current},STORE,SHEET,5")
+    assert import_file(actor=SYSTEM, session=session, kind="handovers", path=path).created == 1
 
 
 def test_a_service_relation_listed_twice_is_refused(tmp_path, engine, session, plant_files):

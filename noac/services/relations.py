@@ -29,8 +29,10 @@ def _unit_errors(row: Row, units: dict[str, Unit], columns: Sequence[str]) -> li
 
 
 def validate_handover_rows(
-    rows: Sequence[Row], units: dict[str, Unit], closed: set[str]
+    rows: Sequence[Row], units: dict[str, Unit], closed: set[str], current: str
 ) -> tuple[list[tuple[str, str, str, float]], list[RowError]]:
+    """Each row as ``(month, from, to, quantity)``, or why it is wrong: a month closed or
+    after ``current`` (the month running), which has handed nothing over yet."""
     errors: list[RowError] = []
     records = []
     seen: dict[tuple, int] = {}
@@ -40,12 +42,24 @@ def validate_handover_rows(
             parse_month(row["month"])
         except NoacError as error:
             row_errors.append(RowError(row.number, "month", str(error)))
-        if row["month"] in closed:
-            row_errors.append(
-                RowError(
-                    row.number, "month", f"{row['month']} is closed: handovers can no longer change"
+        else:
+            if row["month"] in closed:
+                row_errors.append(
+                    RowError(
+                        row.number,
+                        "month",
+                        f"{row['month']} is closed: handovers can no longer change",
+                    )
                 )
-            )
+            elif row["month"] > current:
+                row_errors.append(
+                    RowError(
+                        row.number,
+                        "month",
+                        f"{row['month']} has not begun: its handovers can be recorded from"
+                        f" {row['month']}-01",
+                    )
+                )
         quantity, reason = parse_number(row["quantity"], 0, 1e12)
         if reason or not quantity:
             row_errors.append(

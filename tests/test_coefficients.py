@@ -664,6 +664,24 @@ def test_close_locks_the_month_and_reopen_recomputes(session, plant, tmp_path):
     assert stored.scheme_hash == again.scheme_hash != ""
 
 
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("x" * 2001, "the reason is longer than 2000 characters"),
+        ("late\x00form", "the reason contains a NUL character"),
+    ],
+)
+def test_a_reopen_reason_that_cannot_be_stored_is_refused(engine, session, plant, reason, message):
+    """On both databases alike, naming the reason, and the month stays closed."""
+    coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match=message):
+        coefficients.reopen_month(
+            session=session, plant=plant, month="2026-03", reason=reason, actor=QUALITY
+        )
+    assert snapshot(engine) == before
+
+
 def _relations(session, tmp_path, text, effective=None):
     path = write_csv(tmp_path / "services.csv", "provider,customer,weight\n" + text)
     return import_file(

@@ -51,6 +51,7 @@ from noac.services.schemes import (
     scores_outside,
 )
 from noac.services.scoring import FormScore, form_scores, month_days, months_supply_weights
+from noac.validation import check_text
 
 CALIBRATION_WINDOW = 6
 RETALIATION_DROP = 20.0
@@ -790,6 +791,8 @@ def reopen_month(*, session: Session, plant: Plant, month: str, reason: str, act
     parse_month(month)
     if not reason.strip():
         raise NoacError("reopening a month needs a reason")
+    if refused := check_text(reason, "the reason", 2000):
+        raise NoacError(refused)
     lock_months(session=session, plants=[plant], exclusive=True)
     period = _period(session, plant, month)
     if period is None or period.closed_at is None:

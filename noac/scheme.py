@@ -17,7 +17,7 @@ DEFAULT_SCHEME = Path(__file__).resolve().parent.parent / "data" / "scheme.toml"
 
 
 class Criterion(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     code: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")
     name_en: str
@@ -36,7 +36,7 @@ class Criterion(BaseModel):
 
 
 class Penalties(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     minor: float = Field(1, ge=0)
     major: float = Field(3, ge=0)
@@ -48,7 +48,7 @@ class Penalties(BaseModel):
 class Scheme(BaseModel):
     """Criteria, targets and penalty points of the monthly assessment."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     target: float = Field(85, ge=0, le=100)
     alpha: float = Field(1.0, ge=0)

@@ -140,6 +140,30 @@ def test_scheme_show_and_set(db, tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    ("line", "setting", "field"),
+    [
+        ("alpha = 1.0", "alpha = inf", "alpha"),
+        ("k_min = 0.70", "k_min = nan", "k_min"),
+        ("k_max = 1.20", "k_max = inf", "k_max"),
+        ("minor = 1", "minor = inf", "penalties.minor"),
+        ("weight = 0.40", "weight = inf", "criteria.0.weight"),
+    ],
+)
+def test_a_scheme_with_an_infinite_or_undefined_number_is_refused(
+    db, tmp_path, line, setting, field
+):
+    """TOML reads inf and nan as numbers: K would be left unclamped, or the export of a
+    month closed with them fail."""
+    in_force = noac(db, "scheme", "show").output
+    path = tmp_path / "scheme.toml"
+    path.write_text((DATA / "scheme.toml").read_text(encoding="utf-8").replace(line, setting))
+    result = runner.invoke(app, ["--db", db, "scheme", "set", str(path)])
+    assert result.exit_code == 1
+    assert f"{field}: Input should be a finite number" in result.output
+    assert noac(db, "scheme", "show").output == in_force
+
+
 def _verified(db) -> tuple[int, str]:
     """``noac audit verify``'s records and head, the trail verifying."""
     verified = noac(db, "audit", "verify")

@@ -1407,3 +1407,23 @@ def test_export_columns_and_formats(session, plant):
     data = json.loads(coefficients_file(stored, "json"))
     assert data["month"] == "2026-03" and len(data["coefficients"]) == 5
     assert coefficients_file(stored, "xlsx")[:2] == b"PK"
+
+
+def test_a_satisfaction_term_that_rounds_to_nothing_is_exported_without_a_sign(
+    tmp_path, session, plant
+):
+    handovers = write_csv(
+        tmp_path / "h.csv",
+        "month,from,to,quantity\n2026-03,STORE,SHEET,49999\n2026-03,STORE,ASSY,50001",
+    )
+    import_file(actor=SYSTEM, session=session, kind="handovers", path=handovers)
+    form(session, plant, "2026-03", "SHEET", "STORE", 9)
+    form(session, plant, "2026-03", "ASSY", "STORE", 8)
+    coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    stored = coefficients.month_results(session=session, plant=plant, month="2026-03")
+    # S = (49999 * 90 + 50001 * 80) / 100000 = 84.9999; the term -0.000001 is 0.0 to 4
+    # decimals, as the month close page shows it, not -0.0
+    csv_text = coefficients_file(stored, "csv").decode("utf-8-sig")
+    assert "STORE,Store,84.9999,2,85.0,0.0,0.0,0.0,0.0,0.0,1.0,\r\n" in csv_text
+    store = {r["unit"]: r for r in json.loads(coefficients_file(stored, "json"))["coefficients"]}
+    assert math.copysign(1, store["STORE"]["satisfaction_term"]) == 1

@@ -61,7 +61,7 @@ def number(value: float | None, lang: str, digits: int = 2) -> str:
     """
     if value is None:
         return "—"
-    return f"{round_half_up(value, digits) + 0.0:,.{digits}f}"  # + 0.0: no "-0.00"
+    return f"{round_half_up(value, digits):,.{digits}f}"
 
 
 def signed(value: float | None, lang: str, digits: int = 2) -> str:

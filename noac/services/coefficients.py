@@ -60,16 +60,19 @@ UNIFORM_MONTHS = 3
 
 def round_half_up(value: float, digits: int) -> float:
     """``value`` to ``digits`` decimals, a half away from zero, as by hand or in a
-    spreadsheet: the figure as written (to 10 decimals), not the binary float, decides.
+    spreadsheet: the figure as written (to 10 decimals), not the binary float, decides. A
+    value that rounds to zero is 0.0, never -0.0.
 
     >>> round_half_up(88.25, 1), round(88.25, 1), round_half_up(-0.125, 2)
     (88.3, 88.2, -0.13)
+    >>> round_half_up(-0.000001, 4)
+    0.0
     >>> import numpy as np  # a pandas cell is a numpy number
     >>> round_half_up(np.float64(88.25), 1), round_half_up(np.int64(3), 1)
     (88.3, 3.0)
     """
     written = repr(float(round(value, 10)))
-    return float(Decimal(written).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP))
+    return float(Decimal(written).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)) + 0.0
 
 
 def round4(value: float) -> float:

@@ -175,17 +175,11 @@ def _unreached(operations: Sequence[Operation]) -> list[int]:
     ...             Operation("30", "B", "b", ("20",))])
     [1, 2]
     """
-    feeds: dict[str, list[str]] = {}
-    for operation in operations:
-        for predecessor in operation.after:
-            feeds.setdefault(predecessor, []).append(operation.op)
-    reached = {operation.op for operation in operations if not operation.after}
-    waiting = list(reached)
-    while waiting:
-        for fed in feeds.get(waiting.pop(), ()):
-            if fed not in reached:
-                reached.add(fed)
-                waiting.append(fed)
+    G = nx.DiGraph()
+    G.add_nodes_from(operation.op for operation in operations)
+    G.add_edges_from((p, operation.op) for operation in operations for p in operation.after)
+    starts = [operation.op for operation in operations if not operation.after]
+    reached = set(starts).union(*(nx.descendants(G, start) for start in starts))
     return [i for i, operation in enumerate(operations) if operation.op not in reached]
 
 

@@ -176,6 +176,40 @@ def test_a_handover_quantity_replaced_by_a_log_is_kept_in_the_audit_record(
     assert (record.entity, json.loads(record.after)["changes"]) == ("events", replaced)
 
 
+def test_a_log_whose_handovers_leave_a_form_out_names_it(session, tmp_path, mapping):
+    # March is scored on the declared routing turning -> grinding -> Q.C.: GRIND scored TM
+    for kind, text in (
+        (
+            "units",
+            "code,name,kind,categories\nTM,Turning,workshop,turning-milling\n"
+            "GRIND,Grinding,workshop,grinding\nQC,Quality Check,inspection,inspection",
+        ),
+        (
+            "routings",
+            "part,op,unit,after,inspection\nGear,turn-mill,TM,,0\nGear,grind,GRIND,turn-mill,0\n"
+            "Gear,Final Q.C.,QC,grind,1",
+        ),
+        (
+            "scores",
+            "month,rater,ratee,criterion,value\n"
+            + "\n".join(
+                f"2024-03,GRIND,TM,{c},8" for c in ("quality", "delivery", "service", "handover")
+            ),
+        ),
+    ):
+        path = write_csv(tmp_path / f"{kind}.csv", text)
+        import_file(actor=SYSTEM, session=session, kind=kind, path=path, plant_code="P")
+    # the log shows that March's only order went grinding -> turning -> Q.C.: its handovers
+    # now decide who scores whom in March, and TM handed nothing to GRIND
+    log = "\n".join(line for line in TWO_PATHS_LOG.splitlines() if not line.startswith("A,"))
+    summary = _import(session, tmp_path, mapping, log.replace("2024-04-01", "2024-03-06"))
+    note = (
+        "the form of GRIND for TM in 2024-03 no longer counts: TM did not supply GRIND that month"
+    )
+    assert summary.notes == [note]
+    assert f"\n  {note}" in str(summary)
+
+
 def test_two_orders_of_a_part_with_different_paths(session, tmp_path, mapping):
     summary = _import(session, tmp_path, mapping, TWO_PATHS_LOG)
     plant = resolve_plant(session=session, code="P")

@@ -58,6 +58,7 @@ from noac.services.routings import (
     in_force,
     plan_routing_versions,
 )
+from noac.services.scoring import uncounted_forms
 from noac.tabular import Row, read_table
 from noac.validation import check_code, check_text
 from routing import Operation, sequence_graph, validate_routing
@@ -459,6 +460,7 @@ class EventsSummary:
     traced: int = 0
     undetermined: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # forms the log's handovers leave out
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -497,6 +499,9 @@ class EventsSummary:
         lines[0] += f" ({self.seconds:.1f} s)"
         for reason, count in sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"    {count}: {reason}")
+        lines += (f"  {note}" for note in self.notes[:MAX_LISTED])
+        if len(self.notes) > MAX_LISTED:
+            lines.append(f"  ... and {len(self.notes) - MAX_LISTED} more (in the audit trail)")
         return "\n".join(lines)
 
 
@@ -973,6 +978,7 @@ def _import(
     summary.handovers = len(moves)
     summary.handover_months = sorted({m for m, _, _ in moves})
     session.flush()
+    summary.notes = uncounted_forms(session=session, plant=plant, months=summary.handover_months)
 
     step("problems")
     _problems(session, plant, mapping, orders, op_ids, summary, actor, units, parts)

@@ -432,6 +432,8 @@ def test_times_quantities_and_codes_that_cannot_be_read_are_named(engine, tmp_pa
         "A,Gear,Grinding,Machine 10 - Grinding,2024-03-01 13:00,,１２,0,0,D,",
         f"A,Gear,Final Q.C.,Quality Check 1,{future} 08:00,,3,2,0,D,{'X' * 41}",
         'A,Gear,Final Q.C.,Quality Check 1,2024-03-02 08:00,,"1,234.5",0,0,D,',
+        # a reject whose end was typed a year early would be found in 2023
+        "A,Gear,Final Q.C.,Quality Check 1,2024-03-02 09:00,2023-03-02 10:00,3,1,0,D,",
     ]
     log = f"{HEADER},code\n" + "\n".join(rows) + "\n"
     before = snapshot(engine)
@@ -445,6 +447,7 @@ def test_times_quantities_and_codes_that_cannot_be_read_are_named(engine, tmp_pa
         (5, "done"): "'１２' is not a quantity (a number from 0 such as 12, 12.5 or 1,234.5)",
         (6, "start"): f"{future} is in the future",
         (6, "code"): "the defect code is longer than 40 characters",
+        (8, "end"): "'2023-03-02 10:00' is before the start '2024-03-02 09:00'",
     }
     assert snapshot(engine) == before
 

@@ -631,6 +631,10 @@ def read_events(path: str | Path, mapping: Mapping, *, data: bytes | None = None
         if bad:
             continue
         start, end = times["start"], times["end"]
+        if start is not None and end is not None and end < start:
+            reason = f"'{value(row, 'end')}' is before the start '{value(row, 'start')}'"
+            errors.append(RowError(row.number, column["end"], reason))
+            continue
         if start is None:
             rejected = int(quantities["rejected"])
             reason = NO_START_REASON + (" (rows with rejects among them)" if rejected else "")

@@ -391,6 +391,9 @@ def test_bad_cells_and_bad_mappings_name_the_value(session, tmp_path, mapping):
         load_mapping(text=MAPPING.replace('part = "part"\n', ""))
     with pytest.raises(ImportRejected, match="kind 'shop' is not one of"):
         load_mapping(text=MAPPING.replace('kind = "store"', 'kind = "shop"'))
+    listed = 'rules = ["TM", "QC"]\n' + MAPPING.split("[[rules]]")[0]
+    with pytest.raises(ImportRejected, match=r"rules\[1\].*must be a table \(\[\[rules\]\]\)"):
+        load_mapping(text=listed)
 
 
 @pytest.mark.parametrize(

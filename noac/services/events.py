@@ -286,6 +286,10 @@ def load_mapping(path: str | Path | None = None, *, text: str | None = None) -> 
         raise _fail(source, "rules", "the mapping has no [[rules]]")
     for index, spec in enumerate(rules_table, start=1):
         where = f"rules[{index}]"
+        if not isinstance(spec, dict):
+            raise _fail(
+                source, where, "must be a table ([[rules]]) with a unit and what it matches"
+            )
         unit = _text(spec, "unit", where, source, required=True) or ""
         if unit not in units:
             raise _fail(source, where, f"unit '{unit}' is not defined in [units]")

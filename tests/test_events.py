@@ -364,6 +364,26 @@ O2,Gear,Final Q.C.,Quality Check 1,2024-05-06 12:00,2024-05-06 13:00,5,0,0,D
     assert again.proposed.unit == "GRIND"
 
 
+def test_a_defect_of_a_part_known_only_from_a_log_says_its_routing_is_missing(
+    session, tmp_path, mapping
+):
+    _import(session, tmp_path, mapping, TWO_PATHS_LOG)
+    path = write_csv(
+        tmp_path / "defects.csv",
+        "id,date,found_at,part,severity,qty\nD-1,2024-03-02,QC,Gear,minor,1",
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="defects", path=path, plant_code="P")
+    assert [(e.row, e.column, e.reason) for e in excinfo.value.errors] == [
+        (
+            2,
+            "part",
+            "part Gear has only an observed routing (from a production log): import its"
+            " routing to report defects on it",
+        )
+    ]
+
+
 def test_an_unmapped_value_is_named_and_nothing_is_written(engine, tmp_path, mapping):
     bad = TWO_PATHS_LOG + "C,Gear,Lapping,Machine 1 - Lapping,2024-03-01 08:00,,1,0,0,D\n"
     before = snapshot(engine)

@@ -197,7 +197,15 @@ class PlantTracing:
             )
         view = None
         versions = self.versions_of(report.part)
-        if not versions:
+        if not versions and report.part in self.part_ids:
+            errors.append(
+                (
+                    "part",
+                    f"part {report.part} has only an observed routing (from a production log):"
+                    " import its routing to report defects on it",
+                )
+            )
+        elif not versions:
             errors.append(("part", f"unknown part '{report.part}'"))
         else:
             view = in_force(versions, report.found_on)

@@ -298,6 +298,15 @@ def test_an_xlsx_log_with_date_cells(session, tmp_path, mapping):
     assert (summary.orders, summary.problems, summary.traced) == (2, 2, 2)
 
 
+def test_the_same_log_imported_again_changes_nothing(engine, tmp_path, mapping):
+    with Session(engine) as session:
+        _import(session, tmp_path, mapping, TWO_PATHS_LOG)
+        before = snapshot(engine)
+        again = _import(session, tmp_path, mapping, TWO_PATHS_LOG)
+    assert (again.routings_unchanged, again.problems, again.problems_unchanged) == (1, 0, 2)
+    assert snapshot(engine) == before  # not even an audit record of an import that did nothing
+
+
 def test_a_second_log_adds_an_observed_version_only_when_the_graph_changed(
     session, tmp_path, mapping
 ):

@@ -456,6 +456,7 @@ class EventsSummary:
     routings_updated: int = 0
     routings_unchanged: int = 0
     handovers: int = 0
+    handovers_created: int = 0
     handover_months: list[str] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)  # each handover quantity replaced
     problems: int = 0
@@ -466,6 +467,18 @@ class EventsSummary:
     skipped: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # forms the log's handovers leave out
     seconds: float = 0.0
+
+    @property
+    def changed_nothing(self) -> bool:
+        """Whether the import left the plant as it was (the same log imported again)."""
+        return not (
+            self.units_created
+            or self.routings_created
+            or self.routings_updated
+            or self.handovers_created
+            or self.changes
+            or self.problems
+        )
 
     def __str__(self) -> str:
         lines = [
@@ -817,6 +830,9 @@ def import_events(
         _import(session, plant, name, mapping, log, summary, actor, step)
         step("saving")
         summary.seconds = round((datetime.now() - started).total_seconds(), 2)
+        if summary.changed_nothing:  # not even a plant made for the log
+            session.rollback()
+            return summary
         audit.record(session, actor, "import", "events", summary.file, None, asdict(summary))
         session.commit()
     except BaseException:
@@ -973,6 +989,7 @@ def _import(
                     quantity=quantity,
                 )
             )
+            summary.handovers_created += 1
         elif handover.quantity != quantity:
             summary.changes.append(
                 {

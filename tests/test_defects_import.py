@@ -202,6 +202,26 @@ L-5,2026-02-10,ASSY,BP-100,60,PIT-FACE,minor,1,nobody responsible yet,,2026-03-2
     assert [p.ref for p in overdue] == ["L-1", "L-3", "L-5"]
 
 
+def test_history_overdue_in_a_month_closed_since_is_unchanged_when_imported_again(
+    tmp_path, engine, session, plant
+):
+    path = write_csv(
+        tmp_path / "late.csv",
+        """
+id,date,found_at,part,op,code,severity,qty,description,responsible,deadline,closed_on
+L-1,2026-02-10,ASSY,BP-100,60,PIT-FACE,minor,1,open past a March deadline,STORE,2026-03-20,
+""",
+    )
+    import_file(actor=SYSTEM, session=session, kind="defects", path=path)
+    # March is closed with L-1 overdue in it: the same file changes nothing
+    session.add(Period(plant_id=plant.id, month="2026-03", closed_at=datetime.now(UTC)))
+    session.commit()
+    before = snapshot(engine)
+    again = import_file(actor=SYSTEM, session=session, kind="defects", path=path)
+    assert (again.created, again.unchanged) == (0, 1)
+    assert snapshot(engine) == before
+
+
 def test_a_problem_imported_without_responsibility_is_not_settled_overdue_in_a_closed_month(
     tmp_path, engine, session, plant
 ):

@@ -1722,6 +1722,10 @@ def validate_defect_rows(
                 row_errors.append(("closed_on", f"{closed_on} is before the date found {found_on}"))
             if not row["responsible"]:
                 row_errors.append(("closed_on", "a closed problem needs its responsible unit(s)"))
+        record = DefectRecord(report, view, shares, dates["deadline"], closed_on)
+        if ref in stored and not row_errors and _same_problem(stored[ref], _identity(record)):
+            unchanged += 1  # as it was imported, whatever months were closed since
+            continue
         if shares and (late := overdue_months(dates["deadline"], closed_on, closed)):
             last = max(late)
             row_errors.append(
@@ -1731,19 +1735,14 @@ def validate_defect_rows(
                     f" reopen {last} first, or give a deadline after {month_days(last)[1]}",
                 )
             )
-        record = DefectRecord(report, view, shares, dates["deadline"], closed_on)
         if ref in stored and not row_errors:
-            if not _same_problem(stored[ref], _identity(record)):
-                row_errors.append(
-                    (
-                        "id",
-                        f"problem '{ref}' already exists with other values; it changes"
-                        " through its workflow, not by a new import",
-                    )
+            row_errors.append(
+                (
+                    "id",
+                    f"problem '{ref}' already exists with other values; it changes"
+                    " through its workflow, not by a new import",
                 )
-            else:
-                unchanged += 1
-                continue
+            )
         errors += [RowError(row.number, column, reason) for column, reason in row_errors]
         records.append(record)
     return records, errors, unchanged

@@ -144,6 +144,26 @@ def test_the_same_file_is_unchanged_after_the_problems_moved_on(tmp_path, sessio
     assert (again.created, again.unchanged) == (0, 3)
 
 
+def test_the_same_file_is_unchanged_after_a_routing_changed_from_before_its_problems(
+    tmp_path, engine, session, plant
+):
+    path = write_csv(tmp_path / "defects.csv", GOOD)
+    import_file(actor=SYSTEM, session=session, kind="defects", path=path)
+    # assembly on BP-100 becomes operation 65 from March 1st: Q-1 was found at operation 60
+    routings = (AERO / "routings.csv").read_text(encoding="utf-8")
+    renumbered = routings.replace("BP-100,60,", "BP-100,65,").replace(
+        "BP-100,70,QC-FIN,inspection,60,", "BP-100,70,QC-FIN,inspection,65,"
+    )
+    changed = write_csv(tmp_path / "routings.csv", renumbered)
+    import_file(
+        actor=SYSTEM, session=session, kind="routings", path=changed, effective=date(2026, 3, 1)
+    )
+    before = snapshot(engine)
+    again = import_file(actor=SYSTEM, session=session, kind="defects", path=path)
+    assert (again.created, again.unchanged) == (0, 3)
+    assert snapshot(engine) == before
+
+
 def test_imported_history_is_in_order_and_counts_in_the_first_open_month(tmp_path, session, plant):
     session.add(Period(plant_id=plant.id, month="2026-03", closed_at=datetime.now(UTC)))
     session.commit()

@@ -1693,17 +1693,10 @@ def validate_defect_rows(
             lot=row["lot"] or None,
             ref=ref,
         )
-        view, report_errors = ctx.check(report, today)
-        row_errors += report_errors
         shares: dict[str, float] = {}
         if row["responsible"]:
             shares, share_errors = parse_shares(row["responsible"])
             row_errors += [("responsible", reason) for reason in share_errors]
-            row_errors += [
-                ("responsible", f"unknown unit '{unit}'")
-                for unit in shares
-                if unit not in ctx.units
-            ]
         dates: dict[str, date | None] = {"deadline": None, "closed_on": None}
         for column in dates:
             if row[column]:
@@ -1711,6 +1704,16 @@ def validate_defect_rows(
                 if reason:
                     row_errors.append((column, reason))
         closed_on = dates["closed_on"]
+        record = DefectRecord(report, None, shares, dates["deadline"], closed_on)
+        if ref in stored and not row_errors and _same_problem(stored[ref], _identity(record)):
+            # as it was imported, whatever changed since: a routing, a month closed
+            unchanged += 1
+            continue
+        record.view, report_errors = ctx.check(report, today)
+        row_errors += report_errors
+        row_errors += [
+            ("responsible", f"unknown unit '{unit}'") for unit in shares if unit not in ctx.units
+        ]
         if found_on and dates["deadline"] and dates["deadline"] < found_on:
             row_errors.append(
                 ("deadline", f"{dates['deadline']} is before the date found {found_on}")
@@ -1722,10 +1725,6 @@ def validate_defect_rows(
                 row_errors.append(("closed_on", f"{closed_on} is before the date found {found_on}"))
             if not row["responsible"]:
                 row_errors.append(("closed_on", "a closed problem needs its responsible unit(s)"))
-        record = DefectRecord(report, view, shares, dates["deadline"], closed_on)
-        if ref in stored and not row_errors and _same_problem(stored[ref], _identity(record)):
-            unchanged += 1  # as it was imported, whatever months were closed since
-            continue
         if shares and (late := overdue_months(dates["deadline"], closed_on, closed)):
             last = max(late)
             row_errors.append(

@@ -831,8 +831,10 @@ def scheme_set(
     with _user_errors(), _session(ctx) as session:
         the_plant = resolve_plant(session=session, code=plant)
         actor = _actor(ctx, session, local_admin=True)
-        scheme = set_scheme(session=session, plant=the_plant, path=file, actor=actor)
+        scheme, notes = set_scheme(session=session, plant=the_plant, path=file, actor=actor)
         typer.echo(f"scheme {scheme.content_hash[:12]} in force for plant {the_plant.code}")
+        for note in notes:
+            typer.echo(f"  {note}")
 
 
 users_app = typer.Typer(help="User accounts (administrators).", no_args_is_help=True)

@@ -140,6 +140,30 @@ def test_scheme_show_and_set(db, tmp_path):
     )
 
 
+def test_a_scheme_with_a_new_criterion_names_the_open_forms_it_leaves_incomplete(db, tmp_path):
+    """Complete forms of open months lack the new criterion and stop counting until their
+    raters give it: the administrator is told which, and the audit trail keeps them."""
+    february = "\n".join(
+        f"2026-02,ASSY,SURF,{c},8," for c in ("quality", "delivery", "service", "handover")
+    )
+    partial = "2026-01,ASSY,SURF,quality,8,"  # incomplete already: it did not count
+    path = write_csv(
+        tmp_path / "more.csv", f"month,rater,ratee,criterion,value,comment\n{february}\n{partial}"
+    )
+    assert noac(db, "import", "scores", path).exit_code == 0
+    assert noac(db, "close", "2026-02").exit_code == 0
+    result = runner.invoke(
+        app, ["--db", db, "scheme", "set", str(scheme_with_a_criterion(tmp_path))]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1:] == [
+        "  the form of ASSY for SURF in 2026-03 does not count until it is complete:"
+        " no value for documents"
+    ]
+    trail = json.loads(noac(db, "audit", "--entity", "scheme", "--json").output)
+    assert trail[0]["after"]["incomplete"] == [result.output.splitlines()[1].strip()]
+
+
 @pytest.mark.parametrize(
     ("line", "setting", "field"),
     [

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError
-from noac.models import MonthResult, Period, Plant, SchemeVersion, Score
+from noac.models import MonthResult, Period, Plant, SchemeVersion, Score, Unit
 from noac.scheme import Scheme, load_scheme_file
 from noac.services import audit
 from noac.services.access import Actor, require
@@ -169,10 +171,9 @@ def scores_outside(
     ]
 
 
-def _refuse_rescaling(session: Session, plant: Plant, scheme: Scheme) -> None:
+def _refuse_rescaling(session: Session, plant: Plant, scheme: Scheme, closed: set[str]) -> None:
     """Refuse ``scheme`` when scores of the open months lie outside its scales: the open months
     are read with the scheme in force, so a 9 given on 0..10 would count as 9 on 1..5."""
-    closed = lock_closed_months(session=session, plant=plant)
     outside = scores_outside(session, plant, scheme, col(Score.month).not_in(closed))
     if outside:
         session.rollback()  # the months taken by the lock
@@ -184,12 +185,50 @@ def _refuse_rescaling(session: Session, plant: Plant, scheme: Scheme) -> None:
         )
 
 
-def set_scheme(*, session: Session, plant: Plant, path: str | Path, actor: Actor) -> Scheme:
-    """Put the scheme in ``path`` in force for the months closed from now on."""
+def incomplete_note(month: str, rater: str, ratee: str, missing: Sequence[str]) -> str:
+    """What a user is told of a form that lacks the criteria ``missing``."""
+    return (
+        f"the form of {rater} for {ratee} in {month} does not count until it is complete:"
+        f" no value for {', '.join(missing)}"
+    )
+
+
+def _left_incomplete(
+    session: Session, plant: Plant, before: Scheme, after: Scheme, closed: set[str]
+) -> list[str]:
+    """The forms of the open months complete on ``before`` that lack a criterion of ``after``,
+    each as a note for the user: they stop counting until their raters give it."""
+    had = {c.code for c in before.criteria}
+    if all(c.code in had for c in after.criteria):
+        return []
+    rater, ratee = aliased(Unit), aliased(Unit)
+    rows = session.exec(
+        select(Score.month, rater.code, ratee.code, Score.criterion)
+        .join(rater, col(rater.id) == Score.rater_unit_id)
+        .join(ratee, col(ratee.id) == Score.ratee_unit_id)
+        .where(Score.plant_id == plant.id, col(Score.month).not_in(closed))
+    ).all()
+    given: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for month, rater_code, ratee_code, criterion in rows:
+        given[(month, rater_code, ratee_code)].add(criterion)
+    return [
+        incomplete_note(*form, [c.code for c in after.criteria if c.code not in criteria])
+        for form, criteria in sorted(given.items())
+        if had <= criteria and not all(c.code in criteria for c in after.criteria)
+    ]
+
+
+def set_scheme(
+    *, session: Session, plant: Plant, path: str | Path, actor: Actor
+) -> tuple[Scheme, list[str]]:
+    """Put the scheme in ``path`` in force for the months closed from now on; return it, with
+    a note for each form of the open months it leaves incomplete (a criterion added)."""
     require(actor, "set-scheme")
     scheme = load_scheme_file(path)
-    _refuse_rescaling(session, plant, scheme)
-    before = active_scheme(session=session, plant=plant).content_hash
+    closed = lock_closed_months(session=session, plant=plant)
+    _refuse_rescaling(session, plant, scheme, closed)
+    before = active_scheme(session=session, plant=plant)
+    notes = _left_incomplete(session, plant, before, scheme, closed)
     record_schemes(session=session, plants=[plant], schemes={plant.id: scheme}, actor=actor)
     audit.record(
         session,
@@ -197,8 +236,12 @@ def set_scheme(*, session: Session, plant: Plant, path: str | Path, actor: Actor
         "set",
         "scheme",
         plant.code,
-        {"hash": before},
-        {"hash": scheme.content_hash, "scheme": scheme.model_dump(mode="json")},
+        {"hash": before.content_hash},
+        {
+            "hash": scheme.content_hash,
+            "scheme": scheme.model_dump(mode="json"),
+            "incomplete": notes,
+        },
     )
     session.commit()
-    return scheme
+    return scheme, notes

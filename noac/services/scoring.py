@@ -43,7 +43,7 @@ from noac.services.masterdata import units_by_code
 from noac.services.periods import lock_closed_months, month_of, parse_month
 from noac.services.relations import service_weights
 from noac.services.routings import plant_supply_graphs
-from noac.services.schemes import active_scheme, month_schemes
+from noac.services.schemes import active_scheme, incomplete_note, month_schemes
 from noac.tabular import Table
 from noac.validation import check_text, parse_whole
 
@@ -949,8 +949,9 @@ def incomplete_forms(
         return []
     stored = forms(session=session, plant=plant, months=sorted({m for m, _, _ in short}))
     return [
-        f"the form of {f.rater} for {f.ratee} in {f.month} does not count until it is complete:"
-        f" no value for {', '.join(c.code for c in scheme.criteria if c.code not in f.values)}"
+        incomplete_note(
+            f.month, f.rater, f.ratee, [c.code for c in scheme.criteria if c.code not in f.values]
+        )
         for f in stored
         if (f.month, f.rater, f.ratee) in short and not f.complete
     ]

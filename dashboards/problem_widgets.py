@@ -105,6 +105,34 @@ def run_step(
     st.session_state.pop(reset, None)
 
 
+def fill_forms(
+    shown: str, ref: str, version: int, taken: list[dict[str, object]], fresh: dict[str, object]
+) -> None:
+    """Fill the forms of problem ``ref`` as of ``version``. Another problem starts them
+    afresh: the fields the user writes (``fresh``) and the groups of fields ``taken`` from
+    the problem (one field, or fields that go together: the units ruled and their shares).
+    When the problem changed meanwhile, a group the user left as filled takes the change and
+    one the user changed stays as entered: nothing entered is lost, and a click never sends
+    a value of an earlier version the user did not choose. ``shown`` keeps the problem, its
+    version and what was taken."""
+    state = st.session_state
+    seen = state.get(shown)
+    if seen is None or seen[0] != ref:
+        state.update(fresh)
+        changed: list[dict[str, object]] = taken
+    elif seen[1] != version:
+        changed = [
+            group
+            for group, was in zip(taken, seen[2], strict=True)
+            if all(state.get(key) == value for key, value in was.items())
+        ]
+    else:
+        return
+    for group in changed:  # values set, not deleted, so that the browser's widgets show them too
+        state.update(group)
+    state[shown] = (ref, version, taken)
+
+
 def file_size(size: int, lang: str) -> str:
     """A file's size as people read it.
 

@@ -467,3 +467,51 @@ def test_the_revise_form_keeps_what_was_typed_when_the_problem_changes(demo_url)
     step(demo_url, problems.rule_problem, "quality", ref, **later)
     at.text_area(key="mine.verify_note").input("done").run()
     assert at.text_area(key="mine.revise.root_cause").value == "rc2: the real cause"
+
+
+def test_a_ruling_refused_as_stale_keeps_the_split_deadline_and_milestones_entered(demo_url):
+    ref = report_backing_plate(demo_url)
+    step(demo_url, problems.dispute_problem, "aero-sheet", ref, reason="the store pitted them")
+    at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
+    at.radio(key="desk.queue").set_value("rule").run()
+    at.selectbox(key="desk.pick").select(ref).run()
+    at.multiselect(key="desk.rule_units").set_value(["STORE", "SHEET"]).run()
+    at.number_input(key="desk.share.STORE").set_value(0.7)
+    at.number_input(key="desk.share.SHEET").set_value(0.3)
+    deadline, due = TODAY + timedelta(days=45), TODAY + timedelta(days=20)
+    at.date_input(key="desk.rule_deadline").set_value(deadline)
+    at.text_area(key="desk.rule_milestones").input(f"{due}: drawing marked")
+    at.text_area(key="desk.rule_reason").input("the store pitted most of them").run()
+    # meanwhile ASSY adds a photo: the problem's version moves on
+    photo = {"filename": "pits.jpg", "content": b"\xff\xd8", "content_type": "image/jpeg"}
+    step(demo_url, problems.add_attachment, "aero-assy", ref, **photo)
+    at.button(key="desk.rule").click().run()
+    assert "since you loaded it" in " ".join(e.value for e in at.error)
+    assert at.multiselect(key="desk.rule_units").value == ["STORE", "SHEET"]
+    assert at.number_input(key="desk.share.STORE").value == 0.7
+    assert at.number_input(key="desk.share.SHEET").value == 0.3
+    assert at.date_input(key="desk.rule_deadline").value == deadline
+    assert at.text_area(key="desk.rule_milestones").value == f"{due}: drawing marked"
+    at.button(key="desk.rule").click().run()
+    assert not at.error
+    ruled = detail(demo_url, ref)
+    assert (ruled.responsible, ruled.deadline) == ({"SHEET": 0.3, "STORE": 0.7}, str(deadline))
+    assert [m["text"] for m in ruled.milestones] == ["drawing marked"]
+
+
+def test_a_plan_refused_as_stale_keeps_the_deadline_and_milestones_entered(demo_url):
+    ref = report_backing_plate(demo_url)
+    step(demo_url, problems.rule_problem, "quality", ref, shares="SHEET", reason="r1")
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    at.selectbox(key="mine.plan.pick").select(ref).run()
+    deadline, due = TODAY + timedelta(days=30), TODAY + timedelta(days=10)
+    at.text_area(key="mine.root_cause").input("fixture worn")
+    at.text_area(key="mine.actions").input("fixture replaced")
+    at.date_input(key="mine.deadline").set_value(deadline)
+    at.text_area(key="mine.milestones").input(f"{due}: new fixture ordered").run()
+    photo = {"filename": "pits.jpg", "content": b"\xff\xd8", "content_type": "image/jpeg"}
+    step(demo_url, problems.add_attachment, "aero-assy", ref, **photo)
+    at.button(key="mine.plan").click().run()
+    assert "since you loaded it" in " ".join(e.value for e in at.error)
+    assert at.date_input(key="mine.deadline").value == deadline
+    assert at.text_area(key="mine.milestones").value == f"{due}: new fixture ordered"

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboards.context import db, page_context, plain, t
 from dashboards.i18n import day, number
-from dashboards.problem_widgets import problem_label, run_step, show_evidence
+from dashboards.problem_widgets import fill_forms, problem_label, run_step, show_evidence
 from noac.services.problems import (
     ProblemSummary,
     accept_problem,
@@ -30,24 +30,21 @@ from noac.services.problems import (
 FLASH = "mine.flash"  # (section, kind, text) of the last step
 
 
-def _from_problem(section: str, p: ProblemSummary) -> dict[str, object]:
-    """What a group's form takes from problem ``p``."""
+def _from_problem(section: str, p: ProblemSummary) -> list[dict[str, object]]:
+    """What a group's form takes from problem ``p``, field by field."""
     if section == "plan":
-        return {
-            "mine.deadline": date.fromisoformat(p.deadline) if p.deadline else None,
-            "mine.milestones": "\n".join(f"{m['due']}: {m['text']}" for m in p.milestones),
-        }
-    return {}
+        return [
+            {"mine.deadline": date.fromisoformat(p.deadline) if p.deadline else None},
+            {"mine.milestones": "\n".join(f"{m['due']}: {m['text']}" for m in p.milestones)},
+        ]
+    return []
 
 
-def _form_defaults(section: str, p: ProblemSummary) -> dict[str, object]:
-    """What a group's form shows for problem ``p`` before the supervisor types anything."""
-    typed = {
-        "answer": {"mine.dispute_reason": ""},
-        "plan": {"mine.root_cause": "", "mine.actions": ""},
-        "progress": {"mine.verify_note": ""},
-    }
-    return typed[section] | _from_problem(section, p)
+FRESH = {  # what a group's form shows of what the supervisor types, before he types anything
+    "answer": {"mine.dispute_reason": ""},
+    "plan": {"mine.root_cause": "", "mine.actions": ""},
+    "progress": {"mine.verify_note": ""},
+}
 
 
 def _step(section: str, done: str, service, ref: str, version: int, **values) -> None:
@@ -138,8 +135,8 @@ def _table(rows: list[ProblemSummary], lang: str) -> None:
 
 def _pick(section: str, rows: list[ProblemSummary]) -> tuple[ProblemSummary, int]:
     """The problem chosen in a group and its version now. Its forms start afresh when another
-    one is chosen; when it changed meanwhile, what they took from it is read again and what
-    the supervisor typed stays, so a click never sends values of an earlier version."""
+    one is chosen; when it changed meanwhile, what they took from it and the supervisor left
+    as filled is read again, and what he entered stays (``fill_forms``)."""
     by_ref = {p.ref: p for p in rows}
     labels = {r: problem_label(p) for r, p in by_ref.items()}
     ref = st.selectbox(
@@ -150,14 +147,9 @@ def _pick(section: str, rows: list[ProblemSummary]) -> tuple[ProblemSummary, int
     )
     with db() as session:
         version = get_problem(session=session, plant=page_context().plant, ref=ref).version
-    shown = f"mine.{section}.shown"
-    seen = st.session_state.get(shown)
-    # values set, not deleted, so that the browser's widgets show them too
-    if seen is None or seen[0] != ref:
-        st.session_state.update(_form_defaults(section, by_ref[ref]))
-    elif seen[1] != version:
-        st.session_state.update(_from_problem(section, by_ref[ref]))
-    st.session_state[shown] = (ref, version)
+    fill_forms(
+        f"mine.{section}.shown", ref, version, _from_problem(section, by_ref[ref]), FRESH[section]
+    )
     return by_ref[ref], version
 
 
@@ -166,14 +158,8 @@ def _revise_form(ref: str, version: int, unit: str, corrective: dict) -> None:
     verification found it not effective."""
     # filled from the stored action for another problem, or when the action changed
     # meanwhile and nothing was typed over the text filled before
-    state, fields = st.session_state, ("root_cause", "actions")
-    filled = state.get("mine.revise.for")
-    typed = filled is not None and any(
-        state.get(f"mine.revise.{f}") != filled[2][f] for f in fields
-    )
-    if filled is None or filled[0] != ref or (filled[1] != version and not typed):
-        state.update({f"mine.revise.{f}": corrective[f] for f in fields})
-        state["mine.revise.for"] = (ref, version, {f: corrective[f] for f in fields})
+    stored = {f"mine.revise.{f}": corrective[f] for f in ("root_cause", "actions")}
+    fill_forms("mine.revise.for", ref, version, [stored], {})
     with st.expander(t("mine.revise"), expanded=bool(corrective["verification_note"])):
         st.caption(t("mine.revise_help"))
         st.text_area(t("mine.root_cause"), max_chars=4000, key="mine.revise.root_cause")

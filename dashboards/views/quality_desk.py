@@ -16,7 +16,13 @@ import streamlit as st
 from dashboards import i18n
 from dashboards.context import db, page_context, plain, t
 from dashboards.i18n import day, number
-from dashboards.problem_widgets import problem_label, run_step, show_evidence, show_trace
+from dashboards.problem_widgets import (
+    fill_forms,
+    problem_label,
+    run_step,
+    show_evidence,
+    show_trace,
+)
 from noac.services.masterdata import list_units
 from noac.services.problems import (
     OPEN,
@@ -33,26 +39,28 @@ from noac.services.problems import (
 FLASH = "desk.flash"  # (where, kind, text) of the last step
 QUEUES = ("rule", "overdue", "verification", "open")
 SHARE = "desk.share."
-SHOWN = "desk.shown"  # the problem and its version the forms were filled for
+SHOWN = "desk.shown"  # the problem, its version and what the forms took from it
 
 
-def _from_problem(p: ProblemSummary, candidates: list[str]) -> dict[str, object]:
-    """What the forms take from problem ``p``: the ruling starts from the current
-    responsibility (its shares as stored, so an even split of three still sums to 1), or
-    else the proposal of the trace."""
+def _from_problem(p: ProblemSummary, candidates: list[str]) -> list[dict[str, object]]:
+    """What the forms take from problem ``p``, field by field (the units and their shares
+    together): the ruling starts from the current responsibility (its shares as stored, so
+    an even split of three still sums to 1), or else the proposal of the trace."""
     picked = list(p.responsible) or candidates[:1]
+    return [
+        {"desk.trace_candidate": 0},
+        {
+            "desk.rule_units": picked,
+            **{SHARE + u: p.responsible.get(u, 1 / len(picked)) for u in picked},
+        },
+        {"desk.rule_deadline": date.fromisoformat(p.deadline) if p.deadline else None},
+        {"desk.rule_milestones": "\n".join(f"{m['due']}: {m['text']}" for m in p.milestones)},
+    ]
+
+
+def _fresh() -> dict[str, object]:
+    """What the forms show of what the user enters, before the user enters anything."""
     return {
-        "desk.trace_candidate": 0,
-        "desk.rule_units": picked,
-        **{SHARE + u: p.responsible.get(u, 1 / len(picked)) for u in picked},
-        "desk.rule_deadline": date.fromisoformat(p.deadline) if p.deadline else None,
-        "desk.rule_milestones": "\n".join(f"{m['due']}: {m['text']}" for m in p.milestones),
-    }
-
-
-def _form_defaults(p: ProblemSummary, candidates: list[str]) -> dict[str, object]:
-    """What the forms show for problem ``p`` before the user types anything."""
-    return _from_problem(p, candidates) | {
         "desk.rule_reason": "",
         "desk.verify_effective": True,
         "desk.verify_on": date.today(),
@@ -311,13 +319,7 @@ with db() as session:
     view = traced_routing(session=session, plant=ctx.plant, ref=ref)
 version = problem.version
 candidates = list(dict.fromkeys(c.unit for c in result.candidates))
-seen = st.session_state.get(SHOWN)
-# values set, not deleted, so that the browser's widgets show them too
-if seen is None or seen[0] != ref:  # another problem: its forms start afresh
-    st.session_state.update(_form_defaults(detail, candidates))
-elif seen[1] != version:  # changed meanwhile: what came from it is read again, typed text stays
-    st.session_state.update(_from_problem(detail, candidates))
-st.session_state[SHOWN] = (ref, version)
+fill_forms(SHOWN, ref, version, _from_problem(detail, candidates), _fresh())
 
 st.divider()
 st.subheader(f"{detail.ref} · {detail.part} · {t(f'status.{detail.status}')}")

@@ -35,7 +35,7 @@ def show_trace(result: TraceResult, view: RoutingView, key: str, heading: Callab
                 op=best.op,
                 category=best.category,
                 path=" → ".join(best.path),
-                escapes=", ".join(f"{e.unit} (op {e.op})" for e in best.escapes)
+                escapes=", ".join(t("prob.escape", unit=e.unit, op=e.op) for e in best.escapes)
                 or t("prob.trace.no_escape"),
             )
         )
@@ -60,10 +60,12 @@ def show_trace(result: TraceResult, view: RoutingView, key: str, heading: Callab
     heading(t("prob.trace.routing", part=view.part, version=view.version))
     chosen = 0
     if len(result.candidates) > 1:
+        # labels made now, in the user's language (a format_func may run outside the page run)
+        labels = {i: f"{c.unit} · {t('prob.op', op=c.op)}" for i, c in enumerate(result.candidates)}
         chosen = st.selectbox(
             t("prob.trace.show_path"),
             range(len(result.candidates)),
-            format_func=lambda i: f"{result.candidates[i].unit} · op {result.candidates[i].op}",
+            format_func=lambda i: labels.get(i, str(i)),
             key=f"{key}.trace_candidate",
         )
     st.plotly_chart(

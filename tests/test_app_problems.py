@@ -93,6 +93,18 @@ def test_report_the_backing_plate_proposes_sheet_metal(demo_url):
     assert [e["action"] for e in history] == ["reported", "traced", "attachment-added"]
 
 
+def test_the_trace_names_operations_in_chinese(demo_url):
+    at = page(signed_in(demo_url, "aero-assy", lang="zh"), "views/report.py")
+    at.selectbox(key="report.part").select("BP-100").run()
+    at.selectbox(key="report.code").select("PIT-FACE").run()
+    at.button(key="report.submit").click().run()
+    assert "BP-100 · 工序 60 · PIT-FACE" in at.success[0].value
+    assert "漏检：QC-SM（工序 40）" in texts(at)
+    paths = at.selectbox(key="report.trace_candidate").options
+    assert paths == ["SHEET · 工序 30", "STORE · 工序 10"]
+    assert " op " not in texts(at)
+
+
 def test_evidence_that_cannot_be_kept_refuses_the_report_and_keeps_the_form(demo_url):
     with service(demo_url) as (session, plant):
         before = len(problems.list_problems(session=session, plant=plant))

@@ -10,6 +10,8 @@ STRINGS = {
     "prob.disposition.concession": ("concession", "让步接收"),
     "prob.disposition.use-as-is": ("use as is", "原样使用"),
     "prob.quantity": ("qty {quantity}", "数量 {quantity}"),
+    "prob.op": ("op {op}", "工序 {op}"),
+    "prob.escape": ("{unit} (op {op})", "{unit}（工序 {op}）"),
     "prob.deadline": ("Deadline of the corrective action: {deadline}", "整改期限：{deadline}"),
     "prob.milestones": ("Milestones", "节点计划"),
     "prob.typed": ("What you wrote:", "您填写的内容："),

@@ -245,7 +245,7 @@ else:
                 op=best.op,
                 category=best.category,
                 path=" → ".join(best.path),
-                escapes=", ".join(f"{e.unit} (op {e.op})" for e in best.escapes)
+                escapes=", ".join(t("prob.escape", unit=e.unit, op=e.op) for e in best.escapes)
                 or t("prob.trace.no_escape"),
             )
         )

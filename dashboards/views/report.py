@@ -94,7 +94,7 @@ def _submit(found_at: str) -> None:
             str(v)
             for v in (
                 report.part,
-                f"op {report.op}" if report.op else None,
+                t("prob.op", op=report.op) if report.op else None,
                 report.defect_code,
                 t(f"prob.severity.{report.severity}"),
                 t("prob.quantity", quantity=report.quantity),

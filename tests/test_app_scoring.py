@@ -200,6 +200,26 @@ def test_last_month_closed_is_shown_with_the_scheme_its_close_stored(demo_url, t
     assert set(table["status"]) == {"submitted"}
 
 
+def test_a_criterion_added_while_the_page_is_open_gets_its_slider(demo_url, tmp_path):
+    at = score_page(demo_url)
+    engine = create_db_engine(demo_url)
+    with Session(engine) as session:
+        plant = resolve_plant(session=session, code="AERO")
+        set_scheme(
+            session=session, plant=plant, path=scheme_with_a_criterion(tmp_path), actor=SYSTEM
+        )
+    engine.dispose()
+    values = {"quality": 9, "delivery": 7, "service": 8, "handover": 4}
+    enter(at, OPEN, "STORE", values, {"handover": "racks left uncovered"})
+    assert not at.exception
+    assert at.slider(key=f"score-{OPEN}-STORE-documents").value == 6  # the lowest without comment
+    enter(at, OPEN, "STORE", {"documents": 5}, {"documents": "no certificate"})
+    at.button(key=f"submit-{OPEN}-STORE").click().run()
+    # F = (0.40*90 + 0.25*70 + 0.20*80 + 0.15*40 + 0.10*50) / 1.10 = 80.5 / 1.1 = 73.18
+    assert "Form for STORE · 物资管理站 submitted: form score 73.2." in said(at, "success")
+    assert stored_forms(demo_url, OPEN)["STORE"].values == values | {"documents": 5}
+
+
 def test_a_card_shows_its_handed_over_quantity_in_full(demo_url):
     engine = create_db_engine(demo_url)
     with Session(engine) as session:

@@ -61,17 +61,24 @@ def _start(criterion: Criterion, scheme: Scheme) -> int:
 
 
 def _fill(card: scorecards.Card, scheme: Scheme) -> None:
-    """Put the draft, else the saved values, into the widgets of a card not shown yet."""
+    """Put the draft, else the saved values, into the widgets of a card not shown yet, and
+    of a criterion the scheme gained while the card was shown (what was entered stays)."""
     month, supplier = card.month, card.supplier
-    if _score_key(month, supplier, scheme.criteria[0].code) in st.session_state:
+    unfilled = [
+        c for c in scheme.criteria if _score_key(month, supplier, c.code) not in st.session_state
+    ]
+    if not unfilled:
         return
     saved = {"values": card.values, "comments": card.comments, "versions": card.versions}
     source = st.session_state.get(_draft_key(month, supplier)) or saved
-    for c in scheme.criteria:
+    for c in unfilled:
         value = source["values"].get(c.code, _start(c, scheme))
         st.session_state[_score_key(month, supplier, c.code)] = max(c.min, min(c.max, value))
         st.session_state[_comment_key(month, supplier, c.code)] = source["comments"].get(c.code, "")
-    st.session_state[_shown_key(month, supplier)] = dict(source["versions"])
+    versions = dict(source["versions"])
+    if len(unfilled) < len(scheme.criteria):  # the others keep the versions they were filled with
+        versions |= st.session_state[_shown_key(month, supplier)]
+    st.session_state[_shown_key(month, supplier)] = versions
 
 
 def _entered(card: scorecards.Card, scheme: Scheme) -> tuple[dict[str, int], dict[str, str]]:

@@ -110,16 +110,16 @@ def run_step(
 def fill_forms(
     shown: str, ref: str, version: int, taken: list[dict[str, object]], fresh: dict[str, object]
 ) -> None:
-    """Fill the forms of problem ``ref`` as of ``version``. Another problem starts them
-    afresh: the fields the user writes (``fresh``) and the groups of fields ``taken`` from
-    the problem (one field, or fields that go together: the units ruled and their shares).
-    When the problem changed meanwhile, a group the user left as filled takes the change and
-    one the user changed stays as entered: nothing entered is lost, and a click never sends
-    a value of an earlier version the user did not choose. ``shown`` keeps the problem, its
-    version and what was taken."""
-    state = st.session_state
+    """Fill the forms of problem ``ref`` as of ``version``. Another problem (another
+    plant's of the same id too) starts them afresh: the fields the user writes (``fresh``)
+    and the groups of fields ``taken`` from the problem (one field, or fields that go
+    together: the units ruled and their shares). When the problem changed meanwhile, a
+    group the user left as filled takes the change and one the user changed stays as
+    entered: nothing entered is lost, and a click never sends a value of an earlier version
+    the user did not choose. ``shown`` keeps the problem, its version and what was taken."""
+    state, problem = st.session_state, (page_context().plant.id, ref)
     seen = state.get(shown)
-    if seen is None or seen[0] != ref:
+    if seen is None or seen[0] != problem:
         state.update(fresh)
         changed: list[dict[str, object]] = taken
     elif seen[1] != version:
@@ -132,7 +132,7 @@ def fill_forms(
         return
     for group in changed:  # values set, not deleted, so that the browser's widgets show them too
         state.update(group)
-    state[shown] = (ref, version, taken)
+    state[shown] = (problem, version, taken)
 
 
 def file_size(size: int, lang: str) -> str:

@@ -527,3 +527,28 @@ def test_a_plan_refused_as_stale_keeps_the_deadline_and_milestones_entered(demo_
     assert "since you loaded it" in " ".join(e.value for e in at.error)
     assert at.date_input(key="mine.deadline").value == deadline
     assert at.text_area(key="mine.milestones").value == f"{due}: new fixture ordered"
+
+
+def test_the_desk_starts_afresh_on_a_problem_of_the_same_id_in_another_plant(demo_url):
+    header = "id,date,found_at,part,op,code,severity,qty,description"
+    rows = {"AERO": f"QP-1,{TODAY},ASSY,BP-100,60,PIT-FACE,major,3,pits", "GARM": ""}
+    rows["GARM"] = f"QP-1,{TODAY},IRON,SHIRT-01,40,,minor,2,shine marks"
+    with service(demo_url) as (session, _):
+        for plant, row in rows.items():
+            data = f"{header}\n{row}\n".encode()
+            import_file(
+                session=session,
+                kind="defects",
+                path="defects.csv",
+                plant_code=plant,
+                actor=SYSTEM,
+                data=data,
+            )
+    at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
+    at.radio(key="desk.queue").set_value("open").run()
+    at.selectbox(key="desk.pick").select("QP-1").run()
+    at.text_area(key="desk.rule_reason").input("the store pitted the AERO plates").run()
+    at.sidebar.selectbox(key="plant").select_index(1).run()
+    assert at.subheader[0].value == "QP-1 · SHIRT-01 · proposed"
+    assert at.multiselect(key="desk.rule_units").value == ["SEW1"]  # GARM's proposal
+    assert at.text_area(key="desk.rule_reason").value == ""

@@ -73,7 +73,7 @@ def test_report_the_backing_plate_proposes_sheet_metal(demo_url):
     assert "Proposed responsible unit: **SHEET** (operation 30, bending)" in shown
     assert "path 30 → 40 → 50 → 60" in shown
     assert "escapes: QC-SM (op 40)" in shown
-    assert "Evidence stored: pits.jpg" in shown
+    assert r"Evidence stored: pits\.jpg" in shown  # as written, read as Markdown
     assert r"pits on the \*\*galvanised\*\* face" in shown  # user text shown plain
     assert len(at.get("plotly_chart")) == 1
     assert at.text_area(key="report.description").value == ""  # a fresh form
@@ -103,6 +103,28 @@ def test_the_trace_names_operations_in_chinese(demo_url):
     paths = at.selectbox(key="report.trace_candidate").options
     assert paths == ["SHEET · 工序 30", "STORE · 工序 10"]
     assert " op " not in texts(at)
+
+
+def test_file_and_unit_names_are_shown_as_written(demo_url):
+    with service(demo_url) as (session, _):
+        data = (
+            "code,name,kind,categories,target\nASSY,Final *assembly* <b>A</b>,workshop,assembly,\n"
+        )
+        import_file(
+            session=session,
+            kind="units",
+            path="units.csv",
+            plant_code="AERO",
+            actor=SYSTEM,
+            data=data.encode(),
+        )
+    at = page(signed_in(demo_url, "aero-assy"), "views/report.py")
+    assert r"Found at: **ASSY** · Final \*assembly\* \<b\>A\</b\>" in texts(at)
+    at.selectbox(key="report.part").select("BP-100").run()
+    at.selectbox(key="report.code").select("PIT-FACE").run()
+    at.file_uploader[0].set_value(("pits_*1*.jpg", b"a photo", "image/jpeg"))
+    at.button(key="report.submit").click().run()
+    assert r"Evidence stored: pits\_\*1\*\.jpg" in texts(at)
 
 
 def test_evidence_that_cannot_be_kept_refuses_the_report_and_keeps_the_form(demo_url):

@@ -126,7 +126,7 @@ def _show_trace(last: dict) -> None:
     if last["description"]:
         st.markdown(plain(last["description"]))
     if last["attached"]:
-        st.caption(t("report.attached", files=", ".join(last["attached"])))
+        st.caption(t("report.attached", files=", ".join(map(plain, last["attached"]))))
     for message in last["refused"]:
         st.error(message)
     show_trace(result, view, "report", st.subheader)
@@ -143,7 +143,7 @@ st.caption(t("report.intro"))
 left, right = st.columns(2)
 if ctx.actor.unit is not None:
     found_at = ctx.actor.unit
-    left.markdown(t("report.found_at_fixed", unit=found_at, name=units[found_at].name))
+    left.markdown(t("report.found_at_fixed", unit=found_at, name=plain(units[found_at].name)))
 else:
     found_at = left.selectbox(
         t("report.found_at"),

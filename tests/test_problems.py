@@ -641,6 +641,8 @@ def test_problems_listed_by_open_status_and_by_unit(session, plant):
         # as the quality desk sends them: a unit picked and left at 0, a share not a number
         ({"STORE": 1.0, "SHEET": 0.0}, "share of SHEET: a share must be above 0"),
         ({"STORE": float("nan")}, "share of STORE: a share must be above 0"),
+        ({}, "no responsible unit given"),  # none picked on the desk
+        ("", "no responsible unit given"),
     ],
 )
 def test_bad_rulings_are_refused_and_write_nothing(engine, session, plant, shares, message):

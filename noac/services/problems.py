@@ -989,6 +989,8 @@ def rule_problem(
         shares, errors = parse_shares(shares)
         if errors:
             raise NoacError("; ".join(errors))
+    if not shares:
+        raise NoacError("no responsible unit given")
     ctx = PlantTracing(session=session, plant=plant)
     unknown = [u for u in shares if u not in ctx.units]
     if unknown:

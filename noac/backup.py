@@ -10,6 +10,7 @@ the server's.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -32,8 +33,9 @@ from noac.settings import get_settings
 __all__ = ["backup", "restore", "restore_recorded", "restoring_user"]
 
 
-def backup(url: str, target: Path) -> None:
-    """Copy the database at ``url`` into the new file ``target``.
+def backup(url: str, target: Path) -> str:
+    """Copy the database at ``url`` into the new file ``target``; return its SHA-256
+    (``digest``), which tells this backup's content from any other's.
 
     Parameters
     ----------
@@ -96,6 +98,13 @@ def backup(url: str, target: Path) -> None:
     except BaseException:
         target.unlink(missing_ok=True)
         raise
+    return digest(target)
+
+
+def digest(path: Path) -> str:
+    """The SHA-256 of the file at ``path``, in hex."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def restore(url: str, source: Path) -> None:
@@ -157,13 +166,15 @@ def restore(url: str, source: Path) -> None:
     )
 
 
-def restore_recorded(url: str, source: Path, actor: Actor) -> None:
+def restore_recorded(url: str, source: Path, actor: Actor) -> str:
     """:func:`restore`, then record in the restored database's audit trail who restored
     ``source`` over what: how far the replaced database's trail went (records, last id, time
-    and head), which the restore takes away, and how far the restored one goes."""
+    and head), which the restore takes away, how far the restored one goes, and which file
+    was restored (its place and SHA-256, returned)."""
     require(actor, "restore-backup")
     replaced = _trail_end(url)
     restore(url, source)
+    restored_file = {"file": str(Path(source).resolve()), "sha256": digest(Path(source))}
     engine = create_db_engine(url)
     try:
         with Session(engine) as session:
@@ -175,11 +186,12 @@ def restore_recorded(url: str, source: Path, actor: Actor) -> None:
                 "database",
                 Path(source).name,
                 {"audit_trail": replaced},
-                {"audit_trail": restored},
+                {"audit_trail": restored, "backup": restored_file},
             )
             session.commit()
     finally:
         engine.dispose()
+    return restored_file["sha256"]
 
 
 def restoring_user(url: str, username: str) -> Actor:

@@ -1014,8 +1014,8 @@ def backup_command(
 ) -> None:
     """Back up the database to FILE (never overwrites a file)."""
     with _user_errors():
-        backup(_url(ctx), file)
-    typer.echo(f"backed up to {file}")
+        sha256 = backup(_url(ctx), file)
+    typer.echo(f"backed up to {file} (SHA-256 {sha256})")
 
 
 @app.command("restore")
@@ -1026,8 +1026,8 @@ def restore_command(
     restored audit trail records the restore and how far the replaced one went."""
     with _user_errors():
         actor = restoring_user(_url(ctx), ctx.obj["as"]) if ctx.obj["as"] else SYSTEM
-        restore_recorded(_url(ctx), file, actor)
-    typer.echo(f"restored from {file}")
+        sha256 = restore_recorded(_url(ctx), file, actor)
+    typer.echo(f"restored from {file} (SHA-256 {sha256})")
 
 
 ScaleOption = Annotated[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -93,7 +94,9 @@ def test_a_restore_is_recorded_with_how_far_the_replaced_trail_went(db_url, tmp_
         " chain) VALUES ('2026-11-02 08:00:00', 'quinn', 'close', 'month', 'P1/2026-10', '', '',"
         " '', 'c1')",
     )
-    backup(db_url, target)
+    written = CliRunner().invoke(app, ["--db", db_url, "backup", str(target)])
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    assert written.output == f"backed up to {target} (SHA-256 {digest})\n"
     original = _snapshot(db_url)
     _execute(
         db_url,
@@ -125,6 +128,9 @@ def test_a_restore_is_recorded_with_how_far_the_replaced_trail_went(db_url, tmp_
     assert json.loads(replaced)["audit_trail"]["head"] == "c2"
     assert json.loads(now)["audit_trail"]["records"] == 1
     assert json.loads(now)["audit_trail"]["head"] == "c1"
+    # which file was restored: its place and its content
+    assert json.loads(now)["backup"] == {"file": str(target.resolve()), "sha256": digest}
+    assert result.output == f"restored from {target} (SHA-256 {digest})\n"
 
 
 def test_backup_refuses_an_existing_target(db_url, tmp_path):

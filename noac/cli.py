@@ -986,10 +986,19 @@ def audit_command(
 
 
 @audit_app.command("verify")
-def audit_verify(ctx: typer.Context) -> None:
+def audit_verify(
+    ctx: typer.Context,
+    head: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A head written down earlier (as noac close printed it): which record it is,"
+            " or that the trail was cut or rewritten since. Repeatable."
+        ),
+    ] = None,
+) -> None:
     """Check that no audit record was changed or taken out since it was written."""
     with _user_errors(), _session(ctx) as session:
-        check = verify_trail(session=session, actor=_actor(ctx, session))
+        check = verify_trail(session=session, actor=_actor(ctx, session), heads=head or ())
         if check.reason == "changed":
             raise NoacError(
                 f"the audit trail does not verify: record {check.broken_id} was changed after"
@@ -1005,7 +1014,15 @@ def audit_verify(ctx: typer.Context) -> None:
                 f"the audit trail does not verify: record {check.broken_id} does not follow"
                 f" record {check.previous_id}, records between them are missing"
             )
+        if check.unmatched:
+            raise NoacError(
+                "the audit trail does not verify: no record has the head"
+                f" {', '.join(check.unmatched)} written down earlier; the trail was cut or"
+                " rewritten since"
+            )
     typer.echo(f"the audit trail verifies: {check.records} records, head {_head(check.head)}")
+    for given, record in check.heads.items():
+        typer.echo(f"  head {given}: record {record}, which the trail since follows from")
 
 
 @app.command("backup")

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlmodel import Session, select, update
+from sqlmodel import Session, delete, select, update
 
 from dashboards.waterfall import is_clamped, waterfall_steps
 from noac.db import create_db_engine
@@ -458,3 +458,26 @@ def test_audit_page_verifies_the_trail_and_names_a_changed_record(demo_url):
     at.button(key="audit_verify").click().run()
     changed = f"The audit trail does not verify: record {ids[1]} was changed after it was written."
     assert [e.value for e in at.error] == [changed] and not at.success
+
+
+def test_audit_page_finds_a_head_written_down_earlier(demo_url):
+    with fresh(demo_url) as (session, _):
+        ids = session.exec(select(AuditRecord.id).order_by(AuditRecord.id)).all()
+        head = audit.trail_end(session)["head"][:16]
+    at = page(signed_in(demo_url, "quality"), "views/audit.py")
+    at.text_input(key="audit_head").input(head)
+    at.button(key="audit_verify").click().run()
+    assert [s.value for s in at.success][1:] == [
+        f"Head `{head}` is record {ids[-1]}: the trail since follows from it."
+    ]
+    with fresh(demo_url) as (session, _):
+        session.exec(delete(AuditRecord).where(AuditRecord.id == ids[-1]))
+        session.commit()
+    at.button(key="audit_verify").click().run()
+    assert [e.value for e in at.error] == [
+        f"No record has the head `{head}` written down earlier: the trail was cut or rewritten"
+        " since."
+    ]
+    at.text_input(key="audit_head").input("not a head")
+    at.button(key="audit_verify").click().run()
+    assert "'not a head' is not a head of the audit trail" in at.error[0].value

@@ -121,3 +121,53 @@ def test_noac_audit_verify_prints_the_head_or_names_the_record_that_fails(db_url
     assert f"record {trail[3]} does not start the trail, records before it are missing" in (
         first.output
     )
+
+
+def test_a_head_written_down_earlier_is_found_while_the_trail_keeps_it(engine, trail):
+    """A head printed by a close or a verification, kept outside the database, names the
+    record it was the chain of; a trail cut at its end, or rewritten and chained anew, has it no
+    more, though every record left still verifies."""
+    earlier = _check(engine).head
+    with Session(engine) as session:
+        audit.record(session, SYSTEM, "note", "database", "after the head was written down")
+        session.commit()
+    with Session(engine) as session:
+        check = audit.verify_trail(
+            session=session, actor=QUALITY, heads=[earlier[:16].upper(), earlier]
+        )
+    assert check.verifies and check.heads == {earlier[:16]: trail[-1], earlier: trail[-1]}
+    assert check.unmatched == []
+    _execute(engine, f"DELETE FROM audit_record WHERE id >= {trail[-1]}")  # cut at its end
+    with Session(engine) as session:
+        check = audit.verify_trail(session=session, actor=QUALITY, heads=[earlier[:16]])
+    assert check.verifies and check.records == len(trail) - 1
+    assert check.heads == {earlier[:16]: None} and check.unmatched == [earlier[:16]]
+
+
+@pytest.mark.parametrize("head", ["", "12345", "xyz4567890abcdef", "0" * 65])
+def test_a_head_that_is_not_one_is_refused_naming_it(engine, trail, head):
+    with Session(engine) as session, pytest.raises(NoacError) as refused:
+        audit.verify_trail(session=session, actor=QUALITY, heads=[head])
+    assert str(refused.value) == (
+        f"'{head}' is not a head of the audit trail: a head is 16 to 64 hex digits, as"
+        " noac close and noac audit verify print it"
+    )
+
+
+def test_noac_audit_verify_with_a_head_says_whether_the_trail_still_has_it(db_url, engine, trail):
+    runner = CliRunner()
+    earlier = _check(engine).head[:16]
+    found = runner.invoke(
+        app, ["--db", db_url, "--as", "ann", "audit", "verify", "--head", earlier]
+    )
+    assert found.exit_code == 0, found.output
+    assert found.output.splitlines()[1:] == [
+        f"  head {earlier}: record {trail[-1]}, which the trail since follows from"
+    ]
+    _execute(engine, f"DELETE FROM audit_record WHERE id = {trail[-1]}")
+    cut = runner.invoke(app, ["--db", db_url, "--as", "ann", "audit", "verify", "--head", earlier])
+    assert cut.exit_code == 1
+    assert cut.output == (
+        f"error: the audit trail does not verify: no record has the head {earlier} written"
+        " down earlier; the trail was cut or rewritten since\n"
+    )

@@ -342,4 +342,20 @@ STRINGS = {
         " records between them are missing.",
         "审计记录校验未通过：第 {id} 条记录与第 {previous} 条记录不衔接，两者之间的记录缺失。",
     ),
+    "audit.head": ("Head written down earlier (optional)", "此前记下的链头（可选）"),
+    "audit.head_help": (
+        "The head a month close printed, or an earlier verification showed, kept outside"
+        " NOAC: the check finds its record. A trail cut or rewritten since has it no more.",
+        "月度关账打印的或此前校验显示的链头（保存在 NOAC 之外）：校验会找到它对应的记录。"
+        "此后被截断或重写的审计记录中将找不到它。",
+    ),
+    "audit.head_found": (
+        "Head `{head}` is record {id}: the trail since follows from it.",
+        "链头 `{head}` 是第 {id} 条记录：此后的审计记录由它衔接而来。",
+    ),
+    "audit.head_missing": (
+        "No record has the head `{head}` written down earlier: the trail was cut or rewritten"
+        " since.",
+        "没有记录具有此前记下的链头 `{head}`：审计记录此后被截断或重写过。",
+    ),
 }

@@ -1,5 +1,6 @@
 """The audit trail (quality department, administrator): who changed what, when and
-why, with each record's state before and after; a button verifies the trail's chain."""
+why, with each record's state before and after; a button verifies the trail's chain, and finds
+the record of a head written down earlier."""
 
 import json
 from datetime import date, timedelta
@@ -8,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.context import db, page_context, t
+from noac.errors import NoacError
 from noac.services.audit import audit_count, audit_entities, audit_trail, verify_trail
 
 LIMIT = 1000
@@ -26,9 +28,18 @@ def shown(value: object) -> str:
 ctx = page_context()
 st.header(t("audit.title"))
 st.caption(t("audit.caption"))
-if st.button(t("audit.verify"), help=t("audit.verify_help"), key="audit_verify"):
-    with db() as session:
-        check = verify_trail(session=session, actor=ctx.actor)
+
+
+def _verify(head: str) -> None:
+    """Check the trail's chain, and find the record of a ``head`` written down earlier."""
+    try:
+        with db() as session:
+            check = verify_trail(
+                session=session, actor=ctx.actor, heads=[head] if head.strip() else []
+            )
+    except NoacError as error:
+        st.error(str(error))
+        return
     if check.verifies:
         st.success(t("audit.verified", records=check.records, head=check.head[:16]))
     elif check.reason == "changed":
@@ -37,6 +48,16 @@ if st.button(t("audit.verify"), help=t("audit.verify_help"), key="audit_verify")
         st.error(t("audit.missing_first", id=check.broken_id))
     else:
         st.error(t("audit.missing", id=check.broken_id, previous=check.previous_id))
+    for given, record in check.heads.items():
+        if record is None:
+            st.error(t("audit.head_missing", head=given))
+        else:
+            st.success(t("audit.head_found", head=given, id=record))
+
+
+head = st.text_input(t("audit.head"), help=t("audit.head_help"), key="audit_head")
+if st.button(t("audit.verify"), help=t("audit.verify_help"), key="audit_verify"):
+    _verify(head)
 with db() as session:
     entities = audit_entities(session=session, actor=ctx.actor)
 left, middle, right = st.columns(3)

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, Row
 from sqlmodel import Session, col, func, select
 
+from noac.errors import NoacError
 from noac.models import AuditRecord
 from noac.services.access import Actor, require
 
@@ -158,21 +160,43 @@ class TrailCheck:
     broken_id: int | None = None
     reason: str | None = None
     previous_id: int = 0
+    heads: dict[str, int | None] = field(default_factory=dict)
 
     @property
     def verifies(self) -> bool:
         return self.broken_id is None
 
+    @property
+    def unmatched(self) -> list[str]:
+        """The heads written down earlier that no record's chain has any more."""
+        return [head for head, record in self.heads.items() if record is None]
 
-def verify_trail(*, session: Session, actor: Actor) -> TrailCheck:
-    """Check every record's chain in id order, reading the trail in batches."""
+
+HEAD = re.compile(r"[0-9a-f]{16,64}")
+
+
+def verify_trail(*, session: Session, actor: Actor, heads: Iterable[str] = ()) -> TrailCheck:
+    """Check every record's chain in id order, reading the trail in batches; and find the
+    record each of the ``heads`` written down earlier (outside the database: the leading hex
+    digits of a chain, as a close prints it) was the chain of, in ``heads`` (None where no
+    record's chain has it any more: the trail was cut or rewritten since)."""
     require(actor, "read-audit")
     check = TrailCheck(records=0, head="")
+    for head in heads:
+        if not HEAD.fullmatch(head.strip().lower()):
+            raise NoacError(
+                f"'{head}' is not a head of the audit trail: a head is 16 to 64 hex digits, as"
+                " noac close and noac audit verify print it"
+            )
+        check.heads[head.strip().lower()] = None
     last_id = 0
     for entry in _in_order(session):
         if check.verifies and entry.chain != chain_of(check.head, entry):
             check.broken_id, check.previous_id = entry.id, last_id
             check.reason = "changed" if entry.id == last_id + 1 else "missing"
+        for head in check.heads:
+            if entry.chain.startswith(head):
+                check.heads[head] = entry.id
         check.records += 1
         check.head, last_id = entry.chain, entry.id
     return check

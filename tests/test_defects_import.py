@@ -75,7 +75,7 @@ Q-1,2026-03-10,ASSY,BP-100,60,PIT-FACE,minor,12,changed severity,,,
 Q-9,2099-01-01,WELD,BP-100,,X,minor,1,,,,
 Q-10,2026-03-10,ASSY,NOPE,,X,minor,one,,STORE:0.5;SHEET:0.3,,
 Q-10,2026-03-10,ASSY,BP-100,77,X,bad,1,,,2026-13-01,2026-03-11
-Q-11,2026-03-10,ASSY,BP-100,60,PIT-FACE,minor,1,,,2026-03-09,
+Q-11,2026-03-10,ASSY,BP-100,60,PIT-FACE,minor,2000000000,,,2026-03-09,
 """,
     )
     with pytest.raises(ImportRejected) as excinfo:
@@ -90,7 +90,7 @@ Q-11,2026-03-10,ASSY,BP-100,60,PIT-FACE,minor,1,,,2026-03-09,
         (3, "date", "2099-01-01 is in the future"),
         (3, "found_at", "unit WELD is not on the routing of part BP-100 (routing version 1)"),
         (4, "part", "unknown part 'NOPE'"),
-        (4, "qty", "'one' is not a whole number of at least 1"),
+        (4, "qty", "'one' is not a whole number from 1 to 1,000,000,000"),
         (4, "responsible", "shares sum to 0.8, not 1"),
         (5, "closed_on", "a closed problem needs its responsible unit(s)"),
         (5, "deadline", "'2026-13-01' is not a date (YYYY-MM-DD)"),
@@ -98,6 +98,7 @@ Q-11,2026-03-10,ASSY,BP-100,60,PIT-FACE,minor,1,,,2026-03-09,
         (5, "op", "part BP-100 (routing version 1) has no operation '77'"),
         (5, "severity", "'bad' is not one of minor, major, critical"),
         (6, "deadline", "2026-03-09 is before the date found 2026-03-10"),
+        (6, "qty", "'2000000000' is not a whole number from 1 to 1,000,000,000"),
     ]
     assert snapshot(engine) == before
 

@@ -1673,9 +1673,11 @@ def validate_defect_rows(
         found_on, reason = parse_date(row["date"])
         if reason:
             row_errors.append(("date", reason))
-        quantity, reason = parse_number(row["qty"], 1, 1e9)
+        quantity, reason = parse_number(row["qty"], 1, MAX_QUANTITY)
         if reason or (quantity is not None and not quantity.is_integer()):
-            row_errors.append(("qty", f"'{row['qty']}' is not a whole number of at least 1"))
+            row_errors.append(
+                ("qty", f"'{row['qty']}' is not a whole number from 1 to {MAX_QUANTITY:,}")
+            )
         cost = None
         if row["cost"]:
             cost, reason = parse_number(row["cost"], 0, 1e12)

@@ -239,6 +239,54 @@ def test_handover_quantities_replace_the_routing_weights(tmp_path, session, plan
         form(session, plant, "2026-03", "QC", "SHEET", 7)
 
 
+def test_a_handover_entered_by_mistake_is_removed_with_quantity_0(engine, session, plant, tmp_path):
+    """Quantity 0 means "no handover": the month's row is removed, naming the forms it let
+    count, and a closed month keeps its handovers."""
+
+    def handovers(text):
+        path = write_csv(tmp_path / "h.csv", "month,from,to,quantity\n" + text)
+        return import_file(actor=SYSTEM, session=session, kind="handovers", path=path)
+
+    handovers("2026-03,STORE,SHEET,100\n2026-03,SHEET,QC,50\n2026-04,STORE,SHEET,80")
+    form(session, plant, "2026-03", "SHEET", "STORE", 8)
+    form(session, plant, "2026-03", "QC", "SHEET", 7)  # let in by the handover typed wrong
+    assert result(compute(session, plant), "SHEET").satisfaction == 70
+    fixed = "2026-03,STORE,SHEET,100\n2026-03,SHEET,QC,0\n2026-03,QC,ASSY,0"
+    summary = handovers(fixed)
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 1, 2)
+    assert summary.changes == [
+        {"key": "2026-03 SHEET->QC", "before": {"quantity": 50.0}, "after": {"quantity": 0}}
+    ]
+    assert summary.notes == [
+        "the form of QC for SHEET in 2026-03 no longer counts: SHEET did not supply QC that month"
+    ]
+    (record,) = session.exec(
+        select(AuditRecord).where(AuditRecord.entity == "handovers").order_by(AuditRecord.id)
+    ).all()[1:]
+    assert json.loads(record.after)["changes"] == summary.changes
+    assert result(compute(session, plant), "SHEET").raters == 0
+    assert ("SHEET", "QC") not in scoring.supply_weights(
+        session=session, plant=plant, month="2026-03"
+    )
+    before = snapshot(engine)
+    again = handovers(fixed)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    assert snapshot(engine) == before
+    # a month whose every handover is removed counts the routings again
+    handovers("2026-04,STORE,SHEET,0")
+    assert scoring.supply_weights(session=session, plant=plant, month="2026-04") == (
+        scoring.supply_weights(session=session, plant=plant, month="2026-05")
+    )
+    coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    before = snapshot(engine)
+    with pytest.raises(ImportRejected) as excinfo:
+        handovers("2026-03,STORE,SHEET,0")
+    assert [(e.row, e.column, e.reason) for e in excinfo.value.errors] == [
+        (2, "month", "2026-03 is closed: handovers can no longer change")
+    ]
+    assert snapshot(engine) == before
+
+
 def test_unit_without_forms_is_flagged_and_the_rater_that_owed_them_too(session, plant):
     form(session, plant, "2026-03", "ASSY", "SHEET", 9)
     computation = compute(session, plant)

@@ -32,7 +32,8 @@ def validate_handover_rows(
     rows: Sequence[Row], units: dict[str, Unit], closed: set[str], current: str
 ) -> tuple[list[tuple[str, str, str, float]], list[RowError]]:
     """Each row as ``(month, from, to, quantity)``, or why it is wrong: a month closed or
-    after ``current`` (the month running), which has handed nothing over yet."""
+    after ``current`` (the month running), which has handed nothing over yet. Quantity 0
+    means no handover: the month's handover between the two units is removed."""
     errors: list[RowError] = []
     records = []
     seen: dict[tuple, int] = {}
@@ -61,10 +62,8 @@ def validate_handover_rows(
                     )
                 )
         quantity, reason = parse_number(row["quantity"], 0, 1e12)
-        if reason or not quantity:
-            row_errors.append(
-                RowError(row.number, "quantity", reason or "the quantity must be above 0")
-            )
+        if reason:
+            row_errors.append(RowError(row.number, "quantity", reason))
         key = (row["month"], row["from"], row["to"])
         if key in seen:
             row_errors.append(
@@ -80,12 +79,12 @@ def validate_handover_rows(
 def apply_handovers(
     *, session: Session, plant: Plant, records: Sequence[tuple], summary: ImportSummary
 ) -> None:
-    """Store validated monthly handover quantities (no commit)."""
+    """Store validated monthly handover quantities, removing those of quantity 0 (no commit)."""
     units = {u.code: u for u in session.exec(select(Unit).where(Unit.plant_id == plant.id))}
     for month, source, target, quantity in records:
         key = (plant.id, month, units[source].id, units[target].id)
         handover = session.get(Handover, key)
-        if handover is None:
+        if handover is None and quantity:
             session.add(
                 Handover(
                     plant_id=plant.id,
@@ -96,16 +95,19 @@ def apply_handovers(
                 )
             )
             summary.created += 1
-        elif handover.quantity != quantity:
+        elif handover is None or handover.quantity == quantity:
+            summary.unchanged += 1
+        else:
             summary.changed(
                 f"{month} {source}->{target}",
                 {"quantity": handover.quantity},
                 {"quantity": quantity},
             )
-            handover.quantity = quantity
-            session.add(handover)
-        else:
-            summary.unchanged += 1
+            if quantity:
+                handover.quantity = quantity
+                session.add(handover)
+            else:
+                session.delete(handover)
     session.flush()
 
 

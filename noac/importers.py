@@ -161,18 +161,28 @@ def _load_service_relations(
     records, errors = relations.validate_service_rows(
         rows, masterdata.units_by_code(session=ctx.session, plant=ctx.plant)
     )
+    closed = lock_closed_months(session=ctx.session, plant=ctx.plant)
     plan, plan_errors = relations.plan_service_relations(
         session=ctx.session,
         plant=ctx.plant,
         records=records,
         effective=ctx.effective,
-        closed=lock_closed_months(session=ctx.session, plant=ctx.plant),
+        closed=closed,
     )
     errors += plan_errors
     if not errors:
         relations.apply_service_relations(
             session=ctx.session, plant=ctx.plant, plan=plan, rows=len(records), summary=summary
         )
+        if summary.updated:  # an ended relation leaves its customer's forms without supplier
+            summary.note(
+                scoring.uncounted_forms_since(
+                    session=ctx.session,
+                    plant=ctx.plant,
+                    since=ctx.effective or date.today(),
+                    closed=closed,
+                )
+            )
     return errors
 
 

@@ -297,7 +297,7 @@ class SchemeVersion(SQLModel, table=True):
 
 class ServiceRelation(SQLModel, table=True):
     """A functional department serves a unit, which may therefore score it, with ``weight``
-    from ``effective_from`` until the pair's next entry.
+    from ``effective_from`` until the pair's next entry; weight 0: the relation ended then.
 
     A pair's first entry listed while no month was closed has no date: it is in force from the
     beginning. A month counts the entries in force on its last day.
@@ -306,7 +306,7 @@ class ServiceRelation(SQLModel, table=True):
     __tablename__ = "service_relation"
     __table_args__ = (
         UniqueConstraint("provider_unit_id", "customer_unit_id", "effective_from"),
-        CheckConstraint("weight > 0", name="service_relation_weight"),
+        CheckConstraint("weight >= 0", name="service_relation_weight"),
         CheckConstraint("provider_unit_id <> customer_unit_id", name="service_relation_not_self"),
     )
 

@@ -824,6 +824,88 @@ def test_a_service_weight_changes_on_or_after_its_newest_date(engine, session, p
     assert weights == {"2026-04": 1.0, "2026-05": 4.0}
 
 
+def test_an_ended_service_relation_counts_no_more_from_its_date(engine, session, plant, tmp_path):
+    """Weight 0 ends a relation from --effective: the department's customer may no longer
+    score it, and a month closed before counts what it counted."""
+    _relations(session, tmp_path, "ENG,ASSY,1\nENG,SHEET,1")
+    for month in ("2026-03", "2026-04"):
+        form(session, plant, month, "ASSY", "ENG", 10)
+        form(session, plant, month, "SHEET", "ENG", 5)
+    closed = coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    assert result(closed, "ENG").coefficient == 0.9  # S = (1 * 100 + 1 * 50) / 2 = 75
+    summary = _relations(session, tmp_path, "ENG,SHEET,0", date(2026, 4, 10))
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 1, 0)
+    assert summary.changes == [
+        {
+            "key": "ENG->SHEET",
+            "before": {"weight": 1.0, "effective_from": None},
+            "after": {"weight": 0.0, "effective_from": date(2026, 4, 10)},
+        }
+    ]
+    assert summary.notes == [
+        "the form of SHEET for ENG in 2026-04 no longer counts: ENG did not supply SHEET that month"
+    ]
+    assert _satisfaction(session, plant, "2026-04") == 100  # ASSY's form alone
+    assert ("ENG", "SHEET") not in scoring.supply_weights(
+        session=session, plant=plant, month="2026-04"
+    )
+    with pytest.raises(NoacError, match="ENG did not supply SHEET in 2026-04"):
+        form(session, plant, "2026-04", "SHEET", "ENG", 6)
+    before = snapshot(engine)
+    again = _relations(session, tmp_path, "ENG,SHEET,0")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    assert snapshot(engine) == before
+    coefficients.reopen_month(
+        session=session, plant=plant, month="2026-03", reason="late form", actor=QUALITY
+    )
+    again = coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    assert result(again, "ENG").satisfaction == 75 and result(again, "ENG").coefficient == 0.9
+
+
+def test_a_service_relation_ends_after_the_closed_months_and_can_be_served_again(
+    engine, session, plant, tmp_path
+):
+    _relations(session, tmp_path, "ENG,ASSY,2\nENG,SHEET,3")
+    _relations(session, tmp_path, "ENG,SHEET,0", date(2026, 4, 10))
+    coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    before = snapshot(engine)
+    with pytest.raises(ImportRejected) as excinfo:
+        _relations(session, tmp_path, "ENG,ASSY,0\nENG,SHEET,0", date(2026, 3, 20))
+    assert [(e.row, e.column, e.reason) for e in excinfo.value.errors] == [
+        (
+            2,
+            "weight",
+            "ENG->ASSY: an end from 2026-03-20 would change 2026-03, which is closed: take it in"
+            " force from 2026-04-01, or reopen the months from 2026-03 first",
+        ),
+        (
+            3,
+            "weight",
+            "ENG->SHEET: the end must take effect on or after 2026-04-10, when it ended, not"
+            " 2026-03-20",
+        ),
+    ]
+    assert snapshot(engine) == before
+    # a relation never listed is not served: nothing to end
+    assert _relations(session, tmp_path, "ENG,QC,0").unchanged == 1
+    assert snapshot(engine) == before
+    # listed again without a weight: served again with the weight it had before its end
+    path = write_csv(tmp_path / "again.csv", "provider,customer\nENG,SHEET")
+    summary = import_file(
+        actor=SYSTEM,
+        session=session,
+        kind="service-relations",
+        path=path,
+        effective=date(2026, 6, 1),
+    )
+    assert summary.changes[0]["after"] == {"weight": 3.0, "effective_from": date(2026, 6, 1)}
+    weights = [
+        scoring.supply_weights(session=session, plant=plant, month=month).get(("ENG", "SHEET"))
+        for month in ("2026-03", "2026-05", "2026-06")
+    ]
+    assert weights == [3.0, None, 3.0]
+
+
 def test_a_closed_month_reads_its_forms_with_the_scheme_it_was_closed_with(
     tmp_path, session, plant
 ):

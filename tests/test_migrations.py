@@ -210,6 +210,42 @@ def test_service_relations_stored_before_their_dates_stay_in_force_from_the_begi
         engine.dispose()
 
 
+def test_a_service_relation_ended_after_the_upgrade_is_served_again_after_a_downgrade(db_url):
+    engine = create_db_engine(db_url)
+    entry = (
+        "INSERT INTO service_relation (provider_unit_id, customer_unit_id, weight, effective_from)"
+        " VALUES (1, 2, {weight}, '2026-05-01')"
+    )
+    try:
+        migrate(engine, "0013")
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO plant (id, code, name) VALUES (1, 'P', 'p')"))
+            for unit in (1, 2):
+                connection.execute(
+                    text(
+                        "INSERT INTO unit (id, plant_id, code, name, kind, categories)"
+                        f" VALUES ({unit}, 1, 'U{unit}', 'u', 'department', '')"
+                    )
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO service_relation (provider_unit_id, customer_unit_id, weight)"
+                    " VALUES (1, 2, 2.5)"
+                )
+            )
+        migrate(engine)
+        with engine.begin() as connection:
+            connection.execute(text(entry.format(weight=0)))
+        downgrade(engine, "0013")
+        relations = "SELECT customer_unit_id, weight, effective_from FROM service_relation"
+        with engine.connect() as connection:
+            assert connection.execute(text(relations)).all() == [(2, 2.5, None)]
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(entry.format(weight=0)))
+    finally:
+        engine.dispose()
+
+
 def test_months_closed_before_names_were_stored_keep_the_names_of_the_upgrade(db_url):
     engine = create_db_engine(db_url)
     try:

@@ -201,9 +201,10 @@ STRINGS = {
         "有变化的零件将生成自该日期起生效的新工艺路线版本；有月份关账后，新零件的首个版本也自该日期起生效。",
     ),
     "md.import_effective_help.service-relations": (
-        "Changed weights, and relations listed for the first time once a month is closed, are in"
-        " force from this date.",
-        "变更的权重，以及有月份关账后首次列出的服务关系，自该日期起生效。",
+        "Changed weights, relations ended (weight 0), and relations listed for the first time"
+        " once a month is closed, are in force from this date.",
+        "变更的权重、已终止的服务关系（权重 0），"
+        "以及有月份关账后首次列出的服务关系，自该日期起生效。",
     ),
     "md.import_button": ("Import", "导入"),
     "md.import_no_file": ("Choose a file first.", "请先选择文件。"),

@@ -115,7 +115,7 @@ def validate_service_rows(
     rows: Table, units: dict[str, Unit]
 ) -> tuple[list[tuple[int, str, str, float | None]], list[RowError]]:
     """Each row as ``(row number, provider, customer, weight)``, or why it is wrong; the
-    weight is None when the file has no weight column."""
+    weight is None when the file has no weight column, 0 when the relation ends."""
     errors: list[RowError] = []
     records = []
     seen: dict[tuple, int] = {}
@@ -130,10 +130,8 @@ def validate_service_rows(
         weight = None if "weight" in rows.absent else 1.0
         if row["weight"]:
             weight, reason = parse_number(row["weight"], 0, 1e9)
-            if reason or not weight:
-                row_errors.append(
-                    RowError(row.number, "weight", reason or "the weight must be above 0")
-                )
+            if reason:
+                row_errors.append(RowError(row.number, "weight", reason))
         errors += row_errors
         if not row_errors:
             records.append((row.number, row["provider"], row["customer"], weight))
@@ -174,7 +172,9 @@ def plan_service_relations(
     pair's newest entry (on its date, it replaces that entry). Neither may change a
     ``closed`` month: a month counts the relations in force on its last day. Pairs whose
     weight did not change are left out, unless ``effective`` asks for it before its date; a
-    record without a weight keeps the pair's own (a new pair weighs 1).
+    record without a weight keeps the pair's own (a new pair weighs 1, an ended one is served
+    again with the weight it had). Weight 0 ends a relation as a changed weight does; a pair
+    never listed has none to end.
     """
     units = units_by_code(session=session, plant=plant)
     stored = _entries(session, plant)
@@ -186,9 +186,11 @@ def plan_service_relations(
         entries = stored.get((units[provider].id, units[customer].id), [])
         newest = entries[-1] if entries else None
         if weight is None:
-            weight = 1.0 if newest is None else newest.weight
+            weight = next((entry.weight for entry in reversed(entries) if entry.weight), 1.0)
         since = newest.effective_from if newest is not None else None
         day = first_from if newest is None else changed_from
+        if newest is None and not weight:
+            continue  # not served: nothing to end
         if (
             newest is not None
             and newest.weight == weight
@@ -198,16 +200,18 @@ def plan_service_relations(
         if newest is None and not closed:
             plan.append((provider, customer, weight, None))
         elif since is not None and day < since:
+            was = f"its weight {newest.weight:g} took effect" if newest.weight else "it ended"
             errors.append(
                 RowError(
                     number,
                     "weight",
-                    f"{provider}->{customer}: the new weight must take effect on or after"
-                    f" {since}, when its weight {newest.weight:g} took effect, not {day}",
+                    f"{provider}->{customer}: {'the new weight' if weight else 'the end'} must"
+                    f" take effect on or after {since}, when {was}, not {day}",
                 )
             )
         elif reason := changes_closed_month(day, closed):
-            errors.append(RowError(number, "weight", f"{provider}->{customer}: a weight {reason}"))
+            change = "a weight" if weight else "an end"
+            errors.append(RowError(number, "weight", f"{provider}->{customer}: {change} {reason}"))
         else:
             plan.append((provider, customer, weight, day))
     return plan, errors
@@ -255,7 +259,8 @@ def apply_service_relations(
 def service_weights(
     *, session: Session, plant: Plant, days: Iterable[date]
 ) -> dict[date, dict[tuple[str, str], float]]:
-    """The service relations in force on each of ``days``: ``(provider, customer) -> weight``."""
+    """The service relations in force on each of ``days``: ``(provider, customer) -> weight``
+    (a relation ended by then is left out)."""
     codes = {unit.id: code for code, unit in units_by_code(session=session, plant=plant).items()}
     stored = _entries(session, plant)
     result: dict[date, dict[tuple[str, str], float]] = {}
@@ -263,7 +268,7 @@ def service_weights(
         weights = result[day] = {}
         for (provider, customer), entries in stored.items():
             in_force = [e for e in entries if e.effective_from is None or e.effective_from <= day]
-            if in_force:
+            if in_force and in_force[-1].weight:
                 weights[(codes[provider], codes[customer])] = in_force[-1].weight
     return result
 

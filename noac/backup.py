@@ -17,13 +17,21 @@ import sqlite3
 import subprocess
 from contextlib import closing
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
-from noac.db import check_schema, create_db_engine, schema_head, sqlite_file
+from noac.db import (
+    check_schema,
+    create_db_engine,
+    known_schemas,
+    migrate,
+    schema_head,
+    sqlite_file,
+)
 from noac.errors import NoacError
 from noac.services import audit
 from noac.services.access import Actor, require
@@ -107,8 +115,14 @@ def digest(path: Path) -> str:
         return hashlib.file_digest(file, "sha256").hexdigest()
 
 
-def restore(url: str, source: Path) -> None:
-    """Replace the contents of the database at ``url`` by the backup ``source``.
+# The oldest schema a PostgreSQL backup is brought from: 0010 made functions an archive from
+# before does not hold, which its restore would leave in the way of the upgrade.
+OLDEST_POSTGRESQL_SCHEMA = "0010"
+
+
+def restore(url: str, source: Path) -> str | None:
+    """Replace the contents of the database at ``url`` by the backup ``source``, then bring a
+    backup of an earlier schema to this NOAC's (``migrate``); return that earlier schema.
 
     Parameters
     ----------
@@ -123,7 +137,8 @@ def restore(url: str, source: Path) -> None:
     ------
     NoacError
         If ``source`` does not exist, is not a backup of the right kind or holds
-        another schema than this NOAC's, the SQLite database is ``source``
+        a schema this NOAC does not know (or, on PostgreSQL, one before
+        ``OLDEST_POSTGRESQL_SCHEMA``), the SQLite database is ``source``
         itself or too damaged for SQLite to write over, ``pg_restore`` is not
         installed or fails, or the database is neither SQLite nor PostgreSQL. The
         database is left unchanged then: ``source`` is checked before anything
@@ -142,15 +157,21 @@ def restore(url: str, source: Path) -> None:
     if not source.is_file():
         raise NoacError(f"cannot restore from {source}: the file does not exist")
     if backend == "sqlite":
-        _sqlite_restore(source, _sqlite_file(parsed))
-        return
+        version = _sqlite_restore(source, _sqlite_file(parsed))
+        return _upgrade(url, source, version)
     pg_restore = _tool("pg_restore")
     version = _pg_schema_version(pg_restore, source)
     if version is None:
         raise NoacError(
             f"{source} is a PostgreSQL backup but not a NOAC backup (no schema version)"
         )
-    _refuse_other_schema(source, version)
+    _refuse_unknown_schema(source, version)
+    if version < OLDEST_POSTGRESQL_SCHEMA:
+        raise NoacError(
+            f"{source} is a backup of a NOAC database at schema {version}, older than this NOAC"
+            f" brings a PostgreSQL backup from (schema {OLDEST_POSTGRESQL_SCHEMA}): restore it"
+            " with the NOAC release that wrote it, then run `noac init` of this one"
+        )
     _run(
         [
             pg_restore,
@@ -164,17 +185,47 @@ def restore(url: str, source: Path) -> None:
         parsed,
         f"restore of {_display(parsed)} from {source}",
     )
+    return _upgrade(url, source, version)
 
 
-def restore_recorded(url: str, source: Path, actor: Actor) -> str:
+def _upgrade(url: str, source: Path, version: str) -> str | None:
+    """Bring the database at ``url``, just restored from ``source`` at schema ``version``,
+    to this NOAC's schema; return ``version`` if it was an earlier one."""
+    if version == schema_head():
+        return None
+    engine = create_db_engine(url)
+    try:
+        migrate(engine)
+    except Exception as error:
+        raise NoacError(
+            f"{source} was restored at schema {version}, but bringing it to schema"
+            f" {schema_head()} failed: {error}; run `noac init` to try again"
+        ) from error
+    finally:
+        engine.dispose()
+    return version
+
+
+class Restored(NamedTuple):
+    """The file a restore read: its SHA-256, and its schema where it was an earlier one."""
+
+    sha256: str
+    earlier_schema: str | None
+
+
+def restore_recorded(url: str, source: Path, actor: Actor) -> Restored:
     """:func:`restore`, then record in the restored database's audit trail who restored
     ``source`` over what: how far the replaced database's trail went (records, last id, time
     and head), which the restore takes away, how far the restored one goes, and which file
-    was restored (its place and SHA-256, returned)."""
+    was restored (its place, SHA-256 and schema)."""
     require(actor, "restore-backup")
     replaced = _trail_end(url)
-    restore(url, source)
-    restored_file = {"file": str(Path(source).resolve()), "sha256": digest(Path(source))}
+    earlier = restore(url, source)
+    restored_file = {
+        "file": str(Path(source).resolve()),
+        "sha256": digest(Path(source)),
+        "schema": earlier or schema_head(),
+    }
     engine = create_db_engine(url)
     try:
         with Session(engine) as session:
@@ -191,7 +242,7 @@ def restore_recorded(url: str, source: Path, actor: Actor) -> str:
             session.commit()
     finally:
         engine.dispose()
-    return restored_file["sha256"]
+    return Restored(restored_file["sha256"], earlier)
 
 
 def restoring_user(url: str, username: str) -> Actor:
@@ -287,7 +338,8 @@ def _sqlite_backup(database: Path, target: Path) -> None:
         raise NoacError(f"backup of {database} into {target} failed: {error}") from error
 
 
-def _sqlite_restore(source: Path, database: Path) -> None:
+def _sqlite_restore(source: Path, database: Path) -> str:
+    """Copy the SQLite backup ``source`` over ``database``; return its schema version."""
     if database.exists() and database.resolve() == source.resolve():
         raise NoacError(f"cannot restore {database} from itself")
     if not database.parent.is_dir():
@@ -311,8 +363,9 @@ def _sqlite_restore(source: Path, database: Path) -> None:
             raise NoacError(
                 f"{source} is a SQLite database but not a NOAC backup (no schema version)"
             )
-        version = src.execute("SELECT version_num FROM alembic_version").fetchone()
-        _refuse_other_schema(source, version[0] if version else "")
+        row = src.execute("SELECT version_num FROM alembic_version").fetchone()
+        version = row[0] if row else ""
+        _refuse_unknown_schema(source, version)
         try:
             mode = "rw" if database.exists() else "rwc"
             with closing(_sqlite_connect(database, mode)) as dst:
@@ -327,17 +380,17 @@ def _sqlite_restore(source: Path, database: Path) -> None:
                 f"restore of {database} from {source} failed: {error}"
                 " (is NOAC still using the database?)"
             ) from error
+    return version
 
 
-def _refuse_other_schema(source: Path, version: str) -> None:
-    """Refuse a backup whose schema this NOAC does not work at: once restored, it could
-    neither record its restore nor be read."""
-    head = schema_head()
-    if version != head:
-        found = version or "none"
+def _refuse_unknown_schema(source: Path, version: str) -> None:
+    """Refuse a backup at a schema this NOAC's migrations do not know (a newer release's):
+    once restored, it could neither be read nor record its restore."""
+    if version not in known_schemas():
         raise NoacError(
-            f"{source} is a backup of a NOAC database at schema {found}, this NOAC works at"
-            f" schema {head}: restore it with a NOAC release at schema {found}"
+            f"{source} is a backup of a NOAC database at schema {version or 'none'}, which this"
+            f" NOAC does not know (it works at schema {schema_head()}): restore it with the NOAC"
+            " release that wrote it"
         )
 
 

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from noac import app_server, exports
 from noac import demo as demo_data
 from noac.backup import backup, restore_recorded, restoring_user
-from noac.db import check_schema, create_db_engine, migrate
+from noac.db import check_schema, create_db_engine, migrate, schema_head
 from noac.errors import NoacError
 from noac.importers import KINDS, import_file
 from noac.services import coefficients, events, problems, users
@@ -1043,8 +1043,13 @@ def restore_command(
     restored audit trail records the restore and how far the replaced one went."""
     with _user_errors():
         actor = restoring_user(_url(ctx), ctx.obj["as"]) if ctx.obj["as"] else SYSTEM
-        sha256 = restore_recorded(_url(ctx), file, actor)
-    typer.echo(f"restored from {file} (SHA-256 {sha256})")
+        restored = restore_recorded(_url(ctx), file, actor)
+    if restored.earlier_schema:
+        typer.echo(
+            f"{file} is a backup at schema {restored.earlier_schema}: brought to schema"
+            f" {schema_head()}"
+        )
+    typer.echo(f"restored from {file} (SHA-256 {restored.sha256})")
 
 
 ScaleOption = Annotated[

@@ -150,6 +150,14 @@ def schema_head() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+@cache
+def known_schemas() -> frozenset[str]:
+    """Every schema version the migration scripts know, the head among them."""
+    return frozenset(
+        s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    )
+
+
 def check_schema(engine: Engine) -> None:
     """Refuse to work on a database that is not migrated to the current schema, and on a
     SQLite file that does not exist (before connecting, which would create it)."""

@@ -8,14 +8,16 @@ import json
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 from typer.testing import CliRunner
 
 from noac.backup import backup, restore
 from noac.cli import app
-from noac.db import create_db_engine, downgrade, migrate, schema_head
+from noac.db import check_schema, create_db_engine, downgrade, migrate, schema_head
 from noac.demo import build
 from noac.errors import NoacError
-from tests.conftest import POSTGRES_URL, snapshot
+from noac.services import audit
+from tests.conftest import POSTGRES_URL, SYSTEM, snapshot
 
 
 def _snapshot(url: str) -> dict[str, list[tuple]]:
@@ -129,7 +131,11 @@ def test_a_restore_is_recorded_with_how_far_the_replaced_trail_went(db_url, tmp_
     assert json.loads(now)["audit_trail"]["records"] == 1
     assert json.loads(now)["audit_trail"]["head"] == "c1"
     # which file was restored: its place and its content
-    assert json.loads(now)["backup"] == {"file": str(target.resolve()), "sha256": digest}
+    assert json.loads(now)["backup"] == {
+        "file": str(target.resolve()),
+        "sha256": digest,
+        "schema": schema_head(),
+    }
     assert result.output == f"restored from {target} (SHA-256 {digest})\n"
 
 
@@ -312,23 +318,86 @@ def test_a_restore_onto_a_database_at_an_older_schema_records_how_far_its_trail_
     assert json.loads(replaced)["audit_trail"]["records"] == 1
 
 
-def test_a_backup_of_another_schema_is_refused_naming_both_schemas(db_url, tmp_path):
-    _small_database(db_url)
-    old = tmp_path / "old.backup"
-    engine = create_db_engine(db_url)
+def _backup_at(url: str, schema: str, target) -> None:
+    """Back up the database at ``url`` as it was at ``schema`` (an earlier release's backup),
+    then bring the database back to the current schema."""
+    engine = create_db_engine(url)
     try:
-        downgrade(engine, "0012")
-        backup(db_url, old)
+        downgrade(engine, schema)
+        backup(url, target)
         migrate(engine)
     finally:
         engine.dispose()
+
+
+def test_a_backup_of_an_earlier_schema_is_restored_and_brought_to_the_current_one(db_url, tmp_path):
+    """A backup taken before an upgrade can be restored after it: the database is brought to
+    this NOAC's schema, then the restore is recorded."""
+    original = _small_database(db_url)
+    old = tmp_path / "old.backup"
+    _backup_at(db_url, "0012", old)
+    _execute(db_url, "INSERT INTO plant (code, name) VALUES ('ZZZ', 'Not in the backup')")
+
+    result = CliRunner().invoke(app, ["--db", db_url, "restore", str(old)])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        f"{old} is a backup at schema 0012: brought to schema {schema_head()}"
+    )
+    restored = _snapshot(db_url)
+    assert restored["plant"] == original["plant"]
+    *_, (_, actor, action, _, _, now) = _trail(db_url)
+    assert (actor, action) == ("system", "restore")
+    assert json.loads(now)["backup"]["schema"] == "0012"
+    engine = create_db_engine(db_url)
+    try:
+        check_schema(engine)  # the app and the commands read it
+        with Session(engine) as session:
+            assert audit.verify_trail(session=session, actor=SYSTEM).verifies
+    finally:
+        engine.dispose()
+
+
+def test_a_backup_of_a_schema_this_noac_does_not_know_is_refused(db_url, tmp_path):
+    """A backup written by a newer release: this one cannot read it."""
+    _small_database(db_url)
+    newer = tmp_path / "newer.backup"
+    _execute(db_url, "UPDATE alembic_version SET version_num = '9999'")
+    backup(db_url, newer)
+    _execute(db_url, f"UPDATE alembic_version SET version_num = '{schema_head()}'")
     before = _snapshot(db_url)
 
-    refused = CliRunner().invoke(app, ["--db", db_url, "restore", str(old)])
+    refused = CliRunner().invoke(app, ["--db", db_url, "restore", str(newer)])
 
     assert refused.exit_code == 1
-    assert f"{old} is a backup of a NOAC database at schema 0012" in refused.output
-    assert f"this NOAC works at schema {schema_head()}" in refused.output
+    assert refused.output == (
+        f"error: {newer} is a backup of a NOAC database at schema 9999, which this NOAC does"
+        f" not know (it works at schema {schema_head()}): restore it with the NOAC release"
+        " that wrote it\n"
+    )
+    assert _snapshot(db_url) == before
+
+
+def test_a_backup_from_before_schema_0010_is_refused_on_postgresql_only(db_url, tmp_path):
+    """Schema 0010 made objects on PostgreSQL that an older archive does not hold, which its
+    restore would leave in the way of the upgrade; a SQLite backup is the whole file."""
+    _small_database(db_url)
+    old = tmp_path / "old.backup"
+    _backup_at(db_url, "0009", old)
+    before = _snapshot(db_url)
+
+    result = CliRunner().invoke(app, ["--db", db_url, "restore", str(old)])
+
+    if db_url.startswith("sqlite"):
+        assert result.exit_code == 0, result.output
+        assert f"{old} is a backup at schema 0009: brought to schema" in result.output
+        return
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: {old} is a backup of a NOAC database at schema 0009, older than this NOAC"
+        " brings a PostgreSQL backup from (schema 0010): restore it with the NOAC release that"
+        " wrote it, then run `noac init` of this one\n"
+    )
     assert _snapshot(db_url) == before
 
 

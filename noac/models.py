@@ -166,6 +166,9 @@ class QualityProblem(SQLModel, table=True):
         # a plant's problems found in some days, or counted in a month (penalties, blame)
         Index("ix_quality_problem_found", "plant_id", "found_on"),
         Index("ix_quality_problem_counted", "plant_id", "counted_month"),
+        # a reject read from a production log, whatever its row: a log exported again stores
+        # none of its rejects twice (noac.services.events.reject_key)
+        Index("ix_quality_problem_reject", "plant_id", "reject_key", unique=True),
         CheckConstraint(_in("severity", SEVERITIES), name="problem_severity"),
         CheckConstraint(
             f"disposition IS NULL OR {_in('disposition', DISPOSITIONS)}", name="problem_disposition"
@@ -209,6 +212,7 @@ class QualityProblem(SQLModel, table=True):
     version: int = 1
     reported_by: str = Field(max_length=80)
     reported_at: datetime
+    reject_key: str | None = Field(default=None, max_length=64)
 
 
 class ProblemResponsibility(SQLModel, table=True):

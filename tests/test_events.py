@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from noac.cli import app
-from noac.db import create_db_engine, migrate
+from noac.db import create_db_engine, downgrade, migrate
 from noac.errors import ImportRejected, NoacError
 from noac.importers import import_file
 from noac.models import AuditRecord, Handover, ProblemEvent, QualityProblem, Unit
@@ -305,6 +305,84 @@ def test_the_same_log_imported_again_changes_nothing(engine, tmp_path, mapping):
         again = _import(session, tmp_path, mapping, TWO_PATHS_LOG)
     assert (again.routings_unchanged, again.problems, again.problems_unchanged) == (1, 0, 2)
     assert snapshot(engine) == before  # not even an audit record of an import that did nothing
+
+
+def test_a_re_export_with_a_row_on_top_and_rows_reordered_creates_no_problem_twice(
+    engine, tmp_path, mapping
+):
+    with Session(engine) as session:
+        _import(session, tmp_path, mapping, TWO_PATHS_LOG)
+        before = snapshot(engine)
+        header, *rows = TWO_PATHS_LOG.strip().splitlines()
+        setup = "A,Gear,Turning,Machine 4 - Turning & Milling,2024-03-01 07:00,,0,0,0,S"
+        again = _import(session, tmp_path, mapping, "\n".join([header, setup, *rows[::-1]]))
+    assert (again.problems, again.problems_unchanged, again.problems_moved) == (0, 2, 2)
+    assert "0 created (0 rejected parts), 2 rejects already stored (2 of them from another" in str(
+        again
+    )
+    assert snapshot(engine) == before  # the refs A/r4 and B/r7 stay, nothing is written
+
+
+def test_a_log_extended_by_a_month_creates_only_its_new_rejects(session, tmp_path, mapping):
+    _import(session, tmp_path, mapping, TWO_PATHS_LOG)
+    header, *rows = TWO_PATHS_LOG.strip().splitlines()
+    may = [
+        "C,Gear,Final Q.C.,Quality Check 1,2024-05-10 12:00,2024-05-10 13:00,2,1,0,D",
+        "C,Gear,Turning,Machine 4 - Turning & Milling,2024-05-09 08:00,,3,0,0,D",
+        # order A's new reject lands on row 4, where A's March reject was
+        "A,Gear,Final Q.C.,Quality Check 1,2024-05-02 10:00,2024-05-02 11:00,1,1,0,D",
+        "A,Gear,Grinding,Machine 10 - Grinding,2024-05-02 08:00,2024-05-02 09:00,2,0,0,D",
+    ]
+    longer = _import(session, tmp_path, mapping, "\n".join([header, *may, *rows[::-1]]))
+    assert (longer.problems, longer.problems_unchanged, longer.rejected_parts) == (2, 2, 2)
+    stored = {p.ref: (p.quantity, p.found_on) for p in session.exec(select(QualityProblem))}
+    assert stored == {
+        "A/r4": (2, date(2024, 3, 1)),
+        "B/r7": (1, date(2024, 4, 1)),
+        "C/r2": (1, date(2024, 5, 10)),
+        "A/r4-2": (1, date(2024, 5, 2)),  # row 4 of this log, under a ref of its own
+    }
+    again = _import(session, tmp_path, mapping, "\n".join([header, *rows, *may[::-1]]))
+    assert (again.problems, again.problems_unchanged) == (0, 4)
+
+
+def test_identical_reject_rows_are_a_problem_each_and_named(session, tmp_path, mapping):
+    twice = "A,Gear,Final Q.C.,Quality Check 1,2024-03-01 12:00,2024-03-01 13:00,3,2,0,D"
+    log = TWO_PATHS_LOG + twice + "\n"
+    first = _import(session, tmp_path, mapping, log)
+    assert (first.problems, first.rejected_parts) == (3, 5)
+    assert "rows 4 and 8 report the same reject (every value alike): a problem each" in str(first)
+    header, *rows = log.strip().splitlines()
+    again = _import(session, tmp_path, mapping, "\n".join([header, *rows[::-1]]))
+    assert (again.problems, again.problems_unchanged) == (0, 3)
+    third = _import(session, tmp_path, mapping, log + twice + "\n")  # reported a third time
+    assert (third.problems, third.problems_unchanged) == (1, 3)
+
+
+def test_rejects_imported_before_the_upgrade_are_recognised_after_it(db_url, tmp_path, mapping):
+    twice = "A,Gear,Final Q.C.,Quality Check 1,2024-03-01 12:00,2024-03-01 13:00,3,2,0,D"
+    log = TWO_PATHS_LOG + twice + "\n"
+    engine = create_db_engine(db_url)
+
+    def keys() -> dict[str, str | None]:
+        with Session(engine) as session:
+            return dict(session.exec(select(QualityProblem.ref, QualityProblem.reject_key)).all())
+
+    try:
+        migrate(engine)
+        with Session(engine) as session:
+            _import(session, tmp_path, mapping, log)
+        imported = keys()
+        downgrade(engine, "0013")  # the problems as stored before reject keys
+        migrate(engine)
+        assert keys() == imported
+        assert len(set(imported.values()) - {None}) == 3
+        header, *rows = log.strip().splitlines()
+        with Session(engine) as session:
+            again = _import(session, tmp_path, mapping, "\n".join([header, *rows[::-1]]))
+        assert (again.problems, again.problems_unchanged) == (0, 3)
+    finally:
+        engine.dispose()
 
 
 def test_a_second_log_adds_an_observed_version_only_when_the_graph_changed(

@@ -23,8 +23,8 @@ import json
 import re
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Container, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -460,7 +460,8 @@ class EventsSummary:
     handover_months: list[str] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)  # each handover quantity replaced
     problems: int = 0
-    problems_unchanged: int = 0
+    problems_unchanged: int = 0  # rejects of the log already stored
+    problems_moved: int = 0  # of those, stored under another row number
     rejected_parts: int = 0
     traced: int = 0
     undetermined: dict[str, int] = field(default_factory=dict)
@@ -506,8 +507,14 @@ class EventsSummary:
                 if len(self.changes) > MAX_LISTED
                 else []
             ),
-            f"  problems: {self.problems} created, {self.problems_unchanged} already imported"
-            f" ({self.rejected_parts} rejected parts); {self.traced} traced to a unit",
+            f"  problems: {self.problems} created ({self.rejected_parts} rejected parts),"
+            f" {self.problems_unchanged} rejects already stored"
+            + (
+                f" ({self.problems_moved} of them from another row number)"
+                if self.problems_moved
+                else ""
+            )
+            + f"; {self.traced} traced to a unit",
         ]
         for reason, count in sorted(self.undetermined.items()):
             lines.append(f"    undetermined: {count} ({reason})")
@@ -766,12 +773,43 @@ def handovers(orders: dict[str, list[Event]]) -> dict[tuple[str, str, str], floa
     return dict(result)
 
 
-def _ref(order: str, number: int) -> str:
-    suffix = f"/r{number}"
-    if len(order) + len(suffix) > MAX_REF:
-        digest = hashlib.sha1(order.encode()).hexdigest()[:6]
-        order = f"{order[: MAX_REF - len(suffix) - 7]}~{digest}"
-    return f"{order}{suffix}"
+def _ref(order: str, number: int, taken: Container[str] = ()) -> str:
+    """``ORDER/rROW``, or ``ORDER/rROW-2``, ``-3`` ... where a problem of the plant bears it
+    already (the reject of row ``ROW`` of another log)."""
+    suffix, n = f"/r{number}", 1
+    while True:
+        head = order
+        if len(order) + len(suffix) > MAX_REF:
+            digest = hashlib.sha1(order.encode()).hexdigest()[:6]
+            head = f"{order[: MAX_REF - len(suffix) - 7]}~{digest}"
+        if f"{head}{suffix}" not in taken:
+            return f"{head}{suffix}"
+        n += 1
+        suffix = f"/r{number}-{n}"
+
+
+def reject_key(what: str, part: str, found_on: date, occurrence: int) -> str:
+    """A reject's identity, whatever its row in the log: what was rejected where in which
+    order (``what``, the head of its description: "2 rejected at Final Q.C. (Quality Check
+    1), order A"), its part, the day it was found, and which of the log's rejects alike in
+    all these it is (1, 2 ...). A log exported again, its rows moved, reordered or extended,
+    gives each of its rejects the same key (docs/EVENTS.md)."""
+    text = json.dumps([what, part, found_on.isoformat(), occurrence], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _identical_rejects(orders: dict[str, list[Event]]) -> list[str]:
+    """A note for each reject the log reports on several rows alike in every value read."""
+    rows: dict[Event, list[int]] = defaultdict(list)
+    for events in orders.values():
+        for e in events:
+            if e.rejected > 0:
+                rows[replace(e, number=0)].append(e.number)
+    return [
+        f"rows {', '.join(map(str, numbers[:-1]))} and {numbers[-1]} report the same reject"
+        " (every value alike): a problem each"
+        for numbers in sorted(sorted(numbers) for numbers in rows.values() if len(numbers) > 1)
+    ]
 
 
 def _undetermined_reason(G: nx.DiGraph, found: str) -> str:
@@ -1029,9 +1067,15 @@ def _problems(
         for part, views in versions.items()
     }
     part_ids = {p.code: p.id for p in session.exec(select(Part).where(Part.plant_id == plant.id))}
-    stored = set(
-        session.exec(select(QualityProblem.ref).where(QualityProblem.plant_id == plant.id))
+    taken = set(session.exec(select(QualityProblem.ref).where(QualityProblem.plant_id == plant.id)))
+    stored = dict(
+        session.exec(
+            select(QualityProblem.reject_key, QualityProblem.ref).where(
+                QualityProblem.plant_id == plant.id, col(QualityProblem.reject_key).is_not(None)
+            )
+        ).all()
     )
+    alike: Counter = Counter()
     codes = defect_codes_by_code(session=session, plant=plant)
     tracer = Tracer()
     now = datetime.now(UTC)
@@ -1041,10 +1085,15 @@ def _problems(
         for position, e in enumerate(events):
             if e.rejected <= 0:
                 continue
-            ref = _ref(order, e.number)
-            if ref in stored:
+            what = f"{e.rejected} rejected at {e.activity} ({e.resource}), order {order}"
+            alike[(what, e.part, e.found_on)] += 1
+            key = reject_key(what, e.part, e.found_on, alike[(what, e.part, e.found_on)])
+            if key in stored:
                 summary.problems_unchanged += 1
+                summary.problems_moved += stored[key] != _ref(order, e.number)
                 continue
+            ref = _ref(order, e.number, taken)
+            taken.add(ref)
             G = order_graph(events[: position + 1], op_ids)
             found = op_ids[(e.part, e.unit, e.op_name)]
             entry = codes.get(e.code)
@@ -1054,8 +1103,7 @@ def _problems(
             )
             assert view is not None and view.version_id is not None
             description = (
-                f"{e.rejected} rejected at {e.activity} ({e.resource}), order {order},"
-                f" log row {e.number}"
+                f"{what}, log row {e.number}"
                 + (f"; {e.review:g} to review" if e.review else "")
                 + ("; rework row" if e.rework else "")
             )
@@ -1077,6 +1125,7 @@ def _problems(
                 proposed_unit_id=units[result.proposed.unit].id if result.proposed else None,
                 reported_by=actor.username,
                 reported_at=now,
+                reject_key=key,
             )
             sequence = [op_ids[(x.part, x.unit, x.op_name)] for x in events[: position + 1]]
             made.append((problem, result, sequence))
@@ -1097,6 +1146,7 @@ def _problems(
     session.flush()
     summary.problems = len(made)
     summary.undetermined = dict(undetermined)
+    summary.notes += _identical_rejects(orders)
 
 
 def _settle_traced(session, plant, made, units, now) -> None:

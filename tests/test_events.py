@@ -373,7 +373,7 @@ def test_rejects_imported_before_the_upgrade_are_recognised_after_it(db_url, tmp
         with Session(engine) as session:
             _import(session, tmp_path, mapping, log)
         imported = keys()
-        downgrade(engine, "0013")  # the problems as stored before reject keys
+        downgrade(engine, "0014")  # the problems as stored before reject keys
         migrate(engine)
         assert keys() == imported
         assert len(set(imported.values()) - {None}) == 3

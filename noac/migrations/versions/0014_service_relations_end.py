@@ -2,7 +2,7 @@
 
 Revision ID: 0014
 Revises: 0013
-Create Date: 2026-12-14 09:00:00
+Create Date: 2026-12-07 09:00:00
 """
 
 from collections.abc import Sequence

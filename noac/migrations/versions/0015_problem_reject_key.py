@@ -1,8 +1,8 @@
 """a reject read from a production log is known by its values, not its row
 
-Revision ID: 0014
-Revises: 0013
-Create Date: 2026-12-21 07:00:00
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-07 09:30:00
 """
 
 import re
@@ -14,8 +14,8 @@ from alembic import op
 
 from noac.services.events import reject_key
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

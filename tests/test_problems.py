@@ -630,6 +630,96 @@ def test_problems_listed_by_open_status_and_by_unit(session, plant):
         listed(status="lost")
 
 
+def _closed(session, plant, ref, owner, on):
+    """The action of ``ref`` entered by ``owner``, done and verified effective ``on``."""
+    problems.plan_action(
+        session=session,
+        plant=plant,
+        ref=ref,
+        owner=owner,
+        root_cause="c",
+        actions="a",
+        actor=supervisor(plant, owner),
+    )
+    problems.request_verification(
+        session=session, plant=plant, ref=ref, actor=supervisor(plant, owner)
+    )
+    _verify(session, plant, ref, on)
+
+
+def test_a_unit_follows_the_problems_it_found_newest_first(session, plant):
+    """The supervisor of the unit that found problems sees each, newest first, with where it
+    stands and its evidence; closed ones only of the months asked, the others counted."""
+    long_closed = _ruled(session, plant, "STORE", date(2026, 4, 30))  # found 2026-03-10
+    _closed(session, plant, long_closed, "STORE", date(2026, 5, 20))
+    overdue, _ = report(session, plant, found_on=date(2026, 9, 1), quantity=2)
+    _rule(session, plant, overdue.ref, "STORE:0.6;SHEET", date(2026, 10, 31))
+    closed, _ = report(session, plant, found_on=date(2026, 9, 20), quantity=3)
+    _rule(session, plant, closed.ref, "SHEET", date(2026, 10, 31))
+    _closed(session, plant, closed.ref, "SHEET", date(2026, 10, 10))
+    proposed, _ = report(session, plant, found_on=date(2026, 10, 15), quantity=4)
+    problems.add_attachment(
+        session=session,
+        plant=plant,
+        ref=proposed.ref,
+        filename="pits.jpg",
+        content=b"\xff\xd8 a photo",
+        actor=supervisor(plant, "ASSY"),
+    )
+    elsewhere, _ = report(session, plant, found_on=date(2026, 11, 1), found_at="SURF", op="50")
+
+    def found(unit="ASSY", **months):
+        return problems.found_by_unit(
+            session=session, plant=plant, unit=unit, as_of=TODAY, **months
+        )
+
+    recent = found(closed_months=3)  # November, October, September
+    assert [
+        (p.ref, p.status, p.responsible, p.deadline, p.overdue, p.closed_on)
+        for p in recent.problems
+    ] == [
+        (proposed.ref, "proposed", {}, None, False, None),
+        (closed.ref, "closed", {"SHEET": 1.0}, "2026-10-31", False, "2026-10-10"),
+        (overdue.ref, "ruled", {"SHEET": 0.4, "STORE": 0.6}, "2026-10-31", True, None),
+    ]
+    assert (recent.closed_since, recent.left_out) == (date(2026, 9, 1), 1)
+    assert recent.problems[0].proposed == "SHEET"
+    assert recent.problems[0].evidence == detail(session, plant, proposed.ref).evidence
+    assert [e["filename"] for e in recent.problems[0].evidence] == ["pits.jpg"]
+    assert [p.evidence for p in recent.problems[1:]] == [[], []]
+    everything = found()
+    assert [p.ref for p in everything.problems] == [
+        proposed.ref,
+        closed.ref,
+        overdue.ref,
+        long_closed,
+    ]
+    assert (everything.closed_since, everything.left_out) == (None, 0)
+    still_open = found(closed_months=0)
+    assert [p.ref for p in still_open.problems] == [proposed.ref, overdue.ref]
+    assert still_open.left_out == 2
+    assert [p.ref for p in found("SURF").problems] == [elsewhere.ref]
+    assert found("SHEET").problems == []  # proposed for all of them, found none
+    with pytest.raises(NoacError, match="unknown unit 'MOON'"):
+        found("MOON")
+
+
+def test_a_unit_answers_the_problems_it_is_proposed_for_or_responsible_for(session, plant):
+    """What the supervisor answers and corrects: not the problems his unit only found."""
+    ruled = _ruled(session, plant, "STORE", date(2026, 4, 30))
+    proposed, _ = report(session, plant, quantity=2)
+    elsewhere, _ = report(session, plant, found_at="SURF", op="50")
+
+    def answered(unit):
+        return [p.ref for p in problems.unit_problems(session=session, plant=plant, unit=unit)]
+
+    assert answered("ASSY") == []  # it found them all
+    assert answered("SHEET") == [ruled, proposed.ref, elsewhere.ref]  # proposed
+    assert answered("STORE") == [ruled]  # responsible
+    with pytest.raises(NoacError, match="unknown unit 'MOON'"):
+        answered("MOON")
+
+
 @pytest.mark.parametrize(
     ("shares", "message"),
     [

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from typing import NamedTuple, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, insert, or_
+from sqlalchemy import ColumnElement, func, insert, not_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, delete, select, update
@@ -52,6 +52,7 @@ from noac.services.periods import (
     lock_closed_months,
     month_of,
     parse_month,
+    recent_months,
 )
 from noac.services.routings import RoutingView, all_routing_versions, in_force, views_by_id
 from noac.services.scoring import month_days
@@ -1439,6 +1440,21 @@ def problems_where(
     ]
 
 
+def _unit_id(session: Session, plant: Plant, unit: str) -> int:
+    units = units_by_code(session=session, plant=plant)
+    if unit not in units:
+        raise NoacError(f"unknown unit '{unit}'")
+    return units[unit].id
+
+
+def _blamed_on(unit_id: int) -> ColumnElement[bool]:
+    """Problems unit ``unit_id`` is proposed for or responsible for."""
+    responsible = select(ProblemResponsibility.problem_id).where(
+        ProblemResponsibility.unit_id == unit_id
+    )
+    return or_(QualityProblem.proposed_unit_id == unit_id, col(QualityProblem.id).in_(responsible))
+
+
 def list_problems(
     *,
     session: Session,
@@ -1462,20 +1478,8 @@ def list_problems(
         )
     conditions = []
     if unit is not None:
-        units = units_by_code(session=session, plant=plant)
-        if unit not in units:
-            raise NoacError(f"unknown unit '{unit}'")
-        unit_id = units[unit].id
-        responsible = select(ProblemResponsibility.problem_id).where(
-            ProblemResponsibility.unit_id == unit_id
-        )
-        conditions.append(
-            or_(
-                QualityProblem.found_at_unit_id == unit_id,
-                QualityProblem.proposed_unit_id == unit_id,
-                col(QualityProblem.id).in_(responsible),
-            )
-        )
+        unit_id = _unit_id(session, plant, unit)
+        conditions.append(or_(QualityProblem.found_at_unit_id == unit_id, _blamed_on(unit_id)))
     if month is not None:
         first, last = month_days(parse_month(month))
         conditions += [col(QualityProblem.found_on) >= first, col(QualityProblem.found_on) <= last]
@@ -1489,6 +1493,95 @@ def list_problems(
     elif status is not None:
         conditions.append(QualityProblem.status == status)
     return problems_where(session=session, plant=plant, conditions=conditions, as_of=as_of)
+
+
+def unit_problems(
+    *, session: Session, plant: Plant, unit: str, as_of: date | None = None
+) -> list[ProblemSummary]:
+    """The problems ``unit`` is proposed for or responsible for, oldest found first: those
+    its supervisor answers and corrects on "My problems" (not those it only found:
+    ``found_by_unit``)."""
+    unit_id = _unit_id(session, plant, unit)
+    return problems_where(
+        session=session, plant=plant, conditions=[_blamed_on(unit_id)], as_of=as_of or date.today()
+    )
+
+
+@dataclass
+class FoundProblems:
+    """The problems a unit found, newest first, as its supervisor follows them: every open
+    one and the closed ones asked for: closed since ``closed_since``, or all or none of them
+    (``closed_since`` None); ``left_out`` closed ones are not listed."""
+
+    problems: list[ProblemSummary]
+    closed_since: date | None
+    left_out: int
+
+
+def found_by_unit(
+    *,
+    session: Session,
+    plant: Plant,
+    unit: str,
+    closed_months: int | None = None,
+    as_of: date | None = None,
+) -> FoundProblems:
+    """The problems ``unit`` found (reported), newest found first, each with the evidence
+    kept with it, so that its supervisor follows where they stand: status, responsible
+    units and shares once settled, deadline, overdue, closing date.
+
+    Closed problems are listed if closed in the month of ``as_of`` or the
+    ``closed_months - 1`` before it (0: none; None: every closed problem); the others are
+    counted, not read, so a unit that reported hundreds lists only what is recent.
+    """
+    as_of = as_of or date.today()
+    found_here = QualityProblem.found_at_unit_id == _unit_id(session, plant, unit)
+    conditions = [found_here]
+    since, left_out = None, 0
+    if closed_months is not None:
+        closed_on = col(QualityProblem.closed_on)
+        if closed_months > 0:
+            since = month_days(recent_months(as_of, closed_months)[-1])[0]
+        shown = or_(closed_on.is_(None), closed_on >= since) if since else closed_on.is_(None)
+        conditions.append(shown)
+        left_out = session.exec(
+            select(func.count())
+            .select_from(QualityProblem)
+            .where(QualityProblem.plant_id == plant.id, found_here, not_(shown))
+        ).one()
+    listed = problems_where(session=session, plant=plant, conditions=conditions, as_of=as_of)
+    evidence = _evidence(session, plant, conditions)
+    for problem in listed:
+        problem.evidence = evidence.get(problem.ref, [])
+    return FoundProblems(listed[::-1], since, left_out)
+
+
+def _evidence(
+    session: Session, plant: Plant, conditions: Sequence[ColumnElement[bool]]
+) -> dict[str, list[dict]]:
+    """What ``ProblemSummary.evidence`` lists (not the files' content) of the plant's problems
+    that meet ``conditions``, by problem, oldest kept first."""
+    kept = session.exec(
+        select(
+            QualityProblem.ref,
+            Attachment.id,
+            Attachment.filename,
+            Attachment.content_type,
+            Attachment.size,
+            Attachment.uploaded_at,
+            Attachment.uploaded_by,
+        )
+        .join(QualityProblem, col(QualityProblem.id) == Attachment.problem_id)
+        .where(QualityProblem.plant_id == plant.id, *conditions)
+        .order_by(col(Attachment.id))
+    )
+    evidence: dict[str, list[dict]] = {}
+    for row in kept:
+        item = row._asdict()
+        evidence.setdefault(item.pop("ref"), []).append(
+            item | {"uploaded_at": row.uploaded_at.isoformat(timespec="seconds")}
+        )
+    return evidence
 
 
 def problem_detail(*, session: Session, plant: Plant, ref: str) -> ProblemSummary:
@@ -1525,22 +1618,8 @@ def problem_detail(*, session: Session, plant: Plant, ref: str) -> ProblemSummar
             "verified_by": action.verified_by,
             "verification_note": action.verification_note,
         }
-    kept = session.exec(
-        select(
-            Attachment.id,
-            Attachment.filename,
-            Attachment.content_type,
-            Attachment.size,
-            Attachment.uploaded_at,
-            Attachment.uploaded_by,
-        )
-        .where(Attachment.problem_id == problem.id)
-        .order_by(col(Attachment.id))
-    )
-    summary.evidence = [
-        row._asdict() | {"uploaded_at": row.uploaded_at.isoformat(timespec="seconds")}
-        for row in kept
-    ]
+    kept = _evidence(session, plant, [QualityProblem.id == problem.id])
+    summary.evidence = kept.get(problem.ref, [])
     return summary
 
 

@@ -451,6 +451,67 @@ def test_evidence_is_offered_for_download_on_the_desk_and_to_the_supervisor(demo
     assert any(label.startswith("pits.jpg") for label in offered(at))
 
 
+def _found_by_us(at):
+    """The table of the problems the supervisor's unit found."""
+    return next(d.value for d in at.dataframe if "closed on" in d.value.columns)
+
+
+def test_a_supervisor_follows_the_problems_his_unit_found(demo_url):
+    """ASSY reported the backing plate: "My problems" lists it first among those ASSY found,
+    with where it stands, the shares once ruled, and its evidence to download."""
+    ref = report_backing_plate(demo_url)
+    photo = {"filename": "pits.jpg", "content": b"\xff\xd8 a photo", "content_type": "image/jpeg"}
+    step(demo_url, problems.add_attachment, "aero-assy", ref, **photo)
+    at = page(signed_in(demo_url, "aero-assy"), "views/my_problems.py")
+    assert not at.exception
+    assert "Found by my unit" in texts(at)
+    newest = _found_by_us(at).iloc[0]
+    assert (newest["problem"], newest["status"], newest["proposed"]) == (ref, "proposed", "SHEET")
+    assert (newest["responsible (share)"], newest["closed on"], newest["evidence (files)"]) == (
+        "—",
+        "—",
+        1,
+    )
+    assert at.selectbox(key="mine.found.pick").value == ref
+    (evidence,) = [b for b in at.get("download_button") if b.proto.label.startswith("pits.jpg")]
+    assert evidence.proto.label.startswith("pits.jpg · 10 B · aero-assy")
+    deadline = TODAY + timedelta(days=30)
+    rule = {"shares": "STORE:0.5;SHEET", "reason": "both", "deadline": deadline}
+    step(demo_url, problems.rule_problem, "quality", ref, **rule)
+    at.run()
+    newest = _found_by_us(at).iloc[0]
+    assert (newest["status"], newest["responsible (share)"], newest["deadline"]) == (
+        "ruled",
+        "SHEET 50%, STORE 50%",
+        deadline.isoformat(),
+    )
+    assert newest["overdue"] == ""
+
+
+def test_the_problems_found_long_ago_and_closed_are_folded_away(demo_url):
+    """The demo's ASSY found problems over a year: the page lists the open ones and those
+    closed in the last three months, counts the others, and shows them all when asked."""
+
+    def found(closed_months):
+        with service(demo_url) as (session, plant):
+            return problems.found_by_unit(
+                session=session, plant=plant, unit="ASSY", closed_months=closed_months
+            )
+
+    at = page(signed_in(demo_url, "aero-assy"), "views/my_problems.py")
+    recent = found(3)
+    assert recent.left_out > 0
+    assert list(_found_by_us(at)["problem"]) == [p.ref for p in recent.problems]
+    since = i18n.day(recent.closed_since, "en")
+    assert f"{recent.left_out} problems closed before {since} are not shown" in texts(at)
+    at.selectbox(key="mine.found.closed").select("all").run()
+    assert list(_found_by_us(at)["problem"]) == [p.ref for p in found(None).problems]
+    assert "are not shown" not in texts(at)
+    at.selectbox(key="mine.found.closed").select("none").run()
+    assert "closed" not in set(_found_by_us(at)["status"])
+    assert f"{found(0).left_out} closed problems are not shown" in texts(at)
+
+
 def test_a_supervisor_revises_an_action_found_not_effective(demo_url):
     ref = report_backing_plate(demo_url)
     step(demo_url, problems.accept_problem, "aero-sheet", ref)

@@ -38,6 +38,8 @@ STRINGS = {
     "prob.col.responsible": ("responsible (share)", "责任单位（比例）"),
     "prob.col.deadline": ("deadline", "整改期限"),
     "prob.col.overdue": ("overdue", "超期"),
+    "prob.col.closed_on": ("closed on", "关闭日期"),
+    "prob.col.evidence": ("evidence (files)", "证据（文件数）"),
     "prob.col.rank": ("rank", "排序"),
     "prob.col.unit": ("unit", "单位"),
     "prob.col.category": ("process category", "工艺类别"),
@@ -144,8 +146,10 @@ STRINGS = {
     # problems of my unit
     "mine.intro": (
         "Problems {unit} is proposed for or responsible for. Answer proposals, enter corrective"
-        " actions and ask for verification when they are done.",
-        "{unit} 被建议为责任单位或已确定负责的问题：确认或提出异议、填写纠正措施、完成后申请验证。",
+        " actions and ask for verification when they are done. Below them, the problems"
+        " {unit} found.",
+        "{unit} 被建议为责任单位或已确定负责的问题：确认或提出异议、填写纠正措施、完成后申请验证。"
+        "下方列出 {unit} 发现的问题。",
     ),
     "mine.no_unit": (
         "This page is for the supervisor of a unit.",
@@ -223,6 +227,28 @@ STRINGS = {
         "Verification of {ref} asked from the quality department.",
         "已向质量部门申请验证问题 {ref}。",
     ),
+    "mine.found_by_us": ("Found by my unit", "本单位发现的问题"),
+    "mine.found_caption": (
+        "The problems {unit} reported, newest first: where each stands, the responsible units"
+        " and their shares once settled, the deadline and the evidence. Read only: the"
+        " proposed unit answers, the quality department rules and verifies.",
+        "{unit} 报告的问题，最新的在前：处理进度、确定后的责任单位及比例、整改期限和证据。"
+        "仅供查看：由建议责任单位答复，质量部门裁定和验证。",
+    ),
+    "mine.found_closed": ("Closed problems shown", "显示的已关闭问题"),
+    "mine.found_closed.none": ("none", "不显示"),
+    "mine.found_closed.3": ("closed in the last 3 months", "近 3 个月内关闭的"),
+    "mine.found_closed.12": ("closed in the last 12 months", "近 12 个月内关闭的"),
+    "mine.found_closed.all": ("all", "全部"),
+    "mine.found_left_out_before": (
+        "{count} problems closed before {day} are not shown: choose a longer period to see them.",
+        "{day} 之前关闭的 {count} 个问题未显示：选择更长的时间范围即可查看。",
+    ),
+    "mine.found_left_out": (
+        "{count} closed problems are not shown: choose a period to see them.",
+        "{count} 个已关闭的问题未显示：选择时间范围即可查看。",
+    ),
+    "mine.closed_on": ("Closed on {day}.", "关闭日期：{day}。"),
     # quality desk
     "desk.intro": (
         "Rule disputes and undetermined problems, follow deadlines, verify corrective actions.",

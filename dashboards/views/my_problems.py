@@ -1,10 +1,13 @@
-"""Problems of my unit (supervisor): the problems his unit is proposed for or responsible for.
+"""Problems of my unit (supervisor): the problems his unit is proposed for or responsible for,
+and those it found.
 
 Grouped by what the unit has to do: answer a proposal (accept, or dispute
 with a reason), enter the corrective action of a problem it is responsible
 for, ask for verification once the action is done; the rest is shown read
 only. Every step passes the version of the problem the supervisor saw, so a
-problem changed meanwhile is refused with the service's message.
+problem changed meanwhile is refused with the service's message. The
+problems the unit found follow, read only, newest first, with their evidence;
+the closed ones only of the months the supervisor chooses.
 """
 
 from datetime import date
@@ -19,15 +22,33 @@ from noac.services.problems import (
     ProblemSummary,
     accept_problem,
     dispute_problem,
+    found_by_unit,
     get_problem,
-    list_problems,
     plan_action,
     problem_detail,
     request_verification,
     trace_problem,
+    unit_problems,
 )
 
 FLASH = "mine.flash"  # (section, kind, text) of the last step
+FOUND_COLUMNS = (  # of the problems the unit found (not where: it found them)
+    "ref",
+    "found_on",
+    "part",
+    "op",
+    "code",
+    "severity",
+    "quantity",
+    "status",
+    "proposed",
+    "responsible",
+    "deadline",
+    "overdue",
+    "closed_on",
+    "evidence",
+)
+CLOSED_FOUND = {"none": 0, "3": 3, "12": 12, "all": None}  # closed problems found: months shown
 
 
 def _from_problem(section: str, p: ProblemSummary) -> list[dict[str, object]]:
@@ -102,29 +123,39 @@ def _flash(section: str) -> None:
         getattr(st, flash[1])(flash[2])
 
 
-def _table(rows: list[ProblemSummary], lang: str) -> None:
-    frame = pd.DataFrame(
-        [
-            {
-                t("prob.col.ref"): p.ref,
-                t("prob.col.found_on"): p.found_on,
-                t("prob.col.found_at"): p.found_at,
-                t("prob.col.part"): p.part,
-                t("prob.col.op"): p.op or "—",
-                t("prob.col.code"): p.defect_code or "—",
-                t("prob.col.severity"): t(f"prob.severity.{p.severity}"),
-                t("prob.col.quantity"): p.quantity,
-                t("prob.col.status"): t(f"status.{p.status}"),
-                t("prob.col.responsible"): ", ".join(
-                    f"{u} {number(s * 100, lang, 0)}%" for u, s in p.responsible.items()
-                )
-                or "—",
-                t("prob.col.deadline"): p.deadline or "—",
-                t("prob.col.overdue"): "⚠️" if p.overdue else "",
-            }
-            for p in rows
-        ]
-    )
+def _row(p: ProblemSummary, lang: str) -> dict[str, object]:
+    return {
+        t("prob.col.ref"): p.ref,
+        t("prob.col.found_on"): p.found_on,
+        t("prob.col.found_at"): p.found_at,
+        t("prob.col.part"): p.part,
+        t("prob.col.op"): p.op or "—",
+        t("prob.col.code"): p.defect_code or "—",
+        t("prob.col.severity"): t(f"prob.severity.{p.severity}"),
+        t("prob.col.quantity"): p.quantity,
+        t("prob.col.status"): t(f"status.{p.status}"),
+        t("prob.col.responsible"): ", ".join(
+            f"{u} {number(s * 100, lang, 0)}%" for u, s in p.responsible.items()
+        )
+        or "—",
+        t("prob.col.deadline"): p.deadline or "—",
+        t("prob.col.overdue"): "⚠️" if p.overdue else "",
+    }
+
+
+def _found_row(p: ProblemSummary, lang: str) -> dict[str, object]:
+    """A problem the unit found: to whom it was proposed, when it was closed, how many files
+    of evidence it has."""
+    row = _row(p, lang) | {
+        t("prob.col.proposed"): p.proposed or "—",
+        t("prob.col.closed_on"): p.closed_on or "—",
+        t("prob.col.evidence"): len(p.evidence),
+    }
+    return {t(f"prob.col.{column}"): row[t(f"prob.col.{column}")] for column in FOUND_COLUMNS}
+
+
+def _table(rows: list[ProblemSummary], lang: str, row=_row) -> None:
+    frame = pd.DataFrame([row(p, lang) for p in rows])
     overdue = [p.overdue for p in rows]
     styled = frame.style.apply(
         lambda row: ["background-color: #fde2e1" if overdue[row.name] else "" for _ in row],
@@ -207,8 +238,7 @@ if unit is None:
     st.stop()
 st.caption(t("mine.intro", unit=unit))
 with db() as session:
-    listed = list_problems(session=session, plant=ctx.plant, unit=unit)
-mine = [p for p in listed if p.proposed == unit or unit in p.responsible]
+    mine = unit_problems(session=session, plant=ctx.plant, unit=unit)
 to_answer = [p for p in mine if p.status == "proposed" and p.proposed == unit]
 to_plan = [p for p in mine if p.status in ("accepted", "ruled") and unit in p.responsible]
 in_progress = [p for p in mine if p.status == "action" and unit in p.responsible]
@@ -330,3 +360,42 @@ if shown:
     _table(shown, ctx.lang)
 else:
     st.caption(t("mine.nothing"))
+
+st.subheader(t("mine.found_by_us"))
+st.caption(t("mine.found_caption", unit=unit))
+labels = {key: t(f"mine.found_closed.{key}") for key in CLOSED_FOUND}
+closed_shown = st.selectbox(
+    t("mine.found_closed"),
+    list(CLOSED_FOUND),
+    index=1,
+    format_func=lambda key: labels.get(key, key),
+    key="mine.found.closed",
+)
+with db() as session:
+    found = found_by_unit(
+        session=session, plant=ctx.plant, unit=unit, closed_months=CLOSED_FOUND[closed_shown]
+    )
+if found.left_out:
+    if found.closed_since:
+        since = day(found.closed_since, ctx.lang)
+        st.caption(t("mine.found_left_out_before", count=found.left_out, day=since))
+    else:
+        st.caption(t("mine.found_left_out", count=found.left_out))
+if not found.problems:
+    st.caption(t("mine.nothing"))
+else:
+    _table(found.problems, ctx.lang, _found_row)
+    by_ref = {p.ref: p for p in found.problems}
+    found_labels = {ref: problem_label(p) for ref, p in by_ref.items()}
+    chosen = by_ref[
+        st.selectbox(
+            t("mine.pick"),
+            list(by_ref),
+            format_func=lambda ref: found_labels.get(ref, str(ref)),
+            key="mine.found.pick",
+        )
+    ]
+    _describe(chosen, ctx.lang)
+    if chosen.closed_on:
+        st.caption(t("mine.closed_on", day=day(date.fromisoformat(chosen.closed_on), ctx.lang)))
+    _evidence("found", chosen)

@@ -66,6 +66,20 @@ def _load_defect_codes(ctx: ImportContext, rows: Table, summary: ImportSummary) 
     return errors
 
 
+def _note_uncounted_since(ctx: ImportContext, summary: ImportSummary, closed: set[str]) -> None:
+    """After a change in force from the import's date, name the forms of the open months from
+    then on that no longer count."""
+    if summary.updated:
+        summary.note(
+            scoring.uncounted_forms_since(
+                session=ctx.session,
+                plant=ctx.plant,
+                since=ctx.effective or date.today(),
+                closed=closed,
+            )
+        )
+
+
 def _load_routings(ctx: ImportContext, rows: Table, summary: ImportSummary) -> list[RowError]:
     units = masterdata.units_by_code(session=ctx.session, plant=ctx.plant)
     parts, errors = routings.validate_routing_rows(rows, units)
@@ -86,15 +100,8 @@ def _load_routings(ctx: ImportContext, rows: Table, summary: ImportSummary) -> l
         routings.apply_routings(
             session=ctx.session, plant=ctx.plant, parts=parts, plan=plan, summary=summary
         )
-        if summary.updated:  # a changed part's new version may leave a form without supplier
-            summary.note(
-                scoring.uncounted_forms_since(
-                    session=ctx.session,
-                    plant=ctx.plant,
-                    since=ctx.effective or date.today(),
-                    closed=closed,
-                )
-            )
+        # a changed part's new version may leave a form without supplier
+        _note_uncounted_since(ctx, summary, closed)
     return errors
 
 
@@ -174,15 +181,8 @@ def _load_service_relations(
         relations.apply_service_relations(
             session=ctx.session, plant=ctx.plant, plan=plan, rows=len(records), summary=summary
         )
-        if summary.updated:  # an ended relation leaves its customer's forms without supplier
-            summary.note(
-                scoring.uncounted_forms_since(
-                    session=ctx.session,
-                    plant=ctx.plant,
-                    since=ctx.effective or date.today(),
-                    closed=closed,
-                )
-            )
+        # an ended relation leaves its customer's forms without supplier
+        _note_uncounted_since(ctx, summary, closed)
     return errors
 
 

@@ -17,11 +17,18 @@ from noac.cli import app
 from noac.db import create_db_engine, downgrade, migrate
 from noac.errors import ImportRejected, NoacError
 from noac.importers import import_file
-from noac.models import AuditRecord, Handover, ProblemEvent, QualityProblem, Unit
+from noac.models import (
+    AuditRecord,
+    Handover,
+    ProblemEvent,
+    ProblemResponsibility,
+    QualityProblem,
+    Unit,
+)
 from noac.services import problems, users
 from noac.services.events import import_events, load_mapping
 from noac.services.plants import resolve_plant
-from noac.services.routings import routing_versions
+from noac.services.routings import all_routing_versions, routing_versions
 from tests.apptest import page, signed_in
 from tests.conftest import DATA, QUALITY, SYSTEM, snapshot, write_csv
 
@@ -321,6 +328,111 @@ def test_a_re_export_with_a_row_on_top_and_rows_reordered_creates_no_problem_twi
         again
     )
     assert snapshot(engine) == before  # the refs A/r4 and B/r7 stay, nothing is written
+
+
+# order T reports grinding and two Q.C. rejects over the same hour, order U two packing
+# reports (times entered after the fact); Milling counts as turn-mill, in a category of its own
+TIED_LOG = f"""
+{HEADER}
+T,Gear,Turning,Machine 4 - Turning & Milling,2024-03-01 08:00,2024-03-01 09:00,5,0,0,D
+T,Gear,Grinding,Machine 10 - Grinding,2024-03-01 10:00,2024-03-01 11:00,5,0,0,D
+T,Gear,Final Q.C.,Quality Check 1,2024-03-01 10:00,2024-03-01 11:00,3,2,0,D
+T,Gear,Final Q.C.,Quality Check 1,2024-03-01 10:00,2024-03-01 11:00,0,1,0,D
+U,Gear,Turning,Machine 4 - Turning & Milling,2024-03-04 08:00,2024-03-04 09:00,5,0,0,D
+U,Gear,Final Q.C.,Quality Check 1,2024-03-04 10:00,2024-03-04 11:00,0,1,0,D
+U,Gear,Packing,Packing,2024-03-05 00:00,2024-03-05 01:00,0,0,0,D
+U,Gear,Packing,Packing,2024-03-05 00:00,2024-03-05 01:00,4,0,0,D
+V,Gear,Milling,Machine 5 - Turning & Milling,2024-02-28 08:00,2024-02-28 09:00,5,0,0,D
+V,Gear,Final Q.C.,Quality Check 1,2024-02-28 10:00,2024-02-28 11:00,5,0,0,D
+"""
+MILLING_RULE = """[[rules]]
+activity_is = "Milling"
+unit = "TM"
+op = "turn-mill"
+category = "milling"
+
+"""
+
+
+def _stored(session, code: str) -> dict:
+    """What a plant holds from its logs, named by values: not by ids, nor by the log's rows."""
+    plant = resolve_plant(session=session, code=code)
+    units = {u.id: u.code for u in session.exec(select(Unit).where(Unit.plant_id == plant.id))}
+    routings = all_routing_versions(session=session, plant=plant, source="observed")
+    versions = {v.version_id: (v.part, v.version) for views in routings.values() for v in views}
+    found = session.exec(select(QualityProblem).where(QualityProblem.plant_id == plant.id)).all()
+    ids = {p.id: p.reject_key for p in found}
+    shares = session.exec(
+        select(ProblemResponsibility).where(col(ProblemResponsibility.problem_id).in_(ids))
+    )
+    traces = session.exec(
+        select(ProblemEvent).where(
+            col(ProblemEvent.problem_id).in_(ids), ProblemEvent.action == "traced"
+        )
+    )
+    return {
+        "routings": {
+            part: [(v.version, v.effective_from, v.operations) for v in views]
+            for part, views in routings.items()
+        },
+        "handovers": sorted(
+            (h.month, units[h.from_unit_id], units[h.to_unit_id], h.quantity)
+            for h in session.exec(select(Handover).where(Handover.plant_id == plant.id))
+        ),
+        "problems": {
+            p.reject_key: (
+                p.found_on,
+                units[p.found_at_unit_id],
+                p.op,
+                p.quantity,
+                versions[p.routing_version_id],
+                p.status,
+                p.proposed_unit_id and units[p.proposed_unit_id],
+                p.counted_month,
+            )
+            for p in found
+        },
+        "responsible": sorted((ids[r.problem_id], units[r.unit_id], r.share) for r in shares),
+        "traces": sorted((ids[e.problem_id], e.note, e.details) for e in traces),
+    }
+
+
+def test_any_order_of_the_rows_stores_the_same_result(engine, tmp_path):
+    path = tmp_path / "map.toml"
+    text = MAPPING.replace("[[rules]]", MILLING_RULE + "[[rules]]", 1).replace(
+        'category = "turning-milling"', 'categories = ["turning-milling", "milling"]'
+    )
+    path.write_text(text + '\n[problems]\nresponsibility = "traced"\n', encoding="utf-8")
+    header, *rows = TIED_LOG.strip().splitlines()
+    with Session(engine) as session:
+        _import(session, tmp_path, path, TIED_LOG)
+        reversed_log = "\n".join([header, *rows[::-1]])
+        log = write_csv(tmp_path / "reversed.csv", reversed_log)
+        import_events(session=session, path=log, mapping_path=path, plant_code="Q", actor=SYSTEM)
+        stored = _stored(session, "P")
+        assert _stored(session, "Q") == stored
+        # rows with the same times are taken by their values: Final Q.C. before Grinding, so
+        # order T's rejects come from turning; turn-mill is first seen as Milling (order V)
+        (view,) = stored["routings"]["Gear"]
+        assert [(o.op, o.category) for o in view[2]] == [
+            ("turn-mill", "milling"),
+            ("Final Q.C.", "inspection"),
+            ("grind", "grinding"),
+            ("pack", "packing"),
+        ]
+        # Q.C. passed order U on without a quantity: the 4 packed, not the empty report
+        assert stored["handovers"] == [
+            ("2024-02", "TM", "QC", 5),
+            ("2024-03", "QC", "GRIND", 3),
+            ("2024-03", "QC", "PACK", 4),
+            ("2024-03", "TM", "QC", 10),
+        ]
+        assert sorted(u for _, u, _ in stored["responsible"]) == ["TM", "TM", "TM"]
+        before = snapshot(engine)
+        shuffled = [rows[i] for i in (5, 2, 9, 7, 0, 3, 8, 6, 1, 4)]
+        again = _import(session, tmp_path, path, "\n".join([header, *shuffled]))
+    assert again.changed_nothing and again.problems_unchanged == 3
+    assert snapshot(engine) == before
 
 
 def test_a_log_extended_by_a_month_creates_only_its_new_rejects(session, tmp_path, mapping):
@@ -648,6 +760,22 @@ def test_the_levy_log_imports_end_to_end(tmp_path):
         assert summary.handover_months == ["2012-01", "2012-02", "2012-03"]
         assert summary.skipped["no start time"] == 38
         assert summary.seconds < 10
+        # the same rows newest first (ties in the file's order reversed) change nothing
+        before = snapshot(engine)
+        newest_first = tmp_path / "newest_first.csv"
+        with newest_first.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows[::-1])
+        again = import_events(
+            session=session,
+            path=newest_first,
+            mapping_path=DATA / "levy2014.toml",
+            plant_code="LEVY",
+            actor=SYSTEM,
+        )
+        assert again.changed_nothing and again.problems_unchanged == 231
+        assert snapshot(engine) == before
     engine.dispose()
 
 

@@ -358,7 +358,25 @@ class Event:
 
     @property
     def sort_key(self) -> tuple:
-        return (self.start, self.end or self.start, self.number)
+        """An order's rows by start, then end, then by their values, so that rows with the same
+        times follow one another the same way in whatever order the log lists them: activity,
+        resource, then the larger quantities first (a report of parts before an empty one of
+        the same time, whose parts a handover would otherwise miss). The row number decides
+        only between rows alike in every value: it changes nothing but which of their
+        problems bears which row in its id."""
+        return (
+            self.start,
+            self.end or self.start,
+            self.end is None,
+            self.activity,
+            self.resource,
+            -self.done,
+            -self.rejected,
+            -self.review,
+            self.rework,
+            self.code,
+            self.number,
+        )
 
     @property
     def found_on(self) -> date:
@@ -713,7 +731,8 @@ def observed_operations(
     orders: dict[str, list[Event]], op_ids: dict[tuple[str, str, str], str]
 ) -> dict[str, list[Operation]]:
     """Each part's observed operations: one per (unit, operation name), in order of first
-    appearance; ``after`` = the operations that directly preceded it in some order."""
+    appearance, with the category and inspection of its first row (by ``Event.sort_key``);
+    ``after`` = the operations that directly preceded it in some order."""
     nodes: dict[str, dict[str, Operation]] = defaultdict(dict)
     preds: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     first_seen: dict[str, dict[str, tuple]] = defaultdict(dict)
@@ -721,9 +740,9 @@ def observed_operations(
         previous = None
         for e in events:
             op = op_ids[(e.part, e.unit, e.op_name)]
-            if op not in nodes[e.part]:
+            if op not in nodes[e.part] or e.sort_key < first_seen[e.part][op]:
                 nodes[e.part][op] = Operation(op, e.unit, e.category, (), e.inspection)
-            first_seen[e.part][op] = min(first_seen[e.part].get(op, e.sort_key), e.sort_key)
+                first_seen[e.part][op] = e.sort_key
             if previous is not None and previous != op:
                 preds[e.part][op].add(previous)
             previous = op
@@ -895,6 +914,7 @@ def _import(
         orders[e.order].append(e)
     errors: list[RowError] = []
     part_col = mapping.columns["part"]
+    orders = dict(sorted(orders.items()))  # stored in the same order whatever the log's
     for order, rows in orders.items():
         rows.sort(key=lambda e: e.sort_key)
         parts = {e.part for e in rows}

@@ -213,6 +213,28 @@ def test_supervisor_accepts_a_problem_of_his_unit(demo_url):
     assert (accepted.status, accepted.responsible) == ("accepted", {"SHEET": 1.0})
 
 
+def test_why_your_unit_explains_the_unit_answering_after_the_catalogue_changed(demo_url, tmp_path):
+    ref = report_backing_plate(demo_url)
+    # PIT-FACE may now come from plating too: SURF (op 50, one step before ASSY) traces first
+    codes = write_csv(
+        tmp_path / "codes.csv",
+        "code,name,origins\nPIT-FACE,pits on the plated face,storage;bending;plating",
+    )
+    with service(demo_url) as (session, _):
+        import_file(
+            session=session, kind="defect-codes", path=codes, plant_code="AERO", actor=SYSTEM
+        )
+        session.commit()
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    at.selectbox(key="mine.answer.pick").select(ref).run()
+    assert (
+        "Why your unit: the defect can come from **SHEET** operation 30 (bending);"
+        " path 30 → 40 → 50 → 60; escapes: QC-SM (op 40)."
+    ) in texts(at)
+    at.button(key="mine.accept").click().run()
+    assert detail(demo_url, ref).escapes == ["QC-SM"]  # the escapes the page gave
+
+
 def test_a_step_after_the_idle_limit_changes_nothing_and_signs_out(demo_url):
     ref = report_backing_plate(demo_url)
     at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")

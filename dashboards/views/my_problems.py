@@ -26,8 +26,8 @@ from noac.services.problems import (
     get_problem,
     plan_action,
     problem_detail,
+    proposed_candidate,
     request_verification,
-    trace_problem,
     unit_problems,
 )
 
@@ -262,12 +262,11 @@ else:
     _table(to_answer, ctx.lang)
     chosen, version = _pick("answer", to_answer)
     with db() as session:
-        trace = trace_problem(session=session, plant=ctx.plant, ref=chosen.ref)
+        best = proposed_candidate(session=session, plant=ctx.plant, ref=chosen.ref)
         detail = problem_detail(session=session, plant=ctx.plant, ref=chosen.ref)
     _describe(chosen, ctx.lang)
     _evidence("answer", detail)
-    if trace.proposed is not None:
-        best = trace.proposed
+    if best is not None:
         st.markdown(
             t(
                 "mine.why",

@@ -59,7 +59,7 @@ from noac.services.scoring import month_days
 from noac.tabular import Row
 from noac.validation import check_text, parse_date, parse_number
 from routing import sequence_operations
-from routing.trace import Escape, Graph, Tracer, TraceResult
+from routing.trace import Candidate, Escape, Graph, Tracer, TraceResult
 
 T = TypeVar("T")
 SHARE_TOLERANCE = 1e-6
@@ -686,6 +686,23 @@ def trace_problem(*, session: Session, plant: Plant, ref: str) -> TraceResult:
     return PlantTracing(session=session, plant=plant).trace(problem)
 
 
+def proposed_candidate(*, session: Session, plant: Plant, ref: str) -> Candidate | None:
+    """The proposed unit's nearest candidate as the problem is traced now: why that unit was
+    proposed, with the escapes accepting records. It is the proposal itself unless the
+    catalogue changed since the report; None when the problem is undetermined or no longer
+    traced to that unit."""
+    problem = get_problem(session=session, plant=plant, ref=ref)
+    if problem.proposed_unit_id is None:
+        return None
+    ctx = PlantTracing(session=session, plant=plant)
+    return _candidate_of(ctx, problem, ctx.unit_codes[problem.proposed_unit_id])
+
+
+def _candidate_of(ctx: PlantTracing, problem: QualityProblem, unit: str) -> Candidate | None:
+    """``unit``'s nearest candidate in the trace of ``problem`` now, if it is one."""
+    return next((c for c in ctx.trace(problem).candidates if c.unit == unit), None)
+
+
 def traced_routing(*, session: Session, plant: Plant, ref: str) -> RoutingView:
     """The routing a problem is traced on (``PlantTracing.traced_view``)."""
     problem = get_problem(session=session, plant=plant, ref=ref)
@@ -898,7 +915,7 @@ def accept_problem(
     _require_status(problem, ("proposed",), "accepted")
     # the unit's nearest candidate traced now: the proposal itself, unless the routing or the
     # catalogue changed since the report, and then the unit's escapes as a ruling gives them
-    candidate = next((c for c in ctx.trace(problem).candidates if c.unit == unit), None)
+    candidate = _candidate_of(ctx, problem, unit)
     details = _settle(
         session,
         ctx,

@@ -84,6 +84,26 @@ def test_severity_and_disposition_are_read_whatever_their_case(tmp_path, session
     assert (imported.severity, imported.disposition) == ("critical", "scrap")
 
 
+def test_a_catalogued_defect_code_is_read_whatever_its_case(tmp_path, engine, session, plant):
+    """A code typed "pit-face" is the catalogue's PIT-FACE, traced by its origins (storage,
+    bending: SHEET), not by the rule for codes outside the catalogue."""
+    problem, result = report(session, plant, defect_code=" pit-face")
+    assert problem.defect_code == "PIT-FACE"
+    assert [c.unit for c in result.candidates] == ["SHEET", "STORE"]
+    path = tmp_path / "defects.csv"
+    path.write_text(
+        "id,date,found_at,part,op,code,severity,qty\n"
+        "Q-1,2026-03-10,ASSY,BP-100,60,Pit-Face,major,2\n"
+    )
+    import_file(actor=QUALITY, session=session, kind="defects", path=path, plant_code="AERO")
+    assert problems.get_problem(session=session, plant=plant, ref="Q-1").defect_code == "PIT-FACE"
+    before = snapshot(engine)
+    again = import_file(
+        actor=QUALITY, session=session, kind="defects", path=path, plant_code="AERO"
+    )
+    assert again.unchanged == 1 and snapshot(engine) == before
+
+
 def test_an_acceptance_keeps_the_escapes_of_the_proposal_accepted(tmp_path, session, plant):
     problem, _ = report(session, plant)
     # the catalogue changes after the report: PIT-FACE now traced to handling damage

@@ -128,6 +128,7 @@ class PlantTracing:
         )
         self.tracer = Tracer()
         self._origins = {code: frozenset(entry.origin_list) for code, entry in self.codes.items()}
+        self._by_casefold = {code.casefold(): code for code in self.codes}
         self._versions: dict[str, list[RoutingView]] = {}
         self._views: dict[int, RoutingView] = {}
 
@@ -163,8 +164,17 @@ class PlantTracing:
             return (op,)
         return tuple(o.op for o in view.operations if o.unit == found_at)
 
+    def catalogue_code(self, code: str | None) -> str | None:
+        """``code`` as the plant's catalogue writes it, whatever its case and the spaces around
+        it ("pit-face" is PIT-FACE); a code outside the catalogue as given."""
+        if code is None or code in self.codes:
+            return code
+        return self._by_casefold.get(code.strip().casefold(), code)
+
     def check(self, report: ProblemReport, today: date) -> tuple[RoutingView | None, list]:
-        """Return the routing version in force and each ``(field, reason)`` wrong in ``report``."""
+        """Return the routing version in force and each ``(field, reason)`` wrong in ``report``
+        (whose defect code is set as the catalogue writes it)."""
+        report.defect_code = self.catalogue_code(report.defect_code)
         errors: list[tuple[str, str]] = []
         if report.found_on > today:
             errors.append(("date", f"{report.found_on} is in the future"))
@@ -1786,7 +1796,7 @@ def validate_defect_rows(
             severity=row["severity"],
             quantity=int(quantity) if quantity and quantity.is_integer() else 1,
             op=row["op"] or None,
-            defect_code=row["code"] or None,
+            defect_code=ctx.catalogue_code(row["code"] or None),
             description=row["description"],
             disposition=row["disposition"] or None,
             cost=cost,

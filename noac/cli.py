@@ -15,6 +15,8 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
 from noac import app_server, exports
@@ -79,10 +81,25 @@ def _url(ctx: typer.Context) -> str:
 
 
 @contextmanager
+def _opening(url: str) -> Iterator[None]:
+    """Work on the database at ``url``: one that cannot be opened or read (no server answers,
+    a folder, a file that is no database) is refused, naming it and the reason."""
+    try:
+        yield
+    except (OperationalError, DatabaseError) as error:
+        if type(error) not in (OperationalError, DatabaseError):
+            raise  # a value the database refused: a fault of NOAC, shown in full
+        shown = make_url(url).render_as_string(hide_password=True)
+        reason = " ".join(str(error.orig).split())
+        raise NoacError(f"cannot open the database {shown}: {reason}") from None
+
+
+@contextmanager
 def _session(ctx: typer.Context) -> Iterator[Session]:
     engine = create_db_engine(_url(ctx))
     try:
-        check_schema(engine)
+        with _opening(_url(ctx)):
+            check_schema(engine)
         with Session(engine, expire_on_commit=False) as session:
             yield session
     finally:
@@ -141,11 +158,12 @@ def _table(records: list[dict]) -> str:
 @app.command()
 def init(ctx: typer.Context) -> None:
     """Create or upgrade the database schema to the current version (safe to repeat)."""
-    engine = create_db_engine(_url(ctx))
-    try:
-        migrate(engine)
-    finally:
-        engine.dispose()
+    with _user_errors(), _opening(_url(ctx)):
+        engine = create_db_engine(_url(ctx))
+        try:
+            migrate(engine)
+        finally:
+            engine.dispose()
     typer.echo(f"database ready: {engine.url.render_as_string(hide_password=True)}")
 
 
@@ -286,7 +304,7 @@ def _serve(url: str, port: int) -> None:
 @app.command()
 def serve(ctx: typer.Context, port: Annotated[int, typer.Option(help="HTTP port.")] = 8501) -> None:
     """Start the app on the configured database."""
-    with _user_errors():
+    with _user_errors(), _opening(_url(ctx)):
         engine = create_db_engine(_url(ctx))
         try:
             check_schema(engine)
@@ -303,7 +321,7 @@ def demo(
 ) -> None:
     """Build the demo database (two plants, a year of history) and start the app."""
     url = ctx.obj["db"] or get_settings().demo_database_url
-    with _user_errors():
+    with _user_errors(), _opening(url):
         for line in demo_data.build(url):
             typer.echo(line)
     if not no_serve:
@@ -1069,8 +1087,9 @@ def generate_command(
     with _user_errors():
         if scale not in SCALES:
             raise NoacError(f"unknown scale '{scale}' (one of {', '.join(SCALES)})")
-        for line in generate(_url(ctx), scale, seed):
-            typer.echo(line)
+        with _opening(_url(ctx)):
+            for line in generate(_url(ctx), scale, seed):
+                typer.echo(line)
 
 
 @app.command("bench")
@@ -1102,7 +1121,8 @@ def bench_command(
         url = _url(ctx)
         engine = create_db_engine(url)
         try:
-            migrate(engine)
+            with _opening(url):
+                migrate(engine)
             with Session(engine) as session:
                 empty = session.exec(select(Plant)).first() is None
         finally:

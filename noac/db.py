@@ -134,7 +134,12 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     running it again changes nothing."""
     file = sqlite_file(engine.url)
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise NoacError(
+                f"cannot create the folder {file.parent} of the database {file}: {error.strerror}"
+            ) from None
     _run_alembic(engine, command.upgrade, revision)
 
 

@@ -121,9 +121,9 @@ def build(url: str, today: date | None = None) -> Iterator[str]:
     """Build the demo database at ``url``, yielding a line of progress per step."""
     today = today or date.today()
     months = history_months(today)
-    _remove_demo_file(url)
     engine = create_db_engine(url)
     try:
+        _remove_demo_file(url)
         _refuse_plants(engine)
         migrate(engine)
         with Session(engine, expire_on_commit=False) as session:

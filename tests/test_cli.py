@@ -145,9 +145,36 @@ def test_an_effective_date_is_refused_where_it_would_be_ignored(aero_db, tmp_pat
     ],
 )
 def test_a_database_url_that_cannot_be_used_is_named(url, message):
-    result = noac(url, "units", "list")
-    assert result.exit_code == 1 and result.output.startswith("error: ")
-    assert message in result.output
+    for command in (["units", "list"], ["init"], ["demo", "--no-serve"]):
+        result = noac(url, *command)
+        assert result.exit_code == 1 and result.output.startswith("error: ")
+        assert message in result.output
+
+
+@pytest.mark.parametrize("command", [["init"], ["users", "list"], ["generate", "--scale", "tiny"]])
+@pytest.mark.parametrize("target", ["a folder", "not a database", "under a file"])
+def test_a_database_that_cannot_be_opened_is_named_in_one_line(tmp_path, command, target):
+    path = tmp_path / "noac.db"
+    if target == "a folder":
+        path.mkdir()
+    elif target == "not a database":
+        path.write_text("code,name\nA,Workshop A\n")
+    else:
+        path.write_text("a file, not a folder")
+        path = path / "noac.db"
+    result = noac(f"sqlite:///{path}", *command)
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1
+    assert str(path) in result.output
+
+
+def test_a_database_server_that_does_not_answer_is_named_in_one_line():
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/noac"
+    for command in (["init"], ["users", "list"], ["serve"]):
+        result = noac(url, *command)
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith(f"error: cannot open the database {url}: ")
+        assert "Connection refused" in result.output and result.output.count("\n") == 1
 
 
 def test_bench_needs_a_run(tmp_path):

@@ -98,4 +98,9 @@ def load_scheme_file(path: str | Path = DEFAULT_SCHEME) -> Scheme:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise NoacError(f"cannot read scheme {path}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise NoacError(
+            f"cannot read scheme {path}: it is not UTF-8 text (byte {error.start}): save it as"
+            " UTF-8"
+        ) from None
     return parse_scheme(text, str(path))

@@ -140,6 +140,16 @@ def test_scheme_show_and_set(db, tmp_path):
     )
 
 
+def test_a_scheme_file_that_is_not_utf8_text_is_named(db, tmp_path):
+    saved = tmp_path / "scheme.toml"
+    saved.write_text("target = 85\n# 满意度目标\n", encoding="gbk")  # as a Chinese Windows saves it
+    result = runner.invoke(app, ["--db", db, "scheme", "set", str(saved)])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: cannot read scheme {saved}: it is not UTF-8 text (byte 14): save it as UTF-8\n"
+    )
+
+
 def test_a_scheme_with_a_new_criterion_names_the_open_forms_it_leaves_incomplete(db, tmp_path):
     """Complete forms of open months lack the new criterion and stop counting until their
     raters give it: the administrator is told which, and the audit trail keeps them."""

@@ -209,3 +209,10 @@ def test_a_report_with_evidence_that_cannot_be_kept_stores_nothing(db, engine, t
     result = noac(db, *args, "--qty", "1", "--attach", empty, user="ann")
     assert (result.exit_code, result.output) == (1, "error: attachment 'pits.jpg' is empty\n")
     assert snapshot(engine) == before
+
+
+def test_a_form_number_is_read_without_the_spaces_around_it(db):
+    args = ("problems", "report", "--found-at", "ASSY", "--part", "BP-100", "--severity", "minor")
+    assert noac(db, *args, "--qty", "1", "--id", " F-7 ").output.startswith("reported F-7\n")
+    assert noac(db, "problems", "show", "F-7").exit_code == 0
+    assert noac(db, *args, "--qty", "1", "--id", "  ").output.startswith("reported AERO-000002\n")

@@ -96,10 +96,13 @@ class ProblemReport:
 
     def __post_init__(self) -> None:
         """Severity and disposition are words of a list, read whatever their case ("Major" is
-        major) by every way a problem comes in: the page, the command line, an import."""
+        major) by every way a problem comes in: the page, the command line, an import. A form
+        number is read without the spaces around it, as an import reads its cells; a blank one
+        is given by NOAC."""
         self.severity = self.severity.lower()
         if self.disposition is not None:
             self.disposition = self.disposition.lower()
+        self.ref = (self.ref or "").strip() or None
 
 
 @dataclass

@@ -570,9 +570,10 @@ def problems_report(
         )
         evidence = []
         for path in attach or []:
-            if not path.is_file():
-                raise NoacError(f"cannot read attachment {path}")
-            content = path.read_bytes()
+            try:
+                content = path.read_bytes()
+            except OSError as error:
+                raise NoacError(f"cannot read attachment {path}: {error.strerror}") from None
             problems.check_attachment(path.name, content)
             evidence.append((path.name, content))
         problem, result = problems.report_problem(

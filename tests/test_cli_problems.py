@@ -1,6 +1,7 @@
 """The quality-problem commands, end to end through typer's runner."""
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -216,3 +217,29 @@ def test_a_form_number_is_read_without_the_spaces_around_it(db):
     assert noac(db, *args, "--qty", "1", "--id", " F-7 ").output.startswith("reported F-7\n")
     assert noac(db, "problems", "show", "F-7").exit_code == 0
     assert noac(db, *args, "--qty", "1", "--id", "  ").output.startswith("reported AERO-000002\n")
+
+
+def test_evidence_that_cannot_be_read_is_named_with_the_reason(db, engine, tmp_path, monkeypatch):
+    locked = tmp_path / "locked.jpg"
+    locked.write_bytes(b"\xff\xd8jpeg")
+    read_bytes = Path.read_bytes
+
+    def as_without_permission(path):
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", as_without_permission)
+    before = snapshot(engine)
+    args = ("problems", "report", "--found-at", "ASSY", "--part", "BP-100", "--severity", "minor")
+    for attached, reason in (
+        (locked, "Permission denied"),
+        (tmp_path, "Is a directory"),
+        (tmp_path / "missing.jpg", "No such file or directory"),
+    ):
+        result = noac(db, *args, "--qty", "1", "--attach", attached, user="ann")
+        assert (result.exit_code, result.output) == (
+            1,
+            f"error: cannot read attachment {attached}: {reason}\n",
+        )
+    assert snapshot(engine) == before

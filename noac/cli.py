@@ -176,7 +176,9 @@ def import_(
     effective: Annotated[
         str | None,
         typer.Option(
-            help="Routings and service relations: date (YYYY-MM-DD) a change takes effect; today."
+            help="Routings and service relations: date (YYYY-MM-DD) a change takes effect"
+            " (default today); a new part or pair is in force from the beginning while no month"
+            " is closed, else from this date (default the day after the last closed month)."
         ),
     ] = None,
     map_: Annotated[

@@ -125,6 +125,13 @@ def test_unknown_plant_and_part_are_explained(aero_db):
     assert "no routing for part 'ZZ'" in noac(aero_db, "routing", "show", "ZZ").output
 
 
+def test_the_help_of_effective_says_when_a_new_part_takes_effect():
+    shown = runner.invoke(app, ["import", "--help"]).output
+    text = " ".join(shown.replace("│", " ").split())  # as read, across the box's lines
+    assert "a change takes effect (default today); a new part or pair is in force from the" in text
+    assert "while no month is closed, else from this date (default the day after the last" in text
+
+
 def test_an_effective_date_is_refused_where_it_would_be_ignored(aero_db, tmp_path):
     before = snapshot_of(aero_db)
     result = noac(aero_db, "import", "units", AERO / "units.csv", "--effective", "2020-01-01")

@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sqlalchemy import inspect
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
 from noac.db import (
     check_schema,
     create_db_engine,
+    database_url,
     known_schemas,
     migrate,
     schema_head,
@@ -67,9 +68,9 @@ def backup(url: str, target: Path) -> str:
     taken in one step under a read lock and ``pg_dump`` reads one consistent
     snapshot.
     """
-    parsed = make_url(url)
+    parsed = database_url(url)
     target = Path(target).expanduser()
-    backend = _backend(parsed)
+    backend = parsed.get_backend_name()
     database = _sqlite_file(parsed) if backend == "sqlite" else None
     if database is not None and not database.is_file():
         raise NoacError(f"cannot back up {database}: the SQLite database file does not exist")
@@ -151,9 +152,9 @@ def restore(url: str, source: Path) -> str | None:
     of the archive are dropped and recreated; tables that the archive does not
     know (say, from a newer schema) are left as they are.
     """
-    parsed = make_url(url)
+    parsed = database_url(url)
     source = Path(source).expanduser()
-    backend = _backend(parsed)
+    backend = parsed.get_backend_name()
     if not source.is_file():
         raise NoacError(f"cannot restore from {source}: the file does not exist")
     if backend == "sqlite":
@@ -251,12 +252,12 @@ def restoring_user(url: str, username: str) -> Actor:
     A database that does not exist yet, or not at the current schema, has no users to read:
     a restore over it is the local administrator's (``noac restore`` without ``--as``).
     """
-    parsed = make_url(url)
+    parsed = database_url(url)
     cannot = (
         f"{_display(parsed)} holds no NOAC database at the current schema, so its users cannot"
         " be read: a restore over it is done by the local administrator (leave out --as)"
     )
-    if _backend(parsed) == "sqlite" and not _sqlite_file(parsed).is_file():
+    if parsed.get_backend_name() == "sqlite" and not _sqlite_file(parsed).is_file():
         raise NoacError(cannot)  # an engine would create the file
     engine = create_db_engine(url)
     try:
@@ -278,8 +279,8 @@ def restoring_user(url: str, username: str) -> Actor:
 def _trail_end(url: str) -> dict | None:
     """``audit.trail_end`` of the database at ``url``; None where there is none yet, and
     ``{"unreadable": why}`` for a damaged database, which the restore replaces."""
-    parsed = make_url(url)
-    if _backend(parsed) == "sqlite" and not _sqlite_file(parsed).is_file():
+    parsed = database_url(url)
+    if parsed.get_backend_name() == "sqlite" and not _sqlite_file(parsed).is_file():
         return None  # an engine would create the file
     engine = create_db_engine(url)
     try:
@@ -295,16 +296,6 @@ def _trail_end(url: str) -> dict | None:
         return {"unreadable": str(error.orig)}
     finally:
         engine.dispose()
-
-
-def _backend(url: URL) -> str:
-    backend = url.get_backend_name()
-    if backend not in ("sqlite", "postgresql"):
-        raise NoacError(
-            f"backup and restore support SQLite and PostgreSQL databases, not {backend}"
-            f" ({_display(url)})"
-        )
-    return backend
 
 
 def _display(url: URL) -> str:

@@ -37,16 +37,8 @@ def _refuse_conflicts(context: ExceptionContext) -> None:
         raise NoacError(f"a value cannot be stored: {error}") from context.sqlalchemy_exception
 
 
-def create_db_engine(url: str | None = None) -> Engine:
-    """Return an engine for ``url`` (default: the configured database).
-
-    SQLite files get foreign keys enforced, WAL journalling and a busy timeout, on every
-    connection (:func:`migrate` creates a new file's folder); PostgreSQL sessions
-    work in UTC and plan for indexed reads from memory. On both databases a
-    write that loses a race for a lock (busy, deadlock) raises ``NoacError``.
-    """
-    settings = get_settings()
-    url = url or settings.database_url
+def database_url(url: str) -> URL:
+    """``url`` read as the URL of a SQLite or PostgreSQL database, or refused saying so."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -59,6 +51,20 @@ def create_db_engine(url: str | None = None) -> Engine:
             f"{parsed.render_as_string(hide_password=True)}: NOAC works on SQLite and PostgreSQL"
             " databases only"
         )
+    return parsed
+
+
+def create_db_engine(url: str | None = None) -> Engine:
+    """Return an engine for ``url`` (default: the configured database).
+
+    SQLite files get foreign keys enforced, WAL journalling and a busy timeout, on every
+    connection (:func:`migrate` creates a new file's folder); PostgreSQL sessions
+    work in UTC and plan for indexed reads from memory. On both databases a
+    write that loses a race for a lock (busy, deadlock) raises ``NoacError``.
+    """
+    settings = get_settings()
+    url = url or settings.database_url
+    parsed = database_url(url)
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(
             url,

@@ -152,7 +152,8 @@ def test_an_effective_date_is_refused_where_it_would_be_ignored(aero_db, tmp_pat
     ],
 )
 def test_a_database_url_that_cannot_be_used_is_named(url, message):
-    for command in (["units", "list"], ["init"], ["demo", "--no-serve"]):
+    commands = (["units", "list"], ["init"], ["demo", "--no-serve"], ["backup", "b.db"])
+    for command in (*commands, ["restore", "b.db"]):
         result = noac(url, *command)
         assert result.exit_code == 1 and result.output.startswith("error: ")
         assert message in result.output

@@ -753,6 +753,7 @@ def test_a_unit_answers_the_problems_it_is_proposed_for_or_responsible_for(sessi
         ({"STORE": float("nan")}, "share of STORE: a share must be above 0"),
         ({}, "no responsible unit given"),  # none picked on the desk
         ("", "no responsible unit given"),
+        ("STORE;:0.5", "':0.5' names no unit before its share"),
     ],
 )
 def test_bad_rulings_are_refused_and_write_nothing(engine, session, plant, shares, message):

@@ -361,6 +361,8 @@ def parse_shares(text: str | Sequence[str]) -> tuple[dict[str, float], list[str]
     ({'STORE': 0.6, 'SHEET': 0.4}, [])
     >>> parse_shares(["A", "B"])[0]
     {'A': 0.5, 'B': 0.5}
+    >>> parse_shares("A;:0.5")
+    ({}, ["':0.5' names no unit before its share"])
     """
     items = text.split(";") if isinstance(text, str) else list(text)
     given: dict[str, float | None] = {}
@@ -370,6 +372,9 @@ def parse_shares(text: str | Sequence[str]) -> tuple[dict[str, float], list[str]
             continue
         unit, _, share_text = item.partition(":")
         unit = unit.strip()
+        if not unit:
+            errors.append(f"'{item}' names no unit before its share")
+            continue
         if unit in given:
             errors.append(f"unit '{unit}' is named twice")
             continue

@@ -1,6 +1,8 @@
 """The `noac` command line through typer's runner, on both databases."""
 
 import json
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -230,3 +232,12 @@ def test_demo_builds_both_plants(tmp_path):
     assert [(p["responsible"], p["escapes"], p["status"]) for p in case] == [
         ({"SHEET": 0.5, "STORE": 0.5}, ["QC-SM"], "closed")
     ]
+
+
+def test_python_dash_m_noac_runs_the_command_line():
+    """Where the ``noac`` script is not on the PATH, ``python -m noac`` is the same command."""
+    result = subprocess.run(
+        [sys.executable, "-m", "noac", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Usage: noac [OPTIONS] COMMAND [ARGS]..." in result.stdout

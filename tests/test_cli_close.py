@@ -8,10 +8,14 @@ import re
 
 import openpyxl
 import pytest
+from sqlmodel import Session
 from typer.testing import CliRunner
 
 from noac.cli import app
-from tests.conftest import DATA, scheme_with_a_criterion, write_csv
+from noac.db import create_db_engine
+from noac.errors import NoacError
+from noac.services import coefficients
+from tests.conftest import DATA, SYSTEM, scheme_with_a_criterion, write_csv
 
 runner = CliRunner()
 AERO = DATA / "demo" / "aerospace"
@@ -248,3 +252,17 @@ def test_close_all_plants_at_once_or_none(db):
     )
     # SURF from ASSY: 85.0 -> K = 1.0, as when MAIN is closed alone
     assert {r["unit"]: r for r in rows}["SURF"]["coefficient"] == "1.0"
+
+
+def test_closing_every_plant_of_a_database_without_one_says_so(db_url):
+    assert runner.invoke(app, ["--db", db_url, "init"]).exit_code == 0
+    result = runner.invoke(app, ["--db", db_url, "close", "2026-03", "--all-plants", "--preview"])
+    assert result.exit_code == 1
+    assert result.output == "error: the database holds no plant yet: import units first\n"
+    engine = create_db_engine(db_url)
+    try:
+        with Session(engine) as session, pytest.raises(NoacError) as refused:
+            coefficients.close_months(session=session, plants=[], month="2026-03", actor=SYSTEM)
+    finally:
+        engine.dispose()
+    assert str(refused.value) == "the database holds no plant yet: import units first"

@@ -43,6 +43,7 @@ from noac.services.access import Actor, require
 from noac.services.bulk import collector_paused, insert_rows
 from noac.services.masterdata import units_by_code
 from noac.services.periods import closed_months, lock_months, next_month, parse_month
+from noac.services.plants import NO_PLANT
 from noac.services.schemes import (
     active_schemes,
     closed_with_other_schemes,
@@ -211,6 +212,8 @@ def close_reports(
     """``month`` of each of ``plants`` as its close reports it: an open month computed now
     (a preview, the open plants read at once); a closed month's stored results, with its
     completeness read with the scheme its close stored."""
+    if not plants:
+        raise NoacError(NO_PLANT)
     closed = {plant.id for plant in plants if month in closed_months(session=session, plant=plant)}
     still_open = [plant for plant in plants if plant.id not in closed]
     opened = compute_months(session=session, plants=still_open, month=month) if still_open else []
@@ -677,7 +680,7 @@ def close_months(
     a report kept outside the database vouches for the trail up to and with the close.
     """
     if not plants:
-        raise NoacError("no plant to close")
+        raise NoacError(NO_PLANT)
     for plant in plants:
         require(actor, "close-month", plant_id=plant.id)
     parse_month(month)

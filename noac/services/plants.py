@@ -11,6 +11,7 @@ from noac.services.access import Actor, require
 from noac.validation import check_code, check_text
 
 DEFAULT_PLANT_CODE = "MAIN"
+NO_PLANT = "the database holds no plant yet: import units first"
 
 
 def list_plants(*, session: Session) -> list[Plant]:
@@ -34,7 +35,7 @@ def resolve_plant(*, session: Session, code: str | None) -> Plant:
         return plant
     plants = list_plants(session=session)
     if not plants:
-        raise NoacError("the database holds no plant yet: import units first")
+        raise NoacError(NO_PLANT)
     if len(plants) > 1:
         codes = ", ".join(p.code for p in plants)
         raise NoacError(f"the database holds several plants ({codes}): choose one with --plant")

@@ -11,8 +11,12 @@ The rule, applied to a part's operation graph ``G`` (loops allowed):
 3. A code without origins (unknown or empty) means: the nearest upstream
    non-inspection operations at another unit.
 4. Candidates are ranked by shortest path length to the found operation,
-   nearest first, ties by unit code (then operation id). The first candidate's
-   unit is the proposed responsible unit.
+   nearest first, ties by unit code (then operation id). On the path one order
+   took (``visits``: its operations in their order, up to the found one), a tie
+   goes first to the operation the order visited most recently before the
+   defect was found, counting only each operation's last visit; then by unit
+   code and operation id. The first candidate's unit is the proposed
+   responsible unit.
 5. The escapes of a candidate ``c`` are the inspection operations lying on a
    path from ``c`` to the found operation ``f`` (descendants of ``c`` and
    ancestors of ``f``), excluding ``c`` and ``f``.
@@ -96,8 +100,9 @@ class TraceResult:
 
 class _Ancestry(NamedTuple):
     """Shortest distance to the found operation from each ancestor and the next step; the
-    ancestors ranked as candidates are (distance, unit, operation id); the inspections
-    among them, farthest first (ties by operation id)."""
+    ancestors ranked as candidates are (distance, on an order's path its last visit the most
+    recent first, unit, operation id); the inspections among them, farthest first (ties by
+    operation id)."""
 
     distance: dict[str, int]
     next_step: dict[str, str]
@@ -114,9 +119,12 @@ class _Routing:
     inspection: frozenset[str]
     predecessors: dict[str, tuple[str, ...]]
     successors: dict[str, tuple[str, ...]]
+    last_visit: dict[str, int] | None = None
+    """On an order's path: each operation's position in the order's visits, the last one."""
 
     @classmethod
-    def of(cls, graph: Graph) -> _Routing:
+    def of(cls, graph: Graph, visits: Sequence[str] | None = None) -> _Routing:
+        last_visit = None if visits is None else {op: i for i, op in enumerate(visits)}
         if isinstance(graph, nx.DiGraph):
             nodes = graph.nodes
             return cls(
@@ -125,6 +133,7 @@ class _Routing:
                 inspection=frozenset(n for n in nodes if nodes[n].get("inspection")),
                 predecessors={n: tuple(graph.predecessors(n)) for n in nodes},
                 successors={n: tuple(graph.successors(n)) for n in nodes},
+                last_visit=last_visit,
             )
         operations = list(graph)
         successors: dict[str, list[str]] = {o.op: [] for o in operations}
@@ -137,6 +146,7 @@ class _Routing:
             inspection=frozenset(o.op for o in operations if o.inspection),
             predecessors={o.op: o.after for o in operations},
             successors={op: tuple(after) for op, after in successors.items()},
+            last_visit=last_visit,
         )
 
 
@@ -147,9 +157,10 @@ class Tracer:
     ``key`` identifies a routing version; the same key must always come with
     the same graph, which is read only the first time. The graph is a
     ``networkx.DiGraph`` (see :func:`routing.operation_graph`) or the routing's
-    operations themselves. Tracing thousands of problems of the same routings
-    then searches each graph once per operation, and traces each (found
-    operations, origins) once.
+    operations themselves; for the path one order took, the key names that path
+    and its ``visits`` (see :meth:`trace`) come with the graph. Tracing
+    thousands of problems of the same routings then searches each graph once
+    per operation, and traces each (found operations, origins) once.
     """
 
     def __init__(self) -> None:
@@ -159,10 +170,10 @@ class Tracer:
         self._candidates: dict[tuple[Hashable, str, str], Candidate] = {}
         self._results: dict[tuple[Hashable, tuple[str, ...], frozenset[str]], TraceResult] = {}
 
-    def _routing(self, key: Hashable, G: Graph) -> _Routing:
+    def _routing(self, key: Hashable, G: Graph, visits: Sequence[str] | None = None) -> _Routing:
         routing = self._routings.get(key)
         if routing is None:
-            routing = self._routings[key] = _Routing.of(G)
+            routing = self._routings[key] = _Routing.of(G, visits)
         return routing
 
     def ancestry(self, key: Hashable, G: Graph, found: str) -> _Ancestry:
@@ -184,8 +195,11 @@ class Tracer:
                         distance[predecessor] = distance.get(node, 0) + 1
                         next_step[predecessor] = node
                         queue.append(predecessor)
-            unit = routing.unit
-            ranked = sorted(distance, key=lambda n: (distance[n], unit[n], n))
+            unit, last = routing.unit, routing.last_visit
+            if last is None:
+                ranked = sorted(distance, key=lambda n: (distance[n], unit[n], n))
+            else:
+                ranked = sorted(distance, key=lambda n: (distance[n], -last[n], unit[n], n))
             inspections = sorted(
                 routing.inspection.intersection(distance), key=lambda n: (-distance[n], n)
             )
@@ -252,6 +266,7 @@ class Tracer:
         G: Graph,
         found_ops: Sequence[str],
         origins: Iterable[str],
+        visits: Sequence[str] | None = None,
     ) -> TraceResult:
         """Apply the tracing rule (see the module documentation).
 
@@ -267,6 +282,11 @@ class Tracer:
             the part at the unit where it was found.
         origins : iterable of str
             The defect code's origins; empty for an unknown code.
+        visits : sequence of str, optional
+            When ``G`` is the path one order took (:func:`routing.sequence_operations`):
+            the operations it went through, in their order, up to the found one.
+            Candidates at the same distance then rank by the order's last visit, the
+            most recent first.
 
         Examples
         --------
@@ -285,13 +305,26 @@ class Tracer:
         'proposed: SHEET (op 20, bending), path 20 -> 30 -> 40, escapes: QC (op 30)'
         >>> Tracer().trace("BP", operations, ["40"], ["storage", "bending"]) == result
         True
+
+        An order turned, ground, passed QC, was turned again and rejected at QC: turning
+        and grinding are both one step before QC on its path, turning was visited last.
+
+        >>> from routing import sequence_operations
+        >>> turn, grind = Operation("10", "TM", "turning"), Operation("20", "GRIND", "grinding")
+        >>> qc = Operation("30", "QC", "inspection", inspection=True)
+        >>> order = [turn, grind, qc, turn, qc]
+        >>> path, visits = sequence_operations(order), [o.op for o in order]
+        >>> [c.unit for c in Tracer().trace("order", path, ["30"], []).candidates]
+        ['GRIND', 'TM']
+        >>> [c.unit for c in Tracer().trace("order", path, ["30"], [], visits).candidates]
+        ['TM', 'GRIND']
         """
         origins = frozenset(origins)
         found_ops = tuple(found_ops)
         cached = self._results.get((key, found_ops, origins))
         if cached is None:
             cached = self._results[(key, found_ops, origins)] = self._trace(
-                key, self._routing(key, G), found_ops, origins
+                key, self._routing(key, G, visits), found_ops, origins
             )
         return cached
 
@@ -328,17 +361,19 @@ class Tracer:
             found, ops = chosen[0]
             ranked = [(op, found) for op in ops]
         else:
-            best: dict[str, tuple[int, str, str]] = {}  # op -> (distance, unit, found op)
+            last = routing.last_visit or {}
+            # op -> (distance, its last visit the most recent first, unit, found op)
+            best: dict[str, tuple[int, int, str, str]] = {}
             for found, ops in chosen:
                 distance = ancestries[found].distance
                 for op in ops:
-                    entry = (distance[op], routing.unit[op], found)
+                    entry = (distance[op], -last.get(op, 0), routing.unit[op], found)
                     if op not in best or entry < best[op]:
                         best[op] = entry
             ranked = [
                 (op, found)
-                for op, (_, _, found) in sorted(
-                    best.items(), key=lambda item: (item[1][0], item[1][1], item[0])
+                for op, (*_, found) in sorted(
+                    best.items(), key=lambda item: (*item[1][:3], item[0])
                 )
             ]
         candidates = tuple(
@@ -348,24 +383,31 @@ class Tracer:
         return TraceResult(found_ops, rule, candidates)
 
     def unit_escapes(
-        self, key: Hashable, G: Graph, found_ops: Sequence[str], unit: str
+        self,
+        key: Hashable,
+        G: Graph,
+        found_ops: Sequence[str],
+        unit: str,
+        visits: Sequence[str] | None = None,
     ) -> tuple[Escape, ...]:
         """Escapes for a unit made responsible by a ruling rather than the trace.
 
         They are those of the unit's nearest operation among the ancestors of
-        the found operations; none when the unit has no such operation.
+        the found operations (ties as :meth:`trace` ranks them); none when the
+        unit has no such operation.
         """
-        routing = self._routing(key, G)
-        nearest: tuple[int, str, str] | None = None
+        routing = self._routing(key, G, visits)
+        last = routing.last_visit or {}
+        nearest: tuple[int, int, str, str] | None = None
         for found in found_ops:
             for op, distance in self._ancestry_of(key, routing, found).distance.items():
-                if routing.unit[op] == unit and (
-                    nearest is None or (distance, op, found) < nearest
-                ):
-                    nearest = (distance, op, found)
+                if routing.unit[op] == unit:
+                    entry = (distance, -last.get(op, 0), op, found)
+                    if nearest is None or entry < nearest:
+                        nearest = entry
         if nearest is None:
             return ()
-        _, op, found = nearest
+        *_, op, found = nearest
         return self._escapes_of(key, routing, self._ancestry_of(key, routing, found), op)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from routing import Operation, operation_graph
+from routing import Operation, operation_graph, sequence_operations
 from routing.trace import Escape, Tracer, trace_defect
 
 BACKING_PLATE_OPERATIONS = (
@@ -151,3 +151,75 @@ def test_each_trace_is_remembered_per_routing_found_operations_and_origins():
     assert tracer.trace("bp-v1", BACKING_PLATE_OPERATIONS, ("60",), {"bending", "storage"}) is first
     assert tracer.trace("bp-v1", BACKING_PLATE_OPERATIONS, ["60"], ["storage"]) is not first
     assert tracer.trace("bp-v2", BACKING_PLATE_OPERATIONS, ["60"], ["storage", "bending"]) == first
+
+
+# An order's own path: turning, grinding, Q.C. (passed), turning again, Q.C. (reject)
+REWORKED_ORDER = (
+    Operation("turn", "TM", "turning"),
+    Operation("grind", "GRIND", "grinding"),
+    Operation("qc", "QC", "inspection", inspection=True),
+    Operation("turn", "TM", "turning"),
+    Operation("qc", "QC", "inspection", inspection=True),
+)
+REWORKED_VISITS = [o.op for o in REWORKED_ORDER]
+
+
+@pytest.mark.parametrize("origins", [[], ["turning", "grinding"]])
+def test_on_an_orders_path_ties_go_to_the_operation_it_left_last(origins):
+    operations = sequence_operations(REWORKED_ORDER)
+    # on the path graph turning and grinding are both one step before Q.C.: by unit code
+    # alone GRIND would be proposed, though turning came right before the reject
+    merged = trace_defect(operations, ["qc"], origins)
+    assert [(c.unit, c.distance) for c in merged.candidates] == [("GRIND", 1), ("TM", 1)]
+    result = Tracer().trace("order", operations, ["qc"], origins, visits=REWORKED_VISITS)
+    assert _rows(result) == [
+        ("TM", "turn", 1, ("turn", "qc"), ()),
+        ("GRIND", "grind", 1, ("grind", "qc"), ()),
+    ]
+    assert result.explain() == "proposed: TM (op turn, turning), path turn -> qc, escapes: none"
+
+
+def test_only_the_last_visit_of_an_operation_counts():
+    # turned, passed Q.C., ground, passed Q.C., turned again, rejected: grinding was visited
+    # after the first turning, but turning was left last
+    order = (
+        Operation("turn", "TM", "turning"),
+        Operation("qc", "QC", "inspection", inspection=True),
+        Operation("grind", "GRIND", "grinding"),
+        Operation("qc", "QC", "inspection", inspection=True),
+        Operation("turn", "TM", "turning"),
+        Operation("turn", "TM", "turning"),
+        Operation("qc", "QC", "inspection", inspection=True),
+    )
+    result = Tracer().trace(
+        "order", sequence_operations(order), ["qc"], [], visits=[o.op for o in order]
+    )
+    assert [(c.unit, c.distance) for c in result.candidates] == [("TM", 1), ("GRIND", 1)]
+
+
+def test_the_escapes_of_a_ruled_unit_are_those_of_its_operation_visited_last():
+    # TM milled, QC-IN inspected, TM milled again, final Q.C. passed, TM turned, final Q.C.
+    # rejected: milling and turning are both one step before the reject
+    order = (
+        Operation("mill", "TM", "milling"),
+        Operation("in", "QC-IN", "inspection", inspection=True),
+        Operation("mill", "TM", "milling"),
+        Operation("final", "QC", "inspection", inspection=True),
+        Operation("turn", "TM", "turning"),
+        Operation("final", "QC", "inspection", inspection=True),
+    )
+    operations, visits = sequence_operations(order), [o.op for o in order]
+    assert Tracer().unit_escapes("merged", operations, ["final"], "TM") == (Escape("in", "QC-IN"),)
+    tracer = Tracer()
+    assert tracer.unit_escapes("order", operations, ["final"], "TM", visits=visits) == ()
+    proposed = tracer.trace("order", operations, ["final"], ["milling", "turning"], visits=visits)
+    assert (proposed.proposed.op, proposed.proposed.escapes) == ("turn", ())
+
+
+def test_without_visits_a_routing_traces_as_before():
+    visits = [o.op for o in BACKING_PLATE_OPERATIONS]
+    for found in ("40", "60", "70"):
+        plain = Tracer().trace("bp", BACKING_PLATE_OPERATIONS, [found], [])
+        assert plain == trace_defect(BACKING_PLATE, [found], [])
+        # on a path without loops every distance differs: the visits change no ranking
+        assert Tracer().trace("bp", BACKING_PLATE_OPERATIONS, [found], [], visits=visits) == plain

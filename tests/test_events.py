@@ -25,7 +25,7 @@ from noac.models import (
     QualityProblem,
     Unit,
 )
-from noac.services import problems, users
+from noac.services import coefficients, problems, users
 from noac.services.events import import_events, load_mapping
 from noac.services.plants import resolve_plant
 from noac.services.routings import all_routing_versions, routing_versions
@@ -268,6 +268,41 @@ def test_an_imported_problem_is_traced_again_on_its_orders_path(session, tmp_pat
     assert problems.trace_problem(session=session, plant=plant, ref="A/r4").proposed.unit == (
         "GRIND"
     )
+
+
+REWORKED_LOG = f"""
+{HEADER}
+R,Shaft,Turning,Machine 4 - Turning & Milling,2024-03-01 08:00,2024-03-01 09:00,5,0,0,D
+R,Shaft,Grinding,Machine 10 - Grinding,2024-03-01 10:00,2024-03-01 11:00,5,0,0,D
+R,Shaft,Final Q.C.,Quality Check 1,2024-03-01 12:00,2024-03-01 13:00,5,0,0,D
+R,Shaft,Turning,Machine 4 - Turning & Milling,2024-03-02 08:00,2024-03-02 09:00,5,0,0,D
+R,Shaft,Final Q.C.,Quality Check 1,2024-03-02 10:00,2024-03-02 11:00,4,1,0,D
+"""
+
+
+def test_a_reject_after_a_rework_loop_is_traced_to_the_work_done_last(session, tmp_path):
+    path = tmp_path / "traced.toml"
+    path.write_text(MAPPING + '\n[problems]\nresponsibility = "traced"\n', encoding="utf-8")
+    _import(session, tmp_path, path, REWORKED_LOG)
+    plant = resolve_plant(session=session, code="P")
+    # turning and grinding are both one step before Final Q.C. on the order's path; grinding's
+    # work had passed Q.C. once, turning came right before the reject: TM, not GRIND by code
+    traced = session.exec(select(ProblemEvent).where(ProblemEvent.action == "traced")).one()
+    details = json.loads(traced.details)
+    assert details["order_sequence"] == [
+        "turn-mill", "grind", "Final Q.C.", "turn-mill", "Final Q.C."
+    ]  # fmt: skip
+    assert [(c["unit"], c["distance"]) for c in details["candidates"]] == [("TM", 1), ("GRIND", 1)]
+    (problem,) = problems.list_problems(session=session, plant=plant)
+    assert (problem.ref, problem.proposed, problem.responsible) == ("R/r6", "TM", {"TM": 1.0})
+    # traced again (noac trace, the quality desk) and explained to TM (My problems): the same
+    again = problems.trace_problem(session=session, plant=plant, ref="R/r6")
+    assert [(c.unit, c.path) for c in again.candidates] == [
+        ("TM", ("turn-mill", "Final Q.C.")),
+        ("GRIND", ("grind", "Final Q.C.")),
+    ]
+    why = problems.proposed_candidate(session=session, plant=plant, ref="R/r6")
+    assert (why.unit, why.op, why.escapes) == ("TM", "turn-mill", ())
 
 
 def test_a_ruling_on_an_imported_problem_records_the_escapes_of_its_orders_path(
@@ -759,6 +794,11 @@ def test_the_levy_log_imports_end_to_end(tmp_path):
         )
         assert summary.handover_months == ["2012-01", "2012-02", "2012-03"]
         assert summary.skipped["no start time"] == 38
+        # the close preview docs/EVENTS.md quotes: the rejects' defect and escape points
+        levy = resolve_plant(session=session, code="LEVY")
+        (january,) = coefficients.close_reports(session=session, plants=[levy], month="2012-01")
+        coefficient = {r.unit: round(r.coefficient, 2) for r in january.results}
+        assert (coefficient["TM"], coefficient["GRIND"], coefficient["QC"]) == (0.70, 0.88, 0.88)
         assert summary.seconds < 10
         # the same rows newest first (ties in the file's order reversed) change nothing
         before = snapshot(engine)

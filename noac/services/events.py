@@ -1115,9 +1115,10 @@ def _problems(
             ref = _ref(order, e.number, taken)
             taken.add(ref)
             G = order_graph(events[: position + 1], op_ids)
+            sequence = [op_ids[(x.part, x.unit, x.op_name)] for x in events[: position + 1]]
             found = op_ids[(e.part, e.unit, e.op_name)]
             entry = codes.get(e.code)
-            result = tracer.trace(ref, G, [found], entry.origin_list if entry else [])
+            result = tracer.trace(ref, G, [found], entry.origin_list if entry else [], sequence)
             view = in_force(of_the_log[e.part], e.found_on) or in_force(
                 versions[e.part], e.found_on
             )
@@ -1147,7 +1148,6 @@ def _problems(
                 reported_at=now,
                 reject_key=key,
             )
-            sequence = [op_ids[(x.part, x.unit, x.op_name)] for x in events[: position + 1]]
             made.append((problem, result, sequence))
             summary.rejected_parts += e.rejected
             if result.proposed:

@@ -246,22 +246,25 @@ class PlantTracing:
                 )
         return view, errors
 
-    def _graph(self, view: RoutingView, steps: tuple[str, ...] | None) -> tuple[Hashable, Graph]:
-        """The tracer's key and graph of ``view``, or of the path an order took on it
-        (``steps``, its operation ids in their order)."""
+    def _graph(
+        self, view: RoutingView, steps: tuple[str, ...] | None
+    ) -> tuple[Hashable, Graph, tuple[str, ...] | None]:
+        """The tracer's key, graph and visits of ``view``, or of the path an order took on it
+        (``steps``, its operation ids in their order, which are then the visits)."""
         if steps is None:
-            return view.version_id, view.operations
+            return view.version_id, view.operations, None
         operations = {o.op: o for o in view.operations}
         if not operations.keys() >= set(steps):  # a path kept on another version of the part
-            return view.version_id, view.operations
-        return (view.version_id, steps), sequence_operations(operations[op] for op in steps)
+            return view.version_id, view.operations, None
+        path = sequence_operations(operations[op] for op in steps)
+        return (view.version_id, steps), path, steps
 
     def traced_view(self, problem: QualityProblem) -> RoutingView:
         """The routing ``problem`` is traced on: its routing version, or for a problem read
         from a production log the path its order took on it."""
         view = self.view(problem.routing_version_id)
         steps = self.order_steps([problem.ref]) if view.source == "observed" else {}
-        _, operations = self._graph(view, steps.get(problem.ref))
+        _, operations, _ = self._graph(view, steps.get(problem.ref))
         return replace(view, operations=tuple(operations))
 
     def order_steps(self, refs: Collection[str]) -> dict[str, tuple[str, ...]]:
@@ -292,11 +295,11 @@ class PlantTracing:
         steps: tuple[str, ...] | None = None,
     ) -> TraceResult:
         """Trace a defect ``code`` found at unit ``found_at`` (operation ``op``) on ``view``,
-        or on the path an order took on it (``steps``)."""
+        or on the path an order took on it (``steps``), where ties go to the operation the
+        order visited last."""
+        key, graph, visits = self._graph(view, steps)
         return self.tracer.trace(
-            *self._graph(view, steps),
-            self.found_ops(view, found_at, op),
-            self.origins(code),
+            key, graph, self.found_ops(view, found_at, op), self.origins(code), visits
         )
 
     def trace(self, problem: QualityProblem) -> TraceResult:
@@ -336,8 +339,9 @@ class PlantTracing:
     ) -> tuple[Escape, ...]:
         """The escapes of ``unit`` made responsible for a defect found at ``found_at``, on
         ``view`` or on the path an order took on it (``steps``)."""
+        key, graph, visits = self._graph(view, steps)
         return self.tracer.unit_escapes(
-            *self._graph(view, steps), self.found_ops(view, found_at, op), unit
+            key, graph, self.found_ops(view, found_at, op), unit, visits
         )
 
     def unit_escapes(self, problem: QualityProblem, unit: str) -> tuple[Escape, ...]:

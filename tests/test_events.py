@@ -598,6 +598,37 @@ O2,Gear,Final Q.C.,Quality Check 1,2024-05-06 12:00,2024-05-06 13:00,5,0,0,D
     assert again.proposed.unit == "GRIND"
 
 
+def test_a_defect_code_in_another_case_is_the_catalogues_and_traced_by_its_origins(
+    session, tmp_path
+):
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(
+        MAPPING.replace('report_type = "type"', 'report_type = "type"\ncode = "code"'),
+        encoding="utf-8",
+    )
+    for kind, text in (
+        (
+            "units",
+            "code,name,kind,categories\nTM,Turning,workshop,turning-milling\n"
+            "GRIND,Grinding,workshop,grinding\nQC,Quality Check,inspection,inspection",
+        ),
+        ("defect-codes", "code,name,origins\nPIT-FACE,Pits,turning-milling"),
+    ):
+        path = write_csv(tmp_path / f"{kind}.csv", text)
+        import_file(actor=SYSTEM, session=session, kind=kind, path=path, plant_code="P")
+    log = "\n".join(
+        f"{line},pit-face" if line.startswith("A,") else line
+        for line in TWO_PATHS_LOG.strip().replace(HEADER, f"{HEADER},code").splitlines()
+        if not line.startswith("B,")
+    )
+    _import(session, tmp_path, mapping, log)
+    # turning's pits, found at Q.C. after grinding: TM, as a report of 'pit-face' is traced
+    (problem,) = problems.list_problems(
+        session=session, plant=resolve_plant(session=session, code="P")
+    )
+    assert (problem.defect_code, problem.proposed) == ("PIT-FACE", "TM")
+
+
 def test_a_defect_of_a_part_known_only_from_a_log_says_its_routing_is_missing(
     session, tmp_path, mapping
 ):

@@ -1097,6 +1097,8 @@ def _problems(
     )
     alike: Counter = Counter()
     codes = defect_codes_by_code(session=session, plant=plant)
+    # a code as the catalogue writes it, whatever its case, as a report or defects file reads it
+    by_casefold = {code.casefold(): code for code in codes}
     tracer = Tracer()
     now = datetime.now(UTC)
     undetermined: Counter = Counter()
@@ -1117,7 +1119,8 @@ def _problems(
             G = order_graph(events[: position + 1], op_ids)
             sequence = [op_ids[(x.part, x.unit, x.op_name)] for x in events[: position + 1]]
             found = op_ids[(e.part, e.unit, e.op_name)]
-            entry = codes.get(e.code)
+            code = by_casefold.get(e.code.strip().casefold(), e.code) if e.code else e.code
+            entry = codes.get(code)
             result = tracer.trace(ref, G, [found], entry.origin_list if entry else [], sequence)
             view = in_force(of_the_log[e.part], e.found_on) or in_force(
                 versions[e.part], e.found_on
@@ -1137,7 +1140,7 @@ def _problems(
                 routing_version_id=view.version_id,
                 op=found,
                 lot=order[:80],
-                defect_code=e.code or None,
+                defect_code=code or None,
                 severity=mapping.severity,
                 quantity=e.rejected,
                 description=description,

@@ -220,11 +220,12 @@ def restore_recorded(url: str, source: Path, actor: Actor) -> Restored:
     and head), which the restore takes away, how far the restored one goes, and which file
     was restored (its place, SHA-256 and schema)."""
     require(actor, "restore-backup")
+    source = Path(source).expanduser()  # as restore reads it
     replaced = _trail_end(url)
     earlier = restore(url, source)
     restored_file = {
-        "file": str(Path(source).resolve()),
-        "sha256": digest(Path(source)),
+        "file": str(source.resolve()),
+        "sha256": digest(source),
         "schema": earlier or schema_head(),
     }
     engine = create_db_engine(url)
@@ -236,7 +237,7 @@ def restore_recorded(url: str, source: Path, actor: Actor) -> Restored:
                 actor,
                 "restore",
                 "database",
-                Path(source).name,
+                source.name,
                 {"audit_trail": replaced},
                 {"audit_trail": restored, "backup": restored_file},
             )

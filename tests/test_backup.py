@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -11,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from noac.backup import backup, restore
+from noac.backup import backup, restore, restore_recorded
 from noac.cli import app
 from noac.db import check_schema, create_db_engine, downgrade, migrate, schema_head
 from noac.demo import build
@@ -316,6 +317,28 @@ def test_a_restore_onto_a_database_at_an_older_schema_records_how_far_its_trail_
     *_, (_, actor, action, _, replaced, _) = _trail(db_url)
     assert (actor, action) == ("system", "restore")
     assert json.loads(replaced)["audit_trail"]["records"] == 1
+
+
+def test_a_backup_named_from_the_home_folder_is_restored_and_recorded(
+    db_url, tmp_path, monkeypatch
+):
+    """A path given as ~/...: the file restored is the one recorded, place and SHA-256."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    _small_database(db_url)
+    backup(db_url, Path("~/noac.backup"))
+    target = tmp_path / "noac.backup"
+
+    restored = restore_recorded(db_url, Path("~/noac.backup"), SYSTEM)
+
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    assert restored.sha256 == digest
+    *_, (_, actor, action, entity_id, _, now) = _trail(db_url)
+    assert (actor, action, entity_id) == ("system", "restore", "noac.backup")
+    assert json.loads(now)["backup"] == {
+        "file": str(target.resolve()),
+        "sha256": digest,
+        "schema": schema_head(),
+    }
 
 
 def _backup_at(url: str, schema: str, target) -> None:

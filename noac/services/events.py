@@ -484,7 +484,7 @@ class EventsSummary:
     traced: int = 0
     undetermined: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # forms the log's handovers leave out
+    notes: list[str] = field(default_factory=list)  # forms left out, rows reporting alike
     seconds: float = 0.0
 
     @property

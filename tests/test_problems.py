@@ -4,12 +4,12 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from noac.db import create_db_engine
 from noac.errors import NoacError
 from noac.importers import import_file
-from noac.models import Attachment, AuditRecord, Period, ProblemEvent
+from noac.models import Attachment, AuditRecord, Period, ProblemEvent, QualityProblem
 from noac.services import problems
 from noac.services.access import Actor
 from noac.services.plants import resolve_plant
@@ -97,6 +97,14 @@ def test_a_catalogued_defect_code_is_read_whatever_its_case(tmp_path, engine, se
     )
     import_file(actor=QUALITY, session=session, kind="defects", path=path, plant_code="AERO")
     assert problems.get_problem(session=session, plant=plant, ref="Q-1").defect_code == "PIT-FACE"
+    before = snapshot(engine)
+    again = import_file(
+        actor=QUALITY, session=session, kind="defects", path=path, plant_code="AERO"
+    )
+    assert again.unchanged == 1 and snapshot(engine) == before
+    # stored as written before codes were read so: the same file imported again is the same
+    session.exec(update(QualityProblem).values(defect_code="Pit-Face"))
+    session.commit()
     before = snapshot(engine)
     again = import_file(
         actor=QUALITY, session=session, kind="defects", path=path, plant_code="AERO"

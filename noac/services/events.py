@@ -48,7 +48,12 @@ from noac.models import (
 )
 from noac.services import audit
 from noac.services.access import Actor, require
-from noac.services.masterdata import ImportSummary, defect_codes_by_code, units_by_code
+from noac.services.masterdata import (
+    ImportSummary,
+    catalogue_spelling,
+    defect_codes_by_code,
+    units_by_code,
+)
 from noac.services.periods import first_open_month, lock_closed_months, month_of
 from noac.services.plants import plant_for_import
 from noac.services.routings import (
@@ -1097,8 +1102,7 @@ def _problems(
     )
     alike: Counter = Counter()
     codes = defect_codes_by_code(session=session, plant=plant)
-    # a code as the catalogue writes it, whatever its case, as a report or defects file reads it
-    by_casefold = {code.casefold(): code for code in codes}
+    spelled = catalogue_spelling(codes)  # as a report or a defects file reads a code
     tracer = Tracer()
     now = datetime.now(UTC)
     undetermined: Counter = Counter()
@@ -1119,7 +1123,7 @@ def _problems(
             G = order_graph(events[: position + 1], op_ids)
             sequence = [op_ids[(x.part, x.unit, x.op_name)] for x in events[: position + 1]]
             found = op_ids[(e.part, e.unit, e.op_name)]
-            code = by_casefold.get(e.code.strip().casefold(), e.code) if e.code else e.code
+            code = spelled(e.code)
             entry = codes.get(code)
             result = tracer.trace(ref, G, [found], entry.origin_list if entry else [], sequence)
             view = in_force(of_the_log[e.part], e.found_on) or in_force(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
@@ -224,6 +224,24 @@ def apply_units(
     summary.created += created
     summary.unchanged += len(records) - created - len(changed)
     session.flush()
+
+
+def catalogue_spelling(codes: Mapping[str, DefectCode]) -> Callable[[str | None], str | None]:
+    """A reading of defect codes as the catalogue ``codes`` writes them, whatever their case and
+    the spaces around them ("pit-face" is PIT-FACE); a code outside the catalogue as given.
+
+    >>> spelled = catalogue_spelling({"PIT-FACE": None})
+    >>> spelled(" pit-face"), spelled("SCRATCH"), spelled(None)
+    ('PIT-FACE', 'SCRATCH', None)
+    """
+    by_casefold = {code.casefold(): code for code in codes}
+
+    def spelled(code: str | None) -> str | None:
+        if not code or code in codes:
+            return code
+        return by_casefold.get(code.strip().casefold(), code)
+
+    return spelled
 
 
 def validate_defect_code_rows(

@@ -46,7 +46,7 @@ from noac.models import (
 from noac.services import audit
 from noac.services.access import Actor, require
 from noac.services.bulk import collector_paused, insert_rows
-from noac.services.masterdata import defect_codes_by_code, units_by_code
+from noac.services.masterdata import catalogue_spelling, defect_codes_by_code, units_by_code
 from noac.services.periods import (
     first_open_month,
     lock_closed_months,
@@ -131,7 +131,7 @@ class PlantTracing:
         )
         self.tracer = Tracer()
         self._origins = {code: frozenset(entry.origin_list) for code, entry in self.codes.items()}
-        self._by_casefold = {code.casefold(): code for code in self.codes}
+        self.catalogue_code = catalogue_spelling(self.codes)
         self._versions: dict[str, list[RoutingView]] = {}
         self._views: dict[int, RoutingView] = {}
 
@@ -166,13 +166,6 @@ class PlantTracing:
         if op:
             return (op,)
         return tuple(o.op for o in view.operations if o.unit == found_at)
-
-    def catalogue_code(self, code: str | None) -> str | None:
-        """``code`` as the plant's catalogue writes it, whatever its case and the spaces around
-        it ("pit-face" is PIT-FACE); a code outside the catalogue as given."""
-        if code is None or code in self.codes:
-            return code
-        return self._by_casefold.get(code.strip().casefold(), code)
 
     def check(self, report: ProblemReport, today: date) -> tuple[RoutingView | None, list]:
         """Return the routing version in force and each ``(field, reason)`` wrong in ``report``
@@ -1696,7 +1689,7 @@ def _identity(record: DefectRecord) -> tuple:
         report.found_at,
         report.part,
         report.op or None,
-        report.defect_code or None,
+        _code_key(report.defect_code),
         report.severity,
         report.quantity,
         report.description,
@@ -1705,6 +1698,12 @@ def _identity(record: DefectRecord) -> tuple:
         report.lot or None,
         _brought(record.shares, record.deadline, record.closed_on),
     )
+
+
+def _code_key(code: str | None) -> str | None:
+    """A defect code as an identity compares it: whatever its case, as it is read (a problem
+    stored before codes were read so keeps the case it was written in)."""
+    return code.casefold() if code else None
 
 
 def _same_problem(stored: tuple, imported: tuple) -> bool:
@@ -1747,6 +1746,7 @@ def stored_identities(*, session: Session, plant: Plant, refs: Collection[str]) 
             statement.where(col(QualityProblem.ref).in_(batch))
         ):
             brought = json.loads(details).get("reported_with") if details else None
+            identity[4] = _code_key(identity[4])
             identities[ref] = (*identity, brought)
     return identities
 

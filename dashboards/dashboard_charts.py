@@ -547,7 +547,8 @@ def pareto_figure(
     pareto: Pareto, measure: str, t: Text, lang: str, none_label: str, limit: int = 9
 ) -> go.Figure:
     """Bars largest first with the cumulative percentage (right axis); beyond ``limit``
-    bars the rest is summed into one "others" bar."""
+    bars the rest is summed into one "others" bar. The hover's numbers round a half away
+    from zero, as the exports do (``number``), not by plotly's format."""
     ranked = pareto.ranked(measure)
     if len(ranked) > limit:
         rest = ranked[limit - 1 :]
@@ -566,7 +567,11 @@ def pareto_figure(
             y=values,
             marker={"color": "#2f6f9f"},
             name=axis,
-            hovertemplate="%{x}: %{y:,." + str(digits) + "f}<extra></extra>",
+            hovertext=[
+                f"{key}: {number(value, lang, digits)}"
+                for key, value in zip(keys, values, strict=True)
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
         ),
         secondary_y=False,
     )
@@ -577,7 +582,11 @@ def pareto_figure(
             mode="lines+markers",
             line={"color": "#d08a3c"},
             name=t("dash.pareto.cumulative"),
-            hovertemplate="%{x}: %{y:.0f}%<extra></extra>",
+            hovertext=[
+                f"{key}: {number(cumulative, lang, 0)}%"
+                for key, (_, _, cumulative) in zip(keys, ranked, strict=True)
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
         ),
         secondary_y=True,
     )

@@ -14,6 +14,7 @@ from dashboards.dashboard_charts import (
     decomposition_figure,
     matrix_figure,
     month_tick,
+    pareto_figure,
     ranking_figure,
     trends_figure,
     unit_scores_figure,
@@ -27,6 +28,8 @@ from noac.services.dashboard import (
     CustomerScores,
     Matrix,
     MatrixCell,
+    Pareto,
+    ParetoBar,
     TrendPoint,
     Trends,
     UnitDetail,
@@ -274,6 +277,16 @@ def test_the_decomposition_hover_rounds_a_half_away_from_zero():
     *_, k = _line(figure, "K")
     assert list(defects.hovertext) == [f"{month_tick('2026-03', 'en')}: -0.0113"]
     assert list(k.hovertext) == [f"{month_tick('2026-03', 'en')}: K 0.9888"]
+
+
+def test_the_pareto_hover_rounds_a_half_away_from_zero():
+    """A defect code's 0.15 problems (shares of several units) read 0.2 on hover, as the
+    exports write it; plotly's own number format writes 0.1, the binary float being just
+    below the half. The cumulative share of D1, 1/1.15 = 86.96 %, reads 87 %."""
+    pareto = Pareto("defect_code", [ParetoBar("D1", 1.0, 0), ParetoBar("D2", 0.15, 0)])
+    bars, cumulative = pareto_figure(pareto, "count", EN, "en", "none").data
+    assert list(bars.hovertext) == ["D1: 1.0", "D2: 0.2"]
+    assert list(cumulative.hovertext) == ["D1: 87%", "D2: 100%"]
 
 
 def test_an_open_month_is_drawn_provisional_in_the_unit_s_decomposition():

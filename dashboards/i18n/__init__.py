@@ -2,7 +2,8 @@
 
 Each module of this package holds the texts of one part of the app as
 ``STRINGS = {key: (english, chinese)}``; keys are unique across modules.
-Unit and part names are data and are shown as stored.
+Unit and part names are data and are shown as stored. The services' refusals are not
+looked up by key but matched by their English text (``refusals.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ LANGUAGES = {"en": "English", "zh": "中文"}
 def _load() -> dict[str, tuple[str, str]]:
     merged: dict[str, tuple[str, str]] = {}
     for info in pkgutil.iter_modules(__path__):
+        if info.name == "refusals":
+            continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         for key, texts in module.STRINGS.items():
             if key in merged:

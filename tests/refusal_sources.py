@@ -1,0 +1,297 @@
+"""The refusals the services can give, read from their source with ``ast``: what
+``tests/test_refusals.py`` holds against the Chinese catalogue (``dashboards.i18n.refusals``).
+
+A message is found where it is made:
+
+- the text given to ``NoacError``, the reason of a ``RowError``, the message of a
+  ``routing.graph.RoutingIssue``;
+- a text (or a ``(field, reason)`` pair's reason) added to a list named ``...errors``, and the
+  items of a list of reasons joined with ``"; "``;
+- what the helpers that say why a value is refused return (``REASON_HELPERS``);
+
+and so is a part of a message kept in a variable or a parameter where that message is made:
+the texts assigned to the variable, the texts the calls of the function give for the
+parameter, the values of the table it is looked up in (``what = DESCRIPTIONS[action]``).
+
+A message is told by its shape: its text with each placeholder written ``{}``. A choice
+between texts (``"a" if x else "b"``) gives a message for each.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+# modules whose refusals reach the command line only, with the reason
+CLI_ONLY = {
+    "noac/cli.py": "the command line's own options and files",
+    "noac/backup.py": "backups are made and restored with noac backup and noac restore",
+    "noac/bench.py": "measurements run with noac bench",
+    "noac/bench_browser.py": "measurements run with noac bench",
+    "noac/generate.py": "synthetic plants are written with noac generate",
+    "noac/demo.py": "the demo plant is built with noac demo",
+    "noac/app_server.py": "the app is started with noac serve or noac demo",
+    "noac/scheme.py": "scheme files are read by noac scheme set; the app shows the scheme in force",
+    "noac/services/events.py": "production logs are imported with noac import events only",
+}
+# the argument that holds the text: its position and its keyword
+MESSAGE_ARGUMENTS = {
+    "NoacError": (0, None),
+    "RowError": (2, "reason"),
+    "RoutingIssue": (3, "message"),
+}
+# the functions that return why a value is refused (a text, a list of texts, or a pair
+# whose second item is one)
+REASON_HELPERS = {
+    "check_code",
+    "check_text",
+    "parse_number",
+    "parse_date",
+    "parse_shares",
+    "_check_text",
+    "_not_whole",
+    "changes_closed_month",
+}
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text as the source writes it, its placeholders as their expressions
+    (``unknown unit '{row['unit']}'``), and its shape (``unknown unit '{}'``)."""
+
+    shown: str
+    shape: str
+
+
+@dataclass(frozen=True)
+class Found:
+    """A message, or a part of one, and where it is made (``noac/services/plants.py:34``)."""
+
+    text: Text
+    where: str
+
+
+def _joined(parts: Iterable[Text]) -> Text:
+    """Texts one after the other; placeholders next to each other are one in the shape."""
+    parts = list(parts)
+    shape = "".join(p.shape for p in parts)
+    while "{}{}" in shape:
+        shape = shape.replace("{}{}", "{}")
+    return Text("".join(p.shown for p in parts), shape)
+
+
+def _name(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+
+
+def modules() -> list[Path]:
+    """The modules whose refusals can reach a page of the app."""
+    paths = [*(ROOT / "noac").rglob("*.py"), *(ROOT / "routing").rglob("*.py")]
+    return sorted(
+        path for path in paths if "migrations" not in path.parts and _name(path) not in CLI_ONLY
+    )
+
+
+class _Source:
+    """The modules read: their trees, their module-level values, their functions and calls."""
+
+    def __init__(self, paths: list[Path]):
+        self.trees = {_name(path): ast.parse(path.read_text()) for path in paths}
+        self.paths = {id(tree): path for path, tree in self.trees.items()}
+        self.constants: dict[str, ast.expr] = {}  # NAME = "text" or {...} at a module's top
+        self.calls: dict[str, list[ast.Call]] = {}
+        self.parents: dict[ast.AST, ast.AST] = {}
+        for tree in self.trees.values():
+            for node in tree.body:
+                if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for target in targets:
+                        if isinstance(target, ast.Name):
+                            self.constants[target.id] = node.value
+            for node in ast.walk(tree):
+                for child in ast.iter_child_nodes(node):
+                    self.parents[child] = node
+                if isinstance(node, ast.Call) and (name := _called(node)):
+                    self.calls.setdefault(name, []).append(node)
+
+    def texts(self, node: ast.expr) -> list[Text]:
+        """The texts ``node`` can be, a placeholder for each part that is not a text."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [Text(node.value, node.value)]
+        if isinstance(node, ast.FormattedValue) and _textual(node.value):
+            return self.texts(node.value)
+        if isinstance(node, ast.JoinedStr):
+            return [_joined(p) for p in itertools.product(*map(self.texts, node.values))]
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _textual(node):
+            return [
+                _joined(p) for p in itertools.product(*map(self.texts, (node.left, node.right)))
+            ]
+        if isinstance(node, ast.IfExp):
+            return self.texts(node.body) + self.texts(node.orelse)
+        constant = self.constants.get(node.id) if isinstance(node, ast.Name) else None
+        if isinstance(constant, ast.Constant) and isinstance(constant.value, str):
+            return [Text(constant.value, constant.value)]
+        return [Text("{" + ast.unparse(node) + "}", "{}")]
+
+    def where(self, node: ast.expr) -> str:
+        module: ast.AST = node
+        while module in self.parents:
+            module = self.parents[module]
+        return f"{self.paths[id(module)]}:{node.lineno}"
+
+    def parts(self, node: ast.expr) -> Iterator[ast.expr]:
+        """What a message made of ``node`` takes from a variable or a parameter of the function
+        it is made in: the values assigned to the variable, the arguments the calls of the
+        function give for the parameter, the values of the table it is looked up in."""
+        function = self.parents.get(node)
+        while function is not None and not isinstance(function, ast.FunctionDef):
+            function = self.parents.get(function)
+        if function is None:
+            return
+        names = {
+            name.id
+            for name in ast.walk(node)
+            if isinstance(name, ast.Name)
+            and (name is node or isinstance(self.parents.get(name), ast.FormattedValue))
+        }
+        positional = [a.arg for a in function.args.args]
+        for name in names:
+            for inner in ast.walk(function):
+                value = _assigned(inner, name)
+                table = None
+                if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
+                    table = self.constants.get(value.value.id)
+                if isinstance(table, ast.Dict):
+                    yield from table.values
+                elif value is not None and _textual(value):
+                    yield value
+            for loop in ast.walk(function):
+                if isinstance(loop, ast.For) and isinstance(loop.iter, ast.Tuple | ast.List):
+                    yield from _looped(loop, name)
+            for call in self.calls.get(function.name, []):
+                given = [k.value for k in call.keywords if k.arg == name]
+                if name in positional and positional.index(name) < len(call.args):
+                    given.append(call.args[positional.index(name)])
+                yield from (g for g in given if _textual(g) or isinstance(g, ast.Name))
+
+
+def _called(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    return None
+
+
+def _assigned(node: ast.AST, name: str) -> ast.expr | None:
+    """The value ``node`` assigns to the variable ``name``, if it does."""
+    if isinstance(node, ast.Assign):
+        if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return node.value
+    elif isinstance(node, ast.AnnAssign | ast.NamedExpr):
+        if isinstance(node.target, ast.Name) and node.target.id == name:
+            return node.value
+    return None
+
+
+def _looped(loop: ast.For, name: str) -> Iterator[ast.expr]:
+    """The values a ``for`` loop over a tuple written out gives the variable ``name``."""
+    target = loop.target
+    for item in loop.iter.elts:
+        if isinstance(target, ast.Name) and target.id == name:
+            yield item
+        elif isinstance(target, ast.Tuple) and isinstance(item, ast.Tuple):
+            for variable, value in zip(target.elts, item.elts, strict=False):
+                if isinstance(variable, ast.Name) and variable.id == name:
+                    yield value
+
+
+def _errors_list(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id.endswith("errors")
+
+
+def _items(node: ast.expr) -> Iterator[ast.expr]:
+    """The texts of an item of a list of errors: a text, or a pair's field and reason."""
+    yield from node.elts if isinstance(node, ast.Tuple) else [node]
+
+
+def _listed(node: ast.expr) -> Iterator[ast.expr]:
+    """The items of a list of errors written out or made by a comprehension."""
+    if isinstance(node, ast.List):
+        for item in node.elts:
+            yield from _items(item)
+    elif isinstance(node, ast.ListComp):
+        yield from _items(node.elt)
+
+
+def _made(tree: ast.AST) -> Iterator[ast.expr]:
+    """The expressions a module makes its messages of."""
+    for node in ast.walk(tree):
+        called = _called(node) if isinstance(node, ast.Call) else None
+        if called in MESSAGE_ARGUMENTS:
+            index, keyword = MESSAGE_ARGUMENTS[called]
+            if index < len(node.args):
+                yield node.args[index]
+            yield from (k.value for k in node.keywords if keyword and k.arg == keyword)
+        elif called == "append" and _errors_list(node.func.value) and node.args:
+            yield from _items(node.args[0])
+        elif isinstance(node, ast.AugAssign) and _errors_list(node.target):
+            yield from _listed(node.value)
+        elif isinstance(node, ast.Assign) and any(map(_errors_list, node.targets)):
+            yield from _listed(node.value)
+        elif isinstance(node, ast.FunctionDef) and node.name in REASON_HELPERS:
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Return) and inner.value is not None:
+                    value = inner.value
+                    for item in value.elts if isinstance(value, ast.Tuple) else [value]:
+                        yield from item.elts if isinstance(item, ast.List) else [item]
+
+
+def _joined_items(node: ast.expr) -> Iterator[ast.expr]:
+    """The item of each list of reasons joined with ``"; "`` in ``node``."""
+    for inner in ast.walk(node):
+        if (
+            isinstance(inner, ast.Call)
+            and _called(inner) == "join"
+            and isinstance(inner.func.value, ast.Constant)
+            and inner.func.value.value == "; "
+            and inner.args
+            and isinstance(inner.args[0], ast.GeneratorExp | ast.ListComp)
+        ):
+            yield inner.args[0].elt
+
+
+def _textual(node: ast.expr) -> bool:
+    """Whether ``node`` is a text: a string, an f-string, texts added, a choice of texts."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _textual(node.left) or _textual(node.right)
+    if isinstance(node, ast.IfExp):
+        return _textual(node.body) or _textual(node.orelse)
+    return isinstance(node, ast.JoinedStr) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
+
+
+def refusals(paths: list[Path] | None = None) -> list[Found]:
+    """Every message, and every part of one, that the modules (``modules()`` unless given)
+    refuse with; a placeholder alone (a message made elsewhere) is found where it is made."""
+    source = _Source(modules() if paths is None else paths)
+    found: dict[str, Found] = {}
+    todo = [node for tree in source.trees.values() for node in _made(tree)]
+    seen: set[int] = set()
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for text in source.texts(node):
+            if text.shape.strip(" {}"):
+                found.setdefault(text.shape, Found(text, source.where(node)))
+        todo += _joined_items(node)
+        todo += source.parts(node)
+    return sorted(found.values(), key=lambda f: (f.where, f.text.shape))

@@ -177,6 +177,16 @@ def test_bad_units_file_is_refused_row_by_row_and_changes_nothing(demo_url):
     assert after == before
 
 
+def test_the_chinese_master_data_page_takes_a_click(demo_url):
+    """Its pickers' labels are made with the page, in Chinese: a picker that made them later
+    read the language outside the page's run and no longer found its choice."""
+    at = page(signed_in(demo_url, "admin", lang="zh"), "views/masterdata.py")
+    at.selectbox(key="md_import_kind").select("routings").run()
+    assert not at.exception
+    assert at.date_input(key="md_import_effective").label == "生效日期"
+    assert at.selectbox(key="md_user_role").format_func("quality") == "质量部门"
+
+
 def test_good_units_file_is_imported(demo_url):
     at = page(signed_in(demo_url, "admin"), "views/masterdata.py")
     good = BAD_UNITS.replace(b"factory", b"store")

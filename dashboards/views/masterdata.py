@@ -94,10 +94,12 @@ with tab_units:
 with tab_routings:
     source = "declared"
     if observed:
+        # labels made now, in the user's language (a format_func may run outside the page run)
+        source_labels = {name: t(f"md.source_{name}") for name in ("declared", "observed")}
         source = st.radio(
             t("md.source"),
-            ["declared", "observed"],
-            format_func=lambda name: t(f"md.source_{name}"),
+            list(source_labels),
+            format_func=lambda name: source_labels.get(name, name),
             horizontal=True,
             key="md_source",
         )
@@ -128,14 +130,16 @@ with tab_routings:
             width="stretch",
         )
         by_number = {v.version: v for v in versions}
+        version_labels = {
+            v.version: t("md.version_label", version=v.version)
+            + (f" · {t('md.in_force')}" if v is current else "")
+            for v in by_number.values()
+        }
         number = st.selectbox(
             t("md.version"),
             list(by_number),
             index=len(by_number) - 1,
-            format_func=lambda n: (
-                t("md.version_label", version=n)
-                + (f" · {t('md.in_force')}" if by_number[n] is current else "")
-            ),
+            format_func=lambda n: version_labels.get(n, str(n)),
             key=f"md_version_{part}",
         )
         view = by_number[number]
@@ -236,12 +240,14 @@ with tab_users:
         hide_index=True,
         width="stretch",
     )
-    unit_choices = ["", *(u.code for u in units)]
+    unit_labels = {"": t("md.no_unit"), **{u.code: f"{u.code} · {u.name}" for u in units}}
+    role_labels = {role: t(f"role.{role}") for role in ROLES}
 
     def unit_label(code: str) -> str:
-        return (
-            f"{code} · {next(u.name for u in units if u.code == code)}" if code else t("md.no_unit")
-        )
+        return unit_labels.get(code, code)
+
+    def role_label(role: str) -> str:
+        return role_labels.get(role, role)
 
     st.markdown(t("md.add_user"))
     with st.form("md_add_user"):
@@ -251,12 +257,12 @@ with tab_users:
         role = left.selectbox(
             t("md.col.role"),
             ROLES,
-            format_func=lambda r: t(f"role.{r}"),
+            format_func=role_label,
             key="md_user_role",
         )
         unit = right.selectbox(
             t("md.col.unit"),
-            unit_choices,
+            list(unit_labels),
             format_func=unit_label,
             key="md_user_unit",
             help=t("md.unit_help"),
@@ -354,11 +360,11 @@ with tab_users:
             key="md_role_who",
         )
         new_role = middle.selectbox(
-            t("md.col.role"), ROLES, format_func=lambda r: t(f"role.{r}"), key="md_role_role"
+            t("md.col.role"), ROLES, format_func=role_label, key="md_role_role"
         )
         new_unit = right.selectbox(
             t("md.col.unit"),
-            unit_choices,
+            list(unit_labels),
             format_func=unit_label,
             key="md_role_unit",
             help=t("md.unit_help"),

@@ -22,6 +22,7 @@ from dashboards.context import (
     engine,
     lang,
     plain,
+    refusal,
     signed_in,
     t,
 )
@@ -80,7 +81,7 @@ def _login_page() -> None:
             with db() as session:
                 actor = users.authenticate(session=session, username=username, password=password)
         except NoacError as error:
-            st.error(str(error))
+            st.error(refusal(error))
             return
         st.session_state[ACTOR] = actor
         st.session_state[LAST_SEEN] = datetime.now(UTC)
@@ -159,7 +160,7 @@ def main() -> None:
     try:
         check_schema(engine())
     except NoacError as error:
-        st.error(str(error))
+        st.error(refusal(error))
         return
     _language_picker()
     if not signed_in():

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from dashboards import i18n
+from dashboards.i18n import refusals
 from noac.db import create_db_engine
 from noac.errors import NoacError
 from noac.models import Plant
@@ -109,6 +110,11 @@ def lang() -> str:
 def t(key: str, **values: object) -> str:
     """The text ``key`` in the user's language."""
     return i18n.t(key, lang(), **values)
+
+
+def refusal(error: NoacError) -> str:
+    """A service's refusal in the user's language (``i18n.refusals.refusal``)."""
+    return refusals.refusal(error, lang())
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboards.context import db, page_context, plain, t, while_signed_in
+from dashboards.context import db, page_context, plain, refusal, t, while_signed_in
 from dashboards.i18n import number
 from dashboards.routing_chart import trace_figure
 from noac.errors import NoacError
@@ -101,7 +101,7 @@ def run_step(
     except NoacError as error:
         typed = [v.strip() for k, v in values.items() if k in TYPED and v and v.strip()]
         kept = "".join(f"\n\n{t('prob.typed')} {plain(text)}" for text in typed)
-        st.session_state[flash] = (where, "error", str(error) + kept)
+        st.session_state[flash] = (where, "error", refusal(error) + kept)
         return
     st.session_state[flash] = ("top", "success", t(done, ref=ref))
     st.session_state.pop(reset, None)

@@ -37,6 +37,14 @@ def test_sign_in_with_the_demo_password(demo_url):
     assert at.session_state["actor"].role == "quality"
 
 
+def test_a_refused_sign_in_reads_in_chinese_on_the_chinese_page(demo_url):
+    at = signed_in(demo_url, None, lang="zh")
+    at.text_input[0].input("quality")
+    at.text_input[1].input("wrong password")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["用户名或密码错误"]
+
+
 def test_a_session_idle_past_the_limit_signs_in_again(demo_url):
     at = signed_in(demo_url, "exec")
     assert not at.exception

@@ -121,6 +121,15 @@ def test_reopen_needs_a_reason(demo_url):
         assert month not in closed_months(session=session, plant=plant)
 
 
+def test_a_refusal_on_the_chinese_close_page_reads_in_chinese(demo_url):
+    at = page(signed_in(demo_url, "quality", lang="zh"), "views/month_close.py")
+    with fresh(demo_url) as (session, plant):
+        month = max(closed_months(session=session, plant=plant))
+    at.sidebar.selectbox(key="month").select(month).run()
+    at.button(key="close_reopen_submit").click().run()
+    assert [e.value for e in at.error] == ["重新打开月份需要填写原因"]
+
+
 def test_decomposition_shows_the_waterfall_and_the_clamp(demo_url):
     at = page(signed_in(demo_url, "quality"), "views/month_close.py")
     assert len(at.get("plotly_chart")) == 1
@@ -185,6 +194,18 @@ def test_the_chinese_master_data_page_takes_a_click(demo_url):
     assert not at.exception
     assert at.date_input(key="md_import_effective").label == "生效日期"
     assert at.selectbox(key="md_user_role").format_func("quality") == "质量部门"
+
+
+def test_a_refused_file_reads_in_chinese_on_the_chinese_page(demo_url):
+    at = page(signed_in(demo_url, "admin", lang="zh"), "views/masterdata.py")
+    assert at.selectbox(key="md_import_kind").value == "units"
+    at.file_uploader(key="md_import_file").set_value(("units.csv", BAD_UNITS, "text/csv")).run()
+    at.button(key="md_import_submit").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["units.csv：1 处错误，未导入任何数据"]
+    assert [e.value for e in at.text] == [
+        "第 3 行，列“kind”：“factory”不是 workshop, inspection, store, department 之一"
+    ]
 
 
 def test_good_units_file_is_imported(demo_url):

@@ -145,6 +145,16 @@ def test_evidence_that_cannot_be_kept_refuses_the_report_and_keeps_the_form(demo
         assert len(problems.list_problems(session=session, plant=plant)) == before
 
 
+def test_a_refused_report_reads_in_chinese_on_the_chinese_page(demo_url):
+    at = page(signed_in(demo_url, "aero-assy", lang="zh"), "views/report.py")
+    at.selectbox(key="report.part").select("BP-100").run()
+    at.selectbox(key="report.code").select("PIT-FACE").run()
+    at.file_uploader[0].set_value([("scan.pdf", b"", "application/pdf")])
+    at.button(key="report.submit").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["证据文件“scan.pdf”为空"]
+
+
 def test_inspector_reports_for_his_unit_and_quality_for_any(demo_url):
     at = page(signed_in(demo_url, "aero-qc-fin-insp"), "views/report.py")
     assert "Found at: **QC-FIN**" in texts(at)
@@ -284,6 +294,21 @@ def test_dispute_without_a_reason_is_refused_then_disputed(demo_url):
     at.text_area(key="mine.dispute_reason").input("the plates came from the store pitted")
     at.button(key="mine.dispute").click().run()
     assert detail(demo_url, ref).status == "disputed"
+
+
+def test_a_refused_step_reads_in_chinese_on_the_chinese_page(demo_url):
+    ref = report_backing_plate(demo_url)
+    at = page(signed_in(demo_url, "aero-sheet", lang="zh"), "views/my_problems.py")
+    at.selectbox(key="mine.answer.pick").select(ref).run()
+    at.button(key="mine.dispute").click().run()
+    assert [e.value for e in at.error] == ["提出异议需要填写理由"]
+    step(demo_url, problems.accept_problem, "aero-sheet", ref)
+    at.text_area(key="mine.dispute_reason").input("pitted by the store")
+    at.button(key="mine.dispute").click().run()
+    (refused,) = [e.value for e in at.error]
+    assert refused.startswith(f"质量问题 {ref} 在您载入后已被 aero-sheet 于 ")
+    assert refused.endswith(" 修改：请重新载入后再试\n\n您填写的内容： pitted by the store")
+    assert detail(demo_url, ref).status == "accepted"
 
 
 def test_a_step_on_a_stale_screen_is_refused(demo_url):

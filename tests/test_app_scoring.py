@@ -134,6 +134,17 @@ def test_a_low_value_without_comment_is_refused_and_nothing_stored(demo_url):
     assert stored_forms(demo_url, OPEN) == before
 
 
+def test_a_refusal_on_the_chinese_page_reads_in_chinese(demo_url):
+    """The service refuses in English; the Chinese page says it in Chinese."""
+    before = stored_forms(demo_url, OPEN)
+    at = score_page(demo_url, lang="zh")
+    enter(at, OPEN, "STORE", {"quality": 3}, {"quality": ""})
+    at.button(key=f"submit-{OPEN}-STORE").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["quality·说明：低于 6 分必须填写原因说明"]
+    assert stored_forms(demo_url, OPEN) == before
+
+
 def test_a_stale_form_is_refused(demo_url):
     at = score_page(demo_url)
     engine = create_db_engine(demo_url)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboards.context import db, page_context, t
+from dashboards.context import db, page_context, refusal, t
 from noac.errors import NoacError
 from noac.services.audit import audit_count, audit_entities, audit_trail, verify_trail
 
@@ -38,7 +38,7 @@ def _verify(head: str) -> None:
                 session=session, actor=ctx.actor, heads=[head] if head.strip() else []
             )
     except NoacError as error:
-        st.error(str(error))
+        st.error(refusal(error))
         return
     if check.verifies:
         st.success(t("audit.verified", records=check.records, head=check.head[:16]))

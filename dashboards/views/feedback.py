@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.charts import feedback_trend_figure
-from dashboards.context import db, page_context, plain, t
+from dashboards.context import db, page_context, plain, refusal, t
 from dashboards.i18n import number
 from noac.errors import NoacError
 from noac.services import scorecards
@@ -33,7 +33,7 @@ try:
             session=session, plant=ctx.plant, unit=unit, months=months, computations=computed
         )
 except NoacError as error:
-    st.error(str(error))
+    st.error(refusal(error))
     st.stop()
 
 

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import i18n
-from dashboards.context import db, page_context, plain, t
+from dashboards.context import db, page_context, plain, refusal, t
+from dashboards.i18n.refusals import row_error
 from dashboards.masterdata_charts import operation_graph_figure
 from noac.errors import ImportRejected, NoacError
 from noac.importers import KINDS, import_file
@@ -201,9 +202,9 @@ with tab_import:
                     )
             except ImportRejected as rejected:
                 st.error(t("md.import_rejected", file=uploaded.name, count=len(rejected.errors)))
-                st.text("\n".join(str(e) for e in rejected.errors))
+                st.text("\n".join(row_error(e, ctx.lang) for e in rejected.errors))
             except NoacError as error:
-                st.error(str(error))
+                st.error(refusal(error))
             else:
                 done(
                     "import",
@@ -285,7 +286,7 @@ with tab_users:
                     unit=unit or None,
                 )
         except NoacError as error:
-            st.error(str(error))
+            st.error(refusal(error))
         else:
             done(
                 "users",
@@ -307,7 +308,7 @@ with tab_users:
                 with db() as session:
                     disable_user(session=session, actor=ctx.actor, username=who)
             except NoacError as error:
-                st.error(str(error))
+                st.error(refusal(error))
             else:
                 done("users", t("md.user_disabled", username=who))
         st.markdown(t("md.enable_user"))
@@ -324,7 +325,7 @@ with tab_users:
                 with db() as session:
                     enable_user(session=session, actor=ctx.actor, username=whom)
             except NoacError as error:
-                st.error(str(error))
+                st.error(refusal(error))
             else:
                 done("users", t("md.user_enabled", username=whom))
     with reset_column:
@@ -347,7 +348,7 @@ with tab_users:
                         session=session, actor=ctx.actor, username=whose, password=new_password
                     )
             except NoacError as error:
-                st.error(str(error))
+                st.error(refusal(error))
             else:
                 done("users", t("md.password_reset", username=whose), "md_reset_password_new")
 
@@ -382,7 +383,7 @@ with tab_users:
                     unit=new_unit or None,
                 )
         except NoacError as error:
-            st.error(str(error))
+            st.error(refusal(error))
         else:
             done(
                 "users",

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import i18n
-from dashboards.context import db, page_context, plain, t
+from dashboards.context import db, page_context, plain, refusal, t
 from dashboards.waterfall import is_clamped, unclamped, waterfall_figure
 from noac.errors import NoacError
 from noac.exports import coefficients_file
@@ -260,7 +260,7 @@ if not closed:
                     session=session, plant=ctx.plant, month=ctx.month, actor=ctx.actor
                 )
         except NoacError as error:
-            st.error(str(error))
+            st.error(refusal(error))
         else:
             st.session_state[FLASH] = t("close.closed_done", month=month, run=done.run)
             st.rerun()
@@ -281,7 +281,7 @@ else:
                     actor=ctx.actor,
                 )
         except NoacError as error:
-            st.error(str(error))
+            st.error(refusal(error))
         else:
             st.session_state[FLASH] = t("close.reopened_done", month=month)
             st.rerun()

@@ -12,7 +12,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboards.context import db, page_context, plain, t, while_signed_in
+from dashboards.context import db, page_context, plain, refusal, t, while_signed_in
 from dashboards.i18n import day
 from dashboards.problem_widgets import show_trace
 from noac.errors import NoacError
@@ -82,9 +82,9 @@ def _submit(found_at: str) -> None:
                     )
                     attached.append(upload.name)
                 except NoacError as error:
-                    refused.append(str(error))
+                    refused.append(refusal(error))
     except NoacError as error:
-        state[ERROR] = str(error)
+        state[ERROR] = refusal(error)
         state.pop(LAST, None)
         return
     state[LAST] = {

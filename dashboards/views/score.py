@@ -11,6 +11,7 @@ from dashboards.context import (
     page_context,
     page_fragment,
     plain,
+    refusal,
     t,
     while_signed_in,
 )
@@ -144,7 +145,7 @@ def _submit(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> None:
                 if c.supplier == card.supplier
             )
     except NoacError as error:
-        st.session_state[_said_key(card.month, card.supplier)] = ("error", str(error))
+        st.session_state[_said_key(card.month, card.supplier)] = ("error", refusal(error))
         return
     st.session_state[_shown_key(card.month, card.supplier)] = dict(saved.versions)
     st.session_state.pop(_draft_key(card.month, card.supplier), None)

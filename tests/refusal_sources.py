@@ -10,8 +10,9 @@ A message is found where it is made:
 - what the helpers that say why a value is refused return (``REASON_HELPERS``);
 
 and so is a part of a message kept in a variable or a parameter where that message is made:
-the texts assigned to the variable, the texts the calls of the function give for the
-parameter, the values of the table it is looked up in (``what = DESCRIPTIONS[action]``).
+the texts assigned to the variable or given it by a loop over a tuple written out, the texts
+the calls of the function give for the parameter (followed from call to call), the values of
+the table it is looked up in (``what = DESCRIPTIONS[action]``).
 
 A message is told by its shape: its text with each placeholder written ``{}``. A choice
 between texts (``"a" if x else "b"``) gives a message for each.
@@ -36,7 +37,7 @@ CLI_ONLY = {
     "noac/generate.py": "synthetic plants are written with noac generate",
     "noac/demo.py": "the demo plant is built with noac demo",
     "noac/app_server.py": "the app is started with noac serve or noac demo",
-    "noac/scheme.py": "scheme files are read by noac scheme set; the app shows the scheme in force",
+    "noac/scheme.py": "a scheme file is read by noac scheme set (and the default one shipped)",
     "noac/services/events.py": "production logs are imported with noac import events only",
 }
 # the argument that holds the text: its position and its keyword
@@ -146,8 +147,9 @@ class _Source:
 
     def parts(self, node: ast.expr) -> Iterator[ast.expr]:
         """What a message made of ``node`` takes from a variable or a parameter of the function
-        it is made in: the values assigned to the variable, the arguments the calls of the
-        function give for the parameter, the values of the table it is looked up in."""
+        it is made in: the texts assigned to the variable or given it by a loop, the texts and
+        variables the calls of the function give for the parameter, the values of the table
+        it is looked up in."""
         function = self.parents.get(node)
         while function is not None and not isinstance(function, ast.FunctionDef):
             function = self.parents.get(function)

@@ -1,18 +1,16 @@
 """The refusals the services can give, read from their source with ``ast``: what
 ``tests/test_refusals.py`` holds against the Chinese catalogue (``dashboards.i18n.refusals``).
 
-A message is found where it is made:
+A message is found where it is made: the text given to ``NoacError``, the reason of a
+``RowError``, the message of a ``routing.graph.RoutingIssue``, and a text (or a
+``(field, reason)`` pair's field and reason) put in a list named ``...errors``.
 
-- the text given to ``NoacError``, the reason of a ``RowError``, the message of a
-  ``routing.graph.RoutingIssue``;
-- a text (or a ``(field, reason)`` pair's reason) added to a list named ``...errors``, and the
-  items of a list of reasons joined with ``"; "``;
-- what the helpers that say why a value is refused return (``REASON_HELPERS``);
-
-and so is a part of a message kept in a variable or a parameter where that message is made:
-the texts assigned to the variable or given it by a loop over a tuple written out, the texts
-the calls of the function give for the parameter (followed from call to call), the values of
-the table it is looked up in (``what = DESCRIPTIONS[action]``).
+So is each part of it that is made elsewhere, followed from the message: a variable (the
+texts assigned to it, or given it by a loop over a tuple written out, or the values of the
+table it is looked up in: ``what = DESCRIPTIONS[action]``), a parameter (what the calls of
+the function give for it), a call of a function of the modules read (the texts it returns
+that hold a word: a reason from ``validation.check_text``, not a month from
+``periods.next_month``), and the items of a list of reasons joined with ``"; "``.
 
 A message is told by its shape: its text with each placeholder written ``{}``. A choice
 between texts (``"a" if x else "b"``) gives a message for each.
@@ -22,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,18 +45,7 @@ MESSAGE_ARGUMENTS = {
     "RowError": (2, "reason"),
     "RoutingIssue": (3, "message"),
 }
-# the functions that return why a value is refused (a text, a list of texts, or a pair
-# whose second item is one)
-REASON_HELPERS = {
-    "check_code",
-    "check_text",
-    "parse_number",
-    "parse_date",
-    "parse_shares",
-    "_check_text",
-    "_not_whole",
-    "changes_closed_month",
-}
+WORD = re.compile(r"[A-Za-z]{2}")
 
 
 @dataclass(frozen=True)
@@ -105,8 +93,10 @@ class _Source:
         self.trees = {_name(path): ast.parse(path.read_text()) for path in paths}
         self.paths = {id(tree): path for path, tree in self.trees.items()}
         self.constants: dict[str, ast.expr] = {}  # NAME = "text" or {...} at a module's top
+        self.functions: dict[str, list[ast.FunctionDef]] = {}
         self.calls: dict[str, list[ast.Call]] = {}
         self.parents: dict[ast.AST, ast.AST] = {}
+        self.returned: set[int] = set()  # the texts a function returns
         for tree in self.trees.values():
             for node in tree.body:
                 if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
@@ -117,15 +107,19 @@ class _Source:
             for node in ast.walk(tree):
                 for child in ast.iter_child_nodes(node):
                     self.parents[child] = node
-                if isinstance(node, ast.Call) and (name := _called(node)):
+                if isinstance(node, ast.FunctionDef):
+                    self.functions.setdefault(node.name, []).append(node)
+                elif isinstance(node, ast.Call) and (name := _called(node)):
                     self.calls.setdefault(name, []).append(node)
 
     def texts(self, node: ast.expr) -> list[Text]:
         """The texts ``node`` can be, a placeholder for each part that is not a text."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return [Text(node.value, node.value)]
-        if isinstance(node, ast.FormattedValue) and _textual(node.value):
-            return self.texts(node.value)
+        if isinstance(node, ast.FormattedValue):
+            if _textual(node.value):
+                return self.texts(node.value)
+            return [Text("{" + ast.unparse(node.value) + "}", "{}")]
         if isinstance(node, ast.JoinedStr):
             return [_joined(p) for p in itertools.product(*map(self.texts, node.values))]
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _textual(node):
@@ -146,40 +140,38 @@ class _Source:
         return f"{self.paths[id(module)]}:{node.lineno}"
 
     def parts(self, node: ast.expr) -> Iterator[ast.expr]:
-        """What a message made of ``node`` takes from a variable or a parameter of the function
-        it is made in: the texts assigned to the variable or given it by a loop, the texts and
-        variables the calls of the function give for the parameter, the values of the table
-        it is looked up in."""
+        """The parts of a message made of ``node`` that are made elsewhere."""
         function = self.parents.get(node)
         while function is not None and not isinstance(function, ast.FunctionDef):
             function = self.parents.get(function)
-        if function is None:
-            return
-        names = {
-            name.id
-            for name in ast.walk(node)
-            if isinstance(name, ast.Name)
-            and (name is node or isinstance(self.parents.get(name), ast.FormattedValue))
-        }
+        for piece in _pieces(node):
+            if isinstance(piece, ast.Call) and _called(piece) in self.functions:
+                for defined in self.functions[_called(piece)]:
+                    for value in _returned(defined):
+                        self.returned.add(id(value))
+                        yield value
+            elif isinstance(piece, ast.Name) and function is not None:
+                yield from self._variable(function, piece.id)
+
+    def _variable(self, function: ast.FunctionDef, name: str) -> Iterator[ast.expr]:
+        """What the variable or parameter ``name`` of ``function`` can hold."""
+        for inner in ast.walk(function):
+            value = _assigned(inner, name)
+            table = None
+            if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
+                table = self.constants.get(value.value.id)
+            if isinstance(table, ast.Dict):
+                yield from table.values
+            elif isinstance(value, ast.Call) or (value is not None and _textual(value)):
+                yield value
+            if isinstance(inner, ast.For) and isinstance(inner.iter, ast.Tuple | ast.List):
+                yield from _looped(inner, name)
         positional = [a.arg for a in function.args.args]
-        for name in names:
-            for inner in ast.walk(function):
-                value = _assigned(inner, name)
-                table = None
-                if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
-                    table = self.constants.get(value.value.id)
-                if isinstance(table, ast.Dict):
-                    yield from table.values
-                elif value is not None and _textual(value):
-                    yield value
-            for loop in ast.walk(function):
-                if isinstance(loop, ast.For) and isinstance(loop.iter, ast.Tuple | ast.List):
-                    yield from _looped(loop, name)
-            for call in self.calls.get(function.name, []):
-                given = [k.value for k in call.keywords if k.arg == name]
-                if name in positional and positional.index(name) < len(call.args):
-                    given.append(call.args[positional.index(name)])
-                yield from (g for g in given if _textual(g) or isinstance(g, ast.Name))
+        for call in self.calls.get(function.name, []):
+            given = [k.value for k in call.keywords if k.arg == name]
+            if name in positional and positional.index(name) < len(call.args):
+                given.append(call.args[positional.index(name)])
+            yield from (g for g in given if _textual(g) or isinstance(g, ast.Name))
 
 
 def _called(call: ast.Call) -> str | None:
@@ -190,10 +182,43 @@ def _called(call: ast.Call) -> str | None:
     return None
 
 
+def _pieces(node: ast.expr) -> Iterator[ast.expr]:
+    """``node`` and the expressions a text made of it is put together from."""
+    yield node
+    if isinstance(node, ast.JoinedStr):
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                yield from _pieces(value.value)
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        yield from _pieces(node.left)
+        yield from _pieces(node.right)
+    elif isinstance(node, ast.IfExp):
+        yield from _pieces(node.body)
+        yield from _pieces(node.orelse)
+    elif (
+        isinstance(node, ast.Call)
+        and _called(node) == "join"
+        and isinstance(node.func.value, ast.Constant)
+        and node.func.value.value == "; "
+        and node.args
+    ):  # a list of reasons kept in a variable (one made here is found by _joined_items)
+        yield from _pieces(node.args[0])
+
+
+def _returned(function: ast.FunctionDef) -> Iterator[ast.expr]:
+    """What ``function`` returns: each value, each item of a tuple or a list returned."""
+    for inner in ast.walk(function):
+        if isinstance(inner, ast.Return) and inner.value is not None:
+            value = inner.value
+            for item in value.elts if isinstance(value, ast.Tuple) else [value]:
+                yield from item.elts if isinstance(item, ast.List) else [item]
+
+
 def _assigned(node: ast.AST, name: str) -> ast.expr | None:
-    """The value ``node`` assigns to the variable ``name``, if it does."""
+    """The value ``node`` assigns to the variable ``name`` (alone or among others)."""
     if isinstance(node, ast.Assign):
-        if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+        targets = [e for t in node.targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
             return node.value
     elif isinstance(node, ast.AnnAssign | ast.NamedExpr):
         if isinstance(node.target, ast.Name) and node.target.id == name:
@@ -246,16 +271,10 @@ def _made(tree: ast.AST) -> Iterator[ast.expr]:
             yield from _listed(node.value)
         elif isinstance(node, ast.Assign) and any(map(_errors_list, node.targets)):
             yield from _listed(node.value)
-        elif isinstance(node, ast.FunctionDef) and node.name in REASON_HELPERS:
-            for inner in ast.walk(node):
-                if isinstance(inner, ast.Return) and inner.value is not None:
-                    value = inner.value
-                    for item in value.elts if isinstance(value, ast.Tuple) else [value]:
-                        yield from item.elts if isinstance(item, ast.List) else [item]
 
 
 def _joined_items(node: ast.expr) -> Iterator[ast.expr]:
-    """The item of each list of reasons joined with ``"; "`` in ``node``."""
+    """The item of each list of reasons made and joined with ``"; "`` in ``node``."""
     for inner in ast.walk(node):
         if (
             isinstance(inner, ast.Call)
@@ -292,7 +311,8 @@ def refusals(paths: list[Path] | None = None) -> list[Found]:
             continue
         seen.add(id(node))
         for text in source.texts(node):
-            if text.shape.strip(" {}"):
+            worded = id(node) not in source.returned or WORD.search(text.shape)
+            if text.shape.strip(" {}") and worded:
                 found.setdefault(text.shape, Found(text, source.where(node)))
         todo += _joined_items(node)
         todo += source.parts(node)

@@ -54,8 +54,9 @@ def test_a_chinese_text_names_what_its_english_names(english):
 
 
 def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
-    """The reader finds messages in the calls that refuse, the lists of errors, the helpers'
-    reasons, and the parts kept in variables, parameters, loops and tables."""
+    """The reader finds messages in the calls that refuse and the lists of errors, and their
+    parts in variables, parameters, loops, tables and the functions they call; a month a
+    function writes (no word in it) is not a message."""
     module = tmp_path / "sample.py"
     module.write_text(
         textwrap.dedent(
@@ -63,35 +64,42 @@ def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
             NOTHING = "nothing was given"
             DESCRIPTIONS = {"a": "do the first thing", "b": "do the second thing"}
 
-            def check_text(value, what):
+            def describe(value, what):
                 if not value:
                     return f"{what} is missing"
+
+            def parse(text):
+                return None, f"'{text}' is not a count"
+
+            def first_day(month):
+                return f"{month}-01"
 
             def load(rows, action):
                 errors = []
                 what = DESCRIPTIONS[action]
                 for column, name in (("a", "the first column"),):
-                    if reason := check_text(rows[column], name):
+                    if reason := describe(rows[column], name):
                         errors.append(RowError(1, column, reason))
-                errors.append(("field", f"row {rows} is odd"))
+                count, reason = parse(rows["b"])
+                errors.append(("count", reason))
                 who = f" by {rows}" if rows else ""
                 if errors:
                     raise NoacError(
                         f"cannot {what}{who}: " + "; ".join(f"{n}: {r}" for n, r in errors)
                     )
-                raise NoacError(NOTHING)
+                raise NoacError(f"{NOTHING} from {first_day(rows)}")
             """
         )
     )
     assert sorted(f.text.shape for f in refusals([module])) == [
         " by {}",
+        "'{}' is not a count",
         "cannot {}: {}",
+        "count",
         "do the first thing",
         "do the second thing",
-        "field",
-        "nothing was given",
-        "row {} is odd",
         "the first column",
+        "{} from {}",
         "{} is missing",
         "{}: {}",
     ]

@@ -11,16 +11,22 @@ The rule, applied to a part's operation graph ``G`` (loops allowed):
 3. A code without origins (unknown or empty) means: the nearest upstream
    non-inspection operations at another unit.
 4. Candidates are ranked by shortest path length to the found operation,
-   nearest first, ties by unit code (then operation id). On the path one order
-   took (``visits``: its operations in their order, up to the found one), a tie
-   goes first to the operation the order visited most recently before the
-   defect was found, counting only each operation's last visit; then by unit
-   code and operation id. The first candidate's unit is the proposed
-   responsible unit.
+   nearest first, ties by unit code (then operation id). The first candidate's
+   unit is the proposed responsible unit.
 5. The escapes of a candidate ``c`` are the inspection operations lying on a
    path from ``c`` to the found operation ``f`` (descendants of ``c`` and
    ancestors of ``f``), excluding ``c`` and ``f``.
 6. No candidate: the responsibility is undetermined and needs arbitration.
+
+On the path one order took (``visits``: its operations in their order, up to
+the found one; several visits of an operation in a row are one), the order's
+own steps replace the graph's paths. The ancestors of ``f`` are the operations
+visited before ``f``'s last visit. A candidate's path runs along the order's
+steps from its last visit to ``f``, and its distance is the number of those
+steps: the operation worked last is the nearest, however near an earlier visit
+of another operation was on the graph. Its escapes are the inspections the
+order passed after its last visit and before ``f``'s, each once in the order
+first passed (``f`` too, when the order passed it before it was found there).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import NamedTuple
 
 import networkx as nx
@@ -55,7 +62,8 @@ class Candidate:
     """An operation that may have caused the defect, and why.
 
     ``path`` runs from the candidate operation to the found operation along
-    a shortest path; ``distance`` is its number of steps.
+    a shortest path, or on an order's path along the order's steps from the
+    candidate's last visit; ``distance`` is its number of steps.
     """
 
     unit: str
@@ -100,14 +108,16 @@ class TraceResult:
 
 class _Ancestry(NamedTuple):
     """Shortest distance to the found operation from each ancestor and the next step; the
-    ancestors ranked as candidates are (distance, on an order's path its last visit the most
-    recent first, unit, operation id); the inspections among them, farthest first (ties by
-    operation id)."""
+    ancestors ranked as candidates are (distance, unit, operation id); the inspections
+    among them, farthest first (ties by operation id). On an order's path, ``steps`` are
+    its visits up to the found operation's last one, and an ancestor's distance counts the
+    steps from its last visit (no next step)."""
 
     distance: dict[str, int]
     next_step: dict[str, str]
     ranked: tuple[str, ...]
     inspections: tuple[str, ...]
+    steps: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -119,12 +129,13 @@ class _Routing:
     inspection: frozenset[str]
     predecessors: dict[str, tuple[str, ...]]
     successors: dict[str, tuple[str, ...]]
-    last_visit: dict[str, int] | None = None
-    """On an order's path: each operation's position in the order's visits, the last one."""
+    visits: tuple[str, ...] | None = None
+    """On an order's path: the operations in the order it visited them, several visits of
+    one in a row as one."""
 
     @classmethod
     def of(cls, graph: Graph, visits: Sequence[str] | None = None) -> _Routing:
-        last_visit = None if visits is None else {op: i for i, op in enumerate(visits)}
+        steps = None if visits is None else tuple(op for op, _ in groupby(visits))
         if isinstance(graph, nx.DiGraph):
             nodes = graph.nodes
             return cls(
@@ -133,7 +144,7 @@ class _Routing:
                 inspection=frozenset(n for n in nodes if nodes[n].get("inspection")),
                 predecessors={n: tuple(graph.predecessors(n)) for n in nodes},
                 successors={n: tuple(graph.successors(n)) for n in nodes},
-                last_visit=last_visit,
+                visits=steps,
             )
         operations = list(graph)
         successors: dict[str, list[str]] = {o.op: [] for o in operations}
@@ -146,7 +157,7 @@ class _Routing:
             inspection=frozenset(o.op for o in operations if o.inspection),
             predecessors={o.op: o.after for o in operations},
             successors={op: tuple(after) for op, after in successors.items()},
-            last_visit=last_visit,
+            visits=steps,
         )
 
 
@@ -182,29 +193,34 @@ class Tracer:
     def _ancestry_of(self, key: Hashable, routing: _Routing, found: str) -> _Ancestry:
         cached = self._ancestry.get((key, found))
         if cached is None:
-            predecessors = routing.predecessors
             distance: dict[str, int] = {}
             next_step: dict[str, str] = {}
-            queue = deque([found])
-            seen = {found}
-            while queue:
-                node = queue.popleft()
-                for predecessor in predecessors[node]:
-                    if predecessor not in seen:
-                        seen.add(predecessor)
-                        distance[predecessor] = distance.get(node, 0) + 1
-                        next_step[predecessor] = node
-                        queue.append(predecessor)
-            unit, last = routing.unit, routing.last_visit
-            if last is None:
-                ranked = sorted(distance, key=lambda n: (distance[n], unit[n], n))
+            steps = None
+            if routing.visits is None:
+                predecessors = routing.predecessors
+                queue = deque([found])
+                seen = {found}
+                while queue:
+                    node = queue.popleft()
+                    for predecessor in predecessors[node]:
+                        if predecessor not in seen:
+                            seen.add(predecessor)
+                            distance[predecessor] = distance.get(node, 0) + 1
+                            next_step[predecessor] = node
+                            queue.append(predecessor)
             else:
-                ranked = sorted(distance, key=lambda n: (distance[n], -last[n], unit[n], n))
+                visits = routing.visits
+                steps = visits[: len(visits) - visits[::-1].index(found)] if found in visits else ()
+                end = len(steps) - 1
+                # a later visit replaces an earlier one: each operation's last visit counts
+                distance = {op: end - i for i, op in enumerate(steps[:-1]) if op != found}
+            unit = routing.unit
+            ranked = sorted(distance, key=lambda n: (distance[n], unit[n], n))
             inspections = sorted(
                 routing.inspection.intersection(distance), key=lambda n: (-distance[n], n)
             )
             cached = self._ancestry[(key, found)] = _Ancestry(
-                distance, next_step, tuple(ranked), tuple(inspections)
+                distance, next_step, tuple(ranked), tuple(inspections), steps
             )
         return cached
 
@@ -234,6 +250,10 @@ class Tracer:
     def _escapes_of(
         self, key: Hashable, routing: _Routing, ancestry: _Ancestry, op: str
     ) -> tuple[Escape, ...]:
+        if ancestry.steps is not None:
+            since = ancestry.steps[-ancestry.distance[op] : -1]
+            passed = dict.fromkeys(n for n in since if n in routing.inspection)
+            return tuple(Escape(n, routing.unit[n]) for n in passed)
         if not ancestry.inspections:
             return ()
         downstream = self._descendants_of(key, routing, op)
@@ -247,9 +267,12 @@ class Tracer:
         """Ancestor ``op`` of ``found`` as a candidate: its shortest path and escapes."""
         cached = self._candidates.get((key, op, found))
         if cached is None:
-            path = [op]
-            while path[-1] != found:
-                path.append(ancestry.next_step[path[-1]])
+            if ancestry.steps is not None:
+                path = list(ancestry.steps[-1 - ancestry.distance[op] :])
+            else:
+                path = [op]
+                while path[-1] != found:
+                    path.append(ancestry.next_step[path[-1]])
             cached = self._candidates[(key, op, found)] = Candidate(
                 unit=routing.unit[op],
                 op=op,
@@ -284,9 +307,9 @@ class Tracer:
             The defect code's origins; empty for an unknown code.
         visits : sequence of str, optional
             When ``G`` is the path one order took (:func:`routing.sequence_operations`):
-            the operations it went through, in their order, up to the found one.
-            Candidates at the same distance then rank by the order's last visit, the
-            most recent first.
+            the operations it went through, in their order, up to the found one. Paths,
+            distances and escapes then follow the order's steps from each operation's
+            last visit (see the module documentation).
 
         Examples
         --------
@@ -306,18 +329,27 @@ class Tracer:
         >>> Tracer().trace("BP", operations, ["40"], ["storage", "bending"]) == result
         True
 
-        An order turned, ground, passed QC, was turned again and rejected at QC: turning
-        and grinding are both one step before QC on its path, turning was visited last.
+        An order was turned, passed T&M QC, was packed, passed final QC and was rejected
+        at T&M QC: on its path graph turning is one step before T&M QC (its first visit),
+        packing two; along the order's steps packing was the work done last.
 
         >>> from routing import sequence_operations
-        >>> turn, grind = Operation("10", "TM", "turning"), Operation("20", "GRIND", "grinding")
-        >>> qc = Operation("30", "QC", "inspection", inspection=True)
-        >>> order = [turn, grind, qc, turn, qc]
+        >>> turn, pack = Operation("10", "TM", "turning"), Operation("20", "PACK", "packing")
+        >>> tm_qc = Operation("30", "QC", "inspection", inspection=True)
+        >>> final_qc = Operation("40", "QC", "inspection", inspection=True)
+        >>> order = [turn, tm_qc, pack, final_qc, tm_qc]
         >>> path, visits = sequence_operations(order), [o.op for o in order]
-        >>> [c.unit for c in Tracer().trace("order", path, ["30"], []).candidates]
-        ['GRIND', 'TM']
-        >>> [c.unit for c in Tracer().trace("order", path, ["30"], [], visits).candidates]
-        ['TM', 'GRIND']
+        >>> Tracer().trace("order", path, ["30"], []).explain()
+        'proposed: TM (op 10, turning), path 10 -> 30, escapes: QC (op 40)'
+        >>> Tracer().trace("order", path, ["30"], [], visits).explain()
+        'proposed: PACK (op 20, packing), path 20 -> 40 -> 30, escapes: QC (op 40)'
+
+        Turning's escapes are T&M QC, which passed the order once before rejecting it, and
+        final QC.
+
+        >>> found = Tracer().trace("order", path, ["30"], ["turning", "packing"], visits)
+        >>> [(c.unit, c.distance, [e.op for e in c.escapes]) for c in found.candidates]
+        [('PACK', 2, ['40']), ('TM', 4, ['30', '40'])]
         """
         origins = frozenset(origins)
         found_ops = tuple(found_ops)
@@ -361,19 +393,17 @@ class Tracer:
             found, ops = chosen[0]
             ranked = [(op, found) for op in ops]
         else:
-            last = routing.last_visit or {}
-            # op -> (distance, its last visit the most recent first, unit, found op)
-            best: dict[str, tuple[int, int, str, str]] = {}
+            best: dict[str, tuple[int, str, str]] = {}  # op -> (distance, unit, found op)
             for found, ops in chosen:
                 distance = ancestries[found].distance
                 for op in ops:
-                    entry = (distance[op], -last.get(op, 0), routing.unit[op], found)
+                    entry = (distance[op], routing.unit[op], found)
                     if op not in best or entry < best[op]:
                         best[op] = entry
             ranked = [
                 (op, found)
-                for op, (*_, found) in sorted(
-                    best.items(), key=lambda item: (*item[1][:3], item[0])
+                for op, (_, _, found) in sorted(
+                    best.items(), key=lambda item: (item[1][0], item[1][1], item[0])
                 )
             ]
         candidates = tuple(
@@ -393,21 +423,20 @@ class Tracer:
         """Escapes for a unit made responsible by a ruling rather than the trace.
 
         They are those of the unit's nearest operation among the ancestors of
-        the found operations (ties as :meth:`trace` ranks them); none when the
-        unit has no such operation.
+        the found operations (on an order's path: the one it visited last); none
+        when the unit has no such operation.
         """
         routing = self._routing(key, G, visits)
-        last = routing.last_visit or {}
-        nearest: tuple[int, int, str, str] | None = None
+        nearest: tuple[int, str, str] | None = None
         for found in found_ops:
             for op, distance in self._ancestry_of(key, routing, found).distance.items():
-                if routing.unit[op] == unit:
-                    entry = (distance, -last.get(op, 0), op, found)
-                    if nearest is None or entry < nearest:
-                        nearest = entry
+                if routing.unit[op] == unit and (
+                    nearest is None or (distance, op, found) < nearest
+                ):
+                    nearest = (distance, op, found)
         if nearest is None:
             return ()
-        *_, op, found = nearest
+        _, op, found = nearest
         return self._escapes_of(key, routing, self._ancestry_of(key, routing, found), op)
 
 

@@ -153,67 +153,124 @@ def test_each_trace_is_remembered_per_routing_found_operations_and_origins():
     assert tracer.trace("bp-v2", BACKING_PLATE_OPERATIONS, ["60"], ["storage", "bending"]) == first
 
 
-# An order's own path: turning, grinding, Q.C. (passed), turning again, Q.C. (reject)
-REWORKED_ORDER = (
-    Operation("turn", "TM", "turning"),
-    Operation("grind", "GRIND", "grinding"),
-    Operation("qc", "QC", "inspection", inspection=True),
-    Operation("turn", "TM", "turning"),
-    Operation("qc", "QC", "inspection", inspection=True),
+def _order(*steps):
+    """An order's path as a routing of its own, and its visits."""
+    return sequence_operations(steps), [o.op for o in steps]
+
+
+TURN = Operation("turn", "TM", "turning")
+GRIND = Operation("grind", "GRIND", "grinding")
+LASER = Operation("laser", "LASER", "laser-marking")
+PACK = Operation("pack", "PACK", "packing")
+QC = Operation("qc", "QC", "inspection", inspection=True)
+TM_QC = Operation("tm-qc", "QC", "inspection", inspection=True)
+FINAL_QC = Operation("final", "QC", "inspection", inspection=True)
+
+# An order of the Levy log: turned, passed T&M Q.C., laser-marked, packed, passed final Q.C.,
+# rejected at T&M Q.C.
+PACKED_ORDER = (TURN, TURN, TM_QC, LASER, PACK, FINAL_QC, TM_QC)
+
+
+def test_on_an_orders_path_the_work_done_last_is_proposed():
+    operations, visits = _order(*PACKED_ORDER)
+    # on the path graph turning is one step before T&M Q.C. (its first visit), packing two
+    graph = trace_defect(operations, ["tm-qc"], [])
+    assert [(c.unit, c.distance) for c in graph.candidates] == [("TM", 1)]
+    result = Tracer().trace("order", operations, ["tm-qc"], [], visits=visits)
+    assert _rows(result) == [
+        ("PACK", "pack", 2, ("pack", "final", "tm-qc"), (Escape("final", "QC"),)),
+    ]
+    assert result.explain() == (
+        "proposed: PACK (op pack, packing), path pack -> final -> tm-qc, escapes: QC (op final)"
+    )
+
+
+def test_on_an_orders_path_candidates_rank_by_their_last_visit_with_the_inspections_passed_since():
+    operations, visits = _order(*PACKED_ORDER)
+    result = Tracer().trace(
+        "order", operations, ["tm-qc"], ["turning", "laser-marking", "packing"], visits=visits
+    )
+    final, tm_qc = Escape("final", "QC"), Escape("tm-qc", "QC")
+    # T&M Q.C. passed the turned parts once before it rejected them: an escape for turning
+    assert _rows(result) == [
+        ("PACK", "pack", 2, ("pack", "final", "tm-qc"), (final,)),
+        ("LASER", "laser", 3, ("laser", "pack", "final", "tm-qc"), (final,)),
+        ("TM", "turn", 5, ("turn", "tm-qc", "laser", "pack", "final", "tm-qc"), (tm_qc, final)),
+    ]
+
+
+def test_on_an_orders_path_a_ruled_unit_gets_the_inspections_passed_since_its_last_visit():
+    operations, visits = _order(*PACKED_ORDER)
+    tm_qc, final = Escape("tm-qc", "QC"), Escape("final", "QC")
+    # on the path graph the reject's own operation is never an escape
+    assert Tracer().unit_escapes("graph", operations, ["tm-qc"], "TM") == (final,)
+    tracer = Tracer()
+    assert tracer.unit_escapes("order", operations, ["tm-qc"], "TM", visits=visits) == (
+        tm_qc,
+        final,
+    )
+    assert tracer.unit_escapes("order", operations, ["tm-qc"], "PACK", visits=visits) == (final,)
+    assert tracer.unit_escapes("order", operations, ["tm-qc"], "GRIND", visits=visits) == ()
+
+
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [
+        # turned, passed Q.C., ground, packed, rejected: grinding was the last work
+        (
+            (TURN, QC, GRIND, PACK, QC),
+            [
+                ("GRIND", "grind", 2, ("grind", "pack", "qc"), ()),
+                ("TM", "turn", 4, ("turn", "qc", "grind", "pack", "qc"), (Escape("qc", "QC"),)),
+            ],
+        ),
+        # the same operations the other way round: turning was the last work
+        (
+            (GRIND, QC, TURN, PACK, QC),
+            [
+                ("TM", "turn", 2, ("turn", "pack", "qc"), ()),
+                ("GRIND", "grind", 4, ("grind", "qc", "turn", "pack", "qc"), (Escape("qc", "QC"),)),
+            ],
+        ),
+    ],
 )
-REWORKED_VISITS = [o.op for o in REWORKED_ORDER]
+def test_a_codes_origins_rank_by_the_order_in_which_the_order_visited_them(order, expected):
+    operations, visits = _order(*order)
+    result = Tracer().trace("order", operations, ["qc"], ["turning", "grinding"], visits=visits)
+    assert _rows(result) == expected
+    # on either path graph the operation right before the first Q.C. is one step away
+    first = order[0].unit
+    assert trace_defect(operations, ["qc"], ["turning", "grinding"]).proposed.unit == first
 
 
 @pytest.mark.parametrize("origins", [[], ["turning", "grinding"]])
-def test_on_an_orders_path_ties_go_to_the_operation_it_left_last(origins):
-    operations = sequence_operations(REWORKED_ORDER)
-    # on the path graph turning and grinding are both one step before Q.C.: by unit code
-    # alone GRIND would be proposed, though turning came right before the reject
-    merged = trace_defect(operations, ["qc"], origins)
-    assert [(c.unit, c.distance) for c in merged.candidates] == [("GRIND", 1), ("TM", 1)]
-    result = Tracer().trace("order", operations, ["qc"], origins, visits=REWORKED_VISITS)
-    assert _rows(result) == [
-        ("TM", "turn", 1, ("turn", "qc"), ()),
-        ("GRIND", "grind", 1, ("grind", "qc"), ()),
-    ]
-    assert result.explain() == "proposed: TM (op turn, turning), path turn -> qc, escapes: none"
+def test_an_operation_worked_early_and_again_just_before_the_reject_is_nearest(origins):
+    # turned, ground, passed Q.C., turned again (two reports in a row: one visit), rejected
+    operations, visits = _order(TURN, GRIND, QC, TURN, TURN, QC)
+    # on the path graph both are one step before Q.C.
+    graph = trace_defect(operations, ["qc"], origins)
+    assert [(c.unit, c.distance) for c in graph.candidates] == [("GRIND", 1), ("TM", 1)]
+    result = Tracer().trace("order", operations, ["qc"], origins, visits=visits)
+    grind = ("GRIND", "grind", 3, ("grind", "qc", "turn", "qc"), (Escape("qc", "QC"),))
+    assert _rows(result) == [("TM", "turn", 1, ("turn", "qc"), ())] + ([grind] if origins else [])
 
 
-def test_only_the_last_visit_of_an_operation_counts():
-    # turned, passed Q.C., ground, passed Q.C., turned again, rejected: grinding was visited
-    # after the first turning, but turning was left last
-    order = (
-        Operation("turn", "TM", "turning"),
-        Operation("qc", "QC", "inspection", inspection=True),
-        Operation("grind", "GRIND", "grinding"),
-        Operation("qc", "QC", "inspection", inspection=True),
-        Operation("turn", "TM", "turning"),
-        Operation("turn", "TM", "turning"),
-        Operation("qc", "QC", "inspection", inspection=True),
-    )
-    result = Tracer().trace(
-        "order", sequence_operations(order), ["qc"], [], visits=[o.op for o in order]
-    )
-    assert [(c.unit, c.distance) for c in result.candidates] == [("TM", 1), ("GRIND", 1)]
+@pytest.mark.parametrize("origins", [[], ["turning"]])
+def test_an_order_whose_log_begins_at_the_rejects_unit_stays_undetermined(origins):
+    # the log begins with the order at Q.C.: T&M Q.C., final Q.C., rejected at T&M Q.C.
+    operations, visits = _order(TM_QC, FINAL_QC, TM_QC)
+    assert trace_defect(operations, ["tm-qc"], origins).undetermined
+    assert Tracer().trace("order", operations, ["tm-qc"], origins, visits=visits).undetermined
+    # rejected at the first report of the order in the log
+    operations, visits = _order(TM_QC)
+    assert Tracer().trace("first", operations, ["tm-qc"], origins, visits=visits).undetermined
 
 
-def test_the_escapes_of_a_ruled_unit_are_those_of_its_operation_visited_last():
-    # TM milled, QC-IN inspected, TM milled again, final Q.C. passed, TM turned, final Q.C.
-    # rejected: milling and turning are both one step before the reject
-    order = (
-        Operation("mill", "TM", "milling"),
-        Operation("in", "QC-IN", "inspection", inspection=True),
-        Operation("mill", "TM", "milling"),
-        Operation("final", "QC", "inspection", inspection=True),
-        Operation("turn", "TM", "turning"),
-        Operation("final", "QC", "inspection", inspection=True),
-    )
-    operations, visits = sequence_operations(order), [o.op for o in order]
-    assert Tracer().unit_escapes("merged", operations, ["final"], "TM") == (Escape("in", "QC-IN"),)
-    tracer = Tracer()
-    assert tracer.unit_escapes("order", operations, ["final"], "TM", visits=visits) == ()
-    proposed = tracer.trace("order", operations, ["final"], ["milling", "turning"], visits=visits)
-    assert (proposed.proposed.op, proposed.proposed.escapes) == ("turn", ())
+def test_on_an_orders_path_several_found_operations_keep_their_nearest_candidate():
+    # found at unit QC without an operation: each of its operations, at its last visit
+    operations, visits = _order(*PACKED_ORDER)
+    result = Tracer().trace("order", operations, ["tm-qc", "final"], ["packing"], visits=visits)
+    assert _rows(result) == [("PACK", "pack", 1, ("pack", "final"), ())]
 
 
 def test_without_visits_a_routing_traces_as_before():

@@ -288,8 +288,8 @@ class PlantTracing:
         steps: tuple[str, ...] | None = None,
     ) -> TraceResult:
         """Trace a defect ``code`` found at unit ``found_at`` (operation ``op``) on ``view``,
-        or on the path an order took on it (``steps``), where ties go to the operation the
-        order visited last."""
+        or along the steps an order took on it (``steps``), where the operation it visited
+        last is the nearest."""
         key, graph, visits = self._graph(view, steps)
         return self.tracer.trace(
             key, graph, self.found_ops(view, found_at, op), self.origins(code), visits

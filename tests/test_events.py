@@ -31,7 +31,7 @@ from noac.services.events import import_events, load_mapping
 from noac.services.plants import resolve_plant
 from noac.services.routings import all_routing_versions, routing_versions
 from tests.apptest import page, signed_in
-from tests.conftest import DATA, QUALITY, SYSTEM, snapshot, write_csv
+from tests.conftest import DATA, QUALITY, SYSTEM, snapshot, supervisor, write_csv
 
 LEVY = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "levy2014"
 
@@ -332,6 +332,35 @@ def test_a_reject_is_traced_to_the_work_done_last_however_near_an_earlier_visit_
     assert [(c.unit, c.distance, c.path) for c in again.candidates] == [
         ("PACK", 2, ("pack", "Final Q.C.", "TM Q.C."))
     ]
+
+
+def test_a_stored_proposal_is_kept_and_tracing_again_follows_the_order_s_steps(
+    session, tmp_path, mapping
+):
+    _import(session, tmp_path, mapping, PACKED_LOG)
+    plant = resolve_plant(session=session, code="P")
+    tm = session.exec(select(Unit).where(Unit.code == "TM")).one()
+    # the import stored the proposal TM, as it did when the order's path graph ranked
+    # candidates by their shortest path
+    stored = session.exec(select(QualityProblem)).one()
+    stored.proposed_unit_id = tm.id
+    session.add(stored)
+    session.commit()
+    again = _import(session, tmp_path, mapping, PACKED_LOG)
+    assert again.changed_nothing and again.problems_unchanged == 1
+    # tracing it again (noac trace, the quality desk) follows the order's steps: packing was
+    # the work done last (turning four steps before the reject); the stored proposal stays
+    traced = problems.trace_problem(session=session, plant=plant, ref="L/r6")
+    assert [c.unit for c in traced.candidates] == ["PACK"]
+    assert problems.problem_detail(session=session, plant=plant, ref="L/r6").proposed == "TM"
+    assert problems.proposed_candidate(session=session, plant=plant, ref="L/r6") is None
+    # TM accepting records the inspections the order passed since it was turned: TM Q.C.
+    # (which passed it once before rejecting it) and Final Q.C.
+    problems.accept_problem(session=session, plant=plant, ref="L/r6", actor=supervisor(plant, "TM"))
+    detail = problems.problem_detail(session=session, plant=plant, ref="L/r6")
+    assert (detail.proposed, detail.responsible) == ("TM", {"TM": 1.0})
+    escapes = session.exec(select(ProblemEscape.op).order_by(ProblemEscape.op)).all()
+    assert escapes == ["Final Q.C.", "TM Q.C."]
 
 
 def test_a_ruling_on_an_imported_problem_records_the_escapes_of_its_orders_path(

@@ -30,7 +30,7 @@ from noac.services.access import SYSTEM, Actor
 from noac.services.audit import audit_trail, verify_trail
 from noac.services.masterdata import list_units
 from noac.services.periods import parse_month
-from noac.services.plants import list_plants, resolve_plant
+from noac.services.plants import add_plant, list_plants, resolve_plant
 from noac.services.problems import ProblemSummary
 from noac.services.routings import in_force, routing_versions
 from noac.services.schemes import active_scheme, set_scheme
@@ -40,9 +40,11 @@ from routing.graph import rework_loops
 from routing.trace import TraceResult
 
 app = typer.Typer(help="NOAC: next operation as customer.", no_args_is_help=True)
+plants_app = typer.Typer(help="The plants of the database (administrators).", no_args_is_help=True)
 units_app = typer.Typer(help="Units of a plant.", no_args_is_help=True)
 routing_app = typer.Typer(help="Part routings.", no_args_is_help=True)
 problems_app = typer.Typer(help="Quality problems and their workflow.", no_args_is_help=True)
+app.add_typer(plants_app, name="plants")
 app.add_typer(units_app, name="units")
 app.add_typer(routing_app, name="routing")
 app.add_typer(problems_app, name="problems")
@@ -69,7 +71,7 @@ def main(
         typer.Option(
             "--as",
             help="The user acting; without it the local administrator acts, where allowed"
-            " (init, demo, master data, users, scheme set, restore).",
+            " (init, demo, plants, master data, users, scheme set, restore).",
         ),
     ] = None,
 ) -> None:
@@ -220,6 +222,23 @@ def import_(
             ),
         )
         typer.echo(str(summary))
+
+
+@plants_app.command("add")
+def plants_add(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="The new plant's code.")],
+    name: Annotated[str | None, typer.Option(help="Its name; default the code.")] = None,
+) -> None:
+    """Add a plant, which imports can then write into (`--plant CODE`)."""
+    with _user_errors(), _session(ctx) as session:
+        plant = add_plant(
+            session=session,
+            code=code,
+            name=code if name is None else name,
+            actor=_actor(ctx, session, local_admin=True),
+        )
+        typer.echo(f"added plant {plant.code} ({plant.name})")
 
 
 @units_app.command("list")

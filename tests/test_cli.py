@@ -127,6 +127,31 @@ def test_unknown_plant_and_part_are_explained(aero_db):
     assert "no routing for part 'ZZ'" in noac(aero_db, "routing", "show", "ZZ").output
 
 
+def test_an_import_into_a_mistyped_plant_is_refused_and_a_plant_is_added_first(aero_db):
+    before = snapshot_of(aero_db)
+    result = noac(aero_db, "import", "units", AERO / "units.csv", "--plant", "AEOR")
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: unknown plant 'AEOR' (plants: AERO): an import writes into a plant the database"
+        " holds; add a new plant first with: noac plants add AEOR --name NAME\n"
+    )
+    assert snapshot_of(aero_db) == before
+    added = noac(aero_db, "plants", "add", "WEST", "--name", "West plant")
+    assert added.exit_code == 0, added.output
+    assert added.output == "added plant WEST (West plant)\n"
+    result = noac(aero_db, "import", "units", AERO / "units.csv", "--plant", "WEST")
+    assert "units into plant WEST: 15 rows, 15 created" in result.output
+    assert "several plants (AERO, WEST)" in noac(aero_db, "units", "list").output
+
+
+def test_adding_a_plant_that_exists_is_refused(aero_db):
+    before = snapshot_of(aero_db)
+    result = noac(aero_db, "plants", "add", "AERO", "--name", "Another name")
+    assert result.exit_code == 1
+    assert result.output == "error: plant AERO exists already\n"
+    assert snapshot_of(aero_db) == before
+
+
 def test_the_help_of_effective_says_when_a_new_part_takes_effect():
     shown = runner.invoke(app, ["import", "--help"]).output
     text = " ".join(shown.replace("│", " ").split())  # as read, across the box's lines

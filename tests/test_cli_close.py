@@ -222,6 +222,7 @@ def test_a_close_prints_the_audit_trail_head_after_it(db):
 
 
 def test_close_all_plants_at_once_or_none(db):
+    assert runner.invoke(app, ["--db", db, "plants", "add", "WEST"]).exit_code == 0
     for kind, file in (("units", "units.csv"), ("routings", "routings.csv")):
         imported = runner.invoke(
             app, ["--db", db, "import", kind, str(AERO / file), "--plant", "WEST"]

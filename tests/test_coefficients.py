@@ -24,7 +24,7 @@ from noac.scheme import DEFAULT_SCHEME
 from noac.services import bulk, coefficients, dashboard, problems, scorecards, scoring
 from noac.services.masterdata import units_by_code
 from noac.services.periods import next_month
-from noac.services.plants import resolve_plant
+from noac.services.plants import add_plant, resolve_plant
 from noac.services.schemes import set_scheme
 from tests.conftest import (
     QUALITY,
@@ -1015,6 +1015,7 @@ def test_a_scale_that_leaves_out_scores_of_open_months_is_refused(tmp_path, engi
 
 
 def test_close_months_closes_every_plant_in_one_transaction(tmp_path, engine, session, plant):
+    add_plant(session=session, code="WEST", name="West plant", actor=SYSTEM)
     for kind, text in (("units", UNITS), ("routings", ROUTINGS), ("defect-codes", CODES)):
         import_file(
             actor=SYSTEM,

@@ -28,7 +28,7 @@ from noac.models import (
 )
 from noac.services import coefficients, problems, users
 from noac.services.events import import_events, load_mapping
-from noac.services.plants import resolve_plant
+from noac.services.plants import add_plant, resolve_plant
 from noac.services.routings import all_routing_versions, routing_versions
 from tests.apptest import page, signed_in
 from tests.conftest import DATA, QUALITY, SYSTEM, snapshot, supervisor, write_csv
@@ -501,6 +501,7 @@ def test_any_order_of_the_rows_stores_the_same_result(engine, tmp_path):
         _import(session, tmp_path, path, TIED_LOG)
         reversed_log = "\n".join([header, *rows[::-1]])
         log = write_csv(tmp_path / "reversed.csv", reversed_log)
+        add_plant(session=session, code="Q", name="Q", actor=SYSTEM)
         import_events(session=session, path=log, mapping_path=path, plant_code="Q", actor=SYSTEM)
         stored = _stored(session, "P")
         assert _stored(session, "Q") == stored
@@ -795,6 +796,25 @@ def test_times_quantities_and_codes_that_cannot_be_read_are_named(engine, tmp_pa
         (6, "code"): "the defect code is longer than 40 characters",
         (8, "end"): "'2023-03-02 10:00' is before the start '2024-03-02 09:00'",
     }
+    assert snapshot(engine) == before
+
+
+def test_a_log_for_a_plant_the_database_does_not_hold_is_refused(engine, tmp_path, mapping):
+    with Session(engine) as session:
+        _import(session, tmp_path, mapping, TWO_PATHS_LOG)
+    before = snapshot(engine)
+    with Session(engine) as session, pytest.raises(NoacError) as excinfo:
+        import_events(
+            session=session,
+            path=write_csv(tmp_path / "log.csv", TWO_PATHS_LOG),
+            mapping_path=mapping,
+            plant_code="p",
+            actor=SYSTEM,
+        )
+    assert str(excinfo.value) == (
+        "unknown plant 'p' (plants: P): an import writes into a plant the database holds;"
+        " add a new plant first with: noac plants add p --name NAME"
+    )
     assert snapshot(engine) == before
 
 

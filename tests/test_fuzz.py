@@ -890,7 +890,8 @@ FINDINGS = [
         ),
         "categor",
     ),
-    # plant_for_import adds any plant code: no check_code, no length check (varchar(40))
+    # plant_for_import added any plant code: no check_code, no length check (varchar(40));
+    # an import now names a plant the database holds (only the first adds one, checked)
     Finding(
         "plant-code-unchecked",
         _csv("units", "code,name,kind\nA,a,store\n", "bad code " + "x" * 40),

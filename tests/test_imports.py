@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from noac import tabular
-from noac.errors import ImportRejected
+from noac.errors import ImportRejected, NoacError
 from noac.importers import import_file
 from noac.models import AuditRecord, Period, Plant, RoutingVersion, Unit
 from noac.services.masterdata import defect_codes_by_code, units_by_code
@@ -137,6 +137,15 @@ def test_first_import_creates_the_default_plant_and_reimport_changes_nothing(
     again = _load(session, plant_files)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
     assert snapshot(engine) == before
+
+
+def test_the_plant_code_of_a_first_import_is_checked(tmp_path, engine, session, plant_files):
+    units, _ = plant_files
+    with pytest.raises(NoacError, match="plant code 'MAIN PLANT' must be 1-40 letters"):
+        import_file(
+            actor=SYSTEM, session=session, kind="units", path=units, plant_code="MAIN PLANT"
+        )
+    assert snapshot(engine)["plant"] == []
 
 
 def test_a_file_with_no_rows_changes_nothing_not_even_the_plants(tmp_path, engine, session):

@@ -18,6 +18,11 @@ def list_plants(*, session: Session) -> list[Plant]:
     return list(session.exec(select(Plant).order_by(Plant.code)))
 
 
+def _unknown(code: str, plants: list[Plant]) -> str:
+    known = ", ".join(p.code for p in plants) or "none yet"
+    return f"unknown plant '{code}' (plants: {known})"
+
+
 def resolve_plant(*, session: Session, code: str | None) -> Plant:
     """Return the plant named ``code``, or the only plant when ``code`` is None.
 
@@ -30,8 +35,7 @@ def resolve_plant(*, session: Session, code: str | None) -> Plant:
     if code is not None:
         plant = session.exec(select(Plant).where(Plant.code == code)).first()
         if plant is None:
-            known = ", ".join(p.code for p in list_plants(session=session)) or "none yet"
-            raise NoacError(f"unknown plant '{code}' (plants: {known})")
+            raise NoacError(_unknown(code, list_plants(session=session)))
         return plant
     plants = list_plants(session=session)
     if not plants:
@@ -43,22 +47,39 @@ def resolve_plant(*, session: Session, code: str | None) -> Plant:
 
 
 def plant_for_import(*, session: Session, code: str | None) -> Plant:
-    """Return the plant an import writes to, adding it (unsaved) when it is new.
+    """Return the plant an import writes to.
 
-    Without ``code`` an empty database gets the default plant ``MAIN``.
+    Only the first import into an empty database adds its plant (unsaved): ``code``, or the
+    default plant ``MAIN`` without one. Once the database holds a plant, an import writes
+    into one it holds, so a mistyped code cannot start a plant of its own: a further plant
+    is added first (:func:`add_plant`).
     """
-    if code is None and not list_plants(session=session):
-        code = DEFAULT_PLANT_CODE
-    if code is not None:
-        plant = session.exec(select(Plant).where(Plant.code == code)).first()
-        if plant is None:
-            if reason := check_code(code, "plant code"):
-                raise NoacError(reason)
-            plant = Plant(code=code, name=code)
-            session.add(plant)
-            session.flush()
+    plants = list_plants(session=session)
+    if not plants:
+        code = DEFAULT_PLANT_CODE if code is None else code
+        if reason := check_code(code, "plant code"):
+            raise NoacError(reason)
+        plant = Plant(code=code, name=code)
+        session.add(plant)
+        session.flush()
         return plant
-    return resolve_plant(session=session, code=None)
+    if code is None:
+        return resolve_plant(session=session, code=None)
+    for plant in plants:
+        if plant.code == code:
+            return plant
+    raise NoacError(
+        f"{_unknown(code, plants)}: an import writes into a plant the database holds;"
+        f" add a new plant first with: noac plants add {code} --name NAME"
+    )
+
+
+def add_plant(*, session: Session, code: str, name: str, actor: Actor) -> Plant:
+    """Add a new plant, so that imports can write into it; a code in use is refused."""
+    require(actor, "manage-plants")
+    if session.exec(select(Plant).where(Plant.code == code)).first() is not None:
+        raise NoacError(f"plant {code} exists already")
+    return save_plant(session=session, code=code, name=name, actor=actor)
 
 
 def save_plant(*, session: Session, code: str, name: str, actor: Actor) -> Plant:

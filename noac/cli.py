@@ -853,12 +853,16 @@ def export_coefficients(
 
 @scheme_app.command("show")
 def scheme_show(ctx: typer.Context, plant: PlantOption = None) -> None:
-    """Show the scheme in force, with its content hash."""
+    """Show the scheme in force as JSON: the plant, the scheme's content hash and the scheme."""
     with _user_errors(), _session(ctx) as session:
         the_plant = resolve_plant(session=session, code=plant)
         scheme = active_scheme(session=session, plant=the_plant)
-        typer.echo(f"scheme {scheme.content_hash}")
-        typer.echo(json.dumps(scheme.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        payload = {
+            "plant": the_plant.code,
+            "hash": scheme.content_hash,
+            "scheme": scheme.model_dump(mode="json"),
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
 @scheme_app.command("set")

@@ -2,6 +2,7 @@
 
 import codecs
 import csv
+import hashlib
 import io
 import json
 import re
@@ -142,6 +143,16 @@ def test_scheme_show_and_set(db, tmp_path):
         result.exit_code == 1
         and "target: Input should be less than or equal to 100" in result.output
     )
+
+
+def test_scheme_show_prints_one_json_object_holding_the_hash(db):
+    shown = noac(db, "scheme", "show")
+    assert shown.exit_code == 0
+    data = json.loads(shown.stdout)
+    assert (data["plant"], data["scheme"]["target"]) == ("MAIN", 85.0)
+    # the hash is the SHA-256 of the scheme's JSON with sorted keys: a reader can check it
+    canonical = json.dumps(data["scheme"], sort_keys=True, ensure_ascii=False)
+    assert data["hash"] == hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def test_a_scheme_file_that_is_not_utf8_text_is_named(db, tmp_path):

@@ -123,6 +123,21 @@ def test_noac_audit_verify_prints_the_head_or_names_the_record_that_fails(db_url
     )
 
 
+def test_noac_audit_refuses_an_entity_no_record_is_written_for(db_url, trail):
+    runner = CliRunner()
+    audit_of = ["--db", db_url, "--as", "ann", "audit", "--entity"]
+    mistyped = runner.invoke(app, [*audit_of, "users"])
+    assert mistyped.exit_code == 1
+    assert mistyped.output == (
+        "error: unknown entity 'users' (entities: database, defect-codes, defects, events,"
+        " form, handovers, month, plant, quality_problem, routings, scheme, scores,"
+        " service-relations, units, user)\n"
+    )
+    # an entity the trail holds no record of yet lists none
+    none_yet = runner.invoke(app, [*audit_of, "scheme"])
+    assert (none_yet.exit_code, none_yet.output) == (0, "(none)\n")
+
+
 def test_a_head_written_down_earlier_is_found_while_the_trail_keeps_it(engine, trail):
     """A head printed by a close or a verification, kept outside the database, names the
     record it was the chain of; a trail cut at its end, or rewritten and chained anew, has it no

@@ -884,9 +884,24 @@ def scheme_set(
 users_app = typer.Typer(help="User accounts (administrators).", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 PasswordOption = Annotated[
-    str,
-    typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="The password."),
+    str | None,
+    typer.Option(help="The password; asked for on the terminal (hidden, twice) when left out."),
 ]
+
+
+def _password(given: str | None) -> str:
+    """``given``, else the password typed on the terminal; without a terminal to ask it on
+    (a script, a scheduled job), the way to give it is named instead of a bare "Aborted"."""
+    if given is not None:
+        return given
+    try:
+        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    except typer.Abort:
+        if sys.stdin.isatty():
+            raise  # stopped at the terminal
+        raise NoacError(
+            "no terminal to ask for the password: give it with --password PASSWORD"
+        ) from None
 
 
 @users_app.command("add")
@@ -894,25 +909,27 @@ def users_add(
     ctx: typer.Context,
     username: Annotated[str, typer.Argument()],
     role: Annotated[str, typer.Option(help="supervisor, inspector, quality, executive or admin.")],
-    password: PasswordOption,
+    password: PasswordOption = None,
     name: Annotated[str | None, typer.Option(help="Display name; default the username.")] = None,
     unit: Annotated[str | None, typer.Option(help="Unit of a supervisor or inspector.")] = None,
     plant: PlantOption = None,
 ) -> None:
     """Add a user."""
-    with _user_errors(), _session(ctx) as session:
-        the_plant = resolve_plant(session=session, code=plant) if unit else None
-        info = users.add_user(
-            session=session,
-            actor=_actor(ctx, session, local_admin=True),
-            username=username,
-            display_name=name or username,
-            role=role,
-            password=password,
-            plant=the_plant,
-            unit=unit,
-        )
-        typer.echo(f"added {info.username} ({info.role}{' of ' + info.unit if info.unit else ''})")
+    with _user_errors():
+        password = _password(password)
+        with _session(ctx) as session:
+            the_plant = resolve_plant(session=session, code=plant) if unit else None
+            info = users.add_user(
+                session=session,
+                actor=_actor(ctx, session, local_admin=True),
+                username=username,
+                display_name=name or username,
+                role=role,
+                password=password,
+                plant=the_plant,
+                unit=unit,
+            )
+    typer.echo(f"added {info.username} ({info.role}{' of ' + info.unit if info.unit else ''})")
 
 
 @users_app.command("list")
@@ -968,17 +985,19 @@ def users_set_role(
 
 @users_app.command("reset-password")
 def users_reset_password(
-    ctx: typer.Context, username: Annotated[str, typer.Argument()], password: PasswordOption
+    ctx: typer.Context, username: Annotated[str, typer.Argument()], password: PasswordOption = None
 ) -> None:
     """Set a new password for a user (and lift a sign-in lock)."""
-    with _user_errors(), _session(ctx) as session:
-        users.reset_password(
-            session=session,
-            actor=_actor(ctx, session, local_admin=True),
-            username=username,
-            password=password,
-        )
-        typer.echo(f"new password set for {username}")
+    with _user_errors():
+        password = _password(password)
+        with _session(ctx) as session:
+            users.reset_password(
+                session=session,
+                actor=_actor(ctx, session, local_admin=True),
+                username=username,
+                password=password,
+            )
+    typer.echo(f"new password set for {username}")
 
 
 audit_app = typer.Typer(help="The audit trail (quality department and administrators).")

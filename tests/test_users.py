@@ -313,6 +313,21 @@ def test_a_username_differing_only_in_case_is_refused(engine, session, plant, na
     assert snapshot(engine) == before
 
 
+def test_a_password_neither_given_nor_asked_for_on_a_terminal_is_named(db_url):
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", db_url, "init"]).exit_code == 0
+    commands = (["users", "add", "bob", "--role", "quality"], ["users", "reset-password", "bob"])
+    for command in commands:
+        result = runner.invoke(app, ["--db", db_url, *command])  # no input: no terminal
+        assert result.exit_code == 1
+        assert result.stderr == (
+            "error: no terminal to ask for the password: give it with --password PASSWORD\n"
+        )
+    assert runner.invoke(app, ["--db", db_url, "users", "list"]).output == "(none)\n"
+    typed = runner.invoke(app, ["--db", db_url, *commands[0]], input="bob-secret1\nbob-secret1\n")
+    assert (typed.exit_code, typed.stdout.splitlines()[-1]) == (0, "added bob (quality)")
+
+
 def test_users_cli(db_url):
     runner = CliRunner()
 

@@ -36,3 +36,11 @@ class ImportRejected(NoacError):
         self.errors = sorted(errors, key=lambda e: (e.row or 0, e.column, e.reason))
         lines = "\n".join(f"  {e}" for e in self.errors)
         super().__init__(f"{source}: {len(self.errors)} error(s), nothing was imported\n{lines}")
+
+
+def unreadable(error: OSError | UnicodeDecodeError) -> str:
+    """Why a text file could not be read, as its user is told: the system's reason (no such
+    file, a folder, no permission), or the byte where its text stops being UTF-8."""
+    if isinstance(error, UnicodeDecodeError):
+        return f"it is not UTF-8 text (byte {error.start}): save it as UTF-8"
+    return error.strerror

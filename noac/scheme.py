@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from noac.errors import NoacError
+from noac.errors import NoacError, unreadable
 
 DEFAULT_SCHEME = Path(__file__).resolve().parent.parent / "data" / "scheme.toml"
 
@@ -96,11 +96,6 @@ def parse_scheme(text: str, source: str = "scheme") -> Scheme:
 def load_scheme_file(path: str | Path = DEFAULT_SCHEME) -> Scheme:
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise NoacError(f"cannot read scheme {path}: {error.strerror}") from None
-    except UnicodeDecodeError as error:
-        raise NoacError(
-            f"cannot read scheme {path}: it is not UTF-8 text (byte {error.start}): save it as"
-            " UTF-8"
-        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise NoacError(f"cannot read scheme {path}: {unreadable(error)}") from None
     return parse_scheme(text, str(path))

@@ -859,6 +859,51 @@ def test_cli_imports_events_and_prints_the_summary(tmp_path, mapping):
     assert missing.exit_code == 1 and "--map" in missing.output
 
 
+@pytest.mark.parametrize(
+    ("made", "reason"),
+    [
+        ("missing", "cannot read the mapping: No such file or directory"),
+        ("a folder", "cannot read the mapping: Is a directory"),
+        # "# " then 工 as a Chinese Windows saves it: 0xB9 starts no UTF-8 character
+        ("gbk", "cannot read the mapping: it is not UTF-8 text (byte 2): save it as UTF-8"),
+        (
+            "not toml",
+            "not a TOML file: Expected '=' after a key in a key/value pair (at line 2, column 7)",
+        ),
+    ],
+)
+def test_a_mapping_file_that_cannot_be_read_is_named_with_the_reason(tmp_path, made, reason):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = create_db_engine(url)
+    migrate(engine)
+    with Session(engine) as session:
+        users.add_user(
+            session=session,
+            actor=SYSTEM,
+            username="ada",
+            display_name="Ada",
+            role="admin",
+            password="long enough pw",
+        )
+    before = snapshot(engine)
+    mapping = tmp_path / "map.toml"
+    if made == "a folder":
+        mapping.mkdir()
+    elif made == "gbk":
+        mapping.write_bytes("# 工序映射\n".encode("gbk"))
+    elif made == "not toml":
+        mapping.write_text("[columns]\norder Case ID\n", encoding="utf-8")
+    log = write_csv(tmp_path / "log.csv", TWO_PATHS_LOG)
+    command = ["--db", url, "--as", "ada", "import", "events", str(log), "--map", str(mapping)]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        f"error: {mapping}: 1 error(s), nothing was imported\n  file: {reason}\n"
+    ), result.stderr
+    assert snapshot(engine) == before
+    engine.dispose()
+
+
 @pytest.mark.skipif(not LEVY.exists(), reason="the shared Levy (2014) data set is absent")
 def test_the_levy_log_imports_end_to_end(tmp_path):
     url = f"sqlite:///{tmp_path / 'levy.db'}"

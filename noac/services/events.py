@@ -32,7 +32,7 @@ import networkx as nx
 import openpyxl
 from sqlmodel import Session, col, select
 
-from noac.errors import ImportRejected, NoacError, RowError
+from noac.errors import ImportRejected, NoacError, RowError, unreadable
 from noac.models import (
     DISPOSITIONS,
     SEVERITIES,
@@ -207,7 +207,7 @@ def load_mapping(path: str | Path | None = None, *, text: str | None = None) -> 
         try:
             text = Path(path).read_text(encoding="utf-8")  # type: ignore[arg-type]
         except (OSError, UnicodeDecodeError) as error:
-            raise _fail(source, "", f"cannot read the mapping: {error}") from None
+            raise _fail(source, "", f"cannot read the mapping: {unreadable(error)}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -86,6 +86,7 @@ REFUSALS: dict[str, str] = {
         "登录失败次数过多：请 {minutes} 分钟后再试"
     ),
     "unknown user '{user}'": "未知用户“{user}”",
+    "unknown entity '{entity}' (entities: {known})": "未知对象“{entity}”（现有对象：{known}）",
     "user '{user}' is disabled": "用户“{user}”已被停用",
     "a password needs at least {count} characters": "密码至少需要 {count} 个字符",
     "a password made only of spaces or other blank characters is refused: use letters,"
@@ -123,6 +124,12 @@ REFUSALS: dict[str, str] = {
     ),
     # --- plants, units, defect codes ------------------------------------------------------
     "unknown plant '{code}' (plants: {plants})": "未知工厂“{code}”（现有工厂：{plants}）",
+    "{reason}: an import writes into a plant the database holds; add a new plant first with:"
+    " noac plants add {code} --name NAME": (
+        "{reason}：导入只能写入数据库中已有的工厂；请先添加新工厂："
+        "noac plants add {code} --name NAME"
+    ),
+    "plant {code} exists already": "工厂 {code} 已存在",
     "plant code": "工厂代码",
     "plant name": "工厂名称",
     "plant name is empty": "工厂名称为空",

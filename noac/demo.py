@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import date, timedelta
+from contextlib import AbstractContextManager
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
@@ -178,6 +179,12 @@ def _day_in(month: date, rng: random.Random, today: date) -> date:
     return min(month + timedelta(days=rng.randrange(28)), today)
 
 
+def _dated(day: date) -> AbstractContextManager[None]:
+    """The problem steps taken inside dated ``day``, as the year of history they make up
+    had them: a verification is not dated before the action was reported done."""
+    return problems.steps_dated(min(datetime.combine(day, time(9), UTC), datetime.now(UTC)))
+
+
 def _problem_history(
     session: Session,
     plant: Plant,
@@ -205,16 +212,17 @@ def _problem_history(
                     disposition=rng.choice(("rework", "rework", "scrap", "concession")),
                     cost=float(rng.choice((0, 120, 300, 800, 2500))) or None,
                 )
-                problem, result = problems.report_problem(
-                    session=session,
-                    plant=plant,
-                    report=report,
-                    actor=_person(session, plant, found_at),
-                    today=today,
-                )
-                _advance(
-                    session, plant, problem.ref, result, report.found_on, age, today, rng, count
-                )
+                with _dated(report.found_on):
+                    problem, result = problems.report_problem(
+                        session=session,
+                        plant=plant,
+                        report=report,
+                        actor=_person(session, plant, found_at),
+                        today=today,
+                    )
+                    _advance(
+                        session, plant, problem.ref, result, report.found_on, age, today, rng, count
+                    )
                 count += 1
     return count
 
@@ -269,110 +277,117 @@ def _advance(session, plant, ref, result, found_on, age, today, rng, serial) -> 
     )
     if steps < 4 or late or deadline > today:
         return
-    problems.request_verification(
-        session=session, plant=plant, ref=ref, actor=_person(session, plant, unit)
-    )
-    if steps < 5:
-        return
-    problems.verify_problem(
-        session=session,
-        plant=plant,
-        ref=ref,
-        effective=True,
-        actor=_quality(session),
-        note="three following lots checked without recurrence",
-        on=min(deadline - timedelta(days=rng.randrange(10)), today),
-    )
+    verified_on = min(deadline - timedelta(days=rng.randrange(10)), today) if steps > 4 else None
+    with _dated(verified_on or found_on):  # reported done the day it is verified
+        problems.request_verification(
+            session=session, plant=plant, ref=ref, actor=_person(session, plant, unit)
+        )
+        if verified_on is None:
+            return
+        problems.verify_problem(
+            session=session,
+            plant=plant,
+            ref=ref,
+            effective=True,
+            actor=_quality(session),
+            note="three following lots checked without recurrence",
+            on=verified_on,
+        )
 
 
 def _backing_plate_case(session: Session, months: list[date], today: date) -> None:
     """The case of the brief: the store issued pitted plates, sheet metal bent them wrongly."""
     plant = resolve_plant(session=session, code="AERO")
     found_on = months[3] + timedelta(days=9)
-    problem, _ = problems.report_problem(
-        session=session,
-        plant=plant,
-        report=problems.ProblemReport(
-            found_on=found_on,
-            found_at="ASSY",
-            part="BP-100",
-            op="60",
-            defect_code="PIT-FACE",
-            severity="major",
-            quantity=12,
-            disposition="concession",
-            cost=4800.0,
-            description="背板镀锌面有腐蚀坑: corrosion pits on the galvanised face of 12 plates",
-        ),
-        actor=_person(session, plant, "ASSY"),
-        today=today,
-    )
-    problems.dispute_problem(
-        session=session,
-        plant=plant,
-        ref=problem.ref,
-        actor=_person(session, plant, "SHEET"),
-        reason="the plates came from the store already pitted;"
-        " we did not know which face is plated",
-    )
-    problems.rule_problem(
-        session=session,
-        plant=plant,
-        ref=problem.ref,
-        shares={"STORE": 0.5, "SHEET": 0.5},
-        actor=_quality(session),
-        deadline=found_on + timedelta(days=45),
-        reason="the store issued pitted plates and sheet metal bent them with the pitted face"
-        " to be plated: neither knew the downstream requirement",
-        milestones=[f"{found_on + timedelta(days=20)}:face marking added to the drawing"],
-    )
-    problems.plan_action(
-        session=session,
-        plant=plant,
-        ref=problem.ref,
-        owner="STORE",
-        actor=_person(session, plant, "STORE"),
-        root_cause="plates stored uncovered; no incoming surface check; plated face not marked",
-        actions="covered racks; incoming surface inspection before sheet metal (routing revised)",
-    )
-    problems.request_verification(
-        session=session, plant=plant, ref=problem.ref, actor=_person(session, plant, "STORE")
-    )
-    problems.verify_problem(
-        session=session,
-        plant=plant,
-        ref=problem.ref,
-        effective=True,
-        actor=_quality(session),
-        note="no pitted plate at final assembly for two months",
-        on=found_on + timedelta(days=40),
-    )
+    with _dated(found_on):
+        problem, _ = problems.report_problem(
+            session=session,
+            plant=plant,
+            report=problems.ProblemReport(
+                found_on=found_on,
+                found_at="ASSY",
+                part="BP-100",
+                op="60",
+                defect_code="PIT-FACE",
+                severity="major",
+                quantity=12,
+                disposition="concession",
+                cost=4800.0,
+                description="背板镀锌面有腐蚀坑:"
+                " corrosion pits on the galvanised face of 12 plates",
+            ),
+            actor=_person(session, plant, "ASSY"),
+            today=today,
+        )
+        problems.dispute_problem(
+            session=session,
+            plant=plant,
+            ref=problem.ref,
+            actor=_person(session, plant, "SHEET"),
+            reason="the plates came from the store already pitted;"
+            " we did not know which face is plated",
+        )
+        problems.rule_problem(
+            session=session,
+            plant=plant,
+            ref=problem.ref,
+            shares={"STORE": 0.5, "SHEET": 0.5},
+            actor=_quality(session),
+            deadline=found_on + timedelta(days=45),
+            reason="the store issued pitted plates and sheet metal bent them with the pitted face"
+            " to be plated: neither knew the downstream requirement",
+            milestones=[f"{found_on + timedelta(days=20)}:face marking added to the drawing"],
+        )
+        problems.plan_action(
+            session=session,
+            plant=plant,
+            ref=problem.ref,
+            owner="STORE",
+            actor=_person(session, plant, "STORE"),
+            root_cause="plates stored uncovered; no incoming surface check; plated face not marked",
+            actions="covered racks; incoming surface inspection before sheet metal"
+            " (routing revised)",
+        )
+    with _dated(found_on + timedelta(days=40)):
+        problems.request_verification(
+            session=session, plant=plant, ref=problem.ref, actor=_person(session, plant, "STORE")
+        )
+        problems.verify_problem(
+            session=session,
+            plant=plant,
+            ref=problem.ref,
+            effective=True,
+            actor=_quality(session),
+            note="no pitted plate at final assembly for two months",
+            on=found_on + timedelta(days=40),
+        )
 
 
 def _retaliation_case(session: Session, months: list[date], today: date) -> str:
     """HEAT reports a machining defect that MACH accepts; next month MACH marks HEAT down."""
     plant = resolve_plant(session=session, code="AERO")
     found_on = months[8] + timedelta(days=5)
-    problem, _ = problems.report_problem(
-        session=session,
-        plant=plant,
-        report=problems.ProblemReport(
-            found_on=found_on,
-            found_at="HEAT",
-            part="PIN-160",
-            op="30",
-            defect_code="DIM",
-            severity="major",
-            quantity=6,
-            disposition="rework",
-            description="pins arrived at heat treatment with the shoulder diameter oversize",
-        ),
-        actor=_person(session, plant, "HEAT"),
-        today=today,
-    )
-    problems.accept_problem(
-        session=session, plant=plant, ref=problem.ref, actor=_person(session, plant, "MACH")
-    )
+    with _dated(found_on):
+        problem, _ = problems.report_problem(
+            session=session,
+            plant=plant,
+            report=problems.ProblemReport(
+                found_on=found_on,
+                found_at="HEAT",
+                part="PIN-160",
+                op="30",
+                defect_code="DIM",
+                severity="major",
+                quantity=6,
+                disposition="rework",
+                description="pins arrived at heat treatment with the shoulder diameter oversize",
+            ),
+            actor=_person(session, plant, "HEAT"),
+            today=today,
+        )
+        problems.accept_problem(
+            session=session, plant=plant, ref=problem.ref, actor=_person(session, plant, "MACH")
+        )
     return month_of(months[9])
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psycopg
@@ -23,6 +25,7 @@ from sqlmodel import Session
 from noac.db import create_db_engine, migrate
 from noac.demo import build
 from noac.scheme import DEFAULT_SCHEME
+from noac.services import problems
 from noac.services.access import SYSTEM, Actor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,6 +125,16 @@ __all__ = ["QUALITY", "SYSTEM", "supervisor"]
 def supervisor(plant, unit: str, role: str = "supervisor") -> Actor:
     """A supervisor (or inspector) of ``unit`` in ``plant``."""
     return Actor(f"{role[:3]}-{unit.lower()}", role, unit=unit, plant_id=plant.id)
+
+
+@pytest.fixture
+def steps_on() -> Iterator[Callable[[date], object]]:
+    """``steps_on(day)`` dates the problem steps the test takes from then on ``day`` (9:00
+    UTC): an action reported done before the day the test verifies it, say."""
+    with ExitStack() as dated:
+        yield lambda day: dated.enter_context(
+            problems.steps_dated(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
+        )
 
 
 def pytest_addoption(parser):

@@ -4,7 +4,7 @@ Each page runs under AppTest on a private copy of the demo database; what a
 page did is checked through the service layer with an engine of its own.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -379,6 +379,42 @@ def test_corrective_action_verification_and_closing(demo_url):
     closed = detail(demo_url, ref)
     assert (closed.status, closed.closed_on) == ("closed", date.today().isoformat())
     assert closed.corrective_action["verification_note"] == "two lots without pits"
+
+
+def test_the_desk_dates_a_verification_from_the_day_the_action_was_reported_done(demo_url):
+    """The verification's date is offered from the day the action was reported done (the
+    service refuses an earlier one), not from the day the problem was found."""
+    found, done = date.today() - timedelta(days=20), date.today() - timedelta(days=5)
+    with service(demo_url) as (session, plant):
+        problem, _ = problems.report_problem(
+            session=session,
+            plant=plant,
+            report=problems.ProblemReport(
+                found_on=found,
+                found_at="ASSY",
+                part="BP-100",
+                op="60",
+                defect_code="PIT-FACE",
+                severity="major",
+                quantity=12,
+            ),
+            actor=actor_for(session=session, username="aero-assy"),
+        )
+    ref = problem.ref
+    step(demo_url, problems.accept_problem, "aero-sheet", ref)
+    action = {"owner": "SHEET", "root_cause": "face not marked", "actions": "face marked"}
+    step(demo_url, problems.plan_action, "aero-sheet", ref, **action, deadline=date.today())
+    with problems.steps_dated(datetime.combine(done, time(9), UTC)):
+        step(demo_url, problems.request_verification, "aero-sheet", ref)
+    at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
+    at.radio(key="desk.queue").set_value("verification").run()
+    at.selectbox(key="desk.pick").select(ref).run()
+    assert at.date_input(key="desk.verify_on").min == done
+    at.date_input(key="desk.verify_on").set_value(done)
+    at.text_area(key="desk.verify_note").input("two lots without pits")
+    at.button(key="desk.verify").click().run()
+    closed = detail(demo_url, ref)
+    assert (closed.status, closed.closed_on) == ("closed", done.isoformat())
 
 
 def test_only_the_owner_of_a_shared_problems_action_is_offered_to_report_it_done(demo_url):

@@ -1,6 +1,7 @@
 """The quality-problem commands, end to end through typer's runner."""
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,8 @@ def db(db_url):
     return db_url
 
 
-def test_report_trace_rule_act_verify_from_the_cli(db, tmp_path):
+def test_report_trace_rule_act_verify_from_the_cli(db, engine, tmp_path, steps_on):
+    steps_on(date(2026, 3, 12))
     photo = tmp_path / "pits.jpg"
     photo.write_bytes(b"\xff\xd8jpeg")
     result = noac(
@@ -122,7 +124,16 @@ def test_report_trace_rule_act_verify_from_the_cli(db, tmp_path):
         ).exit_code
         == 0
     )
+    steps_on(date(2026, 4, 20))
     assert noac(db, "problems", "request-verification", "QP-1").exit_code == 0
+    before = snapshot(engine)
+    early = noac(db, "problems", "verify", "QP-1", "--note", "clean lots", "--on", "2026-04-19")
+    assert early.exit_code == 1
+    assert (
+        "a verification dated 2026-04-19 is before its corrective action was reported done on"
+        " 2026-04-20: date it 2026-04-20 or later" in early.output
+    )
+    assert snapshot(engine) == before
     closed = noac(db, "problems", "verify", "QP-1", "--note", "clean lots", "--on", "2026-04-25")
     assert "QP-1 is closed" in closed.output
     shown = json.loads(noac(db, "problems", "show", "QP-1").output)

@@ -247,11 +247,12 @@ def test_sections_read_the_problems_on_the_edges_of_their_days(tmp_path, session
     assert month.problems == 4
 
 
-def test_exposure_of_a_closed_month_shows_a_problem_closed_since(session, plant):
+def test_exposure_of_a_closed_month_shows_a_problem_closed_since(session, plant, steps_on):
     """A closed month's exposure lists what the close stored, with each problem as it is now,
     even one whose closing date was put before the month's end (as a verification could be
     dated before such dates were refused)."""
     coefficients.close_month(session=session, plant=plant, month=MONTH, actor=QUALITY, today=TODAY)
+    steps_on(date(2026, 4, 1))  # the action reported done before the day verified
     store = supervisor(plant, "STORE")
     problems.plan_action(
         session=session,

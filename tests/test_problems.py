@@ -1,6 +1,7 @@
 """The quality-problem workflow through the service layer, on both databases."""
 
 import json
+import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -169,7 +170,8 @@ def test_accept_settles_responsibility_with_the_proposals_escapes(engine, sessio
     assert shown.history[-1]["actor"] == "sup-sheet"
 
 
-def test_full_workflow_dispute_split_ruling_action_verification(session, plant):
+def test_full_workflow_dispute_split_ruling_action_verification(session, plant, steps_on):
+    steps_on(date(2026, 3, 12))  # before the day verified
     problem, _ = report(session, plant)
     ref = problem.ref
     with pytest.raises(NoacError, match="a dispute needs a reason"):
@@ -483,7 +485,8 @@ def _verify(session, plant, ref, on):
     )
 
 
-def test_a_closing_date_cannot_undo_a_closed_months_overdue(engine, session, plant):
+def test_a_closing_date_cannot_undo_a_closed_months_overdue(engine, session, plant, steps_on):
+    steps_on(date(2026, 4, 20))  # the action reported done before the days verified
     ref = _ruled_with_action(session, plant, date(2026, 4, 30))
     problems.request_verification(
         session=session, plant=plant, ref=ref, actor=supervisor(plant, "STORE")
@@ -503,7 +506,8 @@ def test_a_closing_date_cannot_undo_a_closed_months_overdue(engine, session, pla
     assert detail(session, plant, ref).closed_on == "2026-06-01"
 
 
-def test_a_closing_date_in_a_closed_month_that_changes_nothing_is_kept(session, plant):
+def test_a_closing_date_in_a_closed_month_that_changes_nothing_is_kept(session, plant, steps_on):
+    steps_on(date(2026, 4, 20))  # the action reported done before the day verified
     ref = _ruled_with_action(session, plant, date(2026, 7, 31))
     problems.request_verification(
         session=session, plant=plant, ref=ref, actor=supervisor(plant, "STORE")
@@ -593,6 +597,76 @@ def test_a_closing_date_before_the_date_found_is_refused(engine, session, plant)
     assert snapshot(engine) == before
 
 
+def test_a_verification_cannot_predate_the_action_reported_done(engine, session, plant, steps_on):
+    """An action's effect is verified once it is done: the verification is dated no earlier
+    than the day its owner reported it done, the latest time if it was sent back."""
+    steps_on(date(2026, 3, 12))
+    ref = _ruled_with_action(session, plant, date(2026, 6, 30))  # found 2026-03-10
+    store = supervisor(plant, "STORE")
+    steps_on(date(2026, 4, 20))
+    problems.request_verification(session=session, plant=plant, ref=ref, actor=store)
+    steps_on(date(2026, 4, 22))
+    before = snapshot(engine)
+    for effective in (True, False):
+        with pytest.raises(
+            NoacError,
+            match=f"problem {ref}: a verification dated 2026-04-19 is before its corrective"
+            " action was reported done on 2026-04-20: date it 2026-04-20 or later",
+        ):
+            problems.verify_problem(
+                session=session,
+                plant=plant,
+                ref=ref,
+                effective=effective,
+                note="three lots clean",
+                actor=QUALITY,
+                on=date(2026, 4, 19),
+            )
+        assert snapshot(engine) == before
+    problems.verify_problem(
+        session=session,
+        plant=plant,
+        ref=ref,
+        effective=False,
+        note="pits again",
+        actor=QUALITY,
+        on=date(2026, 4, 20),
+    )
+    steps_on(date(2026, 5, 12))
+    problems.request_verification(session=session, plant=plant, ref=ref, actor=store)
+    before = snapshot(engine)
+    with pytest.raises(NoacError, match="reported done on 2026-05-12: date it 2026-05-12"):
+        _verify(session, plant, ref, date(2026, 5, 11))
+    assert snapshot(engine) == before
+    _verify(session, plant, ref, date(2026, 5, 12))
+    assert detail(session, plant, ref).closed_on == "2026-05-12"
+
+
+@pytest.fixture
+def new_york(monkeypatch):
+    """The server's clock in New York (UTC-4 in summer)."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_day_an_action_was_reported_done_is_the_servers_day(session, plant, steps_on, new_york):
+    """Reported done at 22:00 in New York (2:00 UTC the next day), an action verified that
+    evening is dated that day, as the verification's date is."""
+    steps_on(date(2026, 3, 12))
+    ref = _ruled_with_action(session, plant, date(2026, 6, 30))
+    with problems.steps_dated(datetime(2026, 4, 20, 2, tzinfo=UTC)):
+        problems.request_verification(
+            session=session, plant=plant, ref=ref, actor=supervisor(plant, "STORE")
+        )
+    with pytest.raises(NoacError, match="dated 2026-04-18 is before .* done on 2026-04-19"):
+        _verify(session, plant, ref, date(2026, 4, 18))
+    _verify(session, plant, ref, date(2026, 4, 19))
+    assert detail(session, plant, ref).closed_on == "2026-04-19"
+
+
 def test_a_closed_months_overdue_points_stay_with_their_units(engine, session, plant):
     # counted in March, still open; overdue at the end of April, closed first
     ref = _ruled(session, plant, "STORE", date(2026, 3, 20))
@@ -675,9 +749,10 @@ def _closed(session, plant, ref, owner, on):
     _verify(session, plant, ref, on)
 
 
-def test_a_unit_follows_the_problems_it_found_newest_first(session, plant):
+def test_a_unit_follows_the_problems_it_found_newest_first(session, plant, steps_on):
     """The supervisor of the unit that found problems sees each, newest first, with where it
     stands and its evidence; closed ones only of the months asked, the others counted."""
+    steps_on(date(2026, 3, 12))  # before the days verified
     long_closed = _ruled(session, plant, "STORE", date(2026, 4, 30))  # found 2026-03-10
     _closed(session, plant, long_closed, "STORE", date(2026, 5, 20))
     overdue, _ = report(session, plant, found_on=date(2026, 9, 1), quantity=2)

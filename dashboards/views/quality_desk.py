@@ -255,7 +255,7 @@ def _verify_form(p: ProblemSummary, version: int) -> None:
     )
     st.date_input(
         t("desk.verify_on"),
-        min_value=date.fromisoformat(p.found_on),
+        min_value=date.fromisoformat(p.corrective_action["reported_done_on"]),
         max_value=date.today(),
         key="desk.verify_on",
     )

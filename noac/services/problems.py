@@ -18,6 +18,8 @@ import json
 import math
 import re
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import NamedTuple, TypeVar
@@ -71,10 +73,24 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_FILENAME = 255  # characters of an attachment's name
 OVERDUE = "overdue"
 OPEN = "open"  # every status but closed
+_STEPS_AT: ContextVar[datetime | None] = ContextVar("problem_steps_at", default=None)
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return _STEPS_AT.get() or datetime.now(UTC)
+
+
+@contextmanager
+def steps_dated(moment: datetime) -> Iterator[None]:
+    """Date the problem steps taken inside at ``moment`` instead of now: a history written
+    afterwards (the demo's year) keeps its steps on the days they were taken, which the rules
+    on dates compare (a verification is not dated before the action was reported done). The
+    audit trail still records when each step was written."""
+    token = _STEPS_AT.set(moment)
+    try:
+        yield
+    finally:
+        _STEPS_AT.reset(token)
 
 
 @dataclass
@@ -1188,6 +1204,12 @@ def verify_problem(
         raise NoacError(f"{on} is in the future")
     if on < problem.found_on:
         raise NoacError(f"a closing date of {on} is before the date found {problem.found_on}")
+    done = _reported_done_on(session, problem)
+    if done is not None and on < done:
+        raise NoacError(
+            f"problem {ref}: a verification dated {on} is before its corrective action was"
+            f" reported done on {done}: date it {done} or later"
+        )
     if effective:
         closed = lock_closed_months(session=session, plant=plant)
         changed = overdue_months(problem.deadline, None, closed) - overdue_months(
@@ -1214,6 +1236,23 @@ def verify_problem(
         problem.status = "action"
         _event(session, problem, actor, "verified-not-effective", note)
     return _finish(session, problem, actor, "verify", before, note)
+
+
+def _reported_done_on(session: Session, problem: QualityProblem) -> date | None:
+    """The day the corrective action of ``problem`` was last reported done (its latest request
+    for verification) on the server's calendar, which ``date.today()`` reads; None if it never
+    was."""
+    at = session.exec(
+        select(ProblemEvent.at)
+        .where(
+            ProblemEvent.problem_id == problem.id,
+            ProblemEvent.action == "verification-requested",
+        )
+        .order_by(col(ProblemEvent.id).desc())
+    ).first()
+    if at is None:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone().date()  # kept in UTC
 
 
 def _refuse_before_found(problem: QualityProblem, deadline: date | None) -> None:
@@ -1643,12 +1682,14 @@ def problem_detail(*, session: Session, plant: Plant, ref: str) -> ProblemSummar
     action = session.get(CorrectiveAction, problem.id)
     if action is not None:
         owner = session.get(Unit, action.owner_unit_id)
+        done = _reported_done_on(session, problem)
         summary.corrective_action = {
             "owner": owner.code if owner else None,
             "root_cause": action.root_cause,
             "actions": action.actions,
             "verified_by": action.verified_by,
             "verification_note": action.verification_note,
+            "reported_done_on": done.isoformat() if done else None,
         }
     kept = _evidence(session, plant, [QualityProblem.id == problem.id])
     summary.evidence = kept.get(problem.ref, [])

@@ -11,6 +11,7 @@ import pytest
 from dashboards import i18n
 from noac.importers import import_file
 from noac.services import problems, users
+from noac.services.periods import closed_months
 from noac.services.users import actor_for
 from tests.apptest import page, signed_in, texts
 from tests.conftest import SYSTEM, write_csv
@@ -493,6 +494,24 @@ def test_the_desk_takes_a_change_made_meanwhile_and_keeps_an_even_split_of_three
     stored = detail(demo_url, ref)
     assert stored.deadline == week.isoformat()
     assert stored.responsible == pytest.approx({"STORE": 1 / 3, "SHEET": 1 / 3, "SURF": 1 / 3})
+
+
+def test_the_desk_moves_the_deadline_of_a_problem_counted_in_a_closed_month(demo_url):
+    with service(demo_url) as (session, plant):
+        closed = closed_months(session=session, plant=plant)
+        overdue = problems.list_problems(session=session, plant=plant, status="overdue")
+    late = next(p for p in overdue if p.counted_month in closed)
+    later = date.today() + timedelta(days=30)
+    at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
+    at.radio(key="desk.queue").set_value("overdue").run()
+    at.selectbox(key="desk.pick").select(late.ref).run()
+    at.date_input(key="desk.rule_deadline").set_value(later)
+    at.text_area(key="desk.rule_reason").input("the new fixture comes next month").run()
+    at.button(key="desk.rule").click().run()
+    assert not at.error
+    moved = detail(demo_url, late.ref)
+    assert (moved.deadline, moved.overdue) == (later.isoformat(), False)
+    assert (moved.responsible, moved.counted_month) == (late.responsible, late.counted_month)
 
 
 def test_milestones_emptied_on_the_desk_are_removed(demo_url):

@@ -11,7 +11,7 @@ from noac.db import create_db_engine
 from noac.errors import NoacError
 from noac.importers import import_file
 from noac.models import Attachment, AuditRecord, Period, ProblemEvent, QualityProblem
-from noac.services import problems
+from noac.services import coefficients, problems
 from noac.services.access import Actor
 from noac.services.plants import resolve_plant
 from noac.services.problems import ProblemReport
@@ -889,6 +889,71 @@ def test_ruling_after_the_month_closed_counts_in_the_first_open_month(session, p
         problems.rule_problem(
             session=session, plant=plant, ref=problem.ref, shares="SHEET", reason="r", actor=QUALITY
         )
+
+
+def test_the_deadline_of_a_problem_counted_in_a_closed_month_moves_for_the_open_months(
+    session, plant
+):
+    """The quality department moves the deadline of a problem found, counted and overdue in
+    closed months: the open months count it with the new deadline, the closed ones keep the
+    figures they were closed with, and the problem its responsibility, escapes and month."""
+    ref = _ruled_with_action(session, plant, date(2026, 3, 31))  # found 2026-03-10
+    for month in ("2026-03", "2026-04"):
+        coefficients.close_month(
+            session=session, plant=plant, month=month, actor=QUALITY, today=TODAY
+        )
+
+    def closed_figures():
+        return {
+            month: {
+                r["unit"]: (r["defect_points"], r["overdue_points"], r["escape_points"])
+                for r in coefficients.export_records(
+                    coefficients.month_results(session=session, plant=plant, month=month)
+                )
+                if r["unit"] in ("STORE", "QC-SM")
+            }
+            for month in ("2026-03", "2026-04")
+        }
+
+    def may_overdue_points():
+        may = coefficients.compute_month(session=session, plant=plant, month="2026-05")
+        return {r.unit: r.overdue_points for r in may.results}["STORE"]
+
+    # major: 3 points, counted in March; overdue: 2 at the end of each month from March on
+    figures = {"2026-03": {"STORE": (3, 2, 0), "QC-SM": (0, 0, 1)}}
+    figures["2026-04"] = {"STORE": (0, 2, 0), "QC-SM": (0, 0, 0)}
+    assert closed_figures() == figures
+    assert may_overdue_points() == 2
+    _rule(session, plant, ref, "STORE", date(2026, 6, 15))
+    shown = detail(session, plant, ref)
+    assert (shown.deadline, shown.responsible, shown.escapes, shown.counted_month) == (
+        "2026-06-15",
+        {"STORE": 1.0},
+        ["QC-SM"],
+        "2026-03",
+    )
+    assert (shown.status, shown.corrective_action["owner"]) == ("action", "STORE")
+    assert closed_figures() == figures
+    assert may_overdue_points() == 0
+
+
+def test_a_deadline_is_not_moved_into_a_closed_month(engine, session, plant):
+    """Nor does a ruling of a problem counted in a closed month make it overdue at the end of
+    a closed month, or change its responsibility there."""
+    ref = _ruled(session, plant, "STORE", date(2026, 5, 20))  # counted in March
+    _close(session, plant, "2026-03", "2026-04")
+    before = snapshot(engine)
+    with pytest.raises(
+        NoacError,
+        match="would be overdue for STORE at the end of 2026-04 \\(deadline 2026-04-15\\),"
+        " which is closed: give a deadline after 2026-04-30, or reopen 2026-04 first",
+    ):
+        _rule(session, plant, ref, "STORE", date(2026, 4, 15))
+    with pytest.raises(NoacError, match="counts in 2026-03, which is closed: reopen that month"):
+        _rule(session, plant, ref, "STORE:0.5;SHEET", date(2026, 6, 30))
+    assert snapshot(engine) == before
+    _rule(session, plant, ref, "STORE", date(2026, 5, 5))  # earlier, in May: open
+    assert detail(session, plant, ref).deadline == "2026-05-05"
 
 
 def test_undetermined_problem_cannot_be_accepted_and_is_ruled(session, plant):

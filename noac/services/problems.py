@@ -794,14 +794,25 @@ def _settle(
     escapes: Mapping[str, Sequence[Escape]] | None = None,
 ) -> dict:
     """Store the responsible units, their escapes and the month the problem counts in; the
-    problem is to have ``deadline`` from then on."""
+    problem is to have ``deadline`` from then on. A problem counted in a closed month keeps
+    them as that month counted them: only the same units with the same shares are accepted,
+    and then only the deadline may change (for the open months)."""
     closed = lock_closed_months(session=session, plant=ctx.plant)
-    if problem.counted_month in closed:
+    counted_closed = problem.counted_month in closed
+    if counted_closed and dict(shares) != responsible_units(session=session, problem=problem):
         raise NoacError(
             f"problem {problem.ref} counts in {problem.counted_month}, which is closed:"
             " reopen that month to change its responsibility"
         )
     _refuse_closed_overdue(session, problem, closed, shares, deadline)
+    if counted_closed:
+        kept = session.exec(
+            select(ProblemEscape.unit_id, ProblemEscape.op).where(
+                ProblemEscape.problem_id == problem.id
+            )
+        )
+        escaped = {(ctx.unit_codes[unit_id], op) for unit_id, op in kept}
+        return _settled_details(shares, escaped, problem.counted_month)
     if escapes is None:
         escapes = {unit: ctx.unit_escapes(problem, unit) for unit in shares}
     session.exec(
@@ -1029,7 +1040,9 @@ def rule_problem(
     what is left equally). A ruling may split responsibility, may come after
     a dispute or overrule an acceptance, and may set the deadline and
     milestones of the corrective action (``milestones`` given, even none, replace the
-    earlier ones; None keeps them).
+    earlier ones; None keeps them). A problem counted in a closed month is ruled on its
+    responsible units and shares as they are, which it keeps with its escapes: the ruling
+    moves its deadline for the open months.
     """
     require(actor, "rule-problem", plant_id=plant.id)
     problem, before = _open(session, plant, ref, expected_version)

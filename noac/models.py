@@ -166,6 +166,8 @@ class QualityProblem(SQLModel, table=True):
         # a plant's problems found in some days, or counted in a month (penalties, blame)
         Index("ix_quality_problem_found", "plant_id", "found_on"),
         Index("ix_quality_problem_counted", "plant_id", "counted_month"),
+        # the problems proposed to a unit ("My problems"; a unit names its plant)
+        Index("ix_quality_problem_proposed", "proposed_unit_id"),
         # a reject read from a production log, whatever its row: a log exported again stores
         # none of its rejects twice (noac.services.events.reject_key)
         Index("ix_quality_problem_reject", "plant_id", "reject_key", unique=True),

@@ -363,6 +363,11 @@ REFUSALS: dict[str, str] = {
     "the root cause": "根本原因",
     "the actions": "措施",
     "a verification needs a note of what was checked": "验证需要说明检查了哪些内容",
+    "problem {ref}: a verification dated {on} is before its corrective action was reported"
+    " done on {done}: date it {done} or later": (
+        "质量问题 {ref}：验证日期 {on} 早于纠正措施报告完成的日期 {done}："
+        "请填写 {done} 或之后的日期"
+    ),
     "the note": "说明",
     "a closing date of {day} is before the date found {found_on}": (
         "关闭日期 {day} 早于发现日期 {found_on}"

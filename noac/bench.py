@@ -5,8 +5,9 @@ Workloads (see docs/PERFORMANCE.md):
 1. ``score-import``: every score of the database as one CSV through ``import_file``
    (validated, audited), against a bare ``executemany`` of the same rows into ``score``
    (``COPY`` on PostgreSQL).
-2. ``close-month``: ``close_month`` of the last month of every plant, against one SQL
-   ``GROUP BY`` computing the volume-weighted mean value per ratee for that month.
+2. ``close-month``: ``close_month`` of the last month of every plant, the months before it
+   closed first (outside the clock, and reopened after), against one SQL ``GROUP BY``
+   computing the volume-weighted mean value per ratee for that month.
 3. ``trace``: every problem traced with one ``PlantTracing`` per plant, against loading the
    same problem rows.
 
@@ -45,7 +46,7 @@ from noac.generate import QUALITY, refuse_users_work
 from noac.importers import import_file
 from noac.models import Plant, Score
 from noac.services.coefficients import close_months, reopen_month
-from noac.services.periods import closed_months
+from noac.services.periods import closed_months, open_months_before
 from noac.services.problems import problem_trace_rows, trace_problems
 
 SCORE_COLUMNS = (
@@ -297,7 +298,16 @@ def close(session: Session, runs: int) -> Figure:
         for month in by_month:
             session.execute(text(GROUP_BY), {"month": month}).all()
 
-    return _measure(
+    # a month closes after the months before it: those still open are closed first, oldest
+    # first, outside the clock, and reopened after, newest first
+    earlier: dict[str, list[Plant]] = {}
+    for month, group in by_month.items():
+        for plant in group:
+            for before in open_months_before(session=session, plant=plant, month=month):
+                earlier.setdefault(before, []).append(plant)
+    for month in sorted(earlier):
+        close_months(session=session, plants=earlier[month], month=month, actor=QUALITY)
+    figure = _measure(
         "close-month",
         "scores",
         size,
@@ -307,9 +317,19 @@ def close(session: Session, runs: int) -> Figure:
         lambda: None,
         floor,
         restore=reopen,
-        note=f"close_months of the last month of {len(plants)} plant(s) in one call"
-        " vs one GROUP BY over all of them",
+        note=f"close_months of the last month of {len(plants)} plant(s) in one call, the months"
+        " before it closed, vs one GROUP BY over all of them",
     )
+    for month in sorted(earlier, reverse=True):
+        for plant in earlier[month]:
+            reopen_month(
+                session=session,
+                plant=plant,
+                month=month,
+                reason="bench: the months before the one measured, open again",
+                actor=QUALITY,
+            )
+    return figure
 
 
 def trace(session: Session, runs: int) -> Figure:

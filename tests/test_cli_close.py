@@ -171,7 +171,7 @@ def test_a_scheme_with_a_new_criterion_names_the_open_forms_it_leaves_incomplete
     february = "\n".join(
         f"2026-02,ASSY,SURF,{c},8," for c in ("quality", "delivery", "service", "handover")
     )
-    partial = "2026-01,ASSY,SURF,quality,8,"  # incomplete already: it did not count
+    partial = "2026-04,ASSY,SURF,quality,8,"  # incomplete already: it did not count
     path = write_csv(
         tmp_path / "more.csv", f"month,rater,ratee,criterion,value,comment\n{february}\n{partial}"
     )
@@ -278,3 +278,28 @@ def test_closing_every_plant_of_a_database_without_one_says_so(db_url):
     finally:
         engine.dispose()
     assert str(refused.value) == "the database holds no plant yet: import units first"
+
+
+def test_close_all_plants_waits_for_the_months_before_it_in_each(db, tmp_path):
+    for kind, file in (("units", "units.csv"), ("routings", "routings.csv")):
+        imported = runner.invoke(
+            app, ["--db", db, "import", kind, str(AERO / file), "--plant", "WEST"]
+        )
+        assert imported.exit_code == 0, imported.output
+    scores = "\n".join(f"2026-02,ASSY,SURF,{c},9," for c in ("quality", "delivery"))
+    path = write_csv(tmp_path / "w.csv", "month,rater,ratee,criterion,value,comment\n" + scores)
+    assert noac(db, "import", "scores", path, "--plant", "WEST").exit_code == 0
+    refused = noac(db, "close", "2026-03", "--all-plants")
+    assert refused.exit_code == 1
+    assert refused.output == (
+        "error: 2026-02 is still open in WEST: no plant was closed; close the months before"
+        " 2026-03 in order first, or the other plants without them (a month's close reads the"
+        " months before it)\n"
+    )
+    refused = noac(db, "close", "2026-04", "--all-plants")
+    assert refused.exit_code == 1
+    assert refused.output.startswith("error: 2026-03 is still open in MAIN, 2026-02 in WEST: ")
+    assert noac(db, "close", "2026-02", "--plant", "WEST").exit_code == 0
+    closed = noac(db, "close", "2026-03", "--all-plants")
+    assert closed.exit_code == 0, closed.output
+    assert [line.split(":")[0] for line in closed.output.splitlines()[:2]] == ["MAIN", "WEST"]

@@ -340,7 +340,8 @@ def test_a_unit_with_thousands_of_overdue_problems_is_closed_with_each_listed(
         tmp_path,
         "id,date,found_at,part,op,code,severity,qty,responsible,deadline\n" + rows,
     )
-    coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    for month in ("2026-01", "2026-02", "2026-03"):  # in order from the problems' month
+        coefficients.close_month(session=session, plant=plant, month=month, actor=QUALITY)
     store = result(
         coefficients.month_results(session=session, plant=plant, month="2026-03"), "STORE"
     )
@@ -1002,7 +1003,8 @@ def test_a_scale_that_leaves_out_scores_of_open_months_is_refused(tmp_path, engi
     assert "2026-03" not in message and "2026-02" not in message
     assert snapshot(engine) == before
     form(session, plant, "2026-05", "ASSY", "STORE", 10)
-    coefficients.close_month(session=session, plant=plant, month="2026-05", actor=QUALITY)
+    for month in ("2026-03", "2026-04", "2026-05"):
+        coefficients.close_month(session=session, plant=plant, month=month, actor=QUALITY)
     narrowed.write_text(scheme.replace("min = 0\nmax = 10", "min = 0\nmax = 9", 1))
     set_scheme(session=session, plant=plant, path=narrowed, actor=SYSTEM)  # 2 and 9 still fit
     # nor is a month closed with a 10 reopened to have it read on 0..9
@@ -1088,6 +1090,42 @@ def test_close_months_closes_every_plant_in_one_transaction(tmp_path, engine, se
     )
     assert [result(c, "SHEET").coefficient for c in again] == [1.02, 0.84]
     assert sorted(session.exec(versions).all()) == sorted(recorded)
+
+
+def test_a_month_closes_after_the_months_before_it_from_the_plants_first_data(
+    engine, session, plant, tmp_path
+):
+    """A month's close reads the months before it (calibration, flags, the problems counted
+    in the month before): from the plant's first month with scores or a problem, the months
+    close in order, a month without data among them too; those before it are not asked for."""
+    import_defects(
+        session,
+        tmp_path,
+        "id,date,found_at,part,op,code,severity,qty\nJ,2026-01-10,ASSY,P3,20,PIT,major,1",
+    )
+    form(session, plant, "2026-03", "ASSY", "SHEET", 9)
+    before = snapshot(engine)
+    with pytest.raises(NoacError) as refused:
+        coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    assert str(refused.value) == (
+        "2026-01 is still open, and 1 other month before 2026-03: close them in order from"
+        " 2026-01 (a month's close reads the months before it)"
+    )
+    assert snapshot(engine) == before
+    coefficients.close_month(session=session, plant=plant, month="2026-01", actor=QUALITY)
+    # February has neither scores nor problems, but J, ruled now, would count in it
+    before = snapshot(engine)
+    with pytest.raises(NoacError) as refused:
+        coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    assert str(refused.value) == (
+        "2026-02 is still open: close it before 2026-03 (a month's close reads the months"
+        " before it)"
+    )
+    assert snapshot(engine) == before
+    coefficients.close_month(session=session, plant=plant, month="2026-02", actor=QUALITY)
+    march = coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    # SHEET, target 88, from ASSY 90 -> K = 1 + (90 - 88) / 100 = 1.02
+    assert result(march, "SHEET").coefficient == 1.02
 
 
 def test_a_month_not_over_cannot_be_closed(session, plant):

@@ -247,11 +247,19 @@ def test_sections_read_the_problems_on_the_edges_of_their_days(tmp_path, session
     assert month.problems == 4
 
 
+def close_to_month(session, plant):
+    """Close MONTH, after the months before it from D's, the first problem's, in order."""
+    for month in ("2026-01", "2026-02", MONTH):
+        coefficients.close_month(
+            session=session, plant=plant, month=month, actor=QUALITY, today=TODAY
+        )
+
+
 def test_exposure_of_a_closed_month_shows_a_problem_closed_since(session, plant, steps_on):
     """A closed month's exposure lists what the close stored, with each problem as it is now,
     even one whose closing date was put before the month's end (as a verification could be
     dated before such dates were refused)."""
-    coefficients.close_month(session=session, plant=plant, month=MONTH, actor=QUALITY, today=TODAY)
+    close_to_month(session, plant)
     steps_on(date(2026, 4, 1))  # the action reported done before the day verified
     store = supervisor(plant, "STORE")
     problems.plan_action(
@@ -292,7 +300,7 @@ def test_exposure_of_a_closed_month_shows_a_problem_closed_since(session, plant,
 
 def test_closed_month_reads_the_stored_results_and_the_stamp_moves(session, plant):
     stamp = dashboard.data_stamp(session=session)
-    coefficients.close_month(session=session, plant=plant, month=MONTH, actor=QUALITY, today=TODAY)
+    close_to_month(session, plant)
     assert dashboard.data_stamp(session=session) != stamp
     board = dashboard.executive_dashboard(session=session, plant=plant, month=MONTH, today=TODAY)
     assert board.closed and board.run == 1

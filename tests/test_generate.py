@@ -91,14 +91,14 @@ def test_the_score_import_bench_leaves_the_scores_it_found_on_postgresql(db_url)
     with Session(engine) as session:
         before = sorted(session.execute(text(scores)).all())
         plant = session.exec(select(Plant)).one()
-        close_month(session=session, plant=plant, month="2025-11", actor=QUALITY)
+        close_month(session=session, plant=plant, month="2025-09", actor=QUALITY)
     bench = ["--db", db_url, "bench", "--workload", "score-import", "--runs", "2"]
     result = runner.invoke(app, bench)
     assert result.exit_code != 0
-    assert "2025-11 is closed in plant" in result.output and "reopen it first" in result.output
+    assert "2025-09 is closed in plant" in result.output and "reopen it first" in result.output
     with Session(engine) as session:
         assert sorted(session.execute(text(scores)).all()) == before
-        reopen_month(session=session, plant=plant, month="2025-11", reason="bench", actor=QUALITY)
+        reopen_month(session=session, plant=plant, month="2025-09", reason="bench", actor=QUALITY)
     result = runner.invoke(app, bench)
     assert result.exit_code == 0, result.output
     with Session(engine) as session:

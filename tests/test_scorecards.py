@@ -199,8 +199,9 @@ def test_received_forms_and_satisfaction(session, plant):
     assert trend[2].satisfaction == pytest.approx(253 / 3)
     assert {m.target for m in trend} == {85.0}
 
-    # a closed month reads the stored result
-    coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
+    # a closed month reads the stored result (February, scored too, closes before it)
+    for month in ("2026-02", "2026-03"):
+        coefficients.close_month(session=session, plant=plant, month=month, actor=QUALITY)
     closed = scorecards.satisfaction_trend(
         session=session, plant=plant, unit="STORE", months=["2026-03"]
     )

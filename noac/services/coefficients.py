@@ -42,7 +42,13 @@ from noac.services import audit
 from noac.services.access import Actor, require
 from noac.services.bulk import collector_paused, insert_rows
 from noac.services.masterdata import units_by_code
-from noac.services.periods import closed_months, lock_months, next_month, parse_month
+from noac.services.periods import (
+    closed_months,
+    lock_months,
+    next_month,
+    open_months_before,
+    parse_month,
+)
 from noac.services.plants import NO_PLANT
 from noac.services.schemes import (
     active_schemes,
@@ -653,12 +659,38 @@ def _period(session: Session, plant: Plant, month: str) -> Period | None:
     ).first()
 
 
+READS_BEFORE = "a month's close reads the months before it"
+
+
+def _open_before(month: str, waiting: Mapping[str, list[str]], alone: bool) -> str:
+    """Why ``month`` is not closed while months before it are open (``waiting``, the open
+    months by plant code, oldest first)."""
+    if alone:
+        (earlier,) = waiting.values()
+        if len(earlier) == 1:
+            return f"{earlier[0]} is still open: close it before {month} ({READS_BEFORE})"
+        others = f"{len(earlier) - 1} other month{'s' if len(earlier) > 2 else ''}"
+        return (
+            f"{earlier[0]} is still open, and {others} before {month}: close them in order"
+            f" from {earlier[0]} ({READS_BEFORE})"
+        )
+    (code, earlier), *others = waiting.items()
+    named = f"{earlier[0]} is still open in {code}" + "".join(
+        f", {later[0]} in {other}" for other, later in others
+    )
+    return (
+        f"{named}: no plant was closed; close the months before {month} in order first, or the"
+        f" other plants without them ({READS_BEFORE})"
+    )
+
+
 def close_month(
     *, session: Session, plant: Plant, month: str, actor: Actor, today: date | None = None
 ) -> MonthComputation:
     """Lock ``month`` and store every unit's coefficient with its decomposition.
 
-    Refused for a month already closed or not yet over.
+    Refused for a month already closed or not yet over, or while a month before it is open
+    (``periods.open_months_before``).
     """
     return close_months(session=session, plants=[plant], month=month, actor=actor, today=today)[0]
 
@@ -674,10 +706,11 @@ def close_months(
 ) -> list[MonthComputation]:
     """``close_month`` of ``month`` for each of ``plants`` in one transaction.
 
-    Refused as a whole, closing nothing, if the month is not over yet or already closed in
-    any of them. One audit record per plant closed, written at once; the chain of the last is
-    the audit trail's head after the close (``audit_head``), which the close's report prints:
-    a report kept outside the database vouches for the trail up to and with the close.
+    Refused as a whole, closing nothing, if the month is not over yet, or already closed or
+    waiting for an open month before it in any of them. One audit record per plant closed,
+    written at once; the chain of the last is the audit trail's head after the close
+    (``audit_head``), which the close's report prints: a report kept outside the database
+    vouches for the trail up to and with the close.
     """
     if not plants:
         raise NoacError(NO_PLANT)
@@ -710,6 +743,12 @@ def close_months(
                 + ", ".join(f"{code} (by {who})" for code, who in closed)
                 + ": no plant was closed; close the others without them"
             )
+        waiting = {}
+        for plant in plants:
+            if earlier := open_months_before(session=session, plant=plant, month=month):
+                waiting[plant.code] = earlier
+        if waiting:
+            raise NoacError(_open_before(month, waiting, alone=len(plants) == 1))
         schemes = active_schemes(session=session, plants=plants)
         computations = compute_months(
             session=session, plants=plants, month=month, schemes=schemes, apart=True

@@ -7,7 +7,7 @@ import re
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from noac.errors import NoacError
 from noac.models import Handover, Period, Plant, QualityProblem, Score
@@ -81,6 +81,32 @@ def closed_months(*, session: Session, plant: Plant) -> set[str]:
         Period.plant_id == plant.id, col(Period.closed_at).is_not(None)
     )
     return set(session.exec(statement))
+
+
+def open_months_before(*, session: Session, plant: Plant, month: str) -> list[str]:
+    """The months before ``month`` that are not closed, oldest first, from the plant's first
+    month with scores or a problem found (none before it).
+
+    A month's close reads the months before it (the forms its calibration and flags compare
+    with, the problems counted in the month before), so it waits for them; a month without
+    data among them still counts, as a problem found in a closed month and ruled later counts
+    in the first open month after it.
+    """
+    first_scored = session.exec(
+        select(func.min(Score.month)).where(Score.plant_id == plant.id)
+    ).one()
+    first_found = session.exec(
+        select(func.min(QualityProblem.found_on)).where(QualityProblem.plant_id == plant.id)
+    ).one()
+    starts = [m for m in (first_scored, first_found and month_of(first_found)) if m]
+    closed = closed_months(session=session, plant=plant)
+    months = []
+    current = min(starts, default=month)
+    while current < month:
+        if current not in closed:
+            months.append(current)
+        current = next_month(current)
+    return months
 
 
 def lock_months(*, session: Session, plants: Sequence[Plant], exclusive: bool = False) -> None:

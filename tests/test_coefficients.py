@@ -1128,6 +1128,35 @@ def test_a_month_closes_after_the_months_before_it_from_the_plants_first_data(
     assert result(march, "SHEET").coefficient == 1.02
 
 
+def test_the_months_reopen_from_the_last_closed_one_back(engine, session, plant):
+    """A month reopened may change, and the closed months after it read it: they are
+    reopened first, and close again after it."""
+    for month in ("2026-01", "2026-02", "2026-03"):
+        form(session, plant, month, "ASSY", "SHEET", 9)
+        coefficients.close_month(session=session, plant=plant, month=month, actor=QUALITY)
+    before = snapshot(engine)
+    with pytest.raises(NoacError) as refused:
+        coefficients.reopen_month(
+            session=session, plant=plant, month="2026-01", reason="late form", actor=QUALITY
+        )
+    assert str(refused.value) == (
+        "2026-03 is closed after 2026-01: reopen the months from the last closed one back,"
+        " 2026-03 first (a month's close reads the months before it)"
+    )
+    assert snapshot(engine) == before
+    for month in ("2026-03", "2026-02", "2026-01"):
+        coefficients.reopen_month(
+            session=session, plant=plant, month=month, reason="late form", actor=QUALITY
+        )
+    form(session, plant, "2026-01", "QC", "SHEET", 7)
+    for month in ("2026-01", "2026-02", "2026-03"):
+        again = coefficients.close_month(session=session, plant=plant, month=month, actor=QUALITY)
+        assert again.run == 2
+    # January's SHEET: (1 * 90 + 1 * 70) / 2 = 80, target 88 -> K = 0.92
+    january = coefficients.month_results(session=session, plant=plant, month="2026-01")
+    assert result(january, "SHEET").coefficient == 0.92
+
+
 def test_a_month_not_over_cannot_be_closed(session, plant):
     with pytest.raises(NoacError, match="2099-01 is not over yet"):
         coefficients.close_month(session=session, plant=plant, month="2099-01", actor=QUALITY)

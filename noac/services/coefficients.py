@@ -831,7 +831,11 @@ def close_months(
 
 
 def reopen_month(*, session: Session, plant: Plant, month: str, reason: str, actor: Actor) -> None:
-    """Unlock a closed month; closing it again recomputes and stores a new run."""
+    """Unlock a closed month; closing it again recomputes and stores a new run.
+
+    Refused while a later month is closed: the months reopen from the last closed one back
+    (and close again in order), as each month's close reads the months before it.
+    """
     require(actor, "reopen-month", plant_id=plant.id)
     parse_month(month)
     if not reason.strip():
@@ -843,6 +847,12 @@ def reopen_month(*, session: Session, plant: Plant, month: str, reason: str, act
     if period is None or period.closed_at is None:
         session.rollback()
         raise NoacError(f"{month} is not closed")
+    if later := [m for m in closed_months(session=session, plant=plant) if m > month]:
+        session.rollback()
+        raise NoacError(
+            f"{max(later)} is closed after {month}: reopen the months from the last closed one"
+            f" back, {max(later)} first ({READS_BEFORE})"
+        )
     scheme = active_schemes(session=session, plants=[plant])[plant.id]
     if outside := scores_outside(session, plant, scheme, Score.month == month):
         session.rollback()

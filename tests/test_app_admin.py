@@ -311,6 +311,25 @@ def test_admin_enables_a_disabled_supervisor_again(demo_url):
     assert (record.actor, record.action, record.entity_id) == ("admin", "enable", "aero-assy")
 
 
+def test_a_session_ended_by_disabling_stays_ended_once_the_account_is_enabled_again(demo_url):
+    """A leaver's or a stolen session does not come back when the account is enabled again
+    within the idle limit: the user signs in anew."""
+    supervisor = page(signed_in(demo_url, "aero-assy"), "views/score.py")
+    at = page(signed_in(demo_url, "admin"), "views/masterdata.py")
+    at.selectbox(key="md_disable_who").select("aero-assy")
+    at.button(key="md_disable_submit").click().run()
+    assert "User aero-assy disabled." in texts(at)
+    at.selectbox(key="md_enable_who").select("aero-assy")
+    at.button(key="md_enable_submit").click().run()
+    assert "User aero-assy enabled again." in texts(at)
+
+    supervisor.run()
+    assert "Your account was disabled or changed since you signed in" in texts(supervisor)
+    assert "actor" not in supervisor.session_state
+    again = page(signed_in(demo_url, "aero-assy"), "views/score.py")
+    assert not again.exception and again.session_state["actor"].unit == "ASSY"
+
+
 def test_admin_moves_a_supervisor_to_another_unit_and_their_session_ends(demo_url):
     supervisor = page(signed_in(demo_url, "aero-assy"), "views/score.py")
     at = page(signed_in(demo_url, "admin"), "views/masterdata.py")

@@ -142,14 +142,16 @@ def test_a_disabled_user_is_not_disabled_again(engine, session, plant):
 
 
 def test_a_disabled_user_is_enabled_again_under_the_same_name(session, plant):
+    """The sessions the account had end with the disabling, for good: once enabled again, the
+    identity they hold is not the account's any more, and the user signs in anew."""
     add(session, plant)
-    signed_in = users.actor_for(session=session, username="ann")
+    signed_in = users.authenticate(session=session, username="ann", password="correct horse")
+    assert users.actor_for(session=session, username="ann") == signed_in
     users.disable_user(session=session, actor=SYSTEM, username="ann")
     users.enable_user(session=session, actor=SYSTEM, username="ann")
-    assert users.actor_for(session=session, username="ann") == signed_in
-    assert users.authenticate(session=session, username="ann", password="correct horse").unit == (
-        "ASSY"
-    )
+    assert users.actor_for(session=session, username="ann") != signed_in
+    again = users.authenticate(session=session, username="ann", password="correct horse")
+    assert again == users.actor_for(session=session, username="ann") and again.unit == "ASSY"
     (enabled,) = [r for r in audit_trail(session=session, actor=SYSTEM) if r.action == "enable"]
     assert (enabled.actor, enabled.entity, enabled.entity_id) == ("system", "user", "ann")
     assert (enabled.before["active"], enabled.after["active"]) == (False, True)

@@ -68,7 +68,9 @@ class Actor:
 
     ``credential`` stands for the password the identity was read with (a digest of its
     hash, ``users.actor_for``): a new password changes it, so a session signed in before
-    the change holds an identity no longer current and ends."""
+    the change holds an identity no longer current and ends. ``session_generation`` is the
+    account's when the identity was read: disabling the account raises it, so a session
+    signed in before ends for good, even once the account is enabled again."""
 
     username: str
     role: str
@@ -76,6 +78,7 @@ class Actor:
     plant_id: int | None = None
     display_name: str = ""
     credential: str = field(default="", repr=False)
+    session_generation: int = field(default=0, repr=False)
 
     @property
     def unit_bound(self) -> bool:

@@ -83,6 +83,7 @@ def actor_for(*, session: Session, username: str) -> Actor:
         plant_id=unit.plant_id if unit else None,
         display_name=user.display_name,
         credential=hashlib.sha256(user.password_hash.encode()).hexdigest(),
+        session_generation=user.session_generation,
     )
 
 
@@ -190,6 +191,8 @@ def list_users(*, session: Session, actor: Actor) -> list[UserInfo]:
 
 
 def disable_user(*, session: Session, actor: Actor, username: str) -> None:
+    """Stop an account signing in and acting; every session it had ends for good (its
+    session generation is raised), enabled again or not."""
     require(actor, "manage-users")
     user = _get(session, username)
     if username == actor.username:
@@ -198,6 +201,7 @@ def disable_user(*, session: Session, actor: Actor, username: str) -> None:
         raise NoacError(f"user '{username}' is already disabled")
     if user.role == "admin":
         _refuse_last_admin(session, username, "disabling this one")
+    user.session_generation += 1
     _set_active(session, actor, user, False)
 
 

@@ -1,0 +1,34 @@
+"""disabling an account ends its sessions for good
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-07 12:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0016"
+down_revision: str | None = "0015"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# A session signed in before its account was disabled ended only if it was used while the
+# account stayed disabled: enabled again within the idle limit, the account found its old
+# sessions working again. Each account now has a session generation, raised when it is
+# disabled; a session holds the one it signed in with and ends once it is not the
+# account's any more. The accounts so far start at 0, the sessions open now with them.
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("app_user", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("session_generation", sa.Integer(), nullable=False, server_default="0")
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("app_user", schema=None) as batch_op:
+        batch_op.drop_column("session_generation")

@@ -445,8 +445,9 @@ class User(SQLModel, table=True):
     failed_logins: int = 0
     locked_until: datetime | None = None
     created_at: datetime
-    # raised when the account's sessions end for good (it is disabled): a session holds the
-    # one it signed in with, and ends once it is not the account's any more
+    # raised when the account's sessions end for good (it is disabled, or given another role
+    # or unit): a session holds the one it signed in with, and ends once it is not the
+    # account's any more
     session_generation: int = 0
 
 

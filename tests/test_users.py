@@ -195,6 +195,17 @@ def test_a_supervisor_moves_to_another_unit_and_their_sessions_end(session, plan
     assert users.actor_for(session=session, username="ann").unit_bound is False
 
 
+def test_a_supervisor_moved_back_to_their_unit_does_not_get_their_sessions_back(session, plant):
+    add(session, plant)
+    signed_in = users.authenticate(session=session, username="ann", password="correct horse")
+    for unit in ("SHEET", "ASSY"):
+        users.change_role(
+            session=session, actor=SYSTEM, username="ann", role="supervisor", plant=plant, unit=unit
+        )
+    back = users.actor_for(session=session, username="ann")
+    assert back.unit == signed_in.unit == "ASSY" and back != signed_in
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [

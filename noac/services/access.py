@@ -69,8 +69,9 @@ class Actor:
     ``credential`` stands for the password the identity was read with (a digest of its
     hash, ``users.actor_for``): a new password changes it, so a session signed in before
     the change holds an identity no longer current and ends. ``session_generation`` is the
-    account's when the identity was read: disabling the account raises it, so a session
-    signed in before ends for good, even once the account is enabled again."""
+    account's when the identity was read: disabling the account or changing its role or unit
+    raises it, so a session signed in before ends for good, even once the account is enabled
+    again or given its role back."""
 
     username: str
     role: str

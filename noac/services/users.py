@@ -236,7 +236,8 @@ def change_role(
 ) -> UserInfo:
     """Give an account another role or unit (a supervisor moving to another workshop).
 
-    Its open sessions end: the identity they hold is no longer current."""
+    Its open sessions end for good: the identity they hold is no longer current, and its
+    session generation is raised, so moving it back does not bring them back."""
     require(actor, "manage-users")
     user = _get(session, username)
     if username == actor.username:
@@ -256,6 +257,7 @@ def change_role(
     if user.active and user.role == "admin" and role != "admin":
         _refuse_last_admin(session, username, "giving this one another role")
     user.role, user.unit_id = role, unit_id
+    user.session_generation += 1
     session.add(user)
     after = _info(session, user)
     audit.record(session, actor, "change-role", "user", username, before.__dict__, after.__dict__)

@@ -17,9 +17,10 @@ depends_on: str | Sequence[str] | None = None
 
 # A session signed in before its account was disabled ended only if it was used while the
 # account stayed disabled: enabled again within the idle limit, the account found its old
-# sessions working again. Each account now has a session generation, raised when it is
-# disabled; a session holds the one it signed in with and ends once it is not the
-# account's any more. The accounts so far start at 0, the sessions open now with them.
+# sessions working again (and so did one moved to another unit and back). Each account now
+# has a session generation, raised when it is disabled or given another role or unit; a
+# session holds the one it signed in with and ends once it is not the account's any more.
+# The accounts so far start at 0, the sessions open now with them.
 
 
 def upgrade() -> None:

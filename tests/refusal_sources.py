@@ -150,6 +150,8 @@ class _Source:
                     for value in _returned(defined):
                         self.returned.add(id(value))
                         yield value
+            elif isinstance(piece, ast.Name) and _is_phrase(self.constants.get(piece.id)):
+                yield self.constants[piece.id]  # a text named at a module's top
             elif isinstance(piece, ast.Name) and function is not None:
                 yield from self._variable(function, piece.id)
 
@@ -287,15 +289,23 @@ def _joined_items(node: ast.expr) -> Iterator[ast.expr]:
             yield inner.args[0].elt
 
 
+def _is_text(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _is_phrase(node: ast.expr | None) -> bool:
+    """A text of several words: one word named at a module's top (``HANDLING = "handling"``)
+    is a value a message quotes as it is."""
+    return _is_text(node) and " " in node.value
+
+
 def _textual(node: ast.expr) -> bool:
     """Whether ``node`` is a text: a string, an f-string, texts added, a choice of texts."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return _textual(node.left) or _textual(node.right)
     if isinstance(node, ast.IfExp):
         return _textual(node.body) or _textual(node.orelse)
-    return isinstance(node, ast.JoinedStr) or (
-        isinstance(node, ast.Constant) and isinstance(node.value, str)
-    )
+    return isinstance(node, ast.JoinedStr) or _is_text(node)
 
 
 def refusals(paths: list[Path] | None = None) -> list[Found]:

@@ -292,13 +292,16 @@ def test_close_all_plants_waits_for_the_months_before_it_in_each(db, tmp_path):
     refused = noac(db, "close", "2026-03", "--all-plants")
     assert refused.exit_code == 1
     assert refused.output == (
-        "error: 2026-02 is still open in WEST: no plant was closed; close the months before"
-        " 2026-03 in order first, or the other plants without them (a month's close reads the"
-        " months before it)\n"
+        "error: still open before 2026-03, the first month of each plant: WEST 2026-02. No"
+        " plant was closed: close those months in order first, or the other plants without"
+        " them (a month's close reads the months before it)\n"
     )
     refused = noac(db, "close", "2026-04", "--all-plants")
     assert refused.exit_code == 1
-    assert refused.output.startswith("error: 2026-03 is still open in MAIN, 2026-02 in WEST: ")
+    assert refused.output.startswith(
+        "error: still open before 2026-04, the first month of each plant: MAIN 2026-03, WEST"
+        " 2026-02. No plant was closed"
+    )
     assert noac(db, "close", "2026-02", "--plant", "WEST").exit_code == 0
     closed = noac(db, "close", "2026-03", "--all-plants")
     assert closed.exit_code == 0, closed.output

@@ -62,6 +62,7 @@ def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
         textwrap.dedent(
             """
             NOTHING = "nothing was given"
+            WHY = "the rows are read first"
             DESCRIPTIONS = {"a": "do the first thing", "b": "do the second thing"}
 
             def describe(value, what):
@@ -87,6 +88,8 @@ def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
                     raise NoacError(
                         f"cannot {what}{who}: " + "; ".join(f"{n}: {r}" for n, r in errors)
                     )
+                if not rows:
+                    raise NoacError(f"nothing to read ({WHY})")
                 raise NoacError(f"{NOTHING} from {first_day(rows)}")
             """
         )
@@ -98,7 +101,10 @@ def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
         "count",
         "do the first thing",
         "do the second thing",
+        "nothing to read ({})",
+        "nothing was given",
         "the first column",
+        "the rows are read first",
         "{} from {}",
         "{} is missing",
         "{}: {}",

@@ -190,6 +190,25 @@ REFUSALS: dict[str, str] = {
         "{month} 尚未结束：自 {next}-01 起才能关账"
     ),
     "{month} is already closed (by {closer})": "{month} 已由 {closer} 关账",
+    "a month's close reads the months before it": "月结要读取之前各月的数据",
+    "{month} is still open: close it before {later} ({reason})": (
+        "{month} 尚未关账：请先关账 {month}，再关账 {later}（{reason}）"
+    ),
+    "{count} other month": "另外 {count} 个月",
+    "{count} other months": "另外 {count} 个月",
+    "{month} is still open, and {what} before {later}: close them in order from {month}"
+    " ({reason})": (
+        "{month} 尚未关账，{later} 之前还有{what}未关账：请从 {month} 起按顺序关账（{reason}）"
+    ),
+    "still open before {month}, the first month of each plant: {plants}. No plant was closed:"
+    " close those months in order first, or the other plants without them ({reason})": (
+        "{month} 之前尚未关账的月份（各工厂最早的一个月）：{plants}。没有关账任何工厂："
+        "请先按顺序关账这些月份，或不含这些工厂关账其他工厂（{reason}）"
+    ),
+    "{later} is closed after {month}: reopen the months from the last closed one back,"
+    " {later} first ({reason})": (
+        "{later} 在 {month} 之后已关账：请从最后关账的月份起倒序重开，先重开 {later}（{reason}）"
+    ),
     "{month} is already closed in {plants}: no plant was closed; close the others without"
     " them": "{month} 在 {plants} 已关账：本次没有关闭任何工厂；请不含这些工厂关闭其余工厂",
     "reopening a month needs a reason": "重新打开月份需要填写原因",

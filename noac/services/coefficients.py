@@ -674,13 +674,11 @@ def _open_before(month: str, waiting: Mapping[str, list[str]], alone: bool) -> s
             f"{earlier[0]} is still open, and {others} before {month}: close them in order"
             f" from {earlier[0]} ({READS_BEFORE})"
         )
-    (code, earlier), *others = waiting.items()
-    named = f"{earlier[0]} is still open in {code}" + "".join(
-        f", {later[0]} in {other}" for other, later in others
-    )
+    plants = ", ".join(f"{code} {earlier[0]}" for code, earlier in waiting.items())
     return (
-        f"{named}: no plant was closed; close the months before {month} in order first, or the"
-        f" other plants without them ({READS_BEFORE})"
+        f"still open before {month}, the first month of each plant: {plants}. No plant was"
+        f" closed: close those months in order first, or the other plants without them"
+        f" ({READS_BEFORE})"
     )
 
 

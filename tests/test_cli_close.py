@@ -281,6 +281,7 @@ def test_closing_every_plant_of_a_database_without_one_says_so(db_url):
 
 
 def test_close_all_plants_waits_for_the_months_before_it_in_each(db, tmp_path):
+    assert runner.invoke(app, ["--db", db, "plants", "add", "WEST"]).exit_code == 0
     for kind, file in (("units", "units.csv"), ("routings", "routings.csv")):
         imported = runner.invoke(
             app, ["--db", db, "import", kind, str(AERO / file), "--plant", "WEST"]

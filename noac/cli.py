@@ -378,6 +378,12 @@ def _print_trace(problem: ProblemSummary, result: TraceResult) -> None:
         )
     )
     typer.echo(result.explain())
+    now = None if result.undetermined else result.candidates[0].unit
+    if problem.proposed and problem.proposed != now:
+        typer.echo(
+            f"stored proposal: {problem.proposed}, made when the problem was traced on its"
+            f" report; tracing it now {f'proposes {now}' if now else 'finds no unit'}"
+        )
     if problem.responsible:
         shares = ", ".join(f"{u} {s:g}" for u, s in problem.responsible.items())
         escapes = ", ".join(problem.escapes) or "none"

@@ -254,3 +254,27 @@ def test_evidence_that_cannot_be_read_is_named_with_the_reason(db, engine, tmp_p
             f"error: cannot read attachment {attached}: {reason}\n",
         )
     assert snapshot(engine) == before
+
+
+def test_trace_names_the_stored_proposal_when_tracing_now_proposes_another_unit(db, tmp_path):
+    """Reported when PIT-FACE came from storage or bending, the problem was proposed to
+    SHEET; the catalogue now says storage only, so tracing it now proposes STORE, while the
+    proposal SHEET has to answer stays stored: the trace says both."""
+    reported = noac(
+        db,
+        *("problems", "report", "--found-at", "ASSY", "--part", "BP-100", "--op", "60"),
+        *("--code", "PIT-FACE", "--severity", "major", "--qty", "3", "--id", "QP-9"),
+        user="ann",
+    )
+    assert "proposed: SHEET" in reported.output
+    codes = write_csv(
+        tmp_path / "codes.csv",
+        "code,name,origins\nPIT-FACE,镀面腐蚀坑 (pits on the plated face),storage\n",
+    )
+    assert noac(db, "import", "defect-codes", codes, "--plant", "AERO", user=None).exit_code == 0
+    traced = noac(db, "trace", "QP-9").output
+    assert "proposed: STORE (op 10, storage)" in traced
+    assert (
+        "stored proposal: SHEET, made when the problem was traced on its report;"
+        " tracing it now proposes STORE" in traced
+    )

@@ -11,8 +11,8 @@ from noac.errors import RowError
 from noac.models import UNIT_KINDS, DefectCode, Plant, Unit
 from noac.tabular import Row, Table, split_list
 from noac.validation import check_code, parse_number
+from routing.trace import HANDLING
 
-HANDLING = "handling"
 MAX_NOTES = 20  # lines of notes an import keeps
 
 

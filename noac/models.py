@@ -7,7 +7,7 @@ changed by the Alembic migrations in ``noac/migrations``.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -18,6 +18,14 @@ ROUTING_SOURCES = ("declared", "observed")
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def stored_utc(moment: datetime | None) -> datetime | None:
+    """A moment read back from a table, in UTC, as every one is stored: SQLite gives it
+    back without its zone."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
 
 
 class Plant(SQLModel, table=True):

@@ -44,6 +44,7 @@ from noac.models import (
     ProblemResponsibility,
     QualityProblem,
     Unit,
+    stored_utc,
 )
 from noac.services import audit
 from noac.services.access import Actor, require
@@ -1265,7 +1266,7 @@ def _reported_done_on(session: Session, problem: QualityProblem) -> date | None:
     ).first()
     if at is None:
         return None
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone().date()  # kept in UTC
+    return stored_utc(at).astimezone().date()
 
 
 def _refuse_before_found(problem: QualityProblem, deadline: date | None) -> None:

@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, func, select
 
 from noac.errors import NoacError
-from noac.models import ROLES, UNIT_ROLES, Plant, Unit, User
+from noac.models import ROLES, UNIT_ROLES, Plant, Unit, User, stored_utc
 from noac.services import audit
 from noac.services.access import SYSTEM, Actor, require
 from noac.validation import check_code, check_text
@@ -34,13 +34,6 @@ class UserInfo:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """Datetimes read back from SQLite lose their zone; they are stored in UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 def _get(session: Session, username: str) -> User:
@@ -306,7 +299,7 @@ def authenticate(
     if user is None or not user.active:
         raise refused
     username = user.username
-    locked_until = _aware(user.locked_until)
+    locked_until = stored_utc(user.locked_until)
     if locked_until is not None and locked_until > now:
         minutes = max(1, round((locked_until - now).total_seconds() / 60))
         raise NoacError(f"too many failed sign-ins: try again in {minutes} minute(s)")

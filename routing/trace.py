@@ -108,10 +108,11 @@ class TraceResult:
 
 class _Ancestry(NamedTuple):
     """Shortest distance to the found operation from each ancestor and the next step; the
-    ancestors ranked as candidates are (distance, unit, operation id); the inspections
-    among them, farthest first (ties by operation id). On an order's path, ``steps`` are
-    its visits up to the found operation's last one, and an ancestor's distance counts the
-    steps from its last visit (no next step)."""
+    ancestors ranked as candidates are (distance, unit, operation id); on a graph the
+    inspections among them, farthest first (ties by operation id). On an order's path,
+    ``steps`` are its visits up to the found operation's last one, and an ancestor's
+    distance counts the steps from its last visit (no next step, no inspections: the
+    escapes are read along the steps)."""
 
     distance: dict[str, int]
     next_step: dict[str, str]
@@ -196,6 +197,7 @@ class Tracer:
             distance: dict[str, int] = {}
             next_step: dict[str, str] = {}
             steps = None
+            inspections: tuple[str, ...] = ()  # an order's path reads its escapes on its steps
             if routing.visits is None:
                 predecessors = routing.predecessors
                 queue = deque([found])
@@ -208,6 +210,11 @@ class Tracer:
                             distance[predecessor] = distance.get(node, 0) + 1
                             next_step[predecessor] = node
                             queue.append(predecessor)
+                inspections = tuple(
+                    sorted(
+                        routing.inspection.intersection(distance), key=lambda n: (-distance[n], n)
+                    )
+                )
             else:
                 visits = routing.visits
                 steps = visits[: len(visits) - visits[::-1].index(found)] if found in visits else ()
@@ -216,11 +223,8 @@ class Tracer:
                 distance = {op: end - i for i, op in enumerate(steps[:-1]) if op != found}
             unit = routing.unit
             ranked = sorted(distance, key=lambda n: (distance[n], unit[n], n))
-            inspections = sorted(
-                routing.inspection.intersection(distance), key=lambda n: (-distance[n], n)
-            )
             cached = self._ancestry[(key, found)] = _Ancestry(
-                distance, next_step, tuple(ranked), tuple(inspections), steps
+                distance, next_step, tuple(ranked), inspections, steps
             )
         return cached
 

@@ -56,8 +56,7 @@ def signed_in() -> bool:
     idle = timedelta(minutes=get_settings().session_idle_minutes)
     now = datetime.now(UTC)
     if now - st.session_state.get(LAST_SEEN, now) > idle:
-        del st.session_state[ACTOR]
-        st.session_state["expired"] = True
+        _end_session("expired")
         return False
     actor = st.session_state[ACTOR]
     try:
@@ -66,11 +65,20 @@ def signed_in() -> bool:
     except NoacError:
         current = None
     if current != actor:
-        del st.session_state[ACTOR]
-        st.session_state["account_changed"] = True
+        _end_session("account_changed")
         return False
     st.session_state[LAST_SEEN] = now
     return True
+
+
+def _end_session(reason: str) -> None:
+    """End the signed-in session; the sign-in page says why (``reason``). Through the
+    plant's identity provider this signs out there too, or its sign-in, remembered by the
+    browser, would open the session again at once."""
+    del st.session_state[ACTOR]
+    st.session_state[reason] = True
+    if get_settings().auth == "oidc":
+        st.logout()
 
 
 def while_signed_in(action: Callable[P, None]) -> Callable[P, None]:

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
 
 from dashboards.context import plain
 from noac.db import create_db_engine
@@ -12,7 +13,7 @@ from noac.demo import DEMO_PASSWORD
 from noac.importers import import_file
 from noac.services.periods import recent_months
 from noac.services.users import add_user, reset_password
-from tests.apptest import page, signed_in, texts
+from tests.apptest import APP, page, signed_in, texts
 from tests.conftest import SYSTEM, write_csv
 
 ROLE_USERS = {
@@ -54,6 +55,45 @@ def test_a_session_idle_past_the_limit_signs_in_again(demo_url):
     assert at.title[0].value == "Sign in"
     assert "session ended after 30 minutes without activity" in texts(at)
     assert "actor" not in at.session_state
+
+
+def _signed_in_through_the_identity_provider(monkeypatch, url: str, username: str):
+    """The app with ``NOAC_AUTH=oidc``, opened by ``username`` signed in at the plant's
+    identity provider (Streamlit's identity cookie, read as ``st.user``)."""
+    monkeypatch.setenv("NOAC_AUTH", "oidc")
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.user = {"is_logged_in": True, "preferred_username": username}
+    at.run()
+    assert at.session_state["actor"].username == username
+    return at
+
+
+def test_an_idle_session_through_the_identity_provider_asks_to_sign_in_again(demo_url, monkeypatch):
+    at = _signed_in_through_the_identity_provider(monkeypatch, demo_url, "exec")
+    at.session_state["last_seen"] = datetime.now(UTC) - timedelta(minutes=31)
+    at.run()
+    assert "actor" not in at.session_state
+    assert at.user == {"is_logged_in": False}
+    assert "session ended after 30 minutes without activity" in texts(at)
+    assert [b.label for b in at.button] == ["Sign in with the plant's identity provider"]
+    at.run()
+    assert "actor" not in at.session_state
+
+
+def test_a_changed_account_signed_in_through_the_identity_provider_signs_in_again(
+    demo_url, monkeypatch
+):
+    at = _signed_in_through_the_identity_provider(monkeypatch, demo_url, "exec")
+    engine = create_db_engine(demo_url)
+    try:
+        with Session(engine) as session:
+            reset_password(session=session, actor=SYSTEM, username="exec", password="a new secret")
+    finally:
+        engine.dispose()
+    at.run()
+    assert "actor" not in at.session_state
+    assert at.user == {"is_logged_in": False}
+    assert "Your account was disabled or changed since you signed in" in texts(at)
 
 
 def test_a_password_reset_ends_the_sessions_signed_in_with_the_old_one(demo_url):

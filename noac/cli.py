@@ -30,7 +30,7 @@ from noac.services.access import SYSTEM, Actor
 from noac.services.audit import audit_trail, verify_trail
 from noac.services.masterdata import list_units
 from noac.services.periods import parse_month
-from noac.services.plants import add_plant, list_plants, resolve_plant
+from noac.services.plants import add_plant, list_plants, rename_plant, resolve_plant
 from noac.services.problems import ProblemSummary
 from noac.services.routings import in_force, routing_versions
 from noac.services.schemes import active_scheme, set_scheme
@@ -239,6 +239,29 @@ def plants_add(
             actor=_actor(ctx, session, local_admin=True),
         )
         typer.echo(f"added plant {plant.code} ({plant.name})")
+
+
+@plants_app.command("rename")
+def plants_rename(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="The plant's code, which stays.")],
+    name: Annotated[str, typer.Option(help="Its new name.")],
+) -> None:
+    """Give a plant a new name (a plant added by its first import is named after its code)."""
+    with _user_errors(), _session(ctx) as session:
+        before = resolve_plant(session=session, code=code).name
+        plant = rename_plant(
+            session=session, code=code, name=name, actor=_actor(ctx, session, local_admin=True)
+        )
+        typer.echo(f"renamed plant {plant.code}: {before} -> {plant.name}")
+
+
+@plants_app.command("list")
+def plants_list(ctx: typer.Context, json_: JsonOption = False) -> None:
+    """List the plants of the database."""
+    with _user_errors(), _session(ctx) as session:
+        records = [{"code": p.code, "name": p.name} for p in list_plants(session=session)]
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=2) if json_ else _table(records))
 
 
 @units_app.command("list")

@@ -6,13 +6,15 @@ import sys
 from datetime import date
 
 import pytest
+from sqlmodel import Session
 from typer.testing import CliRunner
 
 from noac.cli import app
 from noac.db import create_db_engine
 from noac.demo import history_months
+from noac.services.audit import audit_trail
 from noac.services.periods import month_of
-from tests.conftest import DATA, snapshot, write_csv
+from tests.conftest import DATA, SYSTEM, snapshot, write_csv
 
 runner = CliRunner()
 AERO = DATA / "demo" / "aerospace"
@@ -149,6 +151,40 @@ def test_adding_a_plant_that_exists_is_refused(aero_db):
     result = noac(aero_db, "plants", "add", "AERO", "--name", "Another name")
     assert result.exit_code == 1
     assert result.output == "error: plant AERO exists already\n"
+    assert snapshot_of(aero_db) == before
+
+
+def test_a_plant_added_by_its_first_import_is_given_its_name_and_listed(aero_db):
+    assert json.loads(noac(aero_db, "plants", "list", "--json").output) == [
+        {"code": "AERO", "name": "AERO"}
+    ]
+    renamed = noac(aero_db, "plants", "rename", "AERO", "--name", "Aerospace parts plant")
+    assert renamed.exit_code == 0, renamed.output
+    assert renamed.output == "renamed plant AERO: AERO -> Aerospace parts plant\n"
+    assert noac(aero_db, "plants", "add", "WEST").exit_code == 0
+    listed = noac(aero_db, "plants", "list").output.splitlines()
+    assert [line.split(maxsplit=1) for line in listed] == [
+        ["code", "name"],
+        ["AERO", "Aerospace parts plant"],
+        ["WEST", "WEST"],
+    ]
+    engine = create_db_engine(aero_db)
+    try:
+        with Session(engine) as session:
+            trail = audit_trail(session=session, actor=SYSTEM, entity="plant", since=None, limit=0)
+    finally:
+        engine.dispose()
+    assert [(r.entity_id, r.before, r.after) for r in trail[:2]] == [
+        ("WEST", None, "WEST"),
+        ("AERO", "AERO", "Aerospace parts plant"),
+    ]
+
+
+def test_renaming_a_plant_the_database_does_not_hold_adds_none(aero_db):
+    before = snapshot_of(aero_db)
+    result = noac(aero_db, "plants", "rename", "AEOR", "--name", "Aerospace")
+    assert result.exit_code == 1
+    assert result.output == "error: unknown plant 'AEOR' (plants: AERO)\n"
     assert snapshot_of(aero_db) == before
 
 

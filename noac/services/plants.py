@@ -82,6 +82,14 @@ def add_plant(*, session: Session, code: str, name: str, actor: Actor) -> Plant:
     return save_plant(session=session, code=code, name=name, actor=actor)
 
 
+def rename_plant(*, session: Session, code: str, name: str, actor: Actor) -> Plant:
+    """Give a plant the database holds a new name (a plant added by its first import is
+    named after its code); an unknown code is refused, not added."""
+    require(actor, "manage-plants")
+    resolve_plant(session=session, code=code)
+    return save_plant(session=session, code=code, name=name, actor=actor)
+
+
 def save_plant(*, session: Session, code: str, name: str, actor: Actor) -> Plant:
     """Add a plant or rename an existing one."""
     require(actor, "manage-plants")

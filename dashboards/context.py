@@ -125,6 +125,12 @@ def refusal(error: NoacError) -> str:
     return refusals.refusal(error, lang())
 
 
+def note(text: str) -> str:
+    """A service's note (an import's, a flag's) in the user's language
+    (``i18n.refusals.note``)."""
+    return refusals.note(text, lang())
+
+
 @dataclass(frozen=True)
 class PageContext:
     """The signed-in user and the sidebar's choices."""

@@ -1,16 +1,20 @@
-"""The refusals the services can give, read from their source with ``ast``: what
-``tests/test_refusals.py`` holds against the Chinese catalogue (``dashboards.i18n.refusals``).
+"""The refusals the services can give, and the notes they give besides, read from their
+source with ``ast``: what ``tests/test_refusals.py`` holds against the Chinese catalogue
+(``dashboards.i18n.refusals``).
 
 A message is found where it is made: the text given to ``NoacError``, the reason of a
 ``RowError``, the message of a ``routing.graph.RoutingIssue``, and a text (or a
-``(field, reason)`` pair's field and reason) put in a list named ``...errors``.
+``(field, reason)`` pair's field and reason) put in a list named ``...errors``; a note, in
+what an import's summary is given (``summary.note(...)``) and a text put in a list named
+``...notes`` or in a list of such a table (``notes[unit].append(...)``).
 
 So is each part of it that is made elsewhere, followed from the message: a variable (the
 texts assigned to it, or given it by a loop over a tuple written out, or the values of the
 table it is looked up in: ``what = DESCRIPTIONS[action]``), a parameter (what the calls of
 the function give for it), a call of a function of the modules read (the texts it returns
 that hold a word: a reason from ``validation.check_text``, not a month from
-``periods.next_month``), and the items of a list of reasons joined with ``"; "``.
+``periods.next_month``; each item of a list it returns), and the items of a list of reasons
+joined with ``"; "``.
 
 A message is told by its shape: its text with each placeholder written ``{}``. A choice
 between texts (``"a" if x else "b"``) gives a message for each.
@@ -208,12 +212,18 @@ def _pieces(node: ast.expr) -> Iterator[ast.expr]:
 
 
 def _returned(function: ast.FunctionDef) -> Iterator[ast.expr]:
-    """What ``function`` returns: each value, each item of a tuple or a list returned."""
+    """What ``function`` returns: each value, each item of a tuple or a list returned (written
+    out or made by a comprehension)."""
     for inner in ast.walk(function):
         if isinstance(inner, ast.Return) and inner.value is not None:
             value = inner.value
             for item in value.elts if isinstance(value, ast.Tuple) else [value]:
-                yield from item.elts if isinstance(item, ast.List) else [item]
+                if isinstance(item, ast.List):
+                    yield from item.elts
+                elif isinstance(item, ast.ListComp):
+                    yield item.elt
+                else:
+                    yield item
 
 
 def _assigned(node: ast.AST, name: str) -> ast.expr | None:
@@ -240,8 +250,12 @@ def _looped(loop: ast.For, name: str) -> Iterator[ast.expr]:
                     yield value
 
 
-def _errors_list(node: ast.expr) -> bool:
-    return isinstance(node, ast.Name) and node.id.endswith("errors")
+def _message_list(node: ast.expr) -> bool:
+    """A list of errors or of notes (``errors``, ``plan_errors``, ``notes``), or one list of a
+    table of them (``notes[unit]``)."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id.endswith(("errors", "notes"))
 
 
 def _items(node: ast.expr) -> Iterator[ast.expr]:
@@ -267,11 +281,13 @@ def _made(tree: ast.AST) -> Iterator[ast.expr]:
             if index < len(node.args):
                 yield node.args[index]
             yield from (k.value for k in node.keywords if keyword and k.arg == keyword)
-        elif called == "append" and _errors_list(node.func.value) and node.args:
+        elif called == "append" and _message_list(node.func.value) and node.args:
             yield from _items(node.args[0])
-        elif isinstance(node, ast.AugAssign) and _errors_list(node.target):
+        elif called == "note" and node.args:  # the notes an import's summary is given
+            yield node.args[0]
+        elif isinstance(node, ast.AugAssign) and _message_list(node.target):
             yield from _listed(node.value)
-        elif isinstance(node, ast.Assign) and any(map(_errors_list, node.targets)):
+        elif isinstance(node, ast.Assign) and any(map(_message_list, node.targets)):
             yield from _listed(node.value)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -10,8 +11,10 @@ from datetime import date
 import pytest
 from sqlmodel import Session, delete, select, update
 
+from dashboards.context import plain
 from dashboards.waterfall import is_clamped, waterfall_steps
 from noac.db import create_db_engine
+from noac.demo import history_months
 from noac.models import AuditRecord, Plant, ServiceRelation, Unit
 from noac.services import audit
 from noac.services.access import SYSTEM
@@ -130,6 +133,31 @@ def test_a_refusal_on_the_chinese_close_page_reads_in_chinese(demo_url):
     assert [e.value for e in at.error] == ["重新打开月份需要填写原因"]
 
 
+def test_a_flag_note_reads_in_chinese_on_the_chinese_close_page(demo_url):
+    """In the demo MACH marks HEAT down the month after HEAT reported a problem MACH was made
+    responsible for: the note the close stored in English reads in Chinese, in the flags and
+    in MACH's decomposition."""
+    month = month_of(history_months(date.today())[9])
+    with fresh(demo_url) as (session, plant):
+        stored = month_results(session=session, plant=plant, month=month)
+    (english,) = next(r for r in stored.results if r.unit == "MACH").decomposition["notes"]
+    score, average = re.fullmatch(
+        r"form for HEAT (\d+\.\d) against its average (\d+\.\d) after HEAT reported a problem"
+        r" MACH was made responsible for",
+        english,
+    ).groups()
+    chinese = (
+        f"对 HEAT 的评分 {score}，低于其平均分 {average}；此前 HEAT 报告的质量问题由 MACH 承担责任"
+    )
+    at = page(signed_in(demo_url, "quality", lang="zh"), "views/month_close.py")
+    at.sidebar.selectbox(key="month").select(month).run()
+    flags = frame_with(at, "说明").set_index("单位")
+    assert flags.loc["MACH", "说明"] == chinese
+    at.selectbox(key="close_unit").select("MACH").run()
+    assert not at.exception
+    assert f"- {plain(chinese)}" in [m.value for m in at.markdown]
+
+
 def test_decomposition_shows_the_waterfall_and_the_clamp(demo_url):
     at = page(signed_in(demo_url, "quality"), "views/month_close.py")
     assert len(at.get("plotly_chart")) == 1
@@ -206,6 +234,24 @@ def test_a_refused_file_reads_in_chinese_on_the_chinese_page(demo_url):
     assert [e.value for e in at.text] == [
         "第 3 行，列“kind”：“factory”不是 workshop, inspection, store, department 之一"
     ]
+
+
+def test_an_import_note_reads_in_chinese_on_the_chinese_page(demo_url):
+    """A scores file that leaves a form incomplete is imported with a note naming the form."""
+    month = month_of(date.today())
+    at = page(signed_in(demo_url, "admin", lang="zh"), "views/masterdata.py")
+    at.selectbox(key="md_import_kind").select("scores").run()
+    scores = f"month,rater,ratee,criterion,value\n{month},ASSY,HEAT,quality,8\n".encode()
+    at.file_uploader(key="md_import_file").set_value(("s.csv", scores, "text/csv")).run()
+    at.button(key="md_import_submit").click().run()
+    assert not at.exception
+    (done,) = [s.value for s in at.success]
+    assert done.endswith(
+        plain(
+            f"ASSY 在 {month} 对 HEAT 的评分表填写完整前不计入：缺少 delivery, service, handover"
+            " 的分值"
+        )
+    )
 
 
 def test_good_units_file_is_imported(demo_url):

@@ -1,12 +1,13 @@
-"""A refusal of the services reads in Chinese on a Chinese page, as the services' English on
-an English one (``dashboards.i18n.refusals``); every refusal a page can show has its Chinese."""
+"""A refusal of the services, and a note they give besides (an import's, a month's flags),
+reads in Chinese on a Chinese page, as the services' English on an English one
+(``dashboards.i18n.refusals``); every refusal and note a page can show has its Chinese."""
 
 import string
 import textwrap
 
 import pytest
 
-from dashboards.i18n.refusals import REFUSALS, refusal, row_error
+from dashboards.i18n.refusals import REFUSALS, note, refusal, row_error
 from noac.errors import ImportRejected, NoacError, RowError
 from tests.refusal_sources import CLI_ONLY, refusals
 
@@ -26,8 +27,8 @@ CATALOGUE = {_shape(english): english for english in REFUSALS}
 
 
 def test_every_refusal_a_page_can_show_has_its_chinese():
-    """A message added to the services without its Chinese is named here, with where it is
-    made; the modules left out reach the command line only (``CLI_ONLY``)."""
+    """A message or a note added to the services without its Chinese is named here, with
+    where it is made; the modules left out reach the command line only (``CLI_ONLY``)."""
     missing = [f"{f.where}: {f.text.shown}" for f in refusals() if f.text.shape not in CATALOGUE]
     assert missing == [], "add these to REFUSALS in dashboards/i18n/refusals.py"
 
@@ -56,7 +57,8 @@ def test_a_chinese_text_names_what_its_english_names(english):
 def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
     """The reader finds messages in the calls that refuse and the lists of errors, and their
     parts in variables, parameters, loops, tables and the functions they call; a month a
-    function writes (no word in it) is not a message."""
+    function writes (no word in it) is not a message. Notes are found where an import's summary
+    is given them and in the lists (or tables of lists) named ``...notes``."""
     module = tmp_path / "sample.py"
     module.write_text(
         textwrap.dedent(
@@ -91,22 +93,33 @@ def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
                 if not rows:
                     raise NoacError(f"nothing to read ({WHY})")
                 raise NoacError(f"{NOTHING} from {first_day(rows)}")
+
+            def left_out(rows):
+                return [f"row {row} is left out" for row in rows]
+
+            def note(summary, rows, notes):
+                summary.note(left_out(rows))
+                notes[rows].append(f"{rows} were read twice")
+                notes = [*notes, f"and {len(notes)} more"]
             """
         )
     )
     assert sorted(f.text.shape for f in refusals([module])) == [
         " by {}",
         "'{}' is not a count",
+        "and {} more",
         "cannot {}: {}",
         "count",
         "do the first thing",
         "do the second thing",
         "nothing to read ({})",
         "nothing was given",
+        "row {} is left out",
         "the first column",
         "the rows are read first",
         "{} from {}",
         "{} is missing",
+        "{} were read twice",
         "{}: {}",
     ]
 
@@ -228,3 +241,35 @@ def test_a_refused_file_reads_row_by_row_in_chinese():
     )
     assert refusal(rejected, "en") == str(rejected)
     assert [row_error(e, "en") for e in rejected.errors] == [str(e) for e in rejected.errors]
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        # a form an import leaves incomplete, or a supply a later import takes away
+        (
+            "the form of ASSY for HEAT in 2026-03 does not count until it is complete: no value"
+            " for delivery, service",
+            "ASSY 在 2026-03 对 HEAT 的评分表填写完整前不计入：缺少 delivery, service 的分值",
+        ),
+        (
+            "the form of QC for SHEET in 2026-04 no longer counts: SHEET did not supply QC that"
+            " month",
+            "QC 在 2026-04 对 SHEET 的评分表不再计入：SHEET 当月没有向 QC 交付",
+        ),
+        ("… and 7 more like these", "……另有 7 条类似说明"),
+        # the note of a flag a month's close gives
+        (
+            "form for SHEET 70.0 against its average 90.0 after SHEET reported a problem ASSY"
+            " was made responsible for",
+            "对 SHEET 的评分 70.0，低于其平均分 90.0；此前 SHEET 报告的质量问题由 ASSY 承担责任",
+        ),
+    ],
+)
+def test_a_note_reads_in_chinese(english, chinese):
+    assert note(english, "zh") == chinese
+    assert note(english, "en") == english
+
+
+def test_a_note_the_catalogue_does_not_hold_reads_in_english():
+    assert note("a note added since", "zh") == "a note added since"

@@ -1,16 +1,18 @@
-"""The services' refusals in Chinese.
+"""The services' refusals, and the notes they give besides, in Chinese.
 
 The services refuse in English (``NoacError``, the ``RowError`` reasons of a file), which the
 command line shows as it is. A page shows a refusal with ``refusal`` (a file's rows with
 ``row_error``): in Chinese, its message is matched against the English texts of ``REFUSALS``
-and written with their Chinese; one that matches none is shown in English.
+and written with their Chinese; one that matches none is shown in English. So is a note of
+the services with ``note``: what an import tells of its result, what a month's close says of a
+flag (stored with the month in English, read in Chinese when shown).
 
 In a text, ``{name}`` stands for what the message names: a value (a unit, a month, a file
 name), shown as it is, or, under the names of ``PARTS``, a part that has its own words: a
 text of this catalogue (``{reason}``, ``{what}``: "the comment", "close a month", ...), a
 role or a status (``{role}``, ``{statuses}``: "proposed or disputed"). A text matches when
-every such part has its words. ``tests/test_refusals.py`` checks that every refusal the
-services can give on a page has its text here.
+every such part has its words. ``tests/test_refusals.py`` checks that every refusal and note
+the services can give on a page has its text here.
 """
 
 from __future__ import annotations
@@ -455,6 +457,21 @@ REFUSALS: dict[str, str] = {
     "'{value}' is not a number": "“{value}”不是数字",
     "{value} is outside {low}..{high}": "{value} 超出范围 {low}..{high}",
     "'{value}' is not a date (YYYY-MM-DD)": "“{value}”不是日期（YYYY-MM-DD）",
+    # --- the notes of an import and of a month's flags --------------------------------------
+    "the form of {rater} for {ratee} in {month} does not count until it is complete: no value"
+    " for {criteria}": (
+        "{rater} 在 {month} 对 {ratee} 的评分表填写完整前不计入：缺少 {criteria} 的分值"
+    ),
+    "the form of {rater} for {ratee} in {month} no longer counts: {ratee} did not supply"
+    " {rater} that month": (
+        "{rater} 在 {month} 对 {ratee} 的评分表不再计入：{ratee} 当月没有向 {rater} 交付"
+    ),
+    "… and {count} more like these": "……另有 {count} 条类似说明",
+    "form for {ratee} {score} against its average {average} after {ratee} reported a problem"
+    " {rater} was made responsible for": (
+        "对 {ratee} 的评分 {score}，低于其平均分 {average}；"
+        "此前 {ratee} 报告的质量问题由 {rater} 承担责任"
+    ),
 }
 
 
@@ -632,3 +649,14 @@ def row_error(error: RowError, lang: str) -> str:
     column = f"，列“{error.column}”" if error.column else ""
     said = _chinese(error.reason)
     return f"{where}{column}：{error.reason if said is None else said}"
+
+
+def note(text: str, lang: str) -> str:
+    """A note of the services (an import's, a flag's) in ``lang``, as ``refusal`` writes a
+    refusal.
+
+    >>> note("… and 3 more like these", "zh"), note("… and 3 more like these", "en")
+    ('……另有 3 条类似说明', '… and 3 more like these')
+    """
+    said = _chinese(text) if lang == "zh" else None
+    return text if said is None else said

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import i18n
-from dashboards.context import db, page_context, plain, refusal, t
+from dashboards.context import db, note, page_context, plain, refusal, t
 from dashboards.i18n.refusals import row_error
 from dashboards.masterdata_charts import operation_graph_figure
 from noac.errors import ImportRejected, NoacError
@@ -218,7 +218,7 @@ with tab_import:
                         updated=summary.updated,
                         unchanged=summary.unchanged,
                     )
-                    + "".join(f"\n\n{plain(note)}" for note in summary.notes),
+                    + "".join(f"\n\n{plain(note(line))}" for line in summary.notes),
                 )
 
 # --- users ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import i18n
-from dashboards.context import db, page_context, plain, refusal, t
+from dashboards.context import db, note, page_context, plain, refusal, t
 from dashboards.waterfall import is_clamped, unclamped, waterfall_figure
 from noac.errors import NoacError
 from noac.exports import coefficients_file
@@ -81,7 +81,7 @@ flag_rows = [
         t("col.name"): r.unit_name,
         t("close.col.flag"): i18n.flag_text(flag, "name", ctx.lang),
         t("close.col.meaning"): i18n.flag_text(flag, "help", ctx.lang),
-        t("close.col.notes"): "; ".join(r.decomposition.get("notes", [])),
+        t("close.col.notes"): "; ".join(map(note, r.decomposition.get("notes", []))),
     }
     for r in computation.results
     for flag in r.flags
@@ -237,8 +237,8 @@ if by_unit:
     if penalties:
         st.markdown(t("close.penalties_heading"))
         st.dataframe(pd.DataFrame(penalties), hide_index=True, width="stretch")
-    for note in result.decomposition.get("notes", []):
-        st.markdown(f"- {plain(note)}")
+    for line in result.decomposition.get("notes", []):
+        st.markdown(f"- {plain(note(line))}")
 
 # --- close or reopen -----------------------------------------------------------------
 if not closed:

@@ -35,10 +35,10 @@ class ImportSummary:
     def note(self, notes: Sequence[str]) -> None:
         """Keep ``notes`` for the user (and the audit record): at most ``MAX_NOTES`` lines,
         the last saying how many more there were."""
-        kept = [*self.notes, *notes]
-        if len(kept) > MAX_NOTES:
-            kept = [*kept[: MAX_NOTES - 1], f"… and {len(kept) - MAX_NOTES + 1} more like these"]
-        self.notes = kept
+        notes = [*self.notes, *notes]
+        if len(notes) > MAX_NOTES:
+            notes = [*notes[: MAX_NOTES - 1], f"… and {len(notes) - MAX_NOTES + 1} more like these"]
+        self.notes = notes
 
     def changed(self, key: str, before: dict, after: dict) -> None:
         """Count one record updated, and keep what it was and became."""

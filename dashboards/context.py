@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +20,7 @@ from dashboards.i18n import refusals
 from noac.db import create_db_engine
 from noac.errors import NoacError
 from noac.models import Plant
+from noac.scheme import Criterion
 from noac.services import users
 from noac.services.access import Actor
 from noac.settings import get_settings
@@ -120,9 +121,10 @@ def t(key: str, **values: object) -> str:
     return i18n.t(key, lang(), **values)
 
 
-def refusal(error: NoacError) -> str:
-    """A service's refusal in the user's language (``i18n.refusals.refusal``)."""
-    return refusals.refusal(error, lang())
+def refusal(error: NoacError, criteria: Iterable[Criterion] = ()) -> str:
+    """A service's refusal in the user's language (``i18n.refusals.refusal``); ``criteria``:
+    those of the scheme a score was refused on, named as the scheme names them."""
+    return refusals.refusal(error, lang(), criteria)
 
 
 def note(text: str) -> str:

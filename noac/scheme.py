@@ -34,6 +34,21 @@ class Criterion(BaseModel):
             raise ValueError(f"criterion {self.code}: max must be above min")
         return self
 
+    def name(self, lang: str) -> str:
+        """The name a form shows the criterion by, in ``lang``."""
+        return self.name_zh if lang == "zh" else self.name_en
+
+    def label(self, lang: str = "en") -> str:
+        """The criterion as a refusal names it: its name, with the code a scores file gives.
+
+        >>> c = Criterion(code="q1", name_en="Delivery on time", name_zh="准时交付", weight=1)
+        >>> c.label(), c.label("zh")
+        ('Delivery on time (q1)', '准时交付（q1）')
+        """
+        if lang == "zh":
+            return f"{self.name_zh}（{self.code}）"
+        return f"{self.name_en} ({self.code})"
+
 
 class Penalties(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

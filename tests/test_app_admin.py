@@ -254,6 +254,18 @@ def test_an_import_note_reads_in_chinese_on_the_chinese_page(demo_url):
     )
 
 
+def test_a_score_outside_its_scale_names_the_criterion_in_chinese(demo_url):
+    at = page(signed_in(demo_url, "admin", lang="zh"), "views/masterdata.py")
+    at.selectbox(key="md_import_kind").select("scores").run()
+    scores = f"month,rater,ratee,criterion,value\n{month_of(date.today())},ASSY,HEAT,delivery,11\n"
+    at.file_uploader(key="md_import_file").set_value(("s.csv", scores.encode(), "text/csv")).run()
+    at.button(key="md_import_submit").click().run()
+    assert not at.exception
+    assert [e.value for e in at.text] == [
+        "第 2 行，列“value”：11 超出 交付（delivery） 的分值范围 0..10"
+    ]
+
+
 def test_good_units_file_is_imported(demo_url):
     at = page(signed_in(demo_url, "admin"), "views/masterdata.py")
     good = BAD_UNITS.replace(b"factory", b"store")

@@ -168,6 +168,27 @@ def test_a_stale_form_is_refused(demo_url):
     assert at.slider(key=f"score-{OPEN}-SURF-quality").value == 9
 
 
+def test_a_stale_form_on_the_chinese_page_names_the_criterion_in_chinese(demo_url):
+    at = score_page(demo_url, lang="zh")
+    engine = create_db_engine(demo_url)
+    with Session(engine) as session:
+        plant = resolve_plant(session=session, code="AERO")
+        scoring.submit_form(
+            session=session,
+            plant=plant,
+            month=OPEN,
+            rater="ASSY",
+            ratee="SURF",
+            values=dict.fromkeys(CRITERIA, 9),
+            actor=actor_for(session=session, username="aero-assy"),
+        )
+    engine.dispose()
+    enter(at, OPEN, "SURF", {"quality": 7})
+    at.button(key=f"submit-{OPEN}-SURF").click().run()
+    (refused,) = [e.value for e in at.error]
+    assert refused.startswith(f"ASSY 在 {OPEN} 对 SURF 的 质量（quality） 评分已被 aero-assy 于 ")
+
+
 def test_a_draft_stays_in_the_session_only(demo_url):
     before = stored_forms(demo_url, OPEN)
     at = score_page(demo_url)

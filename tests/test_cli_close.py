@@ -307,3 +307,16 @@ def test_close_all_plants_waits_for_the_months_before_it_in_each(db, tmp_path):
     closed = noac(db, "close", "2026-03", "--all-plants")
     assert closed.exit_code == 0, closed.output
     assert [line.split(":")[0] for line in closed.output.splitlines()[:2]] == ["MAIN", "WEST"]
+
+
+def test_a_score_outside_its_scale_is_refused_naming_the_criterion(db, tmp_path):
+    """The file names the criterion by its code; the refusal by the name the form shows too."""
+    path = write_csv(
+        tmp_path / "bad.csv", "month,rater,ratee,criterion,value\n2026-03,ASSY,SURF,delivery,11"
+    )
+    result = noac(db, "import", "scores", path)
+    assert result.exit_code == 1
+    assert (
+        "row 2, column 'value': 11 is outside the scale 0..10 of Delivery (delivery)"
+        in result.output
+    )

@@ -483,7 +483,12 @@ def test_a_window_of_months_computes_each_month_as_compute_month(tmp_path, sessi
     [
         ("STORE", "SHEET", {}, "SHEET did not supply STORE in 2026-03, so STORE cannot score it"),
         ("SHEET", "SHEET", {}, "a unit cannot score itself"),
-        ("SHEET", "STORE", {"quality": 11}, "11 is outside the scale 0..10 of quality"),
+        (
+            "SHEET",
+            "STORE",
+            {"quality": 11},
+            r"quality.value: 11 is outside the scale 0..10 of Quality \(quality\)$",
+        ),
         ("SHEET", "STORE", {"delivery": 9.5}, "^delivery.value: '9.5' is not a whole number$"),
         ("SHEET", "MOON", {}, "unknown unit 'MOON'"),
     ],
@@ -603,7 +608,7 @@ def test_low_value_needs_a_comment(engine, session, plant):
             values={"quality": 5, "delivery": 8, "service": 8, "handover": 8},
             actor=supervisor(plant, "SHEET"),
         )
-    with pytest.raises(NoacError, match="the form has no value for handover"):
+    with pytest.raises(NoacError, match=r"the form has no value for Handover \(handover\)"):
         scoring.submit_form(
             session=session,
             plant=plant,
@@ -681,7 +686,7 @@ def test_a_reason_of_the_whole_form_is_said_once(engine, session, plant):
         form(session, plant, "2026-03", "SHEET", "STORE", 8, delivery=11)
     assert str(refused.value) == (
         "form.month: 2026-03 is closed: scores can no longer change;"
-        " delivery.value: 11 is outside the scale 0..10 of delivery"
+        " delivery.value: 11 is outside the scale 0..10 of Delivery (delivery)"
     )
     with pytest.raises(NoacError) as refused:
         form(session, plant, "2026-04", "SHEET", "SHEET", 8)
@@ -1228,7 +1233,11 @@ month,rater,ratee,criterion,value,comment
         ("2026-03,ASSY,MILL,quality,8,", "ratee", "unknown unit 'MILL'"),
         ("2026-03,ENG,ENG,quality,8,", "ratee", "a unit cannot score itself"),
         ("2026-03,ASSY,QC,looks,8,", "criterion", "unknown criterion 'looks'"),
-        ("2026-03,ASSY,QC,quality,11,", "value", "11 is outside the scale 0..10"),
+        (
+            "2026-03,ASSY,QC,quality,11,",
+            "value",
+            "11 is outside the scale 0..10 of Quality (quality)",
+        ),
         ("2026-03,ASSY,QC,quality,8.5,", "value", "'8.5' is not a whole number"),
         ("2026-03,ASSY,QC,quality,1_0,", "value", "'1_0' is not a whole number"),
         ("2026-03,ASSY,QC,quality,９,", "value", "'９' is not a whole number"),
@@ -1483,7 +1492,7 @@ def test_scores_import_refuses_a_score_changed_after_it_was_read(
     with pytest.raises(NoacError) as excinfo:
         import_file(actor=QUALITY, session=session, kind="scores", path=tmp_path / "second.csv")
     assert str(excinfo.value) == (
-        "the quality score of SHEET for STORE in 2026-03 was changed by sup-sheet at"
+        "the Quality (quality) score of SHEET for STORE in 2026-03 was changed by sup-sheet at"
         " 2026-03-20 09:30: reload the form and submit again"
     )
     assert snapshot(engine) == before

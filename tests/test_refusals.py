@@ -9,6 +9,7 @@ import pytest
 
 from dashboards.i18n.refusals import REFUSALS, note, refusal, row_error
 from noac.errors import ImportRejected, NoacError, RowError
+from noac.scheme import load_scheme_file
 from tests.refusal_sources import CLI_ONLY, refusals
 
 
@@ -273,3 +274,25 @@ def test_a_note_reads_in_chinese(english, chinese):
 
 def test_a_note_the_catalogue_does_not_hold_reads_in_english():
     assert note("a note added since", "zh") == "a note added since"
+
+
+def test_a_criterion_is_named_as_the_scheme_names_it_in_chinese():
+    """A refusal names a criterion by its name with its code; the Chinese page gives the
+    name the scheme has in Chinese."""
+    criteria = load_scheme_file().criteria
+    outside = "11 is outside the scale 0..10 of Quality (quality)"
+    assert refusal(NoacError(outside), "zh", criteria) == "11 超出 质量（quality） 的分值范围 0..10"
+    assert refusal(NoacError(outside), "en", criteria) == outside
+    assert refusal(NoacError(outside), "zh") == "11 超出 Quality (quality) 的分值范围 0..10"
+    assert (
+        refusal(NoacError("the form has no value for Handover (handover)"), "zh", criteria)
+        == "评分表缺少 交接（handover） 的分值"
+    )
+    assert (
+        row_error(RowError(7, "value", outside), "zh", criteria)
+        == "第 7 行，列“value”：11 超出 质量（quality） 的分值范围 0..10"
+    )
+    rejected = ImportRejected("scores.csv", [RowError(7, "value", outside)])
+    assert refusal(rejected, "zh", criteria).endswith(
+        "第 7 行，列“value”：11 超出 质量（quality） 的分值范围 0..10"
+    )

@@ -5,7 +5,8 @@ command line shows as it is. A page shows a refusal with ``refusal`` (a file's r
 ``row_error``): in Chinese, its message is matched against the English texts of ``REFUSALS``
 and written with their Chinese; one that matches none is shown in English. So is a note of
 the services with ``note``: what an import tells of its result, what a month's close says of a
-flag (stored with the month in English, read in Chinese when shown).
+flag (stored with the month in English, read in Chinese when shown). A refusal that names a
+criterion of the scoring scheme (``Criterion.label``) names it as the scheme does in Chinese.
 
 In a text, ``{name}`` stands for what the message names: a value (a unit, a month, a file
 name), shown as it is, or, under the names of ``PARTS``, a part that has its own words: a
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 
 from dashboards.i18n import STRINGS, t
 from noac.errors import ImportRejected, NoacError, RowError
+from noac.scheme import Criterion
 
 REFUSALS: dict[str, str] = {
     # --- the database ---------------------------------------------------------------------
@@ -612,9 +614,20 @@ PARTS: dict[str, Callable[[str], Reading | None]] = {
 }
 
 
-def refusal(error: NoacError, lang: str) -> str:
+def _said(message: str, criteria: Iterable[Criterion]) -> str | None:
+    """``message`` in Chinese, a criterion of ``criteria`` it names (``Criterion.label``) by
+    the name the scheme gives it in Chinese; None when the catalogue does not hold it."""
+    said = _chinese(message)
+    if said is not None:
+        for criterion in criteria:
+            said = said.replace(criterion.label("en"), criterion.label("zh"))
+    return said
+
+
+def refusal(error: NoacError, lang: str, criteria: Iterable[Criterion] = ()) -> str:
     """A service's refusal in ``lang``: in English as the service wrote it; in Chinese from
-    the catalogue, or in English when the catalogue does not hold it.
+    the catalogue, or in English when the catalogue does not hold it. ``criteria``: those of
+    the scheme the refusal was given on, named in Chinese as the scheme names them.
 
     >>> refusal(NoacError("unknown plant 'X' (plants: AERO, GARM)"), "zh")
     '未知工厂“X”（现有工厂：AERO, GARM）'
@@ -627,16 +640,16 @@ def refusal(error: NoacError, lang: str) -> str:
     if lang != "zh":
         return str(error)
     if isinstance(error, ImportRejected):
-        rows = [f"  {row_error(row, lang)}" for row in error.errors]
+        rows = [f"  {row_error(row, lang, criteria)}" for row in error.errors]
         return "\n".join([t("md.import_rejected", lang, file=error.source, count=len(rows)), *rows])
     message = str(error)
-    said = _chinese(message)
+    said = _said(message, criteria)
     return message if said is None else said
 
 
-def row_error(error: RowError, lang: str) -> str:
-    """One refused row of a file in ``lang``; in Chinese, a reason the catalogue does not
-    hold in English.
+def row_error(error: RowError, lang: str, criteria: Iterable[Criterion] = ()) -> str:
+    """One refused row of a file in ``lang`` (``criteria`` as for ``refusal``); in Chinese,
+    a reason the catalogue does not hold in English.
 
     >>> row_error(RowError(4, "unit", "unknown unit 'WELD' (import units first)"), "zh")
     '第 4 行，列“unit”：未知单位“WELD”（请先导入单位）'
@@ -647,7 +660,7 @@ def row_error(error: RowError, lang: str) -> str:
         return str(error)
     where = "文件" if error.row is None else f"第 {error.row} 行"
     column = f"，列“{error.column}”" if error.column else ""
-    said = _chinese(error.reason)
+    said = _said(error.reason, criteria)
     return f"{where}{column}：{error.reason if said is None else said}"
 
 

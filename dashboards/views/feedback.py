@@ -41,7 +41,7 @@ def _name(code: str) -> str:
     criterion = scheme.criterion(code)
     if criterion is None:
         return code
-    return criterion.name_zh if ctx.lang == "zh" else criterion.name_en
+    return criterion.name(ctx.lang)
 
 
 st.caption(t("feedback.intro", unit=unit, month=ctx.month))

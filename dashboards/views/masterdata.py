@@ -202,9 +202,9 @@ with tab_import:
                     )
             except ImportRejected as rejected:
                 st.error(t("md.import_rejected", file=uploaded.name, count=len(rejected.errors)))
-                st.text("\n".join(row_error(e, ctx.lang) for e in rejected.errors))
+                st.text("\n".join(row_error(e, ctx.lang, scheme.criteria) for e in rejected.errors))
             except NoacError as error:
-                st.error(refusal(error))
+                st.error(refusal(error, scheme.criteria))
             else:
                 done(
                     "import",

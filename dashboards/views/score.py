@@ -48,10 +48,6 @@ def _said_key(month: str, supplier: str) -> str:
     return f"said-{month}-{supplier}"
 
 
-def _name(criterion: Criterion, lang: str) -> str:
-    return criterion.name_zh if lang == "zh" else criterion.name_en
-
-
 def _help(criterion: Criterion, lang: str) -> str:
     return (criterion.description_zh if lang == "zh" else criterion.description_en) or ""
 
@@ -145,7 +141,10 @@ def _submit(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> None:
                 if c.supplier == card.supplier
             )
     except NoacError as error:
-        st.session_state[_said_key(card.month, card.supplier)] = ("error", refusal(error))
+        st.session_state[_said_key(card.month, card.supplier)] = (
+            "error",
+            refusal(error, scheme.criteria),
+        )
         return
     st.session_state[_shown_key(card.month, card.supplier)] = dict(saved.versions)
     st.session_state.pop(_draft_key(card.month, card.supplier), None)
@@ -190,7 +189,7 @@ def _editable_card(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> N
             left, right = st.columns([2, 3])
             with left:
                 value = st.slider(
-                    _name(criterion, ctx.lang),
+                    criterion.name(ctx.lang),
                     min_value=criterion.min,
                     max_value=criterion.max,
                     step=1,
@@ -203,7 +202,7 @@ def _editable_card(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> N
                     st.caption(t(hint, threshold=scheme.comment_below))
             with right:
                 st.text_area(
-                    t("score.comment_label", criterion=_name(criterion, ctx.lang)),
+                    t("score.comment_label", criterion=criterion.name(ctx.lang)),
                     max_chars=2000,
                     height=68,
                     key=_comment_key(month, supplier, criterion.code),
@@ -245,7 +244,7 @@ def _values_table(cards: list[scorecards.Card], scheme: Scheme, lang: str) -> pd
     for card in cards:
         row = {t("col.code"): card.supplier, t("col.name"): card.supplier_name}
         for criterion in scheme.criteria:
-            row[_name(criterion, lang)] = card.values.get(criterion.code)
+            row[criterion.name(lang)] = card.values.get(criterion.code)
         row[t("score.col_form")] = round_half_up(card.score, 1) if card.score is not None else None
         row[t("score.col_status")] = t(
             "score.status_done"
@@ -270,7 +269,7 @@ def _closed_card(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> Non
             pd.DataFrame(
                 [
                     {
-                        t("score.col_criterion"): _name(c, ctx.lang),
+                        t("score.col_criterion"): c.name(ctx.lang),
                         t("score.col_value"): card.values.get(c.code),
                         t("score.col_comment"): card.comments.get(c.code, ""),
                     }

@@ -257,7 +257,7 @@ class ScoringRules:
                 (
                     "value",
                     f"{entry.value} is outside the scale {criterion.min}..{criterion.max}"
-                    f" of {criterion.code}",
+                    f" of {criterion.label()}",
                 )
             )
         if entry.value < self.scheme.comment_below and not entry.comment.strip():
@@ -269,10 +269,13 @@ class ScoringRules:
         return errors
 
 
-def _stale_score(entry: ScoreEntry, changed: tuple[str, datetime] | None) -> NoacError:
+def _stale_score(
+    entry: ScoreEntry, changed: tuple[str, datetime] | None, scheme: Scheme
+) -> NoacError:
     who = f" by {changed[0]} at {changed[1]:%Y-%m-%d %H:%M}" if changed else ""
+    criterion = scheme.criterion(entry.criterion).label()
     return NoacError(
-        f"the {entry.criterion} score of {entry.rater} for {entry.ratee} in {entry.month}"
+        f"the {criterion} score of {entry.rater} for {entry.ratee} in {entry.month}"
         f" was changed{who}: reload the form and submit again"
     )
 
@@ -421,7 +424,7 @@ def _store(
             seen = expected.get(criterion)
             if seen is not None and seen != (score.version if score else 0):
                 entry = ScoreEntry(month, rater, ratee, criterion, value, comment)
-                raise _stale_score(entry, score[4:] if score else None)
+                raise _stale_score(entry, score[4:] if score else None, rules.scheme)
             if score is None:
                 new.append((month, rater_id, ratee_id, criterion, value, comment))
                 continue
@@ -431,7 +434,7 @@ def _store(
                 replaced.append((ScoreEntry(month, rater, ratee, criterion, value, comment), score))
     try:
         if replaced:
-            _replace_scores(session, plant_id, replaced, username, now)
+            _replace_scores(session, rules, replaced, username, now)
         if new:
             _insert_scores(session, plant_id, username, now, new)
     except IntegrityError:
@@ -444,7 +447,7 @@ def _store(
 
 def _replace_scores(
     session: Session,
-    plant_id: int,
+    rules: ScoringRules,
     replaced: list[tuple[ScoreEntry, _StoredScore]],
     username: str,
     now: datetime,
@@ -495,7 +498,7 @@ def _replace_scores(
         ours = set(
             session.exec(
                 select(Score.id).where(
-                    Score.plant_id == plant_id,
+                    Score.plant_id == rules.plant.id,
                     Score.submitted_by == username,
                     Score.submitted_at == now,
                 )
@@ -505,7 +508,7 @@ def _replace_scores(
         changed = session.exec(
             select(Score.submitted_by, Score.submitted_at).where(Score.id == score.id)
         ).one()
-        raise _stale_score(entry, tuple(changed))
+        raise _stale_score(entry, tuple(changed), rules.scheme)
 
 
 FORM_FIELDS = ("month", "rater", "ratee")
@@ -541,8 +544,8 @@ def submit_form(
     require(actor, "submit-scores", plant_id=plant.id, units=(rater,))
     rules = ScoringRules(session, plant, today or date.today())
     comments = comments or {}
-    missing = [c.code for c in rules.scheme.criteria if c.code not in values]
-    errors = [("criterion", f"the form has no value for {code}") for code in missing]
+    missing = [c for c in rules.scheme.criteria if c.code not in values]
+    errors = [("criterion", f"the form has no value for {c.label()}") for c in missing]
     entries = [
         ScoreEntry(month, rater, ratee, criterion, value, comments.get(criterion, ""))
         for criterion, value in values.items()

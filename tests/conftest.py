@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -135,6 +136,20 @@ def steps_on() -> Iterator[Callable[[date], object]]:
         yield lambda day: dated.enter_context(
             problems.steps_dated(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
         )
+
+
+@pytest.fixture
+def server_zone(monkeypatch) -> Iterator[Callable[[str], None]]:
+    """``server_zone(name)`` puts the server's clock in the time zone ``name``
+    (``Asia/Shanghai``) for the rest of the test."""
+
+    def put(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield put
+    monkeypatch.undo()
+    time.tzset()
 
 
 def pytest_addoption(parser):

@@ -1,7 +1,6 @@
 """The quality-problem workflow through the service layer, on both databases."""
 
 import json
-import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -642,19 +641,12 @@ def test_a_verification_cannot_predate_the_action_reported_done(engine, session,
     assert detail(session, plant, ref).closed_on == "2026-05-12"
 
 
-@pytest.fixture
-def new_york(monkeypatch):
-    """The server's clock in New York (UTC-4 in summer)."""
-    monkeypatch.setenv("TZ", "America/New_York")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-def test_the_day_an_action_was_reported_done_is_the_servers_day(session, plant, steps_on, new_york):
-    """Reported done at 22:00 in New York (2:00 UTC the next day), an action verified that
-    evening is dated that day, as the verification's date is."""
+def test_the_day_an_action_was_reported_done_is_the_servers_day(
+    session, plant, steps_on, server_zone
+):
+    """Reported done at 22:00 in New York (UTC-4 in summer; 2:00 UTC the next day), an action
+    verified that evening is dated that day, as the verification's date is."""
+    server_zone("America/New_York")
     steps_on(date(2026, 3, 12))
     ref = _ruled_with_action(session, plant, date(2026, 6, 30))
     with problems.steps_dated(datetime(2026, 4, 20, 2, tzinfo=UTC)):

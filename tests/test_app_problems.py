@@ -7,6 +7,7 @@ page did is checked through the service layer with an engine of its own.
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from dashboards import i18n
 from noac.importers import import_file
@@ -416,6 +417,52 @@ def test_the_desk_dates_a_verification_from_the_day_the_action_was_reported_done
     at.button(key="desk.verify").click().run()
     closed = detail(demo_url, ref)
     assert (closed.status, closed.closed_on) == ("closed", done.isoformat())
+
+
+def _verified_on_the_desk(demo_url: str, done: date, on: date) -> tuple[str, AppTest]:
+    """A problem whose action was reported done at 23:30 UTC on ``done``, found not effective
+    on the quality desk in a verification dated ``on``; its ref and the desk showing it."""
+    with service(demo_url) as (session, plant):
+        problem, _ = problems.report_problem(
+            session=session,
+            plant=plant,
+            report=problems.ProblemReport(
+                found_on=done - timedelta(days=10),
+                found_at="ASSY",
+                part="BP-100",
+                op="60",
+                defect_code="PIT-FACE",
+                severity="major",
+                quantity=12,
+            ),
+            actor=actor_for(session=session, username="aero-assy"),
+        )
+    ref = problem.ref
+    step(demo_url, problems.accept_problem, "aero-sheet", ref)
+    action = {"owner": "SHEET", "root_cause": "face not marked", "actions": "face marked"}
+    step(demo_url, problems.plan_action, "aero-sheet", ref, **action, deadline=date.today())
+    with problems.steps_dated(datetime.combine(done, time(23, 30), UTC)):
+        step(demo_url, problems.request_verification, "aero-sheet", ref)
+    at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
+    at.radio(key="desk.queue").set_value("verification").run()
+    at.selectbox(key="desk.pick").select(ref).run()
+    at.radio(key="desk.verify_effective").set_value(False)
+    at.date_input(key="desk.verify_on").set_value(on)
+    at.text_area(key="desk.verify_note").input("pits again")
+    at.button(key="desk.verify").click().run()
+    assert not at.exception and not at.error
+    at.radio(key="desk.queue").set_value("open").run()
+    at.selectbox(key="desk.pick").select(ref).run()
+    return ref, at
+
+
+def test_the_desks_history_shows_the_day_a_verification_was_dated(demo_url):
+    on = date.today() - timedelta(days=3)
+    ref, at = _verified_on_the_desk(demo_url, date.today() - timedelta(days=5), on)
+    history = next(d.value for d in at.dataframe if "dated" in d.value.columns)
+    verified = history[history["step"] == "verified not effective"]
+    assert list(verified["dated"]) == [on.isoformat()]
+    assert detail(demo_url, ref).status == "action"
 
 
 def test_only_the_owner_of_a_shared_problems_action_is_offered_to_report_it_done(demo_url):

@@ -148,6 +148,9 @@ def test_report_trace_rule_act_verify_from_the_cli(db, engine, tmp_path, steps_o
         "verification-requested": "quinn",
         "verified-closed": "quinn",
     }
+    assert [(h["action"], h["dated"]) for h in shown["history"] if h["dated"]] == [
+        ("verified-closed", "2026-04-25")
+    ]
     assert shown["closed_on"] == "2026-04-25"
     assert shown["milestones"] == [{"due": "2026-04-10", "text": "racks covered"}]
     (evidence,) = shown["evidence"]

@@ -1,7 +1,7 @@
 """The quality-problem workflow through the service layer, on both databases."""
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, col, select, update
@@ -657,6 +657,38 @@ def test_the_day_an_action_was_reported_done_is_the_servers_day(
         _verify(session, plant, ref, date(2026, 4, 18))
     _verify(session, plant, ref, date(2026, 4, 19))
     assert detail(session, plant, ref).closed_on == "2026-04-19"
+
+
+def test_a_verification_keeps_the_day_it_was_dated_in_the_history(session, plant, steps_on):
+    """Found not effective in a verification dated three days ago, the problem's history shows
+    that day on the verification's step, as it shows the closing date on the step that
+    closed it."""
+    today = date.today()
+    steps_on(today - timedelta(days=5))
+    ref = _ruled_with_action(session, plant, date(2026, 6, 30))
+    store = supervisor(plant, "STORE")
+    problems.request_verification(session=session, plant=plant, ref=ref, actor=store)
+    problems.verify_problem(
+        session=session,
+        plant=plant,
+        ref=ref,
+        effective=False,
+        note="pits again",
+        actor=QUALITY,
+        on=today - timedelta(days=3),
+    )
+    problems.request_verification(session=session, plant=plant, ref=ref, actor=store)
+    _verify(session, plant, ref, today - timedelta(days=1))
+    dated = {h["action"]: h["dated"] for h in detail(session, plant, ref).history}
+    assert dated == {
+        "reported": None,
+        "traced": None,
+        "ruled": None,
+        "action-planned": None,
+        "verification-requested": None,
+        "verified-not-effective": (today - timedelta(days=3)).isoformat(),
+        "verified-closed": (today - timedelta(days=1)).isoformat(),
+    }
 
 
 def test_a_closed_months_overdue_points_stay_with_their_units(engine, session, plant):

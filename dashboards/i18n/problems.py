@@ -49,6 +49,7 @@ STRINGS = {
     "prob.col.at": ("when", "时间"),
     "prob.col.actor": ("who", "操作人"),
     "prob.col.action": ("step", "步骤"),
+    "prob.col.dated": ("dated", "所填日期"),
     "prob.col.note": ("note or reason", "说明或理由"),
     "prob.trace.proposed": (
         "Proposed responsible unit: **{unit}** (operation {op}, {category}); path {path};"

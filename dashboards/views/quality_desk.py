@@ -173,6 +173,7 @@ def _history(detail: ProblemSummary) -> None:
                     t("prob.col.actor"): e["actor"],
                     t("prob.col.action"): action(e["action"]),
                     t("prob.col.status"): t(f"status.{e['status']}"),
+                    t("prob.col.dated"): e["dated"] or "",
                     t("prob.col.note"): e["note"],
                 }
                 for e in detail.history

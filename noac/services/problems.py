@@ -1248,7 +1248,7 @@ def verify_problem(
         _event(session, problem, actor, "verified-closed", note.strip(), {"closed_on": on})
     else:
         problem.status = "action"
-        _event(session, problem, actor, "verified-not-effective", note)
+        _event(session, problem, actor, "verified-not-effective", note, {"verified_on": on})
     return _finish(session, problem, actor, "verify", before, note)
 
 
@@ -1697,6 +1697,7 @@ def problem_detail(*, session: Session, plant: Plant, ref: str) -> ProblemSummar
             "action": e.action,
             "status": e.status,
             "note": e.note,
+            "dated": _dated(json.loads(e.details)),
         }
         for e in events
     ]
@@ -1715,6 +1716,12 @@ def problem_detail(*, session: Session, plant: Plant, ref: str) -> ProblemSummar
     kept = _evidence(session, plant, [QualityProblem.id == problem.id])
     summary.evidence = kept.get(problem.ref, [])
     return summary
+
+
+def _dated(details: Mapping) -> str | None:
+    """The day a step of the history was dated by who took it (a verification's date, the
+    closing date of a problem closed), from its ``details``; None for a step not dated."""
+    return details.get("verified_on", details.get("closed_on"))
 
 
 def evidence_file(

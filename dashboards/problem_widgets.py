@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.context import db, page_context, plain, refusal, t, while_signed_in
-from dashboards.i18n import number
+from dashboards.i18n import moment, number
 from dashboards.routing_chart import trace_figure
 from noac.errors import NoacError
 from noac.services.problems import ProblemSummary, evidence_file
@@ -171,7 +171,7 @@ def show_evidence(detail: ProblemSummary, key: str) -> None:
                 name=item["filename"],
                 size=file_size(item["size"], ctx.lang),
                 by=item["uploaded_by"],
-                at=item["uploaded_at"].replace("T", " "),
+                at=moment(item["uploaded_at"]),
             ),
             content,
             file_name=item["filename"],

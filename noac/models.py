@@ -7,6 +7,7 @@ changed by the Alembic migrations in ``noac/migrations``.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 
 from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
@@ -26,6 +27,19 @@ def stored_utc(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment
+
+
+def local_time(moment: datetime) -> datetime:
+    """A stored moment as people at the plant read it: on the server's clock, in the time
+    zone whose calendar ``date.today()`` reads (``TZ``, else the system's), with its offset:
+    23:30 UTC on 1 March is 07:30 on 2 March in Shanghai."""
+    return stored_utc(moment).astimezone()
+
+
+def local_zone() -> str:
+    """The name of the server's time zone, as a table of moments on its clock names it:
+    ``CST``; ``CET/CEST`` for a zone that changes in summer."""
+    return "/".join(dict.fromkeys(time.tzname))
 
 
 class Plant(SQLModel, table=True):

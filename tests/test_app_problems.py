@@ -465,6 +465,17 @@ def test_the_desks_history_shows_the_day_a_verification_was_dated(demo_url):
     assert detail(demo_url, ref).status == "action"
 
 
+def test_the_desks_history_shows_when_on_the_servers_clock(demo_url, server_zone):
+    """In Shanghai (UTC+8), an action reported done at 23:30 UTC shows at 7:30 the next day,
+    in a column naming the zone."""
+    server_zone("Asia/Shanghai")
+    done = date.today() - timedelta(days=5)
+    _, at = _verified_on_the_desk(demo_url, done, done + timedelta(days=1))
+    history = next(d.value for d in at.dataframe if "when (CST)" in d.value.columns)
+    requested = history[history["step"] == "verification asked"]
+    assert list(requested["when (CST)"]) == [f"{done + timedelta(days=1)} 07:30:00"]
+
+
 def test_only_the_owner_of_a_shared_problems_action_is_offered_to_report_it_done(demo_url):
     ref = report_backing_plate(demo_url)
     rule = {"shares": "STORE:0.5;SHEET", "reason": "both", "deadline": TODAY + timedelta(30)}

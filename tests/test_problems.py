@@ -9,7 +9,14 @@ from sqlmodel import Session, col, select, update
 from noac.db import create_db_engine
 from noac.errors import NoacError
 from noac.importers import import_file
-from noac.models import Attachment, AuditRecord, Period, ProblemEvent, QualityProblem
+from noac.models import (
+    Attachment,
+    AuditRecord,
+    Period,
+    ProblemEvent,
+    QualityProblem,
+    stored_utc,
+)
 from noac.services import coefficients, problems
 from noac.services.access import Actor
 from noac.services.plants import resolve_plant
@@ -689,6 +696,44 @@ def test_a_verification_keeps_the_day_it_was_dated_in_the_history(session, plant
         "verified-not-effective": (today - timedelta(days=3)).isoformat(),
         "verified-closed": (today - timedelta(days=1)).isoformat(),
     }
+
+
+def test_the_history_shows_its_times_on_the_servers_clock_and_keeps_them_in_utc(
+    session, plant, server_zone
+):
+    """Reported at 23:30 UTC on 1 March, a problem's steps show in Shanghai (UTC+8) at 7:30
+    on 2 March, with the offset; the database keeps 23:30 UTC."""
+    server_zone("Asia/Shanghai")
+    with problems.steps_dated(datetime(2026, 3, 1, 23, 30, tzinfo=UTC)):
+        problem, _ = report(session, plant, found_on=date(2026, 3, 1))
+    shown = detail(session, plant, problem.ref).history
+    assert [(h["action"], h["at"]) for h in shown] == [
+        ("reported", "2026-03-02T07:30:00+08:00"),
+        ("traced", "2026-03-02T07:30:00+08:00"),
+    ]
+    stored = session.exec(select(ProblemEvent.at).where(ProblemEvent.problem_id == problem.id))
+    assert {stored_utc(at) for at in stored} == {datetime(2026, 3, 1, 23, 30, tzinfo=UTC)}
+
+
+def test_a_stale_step_names_when_the_problem_was_changed_on_the_servers_clock(
+    session, plant, server_zone
+):
+    server_zone("Asia/Shanghai")
+    problem, _ = report(session, plant, found_on=date(2026, 3, 1))
+    loaded = problem.version
+    sheet = supervisor(plant, "SHEET")
+    with problems.steps_dated(datetime(2026, 3, 1, 23, 30, tzinfo=UTC)):
+        problems.dispute_problem(
+            session=session, plant=plant, ref=problem.ref, reason="not ours", actor=sheet
+        )
+    with pytest.raises(
+        NoacError,
+        match=f"^problem {problem.ref} was changed by sup-sheet at 2026-03-02 07:30 since you"
+        " loaded it: reload and try again$",
+    ):
+        problems.accept_problem(
+            session=session, plant=plant, ref=problem.ref, actor=sheet, expected_version=loaded
+        )
 
 
 def test_a_closed_months_overdue_points_stay_with_their_units(engine, session, plant):

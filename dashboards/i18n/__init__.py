@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from datetime import date
+from datetime import date, datetime
 
 from noac.services.coefficients import round_half_up
 
@@ -99,6 +99,16 @@ def day(value: date | None, lang: str) -> str:
     if lang == "zh":
         return f"{value.year}年{value.month}月{value.day}日"
     return f"{value.day} {value:%b %Y}"
+
+
+def moment(value: str) -> str:
+    """A moment a service gives (ISO, on the server's clock) as people read it; a table of
+    them names the zone (``noac.models.local_zone``) once.
+
+    >>> moment("2026-03-02T07:30:00+08:00")
+    '2026-03-02 07:30:00'
+    """
+    return f"{datetime.fromisoformat(value):%Y-%m-%d %H:%M:%S}"
 
 
 def month_label(month: str, lang: str) -> str:

@@ -46,7 +46,7 @@ STRINGS = {
     "prob.col.distance": ("steps to where found", "距发现工序步数"),
     "prob.col.path": ("path", "路径"),
     "prob.col.escapes": ("escapes", "漏检"),
-    "prob.col.at": ("when", "时间"),
+    "prob.col.at": ("when ({zone})", "时间（{zone}）"),
     "prob.col.actor": ("who", "操作人"),
     "prob.col.action": ("step", "步骤"),
     "prob.col.dated": ("dated", "所填日期"),

@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboards import i18n
 from dashboards.context import db, page_context, plain, t
-from dashboards.i18n import day, number
+from dashboards.i18n import day, moment, number
 from dashboards.problem_widgets import (
     fill_forms,
     problem_label,
@@ -23,6 +23,7 @@ from dashboards.problem_widgets import (
     show_evidence,
     show_trace,
 )
+from noac.models import local_zone
 from noac.services.masterdata import list_units
 from noac.services.problems import (
     OPEN,
@@ -165,11 +166,12 @@ def _history(detail: ProblemSummary) -> None:
         key = f"prob.event.{name}"
         return t(key) if key in i18n.STRINGS else name
 
+    zone = local_zone()
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    t("prob.col.at"): e["at"].replace("T", " "),
+                    t("prob.col.at", zone=zone): moment(e["at"]),
                     t("prob.col.actor"): e["actor"],
                     t("prob.col.action"): action(e["action"]),
                     t("prob.col.status"): t(f"status.{e['status']}"),

@@ -44,7 +44,7 @@ from noac.models import (
     ProblemResponsibility,
     QualityProblem,
     Unit,
-    stored_utc,
+    local_time,
 )
 from noac.services import audit
 from noac.services.access import Actor, require
@@ -871,7 +871,7 @@ def _stale(session: Session, problem: QualityProblem) -> NoacError:
         .where(ProblemEvent.problem_id == problem.id)
         .order_by(col(ProblemEvent.id).desc())
     ).first()
-    who = f" by {last.actor} at {last.at:%Y-%m-%d %H:%M}" if last else ""
+    who = f" by {last.actor} at {local_time(last.at):%Y-%m-%d %H:%M}" if last else ""
     return NoacError(
         f"problem {problem.ref} was changed{who} since you loaded it: reload and try again"
     )
@@ -1266,7 +1266,7 @@ def _reported_done_on(session: Session, problem: QualityProblem) -> date | None:
     ).first()
     if at is None:
         return None
-    return stored_utc(at).astimezone().date()
+    return local_time(at).date()
 
 
 def _refuse_before_found(problem: QualityProblem, deadline: date | None) -> None:
@@ -1671,7 +1671,7 @@ def _evidence(
     for row in kept:
         item = row._asdict()
         evidence.setdefault(item.pop("ref"), []).append(
-            item | {"uploaded_at": row.uploaded_at.isoformat(timespec="seconds")}
+            item | {"uploaded_at": local_time(row.uploaded_at).isoformat(timespec="seconds")}
         )
     return evidence
 
@@ -1692,7 +1692,7 @@ def problem_detail(*, session: Session, plant: Plant, ref: str) -> ProblemSummar
     )
     summary.history = [
         {
-            "at": e.at.isoformat(timespec="seconds"),
+            "at": local_time(e.at).isoformat(timespec="seconds"),
             "actor": e.actor,
             "action": e.action,
             "status": e.status,

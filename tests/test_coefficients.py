@@ -1463,8 +1463,11 @@ def test_scores_reimport_replaces_changed_values_and_keeps_history(tmp_path, ses
 
 
 def test_scores_import_refuses_a_score_changed_after_it_was_read(
-    tmp_path, engine, session, plant, monkeypatch
+    tmp_path, engine, session, plant, monkeypatch, server_zone
 ):
+    """The refusal names who changed the score and when, on the server's clock (Shanghai,
+    UTC+8: 09:30 UTC is 17:30)."""
+    server_zone("Asia/Shanghai")
     header = "month,rater,ratee,criterion,value,comment\n"
     for name, value in (("first.csv", 8), ("second.csv", 9)):
         write_csv(
@@ -1493,7 +1496,7 @@ def test_scores_import_refuses_a_score_changed_after_it_was_read(
         import_file(actor=QUALITY, session=session, kind="scores", path=tmp_path / "second.csv")
     assert str(excinfo.value) == (
         "the Quality (quality) score of SHEET for STORE in 2026-03 was changed by sup-sheet at"
-        " 2026-03-20 09:30: reload the form and submit again"
+        " 2026-03-20 17:30: reload the form and submit again"
     )
     assert snapshot(engine) == before
 

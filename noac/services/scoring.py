@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from noac.errors import NoacError, RowError
-from noac.models import Handover, Plant, Score, ScoreHistory, Unit
+from noac.models import Handover, Plant, Score, ScoreHistory, Unit, local_time
 from noac.scheme import Scheme
 from noac.services import audit
 from noac.services.access import Actor, require
@@ -272,7 +272,7 @@ class ScoringRules:
 def _stale_score(
     entry: ScoreEntry, changed: tuple[str, datetime] | None, scheme: Scheme
 ) -> NoacError:
-    who = f" by {changed[0]} at {changed[1]:%Y-%m-%d %H:%M}" if changed else ""
+    who = f" by {changed[0]} at {local_time(changed[1]):%Y-%m-%d %H:%M}" if changed else ""
     criterion = scheme.criterion(entry.criterion).label()
     return NoacError(
         f"the {criterion} score of {entry.rater} for {entry.ratee} in {entry.month}"

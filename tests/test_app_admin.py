@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import Session, delete, select, update
@@ -15,7 +15,7 @@ from dashboards.context import plain
 from dashboards.waterfall import is_clamped, waterfall_steps
 from noac.db import create_db_engine
 from noac.demo import history_months
-from noac.models import AuditRecord, Plant, ServiceRelation, Unit
+from noac.models import AuditRecord, Plant, ServiceRelation, Unit, local_time
 from noac.services import audit
 from noac.services.access import SYSTEM
 from noac.services.coefficients import (
@@ -456,6 +456,26 @@ def test_audit_page_offers_every_entity_the_trail_holds(demo_url):
     assert list(frame_with(at, "action")["action"]) == ["restore"]
 
 
+def test_audit_page_shows_times_and_days_on_the_servers_clock(demo_url, server_zone):
+    """In Shanghai (UTC+8), a record written at 23:30 UTC on 1 March shows at 7:30 on 2 March
+    in a column naming the zone, and is listed since 2 March."""
+    server_zone("Asia/Shanghai")
+    with fresh(demo_url) as (session, _):
+        audit.record(session, SYSTEM, "restore", "database", "noac.backup")
+        session.commit()
+        session.exec(
+            update(AuditRecord)
+            .where(AuditRecord.entity == "database")
+            .values(at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
+        )
+        session.commit()
+    at = page(signed_in(demo_url, "admin"), "views/audit.py")
+    at.selectbox(key="audit_entity").select("database")
+    at.date_input(key="audit_since").set_value(date(2026, 3, 2)).run()
+    shown = frame_with(at, "action")
+    assert list(shown["when (CST)"]) == ["2026-03-02 07:30:00"]
+
+
 def test_audit_page_reaches_records_older_than_its_first_page(demo_url):
     with fresh(demo_url) as (session, _):
         oldest = session.exec(
@@ -471,7 +491,7 @@ def test_audit_page_reaches_records_older_than_its_first_page(demo_url):
     assert total > 1000  # the demo's history: more than one page
     at = page(signed_in(demo_url, "quality"), "views/audit.py")
     at.selectbox(key="audit_entity").select("quality_problem").run()
-    at.date_input(key="audit_since").set_value(oldest.at.date()).run()
+    at.date_input(key="audit_since").set_value(local_time(oldest.at).date()).run()
     assert len(frame_with(at, "action")) == 1000
     assert at.number_input(key="audit_page").max == 2
     at.number_input(key="audit_page").set_value(2).run()

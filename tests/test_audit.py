@@ -1,6 +1,8 @@
 """The audit trail is tamper-evident: each record is chained to the one before it, so a record
 changed or taken out afterwards is named by the check."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session, col, select
@@ -186,3 +188,18 @@ def test_noac_audit_verify_with_a_head_says_whether_the_trail_still_has_it(db_ur
         f"error: the audit trail does not verify: no record has the head {earlier} written"
         " down earlier; the trail was cut or rewritten since\n"
     )
+
+
+def test_the_trail_shows_its_times_and_days_on_the_servers_clock(engine, trail, server_zone):
+    """In Shanghai (UTC+8) a record written at 23:30 UTC on 1 March shows at 7:30 on 2 March
+    and is among the records since 2 March; one written at 15:00 UTC (23:00 there) is not."""
+    server_zone("Asia/Shanghai")
+    _execute(engine, "UPDATE audit_record SET at = '2026-03-01 15:00:00'")
+    _execute(engine, f"UPDATE audit_record SET at = '2026-03-01 23:30:00' WHERE id = {trail[-1]}")
+    with Session(engine) as session:
+        since = audit.audit_trail(session=session, actor=QUALITY, since=date(2026, 3, 2))
+        count = audit.audit_count(session=session, actor=QUALITY, since=date(2026, 3, 2))
+        earlier = audit.audit_trail(session=session, actor=QUALITY, since=date(2026, 3, 1))
+    assert [(e.entity_id, e.at) for e in since] == [("bob", "2026-03-02T07:30:00+08:00")]
+    assert count == 1
+    assert [e.at for e in earlier][:2] == ["2026-03-02T07:30:00+08:00", "2026-03-01T23:00:00+08:00"]

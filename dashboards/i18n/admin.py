@@ -295,8 +295,8 @@ STRINGS = {
     # --- audit trail ---------------------------------------------------------------
     "audit.title": ("Audit trail", "审计记录"),
     "audit.caption": (
-        "Every change, with who made it, when (UTC) and why; newest first.",
-        "每一项修改及其操作人、时间（UTC）和原因；最新的在前。",
+        "Every change, with who made it, when and why; newest first.",
+        "每一项修改及其操作人、时间和原因；最新的在前。",
     ),
     "audit.entity": ("Entity", "对象类型"),
     "audit.all": ("all", "全部"),
@@ -307,7 +307,7 @@ STRINGS = {
         "第 {first}–{last} 条，共 {total} 条，最新的在前：更早的记录在后面的页。",
     ),
     "audit.none": ("No record matches the filters.", "没有符合条件的记录。"),
-    "audit.col.when": ("when (UTC)", "时间（UTC）"),
+    "audit.col.when": ("when ({zone})", "时间（{zone}）"),
     "audit.col.who": ("who", "操作人"),
     "audit.col.action": ("action", "操作"),
     "audit.col.entity": ("entity", "对象类型"),

@@ -9,15 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.context import db, page_context, refusal, t
+from dashboards.i18n import moment
 from noac.errors import NoacError
+from noac.models import local_zone
 from noac.services.audit import audit_count, audit_entities, audit_trail, verify_trail
 
 LIMIT = 1000
-
-
-def when(moment: str) -> str:
-    """An ISO timestamp in UTC as people read it: ``2026-11-22 03:13:36``."""
-    return moment.replace("T", " ").removesuffix("+00:00")
 
 
 def shown(value: object) -> str:
@@ -94,11 +91,12 @@ if pages > 1 and records:
 if not records:
     st.info(t("audit.none"))
 else:
+    zone = local_zone()
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    t("audit.col.when"): when(r.at),
+                    t("audit.col.when", zone=zone): moment(r.at),
                     t("audit.col.who"): r.actor,
                     t("audit.col.action"): r.action,
                     t("audit.col.entity"): r.entity,
@@ -116,7 +114,7 @@ else:
         t("audit.pick"),
         range(len(records)),
         format_func=lambda i: (
-            f"{when(records[i].at)} · {records[i].actor} · {records[i].action}"
+            f"{moment(records[i].at)} · {records[i].actor} · {records[i].action}"
             f" · {records[i].entity} {records[i].entity_id}"
         ),
         key="audit_record",

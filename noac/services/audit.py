@@ -13,13 +13,13 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Connection, Row
 from sqlmodel import Session, col, func, select
 
 from noac.errors import NoacError
-from noac.models import AuditRecord
+from noac.models import AuditRecord, local_time
 from noac.services.access import Actor, require
 
 _LAST = select(AuditRecord.id, AuditRecord.chain).order_by(col(AuditRecord.id).desc()).limit(1)
@@ -251,8 +251,9 @@ class AuditEntry:
 
 
 def _matching(statement, entity: str | None, since: date | None):
-    """``statement`` narrowed to one entity kind and to records since a date (UTC); an
-    entity no record is written for is refused, naming those that are."""
+    """``statement`` narrowed to one entity kind and to records since the start of a day on
+    the server's calendar; an entity no record is written for is refused, naming those that
+    are."""
     if entity:
         if entity not in ENTITIES:
             known = ", ".join(sorted(ENTITIES))
@@ -260,7 +261,7 @@ def _matching(statement, entity: str | None, since: date | None):
         statement = statement.where(AuditRecord.entity == entity)
     if since:
         statement = statement.where(
-            AuditRecord.at >= datetime(since.year, since.month, since.day, tzinfo=UTC)
+            AuditRecord.at >= datetime.combine(since, time()).astimezone(UTC)
         )
     return statement
 
@@ -284,7 +285,7 @@ def audit_trail(
         statement = statement.offset(offset)
     return [
         AuditEntry(
-            at=r.at.isoformat(timespec="seconds"),
+            at=local_time(r.at).isoformat(timespec="seconds"),
             actor=r.actor,
             action=r.action,
             entity=r.entity,

@@ -15,7 +15,7 @@ from noac.services import audit, masterdata, problems, relations, routings, scor
 from noac.services.access import Actor, require
 from noac.services.bulk import collector_paused
 from noac.services.masterdata import ImportSummary
-from noac.services.periods import lock_closed_months, month_of
+from noac.services.periods import ClosedMonths, lock_closed_months, month_of
 from noac.services.plants import plant_for_import, resolve_plant
 from noac.tabular import Table, read_table
 
@@ -66,7 +66,7 @@ def _load_defect_codes(ctx: ImportContext, rows: Table, summary: ImportSummary) 
     return errors
 
 
-def _note_uncounted_since(ctx: ImportContext, summary: ImportSummary, closed: set[str]) -> None:
+def _note_uncounted_since(ctx: ImportContext, summary: ImportSummary, closed: ClosedMonths) -> None:
     """After a change in force from the import's date, name the forms of the open months from
     then on that no longer count."""
     if summary.updated:

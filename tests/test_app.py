@@ -190,8 +190,11 @@ def test_a_month_imported_meanwhile_is_offered_at_the_next_click(demo_url, tmp_p
     assert "2019-06" not in at.sidebar.selectbox(key="month").options
     import_into_aero(
         demo_url,
-        write_csv(tmp_path / "h.csv", "month,from,to,quantity\n2019-06,STORE,SHEET,5"),
-        "handovers",
+        write_csv(
+            tmp_path / "d.csv",
+            "id,date,found_at,part,severity,qty\nOLD-1,2019-06-10,ASSY,BP-100,major,1",
+        ),
+        "defects",
     )
     at.run()
     assert "2019-06" in at.sidebar.selectbox(key="month").options

@@ -74,6 +74,23 @@ def test_close_export_reopen(db, tmp_path):
     assert "closed (run 2)" in noac(db, "close", "2026-03").output
 
 
+def test_scores_for_a_month_before_the_last_closed_one_are_refused(db, tmp_path):
+    """March, the plant's first month with scores, is closed: February was read empty by its
+    close and takes no scores; April closes after March as if February had none."""
+    assert noac(db, "close", "2026-03").exit_code == 0
+    path = write_csv(
+        tmp_path / "february.csv",
+        "month,rater,ratee,criterion,value,comment\n2026-02,ASSY,SURF,quality,9,",
+    )
+    refused = noac(db, "import", "scores", path)
+    assert refused.exit_code == 1
+    assert (
+        "2026-02 is before 2026-03, the last closed month: months close in order, so it takes"
+        " no scores"
+    ) in refused.output
+    assert "2026-04 closed (run 1)" in noac(db, "close", "2026-04").output
+
+
 def test_a_closed_months_preview_shows_its_stored_coefficients(db, tmp_path):
     closed = noac(db, "close", "2026-03")
     completeness = next(line for line in closed.output.splitlines() if "forms submitted" in line)

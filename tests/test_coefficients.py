@@ -1101,12 +1101,15 @@ def test_a_month_closes_after_the_months_before_it_from_the_plants_first_data(
     engine, session, plant, tmp_path
 ):
     """A month's close reads the months before it (calibration, flags, the problems counted
-    in the month before): from the plant's first month with scores or a problem, the months
-    close in order, a month without data among them too; those before it are not asked for."""
+    in the month before): from the plant's first month with scores or a problem counted, the
+    months close in order, a month without data among them too; those before it are not
+    asked for, nor the month of a problem found but not ruled."""
     import_defects(
         session,
         tmp_path,
-        "id,date,found_at,part,op,code,severity,qty\nJ,2026-01-10,ASSY,P3,20,PIT,major,1",
+        "id,date,found_at,part,op,code,severity,qty,responsible\n"
+        "J,2026-01-10,ASSY,P3,20,PIT,major,1,STORE\n"
+        "K,2025-11-10,ASSY,P3,20,PIT,major,1,",
     )
     form(session, plant, "2026-03", "ASSY", "SHEET", 9)
     before = snapshot(engine)
@@ -1118,7 +1121,7 @@ def test_a_month_closes_after_the_months_before_it_from_the_plants_first_data(
     )
     assert snapshot(engine) == before
     coefficients.close_month(session=session, plant=plant, month="2026-01", actor=QUALITY)
-    # February has neither scores nor problems, but J, ruled now, would count in it
+    # February has neither scores nor problems, but a problem ruled now would count in it
     before = snapshot(engine)
     with pytest.raises(NoacError) as refused:
         coefficients.close_month(session=session, plant=plant, month="2026-03", actor=QUALITY)
@@ -1160,6 +1163,69 @@ def test_the_months_reopen_from_the_last_closed_one_back(engine, session, plant)
     # January's SHEET: (1 * 90 + 1 * 70) / 2 = 80, target 88 -> K = 0.92
     january = coefficients.month_results(session=session, plant=plant, month="2026-01")
     assert result(january, "SHEET").coefficient == 0.92
+
+
+def _closed_from_february(session, plant):
+    """The plant's first scores in 2026-02; 2026-02 and 2026-03 closed, in order."""
+    form(session, plant, "2026-02", "ASSY", "SHEET", 9)
+    for month in ("2026-02", "2026-03"):
+        coefficients.close_month(session=session, plant=plant, month=month, actor=QUALITY)
+
+
+def test_a_month_before_the_last_closed_one_takes_no_scores(engine, session, plant):
+    """The months closed read the months before them empty (calibration and flags compare
+    with their forms): a month before the last closed one takes no scores, closed or not,
+    until the months after it are reopened."""
+    _closed_from_february(session, plant)
+    before = snapshot(engine)
+    with pytest.raises(NoacError) as refused:
+        form(session, plant, "2026-01", "ASSY", "SHEET", 7)
+    assert str(refused.value) == (
+        "form.month: 2026-01 is before 2026-03, the last closed month: months close in order,"
+        " so it takes no scores"
+    )
+    assert snapshot(engine) == before
+    # the last closed month reopened takes scores again; January waits for February
+    coefficients.reopen_month(
+        session=session, plant=plant, month="2026-03", reason="late form", actor=QUALITY
+    )
+    form(session, plant, "2026-03", "QC", "SHEET", 7)
+    with pytest.raises(NoacError, match="2026-01 is before 2026-02, the last closed month"):
+        form(session, plant, "2026-01", "ASSY", "SHEET", 7)
+    coefficients.reopen_month(
+        session=session, plant=plant, month="2026-02", reason="late form", actor=QUALITY
+    )
+    form(session, plant, "2026-01", "ASSY", "SHEET", 7)
+    # January, now the first month with scores, closes first
+    with pytest.raises(NoacError, match="2026-01 is still open: close it before 2026-02"):
+        coefficients.close_month(session=session, plant=plant, month="2026-02", actor=QUALITY)
+
+
+def test_a_problem_found_before_the_last_closed_month_counts_in_the_first_open_one(
+    tmp_path, session, plant
+):
+    """A problem found in a month before the plant's first scores, reported or ruled after
+    later months closed, counts in the first open month, as one found in a closed month
+    does: it does not hold up the next close."""
+    _closed_from_february(session, plant)
+    import_defects(
+        session,
+        tmp_path,
+        "id,date,found_at,part,op,code,severity,qty,responsible\n"
+        "OLD,2025-12-10,ASSY,P3,20,PIT,major,1,STORE\n"
+        "LATE,2026-01-10,ASSY,P3,20,PIT,major,1,",
+    )
+    problems.rule_problem(
+        session=session, plant=plant, ref="LATE", shares="STORE", reason="r", actor=QUALITY
+    )
+    counted = {
+        ref: problems.problem_detail(session=session, plant=plant, ref=ref).counted_month
+        for ref in ("OLD", "LATE")
+    }
+    assert counted == {"OLD": "2026-04", "LATE": "2026-04"}
+    april = coefficients.close_month(session=session, plant=plant, month="2026-04", actor=QUALITY)
+    # STORE: two major problems of 3 points each
+    assert result(april, "STORE").defect_points == 6
 
 
 def test_a_month_not_over_cannot_be_closed(session, plant):

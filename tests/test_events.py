@@ -184,6 +184,28 @@ def test_a_handover_quantity_replaced_by_a_log_is_kept_in_the_audit_record(
     assert (record.entity, json.loads(record.after)["changes"]) == ("events", replaced)
 
 
+def test_a_log_of_a_month_before_the_last_closed_one_is_refused(engine, session, tmp_path, mapping):
+    """The months closed read the months before them: a log of an earlier month, closed or
+    not, would change what they read."""
+    _import(session, tmp_path, mapping, TWO_PATHS_LOG)
+    plant = resolve_plant(session=session, code="P")
+    for month in ("2024-03", "2024-04"):
+        coefficients.close_month(session=session, plant=plant, month=month, actor=QUALITY)
+    before = snapshot(engine)
+    february = REWORK_LOG.replace("2024-03-0", "2024-02-0")
+    with pytest.raises(ImportRejected) as excinfo:
+        _import(session, tmp_path, mapping, february)
+    assert [(e.row, e.column, e.reason) for e in excinfo.value.errors] == [
+        (
+            None,
+            "start",
+            "2024-02 is before 2024-04, the last closed month: months close in order, so it"
+            " takes no handovers",
+        )
+    ]
+    assert snapshot(engine) == before
+
+
 def test_a_log_whose_handovers_leave_a_form_out_names_it(session, tmp_path, mapping):
     # March is scored on the declared routing turning -> grinding -> Q.C.: GRIND scored TM
     for kind, text in (

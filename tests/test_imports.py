@@ -431,6 +431,50 @@ def test_handovers_of_a_month_not_begun_are_refused(tmp_path, engine, session, p
     assert import_file(actor=SYSTEM, session=session, kind="handovers", path=path).created == 1
 
 
+def test_a_month_before_the_last_closed_one_takes_no_handovers_nor_relations(
+    tmp_path, engine, session, plant_files
+):
+    """The months close in order: one before the last closed month, closed or not, is read
+    by the months closed after it, and takes no handovers nor a relation in force in it."""
+    _load(session, plant_files)
+    plant = resolve_plant(session=session, code=None)
+    for month in ("2026-04", "2026-05"):
+        session.add(Period(plant_id=plant.id, month=month, closed_at=datetime.now(UTC)))
+    session.commit()
+    before = snapshot(engine)
+    handovers = write_csv(
+        tmp_path / "handovers.csv", "month,from,to,quantity\n2026-03,STORE,SHEET,5"
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="handovers", path=handovers)
+    assert _errors(excinfo) == [
+        (
+            2,
+            "month",
+            "2026-03 is before 2026-05, the last closed month: months close in order, so it"
+            " takes no handovers",
+        )
+    ]
+    relations = write_csv(tmp_path / "s.csv", "provider,customer,weight\nSTORE,ASSY,2\n")
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(
+            actor=SYSTEM,
+            session=session,
+            kind="service-relations",
+            path=relations,
+            effective=date(2026, 3, 15),
+        )
+    assert _errors(excinfo) == [
+        (
+            2,
+            "weight",
+            "STORE->ASSY: a weight from 2026-03-15 would change 2026-05, which is closed: take"
+            " it in force from 2026-06-01, or reopen the months from 2026-04 first",
+        )
+    ]
+    assert snapshot(engine) == before
+
+
 def test_a_service_relation_listed_twice_is_refused(tmp_path, engine, session, plant_files):
     _load(session, plant_files)
     before = snapshot(engine)

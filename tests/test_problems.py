@@ -737,19 +737,21 @@ def test_a_stale_step_names_when_the_problem_was_changed_on_the_servers_clock(
 
 
 def test_a_closed_months_overdue_points_stay_with_their_units(engine, session, plant):
-    # counted in March, still open; overdue at the end of April, closed first
-    ref = _ruled(session, plant, "STORE", date(2026, 3, 20))
-    _close(session, plant, "2026-04")
+    # found in March, ruled once March and April closed: counted in May, due at its end
+    problem, _ = report(session, plant)
+    _close(session, plant, "2026-03", "2026-04")
+    _rule(session, plant, problem.ref, "STORE", date(2026, 5, 31))
     before = snapshot(engine)
     with pytest.raises(
         NoacError,
-        match="would be overdue for SHEET at the end of 2026-04 \\(deadline 2026-03-20\\)",
+        match="would be overdue for SHEET at the end of 2026-03, 2026-04 \\(deadline"
+        " 2026-03-20\\), all closed",
     ):
-        _rule(session, plant, ref, "SHEET")
+        _rule(session, plant, problem.ref, "SHEET", date(2026, 3, 20))
     assert snapshot(engine) == before
-    # a deadline moved later takes the overdue points away, and holds from then on
-    _rule(session, plant, ref, "SHEET", date(2026, 5, 31))
-    assert detail(session, plant, ref).responsible == {"SHEET": 1.0}
+    # a deadline after the closed months leaves their overdue points as they are
+    _rule(session, plant, problem.ref, "SHEET", date(2026, 5, 31))
+    assert detail(session, plant, problem.ref).responsible == {"SHEET": 1.0}
 
 
 def test_problems_listed_by_open_status_and_by_unit(session, plant):

@@ -133,6 +133,11 @@ def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
             "2026-03 is closed: scores can no longer change",
             "2026-03 已关账：评分不能再修改",
         ),
+        (
+            "form.month: 2026-01 is before 2026-03, the last closed month: months close in"
+            " order, so it takes no scores",
+            "评分表·月份：2026-01 早于最后关账的月份 2026-03：月份按顺序关账，因此该月不能再评分",
+        ),
         # a part with words of its own: what an action is, a role, the roles allowed
         (
             "aero-assy (supervisor) may not close a month: that is for quality",

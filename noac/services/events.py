@@ -1009,9 +1009,16 @@ def _import(
     errors += plan_errors
     closed = lock_closed_months(session=session, plant=plant)
     moves = handovers(orders)
-    for month in sorted({m for m, _, _ in moves} & closed):
+    for month in sorted({m for m, _, _ in moves if m in closed}):
         errors.append(
-            RowError(None, mapping.columns["start"], f"{month} is closed: reopen it to import")
+            RowError(
+                None,
+                mapping.columns["start"],
+                f"{month} is closed: reopen it to import"
+                if month in closed.months
+                else f"{month} is before {closed.last}, the last closed month: months close in"
+                " order, so it takes no handovers",
+            )
         )
     if errors:
         raise ImportRejected(name, errors)

@@ -4,7 +4,8 @@ so while a write or a close is under way."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlmodel import Session, col, func, select
@@ -47,32 +48,60 @@ def next_month(month: str) -> str:
     return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
 
 
-def first_open_day(closed: Collection[str]) -> date | None:
+@dataclass(frozen=True)
+class ClosedMonths:
+    """The closed months of a plant as a write reads them (``lock_closed_months``).
+
+    ``months`` are the months closed, ``last`` the last of them. The months close in order
+    from the plant's first month with scores or a problem counted (``open_months_before``):
+    a month before the last closed one that was never closed came before that first month,
+    and the months closed after it read it empty (the forms their calibration and flags
+    compare with). So it takes no write either: ``month in closed`` holds for every month on
+    or before ``last``, closed or not. The figures stored are those of ``months``.
+
+    >>> closed = ClosedMonths(frozenset({"2026-03", "2026-04"}))
+    >>> closed.last, "2025-11" in closed, "2026-04" in closed, "2026-05" in closed
+    ('2026-04', True, True, False)
+    """
+
+    months: frozenset[str] = frozenset()
+    last: str | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "last", max(self.months, default=None))
+
+    def __contains__(self, month: str) -> bool:
+        return self.last is not None and month <= self.last
+
+
+def first_open_day(closed: ClosedMonths) -> date | None:
     """The first day after the last of the ``closed`` months; None when none is closed.
 
-    >>> first_open_day({"2026-03", "2026-04"}), first_open_day(())
+    >>> closed = ClosedMonths(frozenset({"2026-03", "2026-04"}))
+    >>> first_open_day(closed), first_open_day(ClosedMonths())
     (datetime.date(2026, 5, 1), None)
     """
-    last_closed = max(closed, default=None)
-    return None if last_closed is None else date.fromisoformat(f"{next_month(last_closed)}-01")
+    return None if closed.last is None else date.fromisoformat(f"{next_month(closed.last)}-01")
 
 
-def changes_closed_month(effective: date, closed: Collection[str]) -> str | None:
+def changes_closed_month(effective: date, closed: ClosedMonths) -> str | None:
     """Why something in force from ``effective`` would change one of the ``closed`` months (a
     month counts the routings and service relations in force on its last day), or None.
 
-    >>> changes_closed_month(date(2026, 4, 20), {"2026-03", "2026-04"}).split(": ")[0]
-    'from 2026-04-20 would change 2026-04, which is closed'
-    >>> changes_closed_month(date(2026, 5, 1), {"2026-04"}) is None
+    >>> closed = ClosedMonths(frozenset({"2026-03", "2026-04"}))
+    >>> print(changes_closed_month(date(2026, 1, 20), closed))  # doctest: +NORMALIZE_WHITESPACE
+    from 2026-01-20 would change 2026-04, which is closed: take it in force from 2026-05-01,
+    or reopen the months from 2026-03 first
+    >>> changes_closed_month(date(2026, 5, 1), closed) is None
     True
     """
     first_open = first_open_day(closed)
     if first_open is None or effective >= first_open:
         return None
-    last_closed = max(closed)
+    reopened = min(month for month in closed.months if month >= month_of(effective))
     return (
-        f"from {effective} would change {last_closed}, which is closed: take it in force from"
-        f" {first_open}, or reopen the months from {month_of(effective)} first"
+        f"from {effective} would change {closed.last}, which is closed: take it in force from"
+        f" {first_open}, or reopen the months from {reopened} first"
     )
 
 
@@ -85,20 +114,21 @@ def closed_months(*, session: Session, plant: Plant) -> set[str]:
 
 def open_months_before(*, session: Session, plant: Plant, month: str) -> list[str]:
     """The months before ``month`` that are not closed, oldest first, from the plant's first
-    month with scores or a problem found (none before it).
+    month with scores or a problem counted (none before it).
 
     A month's close reads the months before it (the forms its calibration and flags compare
     with, the problems counted in the month before), so it waits for them; a month without
-    data among them still counts, as a problem found in a closed month and ruled later counts
-    in the first open month after it.
+    data among them still counts, as a problem ruled later counts in the first open month.
+    A problem found earlier and ruled after a close counts in the first open month too
+    (``first_open_month``): the month it was found in is not asked for.
     """
     first_scored = session.exec(
         select(func.min(Score.month)).where(Score.plant_id == plant.id)
     ).one()
-    first_found = session.exec(
-        select(func.min(QualityProblem.found_on)).where(QualityProblem.plant_id == plant.id)
+    first_counted = session.exec(
+        select(func.min(QualityProblem.counted_month)).where(QualityProblem.plant_id == plant.id)
     ).one()
-    starts = [m for m in (first_scored, first_found and month_of(first_found)) if m]
+    starts = [m for m in (first_scored, first_counted) if m]
     closed = closed_months(session=session, plant=plant)
     months = []
     current = min(starts, default=month)
@@ -137,22 +167,22 @@ def lock_months(*, session: Session, plants: Sequence[Plant], exclusive: bool = 
     connection.execute(statement).all()
 
 
-def lock_closed_months(*, session: Session, plant: Plant) -> set[str]:
-    """``closed_months`` for a write that must land in an open month: the months are taken
-    first (``lock_months``), so they stay as read until the write's transaction ends."""
+def lock_closed_months(*, session: Session, plant: Plant) -> ClosedMonths:
+    """``closed_months`` for a write that must land in an open month, a month after the last
+    closed one (``ClosedMonths``): the months are taken first (``lock_months``), so they
+    stay as read until the write's transaction ends."""
     lock_months(session=session, plants=[plant])
-    return closed_months(session=session, plant=plant)
+    return ClosedMonths(frozenset(closed_months(session=session, plant=plant)))
 
 
-def first_open_month(closed: set[str], month: str) -> str:
-    """``month`` itself if it is not among ``closed``, else the first open month after it.
+def first_open_month(closed: ClosedMonths, month: str) -> str:
+    """``month`` itself if it is open, else the first month after the last closed one.
 
-    >>> first_open_month({"2026-01", "2026-02"}, "2026-01")
-    '2026-03'
+    >>> closed = ClosedMonths(frozenset({"2026-01", "2026-02"}))
+    >>> first_open_month(closed, "2025-11"), first_open_month(closed, "2026-04")
+    ('2026-03', '2026-04')
     """
-    while month in closed:
-        month = next_month(month)
-    return month
+    return next_month(closed.last) if month in closed else month
 
 
 def recent_months(today: date, count: int = 24) -> list[str]:

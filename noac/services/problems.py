@@ -51,6 +51,7 @@ from noac.services.access import Actor, require
 from noac.services.bulk import collector_paused, insert_rows
 from noac.services.masterdata import catalogue_spelling, defect_codes_by_code, units_by_code
 from noac.services.periods import (
+    ClosedMonths,
     first_open_month,
     lock_closed_months,
     month_of,
@@ -799,7 +800,7 @@ def _settle(
     them as that month counted them: only the same units with the same shares are accepted,
     and then only the deadline may change (for the open months)."""
     closed = lock_closed_months(session=session, plant=ctx.plant)
-    counted_closed = problem.counted_month in closed
+    counted_closed = problem.counted_month is not None and problem.counted_month in closed
     if counted_closed and dict(shares) != responsible_units(session=session, problem=problem):
         raise NoacError(
             f"problem {problem.ref} counts in {problem.counted_month}, which is closed:"
@@ -1226,8 +1227,8 @@ def verify_problem(
         )
     if effective:
         closed = lock_closed_months(session=session, plant=plant)
-        changed = overdue_months(problem.deadline, None, closed) - overdue_months(
-            problem.deadline, on, closed
+        changed = overdue_months(problem.deadline, None, closed.months) - overdue_months(
+            problem.deadline, on, closed.months
         )
         if changed:
             last = max(changed)
@@ -1277,7 +1278,7 @@ def _refuse_before_found(problem: QualityProblem, deadline: date | None) -> None
 def _refuse_closed_overdue(
     session: Session,
     problem: QualityProblem,
-    closed: set[str],
+    closed: ClosedMonths,
     shares: Mapping[str, float],
     deadline: date | None,
 ) -> None:
@@ -1286,8 +1287,8 @@ def _refuse_closed_overdue(
     other units: that month's figures cannot change until it is reopened. A deadline moved
     later only takes overdue points away, and holds from then on."""
     was = responsible_units(session=session, problem=problem)
-    before = overdue_months(problem.deadline, problem.closed_on, closed) if was else set()
-    after = overdue_months(deadline, problem.closed_on, closed) if shares else set()
+    before = overdue_months(problem.deadline, problem.closed_on, closed.months) if was else set()
+    after = overdue_months(deadline, problem.closed_on, closed.months) if shares else set()
     changed = sorted(after - before if dict(shares) == was else after)
     if changed:
         months = ", ".join(changed)
@@ -1299,7 +1300,9 @@ def _refuse_closed_overdue(
         )
 
 
-def overdue_months(deadline: date | None, closed_on: date | None, months: set[str]) -> set[str]:
+def overdue_months(
+    deadline: date | None, closed_on: date | None, months: Collection[str]
+) -> set[str]:
     """The ``months`` at whose end a problem was overdue as the close counts it: its deadline
     on or before the month's last day, and not closed by then.
 
@@ -1835,7 +1838,7 @@ def validate_defect_rows(
     ctx: PlantTracing,
     today: date,
     stored: Mapping[str, tuple],
-    closed: set[str],
+    closed: ClosedMonths,
 ) -> tuple[list[DefectRecord], list[RowError], int]:
     """Check the rows of a defects file against the plant's ``closed`` months.
 
@@ -1916,7 +1919,7 @@ def validate_defect_rows(
                 row_errors.append(("closed_on", f"{closed_on} is before the date found {found_on}"))
             if not row["responsible"]:
                 row_errors.append(("closed_on", "a closed problem needs its responsible unit(s)"))
-        if shares and (late := overdue_months(dates["deadline"], closed_on, closed)):
+        if shares and (late := overdue_months(dates["deadline"], closed_on, closed.months)):
             last = max(late)
             row_errors.append(
                 (

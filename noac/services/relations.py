@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 import networkx as nx
@@ -12,7 +12,12 @@ from sqlmodel import Session, col, select
 from noac.errors import NoacError, RowError
 from noac.models import Handover, Plant, ServiceRelation, Unit
 from noac.services.masterdata import ImportSummary, units_by_code
-from noac.services.periods import changes_closed_month, first_open_day, parse_month
+from noac.services.periods import (
+    ClosedMonths,
+    changes_closed_month,
+    first_open_day,
+    parse_month,
+)
 from noac.tabular import Row, Table
 from noac.validation import parse_number
 
@@ -29,11 +34,12 @@ def _unit_errors(row: Row, units: dict[str, Unit], columns: Sequence[str]) -> li
 
 
 def validate_handover_rows(
-    rows: Sequence[Row], units: dict[str, Unit], closed: set[str], current: str
+    rows: Sequence[Row], units: dict[str, Unit], closed: ClosedMonths, current: str
 ) -> tuple[list[tuple[str, str, str, float]], list[RowError]]:
     """Each row as ``(month, from, to, quantity)``, or why it is wrong: a month closed or
-    after ``current`` (the month running), which has handed nothing over yet. Quantity 0
-    means no handover: the month's handover between the two units is removed."""
+    before the last closed one, or after ``current`` (the month running), which has handed
+    nothing over yet. Quantity 0 means no handover: the month's handover between the two units
+    is removed."""
     errors: list[RowError] = []
     records = []
     seen: dict[tuple, int] = {}
@@ -44,12 +50,21 @@ def validate_handover_rows(
         except NoacError as error:
             row_errors.append(RowError(row.number, "month", str(error)))
         else:
-            if row["month"] in closed:
+            if row["month"] in closed.months:
                 row_errors.append(
                     RowError(
                         row.number,
                         "month",
                         f"{row['month']} is closed: handovers can no longer change",
+                    )
+                )
+            elif row["month"] in closed:
+                row_errors.append(
+                    RowError(
+                        row.number,
+                        "month",
+                        f"{row['month']} is before {closed.last}, the last closed month: months"
+                        " close in order, so it takes no handovers",
                     )
                 )
             elif row["month"] > current:
@@ -162,7 +177,7 @@ def plan_service_relations(
     plant: Plant,
     records: Sequence[tuple[int, str, str, float | None]],
     effective: date | None,
-    closed: Collection[str],
+    closed: ClosedMonths,
 ) -> tuple[list[tuple[str, str, float, date | None]], list[RowError]]:
     """Decide which relations need an entry and from when it is in force.
 
@@ -197,7 +212,7 @@ def plan_service_relations(
             and (effective is None or since is None or day >= since)
         ):
             continue  # in force already, or from the date it was given (no other date asked)
-        if newest is None and not closed:
+        if newest is None and closed.last is None:
             plan.append((provider, customer, weight, None))
         elif since is not None and day < since:
             was = f"its weight {newest.weight:g} took effect" if newest.weight else "it ended"

@@ -18,12 +18,13 @@ from sqlmodel import Session, col, select
 from noac.errors import NoacError, RowError
 from noac.models import OperationLink, Part, Plant, RoutingOperation, RoutingVersion, Unit
 from noac.services.masterdata import ImportSummary, units_by_code
-from noac.services.periods import changes_closed_month, first_open_day
+from noac.services.periods import ClosedMonths, changes_closed_month, first_open_day
 from noac.tabular import Row, split_list
 from noac.validation import parse_bool
 from routing import Operation, operation_graph, transition_graph, validate_routing
 
 V = TypeVar("V")
+NONE_CLOSED = ClosedMonths()  # what a plan checks when given no closed months
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def plan_routing_versions(
     effective: date | None,
     first_row: dict[str, int],
     source: str = "declared",
-    closed: Collection[str] = (),
+    closed: ClosedMonths = NONE_CLOSED,
 ) -> tuple[dict[str, date | None], list[RowError]]:
     """Decide which parts need a new version and from when it is in force.
 
@@ -203,7 +204,7 @@ def plan_routing_versions(
                 errors.append(
                     RowError(first_row[part], "part", f"part {part}: a first version {reason}")
                 )
-            plan[part] = first_from if closed else None
+            plan[part] = first_from if closed.last is not None else None
         elif current.content_hash != content_hash(operations):
             if current.effective_from is not None and changed_from <= current.effective_from:
                 errors.append(

@@ -17,7 +17,7 @@ from noac.models import MonthResult, Period, Plant, SchemeVersion, Score, Unit
 from noac.scheme import Scheme, load_scheme_file
 from noac.services import audit
 from noac.services.access import Actor, require
-from noac.services.periods import lock_closed_months
+from noac.services.periods import ClosedMonths, lock_closed_months
 
 
 def _newest(session: Session, plant_ids: Collection[int]) -> dict[int, tuple[str, str]]:
@@ -171,10 +171,11 @@ def scores_outside(
     ]
 
 
-def _refuse_rescaling(session: Session, plant: Plant, scheme: Scheme, closed: set[str]) -> None:
-    """Refuse ``scheme`` when scores of the open months lie outside its scales: the open months
-    are read with the scheme in force, so a 9 given on 0..10 would count as 9 on 1..5."""
-    outside = scores_outside(session, plant, scheme, col(Score.month).not_in(closed))
+def _refuse_rescaling(session: Session, plant: Plant, scheme: Scheme, closed: ClosedMonths) -> None:
+    """Refuse ``scheme`` when scores of the months not closed lie outside its scales: they are
+    read with the scheme in force, so a 9 given on 0..10 would count as 9 on 1..5 (a month
+    before the last closed one too, which takes no scores but may hold some)."""
+    outside = scores_outside(session, plant, scheme, col(Score.month).not_in(closed.months))
     if outside:
         session.rollback()  # the months taken by the lock
         raise NoacError(
@@ -194,7 +195,7 @@ def incomplete_note(month: str, rater: str, ratee: str, missing: Sequence[str]) 
 
 
 def _left_incomplete(
-    session: Session, plant: Plant, before: Scheme, after: Scheme, closed: set[str]
+    session: Session, plant: Plant, before: Scheme, after: Scheme, closed: ClosedMonths
 ) -> list[str]:
     """The forms of the open months complete on ``before`` that lack a criterion of ``after``,
     each as a note for the user: they stop counting until their raters give it."""
@@ -206,7 +207,7 @@ def _left_incomplete(
         select(Score.month, rater.code, ratee.code, Score.criterion)
         .join(rater, col(rater.id) == Score.rater_unit_id)
         .join(ratee, col(ratee.id) == Score.ratee_unit_id)
-        .where(Score.plant_id == plant.id, col(Score.month).not_in(closed))
+        .where(Score.plant_id == plant.id, col(Score.month).not_in(closed.months))
     ).all()
     given: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for month, rater_code, ratee_code, criterion in rows:

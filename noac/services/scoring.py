@@ -40,7 +40,7 @@ from noac.services import audit
 from noac.services.access import Actor, require
 from noac.services.bulk import copies, copy_rows
 from noac.services.masterdata import units_by_code
-from noac.services.periods import lock_closed_months, month_of, parse_month
+from noac.services.periods import ClosedMonths, lock_closed_months, month_of, parse_month
 from noac.services.relations import service_weights
 from noac.services.routings import plant_supply_graphs
 from noac.services.schemes import active_scheme, incomplete_note, month_schemes
@@ -162,7 +162,7 @@ class ScoringRules:
     units: dict[str, Unit] = field(init=False)
     unit_ids: dict[str, int] = field(init=False)
     scheme: Scheme = field(init=False)
-    closed: set[str] = field(init=False)
+    closed: ClosedMonths = field(init=False)
     _weights: dict[str, dict[tuple[str, str], float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -227,8 +227,16 @@ class ScoringRules:
             parse_month(entry.month)
         except NoacError as error:
             return [("month", str(error))]
-        if entry.month in self.closed:
+        if entry.month in self.closed.months:
             errors.append(("month", f"{entry.month} is closed: scores can no longer change"))
+        elif entry.month in self.closed:
+            errors.append(
+                (
+                    "month",
+                    f"{entry.month} is before {self.closed.last}, the last closed month: months"
+                    " close in order, so it takes no scores",
+                )
+            )
         if entry.month > self.current:
             errors.append(
                 ("month", f"{entry.month} has not begun: it can be scored from {entry.month}-01")
@@ -974,7 +982,7 @@ def uncounted_forms(*, session: Session, plant: Plant, months: Iterable[str]) ->
 
 
 def uncounted_forms_since(
-    *, session: Session, plant: Plant, since: date, closed: Collection[str]
+    *, session: Session, plant: Plant, since: date, closed: ClosedMonths
 ) -> list[str]:
     """``uncounted_forms`` of the open months from ``since`` on that hold scores (after a
     routing changed from ``since``, say)."""
@@ -983,7 +991,9 @@ def uncounted_forms_since(
         .where(Score.plant_id == plant.id, Score.month >= month_of(since))
         .distinct()
     )
-    return uncounted_forms(session=session, plant=plant, months=set(scored) - set(closed))
+    return uncounted_forms(
+        session=session, plant=plant, months={month for month in scored if month not in closed}
+    )
 
 
 def plants_forms(

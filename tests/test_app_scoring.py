@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session
 
 from noac.db import create_db_engine
+from noac.demo import history_months
 from noac.importers import import_file
 from noac.scheme import DEFAULT_SCHEME
 from noac.services import scoring
@@ -209,6 +210,18 @@ def test_a_closed_month_is_read_only(demo_url):
     assert f"{CLOSED} is closed" in texts(at)
     assert not at.slider and not at.text_area
     assert len(at.dataframe) == 5 + 1
+
+
+def test_a_month_before_the_first_closed_one_is_read_only(demo_url):
+    """The demo's data begin twelve months back; the month before them was never closed, but
+    the months after it were, so it takes no scores."""
+    first = month_of(history_months(date.today())[0])
+    before = previous_months(first, 1)[0]
+    at = score_page(demo_url, month=before)
+    assert not at.exception
+    assert f"{before} comes before {CLOSED}, the last closed month" in texts(at)
+    assert not at.slider and not at.text_area
+    assert "due on" not in texts(at)
 
 
 def test_last_month_closed_is_shown_with_the_scheme_its_close_stored(demo_url, tmp_path):

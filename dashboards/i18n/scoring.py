@@ -21,6 +21,11 @@ STRINGS = {
         "{month} is closed: its scores can no longer change. The values below are read-only.",
         "{month} 已关账，评分不能再修改。以下数值仅供查看。",
     ),
+    "score.before_closed": (
+        "{month} comes before {last}, the last closed month: months close in order, so its"
+        " scores can no longer change. The values below are read-only.",
+        "{month} 在最近已关账的 {last} 之前：各月按顺序关账，其评分不能再修改。以下数值仅供查看。",
+    ),
     "score.due": (
         "Forms for {month} are due on **{day}**.",
         "{month} 的评分表截止日期：**{day}**。",

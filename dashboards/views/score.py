@@ -20,7 +20,7 @@ from noac.errors import NoacError
 from noac.scheme import Criterion, Scheme
 from noac.services import scorecards, scoring
 from noac.services.coefficients import previous_months, round_half_up
-from noac.services.periods import closed_months
+from noac.services.periods import months_closed_to_writes
 from noac.services.schemes import month_schemes
 from noac.settings import get_settings
 
@@ -292,7 +292,7 @@ if not unit:
 previous = previous_months(ctx.month, 1)[0]
 with db() as session:
     schemes = month_schemes(session=session, plant=ctx.plant, months=[previous, ctx.month])
-    closed = ctx.month in closed_months(session=session, plant=ctx.plant)
+    closed = months_closed_to_writes(session=session, plant=ctx.plant)
     both = scorecards.months_rater_cards(
         session=session, plant=ctx.plant, months=[previous, ctx.month], rater=unit
     )
@@ -305,8 +305,11 @@ due = scorecards.due_date(ctx.month, get_settings().scores_due_day)
 
 if not cards:
     st.info(t("score.no_suppliers", unit=unit, month=ctx.month))
-elif closed:
-    st.info(t("score.closed", month=ctx.month))
+elif ctx.month in closed:
+    if ctx.month in closed.months:
+        st.info(t("score.closed", month=ctx.month))
+    else:
+        st.info(t("score.before_closed", month=ctx.month, last=closed.last))
     for card in cards:
         _closed_card(ctx, card, scheme)
 else:

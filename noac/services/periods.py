@@ -167,12 +167,18 @@ def lock_months(*, session: Session, plants: Sequence[Plant], exclusive: bool = 
     connection.execute(statement).all()
 
 
-def lock_closed_months(*, session: Session, plant: Plant) -> ClosedMonths:
-    """``closed_months`` for a write that must land in an open month, a month after the last
-    closed one (``ClosedMonths``): the months are taken first (``lock_months``), so they
-    stay as read until the write's transaction ends."""
-    lock_months(session=session, plants=[plant])
+def months_closed_to_writes(*, session: Session, plant: Plant) -> ClosedMonths:
+    """The months of ``plant`` that take no write (``ClosedMonths``), as a page reads them to
+    show a month read-only; a write reads them with ``lock_closed_months``."""
     return ClosedMonths(frozenset(closed_months(session=session, plant=plant)))
+
+
+def lock_closed_months(*, session: Session, plant: Plant) -> ClosedMonths:
+    """``months_closed_to_writes`` for a write that must land in an open month, a month after
+    the last closed one: the months are taken first (``lock_months``), so they stay as read
+    until the write's transaction ends."""
+    lock_months(session=session, plants=[plant])
+    return months_closed_to_writes(session=session, plant=plant)
 
 
 def first_open_month(closed: ClosedMonths, month: str) -> str:

@@ -127,10 +127,10 @@ def refusal(error: NoacError, criteria: Iterable[Criterion] = ()) -> str:
     return refusals.refusal(error, lang(), criteria)
 
 
-def note(text: str) -> str:
+def note(text: str, criteria: Iterable[Criterion] = ()) -> str:
     """A service's note (an import's, a flag's) in the user's language
-    (``i18n.refusals.note``)."""
-    return refusals.note(text, lang())
+    (``i18n.refusals.note``); ``criteria`` as for ``refusal``."""
+    return refusals.note(text, lang(), criteria)
 
 
 @dataclass(frozen=True)

@@ -248,8 +248,8 @@ def test_an_import_note_reads_in_chinese_on_the_chinese_page(demo_url):
     (done,) = [s.value for s in at.success]
     assert done.endswith(
         plain(
-            f"ASSY 在 {month} 对 HEAT 的评分表填写完整前不计入：缺少 delivery, service, handover"
-            " 的分值"
+            f"ASSY 在 {month} 对 HEAT 的评分表填写完整前不计入："
+            "缺少 交付（delivery）, 服务（service）, 交接（handover） 的分值"
         )
     )
 

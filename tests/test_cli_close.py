@@ -200,7 +200,7 @@ def test_a_scheme_with_a_new_criterion_names_the_open_forms_it_leaves_incomplete
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[1:] == [
         "  the form of ASSY for SURF in 2026-03 does not count until it is complete:"
-        " no value for documents"
+        " no value for Documents (documents)"
     ]
     trail = json.loads(noac(db, "audit", "--entity", "scheme", "--json").output)
     assert trail[0]["after"]["incomplete"] == [result.output.splitlines()[1].strip()]

@@ -487,9 +487,21 @@ def test_a_window_of_months_computes_each_month_as_compute_month(tmp_path, sessi
             "SHEET",
             "STORE",
             {"quality": 11},
-            r"quality.value: 11 is outside the scale 0..10 of Quality \(quality\)$",
+            r"^Quality \(quality\), value: 11 is outside the scale 0..10 of Quality \(quality\)$",
         ),
-        ("SHEET", "STORE", {"delivery": 9.5}, "^delivery.value: '9.5' is not a whole number$"),
+        (
+            "SHEET",
+            "STORE",
+            {"delivery": 9.5},
+            r"^Delivery \(delivery\), value: '9.5' is not a whole number$",
+        ),
+        (
+            "SHEET",
+            "STORE",
+            {"speed": 8},
+            r"^criterion: unknown criterion 'speed'"
+            r" \(one of quality, delivery, service, handover\)$",
+        ),
         ("SHEET", "MOON", {}, "unknown unit 'MOON'"),
     ],
 )
@@ -562,9 +574,9 @@ def test_an_import_names_the_forms_that_do_not_count(tmp_path, session, plant):
     summary = imported("scores", f"{header}\n{three}\n2026-03,SHEET,STORE,quality,9")
     assert summary.notes == [
         "the form of ASSY for STORE in 2026-03 does not count until it is complete: no value"
-        " for handover",
+        " for Handover (handover)",
         "the form of SHEET for STORE in 2026-03 does not count until it is complete: no value"
-        " for delivery, service, handover",
+        " for Delivery (delivery), Service (service), Handover (handover)",
     ]
     assert "\n  the form of ASSY for STORE in 2026-03 does not count" in str(summary)
     months = ["2024-01"]
@@ -597,8 +609,9 @@ def test_an_import_names_the_forms_that_do_not_count(tmp_path, session, plant):
 
 
 def test_low_value_needs_a_comment(engine, session, plant):
+    """The refusal names the criterion as the form shows it, by its name and its code."""
     before = snapshot(engine)
-    with pytest.raises(NoacError, match="a value below 6 needs a comment"):
+    with pytest.raises(NoacError) as refused:
         scoring.submit_form(
             session=session,
             plant=plant,
@@ -608,7 +621,10 @@ def test_low_value_needs_a_comment(engine, session, plant):
             values={"quality": 5, "delivery": 8, "service": 8, "handover": 8},
             actor=supervisor(plant, "SHEET"),
         )
-    with pytest.raises(NoacError, match=r"the form has no value for Handover \(handover\)"):
+    assert str(refused.value) == (
+        "Quality (quality), comment: a value below 6 needs a comment saying why"
+    )
+    with pytest.raises(NoacError) as refused:
         scoring.submit_form(
             session=session,
             plant=plant,
@@ -618,6 +634,7 @@ def test_low_value_needs_a_comment(engine, session, plant):
             values={"quality": 7, "delivery": 8, "service": 8},
             actor=supervisor(plant, "SHEET"),
         )
+    assert str(refused.value) == "criterion: the form has no value for Handover (handover)"
     assert snapshot(engine) == before
 
 
@@ -685,12 +702,12 @@ def test_a_reason_of_the_whole_form_is_said_once(engine, session, plant):
     with pytest.raises(NoacError) as refused:
         form(session, plant, "2026-03", "SHEET", "STORE", 8, delivery=11)
     assert str(refused.value) == (
-        "form.month: 2026-03 is closed: scores can no longer change;"
-        " delivery.value: 11 is outside the scale 0..10 of Delivery (delivery)"
+        "month: 2026-03 is closed: scores can no longer change;"
+        " Delivery (delivery), value: 11 is outside the scale 0..10 of Delivery (delivery)"
     )
     with pytest.raises(NoacError) as refused:
         form(session, plant, "2026-04", "SHEET", "SHEET", 8)
-    assert str(refused.value) == "form.ratee: a unit cannot score itself"
+    assert str(refused.value) == "ratee: a unit cannot score itself"
     assert snapshot(engine) == before
 
 
@@ -1181,7 +1198,7 @@ def test_a_month_before_the_last_closed_one_takes_no_scores(engine, session, pla
     with pytest.raises(NoacError) as refused:
         form(session, plant, "2026-01", "ASSY", "SHEET", 7)
     assert str(refused.value) == (
-        "form.month: 2026-01 is before 2026-03, the last closed month: months close in order,"
+        "month: 2026-01 is before 2026-03, the last closed month: months close in order,"
         " so it takes no scores"
     )
     assert snapshot(engine) == before

@@ -134,9 +134,9 @@ def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
             "2026-03 已关账：评分不能再修改",
         ),
         (
-            "form.month: 2026-01 is before 2026-03, the last closed month: months close in"
-            " order, so it takes no scores",
-            "评分表·月份：2026-01 早于最后关账的月份 2026-03：月份按顺序关账，因此该月不能再评分",
+            "month: 2026-01 is before 2026-03, the last closed month: months close in order, so"
+            " it takes no scores",
+            "月份：2026-01 早于最后关账的月份 2026-03：月份按顺序关账，因此该月不能再评分",
         ),
         # a part with words of its own: what an action is, a role, the roles allowed
         (
@@ -197,9 +197,10 @@ def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
             "问题描述：问题描述含有 NUL 字符",
         ),
         (
-            "quality.comment: a value below 6 needs a comment saying why; form.month: 2026-03"
-            " is closed: scores can no longer change",
-            "quality·说明：低于 6 分必须填写原因说明；评分表·月份：2026-03 已关账：评分不能再修改",
+            "Quality (quality), comment: a value below 6 needs a comment saying why; month:"
+            " 2026-03 is closed: scores can no longer change; ratee: a unit cannot score itself",
+            "Quality (quality)·说明：低于 6 分必须填写原因说明；"
+            "月份：2026-03 已关账：评分不能再修改；被评价单位：单位不能给自己评分",
         ),
         # the same value named twice must be the same
         (
@@ -255,8 +256,9 @@ def test_a_refused_file_reads_row_by_row_in_chinese():
         # a form an import leaves incomplete, or a supply a later import takes away
         (
             "the form of ASSY for HEAT in 2026-03 does not count until it is complete: no value"
-            " for delivery, service",
-            "ASSY 在 2026-03 对 HEAT 的评分表填写完整前不计入：缺少 delivery, service 的分值",
+            " for Delivery (delivery), Service (service)",
+            "ASSY 在 2026-03 对 HEAT 的评分表填写完整前不计入：缺少 Delivery (delivery), Service"
+            " (service) 的分值",
         ),
         (
             "the form of QC for SHEET in 2026-04 no longer counts: SHEET did not supply QC that"
@@ -301,3 +303,21 @@ def test_a_criterion_is_named_as_the_scheme_names_it_in_chinese():
     assert refusal(rejected, "zh", criteria).endswith(
         "第 7 行，列“value”：11 超出 质量（quality） 的分值范围 0..10"
     )
+    form = (
+        "Quality (quality), comment: a value below 6 needs a comment saying why;"
+        " Delivery (delivery), value: 11 is outside the scale 0..10 of Delivery (delivery)"
+    )
+    assert refusal(NoacError(form), "zh", criteria) == (
+        "质量（quality）·说明：低于 6 分必须填写原因说明；"
+        "交付（delivery）·分值：11 超出 交付（delivery） 的分值范围 0..10"
+    )
+    assert refusal(NoacError(form), "en", criteria) == form
+    incomplete = (
+        "the form of ASSY for HEAT in 2026-03 does not count until it is complete: no value"
+        " for Delivery (delivery), Handover (handover)"
+    )
+    assert note(incomplete, "zh", criteria) == (
+        "ASSY 在 2026-03 对 HEAT 的评分表填写完整前不计入：缺少 交付（delivery）, 交接（handover）"
+        " 的分值"
+    )
+    assert note(incomplete, "en", criteria) == incomplete

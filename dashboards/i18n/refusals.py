@@ -263,8 +263,7 @@ REFUSALS: dict[str, str] = {
     " by {actor} at {at}": " {actor} 于 {at} ",
     "another submission of the same scores arrived at the same moment: reload the form and"
     " submit again": "同一时刻收到了对相同评分的另一次提交：请重新载入评分表后再提交",
-    "form.{what}": "评分表·{what}",
-    "{criterion}.{what}": "{criterion}·{what}",
+    "{criterion}, {what}": "{criterion}·{what}",
     "month": "月份",
     "rater": "评价单位",
     "ratee": "被评价单位",
@@ -588,7 +587,7 @@ _TEXTS = sorted(
 @functools.lru_cache(maxsize=4096)
 def _reading(message: str) -> Reading | None:
     """``message`` in Chinese, read the way that keeps the fewest of its characters as they
-    are (a value may hold any text: ``form.month: 2026-03`` is not the month of "{month} is
+    are (a value may hold any text: ``month: 2026-03`` is not the month of "{month} is
     closed"); reasons joined with ``"; "`` each in Chinese. None when the catalogue does not
     hold it all."""
     if not message:
@@ -668,12 +667,12 @@ def row_error(error: RowError, lang: str, criteria: Iterable[Criterion] = ()) ->
     return f"{where}{column}：{error.reason if said is None else said}"
 
 
-def note(text: str, lang: str) -> str:
+def note(text: str, lang: str, criteria: Iterable[Criterion] = ()) -> str:
     """A note of the services (an import's, a flag's) in ``lang``, as ``refusal`` writes a
-    refusal.
+    refusal (``criteria`` as for ``refusal``).
 
     >>> note("… and 3 more like these", "zh"), note("… and 3 more like these", "en")
     ('……另有 3 条类似说明', '… and 3 more like these')
     """
-    said = _chinese(text) if lang == "zh" else None
+    said = _said(text, criteria) if lang == "zh" else None
     return text if said is None else said

@@ -218,7 +218,9 @@ with tab_import:
                         updated=summary.updated,
                         unchanged=summary.unchanged,
                     )
-                    + "".join(f"\n\n{plain(note(line))}" for line in summary.notes),
+                    + "".join(
+                        f"\n\n{plain(note(line, scheme.criteria))}" for line in summary.notes
+                    ),
                 )
 
 # --- users ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from noac.errors import NoacError
 from noac.models import MonthResult, Period, Plant, SchemeVersion, Score, Unit
-from noac.scheme import Scheme, load_scheme_file
+from noac.scheme import Criterion, Scheme, load_scheme_file
 from noac.services import audit
 from noac.services.access import Actor, require
 from noac.services.periods import ClosedMonths, lock_closed_months
@@ -186,11 +186,12 @@ def _refuse_rescaling(session: Session, plant: Plant, scheme: Scheme, closed: Cl
         )
 
 
-def incomplete_note(month: str, rater: str, ratee: str, missing: Sequence[str]) -> str:
-    """What a user is told of a form that lacks the criteria ``missing``."""
+def incomplete_note(month: str, rater: str, ratee: str, missing: Sequence[Criterion]) -> str:
+    """What a user is told of a form that lacks the criteria ``missing``, each named as the
+    form shows it (``Criterion.label``)."""
     return (
         f"the form of {rater} for {ratee} in {month} does not count until it is complete:"
-        f" no value for {', '.join(missing)}"
+        f" no value for {', '.join(c.label() for c in missing)}"
     )
 
 
@@ -213,7 +214,7 @@ def _left_incomplete(
     for month, rater_code, ratee_code, criterion in rows:
         given[(month, rater_code, ratee_code)].add(criterion)
     return [
-        incomplete_note(*form, [c.code for c in after.criteria if c.code not in criteria])
+        incomplete_note(*form, [c for c in after.criteria if c.code not in criteria])
         for form, criteria in sorted(given.items())
         if had <= criteria and not all(c.code in criteria for c in after.criteria)
     ]

@@ -519,9 +519,11 @@ def _replace_scores(
         raise _stale_score(entry, tuple(changed), rules.scheme)
 
 
-FORM_FIELDS = ("month", "rater", "ratee")
-"""The fields every criterion of a form shares: a reason about one is the whole form's, said
-once (``form.month: ...``); the others are said per criterion (``quality.value: ...``)."""
+FORM_FIELDS = ("month", "rater", "ratee", "criterion")
+"""The fields a reason names on their own, once for the whole form (``month: ...``): those
+every criterion of a form shares, and the criterion, whose reasons name it themselves. A
+reason about another field names the criterion as the form shows it
+(``Quality (quality), value: ...``)."""
 
 
 def submit_form(
@@ -559,8 +561,10 @@ def submit_form(
         for criterion, value in values.items()
     ]
     for entry in entries:
+        criterion = rules.scheme.criterion(entry.criterion)
+        shown = entry.criterion if criterion is None else criterion.label()
         errors += [
-            (f"{'form' if name in FORM_FIELDS else entry.criterion}.{name}", reason)
+            (name if name in FORM_FIELDS else f"{shown}, {name}", reason)
             for name, reason in rules.check(entry)
         ]
     if errors:
@@ -961,7 +965,7 @@ def incomplete_forms(
     stored = forms(session=session, plant=plant, months=sorted({m for m, _, _ in short}))
     return [
         incomplete_note(
-            f.month, f.rater, f.ratee, [c.code for c in scheme.criteria if c.code not in f.values]
+            f.month, f.rater, f.ratee, [c for c in scheme.criteria if c.code not in f.values]
         )
         for f in stored
         if (f.month, f.rater, f.ratee) in short and not f.complete

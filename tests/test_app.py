@@ -57,6 +57,16 @@ def test_a_session_idle_past_the_limit_signs_in_again(demo_url):
     assert "actor" not in at.session_state
 
 
+def _reset_password_of(url: str, username: str) -> None:
+    """An administrator gives ``username`` a new password meanwhile."""
+    engine = create_db_engine(url)
+    try:
+        with Session(engine) as session:
+            reset_password(session=session, actor=SYSTEM, username=username, password="a new one")
+    finally:
+        engine.dispose()
+
+
 def _signed_in_through_the_identity_provider(monkeypatch, url: str, username: str):
     """The app with ``NOAC_AUTH=oidc``, opened by ``username`` signed in at the plant's
     identity provider (Streamlit's identity cookie, read as ``st.user``)."""
@@ -84,12 +94,7 @@ def test_a_changed_account_signed_in_through_the_identity_provider_signs_in_agai
     demo_url, monkeypatch
 ):
     at = _signed_in_through_the_identity_provider(monkeypatch, demo_url, "exec")
-    engine = create_db_engine(demo_url)
-    try:
-        with Session(engine) as session:
-            reset_password(session=session, actor=SYSTEM, username="exec", password="a new secret")
-    finally:
-        engine.dispose()
+    _reset_password_of(demo_url, "exec")
     at.run()
     assert "actor" not in at.session_state
     assert at.user == {"is_logged_in": False}
@@ -98,12 +103,7 @@ def test_a_changed_account_signed_in_through_the_identity_provider_signs_in_agai
 
 def test_a_password_reset_ends_the_sessions_signed_in_with_the_old_one(demo_url):
     at = signed_in(demo_url, "exec")
-    engine = create_db_engine(demo_url)
-    try:
-        with Session(engine) as session:
-            reset_password(session=session, actor=SYSTEM, username="exec", password="a new secret")
-    finally:
-        engine.dispose()
+    _reset_password_of(demo_url, "exec")
     at.run()
     assert at.title[0].value == "Sign in"
     assert "Your account was disabled or changed since you signed in" in texts(at)

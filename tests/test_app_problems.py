@@ -383,10 +383,9 @@ def test_corrective_action_verification_and_closing(demo_url):
     assert closed.corrective_action["verification_note"] == "two lots without pits"
 
 
-def test_the_desk_dates_a_verification_from_the_day_the_action_was_reported_done(demo_url):
-    """The verification's date is offered from the day the action was reported done (the
-    service refuses an earlier one), not from the day the problem was found."""
-    found, done = date.today() - timedelta(days=20), date.today() - timedelta(days=5)
+def _reported_done(demo_url: str, found: date, done_at: datetime) -> str:
+    """A problem found at ASSY on ``found``, accepted by SHEET, whose corrective action SHEET
+    reported done at ``done_at``; its ref."""
     with service(demo_url) as (session, plant):
         problem, _ = problems.report_problem(
             session=session,
@@ -406,8 +405,16 @@ def test_the_desk_dates_a_verification_from_the_day_the_action_was_reported_done
     step(demo_url, problems.accept_problem, "aero-sheet", ref)
     action = {"owner": "SHEET", "root_cause": "face not marked", "actions": "face marked"}
     step(demo_url, problems.plan_action, "aero-sheet", ref, **action, deadline=date.today())
-    with problems.steps_dated(datetime.combine(done, time(9), UTC)):
+    with problems.steps_dated(done_at):
         step(demo_url, problems.request_verification, "aero-sheet", ref)
+    return ref
+
+
+def test_the_desk_dates_a_verification_from_the_day_the_action_was_reported_done(demo_url):
+    """The verification's date is offered from the day the action was reported done (the
+    service refuses an earlier one), not from the day the problem was found."""
+    found, done = date.today() - timedelta(days=20), date.today() - timedelta(days=5)
+    ref = _reported_done(demo_url, found, datetime.combine(done, time(9), UTC))
     at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
     at.radio(key="desk.queue").set_value("verification").run()
     at.selectbox(key="desk.pick").select(ref).run()
@@ -422,27 +429,9 @@ def test_the_desk_dates_a_verification_from_the_day_the_action_was_reported_done
 def _verified_on_the_desk(demo_url: str, done: date, on: date) -> tuple[str, AppTest]:
     """A problem whose action was reported done at 23:30 UTC on ``done``, found not effective
     on the quality desk in a verification dated ``on``; its ref and the desk showing it."""
-    with service(demo_url) as (session, plant):
-        problem, _ = problems.report_problem(
-            session=session,
-            plant=plant,
-            report=problems.ProblemReport(
-                found_on=done - timedelta(days=10),
-                found_at="ASSY",
-                part="BP-100",
-                op="60",
-                defect_code="PIT-FACE",
-                severity="major",
-                quantity=12,
-            ),
-            actor=actor_for(session=session, username="aero-assy"),
-        )
-    ref = problem.ref
-    step(demo_url, problems.accept_problem, "aero-sheet", ref)
-    action = {"owner": "SHEET", "root_cause": "face not marked", "actions": "face marked"}
-    step(demo_url, problems.plan_action, "aero-sheet", ref, **action, deadline=date.today())
-    with problems.steps_dated(datetime.combine(done, time(23, 30), UTC)):
-        step(demo_url, problems.request_verification, "aero-sheet", ref)
+    ref = _reported_done(
+        demo_url, done - timedelta(days=10), datetime.combine(done, time(23, 30), UTC)
+    )
     at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
     at.radio(key="desk.queue").set_value("verification").run()
     at.selectbox(key="desk.pick").select(ref).run()

@@ -149,14 +149,14 @@ def test_a_refusal_on_the_chinese_page_reads_in_chinese(demo_url):
     assert stored_forms(demo_url, OPEN) == before
 
 
-def test_a_stale_form_is_refused(demo_url):
-    at = score_page(demo_url)
-    engine = create_db_engine(demo_url)
+def _surf_scored_nine_meanwhile(url: str) -> None:
+    """ASSY's form for SURF in the open month, sent with 9 on every criterion from elsewhere
+    (another tab, another PC) while the page shows the form."""
+    engine = create_db_engine(url)
     with Session(engine) as session:
-        plant = resolve_plant(session=session, code="AERO")
         scoring.submit_form(
             session=session,
-            plant=plant,
+            plant=resolve_plant(session=session, code="AERO"),
             month=OPEN,
             rater="ASSY",
             ratee="SURF",
@@ -164,6 +164,11 @@ def test_a_stale_form_is_refused(demo_url):
             actor=actor_for(session=session, username="aero-assy"),
         )
     engine.dispose()
+
+
+def test_a_stale_form_is_refused(demo_url):
+    at = score_page(demo_url)
+    _surf_scored_nine_meanwhile(demo_url)
     enter(at, OPEN, "SURF", {"quality": 7})
     at.button(key=f"submit-{OPEN}-SURF").click().run()
     assert "was changed by aero-assy" in at.error[0].value
@@ -174,19 +179,7 @@ def test_a_stale_form_is_refused(demo_url):
 
 def test_a_stale_form_on_the_chinese_page_names_the_criterion_in_chinese(demo_url):
     at = score_page(demo_url, lang="zh")
-    engine = create_db_engine(demo_url)
-    with Session(engine) as session:
-        plant = resolve_plant(session=session, code="AERO")
-        scoring.submit_form(
-            session=session,
-            plant=plant,
-            month=OPEN,
-            rater="ASSY",
-            ratee="SURF",
-            values=dict.fromkeys(CRITERIA, 9),
-            actor=actor_for(session=session, username="aero-assy"),
-        )
-    engine.dispose()
+    _surf_scored_nine_meanwhile(demo_url)
     enter(at, OPEN, "SURF", {"quality": 7})
     at.button(key=f"submit-{OPEN}-SURF").click().run()
     (refused,) = [e.value for e in at.error]

@@ -217,14 +217,20 @@ BP,40,ASSY,,30,0
     ]
 
 
-def test_a_new_routing_version_cannot_take_effect_in_a_closed_month(
-    tmp_path, engine, session, plant_files
-):
+def _loaded_with_april_and_may_closed(session, plant_files) -> Plant:
+    """The plant's master data loaded, with 2026-04 and 2026-05 closed."""
     _load(session, plant_files)
     plant = resolve_plant(session=session, code=None)
     for month in ("2026-04", "2026-05"):
         session.add(Period(plant_id=plant.id, month=month, closed_at=datetime.now(UTC)))
     session.commit()
+    return plant
+
+
+def test_a_new_routing_version_cannot_take_effect_in_a_closed_month(
+    tmp_path, engine, session, plant_files
+):
+    _loaded_with_april_and_may_closed(session, plant_files)
     before = snapshot(engine)
     changed = write_csv(
         tmp_path / "v2.csv", ROUTINGS.replace("BP,40,ASSY,,30,0", "BP,40,ASSY,,35,0")
@@ -250,11 +256,7 @@ def test_a_new_routing_version_cannot_take_effect_in_a_closed_month(
 
 
 def test_a_new_part_takes_effect_after_the_closed_months(tmp_path, engine, session, plant_files):
-    _load(session, plant_files)
-    plant = resolve_plant(session=session, code=None)
-    for month in ("2026-04", "2026-05"):
-        session.add(Period(plant_id=plant.id, month=month, closed_at=datetime.now(UTC)))
-    session.commit()
+    plant = _loaded_with_april_and_may_closed(session, plant_files)
     may = plant_supply_graph(session=session, plant=plant, on=date(2026, 5, 31))
     before = snapshot(engine)
     new = write_csv(tmp_path / "new.csv", "part,op,unit,after\nNP,10,STORE,\nNP,20,ASSY,10\n")
@@ -436,11 +438,7 @@ def test_a_month_before_the_last_closed_one_takes_no_handovers_nor_relations(
 ):
     """The months close in order: one before the last closed month, closed or not, is read
     by the months closed after it, and takes no handovers nor a relation in force in it."""
-    _load(session, plant_files)
-    plant = resolve_plant(session=session, code=None)
-    for month in ("2026-04", "2026-05"):
-        session.add(Period(plant_id=plant.id, month=month, closed_at=datetime.now(UTC)))
-    session.commit()
+    _loaded_with_april_and_may_closed(session, plant_files)
     before = snapshot(engine)
     handovers = write_csv(
         tmp_path / "handovers.csv", "month,from,to,quantity\n2026-03,STORE,SHEET,5"

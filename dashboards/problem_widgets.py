@@ -11,6 +11,7 @@ from dashboards.context import db, page_context, plain, refusal, t, while_signed
 from dashboards.i18n import moment, number
 from dashboards.routing_chart import trace_figure
 from noac.errors import NoacError
+from noac.models import local_zone
 from noac.services.problems import ProblemSummary, evidence_file
 from noac.services.routings import RoutingView
 from routing.trace import TraceResult
@@ -153,6 +154,7 @@ def show_evidence(detail: ProblemSummary, key: str) -> None:
         st.caption(t("prob.evidence.none"))
         return
     ctx = page_context()
+    zone = local_zone()
     for item in detail.evidence:
 
         def content(evidence_id: int = item["id"]) -> bytes:
@@ -172,6 +174,7 @@ def show_evidence(detail: ProblemSummary, key: str) -> None:
                 size=file_size(item["size"], ctx.lang),
                 by=item["uploaded_by"],
                 at=moment(item["uploaded_at"]),
+                zone=zone,
             ),
             content,
             file_name=item["filename"],

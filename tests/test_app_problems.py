@@ -4,6 +4,7 @@ Each page runs under AppTest on a private copy of the demo database; what a
 page did is checked through the service layer with an engine of its own.
 """
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -576,7 +577,10 @@ def test_milestones_emptied_on_the_desk_are_removed(demo_url):
     assert detail(demo_url, ref).milestones == []
 
 
-def test_evidence_is_offered_for_download_on_the_desk_and_to_the_supervisor(demo_url):
+def test_evidence_is_offered_for_download_on_the_desk_and_to_the_supervisor(demo_url, server_zone):
+    """Each file is offered with its size, who attached it and when, on the server's clock
+    with the zone named."""
+    server_zone("Asia/Shanghai")
     ref = report_backing_plate(demo_url)
     step(
         demo_url,
@@ -594,7 +598,8 @@ def test_evidence_is_offered_for_download_on_the_desk_and_to_the_supervisor(demo
     at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
     at.radio(key="desk.queue").set_value("open").run()
     at.selectbox(key="desk.pick").select(ref).run()
-    assert any(label.startswith("pits.jpg · 10 B · aero-assy") for label in offered(at))
+    (label,) = [label for label in offered(at) if label.startswith("pits.jpg")]
+    assert re.fullmatch(r"pits\.jpg · 10 B · aero-assy, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d CST", label)
     at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
     at.selectbox(key="mine.answer.pick").select(ref).run()
     assert any(label.startswith("pits.jpg") for label in offered(at))

@@ -18,8 +18,8 @@ STRINGS = {
     "prob.evidence.title": ("Evidence", "证据"),
     "prob.evidence.none": ("No evidence is kept with this problem.", "此问题没有附带证据。"),
     "prob.evidence.item": (
-        "{name} · {size} · {by}, {at}",
-        "{name} · {size} · {by}，{at}",
+        "{name} · {size} · {by}, {at} {zone}",
+        "{name} · {size} · {by}，{at} {zone}",
     ),
     "prob.milestones_help": (
         "One per line: YYYY-MM-DD: what is due, e.g. 2026-03-20: face marking on the drawing",

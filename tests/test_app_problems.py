@@ -226,9 +226,9 @@ def test_supervisor_accepts_a_problem_of_his_unit(demo_url):
     assert (accepted.status, accepted.responsible) == ("accepted", {"SHEET": 1.0})
 
 
-def test_why_your_unit_explains_the_unit_answering_after_the_catalogue_changed(demo_url, tmp_path):
-    ref = report_backing_plate(demo_url)
-    # PIT-FACE may now come from plating too: SURF (op 50, one step before ASSY) traces first
+def _pits_may_come_from_plating(demo_url, tmp_path) -> None:
+    """PIT-FACE may now come from plating too: SURF (op 50, one step before ASSY) traces
+    first."""
     codes = write_csv(
         tmp_path / "codes.csv",
         "code,name,origins\nPIT-FACE,pits on the plated face,storage;bending;plating",
@@ -238,6 +238,11 @@ def test_why_your_unit_explains_the_unit_answering_after_the_catalogue_changed(d
             session=session, kind="defect-codes", path=codes, plant_code="AERO", actor=SYSTEM
         )
         session.commit()
+
+
+def test_why_your_unit_explains_the_unit_answering_after_the_catalogue_changed(demo_url, tmp_path):
+    ref = report_backing_plate(demo_url)
+    _pits_may_come_from_plating(demo_url, tmp_path)
     at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
     at.selectbox(key="mine.answer.pick").select(ref).run()
     assert (
@@ -246,6 +251,25 @@ def test_why_your_unit_explains_the_unit_answering_after_the_catalogue_changed(d
     ) in texts(at)
     at.button(key="mine.accept").click().run()
     assert detail(demo_url, ref).escapes == ["QC-SM"]  # the escapes the page gave
+
+
+def test_the_desk_says_when_tracing_again_points_elsewhere_than_the_proposal(demo_url, tmp_path):
+    """SHEET was proposed when the backing plate was reported; with the catalogue changed,
+    its trace now ranks SURF first: the desk says both, and which one stands."""
+    ref = report_backing_plate(demo_url)
+    at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
+    at.radio(key="desk.queue").set_value("open").run()
+    at.selectbox(key="desk.pick").select(ref).run()
+    assert not at.info
+    _pits_may_come_from_plating(demo_url, tmp_path)
+    at.run()
+    assert "Proposed responsible unit: **SURF**" in texts(at)
+    assert [i.value for i in at.info] == [
+        "Traced again with today's defect catalogue, this defect points first to **SURF**.\n\n"
+        "When it was reported the trace proposed **SHEET**: that proposal stands until the"
+        " quality department rules."
+    ]
+    assert detail(demo_url, ref).proposed == "SHEET"
 
 
 def test_a_step_after_the_idle_limit_changes_nothing_and_signs_out(demo_url):

@@ -276,6 +276,24 @@ STRINGS = {
     ),
     "desk.overdue": ("Overdue: the deadline was {deadline}.", "已超期：整改期限为 {deadline}。"),
     "desk.tab.trace": ("Trace", "追溯"),
+    "desk.retraced.to": (
+        "Traced again with today's defect catalogue, this defect points first to **{unit}**.",
+        "按当前缺陷目录重新追溯，该缺陷首先指向 **{unit}**。",
+    ),
+    "desk.retraced.none": (
+        "Traced again with today's defect catalogue, no operation upstream can have caused"
+        " this defect.",
+        "按当前缺陷目录重新追溯，上道没有可能造成该缺陷的工序。",
+    ),
+    "desk.retraced.was": (
+        "When it was reported the trace proposed **{unit}**: that proposal stands until the"
+        " quality department rules.",
+        "上报时追溯建议的是 **{unit}**：在质量部门裁定之前，该建议有效。",
+    ),
+    "desk.retraced.was_none": (
+        "When it was reported the trace proposed no unit: the quality department rules it.",
+        "上报时追溯未能建议责任单位：由质量部门裁定。",
+    ),
     "desk.tab.history": ("History", "处理记录"),
     "desk.tab.action": ("Corrective action", "纠正措施"),
     "desk.tab.evidence": ("Evidence", "证据"),

@@ -366,6 +366,17 @@ trace_tab, history_tab, action_tab, evidence_tab = st.tabs(
     [t("desk.tab.trace"), t("desk.tab.history"), t("desk.tab.action"), t("desk.tab.evidence")]
 )
 with trace_tab:
+    now = result.proposed.unit if result.proposed else None
+    if now != detail.proposed and not detail.responsible:
+        st.info(
+            (t("desk.retraced.to", unit=now) if now else t("desk.retraced.none"))
+            + "\n\n"
+            + (
+                t("desk.retraced.was", unit=detail.proposed)
+                if detail.proposed
+                else t("desk.retraced.was_none")
+            )
+        )
     show_trace(result, view, "desk", st.caption)
 with history_tab:
     _history(detail)

@@ -151,6 +151,12 @@ def test_adding_a_plant_that_exists_is_refused(aero_db):
     result = noac(aero_db, "plants", "add", "AERO", "--name", "Another name")
     assert result.exit_code == 1
     assert result.output == "error: plant AERO exists already\n"
+    result = noac(aero_db, "plants", "add", "aero", "--name", "Another name")
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: plant aero would differ from plant AERO only in upper and lower case:"
+        " choose another code, or use AERO\n"
+    )
     assert snapshot_of(aero_db) == before
 
 

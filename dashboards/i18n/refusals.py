@@ -134,6 +134,10 @@ REFUSALS: dict[str, str] = {
         "noac plants add {code} --name NAME"
     ),
     "plant {code} exists already": "工厂 {code} 已存在",
+    "plant {code} would differ from plant {other} only in upper and lower case: choose another"
+    " code, or use {other}": (
+        "工厂 {code} 与工厂 {other} 仅有大小写之分：请另选代码，或使用 {other}"
+    ),
     "plant code": "工厂代码",
     "plant name": "工厂名称",
     "plant name is empty": "工厂名称为空",

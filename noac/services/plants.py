@@ -77,8 +77,14 @@ def plant_for_import(*, session: Session, code: str | None) -> Plant:
 def add_plant(*, session: Session, code: str, name: str, actor: Actor) -> Plant:
     """Add a new plant, so that imports can write into it; a code in use is refused."""
     require(actor, "manage-plants")
-    if session.exec(select(Plant).where(Plant.code == code)).first() is not None:
-        raise NoacError(f"plant {code} exists already")
+    for plant in list_plants(session=session):
+        if plant.code == code:
+            raise NoacError(f"plant {code} exists already")
+        if plant.code.casefold() == code.casefold():
+            raise NoacError(
+                f"plant {code} would differ from plant {plant.code} only in upper and lower"
+                f" case: choose another code, or use {plant.code}"
+            )
     return save_plant(session=session, code=code, name=name, actor=actor)
 
 

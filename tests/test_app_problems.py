@@ -108,6 +108,19 @@ def test_the_trace_names_operations_in_chinese(demo_url):
     assert " op " not in texts(at)
 
 
+def test_the_last_report_reads_in_the_language_switched_to(demo_url):
+    at = page(signed_in(demo_url, "aero-assy", lang="zh"), "views/report.py")
+    at.selectbox(key="report.part").select("BP-100").run()
+    at.selectbox(key="report.code").select("PIT-FACE").run()
+    at.button(key="report.submit").click().run()
+    assert "BP-100 · 工序 60 · PIT-FACE · 一般（一级） · 数量 1" in at.success[0].value
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert "BP-100 · op 60 · PIT-FACE · minor (level 1) · qty 1" in at.success[0].value
+    assert "工序" not in texts(at)
+
+
 def test_file_and_unit_names_are_shown_as_written(demo_url):
     with service(demo_url) as (session, _):
         data = (

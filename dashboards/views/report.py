@@ -27,7 +27,7 @@ from noac.services.problems import (
 )
 from noac.services.routings import in_force, parts_through, routing_versions
 
-LAST = "report.last"  # what the last report returned: ref, trace, routing, attachments
+LAST = "report.last"  # the last report, what it returned: ref, trace, routing, attachments
 ERROR = "report.error"  # the service's refusal of the last submit
 UPLOADS = "report.uploads"  # bumped after a report so the uploader starts empty
 NOT_KNOWN = ""
@@ -82,26 +82,14 @@ def _submit(found_at: str) -> None:
                     )
                     attached.append(upload.name)
                 except NoacError as error:
-                    refused.append(refusal(error))
+                    refused.append(error)
     except NoacError as error:
         state[ERROR] = refusal(error)
         state.pop(LAST, None)
         return
     state[LAST] = {
         "ref": problem.ref,
-        "part": report.part,
-        "summary": " · ".join(
-            str(v)
-            for v in (
-                report.part,
-                t("prob.op", op=report.op) if report.op else None,
-                report.defect_code,
-                t(f"prob.severity.{report.severity}"),
-                t("prob.quantity", quantity=report.quantity),
-            )
-            if v
-        ),
-        "description": report.description,
+        "report": report,
         "result": result,
         "view": view,
         "attached": attached,
@@ -120,15 +108,30 @@ def _submit(found_at: str) -> None:
     state[UPLOADS] = state.get(UPLOADS, 0) + 1
 
 
+def _summary(report: ProblemReport) -> str:
+    """The report in a line, in the language the page is read in now."""
+    return " · ".join(
+        str(v)
+        for v in (
+            report.part,
+            t("prob.op", op=report.op) if report.op else None,
+            report.defect_code,
+            t(f"prob.severity.{report.severity}"),
+            t("prob.quantity", quantity=report.quantity),
+        )
+        if v
+    )
+
+
 def _show_trace(last: dict) -> None:
-    result, view = last["result"], last["view"]
-    st.success(t("report.done", ref=last["ref"], summary=last["summary"]))
-    if last["description"]:
-        st.markdown(plain(last["description"]))
+    result, view, report = last["result"], last["view"], last["report"]
+    st.success(t("report.done", ref=last["ref"], summary=_summary(report)))
+    if report.description:
+        st.markdown(plain(report.description))
     if last["attached"]:
         st.caption(t("report.attached", files=", ".join(map(plain, last["attached"]))))
-    for message in last["refused"]:
-        st.error(message)
+    for error in last["refused"]:
+        st.error(refusal(error))
     show_trace(result, view, "report", st.subheader)
 
 

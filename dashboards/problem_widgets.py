@@ -11,8 +11,8 @@ from dashboards.context import db, page_context, plain, refusal, t, while_signed
 from dashboards.i18n import moment, number
 from dashboards.routing_chart import trace_figure
 from noac.errors import NoacError
-from noac.models import local_zone
-from noac.services.problems import ProblemSummary, evidence_file
+from noac.models import Plant, local_zone
+from noac.services.problems import ProblemSummary, evidence_file, get_problem
 from noac.services.routings import RoutingView
 from routing.trace import TraceResult
 
@@ -76,6 +76,15 @@ def show_trace(result: TraceResult, view: RoutingView, key: str, heading: Callab
     )
 
 
+def _changed_since(plant: Plant, ref: str, version: int) -> bool:
+    """Whether problem ``ref`` is no longer at ``version`` (or no longer there)."""
+    try:
+        with db() as session:
+            return get_problem(session=session, plant=plant, ref=ref).version != version
+    except NoacError:
+        return True
+
+
 @while_signed_in
 def run_step(
     flash: str, where: str, done: str, reset: str, service, ref: str, version: int, **values
@@ -84,9 +93,9 @@ def run_step(
     signed in (``while_signed_in``).
 
     What came of it is kept under ``flash`` as ``(where, kind, text)`` for the page to
-    show; after a success the forms kept under ``reset`` start afresh. A refusal repeats
-    the text the user typed, which the form may no longer show (the problem changed meanwhile
-    and left the group), so that it can be copied.
+    show; after a success the forms kept under ``reset`` start afresh. A refusal of a problem
+    changed meanwhile repeats the text the user typed, which the form may no longer show (the
+    problem left the group), so that it can be copied; any other refusal leaves it in the form.
     """
     ctx = page_context()
     try:
@@ -102,6 +111,8 @@ def run_step(
     except NoacError as error:
         typed = [v.strip() for k, v in values.items() if k in TYPED and v and v.strip()]
         kept = "".join(f"\n\n{t('prob.typed')} {plain(text)}" for text in typed)
+        if not _changed_since(ctx.plant, ref, version):
+            kept = ""
         st.session_state[flash] = (where, "error", refusal(error) + kept)
         return
     st.session_state[flash] = ("top", "success", t(done, ref=ref))

@@ -740,6 +740,19 @@ def test_a_refused_step_repeats_the_text_the_form_no_longer_shows(demo_url):
     assert refused.endswith(f"What you wrote: {reason}")
 
 
+def test_a_refused_step_does_not_repeat_the_text_the_form_still_shows(demo_url):
+    ref = report_backing_plate(demo_url)
+    step(demo_url, problems.accept_problem, "aero-sheet", ref)
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    at.selectbox(key="mine.plan.pick").select(ref).run()
+    at.text_area(key="mine.root_cause").input("blanks bent pitted face up")
+    at.text_area(key="mine.actions").input("mark the face to galvanise")
+    at.button(key="mine.plan").click().run()
+    assert [e.value for e in at.error] == ["a corrective action needs a deadline"]
+    assert at.text_area(key="mine.root_cause").value == "blanks bent pitted face up"
+    assert at.text_area(key="mine.actions").value == "mark the face to galvanise"
+
+
 def test_the_revise_form_keeps_what_was_typed_when_the_problem_changes(demo_url):
     ref = report_backing_plate(demo_url)
     step(demo_url, problems.accept_problem, "aero-sheet", ref)

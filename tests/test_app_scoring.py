@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
+from dashboards.i18n import month_label
 from noac.db import create_db_engine
 from noac.demo import history_months
 from noac.importers import import_file
@@ -69,9 +70,9 @@ def test_score_page_renders_for_a_supervisor(demo_url):
     assert not at.exception
     shown = texts(at)
     assert "Score my suppliers" in shown
-    assert f"Forms for {OPEN} are due on" in shown
-    assert f"All 5 forms for {OPEN} are submitted" in shown
-    assert f"What you submitted for {CLOSED}" in shown
+    assert f"Forms for {month_label(OPEN, 'en')} are due on" in shown
+    assert f"All 5 forms for {month_label(OPEN, 'en')} are submitted" in shown
+    assert f"What you submitted for {month_label(CLOSED, 'en')}" in shown
     for supplier in ("HEAT", "QC-MA", "QC-SM", "STORE", "SURF"):
         assert f"{supplier} · " in shown
         assert at.button(key=f"submit-{OPEN}-{supplier}")
@@ -203,7 +204,7 @@ def test_a_draft_stays_in_the_session_only(demo_url):
 def test_a_closed_month_is_read_only(demo_url):
     at = score_page(demo_url, month=CLOSED)
     assert not at.exception
-    assert f"{CLOSED} is closed" in texts(at)
+    assert f"{month_label(CLOSED, 'en')} is closed" in texts(at)
     assert not at.slider and not at.text_area
     assert len(at.dataframe) == 5 + 1
 
@@ -215,7 +216,8 @@ def test_a_month_before_the_first_closed_one_is_read_only(demo_url):
     before = previous_months(first, 1)[0]
     at = score_page(demo_url, month=before)
     assert not at.exception
-    assert f"{before} comes before {CLOSED}, the last closed month" in texts(at)
+    shown = f"{month_label(before, 'en')} comes before {month_label(CLOSED, 'en')}, the last"
+    assert shown in texts(at)
     assert not at.slider and not at.text_area
     assert "due on" not in texts(at)
 
@@ -281,7 +283,7 @@ def test_a_card_shows_its_handed_over_quantity_in_full(demo_url):
 def test_a_unit_without_suppliers_is_explained(demo_url):
     at = score_page(demo_url, user="aero-eng")  # engineering serves others, nobody supplies it
     assert not at.exception
-    assert f"No unit supplied ENG in {OPEN}" in texts(at)
+    assert f"No unit supplied ENG in {month_label(OPEN, 'en')}" in texts(at)
     assert not at.slider
 
 
@@ -295,12 +297,22 @@ def test_the_score_page_in_chinese(demo_url):
     assert at.button(key=f"submit-{OPEN}-STORE").label == "提交"
 
 
+def test_the_score_and_feedback_pages_name_the_month_as_the_month_close_does(demo_url):
+    """In words of the page's language, as the dashboard and the month close write it, also
+    beside the deadline's day."""
+    at = score_page(demo_url, lang="zh")
+    assert f"{month_label(OPEN, 'zh')} 的评分表截止日期" in texts(at)
+    assert f"{OPEN} 的评分表" not in texts(at)
+    at = page(signed_in(demo_url, "aero-sheet"), "views/feedback.py")
+    assert f"Scores per customer, {month_label(OPEN, 'en')}" in texts(at)
+
+
 def test_feedback_page_with_data(demo_url):
     at = page(signed_in(demo_url, "aero-sheet"), "views/feedback.py")
     assert not at.exception
     shown = texts(at)
     assert "Feedback to my unit" in shown
-    assert f"Scores per customer, {OPEN}" in shown
+    assert f"Scores per customer, {month_label(OPEN, 'en')}" in shown
     assert len(at.get("plotly_chart")) == 1
     customers = {f.rater for f in stored_forms_of_ratee(demo_url, OPEN, "SHEET")}
     table = at.dataframe[0].value
@@ -345,17 +357,18 @@ def test_feedback_page_explains_an_empty_month(demo_url):
     at = page(signed_in(demo_url, "aero-sheet"), "views/feedback.py")
     at.sidebar.selectbox(key="month").select(CURRENT).run()
     assert not at.exception
-    assert f"No forms yet for {CURRENT}" in texts(at)
+    assert f"No forms yet for {month_label(CURRENT, 'en')}" in texts(at)
     assert len(at.get("plotly_chart")) == 1  # the trend of the months before
     at = page(signed_in(demo_url, "aero-sheet", lang="zh"), "views/feedback.py")
     at.sidebar.selectbox(key="month").select(CURRENT).run()
-    assert f"{CURRENT} 尚无评分表" in texts(at)
+    assert f"{month_label(CURRENT, 'zh')} 尚无评分表" in texts(at)
 
 
 def test_feedback_page_of_a_unit_nobody_scores(demo_url):
     at = page(signed_in(demo_url, "garm-pack"), "views/feedback.py")  # packing is the last step
     assert not at.exception
     shown = texts(at)
-    assert f"PACK supplied no unit in {OPEN}" in shown
-    assert "there is no trend to draw" in shown
+    assert f"PACK supplied no unit in {month_label(OPEN, 'en')}" in shown
+    first = month_label(previous_months(OPEN, 11)[0], "en")
+    assert f"between {first} and {month_label(OPEN, 'en')}: there is no trend to draw" in shown
     assert not at.get("plotly_chart")

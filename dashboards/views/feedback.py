@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboards.charts import feedback_trend_figure
 from dashboards.context import db, page_context, plain, refusal, t
-from dashboards.i18n import number
+from dashboards.i18n import month_label, number
 from noac.errors import NoacError
 from noac.services import scorecards
 from noac.services.coefficients import month_computations, round_half_up
@@ -44,16 +44,17 @@ def _name(code: str) -> str:
     return criterion.name(ctx.lang)
 
 
-st.caption(t("feedback.intro", unit=unit, month=ctx.month))
+month = month_label(ctx.month, ctx.lang)
+st.caption(t("feedback.intro", unit=unit, month=month))
 this_month = [f for f in received if f.month == ctx.month]
 now = next((m for m in trend if m.month == ctx.month), None)
 
 if not this_month:
-    st.info(t("feedback.no_forms", unit=unit, month=ctx.month))
+    st.info(t("feedback.no_forms", unit=unit, month=month))
     if customers:
-        st.caption(t("feedback.expected_from", month=ctx.month, units=", ".join(sorted(customers))))
+        st.caption(t("feedback.expected_from", month=month, units=", ".join(sorted(customers))))
     else:
-        st.caption(t("feedback.no_customers", unit=unit, month=ctx.month))
+        st.caption(t("feedback.no_customers", unit=unit, month=month))
 else:
     left, middle, right = st.columns(3)
     calibrated = scheme.calibration == "zscore"
@@ -70,7 +71,7 @@ else:
     pending = sorted(set(customers) - done)
     if pending:
         st.caption(t("feedback.pending", units=", ".join(pending)))
-    st.subheader(t("feedback.by_customer", month=ctx.month))
+    st.subheader(t("feedback.by_customer", month=month))
     table = []
     for form in this_month:
         row = {
@@ -105,7 +106,8 @@ else:
 st.subheader(t("feedback.trend"))
 complete = [f for f in received if f.complete]
 if not complete:
-    st.info(t("feedback.no_trend", unit=unit, first=months[0], last=months[-1]))
+    first, last = month_label(months[0], ctx.lang), month_label(months[-1], ctx.lang)
+    st.info(t("feedback.no_trend", unit=unit, first=first, last=last))
 else:
     customer_scores: dict[str, dict[str, float]] = {}
     for f in complete:

@@ -15,7 +15,7 @@ from dashboards.context import (
     t,
     while_signed_in,
 )
-from dashboards.i18n import day, number, quantity
+from dashboards.i18n import day, month_label, number, quantity
 from noac.errors import NoacError
 from noac.scheme import Criterion, Scheme
 from noac.services import scorecards, scoring
@@ -290,6 +290,7 @@ if not unit:
     st.stop()
 
 previous = previous_months(ctx.month, 1)[0]
+month, previous_label = month_label(ctx.month, ctx.lang), month_label(previous, ctx.lang)
 with db() as session:
     schemes = month_schemes(session=session, plant=ctx.plant, months=[previous, ctx.month])
     closed = months_closed_to_writes(session=session, plant=ctx.plant)
@@ -300,22 +301,22 @@ scheme = schemes[ctx.month]
 cards, before = both[ctx.month], both[previous]
 missing = scorecards.incomplete(cards)
 
-st.caption(t("score.intro", unit=unit, month=ctx.month))
+st.caption(t("score.intro", unit=unit, month=month))
 due = scorecards.due_date(ctx.month, get_settings().scores_due_day)
 
 if not cards:
-    st.info(t("score.no_suppliers", unit=unit, month=ctx.month))
+    st.info(t("score.no_suppliers", unit=unit, month=month))
 elif ctx.month in closed:
     if ctx.month in closed.months:
-        st.info(t("score.closed", month=ctx.month))
+        st.info(t("score.closed", month=month))
     else:
-        st.info(t("score.before_closed", month=ctx.month, last=closed.last))
+        st.info(t("score.before_closed", month=month, last=month_label(closed.last, ctx.lang)))
     for card in cards:
         _closed_card(ctx, card, scheme)
 else:
     late = date.today() > due
     st.markdown(
-        t("score.due", month=ctx.month, day=day(due, ctx.lang))
+        t("score.due", month=month, day=day(due, ctx.lang))
         + (" " + t("score.due_passed") if late and missing else "")
     )
     if missing:
@@ -323,15 +324,15 @@ else:
         notice = st.warning if late else st.info
         notice(t("score.missing", count=len(missing), total=len(cards), units=names))
     else:
-        st.success(t("score.all_done", count=len(cards), month=ctx.month))
+        st.success(t("score.all_done", count=len(cards), month=month))
     st.caption(t("score.rules", threshold=scheme.comment_below))
     for card in cards:
         _editable_card(ctx, card, scheme)
 
-st.subheader(t("score.previous", month=previous))
+st.subheader(t("score.previous", month=previous_label))
 if any(card.values for card in before):
     st.dataframe(
         _values_table(before, schemes[previous], ctx.lang), hide_index=True, width="stretch"
     )
 else:
-    st.info(t("score.previous_none", unit=unit, month=previous))
+    st.info(t("score.previous_none", unit=unit, month=previous_label))

@@ -18,6 +18,7 @@ from dashboards.context import (
     LANG,
     LAST_SEEN,
     MONTH,
+    WRITTEN,
     db,
     engine,
     lang,
@@ -166,6 +167,9 @@ def main() -> None:
     if not signed_in():
         st.navigation([st.Page(_login_page, title=t("login.title"))]).run()
         return
+    for key in WRITTEN:  # kept while the user looks at another page; the sign-in page drops them
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
     if not _sidebar(date.today()):
         return
     role = st.session_state[ACTOR].role

@@ -31,6 +31,22 @@ MONTH = "month"
 LANG = "lang"
 LAST_SEEN = "last_seen"
 P = ParamSpec("P")
+# what a user writes on the problem pages: Streamlit forgets a widget's value once a page
+# without it runs, so the app keeps these while the user is signed in, and only then
+WRITTEN = (
+    "report.description",
+    "report.lot",
+    "mine.dispute_reason",
+    "mine.root_cause",
+    "mine.actions",
+    "mine.milestones",
+    "mine.verify_note",
+    "mine.revise.root_cause",
+    "mine.revise.actions",
+    "desk.rule_reason",
+    "desk.rule_milestones",
+    "desk.verify_note",
+)
 
 
 @st.cache_resource

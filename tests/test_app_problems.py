@@ -171,6 +171,32 @@ def test_a_refused_report_reads_in_chinese_on_the_chinese_page(demo_url):
     assert [e.value for e in at.error] == ["证据文件“scan.pdf”为空"]
 
 
+def test_text_written_on_the_problem_pages_outlasts_a_look_at_another_page(demo_url):
+    """Streamlit forgets a widget's value once a page without it runs: the text a user
+    wrote on a problem page is kept while he looks at another page and comes back."""
+    at = page(signed_in(demo_url, "aero-assy"), "views/report.py")
+    at.text_area(key="report.description").input("pits on the galvanised face")
+    at.text_input(key="report.lot").input("L-2291").run()
+    at = page(page(at, "views/plant.py"), "views/report.py")
+    assert at.text_area(key="report.description").value == "pits on the galvanised face"
+    assert at.text_input(key="report.lot").value == "L-2291"
+
+    at = page(signed_in(demo_url, "quality"), "views/quality_desk.py")
+    at.text_area(key="desk.rule_reason").input("joint review with production").run()
+    at = page(page(at, "views/plant.py"), "views/quality_desk.py")
+    assert not at.exception and not at.warning
+    assert at.text_area(key="desk.rule_reason").value == "joint review with production"
+
+    ref = report_backing_plate(demo_url)
+    at = page(signed_in(demo_url, "aero-sheet"), "views/my_problems.py")
+    at.selectbox(key="mine.answer.pick").select(ref).run()
+    at.text_area(key="mine.dispute_reason").input("the blanks came pitted").run()
+    at = page(page(at, "views/feedback.py"), "views/my_problems.py")
+    assert at.text_area(key="mine.dispute_reason").value == "the blanks came pitted"
+    at.sidebar.button[0].click().run()  # signed out: nothing is left for the next user
+    assert "mine.dispute_reason" not in at.session_state
+
+
 def test_inspector_reports_for_his_unit_and_quality_for_any(demo_url):
     at = page(signed_in(demo_url, "aero-qc-fin-insp"), "views/report.py")
     assert "Found at: **QC-FIN**" in texts(at)

@@ -240,6 +240,23 @@ def _arrow_columns(data: bytes) -> list[tuple[str, ...]] | None:
     return None if _blank_row(columns) else columns
 
 
+# what some spreadsheet programs separate columns with (a European Excel's CSV, "Text (Tab
+# delimited)", a Chinese input method left in full-width mode), as a refusal names it
+_SEPARATORS = {";": "semicolons (;)", "\t": "tabs", "，": "full-width commas (，)"}
+
+
+def _other_separator(cells: tuple[str, ...], known: Sequence[str]) -> str | None:
+    """The character splitting a header of one cell into column names where a comma should,
+    or None."""
+    if len(cells) != 1:
+        return None
+    for separator in _SEPARATORS:
+        names = [name.strip().lower() for name in cells[0].split(separator)]
+        if len(names) > 1 and any(name in known for name in names):
+            return separator
+    return None
+
+
 def _header(
     cells: tuple[str, ...], number: int, required: Sequence[str], optional: Sequence[str]
 ) -> tuple[list[str], list[RowError], dict[str, int]]:
@@ -309,6 +326,13 @@ def read_table(
         raise ImportRejected(name, [RowError(None, "", "the file is empty (no header row)")])
     while not header_cells[-1]:  # empty cells after the last column, as some programs write
         header_cells = header_cells[:-1]
+    if separator := _other_separator(header_cells, [*required, *optional]):
+        what = _SEPARATORS[separator]
+        reason = (
+            f"the columns are separated by {what}, not by commas: save the file as CSV UTF-8"
+            " (comma delimited)"
+        )
+        raise ImportRejected(name, [RowError(header_number, "", reason)])
     header, errors, columns = _header(header_cells, header_number, required, optional)
     width = len(header)
     filler = ("",) * (len(columns) - width)

@@ -660,6 +660,32 @@ def test_files_as_other_programs_write_them_are_read(data):
     ]
 
 
+@pytest.mark.parametrize(
+    ("separator", "said"),
+    [(";", "semicolons (;)"), ("\t", "tabs"), ("，", "full-width commas (，)")],
+    ids=["semicolon", "tab", "full-width-comma"],
+)
+def test_a_file_whose_columns_are_not_separated_by_commas_is_refused_saying_so(
+    tmp_path, engine, session, plant_files, separator, said
+):
+    _load(session, plant_files)
+    before = snapshot(engine)
+    rows = [["code", "name", "kind", "target"], ["SHEET", "钣金分厂", "workshop", "90,5"]]
+    path = tmp_path / "units.csv"
+    path.write_text("\n".join(map(separator.join, rows)) + "\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="units", path=path)
+    assert _errors(excinfo) == [
+        (
+            1,
+            "",
+            f"the columns are separated by {said}, not by commas: save the file as"
+            " CSV UTF-8 (comma delimited)",
+        )
+    ]
+    assert snapshot(engine) == before
+
+
 def test_a_cell_under_no_column_name_is_refused():
     data = b"code,name,kind,\nA,Alpha,store,red\n"
     with pytest.raises(ImportRejected) as excinfo:

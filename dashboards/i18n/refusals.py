@@ -449,6 +449,11 @@ REFUSALS: dict[str, str] = {
     " program and save it": (
         "单元格 {cell} 中的公式没有保存计算结果：请用电子表格程序打开文件并保存"
     ),
+    "the columns are separated by {what}, not by commas: save the file as CSV UTF-8 (comma"
+    " delimited)": "各列以{what}而不是逗号分隔：请另存为 CSV UTF-8（逗号分隔）",
+    "semicolons (;)": "分号（;）",
+    "tabs": "制表符",
+    "full-width commas (，)": "全角逗号（，）",
     "header cell {position} is empty": "表头第 {position} 个单元格为空",
     "unknown column (expected: {columns})": "未知列（应为：{columns}）",
     "the column appears more than once": "该列出现了不止一次",

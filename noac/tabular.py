@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from itertools import repeat
 from pathlib import Path
 from typing import overload
@@ -89,13 +91,20 @@ def split_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(LIST_SEPARATOR) if item.strip()]
 
 
+# the quoted text and the escaped characters of a number format, which it shows as they are
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.')
+
+
 def _cell_text(value: object, number_format: str = "") -> str:
     """A spreadsheet cell as the text a CSV file would hold: a date formatted without its day
-    (``yyyy-mm``, ``mmm yy``) as the month it shows."""
+    (``yyyy-mm``, ``mmm yy``) as the month it shows, a number formatted as a percentage as
+    the percentage it shows (0.88 as ``88%``)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, int | float) and "%" in _FORMAT_LITERALS.sub("", number_format):
+        return f"{Decimal(repr(value)).scaleb(2).normalize():f}%"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):

@@ -756,6 +756,33 @@ def test_a_formula_without_its_value_or_a_damaged_workbook_is_refused(tmp_path):
     assert (row, column, reason.split(":")[0]) == (None, "", "not a readable XLSX workbook")
 
 
+def test_a_percentage_in_a_workbook_is_read_as_it_shows_not_as_its_fraction(
+    tmp_path, engine, session, plant_files
+):
+    """A target typed 88% is the number 0.88 formatted as a percentage: read as the 0.88 it
+    holds, it would make every score of the unit meet its target."""
+    _load(session, plant_files)
+    before = snapshot(engine)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["code", "name", "kind", "target"])
+    sheet.append(["SHEET", "钣金分厂", "workshop", 0.88])
+    sheet.append(["QC", "检验站", "inspection", 0.875])
+    sheet.append(["ASSY", "总装分厂", "workshop", 1])
+    sheet["D2"].number_format = "0%"
+    sheet["D3"].number_format = "0.0%"
+    sheet["D4"].number_format = "0%"
+    workbook.save(tmp_path / "units.xlsx")
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="units", path=tmp_path / "units.xlsx")
+    assert _errors(excinfo) == [
+        (2, "target", "'88%' is not a number"),
+        (3, "target", "'87.5%' is not a number"),
+        (4, "target", "'100%' is not a number"),
+    ]
+    assert snapshot(engine) == before
+
+
 def test_bom_and_xlsx_give_the_same_result(tmp_path, session):
     (tmp_path / "units.csv").write_bytes("\ufeffCODE,Name,KIND\nA,甲,store\n".encode())
     import_file(

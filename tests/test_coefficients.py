@@ -1305,6 +1305,35 @@ month,rater,ratee,criterion,value,comment
     assert result(compute(session, plant), "STORE").satisfaction == 80.0
 
 
+def test_a_row_whose_value_is_not_a_whole_number_is_told_its_other_faults_too(
+    tmp_path, engine, session, plant
+):
+    # a row typed with full-width commas (，) is one cell: its month shows what went wrong
+    before = snapshot(engine)
+    bad = write_csv(
+        tmp_path / "scores.csv",
+        """
+month,rater,ratee,criterion,value,comment
+2026-03，SHEET，STORE，quality，8
+2026-03,SHEET,MILL,looks,x,
+""",
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="scores", path=bad)
+    assert [(e.row, e.column, e.reason) for e in excinfo.value.errors] == [
+        (2, "month", "'2026-03，SHEET，STORE，quality，8' is not a month (YYYY-MM)"),
+        (2, "value", "'' is not a whole number"),
+        (
+            3,
+            "criterion",
+            "unknown criterion 'looks' (one of quality, delivery, service, handover)",
+        ),
+        (3, "ratee", f"unknown unit 'MILL' in plant {plant.code}"),
+        (3, "value", "'x' is not a whole number"),
+    ]
+    assert snapshot(engine) == before
+
+
 # A file of 948 good rows (60 months of four forms, one in 2026-02) and one row that breaks
 # one rule: the row is named with its column, as in a small file, and nothing is written.
 # 2026-02 has handovers (STORE->SHEET only), so there only SHEET may score STORE.

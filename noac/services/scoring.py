@@ -91,7 +91,8 @@ def months_supply_weights(
 
 
 class ScoreEntry(NamedTuple):
-    """One value of a form: ``rater`` scores ``ratee`` on ``criterion`` for ``month``."""
+    """One value of a form: ``rater`` scores ``ratee`` on ``criterion`` for ``month``; a
+    file's ``value`` that is not a whole number is checked as its text."""
 
     month: str
     rater: str
@@ -223,10 +224,13 @@ class ScoringRules:
     def check(self, entry: ScoreEntry) -> list[tuple[str, str]]:
         """Every ``(field, reason)`` that forbids the entry."""
         errors: list[tuple[str, str]] = []
+        value_errors: list[tuple[str, str]] = []
+        if parse_whole(str(entry.value)) is None:
+            value_errors.append(("value", _not_whole(entry.value)))
         try:
             parse_month(entry.month)
         except NoacError as error:
-            return [("month", str(error))]
+            return [("month", str(error)), *value_errors]
         if entry.month in self.closed.months:
             errors.append(("month", f"{entry.month} is closed: scores can no longer change"))
         elif entry.month in self.closed:
@@ -258,8 +262,8 @@ class ScoringRules:
         if criterion is None:
             codes = ", ".join(c.code for c in self.scheme.criteria)
             errors.append(("criterion", f"unknown criterion '{entry.criterion}' (one of {codes})"))
-        if parse_whole(str(entry.value)) is None:
-            errors.append(("value", _not_whole(entry.value)))
+        if value_errors:
+            errors += value_errors
         elif criterion is not None and not criterion.min <= entry.value <= criterion.max:
             errors.append(
                 (
@@ -268,7 +272,11 @@ class ScoringRules:
                     f" of {criterion.label()}",
                 )
             )
-        if entry.value < self.scheme.comment_below and not entry.comment.strip():
+        if (
+            not isinstance(entry.value, str)
+            and entry.value < self.scheme.comment_below
+            and not entry.comment.strip()
+        ):
             errors.append(
                 ("comment", f"a value below {self.scheme.comment_below} needs a comment saying why")
             )
@@ -650,16 +658,13 @@ def validate_score_rows(rows: Table, rules: ScoringRules) -> tuple[ScoreColumns,
         if value_text not in numbers:
             numbers[value_text] = parse_whole(value_text)
         value = numbers[value_text]
-        if value is None:
-            errors.append(RowError(number, "value", _not_whole(value_text)))
-            continue
         first_number = first.setdefault((month, rater, ratee, criterion), number)
         if first_number != number:
             errors.append(
                 RowError(number, "criterion", f"the same score is already in row {first_number}")
             )
-        entry = (month, rater, ratee, criterion, value, comment)
-        if not (
+        entry = (month, rater, ratee, criterion, value_text if value is None else value, comment)
+        if value is None or not (
             ids.get(rater) in allowed.get((month, ids.get(ratee)), ())
             and value in scales.get(criterion, ())
             and (value >= comment_below or comment.strip())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -223,6 +224,31 @@ KINDS: dict[str, ImportKind] = {
 }
 
 
+# the full-width forms of the ASCII characters: what an input method left in full-width mode
+# types for letters, digits and punctuation (Ａ, ９, ，), which read like them
+_FULL_WIDTH = re.compile("[\uff01-\uff5e]")
+
+
+def _full_width_told(rows: Table, errors: list[RowError]) -> list[RowError]:
+    """``errors``, each whose reason quotes full-width characters of its cell naming them."""
+    index = {number: at for at, number in enumerate(rows.numbers)}
+    told = []
+    for error in errors:
+        at = index.get(error.row)
+        cell = rows[at][error.column] if at is not None and error.column else ""
+        found = dict.fromkeys(c for c in _FULL_WIDTH.findall(cell) if c in error.reason)
+        if found:
+            characters = ", ".join(found)
+            error = RowError(
+                error.row,
+                error.column,
+                f"{error.reason}; the cell holds full-width characters ({characters}): type them"
+                " half-width",
+            )
+        told.append(error)
+    return told
+
+
 @collector_paused()
 def import_file(
     *,
@@ -264,7 +290,7 @@ def import_file(
         ctx = ImportContext(session, plant, effective, actor)
         errors = spec.load(ctx, rows, summary)
         if errors:
-            raise ImportRejected(str(path), errors)
+            raise ImportRejected(str(path), _full_width_told(rows, errors))
         if not (summary.created or summary.updated):  # not even a plant made for the file
             session.rollback()
             return summary

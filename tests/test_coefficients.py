@@ -1321,7 +1321,12 @@ month,rater,ratee,criterion,value,comment
     with pytest.raises(ImportRejected) as excinfo:
         import_file(actor=SYSTEM, session=session, kind="scores", path=bad)
     assert [(e.row, e.column, e.reason) for e in excinfo.value.errors] == [
-        (2, "month", "'2026-03，SHEET，STORE，quality，8' is not a month (YYYY-MM)"),
+        (
+            2,
+            "month",
+            "'2026-03，SHEET，STORE，quality，8' is not a month (YYYY-MM); the cell holds"
+            " full-width characters (，): type them half-width",
+        ),
         (2, "value", "'' is not a whole number"),
         (
             3,

@@ -433,6 +433,43 @@ def test_handovers_of_a_month_not_begun_are_refused(tmp_path, engine, session, p
     assert import_file(actor=SYSTEM, session=session, kind="handovers", path=path).created == 1
 
 
+def test_a_cell_typed_in_full_width_characters_is_refused_saying_so(
+    tmp_path, engine, session, plant_files
+):
+    """An input method left in full-width mode types ＳＴＯＲＥ for STORE and １００ for 100,
+    which read alike: the refusal says what to retype. A name in full-width brackets is
+    refused for its length alone, which they have nothing to do with."""
+    _load(session, plant_files)
+    current = month_of(date.today())
+    before = snapshot(engine)
+    handovers = write_csv(
+        tmp_path / "handovers.csv",
+        f"month,from,to,quantity\n{current},ＳＴＯＲＥ,SHEET,１００\n{current},STORE,ASSY,50",
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="handovers", path=handovers)
+    assert _errors(excinfo) == [
+        (
+            2,
+            "from",
+            "unknown unit 'ＳＴＯＲＥ'; the cell holds full-width characters (Ｓ, Ｔ, Ｏ, Ｒ, Ｅ):"
+            " type them half-width",
+        ),
+        (
+            2,
+            "quantity",
+            "'１００' is not a number; the cell holds full-width characters (１, ０): type them"
+            " half-width",
+        ),
+    ]
+    name = "钣金分厂（一）" + "长" * 200
+    units = write_csv(tmp_path / "units.csv", f"code,name,kind\nSHEET,{name},workshop")
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="units", path=units)
+    assert _errors(excinfo) == [(2, "name", "name is longer than 200 characters")]
+    assert snapshot(engine) == before
+
+
 def test_a_month_before_the_last_closed_one_takes_no_handovers_nor_relations(
     tmp_path, engine, session, plant_files
 ):

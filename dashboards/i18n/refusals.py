@@ -461,6 +461,9 @@ REFUSALS: dict[str, str] = {
     "{cells} cells but the header has {columns} columns": (
         "有 {cells} 个单元格，但表头有 {columns} 列"
     ),
+    "{reason}; the cell holds full-width characters ({characters}): type them half-width": (
+        "{reason}；单元格中有全角字符（{characters}）：请改用半角输入"
+    ),
     "contains a NUL character": "含有 NUL 字符",
     "{what} is empty": "{what}为空",
     "{what} is longer than {limit} characters": "{what}超过 {limit} 个字符",

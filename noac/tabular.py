@@ -103,7 +103,11 @@ def _cell_text(value: object, number_format: str = "") -> str:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, int | float) and "%" in _FORMAT_LITERALS.sub("", number_format):
+    if (
+        isinstance(value, int | float)
+        and "%" in number_format
+        and "%" in _FORMAT_LITERALS.sub("", number_format)
+    ):
         return f"{Decimal(repr(value)).scaleb(2).normalize():f}%"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -7,7 +7,12 @@ import re
 from datetime import date
 
 CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}")
-DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# a day written year first: ISO (2026-03-10), as a Chinese spreadsheet saves it (2026/3/10,
+# 2026.3.10, 2026-3-10) or in Chinese (2026年3月10日)
+DATE_PATTERN = re.compile(
+    r"(?P<year>[0-9]{4})(?:(?P<sep>[-/.])(?P<month>[0-9]{1,2})(?P=sep)(?P<day>[0-9]{1,2})"
+    r"|年(?P<zh_month>[0-9]{1,2})月(?P<zh_day>[0-9]{1,2})日)"
+)
 WHOLE_PATTERN = re.compile(r"-?[0-9]+")
 TRUE_WORDS = {"1", "true", "yes", "y"}
 FALSE_WORDS = {"0", "false", "no", "n", ""}
@@ -68,17 +73,24 @@ def parse_number(value: str, low: float, high: float) -> tuple[float | None, str
 
 
 def parse_date(value: str) -> tuple[date | None, str | None]:
-    """Return ``(date, None)`` for ``YYYY-MM-DD`` or ``(None, reason)``; the other ISO forms
-    (``20261103``, ``2026-W45-2``) are refused as the message says.
+    """Return ``(date, None)`` for ``YYYY-MM-DD``, or the same day written year first as a
+    Chinese spreadsheet writes it, or ``(None, reason)``. A day written day or month first
+    (``10/03/2026``) and the other ISO forms (``20261103``, ``2026-W45-2``) are refused as the
+    message says.
 
+    >>> parse_date("2026/3/10"), parse_date("2026年3月10日")
+    ((datetime.date(2026, 3, 10), None), (datetime.date(2026, 3, 10), None))
     >>> parse_date("20261103")
     (None, "'20261103' is not a date (YYYY-MM-DD)")
     """
-    try:
-        if DATE_PATTERN.fullmatch(value):
-            return date.fromisoformat(value), None
-    except ValueError:
-        pass
+    if written := DATE_PATTERN.fullmatch(value):
+        year, month, day = written.group("year", "month", "day")
+        try:
+            return date(
+                int(year), int(month or written["zh_month"]), int(day or written["zh_day"])
+            ), None
+        except ValueError:
+            pass
     return None, f"'{value}' is not a date (YYYY-MM-DD)"
 
 

@@ -103,6 +103,41 @@ Q-11,2026-03-10,ASSY,BP-100,60,PIT-FACE,minor,2000000000,,,2026-03-09,
     assert snapshot(engine) == before
 
 
+def test_dates_as_a_chinese_spreadsheet_writes_them_are_read_as_the_same_days(
+    tmp_path, engine, session, plant
+):
+    """Excel on a Chinese system saves a date in a CSV file as 2026/3/10, typed by hand it
+    may read 2026年4月30日: year first, they are the same days as the ISO file's, which then
+    changes nothing. A day first is refused: 10/03/2026 is the 10th of March or the 3rd of
+    October."""
+    written = (
+        GOOD.replace("2026-03-10", "2026/3/10")
+        .replace("2026-04-30", "2026年4月30日")
+        .replace("2026-04-20", "2026.4.20")
+        .replace("2026-05-15", "2026-5-15")
+    )
+    summary = import_file(
+        actor=SYSTEM, session=session, kind="defects", path=write_csv(tmp_path / "zh.csv", written)
+    )
+    assert summary.created == 3
+    before = snapshot(engine)
+    iso = import_file(
+        actor=SYSTEM, session=session, kind="defects", path=write_csv(tmp_path / "iso.csv", GOOD)
+    )
+    assert (iso.created, iso.unchanged) == (0, 3)
+    assert snapshot(engine) == before
+    header, first = GOOD.strip().splitlines()[:2]
+    day_first = write_csv(
+        tmp_path / "dmy.csv", f"{header}\n{first.replace('2026-03-10', '10/03/2026')}"
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="defects", path=day_first)
+    assert [(e.row, e.column, e.reason) for e in excinfo.value.errors] == [
+        (2, "date", "'10/03/2026' is not a date (YYYY-MM-DD)")
+    ]
+    assert snapshot(engine) == before
+
+
 @pytest.mark.parametrize(
     ("old", "new"),
     [

@@ -1305,6 +1305,30 @@ month,rater,ratee,criterion,value,comment
     assert result(compute(session, plant), "STORE").satisfaction == 80.0
 
 
+def test_a_month_written_otherwise_than_yyyy_mm_is_refused_saying_how_to_write_it(
+    tmp_path, engine, session, plant
+):
+    """A Chinese spreadsheet saves a month typed 2026-03 as the day 2026/3/1; typed by hand
+    it may read 2026年3月 or 2026-3. The refusal says the month to write; 03/2026 could be
+    read otherwise and is only refused."""
+    before = snapshot(engine)
+    rows = ("2026/3/1", "2026年3月", "2026-3", "03/2026")
+    bad = write_csv(
+        tmp_path / "scores.csv",
+        "month,rater,ratee,criterion,value,comment\n"
+        + "\n".join(f"{month},SHEET,STORE,quality,8," for month in rows),
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="scores", path=bad)
+    assert [(e.row, e.column, e.reason) for e in excinfo.value.errors] == [
+        (2, "month", "'2026/3/1' is not a month (YYYY-MM): write it 2026-03"),
+        (3, "month", "'2026年3月' is not a month (YYYY-MM): write it 2026-03"),
+        (4, "month", "'2026-3' is not a month (YYYY-MM): write it 2026-03"),
+        (5, "month", "'03/2026' is not a month (YYYY-MM)"),
+    ]
+    assert snapshot(engine) == before
+
+
 def test_a_row_whose_value_is_not_a_whole_number_is_told_its_other_faults_too(
     tmp_path, engine, session, plant
 ):

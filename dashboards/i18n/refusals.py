@@ -189,6 +189,9 @@ REFUSALS: dict[str, str] = {
     ),
     # --- dates in force and closed months -------------------------------------------------
     "'{text}' is not a month (YYYY-MM)": "“{text}”不是月份（YYYY-MM）",
+    "'{text}' is not a month (YYYY-MM): write it {month}": (
+        "“{text}”不是月份（YYYY-MM）：请写作 {month}"
+    ),
     "from {day} would change {month}, which is closed: take it in force from {first_open},"
     " or reopen the months from {first_month} first": (
         "自 {day} 起生效会改变已关账的 {month}：请自 {first_open} 起生效，"

@@ -12,8 +12,11 @@ from sqlmodel import Session, col, func, select
 
 from noac.errors import NoacError
 from noac.models import Handover, Period, Plant, QualityProblem, Score
+from noac.validation import parse_date
 
 MONTH_PATTERN = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+# a month written year first otherwise: 2026-3, 2026/3, 2026年3月
+_MONTH_WRITTEN = re.compile(r"([0-9]{4})(?:[-/.]([0-9]{1,2})|年([0-9]{1,2})月)")
 
 
 def month_of(day: date) -> str:
@@ -34,8 +37,27 @@ def parse_month(text: str) -> str:
     noac.errors.NoacError: '0000-01' is not a month (YYYY-MM)
     """
     if not MONTH_PATTERN.fullmatch(text or "") or text.startswith("0000"):
+        if meant := _month_meant(text or ""):
+            raise NoacError(f"'{text}' is not a month (YYYY-MM): write it {meant}")
         raise NoacError(f"'{text}' is not a month (YYYY-MM)")
     return text
+
+
+def _month_meant(text: str) -> str | None:
+    """The month ``YYYY-MM`` that ``text`` writes otherwise, year first (2026-3, 2026年3月,
+    or its first day, as a spreadsheet saves a month typed 2026-03: 2026/3/1), or None.
+
+    >>> _month_meant("2026/3/1"), _month_meant("2026年3月"), _month_meant("2026/3/9")
+    ('2026-03', '2026-03', None)
+    """
+    day, _ = parse_date(text)
+    if day is not None:
+        return month_of(day) if day.day == 1 else None
+    if written := _MONTH_WRITTEN.fullmatch(text):
+        year, number = written[1], int(written[2] or written[3])
+        if year != "0000" and 1 <= number <= 12:
+            return f"{year}-{number:02d}"
+    return None
 
 
 def next_month(month: str) -> str:

@@ -352,6 +352,29 @@ def test_admin_adds_disables_and_resets_users(demo_url):
     assert not users["assy-2"].active
 
 
+@pytest.mark.parametrize(
+    ("lang", "refused"),
+    [
+        ("en", "a supervisor belongs to a unit of plant AERO: choose the unit"),
+        ("zh", "单位负责人必须属于工厂 AERO 的某个单位：请选择单位"),
+    ],
+)
+def test_a_supervisor_added_without_a_unit_is_told_to_choose_the_unit(demo_url, lang, refused):
+    """The form has no plant field (the plant is the sidebar's): the refusal asks for the
+    unit alone, and nothing is added."""
+    at = page(signed_in(demo_url, "admin", lang), "views/masterdata.py")
+    assert at.selectbox(key="md_user_role").value == "supervisor"
+    assert at.selectbox(key="md_user_unit").value == ""
+    at.text_input(key="md_user_name").input("assy-2")
+    at.text_input(key="md_user_display").input("Second supervisor of assembly")
+    at.text_input(key="md_user_password").input("long enough 123")
+    at.button(key="md_add_user_submit").click().run()
+    assert [e.value for e in at.error] == [refused]
+    with fresh(demo_url) as (session, _):
+        admin = actor_for(session=session, username="admin")
+        assert "assy-2" not in {u.username for u in list_users(session=session, actor=admin)}
+
+
 def test_admin_enables_a_disabled_supervisor_again(demo_url):
     with fresh(demo_url) as (session, _):
         disable_user(session=session, actor=SYSTEM, username="aero-assy")
@@ -396,7 +419,7 @@ def test_admin_moves_a_supervisor_to_another_unit_and_their_session_ends(demo_ur
     at.selectbox(key="md_role_role").select("supervisor")
     at.button(key="md_role_submit").click().run()
     assert [e.value for e in at.error] == [
-        "a supervisor belongs to a unit: give the plant and the unit"
+        "a supervisor belongs to a unit of plant AERO: choose the unit"
     ]
 
     at.selectbox(key="md_role_unit").select("SHEET")

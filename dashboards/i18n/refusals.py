@@ -100,6 +100,9 @@ REFUSALS: dict[str, str] = {
     "a {role} belongs to a unit: give the plant and the unit": (
         "{role}必须属于某个单位：请给出工厂和单位"
     ),
+    "a {role} belongs to a unit of plant {plant}: choose the unit": (
+        "{role}必须属于工厂 {plant} 的某个单位：请选择单位"
+    ),
     "unknown unit '{unit}' in plant {plant}": "工厂 {plant} 中没有单位“{unit}”",
     "user '{user}' is the last active administrator: add another before {change}": (
         "用户“{user}”是最后一个启用的系统管理员：{change}前请先添加另一个"

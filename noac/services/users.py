@@ -94,15 +94,19 @@ def _role_unit(
     session: Session, role: str, plant: Plant | None, unit: str | None, errors: list[str]
 ) -> Unit | None:
     """The unit a ``role`` is given with: one of ``plant`` for a supervisor or inspector,
-    none for the others; what is wrong goes to ``errors``."""
+    none for the others; what is wrong goes to ``errors``. Given the plant (the app's is the
+    one chosen in its sidebar), a missing unit is asked for alone."""
     if role not in ROLES:
         errors.append(f"role '{role}' is not one of {', '.join(ROLES)}")
     if role not in UNIT_ROLES:
         if unit:
             errors.append(f"a {role} is not bound to a unit")
         return None
-    if plant is None or not unit:
+    if plant is None:
         errors.append(f"a {role} belongs to a unit: give the plant and the unit")
+        return None
+    if not unit:
+        errors.append(f"a {role} belongs to a unit of plant {plant.code}: choose the unit")
         return None
     unit_row = session.exec(
         select(Unit).where(Unit.plant_id == plant.id, Unit.code == unit)

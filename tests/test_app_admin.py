@@ -458,6 +458,30 @@ def test_audit_page_shows_the_close_record(demo_url):
     assert after["coefficients"] == {r.unit: r.coefficient for r in closed.results}
 
 
+def test_the_chinese_audit_page_names_actions_and_entities_in_chinese(demo_url):
+    """The filter still selects by the code ``noac audit --entity`` takes."""
+    month = recent_months(date.today(), 2)[1]
+    with fresh(demo_url) as (session, plant):
+        quality = actor_for(session=session, username="quality")
+        close_month(session=session, plant=plant, month=month, actor=quality)
+
+    at = page(signed_in(demo_url, "admin", "zh"), "views/audit.py")
+    entity = at.selectbox(key="audit_entity")
+    assert {"全部", "月份", "工厂", "质量问题", "工艺路线"} <= set(entity.options)
+    entity.select("month").run()
+    assert not at.exception
+    assert at.selectbox(key="audit_entity").value == "month"
+    newest = frame_with(at, "操作").iloc[0]
+    assert (newest["操作人"], newest["操作"], newest["对象类型"], newest["对象"]) == (
+        "quality",
+        "关账",
+        "月份",
+        f"AERO/{month}",
+    )
+    picked = at.selectbox(key="audit_record").options[0]
+    assert picked.endswith(f"quality · 关账 · 月份 AERO/{month}")
+
+
 def test_audit_page_shows_a_bare_value_as_json(demo_url):
     # a plant's record holds its name alone, a JSON string, which st.json would read as JSON
     # text and fail to parse in the browser

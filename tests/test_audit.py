@@ -64,8 +64,10 @@ def test_records_of_one_transaction_chain_one_after_another(engine, trail):
     with Session(engine) as session:
         before = audit.trail_end(session)["head"]
         for n in range(3):
-            audit.record(session, SYSTEM, "note", "database", n)
-        head = audit.record_all(session, SYSTEM, "note", "database", [(n, None, n) for n in (3, 4)])
+            audit.record(session, SYSTEM, "restore", "database", n)
+        head = audit.record_all(
+            session, SYSTEM, "restore", "database", [(n, None, n) for n in (3, 4)]
+        )
         session.commit()
     check = _check(engine)
     assert check.verifies and check.records == len(trail) + 5
@@ -146,7 +148,7 @@ def test_a_head_written_down_earlier_is_found_while_the_trail_keeps_it(engine, t
     more, though every record left still verifies."""
     earlier = _check(engine).head
     with Session(engine) as session:
-        audit.record(session, SYSTEM, "note", "database", "after the head was written down")
+        audit.record(session, SYSTEM, "restore", "database", "after the head was written down")
         session.commit()
     with Session(engine) as session:
         check = audit.verify_trail(

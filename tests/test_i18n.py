@@ -7,6 +7,7 @@ import pytest
 
 from dashboards import i18n
 from noac.models import UNIT_KINDS
+from noac.services.audit import ACTIONS, ENTITIES
 from tests.conftest import ROOT
 
 KEY_USE = re.compile(r"""\bt\(\s*["']([a-z0-9_.-]+)["']""")
@@ -73,3 +74,13 @@ def test_a_change_is_signed_and_rounded_a_half_away_from_zero(value, digits, sho
     format would show +0.12 for 0.125); a change that rounds to nothing reads +0, not -0."""
     assert i18n.signed(value, "en", digits) == i18n.signed(value, "zh", digits) == shown
     assert i18n.number(-0.001, "en") == "0.00"
+
+
+def test_every_action_and_entity_the_trail_records_has_its_words():
+    """The audit page names each in the reader's language; in English as the service codes
+    it, the code ``noac audit --entity`` takes; a label no record can carry is taken out."""
+    labelled = {key for key in i18n.STRINGS if re.match(r"audit\.(action|entity)\.", key)}
+    recorded = {f"audit.action.{a}" for a in ACTIONS} | {f"audit.entity.{e}" for e in ENTITIES}
+    assert labelled == recorded
+    assert all(i18n.t(key, "en") == key.split(".", 2)[2] for key in recorded)
+    assert all(i18n.t(key, "zh") != i18n.t(key, "en") for key in recorded)

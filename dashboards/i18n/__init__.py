@@ -55,6 +55,19 @@ def flag_text(code: str, part: str, lang: str) -> str:
     return t(key, lang) if key in STRINGS else code
 
 
+def audit_word(part: str, code: str, lang: str) -> str:
+    """An audit record's action (``part="action"``) or entity (``"entity"``) in ``lang``;
+    an unknown one as stored.
+
+    >>> audit_word("action", "close", "zh"), audit_word("entity", "month", "zh")
+    ('关账', '月份')
+    >>> audit_word("entity", "quality_problem", "en"), audit_word("action", "odd", "zh")
+    ('quality_problem', 'odd')
+    """
+    key = f"audit.{part}.{code}"
+    return t(key, lang) if key in STRINGS else code
+
+
 def number(value: float | None, lang: str, digits: int = 2) -> str:
     """A number for people: thousands separated, rounded a half away from zero as K and the
     exports are (``round_half_up``); an empty value shown as a dash.

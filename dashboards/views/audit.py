@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.context import db, page_context, refusal, t
-from dashboards.i18n import moment
+from dashboards.i18n import audit_word, moment
 from noac.errors import NoacError
 from noac.models import local_zone
 from noac.services.audit import audit_count, audit_entities, audit_trail, verify_trail
@@ -23,6 +23,16 @@ def shown(value: object) -> str:
 
 
 ctx = page_context()
+
+
+def action_word(code: str) -> str:
+    return audit_word("action", code, ctx.lang)
+
+
+def entity_word(code: str) -> str:
+    return audit_word("entity", code, ctx.lang)
+
+
 st.header(t("audit.title"))
 st.caption(t("audit.caption"))
 
@@ -61,7 +71,7 @@ left, middle, right = st.columns(3)
 entity = left.selectbox(
     t("audit.entity"),
     ["", *entities],
-    format_func=lambda e: e or t("audit.all"),
+    format_func=lambda e: entity_word(e) if e else t("audit.all"),
     key="audit_entity",
 )
 since = middle.date_input(
@@ -98,8 +108,8 @@ else:
                 {
                     t("audit.col.when", zone=zone): moment(r.at),
                     t("audit.col.who"): r.actor,
-                    t("audit.col.action"): r.action,
-                    t("audit.col.entity"): r.entity,
+                    t("audit.col.action"): action_word(r.action),
+                    t("audit.col.entity"): entity_word(r.entity),
                     t("audit.col.id"): r.entity_id,
                     t("audit.col.reason"): r.reason,
                 }
@@ -114,8 +124,8 @@ else:
         t("audit.pick"),
         range(len(records)),
         format_func=lambda i: (
-            f"{moment(records[i].at)} · {records[i].actor} · {records[i].action}"
-            f" · {records[i].entity} {records[i].entity_id}"
+            f"{moment(records[i].at)} · {records[i].actor} · {action_word(records[i].action)}"
+            f" · {entity_word(records[i].entity)} {records[i].entity_id}"
         ),
         key="audit_record",
     )

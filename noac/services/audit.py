@@ -49,6 +49,35 @@ ENTITIES = frozenset(
         "user",
     }
 )
+# the actions the services record (:func:`record_all` writes no other), which the app names
+# in words
+ACTIONS = frozenset(
+    {
+        "accept",
+        "add",
+        "attach",
+        "change-role",
+        "close",
+        "disable",
+        "dispute",
+        "enable",
+        "import",
+        "lock",
+        "login",
+        "login-failed",
+        "plan-action",
+        "reopen",
+        "report",
+        "request-verification",
+        "reset-password",
+        "restore",
+        "rule",
+        "save",
+        "set",
+        "submit",
+        "verify",
+    }
+)
 
 
 def record(
@@ -86,6 +115,8 @@ def record_all(
     """
     if entity not in ENTITIES:
         raise ValueError(f"audit records of '{entity}' are not written: add it to ENTITIES")
+    if action not in ACTIONS:
+        raise ValueError(f"audit records of '{action}' are not written: add it to ACTIONS")
     connection = session.connection()
     _hold_trail(connection)
     if connection.dialect.name == "postgresql":

@@ -142,10 +142,12 @@ def _sidebar(today: date) -> bool:
         # a link may name the month to open (``?month=2025-12``)
         linked = st.query_params.get(MONTH)
         st.session_state[MONTH] = linked if linked in months else default
+    language = lang()
+    labels = {m: i18n.month_label(m, language) + (" 🔒" if m in closed else "") for m in months}
     st.sidebar.selectbox(
         t("sidebar.month"),
         months,
-        format_func=lambda m: f"{m} 🔒" if m in closed else m,
+        format_func=lambda m: labels[m],
         key=MONTH,
         help=t("sidebar.closed_help"),
     )

@@ -1,6 +1,7 @@
 """The app's frame: sign-in, sidebar, pages per role, language; the plant page."""
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -8,10 +9,12 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from dashboards.context import plain
+from dashboards.i18n import month_label
 from noac.db import create_db_engine
 from noac.demo import DEMO_PASSWORD
 from noac.importers import import_file
-from noac.services.periods import recent_months
+from noac.services.periods import closed_months, recent_months
+from noac.services.plants import resolve_plant
 from noac.services.users import add_user, reset_password
 from tests.apptest import APP, page, signed_in, texts
 from tests.conftest import SYSTEM, write_csv
@@ -187,7 +190,7 @@ def import_into_aero(url: str, path, kind: str, **options) -> None:
 
 def test_a_month_imported_meanwhile_is_offered_at_the_next_click(demo_url, tmp_path):
     at = signed_in(demo_url, "exec")
-    assert "2019-06" not in at.sidebar.selectbox(key="month").options
+    assert "Jun 2019" not in at.sidebar.selectbox(key="month").options
     import_into_aero(
         demo_url,
         write_csv(
@@ -197,7 +200,7 @@ def test_a_month_imported_meanwhile_is_offered_at_the_next_click(demo_url, tmp_p
         "defects",
     )
     at.run()
-    assert "2019-06" in at.sidebar.selectbox(key="month").options
+    assert "Jun 2019" in at.sidebar.selectbox(key="month").options
 
 
 def _hovered(chart) -> list[str]:
@@ -225,3 +228,37 @@ def test_the_plant_page_draws_the_services_in_force(demo_url, tmp_path):
     at.sidebar.selectbox(key="month").select(recent_months(date.today())[2]).run()
     assert "Services in force this month" not in texts(at)
     assert len(at.get("plotly_chart")) == 1
+
+
+@pytest.mark.parametrize(("lang", "june"), [("en", "Jun 2019"), ("zh", "2019年6月")])
+def test_the_month_picker_names_the_months_in_the_pages_language(demo_url, tmp_path, lang, june):
+    """As the pages do ("Jun 2019", "2019年6月"); the month chosen is still its code."""
+    import_into_aero(
+        demo_url,
+        write_csv(
+            tmp_path / "d.csv",
+            "id,date,found_at,part,severity,qty\nOLD-1,2019-06-10,ASSY,BP-100,major,1",
+        ),
+        "defects",
+    )
+    engine = create_db_engine(demo_url)
+    try:
+        with Session(engine) as session:
+            aero = resolve_plant(session=session, code="AERO")
+            last = max(closed_months(session=session, plant=aero))
+    finally:
+        engine.dispose()
+    at = signed_in(demo_url, "exec", lang, query={"month": "2019-06"})
+    picker = at.sidebar.selectbox(key="month")
+    assert picker.value == at.session_state["month"] == "2019-06"
+    assert june in picker.options
+    assert f"{month_label(last, lang)} 🔒" in picker.options
+    assert not [option for option in picker.options if re.match(r"\d{4}-\d{2}", option)]
+
+    picker.select(last).run()
+    assert not at.exception
+    assert at.session_state["month"] == last
+    other = "zh" if lang == "en" else "en"
+    at.sidebar.selectbox(key="lang").select(other).run()  # the month chosen stays
+    assert at.sidebar.selectbox(key="month").value == at.session_state["month"] == last
+    assert f"{month_label(last, other)} 🔒" in at.sidebar.selectbox(key="month").options

@@ -187,6 +187,47 @@ def _load_service_relations(
     return errors
 
 
+# the name of each column in a file headed in Chinese
+CHINESE_COLUMNS = {
+    "after": "前道工序",
+    "categories": "工艺类别",
+    "category": "工艺类别",
+    "closed_on": "关闭日期",
+    "code": "代码",
+    "comment": "说明",
+    "cost": "损失",
+    "criterion": "指标",
+    "customer": "服务对象",
+    "date": "发现日期",
+    "deadline": "整改期限",
+    "description": "描述",
+    "disposition": "处置",
+    "found_at": "发现单位",
+    "from": "交出单位",
+    "id": "编号",
+    "inspection": "检验",
+    "kind": "类型",
+    "lot": "批次",
+    "month": "月份",
+    "name": "名称",
+    "op": "工序",
+    "origins": "缺陷来源",
+    "parent": "上级单位",
+    "part": "零件",
+    "provider": "服务部门",
+    "qty": "数量",
+    "quantity": "数量",
+    "ratee": "被评价单位",
+    "rater": "评价单位",
+    "responsible": "责任单位",
+    "severity": "严重程度",
+    "target": "目标",
+    "to": "接收单位",
+    "unit": "单位",
+    "value": "分值",
+    "weight": "权重",
+}
+
 KINDS: dict[str, ImportKind] = {
     "units": ImportKind(("code", "name", "kind"), ("categories", "target", "parent"), _load_units),
     "routings": ImportKind(
@@ -229,23 +270,23 @@ KINDS: dict[str, ImportKind] = {
 _FULL_WIDTH = re.compile("[\uff01-\uff5e]")
 
 
-def _full_width_told(rows: Table, errors: list[RowError]) -> list[RowError]:
-    """``errors``, each whose reason quotes full-width characters of its cell naming them."""
+def _told(rows: Table, errors: list[RowError]) -> list[RowError]:
+    """``errors`` as the file's user reads them: each column named as the file's header names
+    it, each reason quoting full-width characters of its cell naming them."""
     index = {number: at for at, number in enumerate(rows.numbers)}
     told = []
     for error in errors:
         at = index.get(error.row)
         cell = rows[at][error.column] if at is not None and error.column else ""
         found = dict.fromkeys(c for c in _FULL_WIDTH.findall(cell) if c in error.reason)
+        reason = error.reason
         if found:
             characters = ", ".join(found)
-            error = RowError(
-                error.row,
-                error.column,
+            reason = (
                 f"{error.reason}; the cell holds full-width characters ({characters}): type them"
-                " half-width",
+                " half-width"
             )
-        told.append(error)
+        told.append(RowError(error.row, rows.headed.get(error.column, error.column), reason))
     return told
 
 
@@ -280,7 +321,7 @@ def import_file(
             str(path),
             [RowError(None, "", f"{kind} take no effective date (only {dated} do)")],
         )
-    rows = read_table(path, spec.required, spec.optional, data=data)
+    rows = read_table(path, spec.required, spec.optional, data=data, names=CHINESE_COLUMNS)
     try:
         if spec.permission == "import-master-data":
             plant = plant_for_import(session=session, code=plant_code)
@@ -290,7 +331,7 @@ def import_file(
         ctx = ImportContext(session, plant, effective, actor)
         errors = spec.load(ctx, rows, summary)
         if errors:
-            raise ImportRejected(str(path), _full_width_told(rows, errors))
+            raise ImportRejected(str(path), _told(rows, errors))
         if not (summary.created or summary.updated):  # not even a plant made for the file
             session.rollback()
             return summary

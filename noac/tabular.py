@@ -56,12 +56,15 @@ class Table(Sequence[Row]):
         data: Sequence[Sequence[str]],
         columns: Mapping[str, int],
         width: int,
+        headed: Mapping[str, str] | None = None,
     ) -> None:
         self.numbers = numbers
         self._data = data
         self._columns = columns
         self.absent = frozenset(name for name, at in columns.items() if at >= width)
         """The optional columns the file lacks (their cells read as empty)."""
+        self.headed = headed or {}
+        """The name the file's header gives each column it names by another name."""
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -270,6 +273,22 @@ def _other_separator(cells: tuple[str, ...], known: Sequence[str]) -> str | None
     return None
 
 
+def _named(
+    cells: tuple[str, ...], known: Sequence[str], names: Mapping[str, str]
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The header ``cells`` with a column named by its other name (``names``) read as named
+    by its own, and the name the file gives each such column.
+
+    >>> _named(("代码", "name"), ("code", "name"), {"code": "代码", "name": "名称"})
+    (('code', 'name'), {'code': '代码'})
+    """
+    other = {names[column]: column for column in known if column in names}
+    header = tuple(other.get(cell.strip(), cell) for cell in cells)
+    return header, {
+        column: cell for cell, column in zip(cells, header, strict=True) if cell != column
+    }
+
+
 def _header(
     cells: tuple[str, ...], number: int, required: Sequence[str], optional: Sequence[str]
 ) -> tuple[list[str], list[RowError], dict[str, int]]:
@@ -302,10 +321,12 @@ def read_table(
     optional: Sequence[str] = (),
     *,
     data: bytes | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Table:
     """Read a CSV or XLSX file whose header names the columns.
 
-    Header names are matched case-insensitively; every ``required`` column
+    Header names are matched case-insensitively, or as another name of the column in
+    ``names`` (``Table.headed`` keeps the file's); every ``required`` column
     must be present, and a column that is neither required nor optional is
     refused so that nothing a user entered is silently dropped. Blank rows are
     skipped. ``data`` gives the file's bytes when they come from an upload.
@@ -316,6 +337,7 @@ def read_table(
         With every problem of the header, or of the file as a whole.
     """
     name = str(source)
+    known = [*required, *optional]
     if data is None:
         try:
             data = Path(source).read_bytes()
@@ -326,12 +348,13 @@ def read_table(
     workbook = name.lower().endswith(".xlsx")
     fast = None if workbook else _arrow_columns(data)
     if fast is not None and fast[-1][0]:  # a last column without a name: read row by row
-        header, errors, columns = _header(tuple(cell[0] for cell in fast), 1, required, optional)
+        named, headed = _named(tuple(cell[0] for cell in fast), known, names or {})
+        header, errors, columns = _header(named, 1, required, optional)
         if not errors:  # the header on row 1 and every row full: no step per row
             rows = len(fast[0]) - 1
             filler = [("",) * rows] * (len(columns) - len(header))
             data = [cells[1:] for cells in fast] + filler
-            return Table(list(range(2, rows + 2)), data, columns, len(header))
+            return Table(list(range(2, rows + 2)), data, columns, len(header), headed)
     records = _read_xlsx(data, name) if workbook else _read_csv(data, name)
     numbered = ((n, tuple(map(str.strip, cells))) for n, cells in enumerate(records, start=1))
     header_number, header_cells = next(((n, cells) for n, cells in numbered if any(cells)), (0, ()))
@@ -339,13 +362,14 @@ def read_table(
         raise ImportRejected(name, [RowError(None, "", "the file is empty (no header row)")])
     while not header_cells[-1]:  # empty cells after the last column, as some programs write
         header_cells = header_cells[:-1]
-    if separator := _other_separator(header_cells, [*required, *optional]):
+    if separator := _other_separator(header_cells, known):
         what = _SEPARATORS[separator]
         reason = (
             f"the columns are separated by {what}, not by commas: save the file as CSV UTF-8"
             " (comma delimited)"
         )
         raise ImportRejected(name, [RowError(header_number, "", reason)])
+    header_cells, headed = _named(header_cells, known, names or {})
     header, errors, columns = _header(header_cells, header_number, required, optional)
     width = len(header)
     filler = ("",) * (len(columns) - width)
@@ -354,7 +378,7 @@ def read_table(
     plain = None if errors or nul_possible else _plain_columns(body, width)
     if plain is not None:  # every row full and of the header's width: no step per row
         numbers = list(range(header_number + 1, header_number + 1 + len(body)))
-        return Table(numbers, plain + [("",) * len(body)] * len(filler), columns, width)
+        return Table(numbers, plain + [("",) * len(body)] * len(filler), columns, width, headed)
     numbers: list[int] = []
     kept: list[tuple[str, ...]] = []
     for number, cells in numbered:
@@ -376,4 +400,5 @@ def read_table(
         kept.append(cells + filler)
     if errors:
         raise ImportRejected(name, errors)
-    return Table(numbers, list(zip(*kept, strict=True)) or [()] * len(columns), columns, width)
+    kept_columns = list(zip(*kept, strict=True)) or [()] * len(columns)
+    return Table(numbers, kept_columns, columns, width, headed)

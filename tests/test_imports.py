@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from noac import tabular
 from noac.errors import ImportRejected, NoacError
-from noac.importers import import_file
+from noac.importers import CHINESE_COLUMNS, KINDS, import_file
 from noac.models import AuditRecord, Period, Plant, RoutingVersion, Unit
 from noac.services.masterdata import defect_codes_by_code, units_by_code
 from noac.services.periods import month_of, next_month
@@ -721,6 +721,44 @@ def test_a_file_whose_columns_are_not_separated_by_commas_is_refused_saying_so(
         )
     ]
     assert snapshot(engine) == before
+
+
+def test_a_file_headed_in_chinese_imports_as_the_file_headed_in_english(
+    tmp_path, engine, session, plant_files
+):
+    """A Chinese plant heads its columns in Chinese (代码, 名称, …; the README lists them):
+    the files import as those headed in English, which then change nothing, and a refused
+    cell names its column as the file does."""
+    headed = {
+        UNITS: "代码,名称,类型,工艺类别,目标",
+        ROUTINGS: "零件,工序,单位,工艺类别,前道工序,检验",
+    }
+    units, routings = (
+        write_csv(tmp_path / f"{kind}_zh.csv", text.replace(text.strip().splitlines()[0], zh))
+        for kind, (text, zh) in zip(("units", "routings"), headed.items(), strict=True)
+    )
+    assert import_file(actor=SYSTEM, session=session, kind="units", path=units).created == 4
+    assert import_file(actor=SYSTEM, session=session, kind="routings", path=routings).created
+    before = snapshot(engine)
+    units_en, routings_en = plant_files
+    assert import_file(actor=SYSTEM, session=session, kind="units", path=units_en).unchanged == 4
+    assert import_file(actor=SYSTEM, session=session, kind="routings", path=routings_en).unchanged
+    assert snapshot(engine) == before
+    bad = write_csv(tmp_path / "bad.csv", "代码,名称,类型\nMILL,机加分厂,factory")
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="units", path=bad)
+    assert _errors(excinfo) == [
+        (2, "类型", "'factory' is not one of workshop, inspection, store, department")
+    ]
+    assert snapshot(engine) == before
+
+
+def test_every_column_of_every_import_has_one_chinese_name_in_its_file():
+    columns = {kind: (*spec.required, *spec.optional) for kind, spec in KINDS.items()}
+    assert {c for named in columns.values() for c in named} == set(CHINESE_COLUMNS)
+    for named in columns.values():
+        chinese = [CHINESE_COLUMNS[c] for c in named]
+        assert len(set(chinese)) == len(chinese)
 
 
 def test_a_cell_under_no_column_name_is_refused():

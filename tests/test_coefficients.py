@@ -1305,6 +1305,20 @@ month,rater,ratee,criterion,value,comment
     assert result(compute(session, plant), "STORE").satisfaction == 80.0
 
 
+def test_a_score_row_without_its_value_is_refused_saying_so(tmp_path, engine, session, plant):
+    before = snapshot(engine)
+    bad = write_csv(
+        tmp_path / "scores.csv",
+        "month,rater,ratee,criterion,value,comment\n2026-03,SHEET,STORE,quality,,",
+    )
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="scores", path=bad)
+    assert [(e.row, e.column, e.reason) for e in excinfo.value.errors] == [
+        (2, "value", "no value given")
+    ]
+    assert snapshot(engine) == before
+
+
 def test_a_month_written_otherwise_than_yyyy_mm_is_refused_saying_how_to_write_it(
     tmp_path, engine, session, plant
 ):
@@ -1351,7 +1365,7 @@ month,rater,ratee,criterion,value,comment
             "'2026-03，SHEET，STORE，quality，8' is not a month (YYYY-MM); the cell holds"
             " full-width characters (，): type them half-width",
         ),
-        (2, "value", "'' is not a whole number"),
+        (2, "value", "no value given"),
         (
             3,
             "criterion",

@@ -433,6 +433,25 @@ def test_handovers_of_a_month_not_begun_are_refused(tmp_path, engine, session, p
     assert import_file(actor=SYSTEM, session=session, kind="handovers", path=path).created == 1
 
 
+def test_a_handover_or_relation_without_its_units_is_refused_saying_so(
+    tmp_path, engine, session, plant_files
+):
+    """A row left without its units is told so once per cell, not that a unit '' is unknown
+    and supplies itself."""
+    _load(session, plant_files)
+    current = month_of(date.today())
+    before = snapshot(engine)
+    handovers = write_csv(tmp_path / "h.csv", f"month,from,to,quantity\n{current},,,5")
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="handovers", path=handovers)
+    assert _errors(excinfo) == [(2, "from", "no unit given"), (2, "to", "no unit given")]
+    relations = write_csv(tmp_path / "r.csv", "provider,customer\nQC,")
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind="service-relations", path=relations)
+    assert _errors(excinfo) == [(2, "customer", "no unit given")]
+    assert snapshot(engine) == before
+
+
 def test_a_cell_typed_in_full_width_characters_is_refused_saying_so(
     tmp_path, engine, session, plant_files
 ):

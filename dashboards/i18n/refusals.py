@@ -266,6 +266,7 @@ REFUSALS: dict[str, str] = {
     "the comment": "说明",
     "the form has no value for {criterion}": "评分表缺少 {criterion} 的分值",
     "the same score is already in row {row}": "相同的评分已在第 {row} 行",
+    "no value given": "未填写分值",
     "the {criterion} score of {rater} for {ratee} in {month} was changed{who}: reload the"
     " form and submit again": (
         "{rater} 在 {month} 对 {ratee} 的 {criterion} 评分已被{who}修改：请重新载入评分表后再提交"
@@ -282,6 +283,7 @@ REFUSALS: dict[str, str] = {
     "comment": "说明",
     # --- handovers and service relations --------------------------------------------------
     "a unit cannot supply itself": "单位不能向自己供货",
+    "no unit given": "未填写单位",
     "{month} is closed: handovers can no longer change": "{month} 已关账：交接不能再修改",
     "{month} is before {last}, the last closed month: months close in order, so it takes no"
     " handovers": "{month} 早于最后关账的月份 {last}：月份按顺序关账，因此该月不能再记录交接",

@@ -24,11 +24,13 @@ from noac.validation import parse_number
 
 def _unit_errors(row: Row, units: dict[str, Unit], columns: Sequence[str]) -> list[RowError]:
     errors = [
-        RowError(row.number, column, f"unknown unit '{row[column]}'")
+        RowError(
+            row.number, column, f"unknown unit '{row[column]}'" if row[column] else "no unit given"
+        )
         for column in columns
         if row[column] not in units
     ]
-    if row[columns[0]] == row[columns[1]]:
+    if row[columns[0]] == row[columns[1]] != "":
         errors.append(RowError(row.number, columns[1], "a unit cannot supply itself"))
     return errors
 

@@ -141,6 +141,8 @@ class ScoreColumns(NamedTuple):
 def _not_whole(value: object) -> str:
     """Why a value that is not a whole number is refused, a file's cell '9.5' as a form's 9.5:
     the scales hold whole numbers only."""
+    if value == "":
+        return "no value given"
     return f"'{value}' is not a whole number"
 
 

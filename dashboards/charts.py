@@ -9,7 +9,7 @@ import networkx as nx
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from dashboards.i18n import number, quantity
+from dashboards.i18n import listing, number, quantity
 from routing.layout import flow_positions
 
 EDGE = "#8aa1b8"
@@ -222,7 +222,7 @@ def supply_graph_figure(
             "plant.hover.weight", label=label, value=quantity(data["weight"], lang)
         )
         if data.get("parts"):
-            parts = ", ".join(data["parts"][:8]) + (" …" if len(data["parts"]) > 8 else "")
+            parts = listing(data["parts"][:8], lang) + (" …" if len(data["parts"]) > 8 else "")
             text += "<br>" + t("plant.hover.parts", parts=parts)
         mid_text.append(text)
     traces: list[dict] = [

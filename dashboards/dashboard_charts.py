@@ -17,7 +17,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from dashboards.charts import ARROWS, UNIT_COLOURS, arrowhead, month_line
-from dashboards.i18n import flag_text, number, signed
+from dashboards.i18n import flag_text, listing, number, signed
 from noac.services.dashboard import (
     GREEN_FROM,
     RED_BELOW,
@@ -181,7 +181,11 @@ def ranking_figure(ranking: Sequence[UnitMonth], t: Text, lang: str) -> go.Figur
                         ),
                         t("dash.hover.penalty", value=number(u.penalty_points, lang, 2)),
                     ]
-                    + ([", ".join(flag_text(f, "name", lang) for f in u.flags)] if u.flags else [])
+                    + (
+                        [listing((flag_text(f, "name", lang) for f in u.flags), lang)]
+                        if u.flags
+                        else []
+                    )
                 )
                 for u in units
             ],
@@ -512,7 +516,7 @@ def trends_figure(
                         showlegend=False,
                         hovertext=[
                             f"{unit}: "
-                            + t("dash.trends.closed_refs", refs=", ".join(p.actions_closed))
+                            + t("dash.trends.closed_refs", refs=listing(p.actions_closed, lang))
                             for p, _ in marked
                         ],
                         hoverinfo="text",

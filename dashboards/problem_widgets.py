@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboards.context import db, page_context, plain, refusal, t, while_signed_in
-from dashboards.i18n import moment, number
+from dashboards.context import db, lang, page_context, plain, refusal, t, while_signed_in
+from dashboards.i18n import listing, moment, number
 from dashboards.routing_chart import trace_figure
 from noac.errors import NoacError
 from noac.models import Plant, local_zone
@@ -36,7 +36,9 @@ def show_trace(result: TraceResult, view: RoutingView, key: str, heading: Callab
                 op=best.op,
                 category=best.category,
                 path=" → ".join(best.path),
-                escapes=", ".join(t("prob.escape", unit=e.unit, op=e.op) for e in best.escapes)
+                escapes=listing(
+                    (t("prob.escape", unit=e.unit, op=e.op) for e in best.escapes), lang()
+                )
                 or t("prob.trace.no_escape"),
             )
         )
@@ -50,7 +52,9 @@ def show_trace(result: TraceResult, view: RoutingView, key: str, heading: Callab
                         t("prob.col.category"): c.category,
                         t("prob.col.distance"): c.distance,
                         t("prob.col.path"): " → ".join(c.path),
-                        t("prob.col.escapes"): ", ".join(f"{e.unit} ({e.op})" for e in c.escapes),
+                        t("prob.col.escapes"): listing(
+                            (f"{e.unit} ({e.op})" for e in c.escapes), lang()
+                        ),
                     }
                     for rank, c in enumerate(result.candidates, start=1)
                 ]

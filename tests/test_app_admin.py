@@ -158,6 +158,24 @@ def test_a_flag_note_reads_in_chinese_on_the_chinese_close_page(demo_url):
     assert f"- {plain(chinese)}" in [m.value for m in at.markdown]
 
 
+def test_the_reminders_list_the_suppliers_as_the_page_s_language_lists_them(demo_url):
+    """Nothing is scored yet this month: ASSY owes forms for its five suppliers, listed with
+    commas on the English page and with the Chinese enumeration comma on the Chinese page."""
+    current = month_of(date.today())
+    at = page(signed_in(demo_url, "quality"), "views/month_close.py")
+    at.sidebar.selectbox(key="month").select(current).run()
+    owes = frame_with(at, "owes forms for").set_index("rater unit")
+    assert owes.loc["ASSY", "owes forms for"] == (
+        "HEAT 热处理分厂, QC-MA 机加检验站, QC-SM 钣金检验站, STORE 物资管理站, SURF 表面处理分厂"
+    )
+    at = page(signed_in(demo_url, "quality", lang="zh"), "views/month_close.py")
+    at.sidebar.selectbox(key="month").select(current).run()
+    owes = frame_with(at, "欠交的被评单位").set_index("评价单位")
+    assert owes.loc["ASSY", "欠交的被评单位"] == (
+        "HEAT 热处理分厂、QC-MA 机加检验站、QC-SM 钣金检验站、STORE 物资管理站、SURF 表面处理分厂"
+    )
+
+
 def test_decomposition_shows_the_waterfall_and_the_clamp(demo_url):
     at = page(signed_in(demo_url, "quality"), "views/month_close.py")
     assert len(at.get("plotly_chart")) == 1

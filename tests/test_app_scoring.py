@@ -110,6 +110,21 @@ def test_a_first_form_in_a_month_without_scores(demo_url):
     assert "Still missing: 4 of 5 forms" in texts(at)
 
 
+def test_the_missing_forms_are_listed_as_the_page_s_language_lists_them(demo_url):
+    """Nothing is scored yet this month: the notice names ASSY's five suppliers, with commas
+    on the English page and with the Chinese enumeration comma on the Chinese page."""
+    at = score_page(demo_url, month=CURRENT)
+    assert (
+        "Still missing: 5 of 5 forms — HEAT · 热处理分厂, QC-MA · 机加检验站, QC-SM · 钣金检验站,"
+        " STORE · 物资管理站, SURF · 表面处理分厂." in texts(at)
+    )
+    at = score_page(demo_url, lang="zh", month=CURRENT)
+    assert (
+        "尚缺 5 份中的 5 份评分表：HEAT · 热处理分厂、QC-MA · 机加检验站、QC-SM · 钣金检验站、"
+        "STORE · 物资管理站、SURF · 表面处理分厂。" in texts(at)
+    )
+
+
 def test_a_submit_after_the_idle_limit_stores_nothing_and_signs_out(demo_url):
     """A button's action runs before the page: the session's end must stop it too."""
     at = score_page(demo_url, month=CURRENT)

@@ -143,7 +143,7 @@ def test_a_ranking_bar_names_its_unit_s_flags_in_the_reader_s_language():
     flagged = UnitMonth(*weld, flags=["missing-forms", "no-scores"])
     figure = ranking_figure([flagged], partial(i18n.t, lang="zh"), "zh")
     # the month close page's names of the flags, not their codes
-    assert figure.data[0].hovertext[0].endswith("<br>缺交评价表, 无评分")
+    assert figure.data[0].hovertext[0].endswith("<br>缺交评价表、无评分")
 
 
 def _line(figure, name: str, index: int = 0) -> tuple:
@@ -222,7 +222,7 @@ def test_a_chinese_reader_reads_the_supply_graph_in_chinese():
     zh = partial(i18n.t, lang="zh")
     figure = supply_graph_figure(G, zh, "zh")
     hover = next(trace for trace in figure.data if trace.name == "supply")
-    assert list(hover.hovertext) == ["STORE → SHEET<br>工序交接：3<br>零件：P1, P2"]
+    assert list(hover.hovertext) == ["STORE → SHEET<br>工序交接：3<br>零件：P1、P2"]
     units = next(trace for trace in figure.data if trace.name == "units")
     assert list(units.hovertext) == ["STORE Store<br>仓库", "SHEET Sheet metal<br>车间"]
     figure = supply_graph_figure(G, zh, "zh", weight_label=zh("plant.quantity"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from noac.services.coefficients import round_half_up
@@ -42,6 +43,16 @@ def t(key: str, lang: str, **values: object) -> str:
     english, chinese = STRINGS[key]
     text = chinese if lang == "zh" else english
     return text.format(**values) if values else text
+
+
+def listing(items: Iterable[str], lang: str) -> str:
+    """Items named in a sentence or a cell (units, flags, columns…) listed as people of each
+    language list them: with commas in English, with the enumeration comma in Chinese.
+
+    >>> listing(["HEAT", "QC-MA", "STORE"], "en"), listing(["HEAT", "QC-MA", "STORE"], "zh")
+    ('HEAT, QC-MA, STORE', 'HEAT、QC-MA、STORE')
+    """
+    return ("、" if lang == "zh" else ", ").join(items)
 
 
 def flag_text(code: str, part: str, lang: str) -> str:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboards.charts import feedback_trend_figure
 from dashboards.context import db, page_context, plain, refusal, t
-from dashboards.i18n import month_label, number
+from dashboards.i18n import listing, month_label, number
 from noac.errors import NoacError
 from noac.services import scorecards
 from noac.services.coefficients import month_computations, round_half_up
@@ -52,7 +52,9 @@ now = next((m for m in trend if m.month == ctx.month), None)
 if not this_month:
     st.info(t("feedback.no_forms", unit=unit, month=month))
     if customers:
-        st.caption(t("feedback.expected_from", month=month, units=", ".join(sorted(customers))))
+        st.caption(
+            t("feedback.expected_from", month=month, units=listing(sorted(customers), ctx.lang))
+        )
     else:
         st.caption(t("feedback.no_customers", unit=unit, month=month))
 else:
@@ -70,7 +72,7 @@ else:
     right.metric(t("feedback.forms"), f"{len(done)} / {len(customers)}")
     pending = sorted(set(customers) - done)
     if pending:
-        st.caption(t("feedback.pending", units=", ".join(pending)))
+        st.caption(t("feedback.pending", units=listing(pending, ctx.lang)))
     st.subheader(t("feedback.by_customer", month=month))
     table = []
     for form in this_month:

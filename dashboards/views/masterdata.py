@@ -79,7 +79,7 @@ with tab_units:
                         t("col.code"): u.code,
                         t("col.name"): u.name,
                         t("col.kind"): u.kind,
-                        t("col.categories"): u.categories.replace(";", ", "),
+                        t("col.categories"): i18n.listing(u.categories.split(";"), ctx.lang),
                         t("col.target"): u.target,
                         t("md.col.parent"): unit_codes.get(u.parent_id, ""),
                     }
@@ -121,7 +121,9 @@ with tab_routings:
                         if v.effective_from
                         else t("md.always"),
                         t("md.col.operations"): len(v.operations),
-                        t("md.col.units"): ", ".join(sorted({o.unit for o in v.operations})),
+                        t("md.col.units"): i18n.listing(
+                            sorted({o.unit for o in v.operations}), ctx.lang
+                        ),
                         t("md.col.in_force"): yes_no(v is current),
                     }
                     for v in versions
@@ -157,7 +159,7 @@ with tab_routings:
                         t("md.col.op"): o.op,
                         t("md.col.unit"): o.unit,
                         t("md.col.category"): o.category,
-                        t("md.col.after"): ", ".join(o.after),
+                        t("md.col.after"): i18n.listing(o.after, ctx.lang),
                         t("md.inspection"): yes_no(o.inspection),
                     }
                     for o in view.operations
@@ -176,8 +178,8 @@ with tab_import:
     st.caption(
         t(
             "md.import_columns",
-            required=", ".join(spec.required),
-            optional=", ".join(spec.optional) or "—",
+            required=i18n.listing(spec.required, ctx.lang),
+            optional=i18n.listing(spec.optional, ctx.lang) or "—",
         )
     )
     uploaded = st.file_uploader(t("md.import_file"), type=["csv", "xlsx"], key="md_import_file")

@@ -62,8 +62,8 @@ else:
                     t("close.col.rater"): rater,
                     t("col.name"): names.get(rater, ""),
                     t("close.col.missing_count"): len(suppliers),
-                    t("close.col.owes_for"): ", ".join(
-                        f"{s} {names.get(s, '')}".strip() for s in suppliers
+                    t("close.col.owes_for"): i18n.listing(
+                        (f"{s} {names.get(s, '')}".strip() for s in suppliers), ctx.lang
                     ),
                 }
                 for rater, suppliers in sorted(computation.missing.items())
@@ -113,8 +113,8 @@ st.dataframe(
                 t("close.col.escape"): r.escape_points,
                 t("close.col.penalty"): r.penalty_points,
                 K: r.coefficient,
-                t("close.col.flags"): ", ".join(
-                    i18n.flag_text(f, "name", ctx.lang) for f in r.flags
+                t("close.col.flags"): i18n.listing(
+                    (i18n.flag_text(f, "name", ctx.lang) for f in r.flags), ctx.lang
                 ),
             }
             for r in computation.results

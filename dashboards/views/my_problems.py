@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.context import db, page_context, plain, t
-from dashboards.i18n import day, number
+from dashboards.i18n import day, listing, number
 from dashboards.problem_widgets import fill_forms, problem_label, run_step, show_evidence
 from noac.services.problems import (
     ProblemSummary,
@@ -134,8 +134,8 @@ def _row(p: ProblemSummary, lang: str) -> dict[str, object]:
         t("prob.col.severity"): t(f"prob.severity.{p.severity}"),
         t("prob.col.quantity"): p.quantity,
         t("prob.col.status"): t(f"status.{p.status}"),
-        t("prob.col.responsible"): ", ".join(
-            f"{u} {number(s * 100, lang, 0)}%" for u, s in p.responsible.items()
+        t("prob.col.responsible"): listing(
+            (f"{u} {number(s * 100, lang, 0)}%" for u, s in p.responsible.items()), lang
         )
         or "—",
         t("prob.col.deadline"): p.deadline or "—",
@@ -274,7 +274,9 @@ else:
                 op=best.op,
                 category=best.category,
                 path=" → ".join(best.path),
-                escapes=", ".join(t("prob.escape", unit=e.unit, op=e.op) for e in best.escapes)
+                escapes=listing(
+                    (t("prob.escape", unit=e.unit, op=e.op) for e in best.escapes), ctx.lang
+                )
                 or t("prob.trace.no_escape"),
             )
         )
@@ -300,8 +302,9 @@ else:
     _describe(chosen, ctx.lang)
     _evidence("plan", detail)
     if len(chosen.responsible) > 1:
-        shares = ", ".join(
-            f"{u} {number(s * 100, ctx.lang, 0)}%" for u, s in chosen.responsible.items()
+        shares = listing(
+            (f"{u} {number(s * 100, ctx.lang, 0)}%" for u, s in chosen.responsible.items()),
+            ctx.lang,
         )
         st.caption(t("mine.shared", shares=shares))
     st.text_area(t("mine.root_cause"), max_chars=4000, key="mine.root_cause")

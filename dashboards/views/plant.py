@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboards.charts import supply_graph_figure
 from dashboards.context import db, page_context, t
+from dashboards.i18n import listing
 from noac.services.masterdata import list_units
 from noac.services.relations import handover_graph, service_graph
 from noac.services.routings import plant_supply_graph
@@ -50,7 +51,7 @@ st.dataframe(
                 t("col.code"): u.code,
                 t("col.name"): u.name,
                 t("col.kind"): t(f"unit.kind.{u.kind}"),
-                t("col.categories"): u.categories.replace(";", ", "),
+                t("col.categories"): listing(u.categories.split(";"), ctx.lang),
                 t("col.target"): u.target,
             }
             for u in units

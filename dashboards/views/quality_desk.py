@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboards import i18n
 from dashboards.context import db, page_context, plain, t
-from dashboards.i18n import day, moment, number
+from dashboards.i18n import day, listing, moment, number
 from dashboards.problem_widgets import (
     fill_forms,
     problem_label,
@@ -131,7 +131,7 @@ def _default(key: str, value: object) -> None:
 
 
 def _shares(p: ProblemSummary, lang: str) -> str:
-    return ", ".join(f"{u} {number(s * 100, lang, 0)}%" for u, s in p.responsible.items())
+    return listing((f"{u} {number(s * 100, lang, 0)}%" for u, s in p.responsible.items()), lang)
 
 
 def _table(rows: list[ProblemSummary], lang: str) -> None:
@@ -348,7 +348,7 @@ st.markdown(
         "desk.responsibility",
         proposed=detail.proposed or t("desk.undetermined_short"),
         responsible=_shares(detail, ctx.lang) or "—",
-        escapes=", ".join(detail.escapes) or "—",
+        escapes=listing(detail.escapes, ctx.lang) or "—",
         month=detail.counted_month or "—",
     )
 )

@@ -12,8 +12,8 @@ from datetime import date
 
 import streamlit as st
 
-from dashboards.context import db, page_context, plain, refusal, t, while_signed_in
-from dashboards.i18n import day
+from dashboards.context import db, lang, page_context, plain, refusal, t, while_signed_in
+from dashboards.i18n import day, listing
 from dashboards.problem_widgets import show_trace
 from noac.errors import NoacError
 from noac.models import DISPOSITIONS, SEVERITIES
@@ -129,7 +129,7 @@ def _show_trace(last: dict) -> None:
     if report.description:
         st.markdown(plain(report.description))
     if last["attached"]:
-        st.caption(t("report.attached", files=", ".join(map(plain, last["attached"]))))
+        st.caption(t("report.attached", files=listing(map(plain, last["attached"]), lang())))
     for error in last["refused"]:
         st.error(refusal(error))
     show_trace(result, view, "report", st.subheader)

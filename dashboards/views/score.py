@@ -15,7 +15,7 @@ from dashboards.context import (
     t,
     while_signed_in,
 )
-from dashboards.i18n import day, month_label, number, quantity
+from dashboards.i18n import day, listing, month_label, number, quantity
 from noac.errors import NoacError
 from noac.scheme import Criterion, Scheme
 from noac.services import scorecards, scoring
@@ -320,7 +320,7 @@ else:
         + (" " + t("score.due_passed") if late and missing else "")
     )
     if missing:
-        names = ", ".join(f"{c.supplier} · {plain(c.supplier_name)}" for c in missing)
+        names = listing((f"{c.supplier} · {plain(c.supplier_name)}" for c in missing), ctx.lang)
         notice = st.warning if late else st.info
         notice(t("score.missing", count=len(missing), total=len(cards), units=names))
     else:

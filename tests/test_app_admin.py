@@ -232,6 +232,16 @@ def test_bad_units_file_is_refused_row_by_row_and_changes_nothing(demo_url):
     assert after == before
 
 
+def test_the_import_names_a_files_columns_as_its_header_may_name_them(demo_url):
+    """A file may head its columns in English or in Chinese: the Chinese page names both."""
+    at = page(signed_in(demo_url, "admin"), "views/masterdata.py")
+    at.selectbox(key="md_import_kind").select("handovers").run()
+    assert "Columns: month, from, to, quantity; optional: —" in texts(at)
+    at = page(signed_in(demo_url, "admin", lang="zh"), "views/masterdata.py")
+    at.selectbox(key="md_import_kind").select("service-relations").run()
+    assert "必填列：服务部门（provider）、服务对象（customer）；可选列：权重（weight）" in texts(at)
+
+
 def test_the_chinese_master_data_page_takes_a_click(demo_url):
     """Its pickers' labels are made with the page, in Chinese: a picker that made them later
     read the language outside the page's run and no longer found its choice."""

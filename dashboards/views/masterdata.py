@@ -11,7 +11,7 @@ from dashboards.context import db, note, page_context, plain, refusal, t
 from dashboards.i18n.refusals import row_error
 from dashboards.masterdata_charts import operation_graph_figure
 from noac.errors import ImportRejected, NoacError
-from noac.importers import KINDS, import_file
+from noac.importers import CHINESE_COLUMNS, KINDS, import_file
 from noac.models import ROLES
 from noac.services.masterdata import list_units
 from noac.services.routings import in_force, routed_parts, routing_versions
@@ -175,13 +175,14 @@ with tab_import:
     st.caption(t("md.import_caption", plant=ctx.plant.code))
     kind = st.selectbox(t("md.import_kind"), list(KINDS), key="md_import_kind")
     spec = KINDS[kind]
-    st.caption(
-        t(
-            "md.import_columns",
-            required=i18n.listing(spec.required, ctx.lang),
-            optional=i18n.listing(spec.optional, ctx.lang) or "—",
-        )
-    )
+
+    def named(columns: tuple[str, ...]) -> str:
+        """Columns as a header may name them: in Chinese, also by their Chinese names."""
+        if ctx.lang == "zh":
+            columns = tuple(f"{CHINESE_COLUMNS[c]}（{c}）" for c in columns)
+        return i18n.listing(columns, ctx.lang) or "—"
+
+    st.caption(t("md.import_columns", required=named(spec.required), optional=named(spec.optional)))
     uploaded = st.file_uploader(t("md.import_file"), type=["csv", "xlsx"], key="md_import_file")
     effective = None
     if spec.dated:

@@ -188,9 +188,8 @@ def import_into_aero(url: str, path, kind: str, **options) -> None:
         engine.dispose()
 
 
-def test_a_month_imported_meanwhile_is_offered_at_the_next_click(demo_url, tmp_path):
-    at = signed_in(demo_url, "exec")
-    assert "Jun 2019" not in at.sidebar.selectbox(key="month").options
+def _found_in_june_2019(demo_url, tmp_path) -> None:
+    """Import a problem found in June 2019, before the plant's other data."""
     import_into_aero(
         demo_url,
         write_csv(
@@ -199,6 +198,12 @@ def test_a_month_imported_meanwhile_is_offered_at_the_next_click(demo_url, tmp_p
         ),
         "defects",
     )
+
+
+def test_a_month_imported_meanwhile_is_offered_at_the_next_click(demo_url, tmp_path):
+    at = signed_in(demo_url, "exec")
+    assert "Jun 2019" not in at.sidebar.selectbox(key="month").options
+    _found_in_june_2019(demo_url, tmp_path)
     at.run()
     assert "Jun 2019" in at.sidebar.selectbox(key="month").options
 
@@ -233,14 +238,7 @@ def test_the_plant_page_draws_the_services_in_force(demo_url, tmp_path):
 @pytest.mark.parametrize(("lang", "june"), [("en", "Jun 2019"), ("zh", "2019年6月")])
 def test_the_month_picker_names_the_months_in_the_pages_language(demo_url, tmp_path, lang, june):
     """As the pages do ("Jun 2019", "2019年6月"); the month chosen is still its code."""
-    import_into_aero(
-        demo_url,
-        write_csv(
-            tmp_path / "d.csv",
-            "id,date,found_at,part,severity,qty\nOLD-1,2019-06-10,ASSY,BP-100,major,1",
-        ),
-        "defects",
-    )
+    _found_in_june_2019(demo_url, tmp_path)
     engine = create_db_engine(demo_url)
     try:
         with Session(engine) as session:

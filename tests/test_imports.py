@@ -66,6 +66,13 @@ def _errors(excinfo) -> list[tuple]:
     return [(e.row, e.column, e.reason) for e in excinfo.value.errors]
 
 
+def _refused(session, kind: str, path) -> list[tuple]:
+    """The rows, columns and reasons of an import of ``path`` that must be refused."""
+    with pytest.raises(ImportRejected) as excinfo:
+        import_file(actor=SYSTEM, session=session, kind=kind, path=path)
+    return _errors(excinfo)
+
+
 @pytest.mark.parametrize("plant", ["aerospace", "garment"])
 def test_demo_plant_imports_on_both_databases(session, plant):
     folder = DATA / "demo" / plant
@@ -423,9 +430,7 @@ def test_handovers_of_a_month_not_begun_are_refused(tmp_path, engine, session, p
         tmp_path / "handovers.csv",
         f"month,from,to,quantity\n{current},STORE,SHEET,5\n{coming},STORE,SHEET,5",
     )
-    with pytest.raises(ImportRejected) as excinfo:
-        import_file(actor=SYSTEM, session=session, kind="handovers", path=path)
-    assert _errors(excinfo) == [
+    assert _refused(session, "handovers", path) == [
         (3, "month", f"{coming} has not begun: its handovers can be recorded from {coming}-01")
     ]
     assert snapshot(engine) == before
@@ -442,13 +447,12 @@ def test_a_handover_or_relation_without_its_units_is_refused_saying_so(
     current = month_of(date.today())
     before = snapshot(engine)
     handovers = write_csv(tmp_path / "h.csv", f"month,from,to,quantity\n{current},,,5")
-    with pytest.raises(ImportRejected) as excinfo:
-        import_file(actor=SYSTEM, session=session, kind="handovers", path=handovers)
-    assert _errors(excinfo) == [(2, "from", "no unit given"), (2, "to", "no unit given")]
+    assert _refused(session, "handovers", handovers) == [
+        (2, "from", "no unit given"),
+        (2, "to", "no unit given"),
+    ]
     relations = write_csv(tmp_path / "r.csv", "provider,customer\nQC,")
-    with pytest.raises(ImportRejected) as excinfo:
-        import_file(actor=SYSTEM, session=session, kind="service-relations", path=relations)
-    assert _errors(excinfo) == [(2, "customer", "no unit given")]
+    assert _refused(session, "service-relations", relations) == [(2, "customer", "no unit given")]
     assert snapshot(engine) == before
 
 
@@ -465,9 +469,7 @@ def test_a_cell_typed_in_full_width_characters_is_refused_saying_so(
         tmp_path / "handovers.csv",
         f"month,from,to,quantity\n{current},ＳＴＯＲＥ,SHEET,１００\n{current},STORE,ASSY,50",
     )
-    with pytest.raises(ImportRejected) as excinfo:
-        import_file(actor=SYSTEM, session=session, kind="handovers", path=handovers)
-    assert _errors(excinfo) == [
+    assert _refused(session, "handovers", handovers) == [
         (
             2,
             "from",
@@ -483,9 +485,7 @@ def test_a_cell_typed_in_full_width_characters_is_refused_saying_so(
     ]
     name = "钣金分厂（一）" + "长" * 200
     units = write_csv(tmp_path / "units.csv", f"code,name,kind\nSHEET,{name},workshop")
-    with pytest.raises(ImportRejected) as excinfo:
-        import_file(actor=SYSTEM, session=session, kind="units", path=units)
-    assert _errors(excinfo) == [(2, "name", "name is longer than 200 characters")]
+    assert _refused(session, "units", units) == [(2, "name", "name is longer than 200 characters")]
     assert snapshot(engine) == before
 
 
@@ -499,9 +499,7 @@ def test_a_month_before_the_last_closed_one_takes_no_handovers_nor_relations(
     handovers = write_csv(
         tmp_path / "handovers.csv", "month,from,to,quantity\n2026-03,STORE,SHEET,5"
     )
-    with pytest.raises(ImportRejected) as excinfo:
-        import_file(actor=SYSTEM, session=session, kind="handovers", path=handovers)
-    assert _errors(excinfo) == [
+    assert _refused(session, "handovers", handovers) == [
         (
             2,
             "month",
@@ -535,9 +533,9 @@ def test_a_service_relation_listed_twice_is_refused(tmp_path, engine, session, p
     twice = write_csv(
         tmp_path / "services.csv", "provider,customer,weight\nQC,ASSY,2\nQC,SHEET,1\nQC,ASSY,3"
     )
-    with pytest.raises(ImportRejected) as excinfo:
-        import_file(actor=SYSTEM, session=session, kind="service-relations", path=twice)
-    assert _errors(excinfo) == [(4, "customer", "the same relation is already in row 2")]
+    assert _refused(session, "service-relations", twice) == [
+        (4, "customer", "the same relation is already in row 2")
+    ]
     assert snapshot(engine) == before
 
 
@@ -613,9 +611,7 @@ def test_a_units_parent_is_changed_cleared_and_never_made_circular(
         tmp_path / "circle.csv",
         f"{header}\nQC,检验站,inspection,inspection,,ASSY\nASSY,总装分厂,workshop,assembly,,QC",
     )
-    with pytest.raises(ImportRejected) as excinfo:
-        import_file(actor=SYSTEM, session=session, kind="units", path=circle)
-    assert _errors(excinfo) == [
+    assert _refused(session, "units", circle) == [
         (2, "parent", "the parents go round in a circle: QC -> ASSY -> QC"),
         (3, "parent", "the parents go round in a circle: ASSY -> QC -> ASSY"),
     ]
@@ -657,9 +653,7 @@ def test_a_category_the_routings_use_cannot_be_taken_from_its_unit(
     _load(session, plant_files)
     before = snapshot(engine)
     fewer = write_csv(tmp_path / "units.csv", UNITS.replace("cutting;bending", "cutting"))
-    with pytest.raises(ImportRejected) as excinfo:
-        import_file(actor=SYSTEM, session=session, kind="units", path=fewer)
-    assert _errors(excinfo) == [
+    assert _refused(session, "units", fewer) == [
         (
             3,
             "categories",
@@ -671,9 +665,7 @@ def test_a_category_the_routings_use_cannot_be_taken_from_its_unit(
 
 def test_header_problems_are_reported_before_any_row(tmp_path, session):
     bad = write_csv(tmp_path / "units.csv", "Code,NAME,colour,code\nA,Alpha,red,A")
-    with pytest.raises(ImportRejected) as excinfo:
-        import_file(actor=SYSTEM, session=session, kind="units", path=bad)
-    assert _errors(excinfo) == [
+    assert _refused(session, "units", bad) == [
         (1, "code", "the column appears more than once"),
         (1, "colour", "unknown column (expected: code, name, kind, categories, target, parent)"),
         (1, "kind", "required column is missing"),
@@ -694,9 +686,7 @@ def test_header_problems_are_reported_before_any_row(tmp_path, session):
 def test_unreadable_files_are_refused(tmp_path, session, content, row, reason):
     path = tmp_path / "units.csv"
     path.write_bytes(content)
-    with pytest.raises(ImportRejected) as excinfo:
-        import_file(actor=SYSTEM, session=session, kind="units", path=path)
-    assert _errors(excinfo) == [(row, "", reason)]
+    assert _refused(session, "units", path) == [(row, "", reason)]
 
 
 @pytest.mark.parametrize(
@@ -729,9 +719,7 @@ def test_a_file_whose_columns_are_not_separated_by_commas_is_refused_saying_so(
     rows = [["code", "name", "kind", "target"], ["SHEET", "钣金分厂", "workshop", "90,5"]]
     path = tmp_path / "units.csv"
     path.write_text("\n".join(map(separator.join, rows)) + "\n", encoding="utf-8")
-    with pytest.raises(ImportRejected) as excinfo:
-        import_file(actor=SYSTEM, session=session, kind="units", path=path)
-    assert _errors(excinfo) == [
+    assert _refused(session, "units", path) == [
         (
             1,
             "",
@@ -764,9 +752,7 @@ def test_a_file_headed_in_chinese_imports_as_the_file_headed_in_english(
     assert import_file(actor=SYSTEM, session=session, kind="routings", path=routings_en).unchanged
     assert snapshot(engine) == before
     bad = write_csv(tmp_path / "bad.csv", "代码,名称,类型\nMILL,机加分厂,factory")
-    with pytest.raises(ImportRejected) as excinfo:
-        import_file(actor=SYSTEM, session=session, kind="units", path=bad)
-    assert _errors(excinfo) == [
+    assert _refused(session, "units", bad) == [
         (2, "类型", "'factory' is not one of workshop, inspection, store, department")
     ]
     assert snapshot(engine) == before
@@ -987,9 +973,7 @@ def test_defect_code_origins_must_be_known_categories_or_handling(tmp_path, sess
         tmp_path / "codes.csv",
         "code,name,origins\nCORR,corrosion,storage\nSCR,scratch,handling\nX,bad,painting;storage",
     )
-    with pytest.raises(ImportRejected) as excinfo:
-        import_file(actor=SYSTEM, session=session, kind="defect-codes", path=codes)
-    assert _errors(excinfo) == [
+    assert _refused(session, "defect-codes", codes) == [
         (4, "origins", "'painting' is neither 'handling' nor a category any unit performs")
     ]
     assert session.exec(select(RoutingVersion)).all()  # earlier imports untouched

@@ -96,11 +96,17 @@ def test_report_the_backing_plate_proposes_sheet_metal(demo_url):
     assert [e["action"] for e in history] == ["reported", "traced", "attachment-added"]
 
 
-def test_the_trace_names_operations_in_chinese(demo_url):
+def _backing_plate_reported_in_chinese(demo_url) -> AppTest:
+    """ASSY's report page in Chinese, having reported pits on the backing plate's face."""
     at = page(signed_in(demo_url, "aero-assy", lang="zh"), "views/report.py")
     at.selectbox(key="report.part").select("BP-100").run()
     at.selectbox(key="report.code").select("PIT-FACE").run()
     at.button(key="report.submit").click().run()
+    return at
+
+
+def test_the_trace_names_operations_in_chinese(demo_url):
+    at = _backing_plate_reported_in_chinese(demo_url)
     assert "BP-100 · 工序 60 · PIT-FACE" in at.success[0].value
     assert "漏检：QC-SM（工序 40）" in texts(at)
     paths = at.selectbox(key="report.trace_candidate").options
@@ -109,10 +115,7 @@ def test_the_trace_names_operations_in_chinese(demo_url):
 
 
 def test_the_last_report_reads_in_the_language_switched_to(demo_url):
-    at = page(signed_in(demo_url, "aero-assy", lang="zh"), "views/report.py")
-    at.selectbox(key="report.part").select("BP-100").run()
-    at.selectbox(key="report.code").select("PIT-FACE").run()
-    at.button(key="report.submit").click().run()
+    at = _backing_plate_reported_in_chinese(demo_url)
     assert "BP-100 · 工序 60 · PIT-FACE · 一般（一级） · 数量 1" in at.success[0].value
     at.session_state["lang"] = "en"
     at.run()

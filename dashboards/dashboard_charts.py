@@ -17,7 +17,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from dashboards.charts import ARROWS, UNIT_COLOURS, arrowhead, month_line
-from dashboards.i18n import flag_text, listing, number, signed
+from dashboards.i18n import flag_text, listing, number, signed, target_text
 from noac.services.dashboard import (
     GREEN_FROM,
     RED_BELOW,
@@ -177,7 +177,7 @@ def ranking_figure(ranking: Sequence[UnitMonth], t: Text, lang: str) -> go.Figur
                         t(
                             "dash.hover.satisfaction",
                             value=number(u.satisfaction, lang, 1),
-                            target=number(u.target, lang, 0),
+                            target=target_text(u.target),
                         ),
                         t("dash.hover.penalty", value=number(u.penalty_points, lang, 2)),
                     ]

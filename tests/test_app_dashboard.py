@@ -192,3 +192,25 @@ def test_a_one_unit_plant(tmp_path, monkeypatch):
     assert i18n.t("dash.matrix.empty", "zh", month=label) in shown
     assert i18n.t("dash.unit.no_customers", "zh", unit="SOLO", month=label) in shown
     assert sum(charts.values()) == 0
+
+
+def test_a_unit_target_with_decimals_is_shown_as_the_month_close_shows_it(demo_url, tmp_path):
+    """A target of 82.5 reads 82.5 on the unit page and in the ranking, as on the month close
+    and in the export: rounded to 83, a unit at S 82.7 would look under its target."""
+    engine = create_db_engine(demo_url)
+    with Session(engine) as session:
+        path = write_csv(
+            tmp_path / "units.csv",
+            "code,name,kind,categories,target\n"
+            "SHEET,钣金分厂,workshop,cutting;bending;forming;riveting,82.5\n",
+        )
+        import_file(actor=SYSTEM, session=session, kind="units", path=path, plant_code="AERO")
+    engine.dispose()
+    at = page(signed_in(demo_url, "exec", "en"), SCRIPT)
+    (ranking,) = at.get("plotly_chart")
+    assert "(target 82.5)" in ranking.proto.spec
+    at.session_state["dash_unit_AERO"] = "SHEET"
+    at = open_tab(at, "dash.unit.title", "en")
+    assert not at.exception
+    target = next(m for m in at.metric if m.label == i18n.t("dash.unit.target", "en"))
+    assert target.value == "82.5"

@@ -334,6 +334,13 @@ def test_feedback_page_with_data(demo_url):
     assert set(table["code"]) == customers
 
 
+def test_feedback_page_shows_the_target_as_the_month_close_and_the_dashboard_do(demo_url):
+    """SHEET's target of 88 (units file) reads 88, not 88.0, as beside its K elsewhere."""
+    at = page(signed_in(demo_url, "aero-sheet"), "views/feedback.py")
+    target = next(m for m in at.metric if m.label == "Target")
+    assert target.value == "88"
+
+
 def test_feedback_page_shows_what_each_form_counts_as_when_calibrated(demo_url, tmp_path):
     zscore = tmp_path / "scheme.toml"
     zscore.write_text(

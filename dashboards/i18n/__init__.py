@@ -13,7 +13,7 @@ import pkgutil
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from noac.services.coefficients import round_half_up
+from noac.services.coefficients import round4, round_half_up
 
 LANGUAGES = {"en": "English", "zh": "中文"}
 
@@ -89,6 +89,16 @@ def number(value: float | None, lang: str, digits: int = 2) -> str:
     if value is None:
         return "—"
     return f"{round_half_up(value, digits):,.{digits}f}"
+
+
+def target_text(value: float | None) -> str:
+    """A unit's satisfaction target as stored (any number from 0 to 100, to 4 decimals as the
+    export writes it), without trailing zeros: the same on every page, in either language.
+
+    >>> target_text(85.0), target_text(82.5), target_text(None)
+    ('85', '82.5', '—')
+    """
+    return "—" if value is None else f"{round4(value):g}"
 
 
 def signed(value: float | None, lang: str, digits: int = 2) -> str:

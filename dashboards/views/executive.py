@@ -24,7 +24,7 @@ import streamlit as st
 
 from dashboards import dashboard_charts as charts
 from dashboards.context import db, page_context, page_fragment, plain, t
-from dashboards.i18n import day, month_label, number, signed
+from dashboards.i18n import day, month_label, number, signed, target_text
 from noac.exports import csv_file
 from noac.services import dashboard
 from noac.services.coefficients import round_half_up
@@ -386,7 +386,7 @@ def _unit_page() -> None:
         figures[1].metric(
             t("dash.unit.satisfaction"), number(current.satisfaction, lang, 1), border=True
         )
-        figures[2].metric(t("dash.unit.target"), number(current.target, lang, 0), border=True)
+        figures[2].metric(t("dash.unit.target"), target_text(current.target), border=True)
         figures[3].metric(
             t("dash.unit.penalty"), number(current.penalty_points, lang, 2), border=True
         )

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboards.charts import feedback_trend_figure
 from dashboards.context import db, page_context, plain, refusal, t
-from dashboards.i18n import listing, month_label, number
+from dashboards.i18n import listing, month_label, number, target_text
 from noac.errors import NoacError
 from noac.services import scorecards
 from noac.services.coefficients import month_computations, round_half_up
@@ -67,7 +67,7 @@ else:
             "feedback.satisfaction_help_calibrated" if calibrated else "feedback.satisfaction_help"
         ),
     )
-    middle.metric(t("feedback.target"), number(now.target if now else None, ctx.lang, 1))
+    middle.metric(t("feedback.target"), target_text(now.target if now else None))
     done = {f.customer for f in this_month if f.complete and f.customer in customers}
     right.metric(t("feedback.forms"), f"{len(done)} / {len(customers)}")
     pending = sorted(set(customers) - done)

@@ -22,11 +22,6 @@ def num(value: float | None, digits: int = 2) -> str:
     return i18n.number(value, ctx.lang, digits)
 
 
-def target_text(value: float) -> str:
-    """A target as stored (any number from 0 to 100), without trailing zeros."""
-    return f"{round4(value):g}"
-
-
 with db() as session:
     closed = ctx.month in closed_months(session=session, plant=ctx.plant)
     (computation,) = close_reports(session=session, plants=[ctx.plant], month=ctx.month)
@@ -184,7 +179,7 @@ if by_unit:
             t(
                 "close.term_formula",
                 satisfaction=num(result.satisfaction),
-                target=target_text(result.target),
+                target=i18n.target_text(result.target),
                 term=i18n.signed(result.satisfaction_term, ctx.lang, 4),
             )
         )

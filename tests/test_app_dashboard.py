@@ -214,3 +214,13 @@ def test_a_unit_target_with_decimals_is_shown_as_the_month_close_shows_it(demo_u
     assert not at.exception
     target = next(m for m in at.metric if m.label == i18n.t("dash.unit.target", "en"))
     assert target.value == "82.5"
+
+
+def test_the_plant_satisfaction_tile_names_the_plant_in_both_languages(demo_url):
+    """Above a unit's "Satisfaction S" the tile is the plant's, in English as in Chinese."""
+    for lang, label in (("en", "Plant satisfaction"), ("zh", "全厂满意度")):
+        at = page(signed_in(demo_url, "exec", lang), SCRIPT)
+        at = open_tab(at, "dash.unit.title", lang)
+        labels = [m.label for m in at.metric]
+        assert labels[0] == label
+        assert i18n.t("dash.unit.satisfaction", lang) in labels

@@ -16,7 +16,7 @@ STRINGS = {
     ),
     "dash.download_csv": ("Data (CSV)", "数据（CSV）"),
     # headline tiles
-    "dash.tile.satisfaction": ("Satisfaction", "全厂满意度"),
+    "dash.tile.satisfaction": ("Plant satisfaction", "全厂满意度"),
     "dash.tile.satisfaction_help": (
         "Plant satisfaction: the units' satisfaction S weighted by their volume (the supply"
         " weights of the customers that scored them), 0–100.",

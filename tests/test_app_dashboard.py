@@ -12,7 +12,7 @@ from dashboards import i18n
 from noac.db import create_db_engine, migrate
 from noac.importers import import_file
 from noac.services import dashboard, users
-from noac.services.coefficients import close_month
+from noac.services.coefficients import close_month, month_computations
 from noac.services.periods import closed_months, recent_months
 from noac.services.plants import resolve_plant, save_plant
 from tests.apptest import page, signed_in, texts
@@ -224,3 +224,38 @@ def test_the_plant_satisfaction_tile_names_the_plant_in_both_languages(demo_url)
         labels = [m.label for m in at.metric]
         assert labels[0] == label
         assert i18n.t("dash.unit.satisfaction", lang) in labels
+
+
+def test_the_unit_page_lists_the_problems_behind_its_penalty_points(demo_url):
+    """An executive sees which problems make a unit's penalty points in the month, each with
+    its points (severity points x share, overdue x share, escape), adding up to the points
+    beside K, as the month close lists them."""
+    engine = create_db_engine(demo_url)
+    with Session(engine) as session:
+        plant = resolve_plant(session=session, code="AERO")
+        month = max(closed_months(session=session, plant=plant))
+        results = month_computations(session=session, plant=plant, months=[month])
+    engine.dispose()
+    result = max(results[month].results, key=lambda r: (r.penalty_points, r.unit))
+    assert result.decomposition["defects"] and result.decomposition["overdue"]
+    listed = {
+        (part, row["problem"], row["points"])
+        for part in ("defects", "overdue", "escapes")
+        for row in result.decomposition[part]
+    }
+    at = signed_in(demo_url, "exec", "en")
+    at.sidebar.selectbox(key="month").select(month)
+    at = page(at, SCRIPT)
+    at.session_state["dash_unit_AERO"] = result.unit
+    at = open_tab(at, "dash.unit.title", "en")
+    assert not at.exception
+    penalty = next(m for m in at.metric if m.label == "Penalty points")
+    assert penalty.value == i18n.number(result.penalty_points, "en", 2)
+    assert (
+        f"**{result.unit}: penalty points of {i18n.month_label(month, 'en')}, problem by problem**"
+        in texts(at)
+    )
+    table = next(d.value for d in at.dataframe if "points" in d.value.columns)
+    shown = set(zip(table["penalty"], table["problem"], table["points"], strict=True))
+    assert shown == listed
+    assert sum(table["points"]) == pytest.approx(result.penalty_points)

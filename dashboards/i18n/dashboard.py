@@ -221,6 +221,10 @@ STRINGS = {
         "{unit} has no coefficient from {first} to {last} yet.",
         "{unit} 在 {first} 至 {last} 还没有系数。",
     ),
+    "dash.unit.penalties": (
+        "{unit}: penalty points of {month}, problem by problem",
+        "{unit}：{month} 扣分明细（逐个问题）",
+    ),
     "dash.unit.problems": (
         "{unit}: problems found from {first} to {last}",
         "{unit}：{first} 至 {last} 发现的问题",

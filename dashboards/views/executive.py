@@ -359,6 +359,34 @@ def _actions() -> None:
             st.info(t("dash.actions.none_overdue", month=month))
 
 
+def _penalties(unit: str, penalties: list[dict]) -> None:
+    """The problems behind the unit's penalty points in the month, with their points, as the
+    month close lists them."""
+    parts = {
+        "defects": t("close.step.defect"),
+        "overdue": t("close.step.overdue"),
+        "escapes": t("close.step.escape"),
+    }
+    st.markdown(f"**{t('dash.unit.penalties', unit=unit, month=month)}**")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    t("close.col.penalty_kind"): parts[p["part"]],
+                    t("close.col.problem"): p["problem"],
+                    t("close.col.detail"): severity.get(p.get("severity"), p.get("deadline", "")),
+                    t("close.col.share"): p.get("share"),
+                    t("close.col.points"): p["points"],
+                }
+                for p in penalties
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        height=min(420, 38 + 35 * len(penalties)),
+    )
+
+
 def _unit_page() -> None:
     """One unit: scores by customer, decomposition over the months, problems."""
     st.subheader(t("dash.unit.title"), anchor="unit")
@@ -393,6 +421,8 @@ def _unit_page() -> None:
         figures[4].metric(
             t("dash.unit.rank"), f"{rank} / {len(board.ranking)}" if rank else "—", border=True
         )
+        if current.penalties:
+            _penalties(unit, current.penalties)
     left, right = st.columns(2, gap="medium")
     with left:
         st.markdown(f"**{t('dash.unit.scores', unit=unit, month=month)}**")

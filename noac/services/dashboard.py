@@ -75,6 +75,8 @@ RED_BELOW = 0.9
 GREEN_FROM = 1.0
 WINDOW = 12
 AGE_BUCKETS = ((0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "91+"))
+# the parts of a unit's penalty points in a month's decomposition, as K's waterfall orders them
+PENALTY_PARTS = ("defects", "overdue", "escapes")
 TILES = ("satisfaction", "under_target", "opened", "closed", "overdue", "spread")
 
 
@@ -143,6 +145,9 @@ class UnitMonth:
     clamp: float
     closed: bool  # False: an open month, computed now (a preview)
     flags: list[str] = field(default_factory=list)
+    # the problems behind the penalty points, as the close stores them: each row of
+    # ``decomposition["defects"|"overdue"|"escapes"]`` with its part under "part"
+    penalties: list[dict] = field(default_factory=list)
 
     @property
     def band(self) -> str:
@@ -242,6 +247,11 @@ def _unit_month(month: str, closed: bool, result: UnitResult) -> UnitMonth:
         clamp=round(clamp, 4) if abs(clamp) > 1e-9 else 0.0,
         closed=closed,
         flags=list(result.flags),
+        penalties=[
+            {"part": part, **row}
+            for part in PENALTY_PARTS
+            for row in result.decomposition.get(part, [])
+        ],
     )
 
 

@@ -133,6 +133,26 @@ def test_a_refusal_on_the_chinese_close_page_reads_in_chinese(demo_url):
     assert [e.value for e in at.error] == ["重新打开月份需要填写原因"]
 
 
+def test_a_penalty_severity_reads_in_chinese_on_the_chinese_close_page(demo_url):
+    """A problem behind a unit's defect points is named by its severity in the page's
+    language (严重 for major), as on the dashboard's unit page, not as stored."""
+    with fresh(demo_url) as (session, plant):
+        month = max(closed_months(session=session, plant=plant))
+        stored = month_results(session=session, plant=plant, month=month)
+    result = next(
+        r
+        for r in stored.results
+        if any(d["severity"] == "major" for d in r.decomposition["defects"])
+    )
+    at = page(signed_in(demo_url, "quality", lang="zh"), "views/month_close.py")
+    at.sidebar.selectbox(key="month").select(month).run()
+    at.selectbox(key="close_unit").select(result.unit).run()
+    table = frame_with(at, "严重程度或期限")
+    defects = table[table["扣分类型"] == "缺陷"]
+    assert "严重" in set(defects["严重程度或期限"])
+    assert not {"minor", "major", "critical"} & set(defects["严重程度或期限"])
+
+
 def test_a_flag_note_reads_in_chinese_on_the_chinese_close_page(demo_url):
     """In the demo MACH marks HEAT down the month after HEAT reported a problem MACH was made
     responsible for: the note the close stored in English reads in Chinese, in the flags and

@@ -91,6 +91,29 @@ def number(value: float | None, lang: str, digits: int = 2) -> str:
     return f"{round_half_up(value, digits):,.{digits}f}"
 
 
+def severity_text(code: str, lang: str) -> str:
+    """A problem's severity in ``lang``; one the app has no words for as stored.
+
+    >>> severity_text("major", "zh"), severity_text("major", "en"), severity_text("odd", "zh")
+    ('严重', 'major', 'odd')
+    """
+    key = f"dash.severity.{code}"
+    return t(key, lang) if key in STRINGS else code
+
+
+def penalty_detail(row: dict, lang: str) -> str:
+    """What a penalty row of a month's decomposition is for: a defect's severity in ``lang``,
+    an overdue problem's deadline (an escape has neither).
+
+    >>> (penalty_detail({"severity": "critical"}, "zh"),
+    ... penalty_detail({"deadline": "2026-01-26"}, "en"))
+    ('致命', '2026-01-26')
+    """
+    if "severity" in row:
+        return severity_text(row["severity"], lang)
+    return row.get("deadline", "")
+
+
 def target_text(value: float | None) -> str:
     """A unit's satisfaction target as stored (any number from 0 to 100, to 4 decimals as the
     export writes it), without trailing zeros: the same on every page, in either language.

@@ -24,7 +24,15 @@ import streamlit as st
 
 from dashboards import dashboard_charts as charts
 from dashboards.context import db, page_context, page_fragment, plain, t
-from dashboards.i18n import day, month_label, number, signed, target_text
+from dashboards.i18n import (
+    day,
+    month_label,
+    number,
+    penalty_detail,
+    severity_text,
+    signed,
+    target_text,
+)
 from noac.exports import csv_file
 from noac.services import dashboard
 from noac.services.coefficients import round_half_up
@@ -124,11 +132,6 @@ board: Overview = _data("overview", dashboard.overview, month=ctx.month, today=d
 month = month_label(ctx.month, lang)
 names = dict(board.units)
 codes = set(names)
-severity = {
-    "minor": t("dash.severity.minor"),
-    "major": t("dash.severity.major"),
-    "critical": t("dash.severity.critical"),
-}
 
 # --- header and tiles -----------------------------------------------------------------
 st.html(PHONE_CSS)
@@ -374,7 +377,7 @@ def _penalties(unit: str, penalties: list[dict]) -> None:
                 {
                     t("close.col.penalty_kind"): parts[p["part"]],
                     t("close.col.problem"): p["problem"],
-                    t("close.col.detail"): severity.get(p.get("severity"), p.get("deadline", "")),
+                    t("close.col.detail"): penalty_detail(p, lang),
                     t("close.col.share"): p.get("share"),
                     t("close.col.points"): p["points"],
                 }
@@ -452,7 +455,7 @@ def _unit_page() -> None:
                         t("dash.col.found_on"): p.found_on,
                         t("dash.col.found_at"): p.found_at,
                         t("dash.col.defect_code"): p.defect_code or "—",
-                        t("dash.col.severity"): severity.get(p.severity, p.severity),
+                        t("dash.col.severity"): severity_text(p.severity, lang),
                         t("dash.col.role"): t("dash.unit.role_responsible")
                         if unit in p.responsible
                         else t("dash.unit.role_escape"),

@@ -218,7 +218,7 @@ if by_unit:
         {
             t("close.col.penalty_kind"): label,
             t("close.col.problem"): p.get("problem", ""),
-            t("close.col.detail"): p.get("severity", p.get("deadline", "")),
+            t("close.col.detail"): i18n.penalty_detail(p, ctx.lang),
             t("close.col.share"): p.get("share"),
             t("close.col.points"): p.get("points"),
         }

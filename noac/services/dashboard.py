@@ -145,9 +145,18 @@ class UnitMonth:
     clamp: float
     closed: bool  # False: an open month, computed now (a preview)
     flags: list[str] = field(default_factory=list)
-    # the problems behind the penalty points, as the close stores them: each row of
-    # ``decomposition["defects"|"overdue"|"escapes"]`` with its part under "part"
-    penalties: list[dict] = field(default_factory=list)
+    # the month's decomposition of K, as the close stores it (read, not copied)
+    decomposition: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def penalties(self) -> list[dict]:
+        """The problems behind the penalty points: each row of the decomposition's
+        ``defects``, ``overdue`` and ``escapes`` with its part under "part"."""
+        return [
+            {"part": part, **row}
+            for part in PENALTY_PARTS
+            for row in self.decomposition.get(part, [])
+        ]
 
     @property
     def band(self) -> str:
@@ -247,11 +256,7 @@ def _unit_month(month: str, closed: bool, result: UnitResult) -> UnitMonth:
         clamp=round(clamp, 4) if abs(clamp) > 1e-9 else 0.0,
         closed=closed,
         flags=list(result.flags),
-        penalties=[
-            {"part": part, **row}
-            for part in PENALTY_PARTS
-            for row in result.decomposition.get(part, [])
-        ],
+        decomposition=result.decomposition,
     )
 
 

@@ -310,5 +310,6 @@ def test_an_open_month_is_drawn_provisional_in_the_unit_s_decomposition():
         assert markers.hovertext[2] == f"{ticks[2]}: K 0.9600<br>{provisional}"
         assert [provisional in text for text in markers.hovertext] == [False, False, True]
         defects = figure.data[0]
-        assert defects.name == i18n.t("dash.decomposition.defects", lang)
+        assert defects.name == {"en": "defects (points / 100)", "zh": "缺陷（扣分 / 100）"}[lang]
+        assert list(defects.y) == [-0.02, -0.03, -0.04]
         assert [provisional in text for text in defects.hovertext] == [False, False, True]

@@ -251,8 +251,8 @@ STRINGS = {
     "dash.hover.volume": ("volume {value}", "供货量 {value}"),
     "dash.hover.pair": ("{customer} scores {supplier}", "{customer} 评 {supplier}"),
     "dash.decomposition.satisfaction": ("satisfaction term", "满意度项"),
-    "dash.decomposition.defects": ("defect points", "缺陷扣分"),
-    "dash.decomposition.overdue": ("overdue points", "超期扣分"),
-    "dash.decomposition.escapes": ("escape points", "漏检扣分"),
+    "dash.decomposition.defects": ("defects (points / 100)", "缺陷（扣分 / 100）"),
+    "dash.decomposition.overdue": ("overdue (points / 100)", "超期（扣分 / 100）"),
+    "dash.decomposition.escapes": ("escapes (points / 100)", "漏检（扣分 / 100）"),
     "dash.decomposition.clamp": ("limit", "上下限修正"),
 }

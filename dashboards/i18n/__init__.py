@@ -114,6 +114,36 @@ def penalty_detail(row: dict, lang: str) -> str:
     return row.get("deadline", "")
 
 
+# the parts of a month's decomposition that list penalties, as K's waterfall orders them
+PENALTY_KINDS = (
+    ("defects", "close.step.defect"),
+    ("overdue", "close.step.overdue"),
+    ("escapes", "close.step.escape"),
+)
+
+
+def penalty_rows(decomposition: dict, lang: str) -> list[dict]:
+    """The problems behind a unit's penalty points in a month's decomposition, a row each
+    (kind, problem, severity or deadline, share, points), as the month close and the
+    dashboard list them.
+
+    >>> overdue = {"problem": "P-1", "deadline": "2026-01-26", "points": 2}
+    >>> [list(row.values()) for row in penalty_rows({"overdue": [overdue]}, "zh")]
+    [['超期', 'P-1', '2026-01-26', None, 2]]
+    """
+    return [
+        {
+            t("close.col.penalty_kind", lang): t(label, lang),
+            t("close.col.problem", lang): row.get("problem", ""),
+            t("close.col.detail", lang): penalty_detail(row, lang),
+            t("close.col.share", lang): row.get("share"),
+            t("close.col.points", lang): row.get("points"),
+        }
+        for part, label in PENALTY_KINDS
+        for row in decomposition.get(part, [])
+    ]
+
+
 def target_text(value: float | None) -> str:
     """A unit's satisfaction target as stored (any number from 0 to 100, to 4 decimals as the
     export writes it), without trailing zeros: the same on every page, in either language.

@@ -28,7 +28,7 @@ from dashboards.i18n import (
     day,
     month_label,
     number,
-    penalty_detail,
+    penalty_rows,
     severity_text,
     signed,
     target_text,
@@ -364,26 +364,10 @@ def _actions() -> None:
 
 def _penalties(unit: str, penalties: list[dict]) -> None:
     """The problems behind the unit's penalty points in the month, with their points, as the
-    month close lists them."""
-    parts = {
-        "defects": t("close.step.defect"),
-        "overdue": t("close.step.overdue"),
-        "escapes": t("close.step.escape"),
-    }
+    month close lists them (``i18n.penalty_rows``)."""
     st.markdown(f"**{t('dash.unit.penalties', unit=unit, month=month)}**")
     st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    t("close.col.penalty_kind"): parts[p["part"]],
-                    t("close.col.problem"): p["problem"],
-                    t("close.col.detail"): penalty_detail(p, lang),
-                    t("close.col.share"): p.get("share"),
-                    t("close.col.points"): p["points"],
-                }
-                for p in penalties
-            ]
-        ),
+        pd.DataFrame(penalties),
         hide_index=True,
         width="stretch",
         height=min(420, 38 + 35 * len(penalties)),
@@ -424,8 +408,8 @@ def _unit_page() -> None:
         figures[4].metric(
             t("dash.unit.rank"), f"{rank} / {len(board.ranking)}" if rank else "—", border=True
         )
-        if current.penalties:
-            _penalties(unit, current.penalties)
+        if penalties := penalty_rows(current.decomposition, lang):
+            _penalties(unit, penalties)
     left, right = st.columns(2, gap="medium")
     with left:
         st.markdown(f"**{t('dash.unit.scores', unit=unit, month=month)}**")

@@ -214,21 +214,7 @@ if by_unit:
                 t("close.col.used"): st.column_config.NumberColumn(format="%.2f"),
             },
         )
-    penalties = [
-        {
-            t("close.col.penalty_kind"): label,
-            t("close.col.problem"): p.get("problem", ""),
-            t("close.col.detail"): i18n.penalty_detail(p, ctx.lang),
-            t("close.col.share"): p.get("share"),
-            t("close.col.points"): p.get("points"),
-        }
-        for part, label in (
-            ("defects", t("close.step.defect")),
-            ("overdue", t("close.step.overdue")),
-            ("escapes", t("close.step.escape")),
-        )
-        for p in result.decomposition.get(part, [])
-    ]
+    penalties = i18n.penalty_rows(result.decomposition, ctx.lang)
     if penalties:
         st.markdown(t("close.penalties_heading"))
         st.dataframe(pd.DataFrame(penalties), hide_index=True, width="stretch")

@@ -75,8 +75,6 @@ RED_BELOW = 0.9
 GREEN_FROM = 1.0
 WINDOW = 12
 AGE_BUCKETS = ((0, 30, "0-30"), (31, 60, "31-60"), (61, 90, "61-90"), (91, None, "91+"))
-# the parts of a unit's penalty points in a month's decomposition, as K's waterfall orders them
-PENALTY_PARTS = ("defects", "overdue", "escapes")
 TILES = ("satisfaction", "under_target", "opened", "closed", "overdue", "spread")
 
 
@@ -147,16 +145,6 @@ class UnitMonth:
     flags: list[str] = field(default_factory=list)
     # the month's decomposition of K, as the close stores it (read, not copied)
     decomposition: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def penalties(self) -> list[dict]:
-        """The problems behind the penalty points: each row of the decomposition's
-        ``defects``, ``overdue`` and ``escapes`` with its part under "part"."""
-        return [
-            {"part": part, **row}
-            for part in PENALTY_PARTS
-            for row in self.decomposition.get(part, [])
-        ]
 
     @property
     def band(self) -> str:

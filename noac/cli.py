@@ -54,6 +54,7 @@ PlantOption = Annotated[
     typer.Option("--plant", help="Plant code; optional while the database holds one plant."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+PortOption = Annotated[int, typer.Option(min=1, max=65535, help="HTTP port.")]
 MilestoneOption = Annotated[
     list[str] | None, typer.Option(help="YYYY-MM-DD:what is due (repeatable).")
 ]
@@ -342,11 +343,13 @@ def routing_show(
 
 def _serve(url: str, port: int) -> None:
     env = os.environ | {"NOAC_DATABASE_URL": url}
-    subprocess.run(app_server.command(app_server.APP, port), env=env, check=False)
+    served = subprocess.run(app_server.command(app_server.APP, port), env=env, check=False)
+    if served.returncode:
+        raise typer.Exit(served.returncode)  # the app stopped on an error, which it printed
 
 
 @app.command()
-def serve(ctx: typer.Context, port: Annotated[int, typer.Option(help="HTTP port.")] = 8501) -> None:
+def serve(ctx: typer.Context, port: PortOption = 8501) -> None:
     """Start the app on the configured database."""
     with _user_errors(), _opening(_url(ctx)):
         engine = create_db_engine(_url(ctx))
@@ -361,7 +364,7 @@ def serve(ctx: typer.Context, port: Annotated[int, typer.Option(help="HTTP port.
 def demo(
     ctx: typer.Context,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build the database only.")] = False,
-    port: Annotated[int, typer.Option(help="HTTP port.")] = 8501,
+    port: PortOption = 8501,
 ) -> None:
     """Build the demo database (two plants, a year of history) and start the app."""
     url = ctx.obj["db"] or get_settings().demo_database_url

@@ -1,6 +1,7 @@
 """The `noac` command line through typer's runner, on both databases."""
 
 import json
+import socket
 import subprocess
 import sys
 from datetime import date
@@ -308,3 +309,34 @@ def test_python_dash_m_noac_runs_the_command_line():
     )
     assert result.returncode == 0, result.stderr
     assert "Usage: noac [OPTIONS] COMMAND [ARGS]..." in result.stdout
+
+
+@pytest.mark.parametrize("command", [["serve"], ["demo"]])
+@pytest.mark.parametrize(
+    ("port", "bound"),
+    [
+        ("0", "greater than or equal to 1"),
+        ("-1", "greater than or equal to 1"),
+        ("65536", "less than or equal to 65535"),
+    ],
+)
+def test_a_port_out_of_range_is_refused_before_anything_starts(tmp_path, command, port, bound):
+    url = f"sqlite:///{tmp_path / 'noac.db'}"
+    assert noac(url, "init").exit_code == 0
+    before = snapshot_of(url)
+    result = noac(url, *command, "--port", port)
+    assert result.exit_code == 2
+    assert "Invalid value for '--port'" in result.output
+    assert bound in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+    assert snapshot_of(url) == before
+
+
+def test_serve_exits_1_when_the_app_cannot_start(db_url):
+    assert noac(db_url, "init").exit_code == 0
+    with socket.socket() as taken:
+        taken.bind(("", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = noac(db_url, "serve", "--port", port)
+    assert result.exit_code == 1

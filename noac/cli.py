@@ -1051,6 +1051,15 @@ def audit_command(
     """Show the audit trail (quality department and administrators); `noac audit verify`
     checks it."""
     if ctx.invoked_subcommand:
+        given = {"--entity": entity, "--since": since, "--limit": limit != 200, "--json": json_}
+        named = [option for option, value in given.items() if value]
+        with _user_errors():
+            if named:
+                them = "them" if len(named) > 1 else "it"
+                raise NoacError(
+                    f"noac audit {ctx.invoked_subcommand} takes no {', '.join(named)}: give"
+                    f" {them} to noac audit alone, which lists the trail"
+                )
         return
     with _user_errors(), _session(ctx) as session:
         entries = audit_trail(

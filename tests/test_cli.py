@@ -340,3 +340,22 @@ def test_serve_exits_1_when_the_app_cannot_start(db_url):
         port = taken.getsockname()[1]
         result = noac(db_url, "serve", "--port", port)
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "named", "them"),
+    [
+        (["--json"], "--json", "it"),
+        (["--entity", "month", "--limit", "5"], "--entity, --limit", "them"),
+    ],
+)
+def test_options_of_the_audit_listing_given_to_audit_verify_are_refused(
+    db_url, options, named, them
+):
+    assert noac(db_url, "init").exit_code == 0
+    result = noac(db_url, "audit", *options, "verify")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: noac audit verify takes no {named}: give {them} to noac audit alone,"
+        " which lists the trail\n"
+    )

@@ -1143,8 +1143,10 @@ def backup_command(
 def restore_command(
     ctx: typer.Context, file: Annotated[Path, typer.Argument(help="A backup made by noac backup.")]
 ) -> None:
-    """Restore FILE over the database: everything written since the backup is lost; the
-    restored audit trail records the restore and how far the replaced one went."""
+    """Restore FILE over the database.
+
+    Everything written since the backup is lost; the restored audit trail records the
+    restore and how far the replaced one went."""
     with _user_errors():
         actor = restoring_user(_url(ctx), ctx.obj["as"]) if ctx.obj["as"] else SYSTEM
         restored = restore_recorded(_url(ctx), file, actor)
@@ -1193,8 +1195,9 @@ def bench_command(
     ] = None,
     json_: JsonOption = False,
 ) -> None:
-    """Run the scale workloads against their floors; generates the data set into an empty
-    database first."""
+    """Run the scale workloads against their floors.
+
+    Generates the data set into an empty database first."""
     from sqlmodel import select
 
     from noac import bench

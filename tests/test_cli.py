@@ -6,7 +6,9 @@ import subprocess
 import sys
 from datetime import date
 
+import click
 import pytest
+import typer.main
 from sqlmodel import Session
 from typer.testing import CliRunner
 
@@ -359,3 +361,21 @@ def test_options_of_the_audit_listing_given_to_audit_verify_are_refused(
         f"error: noac audit verify takes no {named}: give {them} to noac audit alone,"
         " which lists the trail\n"
     )
+
+
+def test_every_command_is_listed_in_the_help_by_one_line():
+    """`noac --help` lists each command by the first paragraph of its help: one line each, or
+    the listing breaks it mid-sentence."""
+
+    def commands(group: click.Group, path: str):
+        for name, command in group.commands.items():
+            yield f"{path} {name}", command
+            if isinstance(command, click.Group):
+                yield from commands(command, f"{path} {name}")
+
+    broken = [
+        path
+        for path, command in commands(typer.main.get_command(app), "noac")
+        if "\n" in (command.help or "").strip().split("\n\n")[0]
+    ]
+    assert broken == []

@@ -54,6 +54,7 @@ PlantOption = Annotated[
     typer.Option("--plant", help="Plant code; optional while the database holds one plant."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+AUDIT_LIMIT = 200  # records `noac audit` lists unless told otherwise
 PortOption = Annotated[int, typer.Option(min=1, max=65535, help="HTTP port.")]
 MilestoneOption = Annotated[
     list[str] | None, typer.Option(help="YYYY-MM-DD:what is due (repeatable).")
@@ -1045,13 +1046,18 @@ def audit_command(
     since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
     limit: Annotated[
         int, typer.Option(min=0, help="At most this many records, newest first (0: all).")
-    ] = 200,
+    ] = AUDIT_LIMIT,
     json_: JsonOption = False,
 ) -> None:
     """Show the audit trail (quality department and administrators); `noac audit verify`
     checks it."""
     if ctx.invoked_subcommand:
-        given = {"--entity": entity, "--since": since, "--limit": limit != 200, "--json": json_}
+        given = {
+            "--entity": entity,
+            "--since": since,
+            "--limit": limit != AUDIT_LIMIT,
+            "--json": json_,
+        }
         named = [option for option, value in given.items() if value]
         with _user_errors():
             if named:

@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import Session, delete, select, update
 
 from dashboards.context import plain
+from dashboards.i18n import audit_word
 from dashboards.waterfall import is_clamped, waterfall_steps
 from noac.db import create_db_engine
 from noac.demo import history_months
@@ -498,7 +499,7 @@ def test_audit_page_shows_the_close_record(demo_url):
     newest = records.iloc[0]
     assert (newest["who"], newest["action"], newest["entity"], newest["id"]) == (
         "quality",
-        "close",
+        "close month",
         "month",
         f"AERO/{month}",
     )
@@ -546,9 +547,9 @@ def test_audit_page_offers_every_entity_the_trail_holds(demo_url):
         session.commit()
     at = page(signed_in(demo_url, "admin"), "views/audit.py")
     options = at.selectbox(key="audit_entity").options
-    assert {"database", "month", "plant", "quality_problem", "routings"} <= set(options)
+    assert {"database", "month", "plant", "quality problem", "routings"} <= set(options)
     at.selectbox(key="audit_entity").select("database").run()
-    assert list(frame_with(at, "action")["action"]) == ["restore"]
+    assert list(frame_with(at, "action")["action"]) == ["restore backup"]
 
 
 def test_audit_page_shows_times_and_days_on_the_servers_clock(demo_url, server_zone):
@@ -593,7 +594,11 @@ def test_audit_page_reaches_records_older_than_its_first_page(demo_url):
     assert not at.exception
     older = frame_with(at, "action")
     assert len(older) == total - 1000
-    assert tuple(older.iloc[-1][["id", "action"]]) == (oldest.entity_id, oldest.action)
+    assert tuple(older.iloc[-1][["id", "action"]]) == (
+        oldest.entity_id,
+        audit_word("action", oldest.action, "en"),
+    )
+    assert set(older["entity"]) == {"quality problem"}
     assert f"Records 1001–{total} of {total}" in texts(at)
     # fewer records match another entity: the page comes back to the only one there is
     at.selectbox(key="audit_entity").select("month").run()

@@ -73,7 +73,7 @@ def audit_word(part: str, code: str, lang: str) -> str:
     >>> audit_word("action", "close", "zh"), audit_word("entity", "month", "zh")
     ('关账', '月份')
     >>> audit_word("entity", "quality_problem", "en"), audit_word("action", "odd", "zh")
-    ('quality_problem', 'odd')
+    ('quality problem', 'odd')
     """
     key = f"audit.{part}.{code}"
     return t(key, lang) if key in STRINGS else code

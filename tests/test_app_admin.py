@@ -11,18 +11,21 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session, delete, select, update
 
+from dashboards import i18n
 from dashboards.context import plain
 from dashboards.i18n import audit_word
 from dashboards.waterfall import is_clamped, waterfall_steps
 from noac.db import create_db_engine
 from noac.demo import history_months
-from noac.models import AuditRecord, Plant, ServiceRelation, Unit, local_time
+from noac.models import AuditRecord, MonthResult, Plant, ServiceRelation, Unit, local_time
 from noac.services import audit
 from noac.services.access import SYSTEM
 from noac.services.coefficients import (
     UnitResult,
     close_month,
+    close_reports,
     compute_month,
+    export_records,
     month_results,
     reopen_month,
 )
@@ -709,3 +712,37 @@ def test_audit_page_finds_a_head_written_down_earlier(demo_url):
     at.text_input(key="audit_head").input("not a head")
     at.button(key="audit_verify").click().run()
     assert "'not a head' is not a head of the audit trail" in at.error[0].value
+
+
+def test_the_close_table_rounds_a_half_away_from_zero_as_the_dashboard_and_the_export(demo_url):
+    """80.005 and 2.675 are a hair below the half as binary floats: the browser's own
+    formatting would show 80.00 and 2.67 where the dashboard shows P 2.68 and the export
+    80.005 and 2.675."""
+    month = recent_months(date.today(), 2)[1]
+    with fresh(demo_url) as (session, plant):
+        quality = actor_for(session=session, username="quality")
+        close_month(session=session, plant=plant, month=month, actor=quality)
+        assy = session.exec(
+            select(Unit.id).where(Unit.plant_id == plant.id, Unit.code == "ASSY")
+        ).one()
+        session.exec(
+            update(MonthResult)
+            .where(MonthResult.unit_id == assy, MonthResult.month == month)
+            .values(
+                satisfaction=80.005,
+                defect_points=2.675,
+                penalty_points=2.675,
+                satisfaction_term=-0.01005,
+            )
+        )
+        session.commit()
+        (computation,) = close_reports(session=session, plants=[plant], month=month)
+    exported = next(row for row in export_records(computation) if row["unit"] == "ASSY")
+    assert (exported["satisfaction"], exported["penalty_points"]) == (80.005, 2.675)
+    assert i18n.number(2.675, "en") == "2.68"
+
+    at = page(signed_in(demo_url, "quality"), "views/month_close.py")
+    at.sidebar.selectbox(key="month").select(month).run()
+    row = frame_with(at, "K").set_index("unit").loc["ASSY"]
+    shown = row[["satisfaction S", "defect points", "penalty points", "satisfaction term"]]
+    assert tuple(shown) == (80.01, 2.68, 2.68, -0.0101)

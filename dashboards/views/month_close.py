@@ -9,7 +9,13 @@ from dashboards.context import db, note, page_context, plain, refusal, t
 from dashboards.waterfall import is_clamped, unclamped, waterfall_figure
 from noac.errors import NoacError
 from noac.exports import coefficients_file
-from noac.services.coefficients import close_month, close_reports, reopen_month, round4
+from noac.services.coefficients import (
+    close_month,
+    close_reports,
+    reopen_month,
+    round4,
+    round_half_up,
+)
 from noac.services.periods import closed_months
 
 FLASH = "close_flash"
@@ -20,6 +26,13 @@ month = i18n.month_label(ctx.month, ctx.lang)
 
 def num(value: float | None, digits: int = 2) -> str:
     return i18n.number(value, ctx.lang, digits)
+
+
+def cell(value: float | None, digits: int = 2) -> float | None:
+    """A table's number rounded a half away from zero to the digits its column shows, as
+    ``num``, the dashboard and the export round it: the browser would round the binary
+    float, and show 2.675 as 2.67."""
+    return None if value is None else round_half_up(value, digits)
 
 
 with db() as session:
@@ -99,15 +112,15 @@ st.dataframe(
             {
                 t("close.col.unit"): r.unit,
                 t("col.name"): r.unit_name,
-                t("close.col.satisfaction"): r.satisfaction,
+                t("close.col.satisfaction"): cell(r.satisfaction),
                 t("close.col.raters"): r.raters,
                 t("close.col.target"): round4(r.target),
-                t("close.col.term"): r.satisfaction_term,
-                t("close.col.defect"): r.defect_points,
-                t("close.col.overdue"): r.overdue_points,
-                t("close.col.escape"): r.escape_points,
-                t("close.col.penalty"): r.penalty_points,
-                K: r.coefficient,
+                t("close.col.term"): cell(r.satisfaction_term, 4),
+                t("close.col.defect"): cell(r.defect_points),
+                t("close.col.overdue"): cell(r.overdue_points),
+                t("close.col.escape"): cell(r.escape_points),
+                t("close.col.penalty"): cell(r.penalty_points),
+                K: cell(r.coefficient, 4),
                 t("close.col.flags"): i18n.listing(
                     (i18n.flag_text(f, "name", ctx.lang) for f in r.flags), ctx.lang
                 ),
@@ -201,8 +214,8 @@ if by_unit:
                         t("close.col.rater"): r["rater"],
                         t("col.name"): names.get(r["rater"], ""),
                         t("close.col.weight"): r["weight"],
-                        t("close.col.form"): r["form"],
-                        t("close.col.used"): r["used"],
+                        t("close.col.form"): cell(r["form"]),
+                        t("close.col.used"): cell(r["used"]),
                     }
                     for r in raters
                 ]

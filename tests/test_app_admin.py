@@ -746,3 +746,29 @@ def test_the_close_table_rounds_a_half_away_from_zero_as_the_dashboard_and_the_e
     row = frame_with(at, "K").set_index("unit").loc["ASSY"]
     shown = row[["satisfaction S", "defect points", "penalty points", "satisfaction term"]]
     assert tuple(shown) == (80.01, 2.68, 2.68, -0.0101)
+
+
+@pytest.mark.parametrize(
+    ("lang", "flag_column", "uniform"),
+    [("en", "flags", "uniform scores (as a rater)"), ("zh", "标记", "评分雷同（作为评价单位）")],
+)
+def test_a_rater_s_flag_reads_as_about_its_scoring_not_its_own_coefficient(
+    demo_url, lang, flag_column, uniform
+):
+    """TEST gave every supplier the maximum three months running: the flag on its row is
+    about the forms it gave, not about its own K."""
+    month = recent_months(date.today(), 2)[1]
+    with fresh(demo_url) as (session, plant):
+        result = next(
+            r
+            for r in compute_month(session=session, plant=plant, month=month).results
+            if r.unit == "TEST"
+        )
+    assert result.flags == ["uniform-scores"]
+    at = page(signed_in(demo_url, "quality", lang), "views/month_close.py")
+    at.sidebar.selectbox(key="month").select(month).run()
+    assert not at.exception
+    table = frame_with(at, "K" if lang == "en" else "系数 K")
+    unit = table.columns[0]
+    assert table.set_index(unit).loc["TEST", flag_column] == uniform
+    assert i18n.t("close.flags_caption", lang) in texts(at)

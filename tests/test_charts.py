@@ -143,7 +143,7 @@ def test_a_ranking_bar_names_its_unit_s_flags_in_the_reader_s_language():
     flagged = UnitMonth(*weld, flags=["missing-forms", "no-scores"])
     figure = ranking_figure([flagged], partial(i18n.t, lang="zh"), "zh")
     # the month close page's names of the flags, not their codes
-    assert figure.data[0].hovertext[0].endswith("<br>缺交评价表、无评分")
+    assert figure.data[0].hovertext[0].endswith("<br>缺交评价表（作为评价单位）、无评分")
 
 
 def _line(figure, name: str, index: int = 0) -> tuple:

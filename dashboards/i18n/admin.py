@@ -32,32 +32,41 @@ STRINGS = {
     "close.col.owes_for": ("owes forms for", "欠交的被评单位"),
     "close.flags": ("Flags", "标记"),
     "close.no_flags": ("No unit is flagged this month.", "本月没有单位被标记。"),
+    "close.flags_caption": (
+        "A flag marked (as a rater) is about the forms the unit gave its suppliers: it does not"
+        " change the unit's own K.",
+        "标注（作为评价单位）的标记针对该单位给上道单位的评价表，不影响该单位自身的系数 K。",
+    ),
     "close.col.unit": ("unit", "单位"),
     "close.col.flag": ("flag", "标记"),
     "close.col.meaning": ("meaning", "含义"),
     "close.col.notes": ("notes", "说明"),
+    # a flag on a unit as a rater is about the forms it gave its suppliers, not its own K
     "close.flag.no-scores.name": ("no scores", "无评分"),
     "close.flag.no-scores.help": (
         "no complete form this month: the satisfaction term is 0",
         "本月没有完整的评价表：满意度项按 0 计",
     ),
-    "close.flag.missing-forms.name": ("missing forms", "缺交评价表"),
+    "close.flag.missing-forms.name": ("missing forms (as a rater)", "缺交评价表（作为评价单位）"),
     "close.flag.missing-forms.help": (
         "owed forms this month and submitted none",
         "本月应交评价表但一份也没有提交",
     ),
-    "close.flag.uniform-scores.name": ("uniform scores", "评分雷同"),
+    "close.flag.uniform-scores.name": ("uniform scores (as a rater)", "评分雷同（作为评价单位）"),
     "close.flag.uniform-scores.help": (
         "gave every supplier the maximum on every criterion three months running",
         "连续三个月对所有上道单位的所有指标都打满分",
     ),
-    "close.flag.retaliation-suspect.name": ("retaliation suspected", "疑似报复性评分"),
+    "close.flag.retaliation-suspect.name": (
+        "retaliation suspected (as a rater)",
+        "疑似报复性评分（作为评价单位）",
+    ),
     "close.flag.retaliation-suspect.help": (
         "scored a supplier 20+ points below its own average the month after that supplier"
         " reported a problem it was made responsible for",
         "在某上道单位报告的问题判其负责后的次月，给该单位的评分比自己以往平均低 20 分以上",
     ),
-    "close.flag.uncalibrated.name": ("uncalibrated", "未校准"),
+    "close.flag.uncalibrated.name": ("uncalibrated (as a rater)", "未校准（作为评价单位）"),
     "close.flag.uncalibrated.help": (
         "calibration is on, but the rater has too few forms or no spread to calibrate",
         "已启用校准，但该评价单位的评价表太少或没有离散度，无法校准",

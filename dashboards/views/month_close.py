@@ -95,6 +95,7 @@ flag_rows = [
     for flag in r.flags
 ]
 if flag_rows:
+    st.caption(t("close.flags_caption"))
     flag_frame = pd.DataFrame(flag_rows)
     if not flag_frame[t("close.col.notes")].any():
         flag_frame = flag_frame.drop(columns=t("close.col.notes"))

@@ -276,6 +276,13 @@ def test_the_chinese_master_data_page_takes_a_click(demo_url):
     assert at.selectbox(key="md_user_role").format_func("quality") == "质量部门"
 
 
+def test_the_chinese_units_tab_names_each_unit_s_kind_in_chinese(demo_url):
+    at = page(signed_in(demo_url, "admin", lang="zh"), "views/masterdata.py")
+    units = frame_with(at, "上级单位").set_index("代码")
+    assert (units.loc["ASSY", "类型"], units.loc["QC-FIN", "类型"]) == ("车间", "检验")
+    assert (units.loc["STORE", "类型"], units.loc["PLAN", "类型"]) == ("仓库", "职能部门")
+
+
 def test_a_refused_file_reads_in_chinese_on_the_chinese_page(demo_url):
     at = page(signed_in(demo_url, "admin", lang="zh"), "views/masterdata.py")
     assert at.selectbox(key="md_import_kind").value == "units"

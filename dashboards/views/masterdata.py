@@ -78,7 +78,7 @@ with tab_units:
                     {
                         t("col.code"): u.code,
                         t("col.name"): u.name,
-                        t("col.kind"): u.kind,
+                        t("col.kind"): t(f"unit.kind.{u.kind}"),
                         t("col.categories"): i18n.listing(u.categories.split(";"), ctx.lang),
                         t("col.target"): u.target,
                         t("md.col.parent"): unit_codes.get(u.parent_id, ""),

@@ -283,6 +283,17 @@ def test_the_chinese_units_tab_names_each_unit_s_kind_in_chinese(demo_url):
     assert (units.loc["STORE", "类型"], units.loc["PLAN", "类型"]) == ("仓库", "职能部门")
 
 
+@pytest.mark.parametrize(
+    ("lang", "schemes"), [("en", "85 (the scheme's)"), ("zh", "85（评价方案）")]
+)
+def test_the_units_tab_shows_the_target_a_unit_without_its_own_is_held_to(demo_url, lang, schemes):
+    """ASSY has no target of its own: the scheme's 85 applies, not "None"; LOGI's is 80."""
+    at = page(signed_in(demo_url, "admin", lang=lang), "views/masterdata.py")
+    code, target = (i18n.t(key, lang) for key in ("col.code", "col.target"))
+    units = frame_with(at, target).set_index(code)
+    assert (units.loc["ASSY", target], units.loc["LOGI", target]) == (schemes, "80")
+
+
 def test_a_refused_file_reads_in_chinese_on_the_chinese_page(demo_url):
     at = page(signed_in(demo_url, "admin", lang="zh"), "views/masterdata.py")
     assert at.selectbox(key="md_import_kind").value == "units"

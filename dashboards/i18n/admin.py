@@ -162,6 +162,8 @@ STRINGS = {
         "本工厂还没有单位：请导入单位文件。",
     ),
     "md.units_caption": ("{count} units", "共 {count} 个单位"),
+    # a unit without a target of its own is held to the scheme's
+    "md.target_scheme": ("{target} (the scheme's)", "{target}（评价方案）"),
     "md.col.parent": ("parent", "上级单位"),
     "md.no_routings": (
         "This plant has no routing yet: import a routings file.",

@@ -80,7 +80,9 @@ with tab_units:
                         t("col.name"): u.name,
                         t("col.kind"): t(f"unit.kind.{u.kind}"),
                         t("col.categories"): i18n.listing(u.categories.split(";"), ctx.lang),
-                        t("col.target"): u.target,
+                        t("col.target"): i18n.target_text(u.target)
+                        if u.target is not None
+                        else t("md.target_scheme", target=i18n.target_text(scheme.target)),
                         t("md.col.parent"): unit_codes.get(u.parent_id, ""),
                     }
                     for u in units

@@ -37,6 +37,7 @@ from noac.services.plants import list_plants
 from noac.settings import get_settings
 
 EVERYONE = ("supervisor", "inspector", "quality", "executive", "admin")
+MONTH_SHOWN = "month_shown"  # the label the month picker showed on the last run
 
 # (page script, title key, url path, roles that see it)
 PAGES = (
@@ -144,6 +145,12 @@ def _sidebar(today: date) -> bool:
         st.session_state[MONTH] = linked if linked in months else default
     language = lang()
     labels = {m: i18n.month_label(m, language) + (" 🔒" if m in closed else "") for m in months}
+    shown = labels[st.session_state[MONTH]]
+    if st.session_state.get(MONTH_SHOWN, shown) != shown:
+        # the month on show was closed or reopened since: the browser shows the label it
+        # had when chosen until the choice is sent to it again
+        st.session_state[MONTH] = st.session_state[MONTH]
+    st.session_state[MONTH_SHOWN] = shown
     st.sidebar.selectbox(
         t("sidebar.month"),
         months,

@@ -10,7 +10,8 @@ from dashboards.i18n import month_label
 from noac.db import create_db_engine
 from noac.demo import DEMO_PASSWORD
 from noac.services import problems, scoring
-from noac.services.periods import closed_months, month_of, working_month
+from noac.services.coefficients import close_month
+from noac.services.periods import closed_months, month_of, recent_months, working_month
 from noac.services.plants import resolve_plant
 from noac.services.users import actor_for
 from tests.browser import OUTPUT, browser_page, chromium_path, served_app
@@ -147,6 +148,44 @@ def test_quality_closes_the_month(app_url, browser_db):
         page.screenshot(path=OUTPUT / "month-closed.png", full_page=True)
     with Session(browser_db) as session:
         assert month in closed_months(session=session, plant=plant)
+
+
+def test_the_month_picker_shows_a_month_reopened_or_closed_on_the_page_as_it_now_is(
+    demo_master, tmp_path
+):
+    """The picker marks a closed month with a lock; closing or reopening the month on show
+    changes the label the picker shows at once, not only in its list."""
+    chromium_path()
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_master, path)
+    engine = create_db_engine(f"sqlite:///{path}")
+    with Session(engine) as session:
+        plant = resolve_plant(session=session, code="AERO")
+        month = recent_months(date.today(), 2)[1]
+        quality = actor_for(session=session, username="quality")
+        close_month(session=session, plant=plant, month=month, actor=quality)
+    engine.dispose()
+    label = month_label(month, "en")
+    with served_app(f"sqlite:///{path}") as base, browser_page() as page:
+        sign_in(page, base, "quality")
+        page.get_by_role("link", name="Month close").click()
+        page.get_by_role("heading", name="Month close").wait_for(timeout=120_000)
+        idle(page)
+        picker = page.locator("[data-testid='stSidebar']").get_by_role("combobox", name="Month")
+        _choose(page, "Month", f"{label} 🔒")
+        assert picker.input_value() == f"{label} 🔒"
+        page.get_by_role("textbox", name="Reason (required)").fill("a late form")
+        page.get_by_role("button", name="Reopen").click()
+        page.get_by_text(f"{label} is open again.").wait_for(timeout=60_000)
+        idle(page)
+        assert picker.input_value() == label
+        page.get_by_text(f"I have checked the completeness and the flags of {label}").click()
+        idle(page)
+        page.get_by_role("button", name=f"Close {label}").click()
+        page.get_by_text(f"{label} is closed (run 2)").wait_for(timeout=60_000)
+        idle(page)
+        assert picker.input_value() == f"{label} 🔒"
+        no_error(page)
 
 
 def _choose(page, label, option):

@@ -294,6 +294,14 @@ def test_the_units_tab_shows_the_target_a_unit_without_its_own_is_held_to(demo_u
     assert (units.loc["ASSY", target], units.loc["LOGI", target]) == (schemes, "80")
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_with_no_disabled_account_the_users_tab_says_so_in_the_page_s_language(demo_url, lang):
+    """Not an empty picker that reads "No options to select" on the Chinese page."""
+    at = page(signed_in(demo_url, "admin", lang=lang), "views/masterdata.py")
+    assert not [s for s in at.selectbox if s.key == "md_enable_who"]
+    assert i18n.t("md.none_disabled", lang) in texts(at)
+
+
 def test_a_refused_file_reads_in_chinese_on_the_chinese_page(demo_url):
     at = page(signed_in(demo_url, "admin", lang="zh"), "views/masterdata.py")
     assert at.selectbox(key="md_import_kind").value == "units"
@@ -455,7 +463,7 @@ def test_admin_enables_a_disabled_supervisor_again(demo_url):
     at.button(key="md_enable_submit").click().run()
     assert not at.exception and not at.error
     assert "User aero-assy enabled again." in texts(at)
-    assert at.selectbox(key="md_enable_who").options == []
+    assert "No account is disabled." in texts(at)
     with fresh(demo_url) as (session, _):
         assert actor_for(session=session, username="aero-assy").unit == "ASSY"
         (record,) = audit.audit_trail(session=session, actor=SYSTEM, entity="user", limit=1)

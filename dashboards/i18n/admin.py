@@ -251,6 +251,7 @@ STRINGS = {
     "md.disable_button": ("Disable", "停用"),
     "md.user_disabled": ("User {username} disabled.", "已停用用户 {username}。"),
     "md.enable_user": ("**Enable a user again**", "**重新启用用户**"),
+    "md.none_disabled": ("No account is disabled.", "没有已停用的账户。"),
     "md.enable_help": (
         "A disabled account signs in again with its username, role, unit and password,"
         " and keeps its audit trail.",

@@ -319,22 +319,23 @@ with tab_users:
             else:
                 done("users", t("md.user_disabled", username=who))
         st.markdown(t("md.enable_user"))
-        with st.form("md_enable_user"):
-            whom = st.selectbox(
-                t("md.col.username"),
-                [a.username for a in accounts if not a.active],
-                key="md_enable_who",
-                help=t("md.enable_help"),
-            )
-            enable = st.form_submit_button(t("md.enable_button"), key="md_enable_submit")
-        if enable and whom:
-            try:
-                with db() as session:
-                    enable_user(session=session, actor=ctx.actor, username=whom)
-            except NoacError as error:
-                st.error(refusal(error))
-            else:
-                done("users", t("md.user_enabled", username=whom))
+        disabled = [a.username for a in accounts if not a.active]
+        if not disabled:
+            st.caption(t("md.none_disabled"))
+        else:
+            with st.form("md_enable_user"):
+                whom = st.selectbox(
+                    t("md.col.username"), disabled, key="md_enable_who", help=t("md.enable_help")
+                )
+                enable = st.form_submit_button(t("md.enable_button"), key="md_enable_submit")
+            if enable and whom:
+                try:
+                    with db() as session:
+                        enable_user(session=session, actor=ctx.actor, username=whom)
+                except NoacError as error:
+                    st.error(refusal(error))
+                else:
+                    done("users", t("md.user_enabled", username=whom))
     with reset_column:
         st.markdown(t("md.reset_password"))
         with st.form("md_reset_password"):

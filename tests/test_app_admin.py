@@ -276,6 +276,13 @@ def test_the_chinese_master_data_page_takes_a_click(demo_url):
     assert at.selectbox(key="md_user_role").format_func("quality") == "质量部门"
 
 
+def test_the_chinese_import_tab_names_the_kinds_of_file_in_chinese(demo_url):
+    at = page(signed_in(demo_url, "admin", lang="zh"), "views/masterdata.py")
+    kinds = at.selectbox(key="md_import_kind").options
+    assert kinds[:3] == ["单位", "工艺路线", "缺陷代码"]
+    assert "服务关系" in kinds
+
+
 def test_the_chinese_units_tab_names_each_unit_s_kind_in_chinese(demo_url):
     at = page(signed_in(demo_url, "admin", lang="zh"), "views/masterdata.py")
     units = frame_with(at, "上级单位").set_index("代码")

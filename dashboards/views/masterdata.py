@@ -175,7 +175,14 @@ with tab_routings:
 with tab_import:
     flash("import")
     st.caption(t("md.import_caption", plant=ctx.plant.code))
-    kind = st.selectbox(t("md.import_kind"), list(KINDS), key="md_import_kind")
+    # a file's kind in the words the audit trail names its import by, made with the page
+    kind_labels = {k: i18n.audit_word("entity", k, ctx.lang) for k in KINDS}
+    kind = st.selectbox(
+        t("md.import_kind"),
+        list(KINDS),
+        format_func=lambda k: kind_labels.get(k, k),
+        key="md_import_kind",
+    )
     spec = KINDS[kind]
 
     def named(columns: tuple[str, ...]) -> str:

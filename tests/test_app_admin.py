@@ -399,6 +399,9 @@ def test_scheme_tab_shows_the_active_scheme(demo_url):
     assert scheme.content_hash in [c.value for c in at.code]
     criteria = frame_with(at, "说明")
     assert criteria["名称"].tolist() == [c.name_zh for c in scheme.criteria]
+    parameters = frame_with(at, "参数").set_index("参数")
+    assert scheme.calibration == "none"
+    assert parameters.loc["校准方式", "取值"] == "不校准"
 
 
 def test_admin_adds_disables_and_resets_users(demo_url):

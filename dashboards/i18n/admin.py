@@ -285,6 +285,11 @@ STRINGS = {
     "md.param.k_range": ("K limits", "K 的上下限"),
     "md.param.comment_below": ("comment needed below", "低于此分须填写意见"),
     "md.param.calibration": ("calibration", "校准方式"),
+    "md.calibration.none": ("none", "不校准"),
+    "md.calibration.zscore": (
+        "z-score: each rater's forms to the plant's mean and spread",
+        "标准分（z-score）：各评价单位的评分按全厂均值和离散度折算",
+    ),
     "md.penalties": ("**Penalty points**", "**扣分标准**"),
     "md.col.penalty": ("penalty", "扣分项"),
     "md.col.points": ("points", "分值"),

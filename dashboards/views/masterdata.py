@@ -444,7 +444,7 @@ with tab_scheme:
                     (t("md.param.alpha"), f"{scheme.alpha:g}"),
                     (t("md.param.k_range"), f"{scheme.k_min:g} – {scheme.k_max:g}"),
                     (t("md.param.comment_below"), f"{scheme.comment_below}"),
-                    (t("md.param.calibration"), scheme.calibration),
+                    (t("md.param.calibration"), t(f"md.calibration.{scheme.calibration}")),
                 ],
                 columns=[t("md.col.parameter"), t("md.col.value")],
             ),

@@ -868,3 +868,16 @@ def test_the_desk_starts_afresh_on_a_problem_of_the_same_id_in_another_plant(dem
     assert at.subheader[0].value == "QP-1 · SHIRT-01 · proposed"
     assert at.multiselect(key="desk.rule_units").value == ["SEW1"]  # GARM's proposal
     assert at.text_area(key="desk.rule_reason").value == ""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_desk_names_the_month_a_problem_counts_in_as_the_month_picker_does(demo_url, lang):
+    at = page(signed_in(demo_url, "quality", lang), "views/quality_desk.py")
+    at.radio(key="desk.queue").set_value("verification").run()
+    ref = at.selectbox(key="desk.pick").value
+    month = detail(demo_url, ref).counted_month
+    assert month
+    label = i18n.month_label(month, lang)  # "Sep 2026", "2026年9月"
+    words = {"en": "counts in", "zh": "计入月份"}[lang]
+    shown = next(m.value for m in at.markdown if words in m.value)
+    assert shown.endswith(f"{words} {label}")

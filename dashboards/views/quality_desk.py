@@ -349,7 +349,7 @@ st.markdown(
         proposed=detail.proposed or t("desk.undetermined_short"),
         responsible=_shares(detail, ctx.lang) or "—",
         escapes=listing(detail.escapes, ctx.lang) or "—",
-        month=detail.counted_month or "—",
+        month=i18n.month_label(detail.counted_month, ctx.lang) if detail.counted_month else "—",
     )
 )
 if detail.deadline:

@@ -429,6 +429,7 @@ def test_admin_adds_disables_and_resets_users(demo_url):
     )
 
     at.selectbox(key="md_disable_who").select("assy-2")
+    at.checkbox(key="md_disable_confirm").check()
     at.button(key="md_disable_submit").click().run()
     assert "User assy-2 disabled." in texts(at)
     at.selectbox(key="md_reset_who").select("exec")
@@ -480,12 +481,28 @@ def test_admin_enables_a_disabled_supervisor_again(demo_url):
     assert (record.actor, record.action, record.entity_id) == ("admin", "enable", "aero-assy")
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_disabling_a_user_asks_to_confirm_first(demo_url, lang):
+    """A click on Disable alone signs nobody out: the default pick is the first account."""
+    at = page(signed_in(demo_url, "admin", lang), "views/masterdata.py")
+    assert at.selectbox(key="md_disable_who").value == "aero-assy"
+    at.button(key="md_disable_submit").click().run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [i18n.t("md.disable_unconfirmed", lang)]
+    with fresh(demo_url) as (session, _):
+        assert actor_for(session=session, username="aero-assy").unit == "ASSY"  # still active
+    at.checkbox(key="md_disable_confirm").check()
+    at.button(key="md_disable_submit").click().run()
+    assert i18n.t("md.user_disabled", lang, username="aero-assy") in texts(at)
+
+
 def test_a_session_ended_by_disabling_stays_ended_once_the_account_is_enabled_again(demo_url):
     """A leaver's or a stolen session does not come back when the account is enabled again
     within the idle limit: the user signs in anew."""
     supervisor = page(signed_in(demo_url, "aero-assy"), "views/score.py")
     at = page(signed_in(demo_url, "admin"), "views/masterdata.py")
     at.selectbox(key="md_disable_who").select("aero-assy")
+    at.checkbox(key="md_disable_confirm").check()
     at.button(key="md_disable_submit").click().run()
     assert "User aero-assy disabled." in texts(at)
     at.selectbox(key="md_enable_who").select("aero-assy")

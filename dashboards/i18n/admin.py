@@ -249,6 +249,14 @@ STRINGS = {
     "md.user_added": ("User {username} added.", "已添加用户 {username}。"),
     "md.disable_user": ("**Disable a user**", "**停用用户**"),
     "md.disable_button": ("Disable", "停用"),
+    "md.disable_confirm": (
+        "Disable this account: the user is signed out at once",
+        "停用此账户：该用户将立即退出登录",
+    ),
+    "md.disable_unconfirmed": (
+        "Tick the box to confirm first: nobody was disabled.",
+        "请先勾选确认框：未停用任何账户。",
+    ),
     "md.user_disabled": ("User {username} disabled.", "已停用用户 {username}。"),
     "md.enable_user": ("**Enable a user again**", "**重新启用用户**"),
     "md.none_disabled": ("No account is disabled.", "没有已停用的账户。"),

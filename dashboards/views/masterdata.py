@@ -316,15 +316,18 @@ with tab_users:
         st.markdown(t("md.disable_user"))
         with st.form("md_disable_user"):
             who = st.selectbox(t("md.col.username"), others, key="md_disable_who")
+            confirmed = st.checkbox(t("md.disable_confirm"), key="md_disable_confirm")
             disable = st.form_submit_button(t("md.disable_button"), key="md_disable_submit")
-        if disable and who:
+        if disable and who and not confirmed:
+            st.warning(t("md.disable_unconfirmed"))
+        elif disable and who:
             try:
                 with db() as session:
                     disable_user(session=session, actor=ctx.actor, username=who)
             except NoacError as error:
                 st.error(refusal(error))
             else:
-                done("users", t("md.user_disabled", username=who))
+                done("users", t("md.user_disabled", username=who), "md_disable_confirm")
         st.markdown(t("md.enable_user"))
         disabled = [a.username for a in accounts if not a.active]
         if not disabled:

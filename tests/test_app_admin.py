@@ -551,9 +551,9 @@ def test_audit_page_shows_the_close_record(demo_url):
     at.selectbox(key="audit_entity").select("month").run()
     assert not at.exception
     records = frame_with(at, "action")
-    assert set(records["entity"]) == {"month"}
+    assert set(records["kind of record"]) == {"month"}
     newest = records.iloc[0]
-    assert (newest["who"], newest["action"], newest["entity"], newest["id"]) == (
+    assert (newest["who"], newest["action"], newest["kind of record"], newest["record"]) == (
         "quality",
         "close month",
         "month",
@@ -593,7 +593,7 @@ def test_audit_page_shows_a_bare_value_as_json(demo_url):
     at = page(signed_in(demo_url, "admin"), "views/audit.py")
     at.selectbox(key="audit_entity").select("plant").run()
     assert not at.exception
-    assert frame_with(at, "action").iloc[0]["entity"] == "plant"
+    assert frame_with(at, "action").iloc[0]["kind of record"] == "plant"
     assert json.loads(at.json[0].value) == "服装厂 Garment plant"  # the newest, GARM
 
 
@@ -650,17 +650,17 @@ def test_audit_page_reaches_records_older_than_its_first_page(demo_url):
     assert not at.exception
     older = frame_with(at, "action")
     assert len(older) == total - 1000
-    assert tuple(older.iloc[-1][["id", "action"]]) == (
+    assert tuple(older.iloc[-1][["record", "action"]]) == (
         oldest.entity_id,
         audit_word("action", oldest.action, "en"),
     )
-    assert set(older["entity"]) == {"quality problem"}
+    assert set(older["kind of record"]) == {"quality problem"}
     assert f"Records 1001–{total} of {total}" in texts(at)
     # fewer records match another entity: the page comes back to the only one there is
     at.selectbox(key="audit_entity").select("month").run()
     assert not at.exception
     assert at.number_input(key="audit_page").value == 1
-    assert set(frame_with(at, "action")["entity"]) == {"month"}
+    assert set(frame_with(at, "action")["kind of record"]) == {"month"}
 
 
 def metric(at, label: str) -> int:

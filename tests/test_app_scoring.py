@@ -216,6 +216,18 @@ def test_a_draft_stays_in_the_session_only(demo_url):
     assert "Showing your draft" in texts(at)
 
 
+def test_a_half_finished_form_outlasts_a_look_at_another_page(demo_url):
+    """What the supervisor entered and did not submit nor keep as a draft is still on the
+    card when he comes back from another page; nothing of it was stored."""
+    before = stored_forms(demo_url, OPEN)
+    at = score_page(demo_url)
+    enter(at, OPEN, "HEAT", {"delivery": 2}, {"delivery": "two weeks late"})
+    at = page(page(at, "views/feedback.py"), "views/score.py")
+    assert at.slider(key=f"score-{OPEN}-HEAT-delivery").value == 2
+    assert at.text_area(key=f"comment-{OPEN}-HEAT-delivery").value == "two weeks late"
+    assert stored_forms(demo_url, OPEN) == before
+
+
 def test_a_closed_month_is_read_only(demo_url):
     at = score_page(demo_url, month=CLOSED)
     assert not at.exception

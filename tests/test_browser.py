@@ -310,3 +310,35 @@ def test_a_card_or_a_dashboard_tab_touched_after_the_idle_limit_signs_out(
         dashboard.get_by_role("tab", name="Trends").click()
         dashboard.get_by_text(ended).wait_for(timeout=30_000)
         assert dashboard.get_by_role("tab").count() == 0
+
+
+def test_a_half_finished_form_outlasts_a_look_at_another_page(app_url):
+    """Streamlit forgets a card's widgets when another page runs; what the supervisor
+    entered and did not submit is on the card again when he comes back."""
+    month = month_of(date.today())
+    with browser_page() as page:
+        sign_in(page, f"{app_url}/?month={month}", "aero-assy")
+        page.get_by_role("link", name="Score my suppliers").click()
+        page.get_by_role("button", name="Submit").first.wait_for(timeout=60_000)
+        idle(page)
+        comment = page.get_by_role("textbox", name="Comment on Quality").first
+        comment.fill("burrs on the edges of lot 7")
+        page.keyboard.press("Tab")
+        idle(page)
+        slider = page.get_by_role("slider").first
+        entered = str(int(slider.input_value()) - 1)
+        slider.focus()
+        page.keyboard.press("ArrowLeft")
+        for _ in range(60):
+            idle(page)
+            if page.get_by_role("slider").first.input_value() == entered:
+                break
+        page.get_by_role("link", name="Feedback to my unit").click()
+        page.get_by_role("heading", name="Feedback to my unit").wait_for(timeout=60_000)
+        idle(page)
+        page.get_by_role("link", name="Score my suppliers").click()
+        page.get_by_role("button", name="Submit").first.wait_for(timeout=60_000)
+        idle(page)
+        assert page.get_by_role("slider").first.input_value() == entered
+        assert comment.input_value() == "burrs on the edges of lot 7"
+        no_error(page)

@@ -44,6 +44,12 @@ def _draft_key(month: str, supplier: str) -> str:
     return f"draft-values-{month}-{supplier}"
 
 
+def _entered_key(month: str, supplier: str) -> str:
+    """What was entered on a card and differs from its saved form, kept outside the widgets,
+    which Streamlit forgets when the supervisor opens another page."""
+    return f"entered-{month}-{supplier}"
+
+
 def _said_key(month: str, supplier: str) -> str:
     return f"said-{month}-{supplier}"
 
@@ -58,8 +64,9 @@ def _start(criterion: Criterion, scheme: Scheme) -> int:
 
 
 def _fill(card: scorecards.Card, scheme: Scheme) -> None:
-    """Put the draft, else the saved values, into the widgets of a card not shown yet, and
-    of a criterion the scheme gained while the card was shown (what was entered stays)."""
+    """Put the draft, else what was entered before another page was opened, else the saved
+    values, into the widgets of a card not shown yet, and of a criterion the scheme gained
+    while the card was shown (what was entered stays)."""
     month, supplier = card.month, card.supplier
     unfilled = [
         c for c in scheme.criteria if _score_key(month, supplier, c.code) not in st.session_state
@@ -67,7 +74,11 @@ def _fill(card: scorecards.Card, scheme: Scheme) -> None:
     if not unfilled:
         return
     saved = {"values": card.values, "comments": card.comments, "versions": card.versions}
-    source = st.session_state.get(_draft_key(month, supplier)) or saved
+    source = (
+        st.session_state.get(_draft_key(month, supplier))
+        or st.session_state.get(_entered_key(month, supplier))
+        or saved
+    )
     for c in unfilled:
         value = source["values"].get(c.code, _start(c, scheme))
         st.session_state[_score_key(month, supplier, c.code)] = max(c.min, min(c.max, value))
@@ -97,6 +108,24 @@ def _forget(card: scorecards.Card, scheme: Scheme) -> None:
         st.session_state.pop(_comment_key(month, supplier, c.code), None)
     st.session_state.pop(_shown_key(month, supplier), None)
     st.session_state.pop(_draft_key(month, supplier), None)
+    st.session_state.pop(_entered_key(month, supplier), None)
+
+
+def _keep_entered(card: scorecards.Card, scheme: Scheme) -> None:
+    """Keep what the card shows while it differs from what it was filled with from the saved
+    form; a card left so reads the saved form anew when the page is opened again."""
+    key = _entered_key(card.month, card.supplier)
+    values, comments = _entered(card, scheme)
+    saved_values = {c.code: card.values.get(c.code, _start(c, scheme)) for c in scheme.criteria}
+    saved_comments = {c.code: card.comments.get(c.code, "") for c in scheme.criteria}
+    if values == saved_values and comments == saved_comments:
+        st.session_state.pop(key, None)
+        return
+    st.session_state[key] = {
+        "values": values,
+        "comments": comments,
+        "versions": st.session_state[_shown_key(card.month, card.supplier)],
+    }
 
 
 def _save_draft(card: scorecards.Card, scheme: Scheme) -> None:
@@ -207,6 +236,7 @@ def _editable_card(ctx: PageContext, card: scorecards.Card, scheme: Scheme) -> N
                     height=68,
                     key=_comment_key(month, supplier, criterion.code),
                 )
+        _keep_entered(card, scheme)
         values, _ = _entered(card, scheme)
         st.caption(
             t("score.entered_score", score=number(scoring.form_score(scheme, values), ctx.lang, 1))

@@ -21,6 +21,7 @@ from dashboards.context import (
     WRITTEN,
     db,
     engine,
+    forget_kept,
     lang,
     plain,
     refusal,
@@ -109,6 +110,7 @@ def _oidc_login() -> None:
 def _logout() -> None:
     for key in (ACTOR, LAST_SEEN, "plant", MONTH):
         st.session_state.pop(key, None)
+    forget_kept()
     if get_settings().auth == "oidc":
         st.logout()
 

@@ -47,6 +47,10 @@ WRITTEN = (
     "desk.rule_milestones",
     "desk.verify_note",
 )
+# what a page keeps of its user outside its widgets starts so (the drafts of the score page):
+# dropped when the user signs out or the session ends, as the sign-in page drops the widgets,
+# so that the next user of the browser does not get it
+KEPT = "kept-"
 
 
 @st.cache_resource
@@ -88,11 +92,18 @@ def signed_in() -> bool:
     return True
 
 
+def forget_kept() -> None:
+    """Drop what the pages kept of the user who leaves (``KEPT``)."""
+    for key in [key for key in st.session_state if str(key).startswith(KEPT)]:
+        del st.session_state[key]
+
+
 def _end_session(reason: str) -> None:
     """End the signed-in session; the sign-in page says why (``reason``). Through the
     plant's identity provider this signs out there too, or its sign-in, remembered by the
     browser, would open the session again at once."""
     del st.session_state[ACTOR]
+    forget_kept()
     st.session_state[reason] = True
     if get_settings().auth == "oidc":
         st.logout()

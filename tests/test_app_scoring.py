@@ -228,6 +228,27 @@ def test_a_half_finished_form_outlasts_a_look_at_another_page(demo_url):
     assert stored_forms(demo_url, OPEN) == before
 
 
+def test_the_next_supervisor_at_the_same_pc_does_not_get_the_draft_of_the_one_before(demo_url):
+    """ASSY keeps a draft for STORE and signs out; SHEET, which STORE supplies too, signs in
+    in the same browser: his STORE card shows his own saved form, not ASSY's draft."""
+    at = score_page(demo_url)
+    enter(at, OPEN, "STORE", {"quality": 2}, {"quality": "rusty blanks"})
+    at.button(key=f"draft-{OPEN}-STORE").click().run()
+    at.sidebar.button[0].click().run()  # sign out
+    engine = create_db_engine(demo_url)
+    try:
+        with Session(engine) as session:
+            at.session_state["actor"] = actor_for(session=session, username="aero-sheet")
+    finally:
+        engine.dispose()
+    at.session_state["last_seen"] = datetime.now(UTC)
+    at = page(at.run(), "views/score.py")
+    saved = stored_forms(demo_url, OPEN, rater="SHEET")["STORE"]
+    assert at.slider(key=f"score-{OPEN}-STORE-quality").value == saved.values["quality"] != 2
+    assert at.text_area(key=f"comment-{OPEN}-STORE-quality").value == ""
+    assert "Showing your draft" not in texts(at)
+
+
 def test_a_closed_month_is_read_only(demo_url):
     at = score_page(demo_url, month=CLOSED)
     assert not at.exception

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.context import (
+    KEPT,
     PageContext,
     db,
     page_context,
@@ -37,21 +38,21 @@ def _comment_key(month: str, supplier: str, code: str) -> str:
 
 def _shown_key(month: str, supplier: str) -> str:
     """Versions of the values the widgets were filled with (the stale-form check)."""
-    return f"shown-{month}-{supplier}"
+    return f"{KEPT}shown-{month}-{supplier}"
 
 
 def _draft_key(month: str, supplier: str) -> str:
-    return f"draft-values-{month}-{supplier}"
+    return f"{KEPT}draft-values-{month}-{supplier}"
 
 
 def _entered_key(month: str, supplier: str) -> str:
     """What was entered on a card and differs from its saved form, kept outside the widgets,
     which Streamlit forgets when the supervisor opens another page."""
-    return f"entered-{month}-{supplier}"
+    return f"{KEPT}entered-{month}-{supplier}"
 
 
 def _said_key(month: str, supplier: str) -> str:
-    return f"said-{month}-{supplier}"
+    return f"{KEPT}said-{month}-{supplier}"
 
 
 def _help(criterion: Criterion, lang: str) -> str:

@@ -62,7 +62,15 @@ def _language_picker() -> None:
         index=list(i18n.LANGUAGES).index(lang()),
         format_func=i18n.LANGUAGES.get,
         key=LANG,
+        on_change=_relabel,
     )
+
+
+def _relabel() -> None:
+    """Have the month picker show its month in the language just chosen: a picker keeps
+    showing the label it had until its value is set anew."""
+    if MONTH in st.session_state:
+        st.session_state[MONTH] = st.session_state[MONTH]
 
 
 def _login_page() -> None:

@@ -342,3 +342,20 @@ def test_a_half_finished_form_outlasts_a_look_at_another_page(app_url):
         assert page.get_by_role("slider").first.input_value() == entered
         assert comment.input_value() == "burrs on the edges of lot 7"
         no_error(page)
+
+
+def test_the_month_picker_shows_its_month_in_the_language_chosen(app_url):
+    """A picker keeps showing the label it had: after a switch to Chinese the month it
+    shows reads in Chinese, as its options do."""
+    month = month_of(date.today())
+    with browser_page() as page:
+        sign_in(page, f"{app_url}/?month={month}", "aero-assy")
+        month_picker = page.locator("[data-testid='stSidebar'] input[aria-label^='Month']")
+        assert month_picker.input_value() == month_label(month, "en")
+        page.get_by_role("combobox", name="Language").click()
+        page.get_by_role("option", name="中文").click()
+        page.get_by_text("当前用户").wait_for(timeout=60_000)
+        idle(page)
+        month_picker = page.locator("[data-testid='stSidebar'] input[aria-label^='月份']")
+        assert month_picker.input_value() == month_label(month, "zh")
+        no_error(page)

@@ -200,6 +200,25 @@ def test_text_written_on_the_problem_pages_outlasts_a_look_at_another_page(demo_
     assert "mine.dispute_reason" not in at.session_state
 
 
+def test_the_next_user_at_the_pc_does_not_see_the_report_of_the_one_before(demo_url):
+    """ASSY reports a problem and signs out; the inspector signing in at the same browser
+    opens the report page on an empty form, not on ASSY's problem and its trace."""
+    at = page(signed_in(demo_url, "aero-assy"), "views/report.py")
+    at.selectbox(key="report.part").select("BP-100").run()
+    at.selectbox(key="report.code").select("PIT-FACE").run()
+    at.text_area(key="report.description").input("pits on the galvanised face")
+    at.button(key="report.submit").click().run()
+    assert "Problem AERO-" in at.success[0].value
+    at.sidebar.button[0].click().run()  # sign out
+    with service(demo_url) as (session, _):
+        at.session_state["actor"] = actor_for(session=session, username="aero-qc-fin-insp")
+    at.session_state["last_seen"] = datetime.now(UTC)
+    at = page(at.run(), "views/report.py")
+    assert not at.exception
+    assert not at.success
+    assert "pits on the galvanised face" not in texts(at)
+
+
 def test_inspector_reports_for_his_unit_and_quality_for_any(demo_url):
     at = page(signed_in(demo_url, "aero-qc-fin-insp"), "views/report.py")
     assert "Found at: **QC-FIN**" in texts(at)

@@ -12,7 +12,16 @@ from datetime import date
 
 import streamlit as st
 
-from dashboards.context import db, lang, page_context, plain, refusal, t, while_signed_in
+from dashboards.context import (
+    KEPT,
+    db,
+    lang,
+    page_context,
+    plain,
+    refusal,
+    t,
+    while_signed_in,
+)
 from dashboards.i18n import day, listing
 from dashboards.problem_widgets import show_trace
 from noac.errors import NoacError
@@ -27,8 +36,10 @@ from noac.services.problems import (
 )
 from noac.services.routings import in_force, parts_through, routing_versions
 
-LAST = "report.last"  # the last report, what it returned: ref, trace, routing, attachments
-ERROR = "report.error"  # the service's refusal of the last submit
+# the last report, what it returned (ref, trace, routing, attachments), and the service's
+# refusal of the last submit: the user's own, dropped when he signs out
+LAST = f"{KEPT}report.last"
+ERROR = f"{KEPT}report.error"
 UPLOADS = "report.uploads"  # bumped after a report so the uploader starts empty
 NOT_KNOWN = ""
 

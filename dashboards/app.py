@@ -67,10 +67,12 @@ def _language_picker() -> None:
 
 
 def _relabel() -> None:
-    """Have the month picker show its month in the language just chosen: a picker keeps
-    showing the label it had until its value is set anew."""
-    if MONTH in st.session_state:
-        st.session_state[MONTH] = st.session_state[MONTH]
+    """Have the pickers (the month, a page's choices) show their choice in the language just
+    chosen: a picker keeps showing the label it had until its value is set anew. Every text
+    value is set anew, a text field's to what it holds; buttons and uploads hold none."""
+    for key, value in list(st.session_state.items()):
+        if key != LANG and isinstance(value, str):
+            st.session_state[key] = value
 
 
 def _login_page() -> None:

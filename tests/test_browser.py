@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
+from dashboards import i18n
 from dashboards.i18n import month_label
 from noac.db import create_db_engine
 from noac.demo import DEMO_PASSWORD
@@ -358,4 +359,23 @@ def test_the_month_picker_shows_its_month_in_the_language_chosen(app_url):
         idle(page)
         month_picker = page.locator("[data-testid='stSidebar'] input[aria-label^='月份']")
         assert month_picker.input_value() == month_label(month, "zh")
+        no_error(page)
+
+
+def test_a_page_s_picker_shows_its_choice_in_the_language_chosen(app_url):
+    """As the month picker does, the choice of a page's picker reads in the language the
+    user switches to."""
+    with browser_page() as page:
+        sign_in(page, app_url, "aero-sheet")
+        page.get_by_role("link", name="Problems of my unit").click()
+        page.get_by_role("heading", name="Problems of my unit").wait_for(timeout=60_000)
+        idle(page)
+        picker = page.locator("input[aria-label^='Closed problems shown']")
+        assert picker.input_value() == "closed in the last 3 months"
+        page.get_by_role("combobox", name="Language").click()
+        page.get_by_role("option", name="中文").click()
+        page.get_by_role("heading", name="本单位的质量问题").wait_for(timeout=60_000)
+        idle(page)
+        picker = page.locator("input[aria-label^='显示的已关闭问题']")
+        assert picker.input_value() == i18n.t("mine.found_closed.3", "zh")
         no_error(page)

@@ -367,6 +367,24 @@ def test_feedback_page_with_data(demo_url):
     assert set(table["code"]) == customers
 
 
+def test_feedback_page_explains_the_unit_s_coefficient(demo_url):
+    """The supervisor sees the coefficient his customers' scores and his penalties gave his
+    unit, and how: ASSY's customers QC-FIN (weight 5, 57.5) and TEST (weight 4, 100) give
+    S = (5 × 57.5 + 4 × 100) / 9 = 76.3889; the term is 1.0 × (76.3889 − 85) / 100 = −0.0861;
+    no penalty: K = 1 − 0.0861 = 0.9139, provisional while the month is open."""
+    at = page(signed_in(demo_url, "aero-assy"), "views/feedback.py")
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Coefficient K"] == "0.9139"
+    assert shown["Penalty points"] == "0.00"
+    text = texts(at)
+    assert f"Quality coefficient of ASSY, {month_label(OPEN, 'en')}" in text
+    assert "alpha × (S 76.39 − target 85) / 100 = -0.0861" in text
+    assert "the figures change until the month is closed" in text
+    at = page(signed_in(demo_url, "aero-assy", lang="zh"), "views/feedback.py")
+    assert {m.label: m.value for m in at.metric}["系数 K"] == "0.9139"
+
+
 def test_feedback_page_shows_the_target_as_the_month_close_and_the_dashboard_do(demo_url):
     """SHEET's target of 88 (units file) reads 88, not 88.0, as beside its K elsewhere."""
     at = page(signed_in(demo_url, "aero-sheet"), "views/feedback.py")

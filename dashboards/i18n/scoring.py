@@ -140,6 +140,10 @@ STRINGS = {
     "feedback.col_used": ("counted as (calibrated)", "计入值（校准后）"),
     "feedback.comments": ("Comments", "评语"),
     "feedback.no_comments": ("No customer left a comment.", "没有下道单位留下评语。"),
+    "feedback.coefficient": (
+        "Quality coefficient of {unit}, {month}",
+        "{unit} {month} 质量考核系数",
+    ),
     "feedback.trend": ("Trend over 12 months", "近 12 个月趋势"),
     "feedback.no_trend": (
         "No complete form for {unit} between {first} and {last}: there is no trend to draw.",

@@ -5,7 +5,8 @@ import streamlit as st
 
 from dashboards.charts import feedback_trend_figure
 from dashboards.context import db, page_context, plain, refusal, t
-from dashboards.i18n import listing, month_label, number, target_text
+from dashboards.i18n import listing, month_label, number, penalty_rows, signed, target_text
+from dashboards.waterfall import is_clamped, unclamped
 from noac.errors import NoacError
 from noac.services import scorecards
 from noac.services.coefficients import month_computations, round_half_up
@@ -104,6 +105,38 @@ else:
             )
     else:
         st.caption(t("feedback.no_comments"))
+
+result = next((r for r in computed[ctx.month].results if r.unit == unit), None)
+if result is not None:
+    st.subheader(t("feedback.coefficient", unit=unit, month=month))
+    if not computed[ctx.month].closed:
+        st.caption(t("dash.preview"))
+    figures = st.columns(3)
+    figures[0].metric(t("dash.unit.coefficient"), number(result.coefficient, ctx.lang, 4))
+    figures[1].metric(t("dash.unit.satisfaction"), number(result.satisfaction, ctx.lang, 1))
+    figures[2].metric(t("dash.unit.penalty"), number(result.penalty_points, ctx.lang, 2))
+    if result.satisfaction is None:
+        st.caption(t("close.no_satisfaction"))
+    else:
+        st.caption(
+            t(
+                "close.term_formula",
+                satisfaction=number(result.satisfaction, ctx.lang, 2),
+                target=target_text(result.target),
+                term=signed(result.satisfaction_term, ctx.lang, 4),
+            )
+        )
+    if is_clamped(result):
+        st.caption(
+            t(
+                "close.clamped",
+                raw=number(unclamped(result), ctx.lang, 4),
+                k=number(result.coefficient, ctx.lang, 4),
+            )
+        )
+    if penalties := penalty_rows(result.decomposition, ctx.lang):
+        st.markdown(t("close.penalties_heading"))
+        st.dataframe(pd.DataFrame(penalties), hide_index=True, width="stretch")
 
 st.subheader(t("feedback.trend"))
 complete = [f for f in received if f.complete]

@@ -289,25 +289,40 @@ def _named(
     }
 
 
+def heading(column: str, names: Mapping[str, str]) -> str:
+    """``column`` as a file heading its columns by their other names (``names``) heads it,
+    its own name in parentheses; as it is when it has no other name.
+
+    >>> heading("value", {"value": "分值"}), heading("value", {})
+    ('分值（value）', 'value')
+    """
+    return f"{names[column]}（{column}）" if column in names else column
+
+
 def _header(
-    cells: tuple[str, ...], number: int, required: Sequence[str], optional: Sequence[str]
+    cells: tuple[str, ...],
+    number: int,
+    required: Sequence[str],
+    optional: Sequence[str],
+    names: Mapping[str, str],
 ) -> tuple[list[str], list[RowError], dict[str, int]]:
     """The header's column names (lower case), what is wrong with it, and the position of
-    each column among the cells of a row, the optional columns the file lacks last."""
+    each column among the cells of a row, the optional columns the file lacks last. A column
+    the header lacks, or could have, is named by its other name in ``names`` (those of a
+    header that names some column by its other name)."""
     header = [cell.lower() for cell in cells]
     known = [*required, *optional]
+    expected = ", ".join(heading(column, names) for column in known)
     errors: list[RowError] = []
     for position, column in enumerate(header):
         if not column:
             errors.append(RowError(number, "", f"header cell {position + 1} is empty"))
         elif column not in known:
-            errors.append(
-                RowError(number, column, f"unknown column (expected: {', '.join(known)})")
-            )
+            errors.append(RowError(number, column, f"unknown column (expected: {expected})"))
         elif header.index(column) != position:
             errors.append(RowError(number, column, "the column appears more than once"))
     errors.extend(
-        RowError(number, column, "required column is missing")
+        RowError(number, heading(column, names), "required column is missing")
         for column in required
         if column not in header
     )
@@ -349,7 +364,7 @@ def read_table(
     fast = None if workbook else _arrow_columns(data)
     if fast is not None and fast[-1][0]:  # a last column without a name: read row by row
         named, headed = _named(tuple(cell[0] for cell in fast), known, names or {})
-        header, errors, columns = _header(named, 1, required, optional)
+        header, errors, columns = _header(named, 1, required, optional, {})
         if not errors:  # the header on row 1 and every row full: no step per row
             rows = len(fast[0]) - 1
             filler = [("",) * rows] * (len(columns) - len(header))
@@ -370,7 +385,9 @@ def read_table(
         )
         raise ImportRejected(name, [RowError(header_number, "", reason)])
     header_cells, headed = _named(header_cells, known, names or {})
-    header, errors, columns = _header(header_cells, header_number, required, optional)
+    header, errors, columns = _header(
+        header_cells, header_number, required, optional, (names or {}) if headed else {}
+    )
     width = len(header)
     filler = ("",) * (len(columns) - width)
     nul_possible = b"\x00" in data

@@ -758,6 +758,30 @@ def test_a_file_headed_in_chinese_imports_as_the_file_headed_in_english(
     assert snapshot(engine) == before
 
 
+def test_a_file_headed_in_chinese_is_told_its_missing_and_expected_columns_in_chinese(
+    tmp_path, engine, session
+):
+    """A scores file headed in Chinese whose value column is headed 分数 (not 分值) is told
+    the column it lacks and the columns it may have as the file would head them, the English
+    name in parentheses as the import page lists them; a file headed in English keeps them
+    in English."""
+    before = snapshot(engine)
+    header = "月份,评价单位,被评价单位,指标,分数"
+    zh = write_csv(tmp_path / "scores_zh.csv", f"{header}\n2026-03,A,B,Q,9")
+    assert _refused(session, "scores", zh) == [
+        (1, "分值（value）", "required column is missing"),
+        (
+            1,
+            "分数",
+            "unknown column (expected: 月份（month）, 评价单位（rater）, 被评价单位（ratee）,"
+            " 指标（criterion）, 分值（value）, 说明（comment）)",
+        ),
+    ]
+    en = write_csv(tmp_path / "scores.csv", "month,rater,ratee,criterion\n2026-03,A,B,Q")
+    assert _refused(session, "scores", en) == [(1, "value", "required column is missing")]
+    assert snapshot(engine) == before
+
+
 def test_every_column_of_every_import_has_one_chinese_name_in_its_file():
     columns = {kind: (*spec.required, *spec.optional) for kind, spec in KINDS.items()}
     assert {c for named in columns.values() for c in named} == set(CHINESE_COLUMNS)

@@ -24,6 +24,7 @@ from noac.services.users import (
     list_users,
     reset_password,
 )
+from noac.tabular import heading
 
 ctx = page_context()
 today = date.today()
@@ -188,7 +189,7 @@ with tab_import:
     def named(columns: tuple[str, ...]) -> str:
         """Columns as a header may name them: in Chinese, also by their Chinese names."""
         if ctx.lang == "zh":
-            columns = tuple(f"{CHINESE_COLUMNS[c]}（{c}）" for c in columns)
+            columns = tuple(heading(c, CHINESE_COLUMNS) for c in columns)
         return i18n.listing(columns, ctx.lang) or "—"
 
     st.caption(t("md.import_columns", required=named(spec.required), optional=named(spec.optional)))

@@ -317,7 +317,7 @@ def test_a_refused_file_reads_in_chinese_on_the_chinese_page(demo_url):
     assert not at.exception
     assert [e.value for e in at.error] == ["units.csv：1 处错误，未导入任何数据"]
     assert [e.value for e in at.text] == [
-        "第 3 行，列“kind”：“factory”不是 workshop, inspection, store, department 之一"
+        "第 3 行，列“kind”：“factory”不是 workshop、inspection、store、department 之一"
     ]
 
 
@@ -334,7 +334,7 @@ def test_an_import_note_reads_in_chinese_on_the_chinese_page(demo_url):
     assert done.endswith(
         plain(
             f"ASSY 在 {month} 对 HEAT 的评分表填写完整前不计入："
-            "缺少 交付（delivery）, 服务（service）, 交接（handover） 的分值"
+            "缺少 交付（delivery）、服务（service）、交接（handover） 的分值"
         )
     )
 

@@ -128,7 +128,7 @@ def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
 @pytest.mark.parametrize(
     ("english", "chinese"),
     [
-        ("unknown plant 'X' (plants: AERO, GARM)", "未知工厂“X”（现有工厂：AERO, GARM）"),
+        ("unknown plant 'X' (plants: AERO, GARM)", "未知工厂“X”（现有工厂：AERO、GARM）"),
         (
             "2026-03 is closed: scores can no longer change",
             "2026-03 已关账：评分不能再修改",
@@ -156,6 +156,20 @@ def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
             "problem AERO-000007 is closed: it cannot be ruled (only when proposed or accepted"
             " or disputed)",
             "质量问题 AERO-000007 当前为已关闭状态，不能裁定（仅限待确认、已接受或有争议状态）",
+        ),
+        # a list the service made, listed as Chinese lists
+        (
+            "'factory' is not one of workshop, inspection, store, department",
+            "“factory”不是 workshop、inspection、store、department 之一",
+        ),
+        (
+            "unknown column (expected: 月份（month）, 分值（value）, 说明（comment）)",
+            "未知列（应为：月份（month）、分值（value）、说明（comment））",
+        ),
+        (
+            "'９．５' is not a number; the cell holds full-width characters (９, ．, ５): type"
+            " them half-width",
+            "“９．５”不是数字；单元格中有全角字符（９、．、５）：请改用半角输入",
         ),
         # a part that may be empty
         (
@@ -257,7 +271,7 @@ def test_a_refused_file_reads_row_by_row_in_chinese():
         (
             "the form of ASSY for HEAT in 2026-03 does not count until it is complete: no value"
             " for Delivery (delivery), Service (service)",
-            "ASSY 在 2026-03 对 HEAT 的评分表填写完整前不计入：缺少 Delivery (delivery), Service"
+            "ASSY 在 2026-03 对 HEAT 的评分表填写完整前不计入：缺少 Delivery (delivery)、Service"
             " (service) 的分值",
         ),
         (
@@ -317,7 +331,7 @@ def test_a_criterion_is_named_as_the_scheme_names_it_in_chinese():
         " for Delivery (delivery), Handover (handover)"
     )
     assert note(incomplete, "zh", criteria) == (
-        "ASSY 在 2026-03 对 HEAT 的评分表填写完整前不计入：缺少 交付（delivery）, 交接（handover）"
+        "ASSY 在 2026-03 对 HEAT 的评分表填写完整前不计入：缺少 交付（delivery）、交接（handover）"
         " 的分值"
     )
     assert note(incomplete, "en", criteria) == incomplete

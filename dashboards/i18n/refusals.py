@@ -11,7 +11,8 @@ criterion of the scoring scheme (``Criterion.label``) names it as the scheme doe
 In a text, ``{name}`` stands for what the message names: a value (a unit, a month, a file
 name), shown as it is, or, under the names of ``PARTS``, a part that has its own words: a
 text of this catalogue (``{reason}``, ``{what}``: "the comment", "close a month", ...), a
-role or a status (``{role}``, ``{statuses}``: "proposed or disputed"). A text matches when
+role or a status (``{role}``, ``{statuses}``: "proposed or disputed"), a list of values
+(``{plants}``, ``{columns}``: "AERO, GARM", listed "AERO、GARM"). A text matches when
 every such part has its words. ``tests/test_refusals.py`` checks that every refusal and note
 the services can give on a page has its text here.
 """
@@ -23,7 +24,7 @@ import string
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from dashboards.i18n import STRINGS, t
+from dashboards.i18n import STRINGS, listing, t
 from noac.errors import ImportRejected, NoacError, RowError
 from noac.scheme import Criterion
 
@@ -515,6 +516,12 @@ def _words(prefix: str) -> Callable[[str], Reading | None]:
     return word
 
 
+def _items(text: str) -> Reading:
+    """A list of values a service joined with ", ", kept as they are and joined as Chinese
+    lists them."""
+    return len(text), listing(text.split(", "), "zh")
+
+
 def _listed(word: Callable[[str], Reading | None], separator: str) -> Callable:
     """A list of codes joined with ``separator``, in words joined as Chinese lists them."""
 
@@ -630,6 +637,28 @@ PARTS: dict[str, Callable[[str], Reading | None]] = {
     **dict.fromkeys(
         ("reason", "what", "where", "doing", "change", "was", "who", "field"), _reading
     ),
+    # the lists of values a service makes (plants, units, columns, ...)
+    **dict.fromkeys(
+        (
+            "categories",
+            "characters",
+            "columns",
+            "criteria",
+            "dated",
+            "formats",
+            "kinds",
+            "known",
+            "months",
+            "ops",
+            "parts",
+            "plants",
+            "scales",
+            "scores",
+            "units",
+            "values",
+        ),
+        _items,
+    ),
     "role": _words("role"),
     "roles": _listed(_words("role"), ", "),
     "status": _words("status"),
@@ -653,7 +682,7 @@ def refusal(error: NoacError, lang: str, criteria: Iterable[Criterion] = ()) -> 
     the scheme the refusal was given on, named in Chinese as the scheme names them.
 
     >>> refusal(NoacError("unknown plant 'X' (plants: AERO, GARM)"), "zh")
-    '未知工厂“X”（现有工厂：AERO, GARM）'
+    '未知工厂“X”（现有工厂：AERO、GARM）'
     >>> refusal(NoacError("problem AERO-000007 is closed: it cannot be ruled (only when"
     ...                   " proposed or disputed)"), "zh")
     '质量问题 AERO-000007 当前为已关闭状态，不能裁定（仅限待确认或有争议状态）'

@@ -149,6 +149,19 @@ def test_an_import_into_a_mistyped_plant_is_refused_and_a_plant_is_added_first(a
     assert "several plants (AERO, WEST)" in noac(aero_db, "units", "list").output
 
 
+def test_a_plant_typed_in_another_case_is_refused_naming_the_plant_meant(aero_db):
+    """Plant codes are told apart by case, and no two differ only in it: 'aero' is refused
+    naming AERO, and an import is not told to add a plant 'aero' (which would be refused)."""
+    before = snapshot_of(aero_db)
+    result = noac(aero_db, "import", "units", AERO / "units.csv", "--plant", "aero")
+    assert result.exit_code == 1
+    assert result.output == "error: unknown plant 'aero' (plants: AERO): did you mean AERO?\n"
+    listed = noac(aero_db, "units", "list", "--plant", "Aero")
+    assert listed.exit_code == 1
+    assert listed.output == "error: unknown plant 'Aero' (plants: AERO): did you mean AERO?\n"
+    assert snapshot_of(aero_db) == before
+
+
 def test_adding_a_plant_that_exists_is_refused(aero_db):
     before = snapshot_of(aero_db)
     result = noac(aero_db, "plants", "add", "AERO", "--name", "Another name")

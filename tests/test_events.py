@@ -830,12 +830,12 @@ def test_a_log_for_a_plant_the_database_does_not_hold_is_refused(engine, tmp_pat
             session=session,
             path=write_csv(tmp_path / "log.csv", TWO_PATHS_LOG),
             mapping_path=mapping,
-            plant_code="p",
+            plant_code="Q",
             actor=SYSTEM,
         )
     assert str(excinfo.value) == (
-        "unknown plant 'p' (plants: P): an import writes into a plant the database holds;"
-        " add a new plant first with: noac plants add p --name NAME"
+        "unknown plant 'Q' (plants: P): an import writes into a plant the database holds;"
+        " add a new plant first with: noac plants add Q --name NAME"
     )
     assert snapshot(engine) == before
 

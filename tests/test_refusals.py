@@ -130,6 +130,10 @@ def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
     [
         ("unknown plant 'X' (plants: AERO, GARM)", "未知工厂“X”（现有工厂：AERO、GARM）"),
         (
+            "unknown plant 'aero' (plants: AERO, GARM): did you mean AERO?",
+            "未知工厂“aero”（现有工厂：AERO、GARM）：您指的是 AERO 吗？",
+        ),
+        (
             "2026-03 is closed: scores can no longer change",
             "2026-03 已关账：评分不能再修改",
         ),

@@ -132,6 +132,9 @@ REFUSALS: dict[str, str] = {
     ),
     # --- plants, units, defect codes ------------------------------------------------------
     "unknown plant '{code}' (plants: {plants})": "未知工厂“{code}”（现有工厂：{plants}）",
+    "unknown plant '{code}' (plants: {plants}): did you mean {other}?": (
+        "未知工厂“{code}”（现有工厂：{plants}）：您指的是 {other} 吗？"
+    ),
     "{reason}: an import writes into a plant the database holds; add a new plant first with:"
     " noac plants add {code} --name NAME": (
         "{reason}：导入只能写入数据库中已有的工厂；请先添加新工厂："

@@ -18,8 +18,16 @@ def list_plants(*, session: Session) -> list[Plant]:
     return list(session.exec(select(Plant).order_by(Plant.code)))
 
 
+def _alike(code: str, plants: list[Plant]) -> Plant | None:
+    """The plant of ``plants`` whose code is ``code`` typed in another case (no two plants'
+    codes differ only in case: :func:`add_plant`), or None."""
+    return next((p for p in plants if p.code.casefold() == code.casefold()), None)
+
+
 def _unknown(code: str, plants: list[Plant]) -> str:
     known = ", ".join(p.code for p in plants) or "none yet"
+    if meant := _alike(code, plants):
+        return f"unknown plant '{code}' (plants: {known}): did you mean {meant.code}?"
     return f"unknown plant '{code}' (plants: {known})"
 
 
@@ -68,6 +76,8 @@ def plant_for_import(*, session: Session, code: str | None) -> Plant:
     for plant in plants:
         if plant.code == code:
             return plant
+    if _alike(code, plants):  # not a plant to add: one that would differ only in case
+        raise NoacError(_unknown(code, plants))
     raise NoacError(
         f"{_unknown(code, plants)}: an import writes into a plant the database holds;"
         f" add a new plant first with: noac plants add {code} --name NAME"
@@ -77,14 +87,14 @@ def plant_for_import(*, session: Session, code: str | None) -> Plant:
 def add_plant(*, session: Session, code: str, name: str, actor: Actor) -> Plant:
     """Add a new plant, so that imports can write into it; a code in use is refused."""
     require(actor, "manage-plants")
-    for plant in list_plants(session=session):
-        if plant.code == code:
-            raise NoacError(f"plant {code} exists already")
-        if plant.code.casefold() == code.casefold():
-            raise NoacError(
-                f"plant {code} would differ from plant {plant.code} only in upper and lower"
-                f" case: choose another code, or use {plant.code}"
-            )
+    plants = list_plants(session=session)
+    if any(plant.code == code for plant in plants):
+        raise NoacError(f"plant {code} exists already")
+    if alike := _alike(code, plants):
+        raise NoacError(
+            f"plant {code} would differ from plant {alike.code} only in upper and lower"
+            f" case: choose another code, or use {alike.code}"
+        )
     return save_plant(session=session, code=code, name=name, actor=actor)
 
 

@@ -160,6 +160,28 @@ def _sheet_cells(data: bytes, data_only: bool) -> list[tuple]:
         workbook.close()
 
 
+def _sheet_headers(data: bytes) -> list[tuple[str, tuple[str, ...]]]:
+    """Each sheet's title and first row that holds anything, in the workbook's order."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        return [
+            (
+                sheet.title,
+                next(
+                    (
+                        cells
+                        for row in sheet.iter_rows(values_only=True)
+                        if any(cells := tuple(map(_cell_text, row)))
+                    ),
+                    (),
+                ),
+            )
+            for sheet in workbook.worksheets
+        ]
+    finally:
+        workbook.close()
+
+
 def _read_xlsx(data: bytes, source: str) -> list[tuple[str, ...]]:
     """The first sheet's rows as text, each cell as the spreadsheet shows it: a formula by
     its value, refused where the file holds none (saved by a program that computes nothing)."""
@@ -330,6 +352,49 @@ def _header(
     return header, errors, {column: position for position, column in enumerate(header + absent)}
 
 
+def _names_columns(
+    cells: Sequence[str], required: Sequence[str], optional: Sequence[str], names: Mapping[str, str]
+) -> bool:
+    """Whether a row of ``cells`` names the columns of a file: every required one, and no
+    other than the optional ones."""
+    cells = tuple(cell.strip() for cell in cells)
+    while cells and not cells[-1]:
+        cells = cells[:-1]
+    named, _ = _named(cells, [*required, *optional], names)
+    return bool(cells) and not _header(named, 0, required, optional, {})[1]
+
+
+def _header_elsewhere(
+    records: Sequence[Sequence[str]],
+    first: int,
+    workbook: bytes | None,
+    required: Sequence[str],
+    optional: Sequence[str],
+    names: Mapping[str, str],
+) -> RowError | None:
+    """Where a file whose first row that holds anything (row ``first``, 0 for none) names
+    none of its columns names them: a later row (under a title), or the first row of
+    another sheet of the ``workbook``; None when nowhere."""
+    for number, cells in enumerate(records[first:], start=first + 1):
+        if _names_columns(cells, required, optional, names):
+            return RowError(
+                first,
+                "",
+                f"the columns are named in row {number}: delete the rows above it",
+            )
+    if workbook is not None:
+        (sheet, _), *others = _sheet_headers(workbook)
+        for other, cells in others:
+            if _names_columns(cells, required, optional, names):
+                return RowError(
+                    None,
+                    "",
+                    f"the first sheet, '{sheet}', does not name the columns, sheet '{other}'"
+                    " does: move it first (a workbook is read from its first sheet)",
+                )
+    return None
+
+
 def read_table(
     source: str | Path,
     required: Sequence[str],
@@ -374,7 +439,12 @@ def read_table(
     numbered = ((n, tuple(map(str.strip, cells))) for n, cells in enumerate(records, start=1))
     header_number, header_cells = next(((n, cells) for n, cells in numbered if any(cells)), (0, ()))
     if not header_cells:
-        raise ImportRejected(name, [RowError(None, "", "the file is empty (no header row)")])
+        elsewhere = _header_elsewhere(
+            records, 0, data if workbook else None, required, optional, names or {}
+        )
+        raise ImportRejected(
+            name, [elsewhere or RowError(None, "", "the file is empty (no header row)")]
+        )
     while not header_cells[-1]:  # empty cells after the last column, as some programs write
         header_cells = header_cells[:-1]
     if separator := _other_separator(header_cells, known):
@@ -388,6 +458,12 @@ def read_table(
     header, errors, columns = _header(
         header_cells, header_number, required, optional, (names or {}) if headed else {}
     )
+    if errors and not set(header) & set(known):  # no column named here: a title, a note
+        elsewhere = _header_elsewhere(
+            records, header_number, data if workbook else None, required, optional, names or {}
+        )
+        if elsewhere is not None:
+            raise ImportRejected(name, [elsewhere])
     width = len(header)
     filler = ("",) * (len(columns) - width)
     nul_possible = b"\x00" in data

@@ -839,6 +839,57 @@ def test_a_workbook_is_read_as_its_spreadsheet_program_shows_it(tmp_path):
     assert [row["month"] for row in table] == ["2026-11"]
 
 
+def test_a_title_above_the_header_is_refused_naming_the_row_of_the_columns(
+    tmp_path, engine, session
+):
+    """A report as a plant keeps it has a title merged over its first row (and a blank row
+    under it): the file is told which row names its columns, not that every column is
+    missing and every row has too many cells."""
+    before = snapshot(engine)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["2026年11月 单位清单"])
+    sheet.merge_cells("A1:C1")
+    sheet.append([])
+    sheet.append(["代码", "名称", "类型"])
+    sheet.append(["MILL", "机加分厂", "workshop"])
+    workbook.save(tmp_path / "units.xlsx")
+    told = [(1, "", "the columns are named in row 3: delete the rows above it")]
+    assert _refused(session, "units", tmp_path / "units.xlsx") == told
+    titled = write_csv(tmp_path / "units.csv", "单位清单,,\ncode,name,kind\nMILL,Mill,workshop")
+    assert _refused(session, "units", titled) == [
+        (1, "", "the columns are named in row 2: delete the rows above it")
+    ]
+    assert snapshot(engine) == before
+
+
+def test_a_workbook_whose_columns_are_on_another_sheet_is_refused_naming_it(
+    tmp_path, engine, session
+):
+    """A plant's template has its instructions on the first sheet (or an empty one left
+    first): the file is told the sheet that names the columns, not every column missing;
+    its rows are not imported from that sheet, which may be another month's."""
+    before = snapshot(engine)
+    for first in (["每行一个单位：代码、名称、类型"], None):
+        workbook = openpyxl.Workbook()
+        workbook.active.title = "说明"
+        if first:
+            workbook.active.append(first)
+        units = workbook.create_sheet("单位")
+        units.append(["code", "name", "kind"])
+        units.append(["MILL", "Mill", "workshop"])
+        workbook.save(tmp_path / "units.xlsx")
+        assert _refused(session, "units", tmp_path / "units.xlsx") == [
+            (
+                None,
+                "",
+                "the first sheet, '说明', does not name the columns, sheet '单位' does: move it"
+                " first (a workbook is read from its first sheet)",
+            )
+        ]
+    assert snapshot(engine) == before
+
+
 def test_a_formula_without_its_value_or_a_damaged_workbook_is_refused(tmp_path):
     data = _workbook(tmp_path, [("code", "name", "kind"), ("A", "=B1", "store")])
     with pytest.raises(ImportRejected) as excinfo:

@@ -175,6 +175,12 @@ def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
             " them half-width",
             "“９．５”不是数字；单元格中有全角字符（９、．、５）：请改用半角输入",
         ),
+        (
+            "the first sheet, '说明', does not name the columns, sheet '单位' does: move it"
+            " first (a workbook is read from its first sheet)",
+            "第一个工作表“说明”中没有列名，工作表“单位”中有：请把它移到最前"
+            "（工作簿只读取第一个工作表）",
+        ),
         # a part that may be empty
         (
             "problem AERO-000007 was changed since you loaded it: reload and try again",

@@ -467,6 +467,14 @@ REFUSALS: dict[str, str] = {
     "tabs": "制表符",
     "full-width commas (，)": "全角逗号（，）",
     "header cell {position} is empty": "表头第 {position} 个单元格为空",
+    "the columns are named in row {number}: delete the rows above it": (
+        "列名在第 {number} 行：请删除它上面的行"
+    ),
+    "the first sheet, '{sheet}', does not name the columns, sheet '{other}' does: move it"
+    " first (a workbook is read from its first sheet)": (
+        "第一个工作表“{sheet}”中没有列名，工作表“{other}”中有：请把它移到最前"
+        "（工作簿只读取第一个工作表）"
+    ),
     "unknown column (expected: {columns})": "未知列（应为：{columns}）",
     "the column appears more than once": "该列出现了不止一次",
     "required column is missing": "缺少必填列",

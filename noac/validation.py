@@ -13,7 +13,8 @@ DATE_PATTERN = re.compile(
     r"(?P<year>[0-9]{4})(?:(?P<sep>[-/.])(?P<month>[0-9]{1,2})(?P=sep)(?P<day>[0-9]{1,2})"
     r"|年(?P<zh_month>[0-9]{1,2})月(?P<zh_day>[0-9]{1,2})日)"
 )
-WHOLE_PATTERN = re.compile(r"-?[0-9]+")
+# a whole number, as a spreadsheet column formatted with decimals saves it too (9.0)
+WHOLE_PATTERN = re.compile(r"(-?[0-9]+)(?:\.0+)?")
 TRUE_WORDS = {"1", "true", "yes", "y"}
 FALSE_WORDS = {"0", "false", "no", "n", ""}
 
@@ -45,12 +46,13 @@ def parse_bool(value: str) -> bool | None:
 
 
 def parse_whole(value: str) -> int | None:
-    """The whole number written in ``value`` with the digits 0-9, or None.
+    """The whole number written in ``value`` with the digits 0-9, its decimals zeros or
+    none, or None.
 
-    >>> [parse_whole(text) for text in ("9", "-2", "1_0", "+9", "９", "9.0")]
-    [9, -2, None, None, None, None]
+    >>> [parse_whole(text) for text in ("9", "-2", "9.0", "1_0", "+9", "９", "9.5", "9.")]
+    [9, -2, 9, None, None, None, None, None]
     """
-    return int(value) if WHOLE_PATTERN.fullmatch(value) else None
+    return int(whole[1]) if (whole := WHOLE_PATTERN.fullmatch(value)) else None
 
 
 def parse_number(value: str, low: float, high: float) -> tuple[float | None, str | None]:

@@ -1377,6 +1377,22 @@ month,rater,ratee,criterion,value,comment
     assert snapshot(engine) == before
 
 
+def test_a_value_a_spreadsheet_saved_with_zero_decimals_is_its_whole_number(
+    tmp_path, engine, session, plant
+):
+    """A value column formatted with decimals is saved 9.0 in CSV: it is the score 9, as a
+    quantity saved 2.0 is 2; 8.5 stays refused."""
+    path = write_csv(
+        tmp_path / "scores.csv",
+        "month,rater,ratee,criterion,value\n2026-03,SHEET,STORE,quality,9.0\n"
+        "2026-03,SHEET,STORE,delivery, 8.00 \n",
+    )
+    summary = import_file(actor=SYSTEM, session=session, kind="scores", path=path)
+    assert summary.created == 2
+    [form] = scoring.forms(session=session, plant=plant, months=["2026-03"])
+    assert {c: v for c, v in form.values.items() if v is not None} == {"quality": 9, "delivery": 8}
+
+
 # A file of 948 good rows (60 months of four forms, one in 2026-02) and one row that breaks
 # one rule: the row is named with its column, as in a small file, and nothing is written.
 # 2026-02 has handovers (STORE->SHEET only), so there only SHEET may score STORE.

@@ -458,6 +458,8 @@ def read_table(
     header, errors, columns = _header(
         header_cells, header_number, required, optional, (names or {}) if headed else {}
     )
+    # a column headed twice, as the file heads it
+    errors = [RowError(e.row, headed.get(e.column, e.column), e.reason) for e in errors]
     if errors and not set(header) & set(known):  # no column named here: a title, a note
         elsewhere = _header_elsewhere(
             records, header_number, data if workbook else None, required, optional, names or {}

@@ -763,8 +763,8 @@ def test_a_file_headed_in_chinese_is_told_its_missing_and_expected_columns_in_ch
 ):
     """A scores file headed in Chinese whose value column is headed 分数 (not 分值) is told
     the column it lacks and the columns it may have as the file would head them, the English
-    name in parentheses as the import page lists them; a file headed in English keeps them
-    in English."""
+    name in parentheses as the import page lists them, and a column it heads twice as it
+    heads it; a file headed in English keeps them in English."""
     before = snapshot(engine)
     header = "月份,评价单位,被评价单位,指标,分数"
     zh = write_csv(tmp_path / "scores_zh.csv", f"{header}\n2026-03,A,B,Q,9")
@@ -779,6 +779,8 @@ def test_a_file_headed_in_chinese_is_told_its_missing_and_expected_columns_in_ch
     ]
     en = write_csv(tmp_path / "scores.csv", "month,rater,ratee,criterion\n2026-03,A,B,Q")
     assert _refused(session, "scores", en) == [(1, "value", "required column is missing")]
+    twice = write_csv(tmp_path / "units_zh.csv", "代码,名称,类型,代码\nA,甲,store,A")
+    assert _refused(session, "units", twice) == [(1, "代码", "the column appears more than once")]
     assert snapshot(engine) == before
 
 

@@ -15,8 +15,8 @@ DATE_PATTERN = re.compile(
 )
 # a whole number, as a spreadsheet column formatted with decimals saves it too (9.0)
 WHOLE_PATTERN = re.compile(r"(-?[0-9]+)(?:\.0+)?")
-TRUE_WORDS = {"1", "true", "yes", "y"}
-FALSE_WORDS = {"0", "false", "no", "n", ""}
+TRUE_WORDS = {"1", "true", "yes", "y", "是"}
+FALSE_WORDS = {"0", "false", "no", "n", "否", ""}
 
 
 def check_code(value: str, what: str = "code") -> str | None:
@@ -36,7 +36,8 @@ def check_code(value: str, what: str = "code") -> str | None:
 
 
 def parse_bool(value: str) -> bool | None:
-    """``1/0``, ``true/false``, ``yes/no`` (any case); None when it is none of them."""
+    """``1/0``, ``true/false``, ``yes/no`` (any case), ``是/否``; None when it is none of
+    them."""
     word = value.strip().lower()
     if word in TRUE_WORDS:
         return True

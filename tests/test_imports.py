@@ -343,7 +343,7 @@ ISLE,40,ASSY,,30,0
             "part NEW: unit 'SHEET' does not perform category 'welding'"
             " (it performs: cutting, bending)",
         ),
-        (4, "inspection", "'maybe' is not 1/0 or true/false"),
+        (4, "inspection", "'maybe' is not 1/0, true/false or 是/否"),
         (5, "after", "part NEW: unknown predecessor operation '25'"),
         (5, "op", "part NEW: duplicate operation id '30'"),
         (
@@ -782,6 +782,30 @@ def test_a_file_headed_in_chinese_is_told_its_missing_and_expected_columns_in_ch
     twice = write_csv(tmp_path / "units_zh.csv", "代码,名称,类型,代码\nA,甲,store,A")
     assert _refused(session, "units", twice) == [(1, "代码", "the column appears more than once")]
     assert snapshot(engine) == before
+
+
+def test_an_inspection_marked_in_chinese_is_read_as_marked_in_english(
+    tmp_path, engine, session, plant_files
+):
+    """A Chinese routing sheet marks an inspection 是 or 否 under 检验: the file imports as
+    the one marked 1 and 0, which then changes nothing."""
+    units, routings = plant_files
+    import_file(actor=SYSTEM, session=session, kind="units", path=units)
+    lines = ROUTINGS.strip().splitlines()
+    marked = [
+        ",".join(line.split(",")[:-1] + [{"0": "否", "1": " 是"}[line[-1]]]) for line in lines[1:]
+    ]
+    chinese = write_csv(
+        tmp_path / "routings_zh.csv", "\n".join(["零件,工序,单位,工艺类别,前道工序,检验", *marked])
+    )
+    assert import_file(actor=SYSTEM, session=session, kind="routings", path=chinese).created
+    before = snapshot(engine)
+    assert import_file(actor=SYSTEM, session=session, kind="routings", path=routings).unchanged
+    assert snapshot(engine) == before
+    bad = write_csv(tmp_path / "bad.csv", "零件,工序,单位,检验\nBP,10,STORE,对")
+    assert _refused(session, "routings", bad) == [
+        (2, "检验", "'对' is not 1/0, true/false or 是/否")
+    ]
 
 
 def test_every_column_of_every_import_has_one_chinese_name_in_its_file():

@@ -173,7 +173,7 @@ REFUSALS: dict[str, str] = {
     "unknown unit '{unit}'": "未知单位“{unit}”",
     "unknown unit '{unit}' (import units first)": "未知单位“{unit}”（请先导入单位）",
     "unit '{unit}' lists no category: name one": "单位“{unit}”没有列出工艺类别：请填写一个",
-    "'{value}' is not 1/0 or true/false": "“{value}”不是 1/0 或 true/false",
+    "'{value}' is not 1/0, true/false or 是/否": "“{value}”不是 1/0、true/false 或 是/否",
     "part {part}: {reason}": "零件 {part}：{reason}",
     "part {part}: a first version {reason}": "零件 {part}：首个版本{reason}",
     "part {part}: a new version {reason}": "零件 {part}：新版本{reason}",

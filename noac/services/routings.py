@@ -110,7 +110,9 @@ def validate_routing_rows(
         if inspection is None:
             errors.append(
                 RowError(
-                    row.number, "inspection", f"'{row['inspection']}' is not 1/0 or true/false"
+                    row.number,
+                    "inspection",
+                    f"'{row['inspection']}' is not 1/0, true/false or 是/否",
                 )
             )
         if bad:

@@ -816,6 +816,28 @@ def test_every_column_of_every_import_has_one_chinese_name_in_its_file():
         assert len(set(chinese)) == len(chinese)
 
 
+def test_a_quote_left_open_is_refused_instead_of_taking_in_the_rows_after_it(
+    tmp_path, engine, session
+):
+    """A comment typed 'late "twice' saved without its closing quote: the CSV reader would
+    read every line after it into that cell, and the rows it holds would be lost without a
+    word; a quote inside a cell that is not quoted (12" flange) stays as it is."""
+    before = snapshot(engine)
+    open_quote = write_csv(
+        tmp_path / "units.csv",
+        'code,kind,name\nA,store,Alpha\nB,store,"Beta ""B\nC,store,Gamma\nD,store,Delta\n',
+    )
+    told = (
+        'a quote (") opening a cell in this row is not closed, so every line after it would be'
+        ' read into that cell: close it, or write a quote inside a quoted cell twice ("")'
+    )
+    assert _refused(session, "units", open_quote) == [(3, "", told)]
+    assert snapshot(engine) == before
+    inches = b'code,kind,name\nA,store,12" flange\n'
+    table = read_table("units.csv", ("code", "kind", "name"), data=inches)
+    assert [row["name"] for row in table] == ['12" flange']
+
+
 def test_a_cell_under_no_column_name_is_refused():
     data = b"code,name,kind,\nA,Alpha,store,red\n"
     with pytest.raises(ImportRejected) as excinfo:

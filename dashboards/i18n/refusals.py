@@ -456,6 +456,11 @@ REFUSALS: dict[str, str] = {
         "文件不是 UTF-8 文本（第 {byte} 字节）：请另存为 CSV UTF-8"
     ),
     "not readable as CSV: {error}": "无法按 CSV 读取：{error}",
+    'a quote (") opening a cell in this row is not closed, so every line after it would be'
+    ' read into that cell: close it, or write a quote inside a quoted cell twice ("")': (
+        '本行某个单元格开头的引号（"）没有闭合，其后的每一行都会被读入该单元格：'
+        '请补上闭合引号，或在带引号的单元格内把引号写两遍（""）'
+    ),
     "not a readable XLSX workbook: {error}": "不是可读取的 XLSX 工作簿：{error}",
     "cell {cell} holds a formula whose value was not saved: open the file in a spreadsheet"
     " program and save it": (

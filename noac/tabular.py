@@ -322,12 +322,20 @@ def _named(
     cells: tuple[str, ...], known: Sequence[str], names: Mapping[str, str]
 ) -> tuple[tuple[str, ...], dict[str, str]]:
     """The header ``cells`` with a column named by its other name (``names``) read as named
-    by its own, and the name the file gives each such column.
+    by its own, and the name the file gives each such column. A column named by both, as
+    ``heading`` names it or with ( ) typed half-width, is named by its other name too.
 
     >>> _named(("代码", "name"), ("code", "name"), {"code": "代码", "name": "名称"})
     (('code', 'name'), {'code': '代码'})
+    >>> _named(("代码（code）", "名称(name)"), ("code", "name"), {"code": "代码", "name": "名称"})
+    (('code', 'name'), {'code': '代码（code）', 'name': '名称(name)'})
     """
-    other = {names[column]: column for column in known if column in names}
+    other = {
+        text: column
+        for column in known
+        if column in names
+        for text in (names[column], heading(column, names), f"{names[column]}({column})")
+    }
     header = tuple(other.get(cell.strip(), cell) for cell in cells)
     return header, {
         column: cell for cell, column in zip(cells, header, strict=True) if cell != column

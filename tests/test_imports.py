@@ -808,6 +808,22 @@ def test_an_inspection_marked_in_chinese_is_read_as_marked_in_english(
     ]
 
 
+def test_a_file_headed_as_the_import_page_lists_the_columns_imports(tmp_path, engine, session):
+    """The Chinese import page lists the columns 代码（code）, 名称（name）, …: a file headed
+    with those names, or with ( ) typed half-width, imports as one headed 代码, 名称, …, and
+    a refused cell names its column as the file does."""
+    listed = write_csv(
+        tmp_path / "units.csv", "代码（code）,名称(name),类型（kind）\nMILL,机加,workshop"
+    )
+    assert import_file(actor=SYSTEM, session=session, kind="units", path=listed).created == 1
+    before = snapshot(engine)
+    bad = write_csv(tmp_path / "bad.csv", "代码（code）,名称(name),类型（kind）\nMILL,机加,factory")
+    assert _refused(session, "units", bad) == [
+        (2, "类型（kind）", "'factory' is not one of workshop, inspection, store, department")
+    ]
+    assert snapshot(engine) == before
+
+
 def test_every_column_of_every_import_has_one_chinese_name_in_its_file():
     columns = {kind: (*spec.required, *spec.optional) for kind, spec in KINDS.items()}
     assert {c for named in columns.values() for c in named} == set(CHINESE_COLUMNS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -272,7 +273,9 @@ _FULL_WIDTH = re.compile("[\uff01-\uff5e]")
 
 def _told(rows: Table, errors: list[RowError]) -> list[RowError]:
     """``errors`` as the file's user reads them: each column named as the file's header names
-    it, each reason quoting full-width characters of its cell naming them."""
+    it, each reason quoting full-width characters of its cell naming them, and so the
+    characters that show nothing (a zero-width space, a byte-order mark: a code copied from
+    a chat message or a web page)."""
     index = {number: at for at, number in enumerate(rows.numbers)}
     told = []
     for error in errors:
@@ -286,6 +289,12 @@ def _told(rows: Table, errors: list[RowError]) -> list[RowError]:
                 f"{error.reason}; the cell holds full-width characters ({characters}): type them"
                 " half-width"
             )
+        unseen = dict.fromkeys(
+            f"U+{ord(c):04X}" for c in cell if unicodedata.category(c) == "Cf" and c in error.reason
+        )
+        if unseen:
+            codes = ", ".join(unseen)
+            reason = f"{reason}; the cell holds invisible characters ({codes}): delete them"
         told.append(RowError(error.row, rows.headed.get(error.column, error.column), reason))
     return told
 

@@ -489,6 +489,34 @@ def test_a_cell_typed_in_full_width_characters_is_refused_saying_so(
     assert snapshot(engine) == before
 
 
+def test_a_cell_holding_an_invisible_character_is_refused_naming_it(
+    tmp_path, engine, session, plant_files
+):
+    """A code copied from a chat message or a web page may carry a zero-width space (or a
+    byte-order mark) after it: 'STORE\u200b' reads as STORE in the refusal, so the refusal
+    names the character to delete."""
+    _load(session, plant_files)
+    current = month_of(date.today())
+    before = snapshot(engine)
+    handovers = write_csv(
+        tmp_path / "handovers.csv",
+        f"month,from,to,quantity\n{current},STORE\u200b,SHEET,100\n{current},STORE,ASSY\ufeff,50",
+    )
+    assert _refused(session, "handovers", handovers) == [
+        (
+            2,
+            "from",
+            "unknown unit 'STORE\u200b'; the cell holds invisible characters (U+200B): delete them",
+        ),
+        (
+            3,
+            "to",
+            "unknown unit 'ASSY\ufeff'; the cell holds invisible characters (U+FEFF): delete them",
+        ),
+    ]
+    assert snapshot(engine) == before
+
+
 def test_a_month_before_the_last_closed_one_takes_no_handovers_nor_relations(
     tmp_path, engine, session, plant_files
 ):

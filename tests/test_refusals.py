@@ -181,6 +181,11 @@ def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
             "第一个工作表“说明”中没有列名，工作表“单位”中有：请把它移到最前"
             "（工作簿只读取第一个工作表）",
         ),
+        (
+            "unknown unit 'STORE\u200b'; the cell holds invisible characters (U+200B, U+FEFF):"
+            " delete them",
+            "未知单位“STORE\u200b”；单元格中有不可见字符（U+200B、U+FEFF）：请删除",
+        ),
         # a part that may be empty
         (
             "problem AERO-000007 was changed since you loaded it: reload and try again",

@@ -489,6 +489,9 @@ REFUSALS: dict[str, str] = {
     "{reason}; the cell holds full-width characters ({characters}): type them half-width": (
         "{reason}；单元格中有全角字符（{characters}）：请改用半角输入"
     ),
+    "{reason}; the cell holds invisible characters ({codes}): delete them": (
+        "{reason}；单元格中有不可见字符（{codes}）：请删除"
+    ),
     "contains a NUL character": "含有 NUL 字符",
     "{what} is empty": "{what}为空",
     "{what} is longer than {limit} characters": "{what}超过 {limit} 个字符",
@@ -658,6 +661,7 @@ PARTS: dict[str, Callable[[str], Reading | None]] = {
         (
             "categories",
             "characters",
+            "codes",
             "columns",
             "criteria",
             "dated",

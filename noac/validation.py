@@ -14,6 +14,8 @@ DATE_PATTERN = re.compile(
     r"|年(?P<zh_month>[0-9]{1,2})月(?P<zh_day>[0-9]{1,2})日)"
 )
 # a whole number, as a spreadsheet column formatted with decimals saves it too (9.0)
+# a number with its thousands separated by commas, as a spreadsheet saves a column formatted so
+THOUSANDS_PATTERN = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
 WHOLE_PATTERN = re.compile(r"(-?[0-9]+)(?:\.0+)?")
 TRUE_WORDS = {"1", "true", "yes", "y", "是"}
 FALSE_WORDS = {"0", "false", "no", "n", "否", ""}
@@ -57,15 +59,20 @@ def parse_whole(value: str) -> int | None:
 
 
 def parse_number(value: str, low: float, high: float) -> tuple[float | None, str | None]:
-    """Return ``(number, None)`` or ``(None, reason)`` for a cell between low and high.
+    """Return ``(number, None)`` or ``(None, reason)`` for a cell between low and high; its
+    thousands may be separated by commas (a file's columns are, so no comma is its decimal
+    point).
 
+    >>> parse_number("12,500.5", 0, 1e6), parse_number("1,5", 0, 1e6)
+    ((12500.5, None), (None, "'1,5' is not a number"))
     >>> parse_number("1_000", 0, 1e6)
     (None, "'1_000' is not a number")
     >>> parse_number("٣", 0, 10)
     (None, "'٣' is not a number")
     """
+    written = value.replace(",", "") if THOUSANDS_PATTERN.fullmatch(value) else value
     try:
-        number = float(value) if "_" not in value and value.isascii() else None
+        number = float(written) if "_" not in written and written.isascii() else None
     except ValueError:
         number = None
     if number is None:

@@ -14,7 +14,7 @@ from sqlmodel import select
 from noac import tabular
 from noac.errors import ImportRejected, NoacError
 from noac.importers import CHINESE_COLUMNS, KINDS, import_file
-from noac.models import AuditRecord, Period, Plant, RoutingVersion, Unit
+from noac.models import AuditRecord, Handover, Period, Plant, RoutingVersion, Unit
 from noac.services.masterdata import defect_codes_by_code, units_by_code
 from noac.services.periods import month_of, next_month
 from noac.services.plants import resolve_plant
@@ -436,6 +436,28 @@ def test_handovers_of_a_month_not_begun_are_refused(tmp_path, engine, session, p
     assert snapshot(engine) == before
     write_csv(path, f"month,from,to,quantity\n{current},STORE,SHEET,5")
     assert import_file(actor=SYSTEM, session=session, kind="handovers", path=path).created == 1
+
+
+def test_a_quantity_saved_with_thousands_separators_is_read_as_its_number(
+    tmp_path, engine, session, plant_files
+):
+    """A quantity column formatted with thousands separators is saved "12,500" in a CSV file
+    whose columns a comma separates (where a comma cannot be the decimal point): it is
+    12500. A comma that does not separate thousands (1,5) is refused."""
+    _load(session, plant_files)
+    current = month_of(date.today())
+    path = write_csv(
+        tmp_path / "handovers.csv",
+        f'month,from,to,quantity\n{current},STORE,SHEET,"12,500"\n'
+        f'{current},SHEET,QC,"1,234,567.5"\n',
+    )
+    assert import_file(actor=SYSTEM, session=session, kind="handovers", path=path).created == 2
+    stored = {(h.quantity) for h in session.exec(select(Handover))}
+    assert stored == {12500, 1234567.5}
+    before = snapshot(engine)
+    write_csv(path, f'month,from,to,quantity\n{current},STORE,SHEET,"1,5"')
+    assert _refused(session, "handovers", path) == [(2, "quantity", "'1,5' is not a number")]
+    assert snapshot(engine) == before
 
 
 def test_a_handover_or_relation_without_its_units_is_refused_saying_so(

@@ -512,8 +512,14 @@ def read_table(
             continue
         if len(cells) != width:
             if any(cells[width:]):
+                at = next(at for at in range(width, len(cells)) if cells[at])
                 errors.append(
-                    RowError(number, "", f"{len(cells)} cells but the header has {width} columns")
+                    RowError(
+                        number,
+                        "",
+                        f"{len(cells)} cells but the header has {width} columns: '{cells[at]}' in"
+                        f" column {get_column_letter(at + 1)} is under no column name",
+                    )
                 )
                 continue
             cells = cells[:width] + ("",) * (width - len(cells))

@@ -904,11 +904,21 @@ def test_a_quote_left_open_is_refused_instead_of_taking_in_the_rows_after_it(
     assert [row["name"] for row in table] == ['12" flange']
 
 
-def test_a_cell_under_no_column_name_is_refused():
-    data = b"code,name,kind,\nA,Alpha,store,red\n"
+def test_a_cell_under_no_column_name_is_refused_naming_it():
+    """A note typed beside a row, or a name with a comma saved unquoted: the refusal names
+    the cell under no column name by its spreadsheet column, not only the count."""
+    data = "code,name,kind,\nA,Alpha,store,red\nB,Beta, main,store\nC,Gamma,store,,,核对\n"
     with pytest.raises(ImportRejected) as excinfo:
-        read_table("units.csv", ("code", "name", "kind"), data=data)
-    assert _errors(excinfo) == [(2, "", "4 cells but the header has 3 columns")]
+        read_table("units.csv", ("code", "name", "kind"), data=data.encode())
+    assert _errors(excinfo) == [
+        (2, "", "4 cells but the header has 3 columns: 'red' in column D is under no column name"),
+        (
+            3,
+            "",
+            "4 cells but the header has 3 columns: 'store' in column D is under no column name",
+        ),
+        (4, "", "6 cells but the header has 3 columns: '核对' in column F is under no column name"),
+    ]
 
 
 def _workbook(tmp_path, rows, edit=None) -> bytes:

@@ -483,8 +483,9 @@ REFUSALS: dict[str, str] = {
     "unknown column (expected: {columns})": "未知列（应为：{columns}）",
     "the column appears more than once": "该列出现了不止一次",
     "required column is missing": "缺少必填列",
-    "{cells} cells but the header has {columns} columns": (
-        "有 {cells} 个单元格，但表头有 {columns} 列"
+    "{cells} cells but the header has {columns} columns: '{text}' in column {letter} is under"
+    " no column name": (
+        "有 {cells} 个单元格，但表头有 {columns} 列：{letter} 列的“{text}”没有列名"
     ),
     "{reason}; the cell holds full-width characters ({characters}): type them half-width": (
         "{reason}；单元格中有全角字符（{characters}）：请改用半角输入"

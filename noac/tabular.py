@@ -182,6 +182,10 @@ def _sheet_cells(data: bytes, data_only: bool) -> list[tuple]:
         workbook.close()
 
 
+# how an XLSX workbook (a ZIP archive) begins
+_ZIP = b"PK\x03\x04"
+
+
 def _sheet_headers(data: bytes) -> list[tuple[str, tuple[str, ...]]]:
     """Each sheet's title and first row that holds anything, in the workbook's order."""
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -434,7 +438,8 @@ def read_table(
     data: bytes | None = None,
     names: Mapping[str, str] | None = None,
 ) -> Table:
-    """Read a CSV or XLSX file whose header names the columns.
+    """Read a CSV or XLSX file whose header names the columns, each told by what it holds
+    (a workbook renamed .csv is read as a workbook).
 
     Header names are matched case-insensitively, or as another name of the column in
     ``names`` (``Table.headed`` keeps the file's); every ``required`` column
@@ -456,7 +461,7 @@ def read_table(
             raise ImportRejected(
                 name, [RowError(None, "", f"cannot read the file: {exc.strerror}")]
             ) from None
-    workbook = name.lower().endswith(".xlsx")
+    workbook = data.startswith(_ZIP)  # whatever the file's name ends with
     fast = None if workbook else _arrow_columns(data)
     if fast is not None and fast[-1][0]:  # a last column without a name: read row by row
         named, headed = _named(tuple(cell[0] for cell in fast), known, names or {})

@@ -1062,6 +1062,21 @@ def test_a_percentage_in_a_workbook_is_read_as_it_shows_not_as_its_fraction(
     assert snapshot(engine) == before
 
 
+def test_a_file_is_read_as_what_it_holds_whatever_its_name_ends_with(tmp_path):
+    """A workbook renamed .csv, or CSV text named .xlsx, is read as what it is; before, as
+    text that is not UTF-8, or as a workbook that is not one."""
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["code", "name", "kind"])
+    workbook.active.append(["A", "甲", "store"])
+    workbook.save(tmp_path / "units.xlsx")
+    for name, data in (
+        ("units.csv", (tmp_path / "units.xlsx").read_bytes()),
+        ("units.xlsx", "code,name,kind\nA,甲,store\n".encode()),
+    ):
+        table = read_table(name, ("code", "name", "kind"), data=data)
+        assert [(row["code"], row["name"], row["kind"]) for row in table] == [("A", "甲", "store")]
+
+
 def test_bom_and_xlsx_give_the_same_result(tmp_path, session):
     (tmp_path / "units.csv").write_bytes("\ufeffCODE,Name,KIND\nA,甲,store\n".encode())
     import_file(

@@ -182,8 +182,9 @@ def _sheet_cells(data: bytes, data_only: bool) -> list[tuple]:
         workbook.close()
 
 
-# how an XLSX workbook (a ZIP archive) begins
+# how an XLSX workbook (a ZIP archive) begins, and an Excel 97-2003 one (.xls)
 _ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def _sheet_headers(data: bytes) -> list[tuple[str, tuple[str, ...]]]:
@@ -461,6 +462,12 @@ def read_table(
             raise ImportRejected(
                 name, [RowError(None, "", f"cannot read the file: {exc.strerror}")]
             ) from None
+    if data.startswith(_OLE):
+        reason = (
+            "the file is an Excel 97-2003 workbook (.xls): save it as an Excel workbook (.xlsx)"
+            " or as CSV UTF-8"
+        )
+        raise ImportRejected(name, [RowError(None, "", reason)])
     workbook = data.startswith(_ZIP)  # whatever the file's name ends with
     fast = None if workbook else _arrow_columns(data)
     if fast is not None and fast[-1][0]:  # a last column without a name: read row by row

@@ -1077,6 +1077,22 @@ def test_a_file_is_read_as_what_it_holds_whatever_its_name_ends_with(tmp_path):
         assert [(row["code"], row["name"], row["kind"]) for row in table] == [("A", "甲", "store")]
 
 
+def test_an_excel_97_workbook_is_refused_saying_what_to_save_it_as():
+    """An older Excel saves .xls: the file is told so, not that row 1 is not UTF-8 text."""
+    xls = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    for name in ("units.xls", "units.csv"):
+        with pytest.raises(ImportRejected) as excinfo:
+            read_table(name, ("code", "name", "kind"), data=xls)
+        assert _errors(excinfo) == [
+            (
+                None,
+                "",
+                "the file is an Excel 97-2003 workbook (.xls): save it as an Excel workbook"
+                " (.xlsx) or as CSV UTF-8",
+            )
+        ]
+
+
 def test_bom_and_xlsx_give_the_same_result(tmp_path, session):
     (tmp_path / "units.csv").write_bytes("\ufeffCODE,Name,KIND\nA,甲,store\n".encode())
     import_file(

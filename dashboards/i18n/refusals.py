@@ -462,6 +462,8 @@ REFUSALS: dict[str, str] = {
         '请补上闭合引号，或在带引号的单元格内把引号写两遍（""）'
     ),
     "not a readable XLSX workbook: {error}": "不是可读取的 XLSX 工作簿：{error}",
+    "the file is an Excel 97-2003 workbook (.xls): save it as an Excel workbook (.xlsx) or as"
+    " CSV UTF-8": "文件是 Excel 97-2003 工作簿（.xls）：请另存为 Excel 工作簿（.xlsx）或 CSV UTF-8",
     "cell {cell} holds a formula whose value was not saved: open the file in a spreadsheet"
     " program and save it": (
         "单元格 {cell} 中的公式没有保存计算结果：请用电子表格程序打开文件并保存"

@@ -337,3 +337,16 @@ def test_a_score_outside_its_scale_is_refused_naming_the_criterion(db, tmp_path)
         "row 2, column 'value': 11 is outside the scale 0..10 of Delivery (delivery)"
         in result.output
     )
+
+
+def test_closing_a_closed_month_again_names_the_command_that_reopens_it(db):
+    assert noac(db, "close", "2026-03").exit_code == 0
+    again = noac(db, "close", "2026-03")
+    assert again.exit_code == 1
+    assert again.output == (
+        "error: 2026-03 is already closed (by quinn): to close it again, reopen it first"
+        " (noac reopen 2026-03 --plant MAIN --reason TEXT)\n"
+    )
+    reopened = noac(db, "reopen", "2026-03", "--plant", "MAIN", "--reason", "late forms")
+    assert reopened.exit_code == 0, reopened.output
+    assert "closed (run 2)" in noac(db, "close", "2026-03").output

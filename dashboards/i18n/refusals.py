@@ -207,7 +207,11 @@ REFUSALS: dict[str, str] = {
     "{month} is not over yet: it can be closed from {next}-01": (
         "{month} 尚未结束：自 {next}-01 起才能关账"
     ),
-    "{month} is already closed (by {closer})": "{month} 已由 {closer} 关账",
+    "{month} is already closed (by {closer}): to close it again, reopen it first (noac reopen"
+    " {month} --plant {plant} --reason TEXT)": (
+        "{month} 已由 {closer} 关账：如需再次关账，请先重新打开（noac reopen {month} --plant"
+        " {plant} --reason TEXT）"
+    ),
     "a month's close reads the months before it": "月结要读取之前各月的数据",
     "{month} is still open: close it before {later} ({reason})": (
         "{month} 尚未关账：请先关账 {month}，再关账 {later}（{reason}）"

@@ -734,7 +734,10 @@ def close_months(
             if plant.id in periods and periods[plant.id].closed_at is not None
         ]
         if len(plants) == 1 and closed:
-            raise NoacError(f"{month} is already closed (by {closed[0][1]})")
+            raise NoacError(
+                f"{month} is already closed (by {closed[0][1]}): to close it again, reopen it"
+                f" first (noac reopen {month} --plant {plants[0].code} --reason TEXT)"
+            )
         if closed:
             raise NoacError(
                 f"{month} is already closed in "

@@ -68,7 +68,11 @@ def test_close_export_reopen(db, tmp_path):
     assert data["run"] == 1 and len(data["scheme"]) == 64
 
     again = noac(db, "import", "scores", tmp_path / "s.csv")
-    assert again.exit_code == 1 and "2026-03 is closed: scores can no longer change" in again.output
+    assert again.exit_code == 1
+    assert (
+        "2026-03 is closed: scores can no longer change unless the quality department reopens it"
+        in again.output
+    )
     assert noac(db, "reopen", "2026-03", "--reason", "late forms").exit_code == 0
     assert "is not closed: close it first" in noac(db, "export", "coefficients", "2026-03").output
     assert "closed (run 2)" in noac(db, "close", "2026-03").output

@@ -282,7 +282,12 @@ def test_a_handover_entered_by_mistake_is_removed_with_quantity_0(engine, sessio
     with pytest.raises(ImportRejected) as excinfo:
         handovers("2026-03,STORE,SHEET,0")
     assert [(e.row, e.column, e.reason) for e in excinfo.value.errors] == [
-        (2, "month", "2026-03 is closed: handovers can no longer change")
+        (
+            2,
+            "month",
+            "2026-03 is closed: handovers can no longer change unless the quality department"
+            " reopens it",
+        )
     ]
     assert snapshot(engine) == before
 
@@ -702,7 +707,8 @@ def test_a_reason_of_the_whole_form_is_said_once(engine, session, plant):
     with pytest.raises(NoacError) as refused:
         form(session, plant, "2026-03", "SHEET", "STORE", 8, delivery=11)
     assert str(refused.value) == (
-        "month: 2026-03 is closed: scores can no longer change;"
+        "month: 2026-03 is closed: scores can no longer change unless the quality department"
+        " reopens it;"
         " Delivery (delivery), value: 11 is outside the scale 0..10 of Delivery (delivery)"
     )
     with pytest.raises(NoacError) as refused:

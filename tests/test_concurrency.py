@@ -257,7 +257,10 @@ def test_a_form_sent_while_the_month_closes_waits_and_is_refused(engine, monkeyp
     _close(engine, plant)
     thread, errors = submitting
     thread.join()
-    closed = f"month: {MONTHS[0]} is closed: scores can no longer change"
+    closed = (
+        f"month: {MONTHS[0]} is closed: scores can no longer change unless the quality"
+        " department reopens it"
+    )
     assert [str(e) for e in errors] == [closed]
     stored, recomputed = _stored_and_recomputed(engine, plant)
     assert stored["SHEET"] == recomputed["SHEET"] == 1.0

@@ -134,8 +134,9 @@ def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
             "未知工厂“aero”（现有工厂：AERO、GARM）：您指的是 AERO 吗？",
         ),
         (
-            "2026-03 is closed: scores can no longer change",
-            "2026-03 已关账：评分不能再修改",
+            "2026-03 is closed: scores can no longer change unless the quality department"
+            " reopens it",
+            "2026-03 已关账：除非质量部门重新打开该月，评分不能再修改",
         ),
         (
             "month: 2026-01 is before 2026-03, the last closed month: months close in order, so"
@@ -227,9 +228,11 @@ def test_the_sources_are_read_for_every_way_a_message_is_made(tmp_path):
         ),
         (
             "Quality (quality), comment: a value below 6 needs a comment saying why; month:"
-            " 2026-03 is closed: scores can no longer change; ratee: a unit cannot score itself",
+            " 2026-03 is closed: scores can no longer change unless the quality department"
+            " reopens it; ratee: a unit cannot score itself",
             "Quality (quality)·说明：低于 6 分必须填写原因说明；"
-            "月份：2026-03 已关账：评分不能再修改；被评价单位：单位不能给自己评分",
+            "月份：2026-03 已关账：除非质量部门重新打开该月，评分不能再修改；"
+            "被评价单位：单位不能给自己评分",
         ),
         # the same value named twice must be the same
         (

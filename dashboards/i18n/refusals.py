@@ -253,7 +253,8 @@ REFUSALS: dict[str, str] = {
         "评价方案的分值范围不包含未关账月份中已给出的评分，这些评分将按新的分值范围读取：{scores}；"
         "分值范围为 {scales}。请在按旧分值范围评分的月份关账后再修改分值范围"
     ),
-    "{month} is closed: scores can no longer change": "{month} 已关账：评分不能再修改",
+    "{month} is closed: scores can no longer change unless the quality department reopens"
+    " it": "{month} 已关账：除非质量部门重新打开该月，评分不能再修改",
     "{month} is before {last}, the last closed month: months close in order, so it takes no"
     " scores": "{month} 早于最后关账的月份 {last}：月份按顺序关账，因此该月不能再评分",
     "{month} has not begun: it can be scored from {month}-01": (
@@ -292,7 +293,8 @@ REFUSALS: dict[str, str] = {
     # --- handovers and service relations --------------------------------------------------
     "a unit cannot supply itself": "单位不能向自己供货",
     "no unit given": "未填写单位",
-    "{month} is closed: handovers can no longer change": "{month} 已关账：交接不能再修改",
+    "{month} is closed: handovers can no longer change unless the quality department reopens"
+    " it": "{month} 已关账：除非质量部门重新打开该月，交接不能再修改",
     "{month} is before {last}, the last closed month: months close in order, so it takes no"
     " handovers": "{month} 早于最后关账的月份 {last}：月份按顺序关账，因此该月不能再记录交接",
     "{month} has not begun: its handovers can be recorded from {month}-01": (

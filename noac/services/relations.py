@@ -57,7 +57,8 @@ def validate_handover_rows(
                     RowError(
                         row.number,
                         "month",
-                        f"{row['month']} is closed: handovers can no longer change",
+                        f"{row['month']} is closed: handovers can no longer change unless the"
+                        " quality department reopens it",
                     )
                 )
             elif row["month"] in closed:

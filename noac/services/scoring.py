@@ -234,7 +234,13 @@ class ScoringRules:
         except NoacError as error:
             return [("month", str(error)), *value_errors]
         if entry.month in self.closed.months:
-            errors.append(("month", f"{entry.month} is closed: scores can no longer change"))
+            errors.append(
+                (
+                    "month",
+                    f"{entry.month} is closed: scores can no longer change unless the quality"
+                    " department reopens it",
+                )
+            )
         elif entry.month in self.closed:
             errors.append(
                 (

@@ -918,23 +918,27 @@ users_app = typer.Typer(help="User accounts (administrators).", no_args_is_help=
 app.add_typer(users_app, name="users")
 PasswordOption = Annotated[
     str | None,
-    typer.Option(help="The password; asked for on the terminal (hidden, twice) when left out."),
+    typer.Option(
+        help="The password; when left out, asked for on the terminal (hidden, twice), or read"
+        " from the first line of standard input piped in by a script."
+    ),
 ]
 
 
 def _password(given: str | None) -> str:
     """``given``, else the password typed on the terminal; without a terminal to ask it on
-    (a script, a scheduled job), the way to give it is named instead of a bare "Aborted"."""
+    (a script, a scheduled job), the first line of standard input, read without a prompt."""
     if given is not None:
         return given
-    try:
+    if sys.stdin.isatty():
         return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    except typer.Abort:
-        if sys.stdin.isatty():
-            raise  # stopped at the terminal
+    piped = sys.stdin.readline().rstrip("\r\n")
+    if not piped:
         raise NoacError(
-            "no terminal to ask for the password: give it with --password PASSWORD"
-        ) from None
+            "no password given: without a terminal to ask for it, pipe it on standard input or"
+            " give --password PASSWORD"
+        )
+    return piped
 
 
 @users_app.command("add")

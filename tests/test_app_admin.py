@@ -444,7 +444,7 @@ def test_admin_adds_disables_and_resets_users(demo_url):
 @pytest.mark.parametrize(
     ("lang", "refused"),
     [
-        ("en", "a supervisor belongs to a unit of plant AERO: choose the unit"),
+        ("en", "role supervisor belongs to a unit of plant AERO: choose the unit"),
         ("zh", "单位负责人必须属于工厂 AERO 的某个单位：请选择单位"),
     ],
 )
@@ -524,7 +524,7 @@ def test_admin_moves_a_supervisor_to_another_unit_and_their_session_ends(demo_ur
     at.selectbox(key="md_role_role").select("supervisor")
     at.button(key="md_role_submit").click().run()
     assert [e.value for e in at.error] == [
-        "a supervisor belongs to a unit of plant AERO: choose the unit"
+        "role supervisor belongs to a unit of plant AERO: choose the unit"
     ]
 
     at.selectbox(key="md_role_unit").select("SHEET")

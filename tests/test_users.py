@@ -211,9 +211,20 @@ def test_a_supervisor_moved_back_to_their_unit_does_not_get_their_sessions_back(
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"role": "supervisor"}, "^a supervisor belongs to a unit: give the plant and the unit$"),
+        (
+            {"role": "supervisor"},
+            "^role supervisor belongs to a unit: give the plant and the unit$",
+        ),
+        ({"role": "inspector"}, "^role inspector belongs to a unit: give the plant and the unit$"),
         ({"role": "inspector", "unit": "MOON"}, "^unknown unit 'MOON' in plant AERO$"),
-        ({"role": "quality", "unit": "ASSY"}, "^a quality is not bound to a unit$"),
+        (
+            {"role": "quality", "unit": "ASSY"},
+            "^role quality is not bound to a unit: leave out the unit$",
+        ),
+        (
+            {"role": "admin", "unit": "ASSY"},
+            "^role admin is not bound to a unit: leave out the unit$",
+        ),
         ({"role": "boss"}, "^role 'boss' is not one of supervisor, inspector"),
         (
             {"role": "supervisor", "unit": "ASSY"},
@@ -294,8 +305,8 @@ def test_a_password_reset_changes_the_identity_a_session_holds(session, plant):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"role": "supervisor", "unit": None}, "a supervisor belongs to a unit"),
-        ({"role": "quality", "unit": "ASSY"}, "a quality is not bound to a unit"),
+        ({"role": "supervisor", "unit": None}, "role supervisor belongs to a unit"),
+        ({"role": "executive", "unit": "ASSY"}, "role executive is not bound to a unit"),
         ({"role": "boss", "unit": None}, "role 'boss' is not one of"),
         ({"unit": "MOON"}, "unknown unit 'MOON' in plant AERO"),
         ({"password": "short"}, "a password needs at least 8 characters"),
@@ -401,4 +412,4 @@ def test_users_cli(db_url):
     moved = noac("users", "set-role", "ann", "--role", "inspector", "--unit", "QC-SM", user="root")
     assert (moved.exit_code, moved.output) == (0, "ann is now inspector of QC-SM\n")
     unbound = noac("users", "set-role", "ann", "--role", "supervisor", user="root")
-    assert unbound.exit_code == 1 and "a supervisor belongs to a unit" in unbound.output
+    assert unbound.exit_code == 1 and "role supervisor belongs to a unit" in unbound.output

@@ -97,11 +97,13 @@ REFUSALS: dict[str, str] = {
     "a password made only of spaces or other blank characters is refused: use letters,"
     " digits or signs": "密码不能只由空格或其他空白字符组成：请使用字母、数字或符号",
     "role '{given}' is not one of {known}": "角色“{given}”不是 {known} 之一",
-    "a {role} is not bound to a unit": "{role}不属于任何单位",
-    "a {role} belongs to a unit: give the plant and the unit": (
+    "role {role} is not bound to a unit: leave out the unit": (
+        "{role}不属于任何单位：请不要选择单位"
+    ),
+    "role {role} belongs to a unit: give the plant and the unit": (
         "{role}必须属于某个单位：请给出工厂和单位"
     ),
-    "a {role} belongs to a unit of plant {plant}: choose the unit": (
+    "role {role} belongs to a unit of plant {plant}: choose the unit": (
         "{role}必须属于工厂 {plant} 的某个单位：请选择单位"
     ),
     "unknown unit '{unit}' in plant {plant}": "工厂 {plant} 中没有单位“{unit}”",

@@ -100,13 +100,13 @@ def _role_unit(
         errors.append(f"role '{role}' is not one of {', '.join(ROLES)}")
     if role not in UNIT_ROLES:
         if unit:
-            errors.append(f"a {role} is not bound to a unit")
+            errors.append(f"role {role} is not bound to a unit: leave out the unit")
         return None
     if plant is None:
-        errors.append(f"a {role} belongs to a unit: give the plant and the unit")
+        errors.append(f"role {role} belongs to a unit: give the plant and the unit")
         return None
     if not unit:
-        errors.append(f"a {role} belongs to a unit of plant {plant.code}: choose the unit")
+        errors.append(f"role {role} belongs to a unit of plant {plant.code}: choose the unit")
         return None
     unit_row = session.exec(
         select(Unit).where(Unit.plant_id == plant.id, Unit.code == unit)

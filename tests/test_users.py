@@ -401,7 +401,12 @@ def test_users_cli(db_url):
     )
     assert refused.exit_code == 1 and "ann (supervisor) may not manage users" in refused.output
     assert noac("users", "disable", "ann", user="root").exit_code == 0
-    assert "user 'ann' is disabled" in noac("audit", user="ann").output
+    disabled = noac("audit", user="ann")
+    assert (disabled.exit_code, disabled.output) == (
+        1,
+        "error: user 'ann' is disabled: an administrator can enable the account again"
+        " (noac users enable ann)\n",
+    )
     assert noac("audit", user="root").exit_code == 0
     assert "disable" in noac("audit", "--entity", "user", user="root").output
     enabled = noac("users", "enable", "ann", user="root")

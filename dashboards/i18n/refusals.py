@@ -92,7 +92,8 @@ REFUSALS: dict[str, str] = {
     ),
     "unknown user '{user}'": "未知用户“{user}”",
     "unknown entity '{entity}' (entities: {known})": "未知对象“{entity}”（现有对象：{known}）",
-    "user '{user}' is disabled": "用户“{user}”已被停用",
+    "user '{user}' is disabled: an administrator can enable the account again (noac users"
+    " enable {user})": "用户“{user}”已被停用：管理员可以重新启用该账户（noac users enable {user}）",
     "a password needs at least {count} characters": "密码至少需要 {count} 个字符",
     "a password made only of spaces or other blank characters is refused: use letters,"
     " digits or signs": "密码不能只由空格或其他空白字符组成：请使用字母、数字或符号",

@@ -66,7 +66,10 @@ def actor_for(*, session: Session, username: str) -> Actor:
     """The acting identity of an active user."""
     user = _get(session, username)
     if not user.active:
-        raise NoacError(f"user '{username}' is disabled")
+        raise NoacError(
+            f"user '{username}' is disabled: an administrator can enable the account again"
+            f" (noac users enable {username})"
+        )
     info = _info(session, user)
     unit = session.get(Unit, user.unit_id) if user.unit_id else None
     return Actor(

@@ -197,13 +197,14 @@ def import_(
         if kind == "events":
             if effective is not None:
                 raise NoacError("--effective is not for events: a log's changes take its dates")
+            actor = _actor(ctx, session)  # it writes history: a named user
             with typer.progressbar(length=5, label="importing events", file=sys.stderr) as bar:
                 summary = events.import_events(
                     session=session,
                     path=file,
                     mapping_path=map_,
                     plant_code=plant,
-                    actor=_actor(ctx, session),  # it writes history: a named user
+                    actor=actor,
                     progress=lambda stage: bar.update(1),
                 )
             typer.echo(str(summary))

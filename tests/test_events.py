@@ -860,7 +860,10 @@ def test_cli_imports_events_and_prints_the_summary(tmp_path, mapping):
     command = ["import", "events", str(log), "--map", str(mapping), "--plant", "P"]
     # it writes handovers and problems: like any history, in a named user's name
     unnamed = runner.invoke(app, ["--db", url, *command])
-    assert unnamed.exit_code == 1 and "name the user acting with --as USER" in unnamed.output
+    assert (unnamed.exit_code, unnamed.output) == (
+        1,
+        "error: name the user acting with --as USER\n",  # refused before the import starts
+    )
     add = [
         "users",
         "add",

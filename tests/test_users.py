@@ -256,6 +256,21 @@ def test_an_administrator_does_not_change_their_own_role(engine, session, plant)
     assert users.actor_for(session=session, username="root2").role == "executive"
 
 
+def test_an_administrator_does_not_disable_their_own_account(engine, session, plant):
+    add(session, plant, name="root", role="admin", unit=None)
+    add(session, plant, name="root2", role="admin", unit=None)
+    root = users.actor_for(session=session, username="root")
+    before = snapshot(engine)
+    with pytest.raises(NoacError) as refused:
+        users.disable_user(session=session, actor=root, username="root")
+    assert str(refused.value) == "you cannot disable your own account: another administrator can"
+    assert snapshot(engine) == before
+    users.disable_user(session=session, actor=root, username="root2")
+    assert not {u.username: u for u in users.list_users(session=session, actor=root)}[
+        "root2"
+    ].active
+
+
 def test_a_disabled_administrator_is_given_another_role(session, plant):
     add(session, plant, name="root", role="admin", unit=None)
     add(session, plant, name="root2", role="admin", unit=None)

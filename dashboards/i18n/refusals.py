@@ -123,7 +123,9 @@ REFUSALS: dict[str, str] = {
     ),
     "the display name is empty": "显示名称为空",
     "the display name": "显示名称",
-    "you cannot disable your own account": "不能停用自己的账号",
+    "you cannot disable your own account: another administrator can": (
+        "不能停用自己的账号：请由另一位系统管理员停用"
+    ),
     "user '{user}' is already disabled": "用户“{user}”已被停用",
     "user '{user}' is already active": "用户“{user}”已是启用状态",
     "you cannot change your own role: another administrator can": (

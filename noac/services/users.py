@@ -196,7 +196,7 @@ def disable_user(*, session: Session, actor: Actor, username: str) -> None:
     require(actor, "manage-users")
     user = _get(session, username)
     if username == actor.username:
-        raise NoacError("you cannot disable your own account")
+        raise NoacError("you cannot disable your own account: another administrator can")
     if not user.active:
         raise NoacError(f"user '{username}' is already disabled")
     if user.role == "admin":

@@ -956,7 +956,7 @@ def users_add(
     with _user_errors():
         password = _password(password)
         with _session(ctx) as session:
-            the_plant = resolve_plant(session=session, code=plant) if unit else None
+            the_plant = resolve_plant(session=session, code=plant) if unit or plant else None
             info = users.add_user(
                 session=session,
                 actor=_actor(ctx, session, local_admin=True),
@@ -1009,7 +1009,7 @@ def users_set_role(
 ) -> None:
     """Give a user another role or unit; their open sessions in the app end."""
     with _user_errors(), _session(ctx) as session:
-        the_plant = resolve_plant(session=session, code=plant) if unit else None
+        the_plant = resolve_plant(session=session, code=plant) if unit or plant else None
         info = users.change_role(
             session=session,
             actor=_actor(ctx, session, local_admin=True),

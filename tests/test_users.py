@@ -385,6 +385,33 @@ def test_a_password_piped_on_standard_input_is_read_without_a_warning(db_url, en
             users.authenticate(session=session, username="bob", password="bob-secret1")
 
 
+def test_a_mistyped_plant_given_to_users_is_refused_even_without_a_unit(db_url):
+    runner = CliRunner()
+
+    def noac(*args):
+        return runner.invoke(app, ["--db", db_url, *map(str, args)])
+
+    noac("init")
+    noac("import", "units", AERO / "units.csv", "--plant", "AERO")
+    assert (
+        noac("users", "add", "root", "--role", "admin", "--password", "admin-secret1").exit_code
+        == 0
+    )
+    unknown = "error: unknown plant 'AREO' (plants: AERO)\n"
+    add = ["users", "add", "qa", "--role", "quality", "--password", "qa-secret-1"]
+    refused = noac(*add, "--plant", "AREO")
+    assert (refused.exit_code, refused.output) == (1, unknown)
+    assert noac("users", "list").output.count("quality") == 0
+    assert noac(*add, "--plant", "AERO").output == "added qa (quality)\n"
+    moved = noac("users", "set-role", "qa", "--role", "executive", "--plant", "AREO")
+    assert (moved.exit_code, moved.output) == (1, unknown)
+    unit_less = noac("users", "set-role", "qa", "--role", "supervisor", "--plant", "AERO")
+    assert unit_less.output == (
+        "error: role supervisor belongs to a unit of plant AERO: choose the unit\n"
+    )
+    assert "quality" in noac("users", "list").output
+
+
 def test_users_cli(db_url):
     runner = CliRunner()
 

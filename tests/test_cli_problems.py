@@ -193,6 +193,7 @@ E,2026-05-01,ASSY,BP-100,60,PIT-FACE,minor,1,SHEET,
         (("trace", "NOPE"), "plant AERO has no quality problem 'NOPE'"),
         (("problems", "list", "--status", "lost"), "unknown status 'lost'"),
         (("problems", "list", "--month", "2026-13"), "'2026-13' is not a month (YYYY-MM)"),
+        (("problems", "list", "--unit", "MOON"), "unknown unit 'MOON' in plant AERO"),
         (
             (
                 "problems",

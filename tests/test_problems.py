@@ -874,7 +874,7 @@ def test_a_unit_follows_the_problems_it_found_newest_first(session, plant, steps
     assert still_open.left_out == 2
     assert [p.ref for p in found("SURF").problems] == [elsewhere.ref]
     assert found("SHEET").problems == []  # proposed for all of them, found none
-    with pytest.raises(NoacError, match="unknown unit 'MOON'"):
+    with pytest.raises(NoacError, match="^unknown unit 'MOON' in plant AERO$"):
         found("MOON")
 
 
@@ -890,7 +890,7 @@ def test_a_unit_answers_the_problems_it_is_proposed_for_or_responsible_for(sessi
     assert answered("ASSY") == []  # it found them all
     assert answered("SHEET") == [ruled, proposed.ref, elsewhere.ref]  # proposed
     assert answered("STORE") == [ruled]  # responsible
-    with pytest.raises(NoacError, match="unknown unit 'MOON'"):
+    with pytest.raises(NoacError, match="^unknown unit 'MOON' in plant AERO$"):
         answered("MOON")
 
 

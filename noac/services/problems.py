@@ -1531,7 +1531,7 @@ def problems_where(
 def _unit_id(session: Session, plant: Plant, unit: str) -> int:
     units = units_by_code(session=session, plant=plant)
     if unit not in units:
-        raise NoacError(f"unknown unit '{unit}'")
+        raise NoacError(f"unknown unit '{unit}' in plant {plant.code}")
     return units[unit].id
 
 

@@ -354,3 +354,17 @@ def test_closing_a_closed_month_again_names_the_command_that_reopens_it(db):
     reopened = noac(db, "reopen", "2026-03", "--plant", "MAIN", "--reason", "late forms")
     assert reopened.exit_code == 0, reopened.output
     assert "closed (run 2)" in noac(db, "close", "2026-03").output
+
+
+def test_a_month_before_the_last_closed_one_is_not_closed_after_it(db):
+    """A month mistyped a year early is refused: it counts as closed with the months after it,
+    and closed on its own it could only be reopened with all of them."""
+    assert noac(db, "close", "2026-03").exit_code == 0
+    refused = noac(db, "close", "2025-03")
+    assert (refused.exit_code, refused.output) == (
+        1,
+        "error: 2025-03 is before 2026-03, the last closed month of plant MAIN: months close in"
+        " order, so it counts as closed already (the months closed after it read it empty)\n",
+    )
+    assert "2025-03 is not closed" in noac(db, "export", "coefficients", "2025-03").output
+    assert "2026-03 reopened" in noac(db, "reopen", "2026-03", "--reason", "late").output

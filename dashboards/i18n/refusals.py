@@ -236,6 +236,11 @@ REFUSALS: dict[str, str] = {
     " {later} first ({reason})": (
         "{later} 在 {month} 之后已关账：请从最后关账的月份起倒序重开，先重开 {later}（{reason}）"
     ),
+    "{month} is before {last}, the last closed month of plant {plant}: months close in order,"
+    " so it counts as closed already (the months closed after it read it empty)": (
+        "{month} 早于工厂 {plant} 最后关账的月份 {last}：月份按顺序关账，"
+        "因此该月已视为关账（之后关账的月份按无数据读取了该月）"
+    ),
     "{month} is already closed in {plants}: no plant was closed; close the others without"
     " them": "{month} 在 {plants} 已关账：本次没有关闭任何工厂；请不含这些工厂关闭其余工厂",
     "reopening a month needs a reason": "重新打开月份需要填写原因",

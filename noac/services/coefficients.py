@@ -704,11 +704,11 @@ def close_months(
 ) -> list[MonthComputation]:
     """``close_month`` of ``month`` for each of ``plants`` in one transaction.
 
-    Refused as a whole, closing nothing, if the month is not over yet, or already closed or
-    waiting for an open month before it in any of them. One audit record per plant closed,
-    written at once; the chain of the last is the audit trail's head after the close
-    (``audit_head``), which the close's report prints: a report kept outside the database
-    vouches for the trail up to and with the close.
+    Refused as a whole, closing nothing, if the month is not over yet, or already closed, before
+    the last closed month or waiting for an open month before it in any of them. One audit
+    record per plant closed, written at once; the chain of the last is the audit trail's head
+    after the close (``audit_head``), which the close's report prints: a report kept outside
+    the database vouches for the trail up to and with the close.
     """
     if not plants:
         raise NoacError(NO_PLANT)
@@ -746,6 +746,13 @@ def close_months(
             )
         waiting = {}
         for plant in plants:
+            last = max(closed_months(session=session, plant=plant), default=None)
+            if last is not None and month < last:
+                raise NoacError(
+                    f"{month} is before {last}, the last closed month of plant {plant.code}:"
+                    " months close in order, so it counts as closed already (the months closed"
+                    " after it read it empty)"
+                )
             if earlier := open_months_before(session=session, plant=plant, month=month):
                 waiting[plant.code] = earlier
         if waiting:

@@ -74,7 +74,10 @@ def test_close_export_reopen(db, tmp_path):
         in again.output
     )
     assert noac(db, "reopen", "2026-03", "--reason", "late forms").exit_code == 0
-    assert "is not closed: close it first" in noac(db, "export", "coefficients", "2026-03").output
+    assert (
+        "2026-03 is not closed: close it first (noac close 2026-03 --plant MAIN)"
+        in noac(db, "export", "coefficients", "2026-03").output
+    )
     assert "closed (run 2)" in noac(db, "close", "2026-03").output
 
 

@@ -246,8 +246,8 @@ REFUSALS: dict[str, str] = {
     "reopening a month needs a reason": "重新打开月份需要填写原因",
     "the reason": "原因",
     "{month} is not closed": "{month} 尚未关账",
-    "{month} is not closed: close it first (noac close {month})": (
-        "{month} 尚未关账：请先关账（noac close {month}）"
+    "{month} is not closed: close it first (noac close {month} --plant {plant})": (
+        "{month} 尚未关账：请先关账（noac close {month} --plant {plant}）"
     ),
     "{month} was scored on other scales than the scheme in force ({scales}): reopened, its"
     " scores would be read on the new ones; it stays closed with the figures its close"

@@ -898,7 +898,9 @@ def month_results(*, session: Session, plant: Plant, month: str) -> MonthComputa
     its close read."""
     parse_month(month)
     if month not in closed_months(session=session, plant=plant):
-        raise NoacError(f"{month} is not closed: close it first (noac close {month})")
+        raise NoacError(
+            f"{month} is not closed: close it first (noac close {month} --plant {plant.code})"
+        )
     period = _period(session, plant, month)
     assert period is not None
     codes = {u.id: c for c, u in units_by_code(session=session, plant=plant).items()}
